@@ -1,0 +1,1 @@
+"""constellation package of hgv-coverage."""

@@ -1,0 +1,1 @@
+"""hgv_models package of hgv-coverage."""

@@ -1,0 +1,1 @@
+"""orbits package of hgv-coverage."""
