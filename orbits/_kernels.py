@@ -1,0 +1,341 @@
+"""numba kernels of :mod:`orbits` (km, s, rad; float64/int arrays; never raise).
+
+Contents
+--------
+- WGS84 geodesy twins of :mod:`orbits.geodesy` (scalar ``*_s`` functions usable inside
+  other kernels, and array loops).
+- ``gmst82``: Greenwich Mean Sidereal Time of IAU 1982 (AIAA 2006-6753 appendix C, the
+  angle skyfield's ``theta_GMST1982`` returns).
+- TEME -> ITRS rotation ``r_itrs = R3(theta_GMST82) r_teme`` (polar motion neglected;
+  its effect is < 15 m at the Earth's surface / ~20 m at LEO, and skyfield's built-in
+  timescale carries no polar motion either).
+- The fused "SGP4 output -> ITRS, satellite-major -> time-major" kernel of the batch
+  SGP4 path.
+- The J2 secular mean-element propagator (``j2_propagate``).
+
+Error codes follow python-sgp4 (``sgp4.api.SGP4_ERRORS``): 0 ok, 1 eccentricity
+out of range, 2 mean motion / semi-major axis non-positive, 6 decayed (radius below one
+Earth equatorial radius).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .constants import WGS84_A_KM, WGS84_E2
+
+_A = WGS84_A_KM
+_E2 = WGS84_E2
+_E4 = WGS84_E2 * WGS84_E2
+_TAU = 2.0 * math.pi
+_T0 = 2451545.0
+_DAY_S = 86400.0
+
+ERR_OK = 0
+ERR_ECCENTRICITY = 1
+ERR_MEAN_MOTION = 2
+ERR_DECAYED = 6
+
+
+# ------------------------------------------------------------------------- geodesy
+@njit(cache=True, fastmath=False)
+def geodetic_to_ecef_s(lat_rad, lon_rad, h_km):
+    """Scalar WGS84 geodetic (rad, rad, km) -> ECEF (x, y, z) km."""
+    sphi = math.sin(lat_rad)
+    cphi = math.cos(lat_rad)
+    n = _A / math.sqrt(1.0 - _E2 * sphi * sphi)
+    return ((n + h_km) * cphi * math.cos(lon_rad),
+            (n + h_km) * cphi * math.sin(lon_rad),
+            (n * (1.0 - _E2) + h_km) * sphi)
+
+
+@njit(cache=True, fastmath=False)
+def ecef_to_geodetic_s(x, y, z):
+    """Scalar ECEF (km) -> WGS84 (lat rad, lon rad, h km); Vermeille (2004) closed form."""
+    rho2 = x * x + y * y
+    rho = math.sqrt(rho2)
+    p = rho2 / (_A * _A)
+    q = (1.0 - _E2) / (_A * _A) * z * z
+    r = (p + q - _E4) / 6.0
+    s = _E4 * p * q / (4.0 * r * r * r)
+    t = np.cbrt(1.0 + s + math.sqrt(s * (2.0 + s)))
+    u = r * (1.0 + t + 1.0 / t)
+    v = math.sqrt(u * u + _E4 * q)
+    w = _E2 * (u + v - q) / (2.0 * v)
+    k = math.sqrt(u + v + w * w) - w
+    d = k * rho / (k + _E2)
+    dz = math.sqrt(d * d + z * z)
+    lat = 2.0 * math.atan2(z, d + dz)
+    h = (k + _E2 - 1.0) / k * dz
+    return lat, math.atan2(y, x), h
+
+
+@njit(cache=True)
+def up_vector_s(lat_rad, lon_rad):
+    """Scalar unit ellipsoid normal (x, y, z) at geodetic (lat, lon) rad."""
+    c = math.cos(lat_rad)
+    return c * math.cos(lon_rad), c * math.sin(lon_rad), math.sin(lat_rad)
+
+
+@njit(cache=True)
+def geodetic_to_ecef_array(lat_rad, lon_rad, h_km, out):
+    """1-D arrays (n,) rad, rad, km -> ``out`` (n, 3) km."""
+    for i in range(lat_rad.shape[0]):
+        x, y, z = geodetic_to_ecef_s(lat_rad[i], lon_rad[i], h_km[i])
+        out[i, 0] = x
+        out[i, 1] = y
+        out[i, 2] = z
+
+
+@njit(cache=True)
+def ecef_to_geodetic_array(xyz, out):
+    """``xyz`` (n, 3) km -> ``out`` (n, 3) columns lat rad, lon rad, h km."""
+    for i in range(xyz.shape[0]):
+        la, lo, h = ecef_to_geodetic_s(xyz[i, 0], xyz[i, 1], xyz[i, 2])
+        out[i, 0] = la
+        out[i, 1] = lo
+        out[i, 2] = h
+
+
+# -------------------------------------------------------------------------- frames
+@njit(cache=True)
+def gmst82(jd_ut1_whole, jd_ut1_frac):
+    """GMST 1982 angle (rad, [0, 2 pi)) for UT1 JD = whole + frac (AIAA 2006-6753 C).
+
+    ``theta = 2 pi frac_day(jd_ut1 + g / 86400)`` with
+    ``g = 67310.54841 + (876600 h + 8640184.812866) T + 0.093104 T^2 - 6.2e-6 T^3`` s,
+    T in Julian centuries of UT1 from J2000 -- the expression skyfield's
+    ``theta_GMST1982`` evaluates.
+    """
+    t = (jd_ut1_whole - _T0 + jd_ut1_frac) / 36525.0
+    g = 67310.54841 + (8640184.812866 + (0.093104 + (-6.2e-6) * t) * t) * t
+    a = (jd_ut1_whole % 1.0 + jd_ut1_frac + (g / _DAY_S) % 1.0) % 1.0
+    return a * _TAU
+
+
+@njit(cache=True, parallel=True)
+def teme_to_itrs_kernel(r_teme, ut1_whole, ut1_frac, out):
+    """Rotate ``r_teme`` (n_time, n_sat, 3) km by R3(GMST82) into ``out`` (same shape).
+
+    ``x' = cos(theta) x + sin(theta) y``, ``y' = -sin(theta) x + cos(theta) y``, ``z' = z``.
+    """
+    n_time = r_teme.shape[0]
+    n_sat = r_teme.shape[1]
+    for k in prange(n_time):
+        th = gmst82(ut1_whole[k], ut1_frac[k])
+        c = math.cos(th)
+        s = math.sin(th)
+        for j in range(n_sat):
+            x = r_teme[k, j, 0]
+            y = r_teme[k, j, 1]
+            out[k, j, 0] = c * x + s * y
+            out[k, j, 1] = -s * x + c * y
+            out[k, j, 2] = r_teme[k, j, 2]
+
+
+@njit(cache=True, parallel=True)
+def sgp4_output_to_itrs(r_sat_time, err_sat_time, ut1_whole, ut1_frac,
+                        out, valid, first_error, k0):
+    """Fused transpose + TEME->ITRS of python-sgp4 ``SatrecArray`` output.
+
+    Parameters
+    ----------
+    r_sat_time : (n_sat, n_chunk, 3) float64, TEME km (SatrecArray layout)
+    err_sat_time : (n_sat, n_chunk) uint8 SGP4 error codes
+    ut1_whole, ut1_frac : (n_chunk,) UT1 Julian date parts of the chunk's samples
+    out : (n_time, n_sat, 3) float64, written at rows ``k0 .. k0 + n_chunk - 1``
+        (NaN where SGP4 failed)
+    valid : (n_time, n_sat) bool, same rows
+    first_error : (n_sat,) int64, set to the first non-zero code seen (if still 0)
+    k0 : int, first output row of this chunk
+    """
+    n_sat = r_sat_time.shape[0]
+    n_chunk = r_sat_time.shape[1]
+    for k in prange(n_chunk):
+        th = gmst82(ut1_whole[k], ut1_frac[k])
+        c = math.cos(th)
+        s = math.sin(th)
+        row = k0 + k
+        for j in range(n_sat):
+            x = r_sat_time[j, k, 0]
+            y = r_sat_time[j, k, 1]
+            z = r_sat_time[j, k, 2]
+            e = err_sat_time[j, k]
+            if e != 0 or not (math.isfinite(x) and math.isfinite(y) and math.isfinite(z)):
+                out[row, j, 0] = np.nan
+                out[row, j, 1] = np.nan
+                out[row, j, 2] = np.nan
+                valid[row, j] = False
+            else:
+                out[row, j, 0] = c * x + s * y
+                out[row, j, 1] = -s * x + c * y
+                out[row, j, 2] = z
+                valid[row, j] = True
+    # first error per satellite: serial over satellites (cheap), time order kept
+    for j in prange(n_sat):
+        if first_error[j] == 0:
+            for k in range(n_chunk):
+                e = err_sat_time[j, k]
+                if e != 0:
+                    first_error[j] = e
+                    break
+                x = r_sat_time[j, k, 0]
+                if not math.isfinite(x):
+                    first_error[j] = ERR_DECAYED
+                    break
+
+
+# ------------------------------------------------------------------------ J2 model
+@njit(cache=True)
+def j2_secular_rates(a_km, ecc, inc_rad, n_rad_s, j2, r_eq_km):
+    """First-order J2 secular rates (rad/s) of RAAN, argument of perigee, mean anomaly.
+
+    With ``p = a (1 - e^2)``, ``beta = sqrt(1 - e^2)`` and ``K = J2 (R/p)^2``
+    (Vallado 4th ed. eqs. 9-41 / 9-42; Brouwer 1959 first order)::
+
+        dOmega/dt = -3/2 n K cos i
+        domega/dt =  3/4 n K (5 cos^2 i - 1)
+        dM/dt     =  n [1 + 3/4 K beta (3 cos^2 i - 1)]
+    """
+    p = a_km * (1.0 - ecc * ecc)
+    k = j2 * (r_eq_km / p) ** 2
+    ci = math.cos(inc_rad)
+    beta = math.sqrt(1.0 - ecc * ecc)
+    raan_dot = -1.5 * n_rad_s * k * ci
+    argp_dot = 0.75 * n_rad_s * k * (5.0 * ci * ci - 1.0)
+    m_dot = n_rad_s * (1.0 + 0.75 * k * beta * (3.0 * ci * ci - 1.0))
+    return raan_dot, argp_dot, m_dot
+
+
+@njit(cache=True)
+def solve_kepler(m, ecc):
+    """Eccentric anomaly E (rad) with E - e sin E = M (Newton, |dE| < 1e-13, <= 30 its)."""
+    m = (m - _TAU * math.floor(m / _TAU))
+    if ecc == 0.0:
+        return m
+    e_an = m + ecc * math.sin(m) if ecc < 0.8 else math.pi if m > 0 else -math.pi
+    for _ in range(30):
+        f = e_an - ecc * math.sin(e_an) - m
+        fp = 1.0 - ecc * math.cos(e_an)
+        d = f / fp
+        e_an -= d
+        if abs(d) < 1e-13:
+            break
+    return e_an
+
+
+@njit(cache=True, parallel=True)
+def j2_propagate(t_s, ut1_whole, ut1_frac, epoch_offset_s, a_km, ecc, inc, raan0,
+                 argp0, m0, n_rad_s, j2, r_eq_km, out, valid, err):
+    """J2 secular mean-element propagation straight to ITRS.
+
+    Parameters
+    ----------
+    t_s : (n_time,) seconds since the grid start
+    ut1_whole, ut1_frac : (n_time,) UT1 Julian date parts of the samples
+    epoch_offset_s : (n_sat,) grid start minus element epoch (s)
+    a_km, ecc, inc, raan0, argp0, m0, n_rad_s : (n_sat,) mean elements at epoch
+        (km, -, rad, rad, rad, rad, rad/s)
+    j2, r_eq_km : the zonal coefficient and the equatorial radius it refers to
+    out : (n_time, n_sat, 3) ITRS km (NaN when invalid)
+    valid : (n_time, n_sat) bool
+    err : (n_sat,) int64 error code (first error; 0 ok)
+
+    Notes
+    -----
+    Elements drift linearly, ``Omega = Omega0 + dOmega/dt dt`` etc. (see
+    :func:`j2_secular_rates`), Kepler's equation is solved for E, and the position
+    ``r = a (1 - e cos E)`` at argument of latitude ``u = omega + nu`` is rotated
+    straight into ITRS with the Earth-fixed node ``Omega - theta_GMST82``::
+
+        x = r (cos W cos u - sin W sin u cos i)
+        y = r (sin W cos u + cos W sin u cos i)
+        z = r sin u sin i,   W = Omega - theta_GMST82
+
+    The inertial frame is the element frame (TEME for TLE-derived elements), so the
+    rotation is the same GMST 1982 one as the SGP4 path. Drag is ignored.
+    """
+    n_time = t_s.shape[0]
+    n_sat = a_km.shape[0]
+    raan_dot = np.empty(n_sat)
+    argp_dot = np.empty(n_sat)
+    m_dot = np.empty(n_sat)
+    ci = np.empty(n_sat)
+    si = np.empty(n_sat)
+    beta = np.empty(n_sat)
+    for j in range(n_sat):
+        e = ecc[j]
+        if not (e >= 0.0 and e < 1.0):
+            err[j] = ERR_ECCENTRICITY
+        elif not (a_km[j] > 0.0 and n_rad_s[j] > 0.0):
+            err[j] = ERR_MEAN_MOTION
+        else:
+            err[j] = ERR_OK
+        if err[j] == ERR_OK:
+            rd, ad, md = j2_secular_rates(a_km[j], e, inc[j], n_rad_s[j], j2, r_eq_km)
+            beta[j] = math.sqrt(1.0 - e * e)
+        else:
+            rd = 0.0
+            ad = 0.0
+            md = 0.0
+            beta[j] = 0.0
+        raan_dot[j] = rd
+        argp_dot[j] = ad
+        m_dot[j] = md
+        ci[j] = math.cos(inc[j])
+        si[j] = math.sin(inc[j])
+    decayed_at = np.full(n_sat, n_time, dtype=np.int64)
+    for k in prange(n_time):
+        th = gmst82(ut1_whole[k], ut1_frac[k])
+        for j in range(n_sat):
+            if err[j] != ERR_OK:
+                out[k, j, 0] = np.nan
+                out[k, j, 1] = np.nan
+                out[k, j, 2] = np.nan
+                valid[k, j] = False
+                continue
+            dt = t_s[k] + epoch_offset_s[j]
+            e = ecc[j]
+            w_node = raan0[j] + raan_dot[j] * dt - th
+            m = m0[j] + m_dot[j] * dt
+            argp = argp0[j] + argp_dot[j] * dt
+            if e == 0.0:
+                r = a_km[j]
+                u = argp + (m - _TAU * math.floor(m / _TAU))
+            else:
+                ea = solve_kepler(m, e)
+                ce = math.cos(ea)
+                r = a_km[j] * (1.0 - e * ce)
+                nu = math.atan2(beta[j] * math.sin(ea), ce - e)
+                u = argp + nu
+            cu = math.cos(u)
+            su = math.sin(u)
+            cw = math.cos(w_node)
+            sw = math.sin(w_node)
+            if r < r_eq_km:
+                out[k, j, 0] = np.nan
+                out[k, j, 1] = np.nan
+                out[k, j, 2] = np.nan
+                valid[k, j] = False
+                if k < decayed_at[j]:
+                    decayed_at[j] = k  # benign race: any decayed row marks the satellite
+            else:
+                out[k, j, 0] = r * (cw * cu - sw * su * ci[j])
+                out[k, j, 1] = r * (sw * cu + cw * su * ci[j])
+                out[k, j, 2] = r * su * si[j]
+                valid[k, j] = True
+    for j in range(n_sat):
+        if err[j] == ERR_OK and decayed_at[j] < n_time:
+            err[j] = ERR_DECAYED
+
+
+@njit(cache=True, parallel=True)
+def _threading_probe(n):
+    """Tiny parallel reduction used by :func:`orbits.__main__.diagnostics`."""
+    s = 0.0
+    for i in prange(n):
+        s += math.sqrt(i)
+    return s
