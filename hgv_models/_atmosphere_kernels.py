@@ -40,26 +40,30 @@ Washington D.C., October 1976), hereafter "the standard".
   ``T = Tinf - (Tinf - T10) exp(-lambda xi)`` with ``Tinf = 1000 K``,
   ``T10 = 360 K``, ``lambda = 0.01875 /km`` and
   ``xi = (Z - 120)(r0 + 120)/(r0 + Z)``.
-* Pressure and density from the standard's Table I at the 16 levels 86, 100,
-  115, 130, 150, 175, 200, 250, 300, 400, 500, 600, 700, 800, 900, 1000 km
-  (the level set used by the Unofficial Australian Standard Atmosphere 2000
-  description of USSA1976, sworld.com.au/steven/space/atmosphere).  The 86 km
-  level uses the layer-equation values above, so the profile is continuous.
-  Between levels we interpolate ``ln P`` and ``ln(rho T)`` *linearly in the
-  hydrostatic variable* ``Phi(Z) = integral g(z)/T(z) dz`` (``g = g0 (r0/(r0+z))^2``),
-  not in ``Z``.  For a gas of constant mean molecular weight ``M`` the
-  hydrostatic equation ``d ln P = -(M/R*) g dz / T`` makes ``ln P`` exactly
-  linear in ``Phi``; so the interpolant is exact for the standard's own
-  temperature profile and only assumes ``M`` constant between two levels
-  (the same "log-interpolation" of the tables, but with the temperature
-  profile's curvature taken out).  ``Phi`` is evaluated with 8-point
-  Gauss-Legendre quadrature on <= 2 km panels below 120 km and in closed
-  form above 120 km (using ``g dz = g(120 km) d xi``).
+* Pressure ``P`` and mean molecular weight ``M`` from the standard's Table I
+  at 88 tabulated levels (86, 87, ..., 91, 93, ..., 99, 100, 101, ..., 109, 110, ..., 120,
+  125, ..., 150, 160, ..., 500, 525, ..., 1000 km); density
+  ``rho = P M / (R* T)`` (eq. 42-3).  Between two levels ``ln P`` is a cubic
+  Hermite polynomial in the hydrostatic variable
+  ``Phi(Z) = integral from 86 km of g(z)/T(z) dz`` (``g = g0 (r0/(r0+z))^2``),
+  with three-point finite-difference slopes of the tabulated ``ln P`` in
+  ``Phi``; ``M`` is linear in ``Z`` between levels.  For an isothermal,
+  well-mixed layer ``ln P`` is exactly linear in ``Phi``, so this
+  log-interpolation of the table takes the standard's own temperature profile
+  out of the curvature: leaving a level out and interpolating across the gap
+  reproduces it to < 0.1 % (tests), where ``ln P`` linear in ``Z`` errs by up
+  to 1 %.  The 100 km row (P = 3.2011e-2 Pa; M = 28.40 from that row's
+  rho = 5.604e-7 kg/m^3 and T = 195.08 K) is added to the 87 levels because
+  the table's pressure gradient changes sharply there (the standard switches
+  the N2 profile from mixed to diffusive at 100 km).
+  ``Phi`` is evaluated with 8-point Gauss-Legendre quadrature on <= 2 km
+  panels from 91 to 120 km and in closed form elsewhere (isothermal 86-91 km;
+  above 120 km with ``g dz = g(120 km) d xi``).
 * **Speed of sound above 86 km.** The standard tabulates none above 86 km
   (the continuum idea fades as the mean free path grows).  We return
-  ``a = sqrt(gamma P / rho) = sqrt(gamma R* T / M)`` with the kinetic
-  temperature and the *local* mean molecular weight ``M = rho R* T / P``
-  implied by the tables, and ``gamma`` held at 1.4.  This is continuous at
+  ``a = sqrt(gamma R* T / M)`` with the kinetic temperature ``T`` and the
+  local, tabulated mean molecular weight ``M`` (equivalently
+  ``sqrt(gamma P / rho)``), ``gamma`` held at 1.4.  This is continuous at
   86 km; above about 100 km, where atomic oxygen raises ``gamma`` toward 5/3,
   it understates the true value by up to ~9 %, which only affects Mach
   numbers of a boost phase far above any glide.
@@ -121,23 +125,51 @@ T10_K = 360.0
 TINF_K = 1000.0
 LAMBDA_PER_KM = 0.01875
 
-# Table I levels above 86 km (geometric km, Pa, kg/m^3).  86 km row replaced
-# at import by the layer-equation values (they agree with Table I's 0.37338 Pa
-# and 6.958e-6 kg/m^3 to the table's printed digits).
-TABLE_Z_KM = np.array(
-    [86.0, 100.0, 115.0, 130.0, 150.0, 175.0, 200.0, 250.0, 300.0, 400.0,
-     500.0, 600.0, 700.0, 800.0, 900.0, 1000.0]
-)
-TABLE_P_PA = np.array(
-    [3.7338e-1, 3.2011e-2, 4.0096e-3, 1.2505e-3, 4.5422e-4, 1.7936e-4,
-     8.4736e-5, 2.4767e-5, 8.7704e-6, 1.4518e-6, 3.0236e-7, 8.2130e-8,
-     3.1908e-8, 1.7036e-8, 1.0873e-8, 7.5138e-9]
-)
-TABLE_RHO_KG_M3 = np.array(
-    [6.958e-06, 5.604e-07, 4.289e-08, 8.152e-09, 2.076e-09, 6.339e-10,
-     2.541e-10, 6.073e-11, 1.916e-11, 2.803e-12, 5.215e-13, 1.137e-13,
-     3.070e-14, 1.136e-14, 5.759e-15, 3.561e-15]
-)
+# Table I of the standard above 86 km: geometric altitude (km), pressure (Pa)
+# and mean molecular weight M (kg/kmol) at 88 of its tabulated levels (86-1000 km).
+# Transcription cross-checked against the copy in NASA JSC's Trick/CML
+# std_atmos_1976 model (which cites NASA N77-16482 = NOAA-S/T 76-1562); the
+# densities rho = P M / (R* T) reproduce the standard's printed density column
+# to its 4 significant figures (tests/test_atmosphere.py).
+TABLE_Z_KM = np.array([
+    86.0, 87.0, 88.0, 89.0, 90.0, 91.0, 93.0, 95.0, 97.0, 99.0, 100.0,
+    101.0, 103.0, 105.0, 107.0, 109.0, 110.0, 111.0, 112.0, 113.0, 114.0,
+    115.0, 116.0, 117.0, 118.0, 119.0, 120.0, 125.0, 130.0, 135.0, 140.0,
+    145.0, 150.0, 160.0, 170.0, 180.0, 190.0, 200.0, 210.0, 220.0, 230.0,
+    240.0, 250.0, 260.0, 270.0, 280.0, 290.0, 300.0, 310.0, 320.0, 330.0,
+    340.0, 350.0, 360.0, 370.0, 380.0, 390.0, 400.0, 410.0, 420.0, 430.0,
+    440.0, 450.0, 460.0, 470.0, 480.0, 490.0, 500.0, 525.0, 550.0, 575.0,
+    600.0, 625.0, 650.0, 675.0, 700.0, 725.0, 750.0, 775.0, 800.0, 825.0,
+    850.0, 875.0, 900.0, 925.0, 950.0, 975.0, 1000.0,
+])
+TABLE_P_PA = np.array([
+    3.7338E-01, 3.1259E-01, 2.6173E-01, 2.1919E-01, 1.8359E-01, 1.5381E-01,
+    1.0801E-01, 7.5966E-02, 5.3571E-02, 3.7948E-02, 3.2011E-02, 2.7192E-02, 1.9742E-02,
+    1.4477E-02, 1.0751E-02, 8.1142E-03, 7.1042E-03, 6.2614E-03, 5.5547E-03,
+    4.9570E-03, 4.4473E-03, 4.0096E-03, 3.6312E-03, 3.3022E-03, 3.0144E-03,
+    2.7615E-03, 2.5382E-03, 1.7354E-03, 1.2505E-03, 9.3568E-04, 7.2028E-04,
+    5.6691E-04, 4.5422E-04, 3.0395E-04, 2.1210E-04, 1.5271E-04, 1.1266E-04,
+    8.4736E-05, 6.4756E-05, 5.0149E-05, 3.9276E-05, 3.1059E-05, 2.4767E-05,
+    1.9894E-05, 1.6083E-05, 1.3076E-05, 1.0683E-05, 8.7704E-06, 7.2285E-06,
+    5.9796E-06, 4.9630E-06, 4.1320E-06, 3.4498E-06, 2.8878E-06, 2.4234E-06,
+    2.0384E-06, 1.7184E-06, 1.4518E-06, 1.2291E-06, 1.0427E-06, 8.8645E-07,
+    7.5517E-07, 6.4468E-07, 5.5155E-07, 4.7292E-07, 4.0642E-07, 3.5011E-07,
+    3.0236E-07, 2.1200E-07, 1.5137E-07, 1.1028E-07, 8.2130E-08, 6.2601E-08,
+    4.8865E-08, 3.9048E-08, 3.1908E-08, 2.6611E-08, 2.2599E-08, 1.9493E-08,
+    1.7036E-08, 1.5051E-08, 1.3415E-08, 1.2043E-08, 1.0873E-08, 9.8635E-09,
+    8.9816E-09, 8.2043E-09, 7.5138E-09,
+])
+TABLE_M_KG_KMOL = np.array([
+    28.9522, 28.9500, 28.9400, 28.9300, 28.9100, 28.8900, 28.8200, 28.7300, 28.6200, 28.4800, 28.4000,
+    28.3000, 28.1000, 27.8800, 27.6400, 27.3900, 27.2700, 27.1400, 27.0200, 26.9000, 26.7900,
+    26.6800, 26.5800, 26.4800, 26.3800, 26.2900, 26.2000, 25.8000, 25.4400, 25.0900, 24.7500,
+    24.4200, 24.1000, 23.4900, 22.9000, 22.3400, 21.8100, 21.3000, 20.8300, 20.3700, 19.9500,
+    19.5600, 19.1900, 18.8500, 18.5300, 18.2400, 17.9700, 17.7300, 17.5000, 17.2900, 17.0900,
+    16.9100, 16.7400, 16.5700, 16.4200, 16.2700, 16.1300, 15.9800, 15.8400, 15.7000, 15.5500,
+    15.4000, 15.2500, 15.0800, 14.9100, 14.7300, 14.5400, 14.3300, 13.7600, 13.0900, 12.3400,
+    11.5100, 10.6200, 9.7200, 8.8300, 8.0000, 7.2400, 6.5800, 6.0100, 5.5400, 5.1600,
+    4.8500, 4.6000, 4.4000, 4.2500, 4.1200, 4.0200, 3.9400,
+])
 
 # 8-point Gauss-Legendre nodes and weights on [-1, 1].
 _GL_X = np.array(
@@ -276,28 +308,68 @@ def hydrostatic_phi(altitude_km):
 
 
 def _build_upper_nodes():
-    """Table nodes: Phi, ln P, ln(rho T); 86 km row from the layer equations."""
+    """Nodes for the upper interpolation: Phi, ln P and d ln P / d Phi.
+
+    Slopes are the three-point (non-uniform) finite differences of ln P in
+    Phi, one-sided at the ends.  (The standard's tabulated pressure is not
+    exactly hydrostatic with its tabulated M between 86 and ~100 km -- its
+    atomic-oxygen profile carries flux terms -- so the slopes are taken from
+    the table itself, not from -M/R*.)
+    """
     n = TABLE_Z_KM.shape[0]
     phi = np.empty(n)
-    lnp = np.empty(n)
-    lnrt = np.empty(n)
-    tm86, p86 = _lower_tm_p(H_86_KM)
-    rho86 = p86 * M0_KG_KMOL / (R_STAR_J_KMOL_K * tm86)
     for i in range(n):
-        z = TABLE_Z_KM[i]
-        t = upper_temperature_k(z)
-        p = TABLE_P_PA[i]
-        rho = TABLE_RHO_KG_M3[i]
-        if i == 0:
-            p = p86
-            rho = rho86
-        phi[i] = hydrostatic_phi(z)
-        lnp[i] = math.log(p)
-        lnrt[i] = math.log(rho * t)
-    return phi, lnp, lnrt
+        phi[i] = hydrostatic_phi(TABLE_Z_KM[i])
+    lnp = np.log(TABLE_P_PA)
+    slope = np.empty(n)
+    for i in range(1, n - 1):
+        h0 = phi[i] - phi[i - 1]
+        h1 = phi[i + 1] - phi[i]
+        s0 = (lnp[i] - lnp[i - 1]) / h0
+        s1 = (lnp[i + 1] - lnp[i]) / h1
+        slope[i] = (h1 * s0 + h0 * s1) / (h0 + h1)
+    slope[0] = (lnp[1] - lnp[0]) / (phi[1] - phi[0])
+    slope[n - 1] = (lnp[n - 1] - lnp[n - 2]) / (phi[n - 1] - phi[n - 2])
+    return phi, lnp, slope
 
 
-UPPER_PHI, UPPER_LNP, UPPER_LNRHOT = _build_upper_nodes()
+UPPER_PHI, UPPER_LNP, UPPER_DLNP_DPHI = _build_upper_nodes()
+
+
+@njit(cache=True)
+def upper_interpolate(altitude_km, table_z_km, table_phi, table_lnp, table_slope,
+                      table_m):
+    """Pressure (Pa) and mean molecular weight (kg/kmol) between table levels.
+
+    ``ln P`` is a cubic Hermite polynomial in ``Phi`` through the two
+    bracketing levels with the given end slopes; ``M`` is linear in altitude.  Arguments are the node arrays (see
+    :func:`_build_upper_nodes`) so a test can interpolate with levels left out.
+    Returns NaN outside the table.
+    """
+    z = altitude_km
+    n = table_z_km.shape[0]
+    if not (z >= table_z_km[0] and z <= table_z_km[n - 1]):
+        return math.nan, math.nan
+    lo = 0
+    hi = n - 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if table_z_km[mid] <= z:
+            lo = mid
+        else:
+            hi = mid
+    i = lo
+    h = table_phi[i + 1] - table_phi[i]
+    t = (hydrostatic_phi(z) - table_phi[i]) / h
+    t2 = t * t
+    t3 = t2 * t
+    lnp = ((2.0 * t3 - 3.0 * t2 + 1.0) * table_lnp[i]
+           + (t3 - 2.0 * t2 + t) * h * table_slope[i]
+           + (-2.0 * t3 + 3.0 * t2) * table_lnp[i + 1]
+           + (t3 - t2) * h * table_slope[i + 1])
+    fz = (z - table_z_km[i]) / (table_z_km[i + 1] - table_z_km[i])
+    m = table_m[i] + fz * (table_m[i + 1] - table_m[i])
+    return math.exp(lnp), m
 
 
 @njit(cache=True)
@@ -327,18 +399,12 @@ def us1976_kernel(altitude_km):
         a = math.sqrt(GAMMA * R_STAR_J_KMOL_K * tm / M0_KG_KMOL)
         t = tm * _mratio(z)
         return rho, p, t, a
-    # above 86 km: tables, interpolated linearly in Phi
-    n = TABLE_Z_KM.shape[0]
-    i = 0
-    for k in range(n - 1):
-        if z >= TABLE_Z_KM[k]:
-            i = k
-    phi = hydrostatic_phi(z)
-    f = (phi - UPPER_PHI[i]) / (UPPER_PHI[i + 1] - UPPER_PHI[i])
+    # above 86 km: Table I, hydrostatic Hermite interpolation in Phi
     t = upper_temperature_k(z)
-    p = math.exp(UPPER_LNP[i] + f * (UPPER_LNP[i + 1] - UPPER_LNP[i]))
-    rho = math.exp(UPPER_LNRHOT[i] + f * (UPPER_LNRHOT[i + 1] - UPPER_LNRHOT[i])) / t
-    a = math.sqrt(GAMMA * p / rho)
+    p, m = upper_interpolate(z, TABLE_Z_KM, UPPER_PHI, UPPER_LNP, UPPER_DLNP_DPHI,
+                             TABLE_M_KG_KMOL)
+    rho = p * m / (R_STAR_J_KMOL_K * t)
+    a = math.sqrt(GAMMA * R_STAR_J_KMOL_K * t / m)
     return rho, p, t, a
 
 
