@@ -619,8 +619,7 @@ def plot_coverage_map(
     fig, ax, proj, central = _new_map(lon0, lon1, lat0, lat1)
 
     style = METRIC_STYLES.get(var, {})
-    cmap = matplotlib.colormaps[style.get("cmap", "viridis")].copy()
-    cmap.set_bad("#bdbdbd", alpha=0.0)
+    cmap = matplotlib.colormaps[style.get("cmap", "viridis")].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
     finite = shown[np.isfinite(shown)]
     if vmax is None:
         vmax = float(np.nanpercentile(finite, 99.5)) if finite.size else 1.0
