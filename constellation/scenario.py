@@ -234,14 +234,21 @@ class SensorSpec(_Model):
     field_of_regard_deg: Optional[float] = Field(None, gt=0, le=180)
     max_range_km: Optional[float] = Field(None, gt=0)
     grazing_altitude_km: Optional[float] = Field(None, ge=0)
-    stereo_min_angle_deg: float = Field(20.0, ge=0, lt=90)
-    angular_noise_urad: float = Field(30.0, ge=0)
+    stereo_min_angle_deg: float = Field(20.0, ge=0, le=90)
+    angular_noise_urad: float = Field(30.0, gt=0)
     detection_threshold_kw_sr: Optional[float] = Field(None, gt=0)
     reference_range_km: float = Field(1000.0, gt=0)
+    noise_equivalent_irradiance_w_m2: Optional[float] = Field(None, gt=0)
+    snr_threshold: float = Field(5.0, gt=0)
     band_um: Optional[list[float]] = Field(None, min_length=2, max_length=2)
 
     @model_validator(mode="after")
     def _band(self):
+        if self.noise_equivalent_irradiance_w_m2 is not None and \
+                self.detection_threshold_kw_sr is not None:
+            raise _Problem("noise_equivalent_irradiance_w_m2",
+                           self.noise_equivalent_irradiance_w_m2,
+                           "at most one radiometric model: drop it or detection_threshold_kw_sr")
         if self.band_um is not None:
             lo, hi = self.band_um
             if not (0 < lo < hi):

@@ -1,0 +1,177 @@
+"""Atomic output writing: a failed or interrupted run never clobbers earlier results.
+
+A run stages every file under a hidden folder inside the output directory
+(``DIR/.hgvcov-partial-<pid>-<random>/``, same file system, so renames are atomic) and
+only when everything has been written does :meth:`OutputTransaction.commit` move each file
+to its final name with :func:`os.replace`.  The renames run with SIGINT/SIGTERM blocked so
+that Ctrl-C cannot split the set.  On any exception (including ``KeyboardInterrupt``) the
+staging folder is removed and the earlier run's files are left byte-for-byte as they were.
+
+Files of an earlier run that the new run does not produce (e.g. maps after ``--no-maps``)
+are left alone: the new ``summary.json`` lists the files that belong to it.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+__all__ = ["OutputError", "OutputTransaction", "atomic_path", "write_text_atomic"]
+
+_PREFIX = ".hgvcov-partial-"
+
+
+class OutputError(ValueError):
+    """The output location cannot be used (not a folder, not writable, ...)."""
+
+
+def _prepare_dir(out_dir: Path) -> Path:
+    out_dir = Path(out_dir).expanduser()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"output path {out_dir} exists and is not a folder; "
+                          "choose another with -o DIR")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create output folder {out_dir}: {exc.strerror or exc}") \
+            from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise OutputError(f"output folder {out_dir} is not writable; choose another with -o DIR")
+    return out_dir
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _clean_stale(out_dir: Path) -> None:
+    """Remove staging folders left by runs that were killed (their process is gone)."""
+    for p in out_dir.glob(_PREFIX + "*"):
+        try:
+            pid = int(p.name[len(_PREFIX):].split("-")[0])
+        except ValueError:
+            continue
+        if pid != os.getpid() and not _pid_alive(pid):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+@contextmanager
+def _signals_blocked() -> Iterator[None]:
+    sigs = {signal.SIGINT, signal.SIGTERM}
+    can_block = hasattr(signal, "pthread_sigmask")
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs) if can_block else None
+    try:
+        yield
+    finally:
+        if can_block:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+class OutputTransaction:
+    """Stage files for ``out_dir`` and publish them all at once.
+
+    Usage::
+
+        with OutputTransaction(out_dir) as tx:
+            ds.to_netcdf(tx.path("coverage.nc"))
+            tx.path("summary.json").write_text(...)
+        # all files renamed into out_dir here; on an exception nothing changed
+
+    Parameters
+    ----------
+    out_dir : path
+        Destination folder (created if missing).
+    """
+
+    def __init__(self, out_dir: str | os.PathLike):
+        self.out_dir = _prepare_dir(Path(out_dir))
+        _clean_stale(self.out_dir)
+        self.staging = self.out_dir / f"{_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            self.staging.mkdir()
+        except OSError as exc:
+            raise OutputError(f"cannot write in output folder {self.out_dir}: "
+                              f"{exc.strerror or exc}") from None
+        self._names: list[str] = []
+        self.committed: list[Path] = []
+        self._open = True
+
+    def path(self, name: str) -> Path:
+        """Staged path for the final file ``out_dir/name`` (``name`` has no folders)."""
+        if not self._open:
+            raise RuntimeError("transaction already finished")
+        if Path(name).name != name or name.startswith(_PREFIX):
+            raise ValueError(f"output name {name!r} must be a plain file name")
+        if name not in self._names:
+            self._names.append(name)
+        return self.staging / name
+
+    @property
+    def names(self) -> list[str]:
+        """Final names staged so far, in order."""
+        return list(self._names)
+
+    def commit(self) -> list[Path]:
+        """Rename every staged file to its final name; returns the final paths."""
+        missing = [n for n in self._names if not (self.staging / n).is_file()]
+        if missing:
+            raise RuntimeError(f"staged output files were never written: {missing}")
+        with _signals_blocked():
+            for n in self._names:
+                os.replace(self.staging / n, self.out_dir / n)
+                self.committed.append(self.out_dir / n)
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self._open = False
+        return list(self.committed)
+
+    def abort(self) -> None:
+        """Drop everything staged; the output folder is as before."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self._open = False
+
+    def __enter__(self) -> "OutputTransaction":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+        return False
+
+
+def atomic_path(final: str | os.PathLike, writer: Callable[[Path], None]) -> Path:
+    """Call ``writer(tmp_path)`` then rename ``tmp_path`` to ``final`` (same folder).
+
+    ``tmp_path`` keeps ``final``'s suffix (so e.g. matplotlib picks the format).  On any
+    exception the temporary file is removed and ``final`` is untouched.
+    """
+    final = Path(final).expanduser()
+    folder = _prepare_dir(final.parent if str(final.parent) else Path("."))
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=final.suffix, dir=folder)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        writer(tmp_path)
+        with _signals_blocked():
+            os.replace(tmp_path, final)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    return final
+
+
+def write_text_atomic(final: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``final`` atomically."""
+    return atomic_path(final, lambda p: p.write_text(text, encoding="utf-8"))
