@@ -65,6 +65,12 @@ The propagator lives in ``[time]`` because it decides how the satellites move ov
 time grid; every shell (Walker, preset, TLE, elements) uses the same one.
 
 Paths (``path``, ``points``, ``polygon``) are relative to the scenario file.
+
+``region.altitude_km`` is the target altitude of the box grid; for a point list it is the
+altitude of inline points that give none, and of every point of a CSV file that has no
+``altitude_km`` column (a CSV with that column keeps its own values, blank cells = 0 km).
+With a ``polygon`` and no ``lat_deg``/``lon_deg`` the box is the polygon's bounds rounded
+outward to multiples of ``step_deg``.
 """
 from __future__ import annotations
 
@@ -372,7 +378,7 @@ class PointSpec(_Model):
     name: str = Field(min_length=1)
     lat_deg: float
     lon_deg: float
-    altitude_km: Optional[float] = Field(None, ge=0)
+    altitude_km: Optional[float] = Field(None, ge=-0.5, le=100)
 
     @model_validator(mode="after")
     def _range(self):
@@ -450,6 +456,13 @@ class RegionSpec(_Model):
                            "antimeridian, e.g. [150, 210]); the region is empty")
         if lo1 - lo0 > 360:
             raise _Problem("lon_deg", self.lon_deg, "a span of at most 360 degrees")
+        for name, (lo, hi) in (("lat", self.lat_deg), ("lon", self.lon_deg)):
+            n_float = (hi - lo) / self.step_deg
+            if abs(n_float - round(n_float)) > 1e-6:
+                raise _Problem("step_deg", self.step_deg,
+                               f"a step that divides the {name} span {hi - lo:g} deg "
+                               f"({name}_deg = [{lo:g}, {hi:g}]) into whole steps "
+                               "(both ends are grid points)")
         n = self.n_lat * self.n_lon
         if n > _MAX_POINTS_SCHEMA:
             raise _Problem("step_deg", self.step_deg,
@@ -690,14 +703,18 @@ class Scenario(_Model):
             src = r.points
             if isinstance(src, str):
                 src = self.resolve(src)
-            else:
-                src = [p.model_dump(exclude_none=True) for p in src]
+            else:  # inline points without altitude_km sit at region.altitude_km
+                src = [{**p.model_dump(exclude_none=True),
+                        "altitude_km": p.altitude_km if p.altitude_km is not None
+                        else r.altitude_km} for p in src]
             try:
-                pts = load_points(src, default_altitude_km=r.altitude_km) \
-                    if _accepts(load_points, "default_altitude_km") else load_points(src)
+                pts = load_points(src)
             except ValueError as exc:
                 raise self._error("region.points", r.points if isinstance(r.points, str)
                                   else "(list)", str(exc)) from exc
+            if isinstance(src, Path) and r.altitude_km and not _csv_has_altitude(src):
+                import numpy as np
+                pts.altitude_km = np.full(len(pts), float(r.altitude_km))
             return pts
         from constellation.grid import region_grid
         lat, lon = self.box()
@@ -780,6 +797,16 @@ class Scenario(_Model):
     def _error(self, key: str, value: Any, allowed: str) -> ScenarioError:
         return ScenarioError(f"{key} = {_fmt(value)}: {allowed}", key=key, value=value,
                              allowed=allowed, source=self._source)
+
+
+def _csv_has_altitude(path: Path) -> bool:
+    """Does the CSV header (first non-comment, non-blank line) name ``altitude_km``?"""
+    with open(path, encoding="utf-8-sig") as f:
+        for line in f:
+            text = line.strip()
+            if text and not text.startswith("#"):
+                return "altitude_km" in [c.strip() for c in text.split(",")]
+    return False
 
 
 def _accepts(func, name: str) -> bool:
@@ -931,14 +958,11 @@ def _allowed_text(err: dict, model_at_parent=None, loc=None) -> str:
         return f"a value <= {ctx.get('le')}"
     if typ == "literal_error":
         return "one of " + str(ctx.get("expected", "")).replace("'", '"')
-    if typ in ("too_short", "too_long"):
-        lo = ctx.get("min_length")
-        hi = ctx.get("max_length")
-        if typ == "too_short" and ctx.get("min_length") == 1 and hi is None:
-            return "at least one entry"
-        if err.get("input") is not None and isinstance(err["input"], (list, str)):
-            return err["msg"].replace("should", "must")
-        return f"a length from {lo} to {hi}"
+    if typ == "too_short":
+        n = ctx.get("min_length")
+        return "at least one entry" if n == 1 else f"a list with at least {n} items"
+    if typ == "too_long":
+        return f"a list with at most {ctx.get('max_length')} items"
     if typ == "union_tag_invalid":
         return "kind = one of " + ", ".join(f'"{k}"' for k in SHELL_KINDS)
     if typ == "union_tag_not_found":
