@@ -138,7 +138,7 @@ def teme_to_itrs_kernel(r_teme, ut1_whole, ut1_frac, out):
 
 @njit(cache=True, parallel=True)
 def sgp4_output_to_itrs(r_sat_time, err_sat_time, ut1_whole, ut1_frac,
-                        out, valid, first_error, k0):
+                        out, valid, first_error, k0, rotate):
     """Fused transpose + TEME->ITRS of python-sgp4 ``SatrecArray`` output.
 
     Parameters
@@ -151,13 +151,17 @@ def sgp4_output_to_itrs(r_sat_time, err_sat_time, ut1_whole, ut1_frac,
     valid : (n_time, n_sat) bool, same rows
     first_error : (n_sat,) int64, set to the first non-zero code seen (if still 0)
     k0 : int, first output row of this chunk
+    rotate : bool, False keeps TEME (transpose and masking only)
     """
     n_sat = r_sat_time.shape[0]
     n_chunk = r_sat_time.shape[1]
     for k in prange(n_chunk):
-        th = gmst82(ut1_whole[k], ut1_frac[k])
-        c = math.cos(th)
-        s = math.sin(th)
+        c = 1.0
+        s = 0.0
+        if rotate:
+            th = gmst82(ut1_whole[k], ut1_frac[k])
+            c = math.cos(th)
+            s = math.sin(th)
         row = k0 + k
         for j in range(n_sat):
             x = r_sat_time[j, k, 0]

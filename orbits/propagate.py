@@ -29,7 +29,7 @@ from .constants import SECONDS_PER_DAY, WGS72_A_KM, WGS72_J2, WGS72_XKE_PER_MIN
 from .satellites import SatelliteSet
 from .timegrid import TimeGrid, _jd_utc_parts
 
-__all__ = ["Ephemeris", "propagate", "propagate_sgp4", "propagate_j2", "PropagationError",
+__all__ = ["Ephemeris", "propagate", "propagate_sgp4", "propagate_j2", "sgp4_teme", "PropagationError",
            "PROPAGATORS", "ERROR_MESSAGES"]
 
 PROPAGATORS = ("sgp4", "j2")
@@ -121,15 +121,44 @@ def propagate_sgp4(sats: SatelliteSet, grid: TimeGrid, chunk_steps: int | None =
     ``EarthSatellite(...).at(t).frame_xyz(itrs)`` (tests: < 1 m).
     """
     _check(sats, grid)
-    n_sat, n_time = len(sats), grid.count
+    jd_w, jd_f = grid.jd_utc_parts()
+    ut1_w, ut1_f = grid.jd_ut1_parts()
+    out, valid, first_error = _sgp4_batch(sats, jd_w, jd_f, ut1_w, ut1_f, chunk_steps, True)
+    return Ephemeris(grid, list(sats.names), out, valid, first_error, "sgp4",
+                     sats.sensor_index.copy())
+
+
+def sgp4_teme(sats: SatelliteSet, jd_utc, fraction_utc, chunk_steps: int | None = None):
+    """Batch SGP4 in the TEME frame at explicit UTC Julian dates (no rotation).
+
+    Parameters
+    ----------
+    sats : SatelliteSet
+    jd_utc, fraction_utc : array_like, shape (n_time,)
+        UTC Julian dates split into two parts (summed by SGP4).
+    chunk_steps : int, optional
+
+    Returns
+    -------
+    r_teme_km : ndarray (n_time, n_sat, 3), NaN where SGP4 failed
+    valid : ndarray (n_time, n_sat) bool
+    error_codes : ndarray (n_sat,) int64, first error per satellite
+    """
+    if not isinstance(sats, SatelliteSet) or len(sats) == 0:
+        raise PropagationError("sats: expected a non-empty SatelliteSet")
+    jd_w = np.ascontiguousarray(np.asarray(jd_utc, dtype=np.float64).reshape(-1))
+    jd_f = np.ascontiguousarray(np.broadcast_to(np.asarray(fraction_utc, np.float64), jd_w.shape))
+    return _sgp4_batch(sats, jd_w, jd_f, jd_w, jd_f, chunk_steps, False)
+
+
+def _sgp4_batch(sats, jd_w, jd_f, ut1_w, ut1_f, chunk_steps, rotate):
+    n_sat, n_time = len(sats), jd_w.shape[0]
     if chunk_steps is None:
         chunk_steps = default_chunk_steps(n_sat)
-    if int(chunk_steps) < 1:
+    if isinstance(chunk_steps, bool) or int(chunk_steps) != chunk_steps or int(chunk_steps) < 1:
         raise PropagationError(f"chunk_steps={chunk_steps!r}: must be an integer >= 1")
     chunk_steps = int(chunk_steps)
     arr = sats.satrec_array()
-    jd_w, jd_f = grid.jd_utc_parts()
-    ut1_w, ut1_f = grid.jd_ut1_parts()
     out = np.empty((n_time, n_sat, 3), dtype=np.float64)
     valid = np.empty((n_time, n_sat), dtype=np.bool_)
     first_error = np.zeros(n_sat, dtype=np.int64)
@@ -137,9 +166,8 @@ def propagate_sgp4(sats: SatelliteSet, grid: TimeGrid, chunk_steps: int | None =
         k1 = min(n_time, k0 + chunk_steps)
         e, r, _v = arr.sgp4(jd_w[k0:k1], jd_f[k0:k1])
         _kernels.sgp4_output_to_itrs(r, e, ut1_w[k0:k1], ut1_f[k0:k1], out, valid,
-                                     first_error, k0)
-    return Ephemeris(grid, list(sats.names), out, valid, first_error, "sgp4",
-                     sats.sensor_index.copy())
+                                     first_error, k0, rotate)
+    return out, valid, first_error
 
 
 def j2_inputs(sats: SatelliteSet, grid: TimeGrid) -> dict:
