@@ -35,7 +35,8 @@ from numba import njit
 from ._atmosphere_kernels import us1976_density_kernel
 
 SUTTON_GRAVES_K_EARTH = 1.7415e-4  # kg^0.5 / m, Sutton & Graves (1971)
-STEFAN_BOLTZMANN_W_M2_K4 = 5.670374419e-8  # CODATA 2018 (exact)
+STEFAN_BOLTZMANN_W_M2_K4 = (2.0 * math.pi ** 5 * 1.380649e-23 ** 4
+                            / (15.0 * 6.62607015e-34 ** 3 * 299792458.0 ** 2))  # 5.670374419e-8
 PLANCK_J_S = 6.62607015e-34  # exact (SI 2019)
 SPEED_OF_LIGHT_M_S = 299792458.0  # exact
 BOLTZMANN_J_K = 1.380649e-23  # exact (SI 2019)
