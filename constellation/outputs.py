@@ -111,7 +111,7 @@ class OutputTransaction:
         """Staged path for the final file ``out_dir/name`` (``name`` has no folders)."""
         if not self._open:
             raise RuntimeError("transaction already finished")
-        if Path(name).name != name or name.startswith(_PREFIX):
+        if Path(name).name != name or name.startswith(_PREFIX) or name == ".previous":
             raise ValueError(f"output name {name!r} must be a plain file name")
         if name not in self._names:
             self._names.append(name)
@@ -123,14 +123,45 @@ class OutputTransaction:
         return list(self._names)
 
     def commit(self) -> list[Path]:
-        """Rename every staged file to its final name; returns the final paths."""
+        """Move every staged file to its final name; returns the final paths.
+
+        Two phases with SIGINT/SIGTERM blocked: existing files of those names are first
+        moved aside into the staging folder, then the new files are moved in.  If any rename
+        fails, the new files are taken out again and the old ones put back, so the folder
+        ends either wholly old or wholly new.
+        """
         missing = [n for n in self._names if not (self.staging / n).is_file()]
         if missing:
             raise RuntimeError(f"staged output files were never written: {missing}")
+        backup = self.staging / ".previous"
+        moved_aside: list[str] = []
+        placed: list[str] = []
         with _signals_blocked():
-            for n in self._names:
-                os.replace(self.staging / n, self.out_dir / n)
-                self.committed.append(self.out_dir / n)
+            try:
+                backup.mkdir()
+                for n in self._names:
+                    final = self.out_dir / n
+                    if final.is_dir() and not final.is_symlink():
+                        raise OutputError(f"cannot write {final}: a folder of that name exists")
+                    if final.exists() or final.is_symlink():
+                        os.replace(final, backup / n)
+                        moved_aside.append(n)
+                for n in self._names:
+                    os.replace(self.staging / n, self.out_dir / n)
+                    placed.append(n)
+            except BaseException:
+                for n in placed:
+                    try:
+                        os.replace(self.out_dir / n, self.staging / n)
+                    except OSError:
+                        pass
+                for n in moved_aside:
+                    try:
+                        os.replace(backup / n, self.out_dir / n)
+                    except OSError:
+                        pass
+                raise
+            self.committed = [self.out_dir / n for n in self._names]
             shutil.rmtree(self.staging, ignore_errors=True)
             self._open = False
         return list(self.committed)

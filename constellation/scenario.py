@@ -34,7 +34,8 @@ optional)::
     # kind = "preset"   -> name = "sda-tranche1-tracking"
     # kind = "elements" -> [[constellation.satellites]] tables with altitude_km or
     #                      semi_major_axis_km, eccentricity, inclination_deg, raan_deg,
-    #                      arg_perigee_deg, true_anomaly_deg or mean_anomaly_deg, epoch?, name?
+    #                      arg_perigee_deg, true_anomaly_deg or mean_anomaly_deg, epoch?,
+    #                      name?, bstar?; element_type = "osculating" (default) | "mean"
 
     [sensor]                         # the default sensor type
     min_elevation_deg = 10
@@ -333,6 +334,7 @@ class SatelliteElements(_Model):
     true_anomaly_deg: Optional[float] = None
     mean_anomaly_deg: Optional[float] = None
     epoch: Optional[UtcTime] = None
+    bstar: float = Field(0.0, description="SGP4 drag term (1/earth radii)")
 
     @model_validator(mode="after")
     def _size(self):
@@ -364,6 +366,8 @@ class ElementsShell(_ShellBase):
     """A list of satellites by classical elements (``[[constellation.satellites]]``)."""
 
     kind: Literal["elements"]
+    element_type: Literal["osculating", "mean"] = Field(
+        "osculating", description="osculating (fitted to SGP4 mean elements) or SGP4 mean")
     satellites: list[SatelliteElements] = Field(min_length=1)
 
 
@@ -676,7 +680,7 @@ class Scenario(_Model):
         epoch = getattr(shell, "epoch", None) or self.time.start
         if isinstance(shell, WalkerShell):
             from constellation.walker import walker
-            prefix = shell.name_prefix or (f"S{i}-" if len(self.constellation) > 1 else "W")
+            prefix = shell.name_prefix or (f"S{i}" if len(self.constellation) > 1 else "W")
             return walker(pattern=shell.kind.split("-")[1], total=shell.total,
                           planes=shell.planes, phasing=shell.phasing,
                           altitude_km=shell.altitude_km,
@@ -693,7 +697,9 @@ class Scenario(_Model):
         for sat in shell.satellites:
             d = sat.model_dump(exclude_none=True)
             rows.append(d)
-        return satellites_from_elements(rows, self.time.start)
+        return satellites_from_elements(rows, self.time.start, element_type=shell.element_type,
+                                        name_prefix=f"E{i}-" if len(self.constellation) > 1
+                                        else "E")
 
     def build_grid(self):
         """``RegionGrid`` for a box/polygon region, ``PointSet`` for a point list."""
