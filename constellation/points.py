@@ -132,7 +132,7 @@ def _number(key, text, allowed, lo, hi, path, line, where):
     return v
 
 
-def _validate_rows(rows, path):
+def _validate_rows(rows, path, default_altitude_km=0.0):
     """rows: iterable of (line, dict). Returns a PointSet."""
     names, lats, lons, alts = [], [], [], []
     seen = {}
@@ -152,7 +152,7 @@ def _validate_rows(rows, path):
                       *LON_RANGE_DEG, path, line, where)
         alt_raw = row.get("altitude_km")
         if alt_raw is None or (isinstance(alt_raw, str) and not alt_raw.strip()):
-            alt = 0.0
+            alt = default_altitude_km
         else:
             alt = _number("altitude_km", alt_raw,
                           f"a number from {ALTITUDE_RANGE_KM[0]:g} to "
@@ -169,7 +169,7 @@ def _validate_rows(rows, path):
                     source="inline" if path is None else str(path))
 
 
-def _read_csv(path: Path) -> PointSet:
+def _read_csv(path: Path, default_altitude_km=0.0) -> PointSet:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -205,10 +205,10 @@ def _read_csv(path: Path) -> PointSet:
             cells = cells + [""] * (len(header) - len(cells))
             yield line, {h: c.strip() for h, c in zip(header, cells)}
 
-    return _validate_rows(rows(), path)
+    return _validate_rows(rows(), path, default_altitude_km)
 
 
-def load_points(path_or_list, base_dir=None) -> PointSet:
+def load_points(path_or_list, base_dir=None, default_altitude_km=0.0) -> PointSet:
     """Load named target points from a CSV file or an inline list of dicts.
 
     Parameters
@@ -219,6 +219,9 @@ def load_points(path_or_list, base_dir=None) -> PointSet:
         inline ``[[region.points]]`` form).
     base_dir : str or Path, optional
         Directory a relative CSV path is resolved against (the scenario file's folder).
+    default_altitude_km : float
+        Height given to points without ``altitude_km`` (the scenario's ``region.altitude_km``;
+        default 0).
 
     Returns
     -------
@@ -233,11 +236,14 @@ def load_points(path_or_list, base_dir=None) -> PointSet:
     """
     if isinstance(path_or_list, PointSet):
         return path_or_list
+    dalt = _number("default_altitude_km", default_altitude_km,
+                   f"a number from {ALTITUDE_RANGE_KM[0]:g} to {ALTITUDE_RANGE_KM[1]:g} km",
+                   *ALTITUDE_RANGE_KM, None, None, "line")
     if isinstance(path_or_list, (str, Path)):
         p = Path(path_or_list)
         if base_dir is not None and not p.is_absolute():
             p = Path(base_dir) / p
-        return _read_csv(p)
+        return _read_csv(p, dalt)
     if isinstance(path_or_list, (list, tuple)):
         def rows():
             for i, entry in enumerate(path_or_list, start=1):
@@ -249,6 +255,6 @@ def load_points(path_or_list, base_dir=None) -> PointSet:
                     if k not in POINT_COLUMNS:
                         raise PointsError("key", k, f"one of {', '.join(POINT_COLUMNS)}", line=i)
                 yield i, entry
-        return _validate_rows(rows(), None)
+        return _validate_rows(rows(), None, dalt)
     raise PointsError("points", path_or_list,
                       "a CSV file path or a list of {name, lat_deg, lon_deg[, altitude_km]}")

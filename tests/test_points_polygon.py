@@ -31,6 +31,16 @@ def test_example_sites_load():
     assert np.all((pts.lon_deg > 122) & (pts.lon_deg < 146))
 
 
+def test_default_altitude_for_points_without_one():
+    pts = load_points(EXAMPLES / "japan_sites.csv", default_altitude_km=40.0)
+    assert pts.altitude_km[pts.name.index("Misawa Air Base")] == 40.0
+    assert pts.altitude_km[pts.name.index("Tokyo")] == 0.0      # explicit value kept
+    pts = load_points([{"name": "a", "lat_deg": 0, "lon_deg": 0}], default_altitude_km=12.5)
+    assert pts.altitude_km[0] == 12.5
+    with pytest.raises(PointsError, match="default_altitude_km"):
+        load_points([{"name": "a", "lat_deg": 0, "lon_deg": 0}], default_altitude_km=500)
+
+
 def test_points_ecef_matches_skyfield():
     from skyfield.api import wgs84
     pts = load_points([{"name": "Naha", "lat_deg": 26.2124, "lon_deg": 127.6792},
