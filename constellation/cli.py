@@ -117,7 +117,7 @@ def print_summary(summary: dict, out_dir: Optional[str] = None, stream=None) -> 
     stream = stream or sys.stdout
     from rich.console import Console
     from rich.table import Table
-    con = Console(file=stream, highlight=False, soft_wrap=False, width=max(
+    con = Console(file=stream, highlight=False, soft_wrap=True, width=max(
         100, Console(file=stream).width))
     c = summary.get("constellation", {})
     t = summary.get("time", {})
@@ -134,7 +134,7 @@ def print_summary(summary: dict, out_dir: Optional[str] = None, stream=None) -> 
     reg = Table(title="Region coverage", title_justify="left")
     reg.add_column("metric")
     reg.add_column("area mean", justify="right")
-    reg.add_column("minimum", justify="right")
+    reg.add_column("min / worst", justify="right")
     for var, label in (("fraction_1", ">= 1 satellite"), ("fraction_2", ">= 2 satellites"),
                        ("fraction_stereo", "stereo pair")):
         mean = _pick(stats, f"{var}_mean", f"mean_{var}")
@@ -147,7 +147,7 @@ def print_summary(summary: dict, out_dir: Optional[str] = None, stream=None) -> 
             reg.add_row(label, _fmt_pct(mean), _fmt_pct(mn))
     for var, label in (("max_gap_s", "worst gap (any)"),
                        ("max_gap_stereo_s", "worst gap (stereo)")):
-        v = _pick(stats, f"{var}_max", f"worst_{var}", f"max_{var}", var)
+        v = _pick(stats, f"{var}_worst", f"{var}_max", f"worst_{var}", var)
         if isinstance(v, dict):
             v = v.get("max")
         if v is not None:

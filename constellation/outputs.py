@@ -176,7 +176,11 @@ class OutputTransaction:
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc_type is None:
-            self.commit()
+            try:
+                self.commit()
+            except BaseException:
+                self.abort()
+                raise
         else:
             self.abort()
         return False

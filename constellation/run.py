@@ -115,19 +115,19 @@ def estimate_run(n_sat: int, n_point: int, n_time: int, chunk_steps: Optional[in
     """Memory (bytes) and time (s) estimates for a run of this size.
 
     Memory: ``coverage.estimate_memory_bytes`` (ephemeris chunk, per-point accumulators) plus
-    the output data set (``_OUTPUT_VARS_PER_POINT`` float64 per point) and a fixed 300 MiB
+    the output data set (``_OUTPUT_VARS_PER_POINT`` float64 per point) and a fixed 250 MiB
     for the interpreter, numba and map drawing.  Time: a linear model in
     ``n_time * n_sat * n_point`` (coverage) and ``n_time * n_sat`` (propagation); it is a
     planning figure (factor ~3), not a promise.
     """
+    outputs = n_point * _OUTPUT_VARS_PER_POINT * 8   # the written copy of the data set
     try:
         from .coverage import estimate_memory_bytes
         engine = int(estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps))
     except ImportError:  # coverage engine not installed: conservative stand-in
         steps = chunk_steps or max(1, min(n_time, (1 << 20) // max(1, n_sat)))
         engine = steps * n_sat * 3 * 8 * 2 + n_point * 16 * 8
-    outputs = n_point * _OUTPUT_VARS_PER_POINT * 8
-    base = 300 * 2**20
+    base = 250 * 2**20
     mem = engine + outputs + base
     t = (n_time * n_sat * n_point * _SECONDS_PER_TRIPLE
          + n_time * n_sat * _SECONDS_PER_SAT_STEP + 0.5 * n_threat)
@@ -286,15 +286,14 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     propagator = scenario.time.propagator
     t0 = time.perf_counter()
     task = progress.task("coverage", None)
-    if is_points:
-        res = cov.point_coverage(sats, tg, grid, sensors, propagator=propagator,
-                                 progress=task)
-    else:
-        res = cov.grid_coverage(sats, tg, grid, sensors, propagator=propagator,
-                                progress=task)
+    kernel = cov.point_coverage if is_points else cov.grid_coverage
+    res = kernel(sats, tg, grid, sensors, propagator=propagator, progress=task,
+                 name=scenario.name, constellation_summary=scenario.constellation_summary())
     task.close()
     stages["coverage (incl. propagation)"] = time.perf_counter() - t0
     ds = res.dataset
+    # statistics over the polygon's inside, before the outside is set to NaN for the maps
+    stats = cov.region_statistics(ds, mask=mask)
     if mask is not None:
         import xarray as xr
         inside = xr.DataArray(mask, dims=("lat", "lon"))
@@ -305,7 +304,6 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
         ds["region_mask"].attrs.update(long_name="inside the region polygon",
                                        flag_values=np.array([0, 1], dtype=np.int8),
                                        flag_meanings="outside inside")
-    stats = cov.region_statistics(ds, mask=mask)
     cov_timings = dict(getattr(res, "timings", {}) or {})
     failed = [{"name": n, "code": int(c), "message": m}
               for n, c, m in (getattr(res, "failed", None) or [])]
@@ -370,16 +368,16 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
         "propagator": propagator,
         "constellation": scenario.constellation_summary(),
         "n_satellites": int(len(sats)),
-        "sensor": "; ".join(f"{n}: {_sensor_summary(s)}"
-                            for n, s in zip(scenario.sensor_names(), sensors)),
+        "sensor": "; ".join(_sensor_summary(s) for s in sensors),
         "altitude_km": float(scenario.region.altitude_km),
         "region_kind": scenario.region.kind,
         "hgv_coverage_version": version,
         "history": f"{datetime.now(timezone.utc).isoformat(timespec='seconds')} hgvcov run",
         "Conventions": "CF-1.8",
     }
-    for k, v in attrs.items():
-        ds.attrs[k] = _nc_attr(v)
+    for k, v in attrs.items():  # the engine's own attributes win; ours fill the gaps
+        if k not in ds.attrs or k in ("history", "source_file"):
+            ds.attrs[k] = _nc_attr(v)
 
     t_write = time.perf_counter()
     with OutputTransaction(out_dir) as tx:
@@ -404,7 +402,8 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
         stages["write"] = time.perf_counter() - t_write
         total = time.perf_counter() - t_total
         prop_s = float(cov_timings.get("propagation_s", 0.0))
-        coverage_s = stages["coverage (incl. propagation)"] - prop_s
+        coverage_s = float(cov_timings.get("coverage_s",
+                                           stages["coverage (incl. propagation)"] - prop_s))
         timings = {
             "propagation_s": prop_s,
             "coverage_s": coverage_s,
