@@ -1,0 +1,305 @@
+"""Sweeps on Dask (constellation.sweep): key paths, validation, resumability, a real tiny sweep."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from constellation import sweep
+from constellation.sweep import SweepError
+
+BASE_TOML = """\
+name = "tiny sweep base"
+[time]
+start = "2026-11-21T00:00:00Z"
+duration_s = 600
+step_s = 60
+[[constellation]]
+kind = "walker-delta"
+total = 12
+planes = 3
+phasing = 1
+altitude_km = 1000
+inclination_deg = 60
+[sensor]
+min_elevation_deg = 10
+field_of_regard_deg = 120
+[region]
+lat_deg = [30, 40]
+lon_deg = [130, 140]
+step_deg = 5
+altitude_km = 0
+"""
+
+SWEEP_TOML = """\
+base = "base.toml"
+[grid]
+"constellation[0].total" = [12, 24]
+"sensor.field_of_regard_deg" = [100, 120]
+"""
+
+
+def _write(tmp_path: Path, sweep_text: str = SWEEP_TOML, base_text: str = BASE_TOML) -> Path:
+    (tmp_path / "base.toml").write_text(base_text)
+    p = tmp_path / "sweep.toml"
+    p.write_text(sweep_text)
+    return p
+
+
+class FakeRunner:
+    """Stands in for run_scenario: a summary whose statistics follow the case's parameters."""
+
+    def __init__(self, fail_total=None):
+        self.calls = []
+        self.lock = threading.Lock()
+        self.fail_total = fail_total
+
+    def __call__(self, scenario, out_dir, maps=True, progress=None):
+        assert maps is False
+        shell = scenario.constellation[0]
+        total = shell.total
+        fov = scenario.sensor.field_of_regard_deg
+        with self.lock:
+            self.calls.append((total, fov))
+        if total == self.fail_total:
+            raise RuntimeError(f"synthetic failure for total={total}")
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        return {
+            "scenario": scenario.name,
+            "constellation": {"n_satellites": total},
+            "region_statistics": {
+                "fraction_1": {"mean": min(1.0, total / 20), "min": 0.1},
+                "fraction_stereo": {"mean": total / 100 * fov / 120, "min": 0.0},
+                "max_gap_s": 600.0 / total,
+            },
+            "timings": {"total_s": 0.01},
+        }
+
+
+@pytest.fixture
+def fake_runner(monkeypatch):
+    runner = FakeRunner()
+    monkeypatch.setattr(sweep, "_runner", lambda: runner)
+    return runner
+
+
+# ----------------------------------------------------------------------------- key paths
+
+
+def test_parse_key_path():
+    assert sweep.parse_key_path("constellation[0].total") == ("constellation", 0, "total")
+    assert sweep.parse_key_path("sensor.field_of_regard_deg") == ("sensor", "field_of_regard_deg")
+    assert sweep.parse_key_path("region.lat_deg[1]") == ("region", "lat_deg", 1)
+    assert sweep.parse_key_path("a[2][3].b") == ("a", 2, 3, "b")
+    for bad in ("", "constellation[x].total", "sensor..fov", "constellation[0]total", ".a", "a[-1]"):
+        with pytest.raises(SweepError) as exc:
+            sweep.parse_key_path(bad)
+        assert repr(bad) in str(exc.value)
+
+
+def test_get_and_set_path():
+    d = {"constellation": [{"total": 12}], "sensor": {"fov": 1}}
+    assert sweep.get_path(d, "constellation[0].total") == 12
+    sweep.set_path(d, "constellation[0].total", 24)
+    assert d["constellation"][0]["total"] == 24
+    sweep.set_path(d, "sensor.max_range_km", 5000)  # optional leaf may be new
+    assert d["sensor"]["max_range_km"] == 5000
+    with pytest.raises(SweepError, match=r"index \[3\] is out of range.*allowed 0..0"):
+        sweep.get_path(d, "constellation[3].total")
+    with pytest.raises(SweepError, match="region is not in the base scenario"):
+        sweep.set_path(d, "region.step_deg", 1.0)
+    with pytest.raises(SweepError, match="is not an array"):
+        sweep.get_path(d, "sensor[0].fov")
+    with pytest.raises(SweepError, match="not in the base scenario"):
+        sweep.get_path(d, "sensor.nothing")
+
+
+def test_case_id_is_stable():
+    o = {"constellation[0].total": 12, "sensor.field_of_regard_deg": 100}
+    # Fixed value: changing the hash would orphan every user's finished cases.
+    assert sweep.case_id(o) == "a14bb08fc48c75b9"
+    assert sweep.case_id(dict(reversed(list(o.items())))) == sweep.case_id(o)
+    assert sweep.case_id({"constellation[0].total": 12.0, "sensor.field_of_regard_deg": 100}) == sweep.case_id(o)
+    assert sweep.case_id({"constellation[0].total": 13, "sensor.field_of_regard_deg": 100}) != sweep.case_id(o)
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def test_load_sweep(tmp_path):
+    spec = sweep.load_sweep(_write(tmp_path))
+    assert spec.keys == ["constellation[0].total", "sensor.field_of_regard_deg"]
+    assert [c.overrides for c in spec.cases] == [
+        {"constellation[0].total": 12, "sensor.field_of_regard_deg": 100},
+        {"constellation[0].total": 12, "sensor.field_of_regard_deg": 120},
+        {"constellation[0].total": 24, "sensor.field_of_regard_deg": 100},
+        {"constellation[0].total": 24, "sensor.field_of_regard_deg": 120},
+    ]
+    assert len({c.case_id for c in spec.cases}) == 4
+    d = spec.case_scenario_dict(spec.cases[3])
+    assert d["constellation"][0]["total"] == 24 and d["sensor"]["field_of_regard_deg"] == 120
+    assert spec.base["constellation"][0]["total"] == 12  # base untouched
+
+
+@pytest.mark.parametrize(
+    "grid_line, key, fragment",
+    [
+        ('"constellation[0].total" = 12', "constellation[0].total", "must be a list"),
+        ('"constellation[0].total" = []', "constellation[0].total", "empty"),
+        ('"constellation[0].total" = [12, "many"]', "constellation[0].total", "'many' is a string"),
+        ('"constellation[0].total" = [12, 12]', "constellation[0].total", "listed twice"),
+        ('"constellation[1].total" = [12]', "constellation[1].total", "out of range"),
+        ('"orbit.total" = [12]', "orbit.total", "not in the base scenario"),
+        ('"constellation[0].total" = [12, 13]', "constellation[0].total", "13"),  # not a multiple of planes
+        ('"sensor.min_elevation_deg" = [10, 95]', "sensor.min_elevation_deg", "95"),  # above 90
+        ('"sensor.fov_deg" = [10]', "sensor.fov_deg", "fov_deg"),  # unknown optional key
+    ],
+)
+def test_bad_grid_values_are_named(tmp_path, grid_line, key, fragment):
+    p = _write(tmp_path, f'base = "base.toml"\n[grid]\n{grid_line}\n')
+    with pytest.raises(SweepError) as exc:
+        sweep.load_sweep(p)
+    assert exc.value.key == key
+    assert key in str(exc.value) and fragment in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ('base = "missing.toml"\n[grid]\n"sensor.field_of_regard_deg" = [100]\n', "not found"),
+        ('[grid]\n"sensor.field_of_regard_deg" = [100]\n', "base"),
+        ('base = "base.toml"\n', "[grid]"),
+        ('base = "base.toml"\nworkers = 3\n[grid]\n"sensor.field_of_regard_deg" = [100]\n', "'workers'"),
+        ('base = "base.toml"\n[grid]\n"sensor.field_of_regard_deg" = [100]\n[plot]\nx = "sensor.min_elevation_deg"\n',
+         "plot.x"),
+        ('base = "base.toml"\n[grid\n', "TOML"),
+    ],
+)
+def test_bad_sweep_files(tmp_path, text, fragment):
+    with pytest.raises(SweepError, match=None) as exc:
+        sweep.load_sweep(_write(tmp_path, text))
+    assert fragment in str(exc.value)
+
+
+# ----------------------------------------------------------------------------- running
+
+
+def test_sweep_runs_every_case_and_resumes(tmp_path, fake_runner):
+    p = _write(tmp_path)
+    out = tmp_path / "out"
+    df = sweep.run_sweep(p, out, processes=False, n_workers=2)
+    assert sorted(fake_runner.calls) == [(12, 100), (12, 120), (24, 100), (24, 120)]
+    assert list(df.columns[:4]) == ["case_id", "constellation[0].total", "sensor.field_of_regard_deg", "status"]
+    assert (df["status"] == "ok").all()
+    row = df[(df["constellation[0].total"] == 24) & (df["sensor.field_of_regard_deg"] == 100)].iloc[0]
+    assert row["fraction_stereo.mean"] == pytest.approx(0.24 * 100 / 120)
+    assert row["max_gap_s"] == pytest.approx(25.0)
+    assert row["n_satellites"] == 24
+    on_disk = pd.read_csv(out / "sweep.csv")
+    assert len(on_disk) == 4 and list(on_disk.columns) == list(df.columns)
+    assert (out / "sweep.png").read_bytes()[:4] == b"\x89PNG"
+    case_files = sorted((out / "cases").glob("*.json"))
+    assert len(case_files) == 4
+    mtimes = {f: f.stat().st_mtime_ns for f in case_files}
+
+    # Rerun: nothing is recomputed, case files untouched, same table.
+    fake_runner.calls.clear()
+    df2 = sweep.run_sweep(p, out, processes=False, n_workers=2)
+    assert fake_runner.calls == []
+    assert {f: f.stat().st_mtime_ns for f in case_files} == mtimes
+    pd.testing.assert_frame_equal(df.reset_index(drop=True), df2.reset_index(drop=True))
+
+    # Lose one case (as if its worker died before finishing): only that case reruns.
+    lost = out / "cases" / f"{df.iloc[1]['case_id']}.json"
+    lost.unlink()
+    sweep.run_sweep(p, out, processes=False, n_workers=2)
+    assert fake_runner.calls == [(12, 120)]
+
+    # Extending the grid runs only the new cases.
+    fake_runner.calls.clear()
+    p.write_text(SWEEP_TOML.replace("[12, 24]", "[12, 24, 36]"))
+    df3 = sweep.run_sweep(p, out, processes=False, n_workers=2)
+    assert sorted(fake_runner.calls) == [(36, 100), (36, 120)]
+    assert len(df3) == 6 and (df3["status"] == "ok").all()
+    assert not [f for f in os.listdir(out) if ".tmp" in f]
+
+
+def test_changed_base_scenario_invalidates_cases(tmp_path, fake_runner):
+    p = _write(tmp_path, 'base = "base.toml"\n[grid]\n"sensor.field_of_regard_deg" = [100, 120]\n')
+    out = tmp_path / "out"
+    sweep.run_sweep(p, out, processes=False, n_workers=1)
+    assert len(fake_runner.calls) == 2
+    (tmp_path / "base.toml").write_text(BASE_TOML.replace("duration_s = 600", "duration_s = 1200"))
+    fake_runner.calls.clear()
+    sweep.run_sweep(p, out, processes=False, n_workers=1)
+    assert len(fake_runner.calls) == 2
+
+
+def test_failed_case_is_reported_and_retried(tmp_path, monkeypatch):
+    runner = FakeRunner(fail_total=24)
+    monkeypatch.setattr(sweep, "_runner", lambda: runner)
+    p = _write(tmp_path)
+    out = tmp_path / "out"
+    df = sweep.run_sweep(p, out, processes=False, n_workers=2)
+    bad = df[df["constellation[0].total"] == 24]
+    assert (bad["status"] == "error").all()
+    assert bad["error"].str.contains("synthetic failure for total=24").all()
+    assert (df[df["constellation[0].total"] == 12]["status"] == "ok").all()
+    assert len(list((out / "cases").glob("*.error.json"))) == 2
+
+    runner.fail_total = None
+    runner.calls.clear()
+    df2 = sweep.run_sweep(p, out, processes=False, n_workers=2)
+    assert sorted(runner.calls) == [(24, 100), (24, 120)]
+    assert (df2["status"] == "ok").all()
+    assert not list((out / "cases").glob("*.error.json"))
+
+
+_REAL_RUN_CASE = sweep._run_case
+
+
+def _dying_run_case(payload):
+    """Module level so that Dask can pickle it by reference."""
+    o = payload["overrides"]
+    if o["constellation[0].total"] == 24 and o["sensor.field_of_regard_deg"] == 120:
+        raise RuntimeError("worker lost")
+    return _REAL_RUN_CASE(payload)
+
+
+def test_task_that_dies_keeps_other_results(tmp_path, fake_runner, monkeypatch):
+    """A task lost on the Dask side (e.g. KilledWorker) is an error row; finished cases are kept."""
+    monkeypatch.setattr(sweep, "_run_case", _dying_run_case)
+    p = _write(tmp_path)
+    df = sweep.run_sweep(p, tmp_path / "out", processes=False, n_workers=2)
+    assert list(df["status"]) == ["ok", "ok", "ok", "error"]
+    assert "worker lost" in df.iloc[3]["error"]
+    assert len(list((tmp_path / "out" / "cases").glob("*[0-9a-f].json"))) == 3
+
+
+def test_bad_sweep_runs_nothing(tmp_path, fake_runner):
+    p = _write(tmp_path, 'base = "base.toml"\n[grid]\n"constellation[0].total" = [12, 13]\n')
+    with pytest.raises(SweepError):
+        sweep.run_sweep(p, tmp_path / "out", processes=False)
+    assert fake_runner.calls == []
+    assert not (tmp_path / "out").exists()
+
+
+def test_real_tiny_sweep(tmp_path):
+    """Two real cases through run_scenario on a small threaded LocalCluster."""
+    pytest.importorskip("constellation.coverage")
+    pytest.importorskip("constellation.run")
+    p = _write(tmp_path, 'base = "base.toml"\n[grid]\n"constellation[0].total" = [12, 24]\n')
+    out = tmp_path / "out"
+    df = sweep.run_sweep(p, out, processes=False, n_workers=1)
+    assert list(df["status"]) == ["ok", "ok"], df["error"].tolist()
+    for cid in df["case_id"]:
+        summary = json.loads((out / "cases" / cid / "summary.json").read_text())
+        assert summary["constellation"]["n_satellites"] in (12, 24)
+    stereo_cols = [c for c in df.columns if "fraction_stereo" in c]
+    assert stereo_cols
+    assert (out / "sweep.csv").exists()
