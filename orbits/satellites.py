@@ -61,7 +61,7 @@ def _as_array(name, value, n):
         raise SatelliteError(f"{name}: got {a.size} values for {n} satellites")
     if not np.all(np.isfinite(a)):
         bad = a[~np.isfinite(a)][0]
-        raise SatelliteError(f"{name}={bad!r}: must be finite")
+        raise SatelliteError(f"{name}={float(bad)!r}: must be finite")
     return a
 
 
@@ -249,17 +249,17 @@ class SatelliteSet:
         bad = (e < 0) | (e >= 1)
         if bad.any():
             raise SatelliteError(
-                f"eccentricity={e[bad][0]!r} (satellite {names[np.argmax(bad)]!r}): allowed 0 <= e < 1")
+                f"eccentricity={float(e[bad][0])!r} (satellite {names[np.argmax(bad)]!r}): allowed 0 <= e < 1")
         bad = (inc < 0) | (inc > 180)
         if bad.any():
             raise SatelliteError(
-                f"inclination_deg={inc[bad][0]!r} (satellite {names[np.argmax(bad)]!r}): allowed 0..180")
+                f"inclination_deg={float(inc[bad][0])!r} (satellite {names[np.argmax(bad)]!r}): allowed 0..180")
         perigee = a * (1.0 - e)
         bad = perigee <= WGS72_A_KM
         if bad.any():
             i = int(np.argmax(bad))
             raise SatelliteError(
-                f"semi_major_axis_km={a[i]!r} (satellite {names[i]!r}): perigee radius "
+                f"semi_major_axis_km={float(a[i])!r} (satellite {names[i]!r}): perigee radius "
                 f"{perigee[i]:.3f} km is below the Earth's equatorial radius {WGS72_A_KM} km "
                 "(perigee altitude must be > 0)")
         if isinstance(epoch_utc, (str, bytes)) or not isinstance(epoch_utc, Sequence):
