@@ -26,7 +26,8 @@ Two public vehicles are predefined:
     so the CAV-H table holds the same alpha-row at every Mach node from 3.5 to 30; the
     vehicle machinery (:class:`Vehicle` with ``mach_grid``/``cl_table``/``cd_table``)
     takes genuinely Mach-dependent tables unchanged, bilinearly interpolated.  Maximum
-    L/D of this fit is about 1.99 at alpha ~ 16.8 deg.
+    L/D of this fit is about 1.99 at alpha ~ 16.8 deg (the table samples the fit every
+    0.25 deg of alpha).
 
 Heating, dynamic-pressure and load-factor limits are parameters of the vehicle (study
 values, not published CAV-H figures); :class:`hgv_models.trajectory.Trajectory` flags the
@@ -203,7 +204,7 @@ class Vehicle:
 
 def _cav_h_tables():
     mach = np.array([3.5, 5.0, 8.0, 10.0, 15.0, 20.0, 25.0, 30.0])
-    alpha = np.arange(0.0, 25.0 + 0.5, 1.0)
+    alpha = np.arange(0.0, 25.0 + 0.125, 0.25)
     cl_row = -0.041065 + 0.016292 * alpha + 0.0002602 * alpha ** 2
     cd_row = 0.080505 - 0.03026 * cl_row + 0.86495 * cl_row ** 2
     cl = np.tile(cl_row, (mach.size, 1))
