@@ -11,12 +11,11 @@ Washington D.C., October 1976), hereafter "the standard".
 
 **-5 km to 86 km: the standard's defining layer equations** (its Section 1.2).
 
-* geopotential altitude ``H = r0 Z / (r0 + Z)`` with ``r0 = 6356.766 km``
-  (eq. 18);
+* geopotential altitude ``H = r0 Z / (r0 + Z)`` with ``r0 = 6356.766 km``;
 * molecular-scale temperature ``TM = TM_b + L_b (H - H_b)`` in seven layers
   with base heights ``H_b = 0, 11, 20, 32, 47, 51, 71 km'`` and lapse rates
-  ``L_b = -6.5, 0, +1.0, +2.8, 0, -2.8, -2.0 K/km'`` (Table 4, eq. 23);
-* pressure (eqs. 33a, 33b)::
+  ``L_b = -6.5, 0, +1.0, +2.8, 0, -2.8, -2.0 K/km'`` (Table 4);
+* pressure (hydrostatic integration within each layer)::
 
       P = P_b [TM_b / (TM_b + L_b (H - H_b))] ** (g0' M0 / (R* L_b))   (L_b != 0)
       P = P_b exp(-g0' M0 (H - H_b) / (R* TM_b))                        (L_b == 0)
@@ -24,8 +23,8 @@ Washington D.C., October 1976), hereafter "the standard".
   with ``g0' = 9.80665 m^2 s^-2 m'^-1``, ``M0 = 28.9644 kg/kmol``,
   ``R* = 8.31432e3 J/(kmol K)`` and the standard's base pressures
   ``P_b`` (101325, 22632.06, 5474.889, 868.0187, 110.9063, 66.93887, 3.956420 Pa);
-* density ``rho = P M0 / (R* TM)`` (eq. 42-1);
-* speed of sound ``a = sqrt(gamma R* TM / M0)``, ``gamma = 1.4`` (eq. 50);
+* density ``rho = P M0 / (R* TM)``;
+* speed of sound ``a = sqrt(gamma R* TM / M0)``, ``gamma = 1.4``;
 * kinetic temperature ``T = TM`` below 80 km; from 80 to 86 km ``T = TM M/M0``
   with the ratio ``M/M0`` of the standard's Table 8 (0.5 km steps, linearly
   interpolated), so that ``T(86 km) = 186.8673 K``.
@@ -33,7 +32,7 @@ Washington D.C., October 1976), hereafter "the standard".
 **86 km to 1000 km: the standard's tables** (its Section 1.3 and Table I).
 
 * Kinetic temperature from the standard's defining temperature-height profile
-  (eqs. 25-31), evaluated exactly: isothermal 186.8673 K from 86 to 91 km;
+  (Section 1.3), evaluated exactly: isothermal 186.8673 K from 86 to 91 km;
   the elliptical segment ``T = Tc + A sqrt(1 - ((Z - 91)/a)^2)`` with
   ``Tc = 263.1905 K, A = -76.3232 K, a = -19.9429 km`` from 91 to 110 km; a
   linear rise of 12 K/km from 240 K at 110 km to 360 K at 120 km; above 120 km
@@ -41,21 +40,24 @@ Washington D.C., October 1976), hereafter "the standard".
   ``T10 = 360 K``, ``lambda = 0.01875 /km`` and
   ``xi = (Z - 120)(r0 + 120)/(r0 + Z)``.
 * Pressure ``P`` and mean molecular weight ``M`` from the standard's Table I
-  at 88 tabulated levels (86, 87, ..., 91, 93, ..., 99, 100, 101, ..., 109, 110, ..., 120,
-  125, ..., 150, 160, ..., 500, 525, ..., 1000 km); density
-  ``rho = P M / (R* T)`` (eq. 42-3).  Between two levels ``ln P`` is a cubic
+  at 88 tabulated levels (86, 87, ..., 91, 93, ..., 99, 100, 101, 103, ...,
+  109, 110, 111, ..., 120, 125, ..., 150, 160, ..., 500, 525, ..., 1000 km);
+  density
+  ``rho = P M / (R* T)``.  Between two levels ``ln P`` is a cubic
   Hermite polynomial in the hydrostatic variable
   ``Phi(Z) = integral from 86 km of g(z)/T(z) dz`` (``g = g0 (r0/(r0+z))^2``),
   with three-point finite-difference slopes of the tabulated ``ln P`` in
-  ``Phi``; ``M`` is linear in ``Z`` between levels.  For an isothermal,
-  well-mixed layer ``ln P`` is exactly linear in ``Phi``, so this
-  log-interpolation of the table takes the standard's own temperature profile
-  out of the curvature: leaving a level out and interpolating across the gap
-  reproduces it to < 0.1 % (tests), where ``ln P`` linear in ``Z`` errs by up
-  to 1 %.  The 100 km row (P = 3.2011e-2 Pa; M = 28.40 from that row's
+  ``Phi``; ``M`` is linear in ``Z`` between levels.  In hydrostatic balance
+  ``d ln P / d Phi = -M / R*``, so with constant ``M`` and any temperature
+  profile ``ln P`` is exactly linear in ``Phi``: this log-interpolation of the
+  table takes the standard's own temperature profile out of the curvature
+  and the cubic handles the slowly varying ``M``.  Leaving a level out and
+  interpolating across the gap reproduces it to < 0.1 % (tests; the 99-101 km
+  levels excepted), where ``ln P`` linear in ``Phi`` errs by up to 1 % (at
+  500-700 km).  The 100 km row (P = 3.2011e-2 Pa; M = 28.40 from that row's
   rho = 5.604e-7 kg/m^3 and T = 195.08 K) is added to the 87 levels because
-  the table's pressure gradient changes sharply there (the standard switches
-  the N2 profile from mixed to diffusive at 100 km).
+  the table's pressure gradient changes sharply there (the standard's N2
+  profile changes from its mixed to its diffusive form at 100 km).
   ``Phi`` is evaluated with 8-point Gauss-Legendre quadrature on <= 2 km
   panels from 91 to 120 km and in closed form elsewhere (isothermal 86-91 km;
   above 120 km with ``g dz = g(120 km) d xi``).
@@ -64,9 +66,10 @@ Washington D.C., October 1976), hereafter "the standard".
   ``a = sqrt(gamma R* T / M)`` with the kinetic temperature ``T`` and the
   local, tabulated mean molecular weight ``M`` (equivalently
   ``sqrt(gamma P / rho)``), ``gamma`` held at 1.4.  This is continuous at
-  86 km; above about 100 km, where atomic oxygen raises ``gamma`` toward 5/3,
-  it understates the true value by up to ~9 %, which only affects Mach
-  numbers of a boost phase far above any glide.
+  86 km; where the gas becomes mostly atomic (O, He, H: ``gamma`` -> 5/3,
+  above a few hundred km) it understates the ideal-gas value by up to
+  sqrt((5/3)/1.4) - 1 = 9 %.  That only touches Mach numbers of a boost phase
+  far above any glide.
 
 Outside ``-5 km <= Z <= 1000 km`` (the standard's range) and for NaN input the
 kernel returns NaN in all four fields.  :func:`us1976_density_kernel` is the
@@ -160,7 +163,8 @@ TABLE_P_PA = np.array([
     8.9816E-09, 8.2043E-09, 7.5138E-09,
 ])
 TABLE_M_KG_KMOL = np.array([
-    28.9522, 28.9500, 28.9400, 28.9300, 28.9100, 28.8900, 28.8200, 28.7300, 28.6200, 28.4800, 28.4000,
+    28.9522, 28.9500, 28.9400, 28.9300, 28.9100, 28.8900, 28.8200, 28.7300, 28.6200, 28.4800,
+    28.4000,
     28.3000, 28.1000, 27.8800, 27.6400, 27.3900, 27.2700, 27.1400, 27.0200, 26.9000, 26.7900,
     26.6800, 26.5800, 26.4800, 26.3800, 26.2900, 26.2000, 25.8000, 25.4400, 25.0900, 24.7500,
     24.4200, 24.1000, 23.4900, 22.9000, 22.3400, 21.8100, 21.3000, 20.8300, 20.3700, 19.9500,
@@ -342,7 +346,8 @@ def upper_interpolate(altitude_km, table_z_km, table_phi, table_lnp, table_slope
     """Pressure (Pa) and mean molecular weight (kg/kmol) between table levels.
 
     ``ln P`` is a cubic Hermite polynomial in ``Phi`` through the two
-    bracketing levels with the given end slopes; ``M`` is linear in altitude.  Arguments are the node arrays (see
+    bracketing levels with the given end slopes; ``M`` is linear in altitude.
+    Arguments are the node arrays (see
     :func:`_build_upper_nodes`) so a test can interpolate with levels left out.
     Returns NaN outside the table.
     """

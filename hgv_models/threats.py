@@ -108,7 +108,8 @@ def _check_lon(field, value):
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise ThreatError(f"{field}={value!r} is not a number: need degrees in [-180, 360]") from None
+        raise ThreatError(
+            f"{field}={value!r} is not a number: need degrees in [-180, 360]") from None
     if not (math.isfinite(v) and -180.0 <= v <= 360.0):
         raise ThreatError(f"{field}={value!r} is out of range: need degrees in [-180, 360]")
     return v

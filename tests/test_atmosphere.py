@@ -136,7 +136,9 @@ def test_upper_interpolation_leave_one_out():
         for i in range(1, zk.size - 1):
             h0 = phi[i] - phi[i - 1]
             h1 = phi[i + 1] - phi[i]
-            slope[i] = (h1 * (lnp[i] - lnp[i - 1]) / h0 + h0 * (lnp[i + 1] - lnp[i]) / h1) / (h0 + h1)
+            s0 = (lnp[i] - lnp[i - 1]) / h0
+            s1 = (lnp[i + 1] - lnp[i]) / h1
+            slope[i] = (h1 * s0 + h0 * s1) / (h0 + h1)
         slope[0] = (lnp[1] - lnp[0]) / (phi[1] - phi[0])
         slope[-1] = (lnp[-1] - lnp[-2]) / (phi[-1] - phi[-2])
         p, _ = K.upper_interpolate(z[k], zk, phi, lnp, slope, K.TABLE_M_KG_KMOL[keep])
