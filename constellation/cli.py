@@ -184,6 +184,39 @@ def print_summary(summary: dict, out_dir: Optional[str] = None, stream=None) -> 
         con.print(f"wrote {out_dir}: {files}")
 
 
+def print_sweep(df, out_dir: Path, stream=None) -> None:
+    """Compact sweep table: the swept keys, status and the headline region statistics."""
+    from rich.console import Console
+    from rich.table import Table
+    con = Console(file=stream or sys.stdout, highlight=False, soft_wrap=True)
+    cols = list(df.columns)
+    swept = cols[1:cols.index("status")] if "status" in cols and cols[:1] == ["case_id"] \
+        else [c for c in cols if "[" in c or c.startswith(("sensor", "time", "region"))]
+    shown = [("fraction_1_mean", ">=1 sat", _fmt_pct), ("fraction_stereo_mean", "stereo",
+              _fmt_pct), ("max_gap_stereo_s_worst", "worst stereo gap", _fmt_s)]
+    table = Table(title=f"Sweep ({len(df)} cases)", title_justify="left")
+    for c in swept:
+        table.add_column(c, justify="right")
+    if "status" in cols:
+        table.add_column("status")
+    for c, label, _ in shown:
+        if c in cols:
+            table.add_column(label, justify="right")
+    for _, row in df.head(60).iterrows():
+        cells = [str(row[c]) for c in swept]
+        if "status" in cols:
+            cells.append(str(row["status"]))
+        for c, _, fmt in shown:
+            if c in cols:
+                v = row[c]
+                cells.append(fmt(None if v is None or v != v else float(v)))
+        table.add_row(*cells)
+    con.print(table)
+    if len(df) > 60:
+        con.print(f"... {len(df) - 60} more rows in sweep.csv")
+    con.print(f"wrote {out_dir / 'sweep.csv'} and {out_dir / 'sweep.png'}")
+
+
 # ---------------------------------------------------------------------------------------
 # subcommands
 # ---------------------------------------------------------------------------------------
@@ -230,10 +263,7 @@ def _cmd_sweep(args) -> int:
     if args.json:
         sys.stdout.write(df.to_json(orient="records", indent=2) + "\n")
     else:
-        from rich.console import Console
-        con = Console(highlight=False)
-        con.print(df.to_string(index=False, max_rows=40))
-        con.print(f"wrote {Path(args.output) / 'sweep.csv'} ({len(df)} cases)")
+        print_sweep(df, Path(args.output))
     return EXIT_OK
 
 
