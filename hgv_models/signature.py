@@ -63,6 +63,7 @@ __all__ = [
     "signature",
     "in_band_intensity_w_sr",
     "trajectory_intensity_w_sr",
+    "irradiance_w_m2",
 ]
 
 SWIR_BAND_UM = (1.4, 3.0)
@@ -304,3 +305,18 @@ def trajectory_intensity_w_sr(trajectory, **kwargs):
     return np.atleast_1d(in_band_intensity_w_sr(
         np.asarray(trajectory.altitude_km, dtype=np.float64),
         np.asarray(trajectory.speed_km_s, dtype=np.float64), **kwargs))
+
+
+def irradiance_w_m2(intensity_w_sr, range_km):
+    """In-band irradiance at a sensor, W/m^2: ``E = I / r^2`` (point source).
+
+    No atmospheric transmission (a space-based sensor looking down at a glider
+    above most of the water vapour sees some extinction in SWIR; apply your own
+    factor).  ``intensity_w_sr`` and ``range_km`` broadcast; range > 0.
+    """
+    i = np.asarray(intensity_w_sr, dtype=np.float64)
+    r = np.asarray(range_km, dtype=np.float64)
+    if np.any(~np.isfinite(r) | (r <= 0.0)):
+        raise SignatureError(f"range_km={range_km!r} is not allowed: need finite ranges > 0 km")
+    e = i / (r * 1.0e3) ** 2
+    return float(e) if np.ndim(e) == 0 else e

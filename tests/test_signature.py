@@ -19,6 +19,7 @@ from hgv_models.signature import (
     signature,
     stagnation_heat_flux_w_m2,
     surface_temperatures_k,
+    irradiance_w_m2,
     trajectory_intensity_w_sr,
 )
 from tests.naive_atmosphere import naive_planck_band_radiance
@@ -132,3 +133,11 @@ def test_validation_names_parameter():
         in_band_intensity_w_sr(40.0)
     with pytest.raises(ValueError, match="body_heating_fraction"):
         in_band_intensity_w_sr(40.0, 5.0, body_heating_fraction=2.0)
+
+
+def test_irradiance_inverse_square():
+    # 100 kW/sr at 2000 km: 1e5 / (2e6 m)^2 = 2.5e-8 W/m^2
+    assert irradiance_w_m2(1e5, 2000.0) == pytest.approx(2.5e-8, rel=1e-15)
+    assert irradiance_w_m2(np.array([1e5, 4e5]), 1000.0).shape == (2,)
+    with pytest.raises(SignatureError, match="range_km"):
+        irradiance_w_m2(1e5, 0.0)
