@@ -918,6 +918,19 @@ def _pretty(key: str) -> str:
     return _PRETTY_KEYS.get(leaf, str(key))
 
 
+_STAT_WORDS = {"mean": "region mean", "min": "region minimum", "max": "region maximum", "worst": "worst in region"}
+
+
+def _pretty_stat(col: str) -> str:
+    """'fraction_stereo_mean' / 'fraction_stereo.mean' -> 'Time in stereo ... track, region mean'."""
+    for var in sorted(METRIC_STYLES, key=len, reverse=True):
+        for sep in ("_", "."):
+            if col.startswith(var + sep):
+                rest = col[len(var) + 1:]
+                return f"{METRIC_STYLES[var]['long_name']}, {_STAT_WORDS.get(rest, rest.replace('_', ' '))}"
+    return col.replace("_", " ")
+
+
 def plot_sweep(df, x: str, y: str, line_by: str | None, path, title: str | None = None, dpi: int = 150) -> Path:
     """One swept metric against a swept parameter, one line per value of another parameter.
 
@@ -964,16 +977,16 @@ def plot_sweep(df, x: str, y: str, line_by: str | None, path, title: str | None 
         if (stats["max"] > stats["min"]).any():
             ax.fill_between(xs, stats["min"] * yscale, stats["max"] * yscale, color=color, alpha=0.15, lw=0)
     ax.set_xlabel(_pretty(x))
-    ylab = y.replace("_", " ")
+    ylab = _pretty_stat(y)
     ax.set_ylabel(f"{ylab} (%)" if is_fraction else ylab)
     if is_fraction:
-        ax.set_ylim(0, 100)
+        ax.set_ylim(0, 103)
     ax.grid(True, lw=0.4, alpha=0.6)
     if line_by is not None:
         ax.legend(title=_pretty(line_by), fontsize=9, title_fontsize=9, loc="best")
     others = [c for c in df.columns if c not in (x, y, line_by)]
     del others
-    ax.set_title(title or f"{ylab} vs {_pretty(x).lower()}", fontsize=11, loc="left", fontweight="bold")
+    ax.set_title(title or f"{ylab} vs {_pretty(x).lower()}", fontsize=10.5, loc="left", fontweight="bold")
     return _atomic_savefig(fig, Path(path), dpi=dpi)
 
 

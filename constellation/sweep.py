@@ -739,7 +739,8 @@ def run_sweep(path, out_dir, scheduler=None, progress=None, n_workers: int | Non
 
         plot_df = ok.copy()
         plot_df[y] = pd.to_numeric(plot_df[y], errors="coerce")
-        plot_sweep(plot_df, x, y, line_by, out_dir / SWEEP_PNG, title=f"{spec.name}: {y.replace('_', ' ')}")
+        base_name = spec.base.get("name", spec.base_path.stem)
+        plot_sweep(plot_df, x, y, line_by, out_dir / SWEEP_PNG, title=f"Sweep {spec.name} of {base_name!r}")
     return df
 
 
