@@ -12,6 +12,7 @@ from .propagate import (Ephemeris, PropagationError, propagate, propagate_j2,
                         propagate_sgp4)
 from .satellites import SatelliteError, SatelliteSet
 from .timegrid import TimeGrid, TimeGridError, parse_utc, time_grid
+from .tle import OrbitFileError, read_omm, read_orbits, read_tle, write_omm, write_tle
 
 __all__ = [
     "J2", "MU_EARTH_KM3_S2", "OMEGA_EARTH_RAD_S", "R_EARTH_MEAN_KM", "WGS84_A_KM",
@@ -21,4 +22,14 @@ __all__ = [
     "Ephemeris", "PropagationError", "propagate", "propagate_j2", "propagate_sgp4",
     "SatelliteError", "SatelliteSet",
     "TimeGrid", "TimeGridError", "parse_utc", "time_grid",
+    "OrbitFileError", "read_omm", "read_orbits", "read_tle", "write_omm", "write_tle",
+    "diagnostics",
 ]
+
+
+def diagnostics() -> dict:
+    """Versions of numba/llvmlite/numpy/sgp4/skyfield/astropy and numba's threading layer
+    (see :func:`orbits.__main__.diagnostics`)."""
+    from .__main__ import diagnostics as _diagnostics
+
+    return _diagnostics()

@@ -78,3 +78,4 @@ def test_subgrid_keeps_start():
     assert s.start_utc == g.start_utc
     np.testing.assert_array_equal(s.seconds, g.seconds[10:20])
     np.testing.assert_array_equal(s.jd_ut1(), g.jd_ut1()[10:20])
+
