@@ -5,13 +5,14 @@ Horizon with standard refraction
 Tropospheric refraction bends radar rays toward the ground; the standard
 treatment replaces the Earth radius ``R`` by an effective radius ``k R`` with
 ``k = 4/3`` and draws rays straight (Skolnik, *Introduction to Radar Systems*,
-3rd ed., 2001, Sec. 8.2, "Propagation over a spherical earth").  For
+3rd ed., 2001, Ch. 8, "Atmospheric refraction: standard propagation").  For
 antenna height ``h1`` and target altitude ``h2`` (both << kR) the maximum
 distance at which the target is above the radar's horizon is::
 
     d = sqrt(2 k R h1) + sqrt(2 k R h2)
 
-(Skolnik eq. 8.7 summed over the two tangent legs).  With ``R = 6371.0088 km``
+(the tangent-line distance on the effective Earth, summed over the radar's
+and the target's legs, with ``h^2`` neglected beside ``2 k R h``).  With ``R = 6371.0088 km``
 a 30 m antenna sees a 40 km glider only inside 847 km.
 
 Visibility and detection
@@ -71,7 +72,7 @@ def radar_horizon_km(antenna_height_km, target_altitude_km, k=STANDARD_REFRACTIO
                      earth_radius_km=R_EARTH_MEAN_KM):
     """Radar horizon distance over a refracting Earth, km.
 
-    ``d = sqrt(2 k R h1) + sqrt(2 k R h2)`` (Skolnik 2001, Sec. 8.2).
+    ``d = sqrt(2 k R h1) + sqrt(2 k R h2)`` (Skolnik 2001, Ch. 8).
 
     Parameters
     ----------

@@ -16,9 +16,10 @@ Model (all assumptions are parameters)
    ``f = body_heating_fraction`` of the stagnation heating and is also in
    radiative equilibrium: ``T_b = T_s f^(1/4)``.  Laminar heating on a blunted
    body falls to roughly 0.05-0.2 of the stagnation value a few nose radii
-   downstream (Lees 1956, Jet Propulsion 26, 259: q/q_s ~ (x/R_n)^-1/2 scaling
-   on flat and conical surfaces); the default 0.1 sits in that range.  It is a
-   knob, not a result.
+   downstream (Lees 1956, "Laminar heat transfer over blunt-nosed bodies at
+   hypersonic flight speeds", Jet Propulsion 26, 259; on flat and conical
+   surfaces laminar heating decays roughly as x^-1/2); the default 0.1 sits in
+   that range.  It is a knob, not a result.
 4. **Radiant intensity** -- two grey Lambertian emitters (radiance the same
    in every direction) seen by the sensor with *projected* areas: the nose cap
    at ``T_s`` with projected area ``pi R_n^2`` (``nose_area_m2``) and the body
