@@ -120,7 +120,7 @@ def print_summary(summary: dict, out_dir: Optional[str] = None, stream=None) -> 
     from rich.console import Console
     from rich.table import Table
     con = Console(file=stream, highlight=False, soft_wrap=True, width=max(
-        100, Console(file=stream).width))
+        120, Console(file=stream).width))
     c = summary.get("constellation", {})
     t = summary.get("time", {})
     con.print(f"[bold]{summary.get('scenario', '')}[/bold]")
@@ -158,10 +158,12 @@ def print_summary(summary: dict, out_dir: Optional[str] = None, stream=None) -> 
         con.print(reg)
     per = summary.get("per_threat") or {}
     if per:
-        tt = Table(title="Threats", title_justify="left")
-        for col in ("threat", "first detection", "first stereo", "custody", "stereo",
-                    "warning (stereo)", "warning (radar only)"):
-            tt.add_column(col, justify="left" if col == "threat" else "right")
+        tt = Table(title="Threats (times after launch; warning = impact minus first "
+                   "stereo track, or minus first ground-radar detection)", title_justify="left")
+        tt.add_column("threat", no_wrap=True, min_width=max(len(str(n)) for n in per))
+        for col in ("1st detect", "1st stereo", "custody", "stereo", "warning",
+                    "radar-only warning"):
+            tt.add_column(col, justify="right", no_wrap=True)
         for name, r in per.items():
             tt.add_row(
                 str(name),

@@ -288,6 +288,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     task = progress.task("coverage", None)
     kernel = cov.point_coverage if is_points else cov.grid_coverage
     res = kernel(sats, tg, grid, sensors, propagator=propagator, progress=task,
+                 target_intensity_w_sr=scenario.region.target_intensity_w_sr,
                  name=scenario.name, constellation_summary=scenario.constellation_summary())
     task.close()
     stages["coverage (incl. propagation)"] = time.perf_counter() - t0
@@ -310,6 +311,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
 
     # 4. threats -------------------------------------------------------------------------
     tracks = None
+    trajectories: list = []
     per_threat: dict = {}
     threat_objs = []
     radar_sites = None
@@ -340,17 +342,20 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     if scenario.output.accesses:
         with timed("access intervals"):
             from .access import access_intervals
-            accesses = access_intervals(sats, grid, tg, sensors[0], propagator)
+            accesses = access_intervals(
+                sats, grid, tg, sensors, propagator,
+                target_intensity_w_sr=scenario.region.target_intensity_w_sr)
 
     montecarlo = None
     if scenario.output.monte_carlo and scenario.threat:
         with timed("monte carlo"):
             from .tracks import monte_carlo
-            montecarlo = monte_carlo(sats, threat_objs, sensors,
-                                     scenario_start_utc=scenario.time.start,
-                                     duration_s=scenario.time.duration_s,
+            montecarlo = monte_carlo(sats, [(n, tj) for n, tj, _ in trajectories], sensors,
+                                     scenario.time.start,
+                                     n_launch_times=scenario.output.monte_carlo,
+                                     window_s=scenario.time.duration_s,
                                      propagator=propagator, radar_sites=radar_sites,
-                                     n_launch_times=scenario.output.monte_carlo)
+                                     sample_step_s=scenario.output.track_step_s)
 
     # 5. write (staged, renamed together at the end) -------------------------------------
     from datetime import datetime, timezone

@@ -48,6 +48,7 @@ optional)::
     lon_deg = [115, 155]
     step_deg = 1.0
     altitude_km = 40                 # target altitude (0 ground, 40 glide layer)
+    # target_intensity_kw_sr = 50    # needed when a sensor is radiometric
     # polygon = "eez.geojson"        # ... optionally masked to a GeoJSON polygon
     # points = "sites.csv"           # ... or named points instead of a box (CSV or inline list)
 
@@ -425,6 +426,9 @@ class RegionSpec(_Model):
                                description="target altitude (0 ground, 40 glide layer)")
     points: Annotated[Any, BeforeValidator(_points_value)] = None
     polygon: Optional[str] = Field(None, min_length=1)
+    target_intensity_kw_sr: Optional[float] = Field(
+        None, gt=0, description="in-band intensity of the region's notional target (kW/sr); "
+        "needed when a sensor is radiometric (threats use their own signature)")
 
     @model_validator(mode="after")
     def _shape(self):
@@ -472,6 +476,12 @@ class RegionSpec(_Model):
             raise _Problem("step_deg", self.step_deg,
                            f"a coarser step: this box has {n:.3g} grid points")
         return self
+
+    @property
+    def target_intensity_w_sr(self) -> Optional[float]:
+        """``target_intensity_kw_sr`` in W/sr (None when not given)."""
+        k = self.target_intensity_kw_sr
+        return None if k is None else 1000.0 * k
 
     @property
     def kind(self) -> str:
@@ -573,6 +583,15 @@ class Scenario(_Model):
                 raise _Problem(f"constellation[{i}].sensor", shell.sensor,
                                "one of " + ", ".join(repr(k) for k in known)
                                + " (define others as [sensors.NAME] tables)")
+        radiometric = [n for n, sp in [("sensor", self.sensor),
+                                       *((f"sensors.{k}", v) for k, v in self.sensors.items())]
+                       if sp.detection_threshold_kw_sr is not None
+                       or sp.noise_equivalent_irradiance_w_m2 is not None]
+        if radiometric and self.region.target_intensity_kw_sr is None:
+            raise _Problem("region.target_intensity_kw_sr", None,
+                           f"a target in-band intensity in kW/sr > 0, because {radiometric[0]} "
+                           "is radiometric (detection_threshold_kw_sr or "
+                           "noise_equivalent_irradiance_w_m2)")
         if self.output.accesses and self.region.kind != "points":
             raise _Problem("output.accesses", True,
                            "false unless the region is a point list (region.points)")
@@ -845,14 +864,10 @@ def _library_names():
 
 def _vehicle_names():
     try:
-        from hgv_models import threats
+        from hgv_models.vehicles import VEHICLES
     except ImportError:
         return None
-    for attr in ("VEHICLES", "VEHICLE_NAMES"):
-        names = getattr(threats, attr, None)
-        if names:
-            return {str(n).lower() for n in names}
-    return None
+    return {str(n).lower() for n in VEHICLES}
 
 
 # ---------------------------------------------------------------------------------------

@@ -107,7 +107,21 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", list(BAD))
-def test_bad_scenario_exits_2_with_one_message(tmp_path, case):
+def test_bad_scenario_exits_2_with_one_message(tmp_path, monkeypatch, capsys, case):
+    """In-process (``cli.main``) for every case: same code path, no interpreter start-up."""
+    from constellation.cli import main
+    text, fragments = BAD[case]
+    (tmp_path / "bad.toml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    rc = main(["run", "bad.toml", "-o", "out"])
+    cap = capsys.readouterr()
+    assert_one_clean_error(subprocess.CompletedProcess([], rc, cap.out, cap.err),
+                           "bad.toml", *fragments)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("case", ["total not divisible", "toml syntax"])
+def test_bad_scenario_subprocess(tmp_path, case):
     text, fragments = BAD[case]
     (tmp_path / "bad.toml").write_text(text)
     proc = hgvcov("run", "bad.toml", "-o", "out", cwd=tmp_path)

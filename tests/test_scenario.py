@@ -86,9 +86,9 @@ def test_toml_datetime_and_naive_times_are_utc(base):
     ("sensor.band_um", [5, 3], "0 < lo < hi"),
     ("output.maps", "yes", "true or false"),
     ("output.monte_carlo", -1, ">= 0"),
-    ("threat[0].launch", [100, 3], "-90 to 90"),
     ("threat[1].launch_time", "2026-11-20T00:00:00Z", "at or after time.start"),
-    ("threat[1].name", "toward Tokyo", "not used by another threat"),
+    ("threat[1].name", "north-china-tokyo", "not used by another threat"),
+    ("threat[0].library", "mars-tokyo", "north-china-tokyo"),
     ("threat[0].vehicle", 3, "a string"),
     ("constellation[0].name", "sda-tranche9-tracking", "sda-tranche1-tracking"),
 ])
@@ -275,6 +275,16 @@ def test_named_sensors(base):
 def test_accesses_need_points(base):
     e = _err(set_key(base, "output.accesses", True))
     assert e.key == "output.accesses"
+
+
+def test_custom_threat(base):
+    own = {"name": "t", "launch": [40.0, 116.0], "aim": [35.68, 139.77]}
+    sc = scenario_from_dict(set_key(base, "threat[0]", own))
+    assert sc.threat[0].label == "t"
+    e = _err(set_key(base, "threat[0]", {**own, "launch": [100, 3]}))
+    assert e.key == "threat[0].launch" and "-90 to 90" in str(e)
+    e = _err(set_key(base, "threat[0]", {**own, "vehicle": "x-51"}))
+    assert e.key == "threat[0].vehicle" and "cav-h" in str(e)
 
 
 def test_library_threat_excludes_launch_aim(base):
