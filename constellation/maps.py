@@ -105,13 +105,13 @@ class MapError(ValueError):
 # --------------------------------------------------------------------------- small helpers
 
 
-def _atomic_savefig(fig: Figure, path: Path, dpi: int = 150) -> Path:
+def _atomic_savefig(fig: Figure, path: Path, dpi: int = 150, tight: bool = True) -> Path:
     """Save ``fig`` as PNG to a temporary sibling of ``path`` and rename it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}-{id(fig):x}.png")
     try:
-        fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight", facecolor="white")
+        fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight" if tight else None, facecolor="white")
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -243,12 +243,14 @@ def _as_bool(x) -> np.ndarray:
 
 
 def _dataset_title(dataset, title: str | None) -> str:
-    if title:
-        return str(title)
+    """Scenario name and constellation: ``title`` (or the data set's scenario name), plus the
+    data set's ``constellation`` attribute when the title does not already contain it."""
     attrs = dict(getattr(dataset, "attrs", {}))
-    name = _get(attrs, "scenario_name", "scenario", "name", "title", default="hgv-coverage")
+    name = title or _get(attrs, "scenario_name", "scenario", "name", "title", default="hgv-coverage")
     cons = _get(attrs, "constellation", "constellation_summary")
-    return f"{name} — {cons}" if cons else str(name)
+    if cons and str(cons) not in str(name):
+        return f"{name} — {cons}"
+    return str(name)
 
 
 def _dataset_subtitle(dataset) -> str:
@@ -266,10 +268,12 @@ def _dataset_subtitle(dataset) -> str:
     alt = _target_altitude_km(dataset, None)
     if alt is not None:
         bits.append("targets at ground level" if alt == 0 else f"targets at {alt:g} km altitude")
+    lines = [", ".join(bits)] if bits else []
     sensor = _get(attrs, "sensor", "sensor_summary")
     if sensor:
-        bits.append(str(sensor))
-    return ", ".join(bits)
+        sensor = f"sensor {sensor}"
+        lines.append(sensor if len(sensor) <= 125 else sensor[:122] + "...")
+    return "\n".join(lines)
 
 
 def _target_altitude_km(dataset, default):
@@ -350,7 +354,7 @@ def add_land(ax, lon_range_deg, lat_range_deg, central_lon_deg=0.0, mode="fill",
 # --------------------------------------------------------------------------- map furniture
 
 
-def _new_map(lon0, lon1, lat0, lat1, map_width_in=8.0):
+def _new_map(lon0, lon1, lat0, lat1, map_width_in=8.0, top_in=1.25):
     """Figure sized to the map box's aspect (PlateCarree), leaving room for titles and colorbar."""
     import cartopy.crs as ccrs
 
@@ -359,7 +363,7 @@ def _new_map(lon0, lon1, lat0, lat1, map_width_in=8.0):
     aspect = (lat1 - lat0) / max(lon1 - lon0, 1e-6)
     map_w = map_width_in if aspect <= 1.0 else max(map_width_in / aspect, 4.5)
     map_h = map_w * aspect
-    top_in, bottom_in, left_in, right_in = 1.25, 0.55, 0.75, 1.45
+    bottom_in, left_in, right_in = 0.55, 0.75, 1.45
     fig_w, fig_h = map_w + left_in + right_in, map_h + top_in + bottom_in
     fig = Figure(figsize=(fig_w, fig_h))
     ax = fig.add_axes([left_in / fig_w, bottom_in / fig_h, map_w / fig_w, map_h / fig_h], projection=proj)
@@ -616,7 +620,9 @@ def plot_coverage_map(
     for _, lp, ap in threat_pts:
         extra += [lp, ap]
     lon0, lon1, lat0, lat1 = _map_box(lat, lon, is_points, extra)
-    fig, ax, proj, central = _new_map(lon0, lon1, lat0, lat1)
+    sub = _dataset_subtitle(dataset)
+    n_title_lines = 1 + (sub.count("\n") + 1 if sub else 0)
+    fig, ax, proj, central = _new_map(lon0, lon1, lat0, lat1, top_in=0.75 + 0.2 * n_title_lines)
 
     style = METRIC_STYLES.get(var, {})
     cmap = matplotlib.colormaps[style.get("cmap", "viridis")].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
@@ -684,14 +690,14 @@ def plot_coverage_map(
     else:
         stat = f"{where}: {avg} {mean * scale:.3g} {unit}, range {vmin_d * scale:.3g} to {vmax_d * scale:.3g}"
 
-    sub = _dataset_subtitle(dataset)
     ax.set_title(f"{_long_name(var, da.attrs)} — {stat}" + (f"\n{sub}" if sub else ""), fontsize=9, loc="left", pad=8)
     ax.annotate(
-        _dataset_title(dataset, title), xy=(0.0, 1.0), xycoords="axes fraction", xytext=(0, 38 if sub else 26),
+        _dataset_title(dataset, title), xy=(0.0, 1.0), xycoords="axes fraction", xytext=(0, 14 + 12 * n_title_lines),
         textcoords="offset points", fontsize=12.5, fontweight="bold", ha="left", va="bottom",
     )
     fig.text(0.995, 0.005, f"{source}. hgv-coverage", fontsize=6.5, ha="right", va="bottom", color="#555555")
-    return _atomic_savefig(fig, Path(path), dpi=dpi)
+    # The layout above leaves room for every label: no second "tight" layout pass (halves the time).
+    return _atomic_savefig(fig, Path(path), dpi=dpi, tight=False)
 
 
 # --------------------------------------------------------------------------- public: timeline
