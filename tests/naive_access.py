@@ -1,0 +1,48 @@
+"""Slow, obvious oracle for constellation.access: dense sampling with NumPy formulas.
+
+The detection test is re-implemented here from DESIGN.md "Detection geometry" (elevation
+above the WGS84 geodetic horizon, off-nadir angle about geocentric nadir, slant range),
+independently of constellation._kernels, and evaluated every ``dense_step_s`` seconds;
+access intervals are the runs of True samples, with start/end at the midpoint between the
+last False and the first True sample (error <= dense_step_s / 2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def naive_visible(sat_xyz, tgt_xyz, tgt_up, min_elevation_deg, field_of_regard_deg=None,
+                  max_range_km=None):
+    """sat_xyz (n, 3) ITRS km; tgt_xyz, tgt_up (3,). Returns bool (n,)."""
+    d = sat_xyz - tgt_xyz
+    rng = np.linalg.norm(d, axis=1)
+    el = np.degrees(np.arcsin(d @ tgt_up / rng))
+    ok = el >= min_elevation_deg
+    if field_of_regard_deg is not None:
+        nadir = -sat_xyz / np.linalg.norm(sat_xyz, axis=1)[:, None]
+        los = -d / rng[:, None]
+        off = np.degrees(np.arccos(np.clip(np.sum(nadir * los, axis=1), -1, 1)))
+        ok &= off <= field_of_regard_deg / 2.0
+    if max_range_km is not None:
+        ok &= rng <= max_range_km
+    return ok
+
+
+def naive_intervals(seconds, visible):
+    """Runs of True in ``visible`` sampled at ``seconds``: list of (start_s, end_s);
+    an interval open at either end starts/ends at that end sample."""
+    out = []
+    v = np.asarray(visible, dtype=bool)
+    edges = np.flatnonzero(np.diff(v.astype(np.int8)))
+    start = seconds[0] if v[0] else None
+    for k in edges:
+        t = 0.5 * (seconds[k] + seconds[k + 1])
+        if not v[k]:
+            start = t
+        else:
+            out.append((start, t))
+            start = None
+    if start is not None:
+        out.append((start, seconds[-1]))
+    return out
