@@ -343,3 +343,183 @@ def _threading_probe(n):
     for i in prange(n):
         s += math.sqrt(i)
     return s
+
+
+# ------------------------------------------------------------- SGP4 (near Earth)
+# Column layout of the per-satellite coefficient table built by
+# orbits.sgp4_numba.near_earth_coefficients from python-sgp4's reference sgp4init.
+C_MO, C_MDOT, C_ARGPO, C_ARGPDOT, C_NODEO, C_NODEDOT, C_NODECF, C_CC1, C_BSTAR, C_CC4 = range(10)
+C_T2COF, C_ISIMP, C_OMGCOF, C_ETA, C_XMCOF, C_DELMO, C_D2, C_D3, C_D4, C_CC5 = range(10, 20)
+C_SINMAO, C_T3COF, C_T4COF, C_T5COF, C_NO, C_ECCO, C_INCLO, C_AYCOF, C_XLCOF, C_CON41 = range(20, 30)
+C_X1MTH2, C_X7THM1, C_EPOCH_OFFSET_S = range(30, 33)
+N_SGP4_COEF = 33
+
+
+@njit(cache=True)
+def sgp4_near_earth_s(c, tsince, xke, j2, radius_km):
+    """SGP4 near-Earth position (TEME km) at ``tsince`` minutes; returns (x, y, z, err).
+
+    Line-by-line transcription of the near-Earth branch of ``sgp4()`` in Vallado's
+    reference code (AIAA 2006-6753; python-sgp4 ``sgp4/propagation.py``): secular
+    gravity and drag, long-period periodics, Kepler's equation in (u, axn, ayn),
+    short-period periodics. ``c`` is one row of the coefficient table (``C_*`` columns).
+    Error codes: 1 mean eccentricity out of range, 2 mean motion <= 0, 4 semi-latus
+    rectum < 0, 6 decayed (radius < 1 Earth radius); position NaN on error.
+    """
+    twopi = _TAU
+    x2o3 = 2.0 / 3.0
+    t = tsince
+    xmdf = c[C_MO] + c[C_MDOT] * t
+    argpdf = c[C_ARGPO] + c[C_ARGPDOT] * t
+    nodedf = c[C_NODEO] + c[C_NODEDOT] * t
+    argpm = argpdf
+    mm = xmdf
+    t2 = t * t
+    nodem = nodedf + c[C_NODECF] * t2
+    tempa = 1.0 - c[C_CC1] * t
+    tempe = c[C_BSTAR] * c[C_CC4] * t
+    templ = c[C_T2COF] * t2
+    if c[C_ISIMP] != 1.0:
+        delomg = c[C_OMGCOF] * t
+        delmtemp = 1.0 + c[C_ETA] * math.cos(xmdf)
+        delm = c[C_XMCOF] * (delmtemp * delmtemp * delmtemp - c[C_DELMO])
+        temp = delomg + delm
+        mm = xmdf + temp
+        argpm = argpdf - temp
+        t3 = t2 * t
+        t4 = t3 * t
+        tempa = tempa - c[C_D2] * t2 - c[C_D3] * t3 - c[C_D4] * t4
+        tempe = tempe + c[C_BSTAR] * c[C_CC5] * (math.sin(mm) - c[C_SINMAO])
+        templ = templ + c[C_T3COF] * t3 + t4 * (c[C_T4COF] + t * c[C_T5COF])
+    nm = c[C_NO]
+    em = c[C_ECCO]
+    inclm = c[C_INCLO]
+    if nm <= 0.0:
+        return np.nan, np.nan, np.nan, 2
+    am = (xke / nm) ** x2o3 * tempa * tempa
+    nm = xke / am ** 1.5
+    em = em - tempe
+    if em >= 1.0 or em < -0.001:
+        return np.nan, np.nan, np.nan, 1
+    if em < 1.0e-6:
+        em = 1.0e-6
+    mm = mm + c[C_NO] * templ
+    xlm = mm + argpm + nodem
+    nodem = nodem % twopi if nodem >= 0.0 else -((-nodem) % twopi)
+    argpm = argpm % twopi
+    xlm = xlm % twopi
+    mm = (xlm - argpm - nodem) % twopi
+    sinip = math.sin(inclm)
+    cosip = math.cos(inclm)
+    ep = em
+    xincp = inclm
+    argpp = argpm
+    nodep = nodem
+    mp = mm
+    axnl = ep * math.cos(argpp)
+    temp = 1.0 / (am * (1.0 - ep * ep))
+    aynl = ep * math.sin(argpp) + temp * c[C_AYCOF]
+    xl = mp + argpp + nodep + temp * c[C_XLCOF] * axnl
+    u = (xl - nodep) % twopi
+    eo1 = u
+    tem5 = 9999.9
+    ktr = 1
+    sineo1 = 0.0
+    coseo1 = 0.0
+    while abs(tem5) >= 1.0e-12 and ktr <= 10:
+        sineo1 = math.sin(eo1)
+        coseo1 = math.cos(eo1)
+        tem5 = 1.0 - coseo1 * axnl - sineo1 * aynl
+        tem5 = (u - aynl * coseo1 + axnl * sineo1 - eo1) / tem5
+        if abs(tem5) >= 0.95:
+            tem5 = 0.95 if tem5 > 0.0 else -0.95
+        eo1 = eo1 + tem5
+        ktr = ktr + 1
+    ecose = axnl * coseo1 + aynl * sineo1
+    esine = axnl * sineo1 - aynl * coseo1
+    el2 = axnl * axnl + aynl * aynl
+    pl = am * (1.0 - el2)
+    if pl < 0.0:
+        return np.nan, np.nan, np.nan, 4
+    rl = am * (1.0 - ecose)
+    betal = math.sqrt(1.0 - el2)
+    temp = esine / (1.0 + betal)
+    sinu = am / rl * (sineo1 - aynl - axnl * temp)
+    cosu = am / rl * (coseo1 - axnl + aynl * temp)
+    su = math.atan2(sinu, cosu)
+    sin2u = (cosu + cosu) * sinu
+    cos2u = 1.0 - 2.0 * sinu * sinu
+    temp = 1.0 / pl
+    temp1 = 0.5 * j2 * temp
+    temp2 = temp1 * temp
+    mrt = rl * (1.0 - 1.5 * temp2 * betal * c[C_CON41]) + 0.5 * temp1 * c[C_X1MTH2] * cos2u
+    su = su - 0.25 * temp2 * c[C_X7THM1] * sin2u
+    xnode = nodep + 1.5 * temp2 * cosip * sin2u
+    xinc = xincp + 1.5 * temp2 * cosip * sinip * cos2u
+    if mrt < 1.0:
+        return np.nan, np.nan, np.nan, 6
+    sinsu = math.sin(su)
+    cossu = math.cos(su)
+    snod = math.sin(xnode)
+    cnod = math.cos(xnode)
+    sini = math.sin(xinc)
+    cosi = math.cos(xinc)
+    xmx = -snod * cosi
+    xmy = cnod * cosi
+    ux = xmx * sinsu + cnod * cossu
+    uy = xmy * sinsu + snod * cossu
+    uz = sini * sinsu
+    mr = mrt * radius_km
+    return mr * ux, mr * uy, mr * uz, 0
+
+
+@njit(cache=True, parallel=True)
+def sgp4_near_earth_batch(coef, t_s, ut1_whole, ut1_frac, xke, j2, radius_km, rotate,
+                          out, valid, first_error, k0):
+    """Near-Earth SGP4 for every (time, satellite), rotated to ITRS, parallel over time.
+
+    Parameters
+    ----------
+    coef : (n_sat, N_SGP4_COEF) coefficient table (column C_EPOCH_OFFSET_S holds grid
+        start minus element epoch, s)
+    t_s : (n_chunk,) seconds since the grid start
+    ut1_whole, ut1_frac : (n_chunk,) UT1 Julian date parts (ignored when not rotate)
+    xke, j2, radius_km : SGP4 gravity constants (WGS72)
+    rotate : bool, TEME -> ITRS by GMST 1982 when True
+    out : (n_time, n_sat, 3) written at rows k0.., NaN on error
+    valid : (n_time, n_sat) bool
+    first_error : (n_sat,) int64, earliest-row error code per satellite (0 if none)
+    k0 : first output row
+    """
+    n_chunk = t_s.shape[0]
+    n_sat = coef.shape[0]
+    for k in prange(n_chunk):
+        c = 1.0
+        s = 0.0
+        if rotate:
+            th = gmst82(ut1_whole[k], ut1_frac[k])
+            c = math.cos(th)
+            s = math.sin(th)
+        row = k0 + k
+        for j in range(n_sat):
+            tsince = (t_s[k] + coef[j, C_EPOCH_OFFSET_S]) / 60.0
+            x, y, z, e = sgp4_near_earth_s(coef[j], tsince, xke, j2, radius_km)
+            if e != 0:
+                out[row, j, 0] = np.nan
+                out[row, j, 1] = np.nan
+                out[row, j, 2] = np.nan
+                valid[row, j] = False
+            else:
+                out[row, j, 0] = c * x + s * y
+                out[row, j, 1] = -s * x + c * y
+                out[row, j, 2] = z
+                valid[row, j] = True
+    # first error per satellite in time order (serial pass over invalid rows only)
+    for j in prange(n_sat):
+        if first_error[j] == 0:
+            for k in range(n_chunk):
+                if not valid[k0 + k, j]:
+                    tsince = (t_s[k] + coef[j, C_EPOCH_OFFSET_S]) / 60.0
+                    _x, _y, _z, e = sgp4_near_earth_s(coef[j], tsince, xke, j2, radius_km)
+                    first_error[j] = e
+                    break

@@ -2,18 +2,20 @@
 
 Two propagators share one output, :class:`Ephemeris` (ITRS km, ``(n_time, n_sat, 3)``):
 
-- ``"sgp4"`` (:func:`propagate_sgp4`): python-sgp4's compiled ``SatrecArray`` (Vallado's
-  C++ SGP4/SDP4, AIAA 2006-6753) evaluated in time chunks, then a parallel numba kernel
-  that transposes to time-major order and rotates TEME -> ITRS (GMST 1982, see
-  :mod:`orbits.frames`).
+- ``"sgp4"`` (:func:`propagate_sgp4`): Vallado's SGP4/SDP4 (AIAA 2006-6753). Near-Earth
+  satellites run in a parallel numba transcription of the reference code with the
+  TEME -> ITRS rotation fused in (:mod:`orbits.sgp4_batch`); deep-space ones in
+  python-sgp4's compiled ``SatrecArray``, whose output a parallel numba kernel
+  transposes to time-major order and rotates (GMST 1982, see :mod:`orbits.frames`).
 - ``"j2"`` (:func:`propagate_j2`): first-order J2 secular drift of the SGP4 mean
   elements (no drag, no periodic terms), in one parallel numba kernel
   (:func:`orbits._kernels.j2_propagate`). For design sweeps; its distance from SGP4 for
   circular LEO orbits is documented in :func:`propagate_j2`.
 
 A satellite that fails (SGP4 error codes 1-6, e.g. 6 = decayed) has NaN positions and
-``valid = False`` from the failing sample on (SGP4 fails per sample; the J2 path flags a
-sample when the radius falls below the Earth's equatorial radius); ``error_codes``
+``valid = False`` at every sample where SGP4 reports an error (SGP4 is evaluated per
+sample; for a decayed satellite that is every sample after the decay); the J2 path
+flags samples whose radius falls below the Earth's equatorial radius. ``error_codes``
 keeps the first error and :meth:`Ephemeris.failed` names it. Nothing is dropped.
 """
 
@@ -27,6 +29,7 @@ from sgp4.api import SGP4_ERRORS
 from . import _kernels
 from .constants import SECONDS_PER_DAY, WGS72_A_KM, WGS72_J2, WGS72_XKE_PER_MIN
 from .satellites import SatelliteSet
+from .sgp4_batch import SGP4_ENGINES, near_earth_coefficients, run_near_earth
 from .timegrid import TimeGrid, _jd_utc_parts
 
 __all__ = ["Ephemeris", "propagate", "propagate_sgp4", "propagate_j2", "sgp4_teme", "PropagationError",
@@ -98,7 +101,8 @@ def default_chunk_steps(n_sat: int, target_states: int = 1 << 20) -> int:
     return max(1, target_states // max(1, n_sat))
 
 
-def propagate_sgp4(sats: SatelliteSet, grid: TimeGrid, chunk_steps: int | None = None) -> Ephemeris:
+def propagate_sgp4(sats: SatelliteSet, grid: TimeGrid, chunk_steps: int | None = None,
+                   engine: str = "auto") -> Ephemeris:
     """Batch SGP4 of every satellite at every grid sample, in ITRS.
 
     Parameters
@@ -108,6 +112,11 @@ def propagate_sgp4(sats: SatelliteSet, grid: TimeGrid, chunk_steps: int | None =
     chunk_steps : int, optional
         Samples per ``SatrecArray`` call (bounds the temporary TEME position/velocity
         arrays to ``2 * 24 * n_sat * chunk_steps`` bytes); default ~1 Mi states.
+    engine : {"auto", "numba", "satrec_array"}
+        ``"auto"``: near-Earth satellites (period < 225 min) on the parallel numba
+        transcription of SGP4 (:mod:`orbits.sgp4_batch`), deep-space ones on python-sgp4's
+        ``SatrecArray``; ``"satrec_array"`` forces the C++ path for all; ``"numba"``
+        refuses deep-space satellites.
 
     Returns
     -------
@@ -123,12 +132,14 @@ def propagate_sgp4(sats: SatelliteSet, grid: TimeGrid, chunk_steps: int | None =
     _check(sats, grid)
     jd_w, jd_f = grid.jd_utc_parts()
     ut1_w, ut1_f = grid.jd_ut1_parts()
-    out, valid, first_error = _sgp4_batch(sats, jd_w, jd_f, ut1_w, ut1_f, chunk_steps, True)
+    out, valid, first_error = _sgp4_batch(sats, jd_w, jd_f, ut1_w, ut1_f, chunk_steps, True,
+                                          engine)
     return Ephemeris(grid, list(sats.names), out, valid, first_error, "sgp4",
                      sats.sensor_index.copy())
 
 
-def sgp4_teme(sats: SatelliteSet, jd_utc, fraction_utc, chunk_steps: int | None = None):
+def sgp4_teme(sats: SatelliteSet, jd_utc, fraction_utc, chunk_steps: int | None = None,
+              engine: str = "auto"):
     """Batch SGP4 in the TEME frame at explicit UTC Julian dates (no rotation).
 
     Parameters
@@ -137,6 +148,7 @@ def sgp4_teme(sats: SatelliteSet, jd_utc, fraction_utc, chunk_steps: int | None 
     jd_utc, fraction_utc : array_like, shape (n_time,)
         UTC Julian dates split into two parts (summed by SGP4).
     chunk_steps : int, optional
+    engine : {"auto", "numba", "satrec_array"}, see :func:`propagate_sgp4`
 
     Returns
     -------
@@ -148,25 +160,64 @@ def sgp4_teme(sats: SatelliteSet, jd_utc, fraction_utc, chunk_steps: int | None 
         raise PropagationError("sats: expected a non-empty SatelliteSet")
     jd_w = np.ascontiguousarray(np.asarray(jd_utc, dtype=np.float64).reshape(-1))
     jd_f = np.ascontiguousarray(np.broadcast_to(np.asarray(fraction_utc, np.float64), jd_w.shape))
-    return _sgp4_batch(sats, jd_w, jd_f, jd_w, jd_f, chunk_steps, False)
+    return _sgp4_batch(sats, jd_w, jd_f, jd_w, jd_f, chunk_steps, False, engine)
 
 
-def _sgp4_batch(sats, jd_w, jd_f, ut1_w, ut1_f, chunk_steps, rotate):
+def _sgp4_batch(sats, jd_w, jd_f, ut1_w, ut1_f, chunk_steps, rotate, engine="auto"):
+    """SGP4 of all satellites at UTC JD parts; ITRS (rotate) or TEME; NaN-masked."""
+    if engine not in SGP4_ENGINES:
+        raise PropagationError(f"engine={engine!r}: allowed values are {SGP4_ENGINES}")
     n_sat, n_time = len(sats), jd_w.shape[0]
     if chunk_steps is None:
         chunk_steps = default_chunk_steps(n_sat)
     if isinstance(chunk_steps, bool) or int(chunk_steps) != chunk_steps or int(chunk_steps) < 1:
         raise PropagationError(f"chunk_steps={chunk_steps!r}: must be an integer >= 1")
     chunk_steps = int(chunk_steps)
-    arr = sats.satrec_array()
     out = np.empty((n_time, n_sat, 3), dtype=np.float64)
     valid = np.empty((n_time, n_sat), dtype=np.bool_)
     first_error = np.zeros(n_sat, dtype=np.int64)
-    for k0 in range(0, n_time, chunk_steps):
-        k1 = min(n_time, k0 + chunk_steps)
-        e, r, _v = arr.sgp4(jd_w[k0:k1], jd_f[k0:k1])
-        _kernels.sgp4_output_to_itrs(r, e, ut1_w[k0:k1], ut1_f[k0:k1], out, valid,
-                                     first_error, k0, rotate)
+    if engine == "satrec_array":
+        near = np.zeros(n_sat, dtype=bool)
+    else:
+        coef, near = near_earth_coefficients(sats)
+        if engine == "numba" and not near.all():
+            bad = sats.names[int(np.argmin(near))]
+            raise PropagationError(
+                f"engine='numba': satellite {bad!r} is deep-space (period >= 225 min) or not "
+                "WGS72; use engine='auto' or 'satrec_array'")
+    if near.any():
+        ref_w = float(jd_w[0])
+        t_s = np.ascontiguousarray(((jd_w - ref_w) + jd_f) * SECONDS_PER_DAY)
+        ep_w, ep_f = sats.epoch_jd_parts()
+        offset = ((ref_w - ep_w) - ep_f) * SECONDS_PER_DAY
+        uw = np.ascontiguousarray(ut1_w)
+        uf = np.ascontiguousarray(ut1_f)
+        if near.all():
+            run_near_earth(coef, offset, t_s, uw, uf, rotate, out, valid, first_error, n_time)
+        else:
+            idx = np.flatnonzero(near)
+            o = np.empty((n_time, idx.size, 3))
+            v = np.empty((n_time, idx.size), dtype=np.bool_)
+            fe = np.zeros(idx.size, dtype=np.int64)
+            run_near_earth(coef[idx], offset[idx], t_s, uw, uf, rotate, o, v, fe, n_time)
+            out[:, idx] = o
+            valid[:, idx] = v
+            first_error[idx] = fe
+    if not near.all():
+        far = np.flatnonzero(~near)
+        sub = sats if far.size == n_sat else sats.subset(far)
+        arr = sub.satrec_array()
+        o = out if far.size == n_sat else np.empty((n_time, far.size, 3))
+        v = valid if far.size == n_sat else np.empty((n_time, far.size), dtype=np.bool_)
+        fe = first_error if far.size == n_sat else np.zeros(far.size, dtype=np.int64)
+        for k0 in range(0, n_time, chunk_steps):
+            k1 = min(n_time, k0 + chunk_steps)
+            e, r, _v = arr.sgp4(jd_w[k0:k1], jd_f[k0:k1])
+            _kernels.sgp4_output_to_itrs(r, e, ut1_w[k0:k1], ut1_f[k0:k1], o, v, fe, k0, rotate)
+        if far.size != n_sat:
+            out[:, far] = o
+            valid[:, far] = v
+            first_error[far] = fe
     return out, valid, first_error
 
 
