@@ -61,7 +61,7 @@ def test_rise_set_match_skyfield_find_events(scene):
     ts = builtin_timescale()
     t0 = ts.utc(2026, 11, 21, 0, 0, 0.0)
     t1 = ts.utc(2026, 11, 21, 0, 0, 43200.0)
-    n_checked = 0
+    n_checked = n_passes = 0
     for i, name in enumerate(sats.names):
         for site in SITES:
             sat, topos = _sky(sats, i, site, ts)
@@ -89,10 +89,12 @@ def test_rise_set_match_skyfield_find_events(scene):
                 alt = (sat - topos).at(t[ev == 1][k]).altaz()[0].degrees
                 assert row.max_elevation_deg == pytest.approx(alt, abs=max_elevation_tol_deg)
             # every skyfield pass longer than two steps is found
-            for r, s in zip(rises, sets):
-                if s - r > 60.0 and s > r:
+            for r in rises:
+                later = sets[sets > r]
+                if later.size and later[0] - r > 60.0:
                     assert np.any(np.abs(mine.start_s.values - r) < 1.0)
-    assert n_checked > 40
+                    n_passes += 1
+    assert n_checked > 40 and n_passes > 20
 
 
 def test_rise_set_match_skyfield_elevation_root(scene):
