@@ -20,7 +20,9 @@ wrote it (``[170, ...] -> [-170, ...]`` as RFC 7946 discourages, ``[170..190]`` 
 2. each polygon is shifted by a multiple of 360 deg so that its western edge lies in
    [-180, 180);
 3. a ring that does not close after unwrapping (its longitudes wind once around the Earth)
-   encloses a pole; that is refused (split it, or use a latitude band region instead).
+   encloses a pole without saying so; that is refused. A polar cap written the RFC 7946 /
+   Natural Earth way, with an explicit edge along the pole (e.g. ``[180, -90] -> [-180, -90]``,
+   both ends at latitude +-90) is kept as written: such an edge is not unwrapped.
 
 :func:`polygon_mask` then tests each grid longitude ``lon``, ``lon - 360`` and
 ``lon + 360``, so a grid given in -180..180 or 0..360 is masked correctly against a polygon
@@ -95,6 +97,10 @@ def _unwrap_ring(ring, path, where):
                            f"differ ({pts[0].tolist()} vs {pts[-1].tolist()}; RFC 7946 3.1.6)")
     d = np.diff(pts[:, 0])
     jumps = np.where(d > 180.0, -360.0, np.where(d < -180.0, 360.0, 0.0))
+    # an edge along a pole (both ends at latitude +-90, e.g. 180,-90 -> -180,-90 closing an
+    # Antarctica-style ring) is a point on the sphere: keep it as written, no unwrapping
+    on_pole = (np.abs(pts[:-1, 1]) == 90.0) & (np.abs(pts[1:, 1]) == 90.0)
+    jumps[on_pole] = 0.0
     pts[1:, 0] += np.cumsum(jumps)
     if abs(pts[-1, 0] - pts[0, 0]) > 1e-9:
         raise PolygonError(path, where, "ring winds around a pole (its longitudes span a full "

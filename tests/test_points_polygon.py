@@ -191,6 +191,17 @@ def test_antimeridian_example_with_hole():
                                    [True, False, True, False]])
 
 
+def test_polar_cap_with_edge_along_the_pole():
+    ring = [(-180, -90), (-180, -60)] + [(lon, -60) for lon in range(-150, 180, 30)] + \
+        [(180, -60), (180, -90), (-180, -90)]
+    g = polygon_from_geojson(_poly(ring))
+    assert g.area == pytest.approx(360.0 * 30.0)
+    lat = np.array([-80.0, -61.0, -59.0, 0.0])
+    lon = np.arange(0.0, 360.0, 45.0)
+    m = polygon_mask(g, lat, lon)
+    assert m[:2].all() and not m[2:].any()
+
+
 @pytest.mark.parametrize("obj, pattern", [
     ("{not json", r"line 1 column 2: invalid JSON"),
     ({"type": "Point", "coordinates": [1, 2]}, r"type 'Point' not allowed"),
