@@ -626,7 +626,12 @@ def launch_offsets_s(n_launch_times, window_s=86400.0, seed=None, sampling="stra
 
 
 def _mc_flights_input(threats_or_trajectories, sample_step_s):
-    """Normalise the Monte Carlo input to [(name, trajectory)]; fly Threats once."""
+    """Normalise the Monte Carlo input to [(name, trajectory)]; fly Threats once.
+
+    The launch time plays no part in the Monte Carlo (it draws its own), so a threat listed
+    twice (same object, or equal Threats) is flown and counted once; different flights
+    sharing a name get ``" #2"``, ``" #3"``... suffixes.
+    """
     items = threats_or_trajectories
     if isinstance(items, dict):
         items = list(items.items())
@@ -634,7 +639,7 @@ def _mc_flights_input(threats_or_trajectories, sample_step_s):
         items = [items]
     if not items:
         raise TrackError("threats_or_trajectories: empty; give Threats or (name, trajectory) pairs")
-    out = []
+    raw = []
     for k, it in enumerate(items):
         if isinstance(it, tuple) and len(it) in (2, 3) and isinstance(it[0], str):
             name, obj = it[0], it[1]
@@ -643,14 +648,20 @@ def _mc_flights_input(threats_or_trajectories, sample_step_s):
         else:
             raise TrackError(f"threats_or_trajectories[{k}]={it!r}: expected a hgv_models Threat or "
                              "(name, trajectory[, launch_offset_s])")
+        name = str(name)
+        prev = [o for n, o in raw if n == name]
+        if prev:
+            if any(p is obj or (hasattr(obj, "launch_lat_deg") and p == obj) for p in prev):
+                continue  # the same threat listed twice (e.g. two launch times): one flight suffices
+            name = f"{name} #{len(prev) + 1}"
+        raw.append((name, obj))
+    out = []
+    for name, obj in raw:
         if hasattr(obj, "launch_lat_deg"):  # a Threat: fly it once (Earth-fixed track)
             from hgv_models import fly_threat
 
             obj = fly_threat(obj, sample_step_s=sample_step_s)
-        out.append((str(name), obj))
-    names = [n for n, _ in out]
-    if len(set(names)) != len(names):
-        raise TrackError(f"threats_or_trajectories: duplicate threat names {names}")
+        out.append((name, obj))
     return out
 
 

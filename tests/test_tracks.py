@@ -389,3 +389,12 @@ def test_input_errors(mc_case):
         track_coverage(sats, [("a", traj, "soon")], sensor, START, radar_sites=[])
     with pytest.raises(TrackError, match="trajectories"):
         track_coverage(sats, [], sensor, START)
+
+
+def test_monte_carlo_threat_listed_twice_is_flown_once(mc_case):
+    sats, trajs, sensor = mc_case
+    traj = trajs[0][1]
+    other = make_traj(traj.time_s, 30.0, 130.0, 40.0)
+    df = monte_carlo(sats, [("west", traj), ("west", traj), ("west", other)], sensor, START,
+                     n_launch_times=3, seed=0, sample_step_s=10.0, radar_sites=[])
+    assert df["threat"].tolist() == ["west"] * 3 + ["west #2"] * 3
