@@ -40,8 +40,9 @@ writes every case file it receives as well, so results are never lost either way
 
 numba's on-disk cache is not safe against several processes compiling the same
 function into it at once, so before dispatching, the smallest pending case is run
-in this process: it compiles (or loads) every kernel the pipeline uses, and the
-workers then only load from the cache.  On a multi-machine cluster, warm each
+in this process (plus the smallest case of every value of a swept string/boolean
+key, which may select other kernels): it compiles (or loads) every kernel the
+pipeline uses, and the workers then only load from the cache.  On a multi-machine cluster, warm each
 machine's cache once the same way (e.g. run one small scenario there).
 """
 
@@ -622,6 +623,30 @@ def _cost(scenario) -> float:
     return float(n_sat) * float(n_point) * float(n_time)
 
 
+def _warm_cases(spec: SweepSpec, pending: list) -> list:
+    """Cases to run in this process before dispatching, so that workers only load numba's cache.
+
+    The cheapest pending case, plus, for every swept key with string or boolean
+    values (a propagator, a constellation kind, ... which can select other
+    kernels), the cheapest pending case for each value not yet covered.
+    Numeric values never change the compiled signatures (the schema passes
+    them on as float64/int64 arrays), so they need no extra warm-up.
+    """
+    cost = {c.case_id: _cost(_case_scenario(spec, c)) for c in pending}
+    by_cost = sorted(pending, key=lambda c: cost[c.case_id])
+    chosen = [by_cost[0]]
+    for key, values in spec.grid.items():
+        if not any(isinstance(v, (str, bool)) for v in values):
+            continue
+        for v in values:
+            if any(c.overrides[key] == v for c in chosen):
+                continue
+            match = next((c for c in by_cost if c.overrides[key] == v), None)
+            if match is not None and match not in chosen:
+                chosen.append(match)
+    return chosen
+
+
 def _default_workers(n_pending: int) -> int:
     cores = os.cpu_count() or 1
     return max(1, min(n_pending, cores))
@@ -722,10 +747,9 @@ def run_sweep(path, out_dir, scheduler=None, progress=None, n_workers: int | Non
 
     try:
         if pending and warm:
-            scenarios = {c.case_id: _case_scenario(spec, c) for c in pending}
-            first = min(pending, key=lambda c: _cost(scenarios[c.case_id]))
-            record(_run_case(payload(first)))
-            pending = [c for c in pending if c is not first]
+            for case in _warm_cases(spec, pending):
+                record(_run_case(payload(case)))
+                pending = [c for c in pending if c is not case]
         if pending:
             _dispatch(pending, payload, record, scheduler, n_workers, processes)
     finally:

@@ -303,3 +303,16 @@ def test_real_tiny_sweep(tmp_path):
     stereo_cols = [c for c in df.columns if "fraction_stereo" in c]
     assert stereo_cols
     assert (out / "sweep.csv").exists()
+
+
+def test_warm_cases_cover_categorical_values(tmp_path):
+    text = ('base = "base.toml"\n[grid]\n"constellation[0].total" = [24, 12]\n'
+            '"time.propagator" = ["sgp4", "j2"]\n')
+    base = BASE_TOML.replace("step_s = 60", 'step_s = 60\npropagator = "sgp4"')
+    spec = sweep.load_sweep(_write(tmp_path, text, base))
+    warm = sweep._warm_cases(spec, spec.cases)
+    # The cheapest case (12 satellites) for each propagator, cheapest first.
+    assert [c.overrides for c in warm] == [
+        {"constellation[0].total": 12, "time.propagator": "sgp4"},
+        {"constellation[0].total": 12, "time.propagator": "j2"},
+    ]
