@@ -67,6 +67,8 @@ TARGET_STATES_PER_CHUNK = 4_000_000
 """(time, satellite, point) triples evaluated per scan chunk (bounds memory to ~40 MB)."""
 
 _INV_PHI = (math.sqrt(5.0) - 1.0) / 2.0
+_J2_BATCH_STATES = 4_000_000
+"""Largest (satellite x instant) batch the J2 refinement propagates in one call."""
 
 
 class AccessError(ValueError):
@@ -92,7 +94,8 @@ class _Refiner:
     ``SatrecArray`` runs), TEME -> ITRS with the same GMST 1982 rotation
     (:func:`constellation._access_kernels.teme_to_itrs_pairs`) and skyfield's built-in UT1,
     as :func:`orbits.propagate.propagate_sgp4` does. ``"j2"``: :func:`orbits.propagate.propagate`
-    of each satellite on its trial instants.
+    of the involved satellites on all trial instants in one call when that is at most
+    ``_J2_BATCH_STATES`` states (each row then takes its own pair), else per satellite.
     """
 
     def __init__(self, sats, start_utc, propagator):
@@ -127,7 +130,16 @@ class _Refiner:
                 r_teme[rows] = r
             AK.teme_to_itrs_pairs(r_teme, ut1_w, ut1_f, out)
             return out
-        for s in np.unique(sat_idx):
+        uniq, col = np.unique(sat_idx, return_inverse=True)
+        if uniq.size * n <= _J2_BATCH_STATES:
+            # one call for every involved satellite at every trial instant (the J2 kernel
+            # does ~1e7 states/s), then keep each row's own (instant, satellite) pair:
+            # far cheaper than one parallel kernel launch per satellite
+            eph = propagate(self.sats.subset(uniq), grid, self.propagator)
+            pos = np.where(eph.valid[..., None], eph.positions_km, np.nan)
+            out[:] = pos[inv, col]
+            return out
+        for s in uniq:
             rows = np.flatnonzero(sat_idx == s)
             o = np.argsort(t_s[rows], kind="stable")
             g = TimeGrid.from_seconds(self.start, t_s[rows][o])
