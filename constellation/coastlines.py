@@ -344,9 +344,15 @@ def land_geometry(
     lon0, lon1, lat0, lat1 = _check_box(lon_range_deg, lat_range_deg)
     if resolution == "auto":
         resolution = auto_resolution((lon0, lon1), (lat0, lat1))
+    # Shapely geometries are immutable: the same map box (every map of a run) reuses one result.
+    return _land_geometry_cached(lon0, lon1, lat0, lat1, _letter(resolution), float(min_area_km2), bool(clip))
+
+
+@functools.lru_cache(maxsize=16)
+def _land_geometry_cached(lon0, lon1, lat0, lat1, resolution, min_area_km2, clip):
     polys = read_gshhs(resolution)
     by_level = {}
-    for p in _in_box(polys, lon0, lon1, lat0, lat1, float(min_area_km2), (1, 2, 3, 4, 5, 6)):
+    for p in _in_box(polys, lon0, lon1, lat0, lat1, min_area_km2, (1, 2, 3, 4, 5, 6)):
         geom = _valid(Polygon(np.column_stack([p.lon_deg, p.lat_deg])))
         if clip:
             geom = shapely.clip_by_rect(geom, lon0, lat0, lon1, lat1)

@@ -531,14 +531,40 @@ def _draw_radars(ax, radar_sites, target_altitude_km, central, proj):
 def _draw_polygon(ax, polygon, central, proj):
     if polygon is None:
         return []
-    from shapely import affinity
     from shapely.geometry import Polygon as ShPolygon
     from shapely.geometry.base import BaseGeometry
 
+    import shapely
+
     geom = polygon if isinstance(polygon, BaseGeometry) else ShPolygon(np.asarray(polygon, float))
-    shifted = affinity.translate(geom, xoff=-central)
+    # Every vertex into the axes' frame (-180..180 about the map centre), whatever longitude
+    # convention the polygon was written in (rings crossing 180 deg with jumps included).
+    shifted = shapely.transform(geom, lambda xy: np.column_stack([_wrap180(xy[:, 0] - central), xy[:, 1]]))
     ax.add_geometries([shifted], crs=proj, facecolor="none", edgecolor="#000000", lw=1.4, ls="--", zorder=5)
     return [Line2D([], [], color="black", lw=1.4, ls="--", label="area of interest")]
+
+
+def _region_mask(dataset, polygon, lat, lon, is_points):
+    """(n_lat, n_lon) bool: inside the area of interest, or None (whole grid).
+
+    The data set's own ``region_mask`` variable (written by ``hgvcov run`` for
+    polygon regions) wins; otherwise the polygon is rasterised with
+    ``constellation.polygon.polygon_mask`` when that module is available.
+    """
+    if is_points:
+        return None
+    if "region_mask" in getattr(dataset, "variables", {}):
+        m = dataset["region_mask"]
+        if set(m.dims) == {"lat", "lon"}:
+            return np.asarray(m.transpose("lat", "lon")).astype(bool)
+    if polygon is None:
+        return None
+    try:
+        from constellation.polygon import polygon_mask
+
+        return np.asarray(polygon_mask(polygon, lat, lon), bool)
+    except Exception:  # noqa: BLE001 - statistics over the whole grid then
+        return None
 
 
 # --------------------------------------------------------------------------- public: coverage map
@@ -622,7 +648,7 @@ def plot_coverage_map(
     lon0, lon1, lat0, lat1 = _map_box(lat, lon, is_points, extra)
     sub = _dataset_subtitle(dataset)
     n_title_lines = 1 + (sub.count("\n") + 1 if sub else 0)
-    fig, ax, proj, central = _new_map(lon0, lon1, lat0, lat1, top_in=0.75 + 0.2 * n_title_lines)
+    fig, ax, proj, central = _new_map(lon0, lon1, lat0, lat1, top_in=0.62 + 0.2 * n_title_lines)
 
     style = METRIC_STYLES.get(var, {})
     cmap = matplotlib.colormaps[style.get("cmap", "viridis")].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
@@ -653,6 +679,11 @@ def plot_coverage_map(
             shading="nearest", transform=proj, zorder=1, rasterized=True,
         )
         source = add_land(ax, (lon0, lon1), (lat0, lat1), central, mode="outline", resolution=resolution, zorder=2.5)
+        outside = _region_mask(dataset, polygon, lat, lon, is_points)
+        if outside is not None:  # fade the cells outside the area of interest
+            veil = np.where(outside, np.nan, 1.0)[:, order]
+            ax.pcolormesh(x[order], lat, np.ma.masked_invalid(veil), cmap=mcolors.ListedColormap(["white"]),
+                          alpha=0.55, shading="nearest", transform=proj, zorder=1.2, rasterized=True)
     _gridlines(ax, lon0, lon1, lat0, lat1)
 
     handles = _draw_polygon(ax, polygon, central, proj)
@@ -672,14 +703,7 @@ def plot_coverage_map(
     cbar.set_label(f"{_long_name(var, da.attrs)} ({unit})", fontsize=9)
     cbar.ax.tick_params(labelsize=8)
 
-    mask = None
-    if polygon is not None and not is_points:
-        try:
-            from constellation.polygon import polygon_mask  # noqa: WPS433 (optional, other module)
-
-            mask = polygon_mask(polygon, lat, lon)
-        except Exception:  # noqa: BLE001 - stats over the whole grid then
-            mask = None
+    mask = _region_mask(dataset, polygon, lat, lon, is_points)
     mean, vmin_d, vmax_d = _area_stats(values, lat, is_points, mask)
     where = "area of interest" if mask is not None else (f"{len(lat)} points" if is_points else "region")
     avg = "mean" if is_points else "area-weighted mean"
