@@ -150,7 +150,8 @@ def _check_altitude(altitude_km) -> float:
 
 
 def walker_elements(pattern: str, total: int, planes: int, phasing: int,
-                    inclination_deg: float, raan0_deg: float = 0.0
+                    inclination_deg: float, raan0_deg: float = 0.0,
+                    seam_spacing_deg: float | None = None
                     ) -> tuple[np.ndarray, np.ndarray]:
     """RAAN and mean anomaly of every satellite of a Walker ``i:T/P/F`` pattern.
 
@@ -170,6 +171,12 @@ def walker_elements(pattern: str, total: int, planes: int, phasing: int,
         RAAN or mean anomaly).
     raan0_deg : float, optional
         RAAN of the first plane (deg), default 0.
+    seam_spacing_deg : float, optional
+        Star pattern only: RAAN difference across the *seam* (between the ascending side of
+        the last plane and the descending side of the first, which face each other); the
+        other planes are then ``(180 - seam) / (P - 1)`` apart (e.g. Iridium: six planes
+        31.6 deg apart, 22 deg seam). Default None: all ``180 / P`` apart (the standard
+        star). Same convention as TAT-C's ``WalkerConstellation.seam_spacing``.
 
     Returns
     -------
@@ -194,10 +201,20 @@ def walker_elements(pattern: str, total: int, planes: int, phasing: int,
             or not math.isfinite(float(raan0_deg)):
         raise WalkerError("raan0_deg", raan0_deg, "a finite number of degrees")
     S = T // P
-    spread = 360.0 if pattern == "delta" else 180.0
+    step = (360.0 if pattern == "delta" else 180.0) / P
+    if seam_spacing_deg is not None:
+        if pattern != "star":
+            raise WalkerError("seam_spacing_deg", seam_spacing_deg,
+                              "None for a delta pattern (a seam exists only in star patterns)")
+        if isinstance(seam_spacing_deg, bool) or not isinstance(seam_spacing_deg, Real) \
+                or not (0.0 < float(seam_spacing_deg) < 180.0):
+            raise WalkerError("seam_spacing_deg", seam_spacing_deg,
+                              "a number of degrees strictly between 0 and 180")
+        if P > 1:
+            step = (180.0 - float(seam_spacing_deg)) / (P - 1)
     p = np.repeat(np.arange(P), S).astype(np.float64)
     s = np.tile(np.arange(S), P).astype(np.float64)
-    raan = np.mod(float(raan0_deg) + p * (spread / P), 360.0)
+    raan = np.mod(float(raan0_deg) + p * step, 360.0)
     # phase in units of 360/T: s*P + p*F, reduced exactly in integers before scaling
     phase_units = np.mod(s * P + p * F, T)
     mean_anomaly = phase_units * (360.0 / T)
@@ -218,7 +235,7 @@ def walker_names(name_prefix: str, planes: int, per_plane: int) -> list[str]:
 def walker(pattern: str = "delta", total: int = 24, planes: int = 3, phasing: int = 1,
            altitude_km: float = 1000.0, inclination_deg: float = 55.0,
            epoch_utc="2026-11-21T00:00:00Z", name_prefix: str = "W",
-           raan0_deg: float = 0.0):
+           raan0_deg: float = 0.0, seam_spacing_deg: float | None = None):
     """Build a Walker delta or star constellation as a :class:`orbits.satellites.SatelliteSet`.
 
     Parameters
@@ -239,6 +256,8 @@ def walker(pattern: str = "delta", total: int = 24, planes: int = 3, phasing: in
         Names are ``{prefix}-{plane:02d}-{slot:02d}``, 1-based.
     raan0_deg : float
         RAAN of the first plane (deg).
+    seam_spacing_deg : float, optional
+        Star patterns: RAAN gap across the seam (see :func:`walker_elements`).
 
     Returns
     -------
@@ -257,7 +276,7 @@ def walker(pattern: str = "delta", total: int = 24, planes: int = 3, phasing: in
         raise WalkerError("name_prefix", name_prefix, "a non-empty string")
     from orbits.satellites import SatelliteSet  # local: orbits is a sibling package
 
-    raan, mean_anomaly = walker_elements(pattern_n, T, P, F, inc, raan0_deg)
+    raan, mean_anomaly = walker_elements(pattern_n, T, P, F, inc, raan0_deg, seam_spacing_deg)
     n = T
     names = walker_names(name_prefix.strip(), P, T // P)
     sats = SatelliteSet.from_elements(
@@ -271,6 +290,8 @@ def walker(pattern: str = "delta", total: int = 24, planes: int = 3, phasing: in
         epoch_utc=epoch_utc,
     )
     label = f"walker-{pattern_n} {inc:g}:{T}/{P}/{F} at {alt:g} km"
+    if seam_spacing_deg is not None:
+        label += f", seam {float(seam_spacing_deg):g} deg"
     try:
         sats.source = [label] * n
     except AttributeError:  # pragma: no cover - SatelliteSet without a settable source

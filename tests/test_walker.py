@@ -59,6 +59,39 @@ def test_single_plane_and_raan0_wrap():
     np.testing.assert_allclose(ma, [0, 72, 144, 216, 288], atol=exact_deg)
 
 
+def test_star_seam_spacing_iridium():
+    # Iridium: six planes, 22 deg seam -> (180 - 22) / 5 = 31.6 deg between co-rotating planes
+    raan, _ = walker_elements("star", 66, 6, 2, 86.4, seam_spacing_deg=22.0)
+    np.testing.assert_allclose(np.unique(raan), [0, 31.6, 63.2, 94.8, 126.4, 158.0], atol=1e-9)
+    with pytest.raises(WalkerError, match="seam_spacing_deg"):
+        walker_elements("delta", 66, 6, 2, 86.4, seam_spacing_deg=22.0)
+    with pytest.raises(WalkerError, match="strictly between 0 and 180"):
+        walker_elements("star", 66, 6, 2, 86.4, seam_spacing_deg=180.0)
+
+
+@pytest.mark.parametrize("pattern, T, P, F, seam", [
+    ("delta", 24, 3, 1, None), ("delta", 28, 4, 1, None), ("delta", 54, 6, 5, None),
+    ("star", 6, 2, 1, None), ("star", 66, 6, 2, None), ("star", 66, 6, 2, 22.0),
+    ("delta", 7, 7, 3, None), ("star", 12, 1, 0, None),
+])
+def test_matches_tatc_walker(pattern, T, P, F, seam):
+    """Independent implementation: TAT-C's WalkerConstellation (NASA/ASU tradespace tool)."""
+    schemas = pytest.importorskip("tatc.schemas")
+    orbit = schemas.CircularOrbit(altitude=1000e3, inclination=53.0,
+                                  right_ascension_ascending_node=0.0, true_anomaly=0.0)
+    kw = {} if seam is None else {"seam_spacing": seam}
+    c = schemas.WalkerConstellation(name="X", orbit=orbit, number_satellites=T,
+                                    number_planes=P, relative_spacing=F,
+                                    configuration=pattern, **kw)
+    members = c.generate_members()
+    raan_ref = np.array([m.orbit.right_ascension_ascending_node for m in members]) % 360
+    u_ref = np.array([m.orbit.true_anomaly for m in members]) % 360
+    raan, ma = walker_elements(pattern, T, P, F, 53.0, seam_spacing_deg=seam)
+    d = lambda a, b: np.abs((a - b + 180.0) % 360.0 - 180.0)  # noqa: E731
+    assert d(raan, raan_ref).max() < 1e-9
+    assert d(ma, u_ref).max() < 1e-9
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1, 12), st.integers(1, 12), st.data(),
        st.sampled_from(["delta", "star"]))
