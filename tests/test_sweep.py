@@ -316,3 +316,36 @@ def test_warm_cases_cover_categorical_values(tmp_path):
         {"constellation[0].total": 12, "time.propagator": "sgp4"},
         {"constellation[0].total": 12, "time.propagator": "j2"},
     ]
+
+
+class RecordingProgress:
+    """The constellation.progress interface, recording what the sweep reports."""
+
+    def __init__(self):
+        self.updates = []
+        self.closed = False
+
+    def task(self, description, total=None):
+        outer = self
+
+        class _Task:
+            def __call__(self, done, total=None):
+                outer.updates.append((done, total))
+
+            def close(self):
+                outer.closed = True
+
+        return _Task()
+
+
+def test_existing_scheduler_and_progress(tmp_path, fake_runner):
+    """A scheduler given by address (as `hgvcov sweep --scheduler tcp://...` does) runs the cases."""
+    from dask.distributed import LocalCluster
+
+    p = _write(tmp_path)
+    prog = RecordingProgress()
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        df = sweep.run_sweep(p, tmp_path / "out", scheduler=cluster.scheduler_address, progress=prog)
+        assert cluster.scheduler is not None and cluster.status.name == "running"  # not closed by the sweep
+    assert (df["status"] == "ok").all() and len(fake_runner.calls) == 4
+    assert prog.updates[0] == (0, 4) and prog.updates[-1] == (4, 4) and prog.closed
