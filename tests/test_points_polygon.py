@@ -32,9 +32,10 @@ def test_example_sites_load():
 
 
 def test_default_altitude_for_points_without_one():
-    pts = load_points(EXAMPLES / "japan_sites.csv", default_altitude_km=40.0)
-    assert pts.altitude_km[pts.name.index("Misawa Air Base")] == 40.0
-    assert pts.altitude_km[pts.name.index("Tokyo")] == 0.0      # explicit value kept
+    pts = load_points(EXAMPLES / "japan_sites.csv", default_altitude_km=12.0)
+    assert pts.altitude_km[pts.name.index("Misawa Air Base")] == 12.0
+    assert pts.altitude_km[pts.name.index("Tokyo")] == 12.0
+    assert pts.altitude_km[pts.name.index("Tokyo (glide layer)")] == 40.0   # explicit kept
     pts = load_points([{"name": "a", "lat_deg": 0, "lon_deg": 0}], default_altitude_km=12.5)
     assert pts.altitude_km[0] == 12.5
     with pytest.raises(PointsError, match="default_altitude_km"):
