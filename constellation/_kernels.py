@@ -171,9 +171,72 @@ def segment_clears_ellipsoid(p0, p1, a_km, b_km):
     return cx * cx + cy * cy + cz * cz >= 1.0 - GRAZING_TOL
 
 
+@njit(cache=True, inline="always")
+def detect_core(sx, sy, sz, tx, ty, tz, ux, uy, uz, table, si, intensity_w_sr):
+    """Scalar form of :func:`detects_i` reading sensor row ``si`` of ``table`` (no array views).
+
+    Hot loops call this (array views inside ``prange`` loops cost reference-count atomics).
+    """
+    dx = sx - tx
+    dy = sy - ty
+    dz = sz - tz
+    r2 = dx * dx + dy * dy + dz * dz
+    if not r2 > 0.0:  # also rejects NaN positions
+        return False
+    up_dot = dx * ux + dy * uy + dz * uz
+    se = table[si, P_SIN_MIN_EL]
+    if se >= 0.0:
+        if up_dot < 0.0 or up_dot * up_dot < se * se * r2:
+            return False
+    elif up_dot < 0.0 and up_dot * up_dot > se * se * r2:
+        return False
+    rmax = table[si, P_MAX_RANGE_KM]
+    if r2 > rmax * rmax:
+        return False
+    cf = table[si, P_COS_HALF_FOR]
+    if cf > -1.5:
+        r = math.sqrt(r2)
+        rs = math.sqrt(sx * sx + sy * sy + sz * sz)
+        if sx * dx + sy * dy + sz * dz < cf * r * rs:
+            return False
+    if table[si, P_HAS_GRAZING] > 0.5:
+        g = table[si, P_GRAZING_KM]
+        a = WGS84_A_KM + g
+        b = WGS84_B_KM + g
+        x0 = sx / a
+        y0 = sy / a
+        z0 = sz / b
+        ex = tx / a - x0
+        ey = ty / a - y0
+        ez = tz / b - z0
+        dd = ex * ex + ey * ey + ez * ez
+        tau = 0.0
+        if dd > 0.0:
+            tau = -(x0 * ex + y0 * ey + z0 * ez) / dd
+            if tau < 0.0:
+                tau = 0.0
+            elif tau > 1.0:
+                tau = 1.0
+        cx = x0 + tau * ex
+        cy = y0 + tau * ey
+        cz = z0 + tau * ez
+        if cx * cx + cy * cy + cz * cz < 1.0 - GRAZING_TOL:
+            return False
+    thr = table[si, P_THRESHOLD_W_SR]
+    if thr == thr and intensity_w_sr == intensity_w_sr:
+        ref = table[si, P_REF_RANGE_KM]
+        if intensity_w_sr < thr * (r2 / (ref * ref)):
+            return False
+    return True
+
+
 @njit(cache=True)
 def detects_i(sat_xyz, tgt_xyz, tgt_up, params, intensity_w_sr):
     """Does the satellite detect the target? (all configured constraints at once).
+
+    The elevation test ``(d . n) >= sin(eps) R`` is evaluated without a square root as
+    ``d . n >= 0 and (d . n)^2 >= sin^2(eps) R^2`` for ``eps >= 0`` (and the mirrored form for
+    ``eps < 0``), which is the same inequality.
 
     Parameters
     ----------
@@ -190,32 +253,8 @@ def detects_i(sat_xyz, tgt_xyz, tgt_up, params, intensity_w_sr):
     -------
     bool
     """
-    dx = sat_xyz[0] - tgt_xyz[0]
-    dy = sat_xyz[1] - tgt_xyz[1]
-    dz = sat_xyz[2] - tgt_xyz[2]
-    r2 = dx * dx + dy * dy + dz * dz
-    if not r2 > 0.0:  # also rejects NaN positions
-        return False
-    r = math.sqrt(r2)
-    if r > params[P_MAX_RANGE_KM]:
-        return False
-    if dx * tgt_up[0] + dy * tgt_up[1] + dz * tgt_up[2] < params[P_SIN_MIN_EL] * r:
-        return False
-    cf = params[P_COS_HALF_FOR]
-    if cf > -1.5:
-        rs = math.sqrt(sat_xyz[0] ** 2 + sat_xyz[1] ** 2 + sat_xyz[2] ** 2)
-        if sat_xyz[0] * dx + sat_xyz[1] * dy + sat_xyz[2] * dz < cf * r * rs:
-            return False
-    if params[P_HAS_GRAZING] > 0.5:
-        g = params[P_GRAZING_KM]
-        if not segment_clears_ellipsoid(sat_xyz, tgt_xyz, WGS84_A_KM + g, WGS84_B_KM + g):
-            return False
-    thr = params[P_THRESHOLD_W_SR]
-    if thr == thr and intensity_w_sr == intensity_w_sr:
-        q = r / params[P_REF_RANGE_KM]
-        if intensity_w_sr < thr * q * q:
-            return False
-    return True
+    return detect_core(sat_xyz[0], sat_xyz[1], sat_xyz[2], tgt_xyz[0], tgt_xyz[1], tgt_xyz[2],
+                       tgt_up[0], tgt_up[1], tgt_up[2], params.reshape(1, params.shape[0]), 0, intensity_w_sr)
 
 
 @njit(cache=True)
@@ -348,3 +387,542 @@ def best_stereo_pair(sat_xyz, det_idx, n_det, sensor_of_sat, table, tgt):
     if bi < 0:
         return -1, -1, math.nan, math.nan
     return bi, bj, bg, bs
+
+
+# ====================================================================== grid coverage kernels
+# Per-point streaming state (all 1-D arrays over points unless noted):
+ST_N1 = 0  # int32 columns of the ``istate`` (n_point, N_ISTATE) array
+ST_N2 = 1
+ST_NST = 2
+ST_LAST_DET = 3  # last time index with a detection (-1 none yet)
+ST_LAST_ST = 4  # last time index with a stereo pair (-1 none yet)
+ST_NGAP = 5  # number of closed detection gaps
+N_ISTATE = 6
+FS_SUMC = 0  # float64 columns of the ``fstate`` (n_point, N_FSTATE) array
+FS_MAXGAP = 1
+FS_SUMGAP = 2
+FS_MAXGAP_ST = 3
+N_FSTATE = 4
+
+CAP_PAD_RAD = 1e-7
+"""Angular padding (rad, ~0.6 m on the ground) added to every closed-form footprint bound."""
+
+
+@njit(cache=True)
+def max_central_angle(r_sat, params, r_min, r_max, tilt_rad):
+    """Conservative upper bound on the geocentric central angle satellite -> detected target.
+
+    Targets lie in the spherical shell ``r_min <= |t| <= r_max`` (km); the geodetic normal
+    differs from the geocentric radius by at most ``tilt_rad``. Each constraint gives a closed
+    form bound (see :mod:`constellation.coverage` for the derivations):
+
+    - elevation ``>= eps`` (geodetic) implies geocentric elevation ``>= eps' = eps - tilt``;
+      on a sphere of radius r: ``lambda <= acos(r cos eps' / r_s) - eps'``, largest at r_min;
+    - range ``<= R``: ``cos lambda >= (r_s^2 + r^2 - R^2) / (2 r_s r)``, minimised over the
+      shell (ends and the stationary point ``r = sqrt(r_s^2 - R^2)``);
+    - grazing altitude g: the segment must clear the sphere of radius ``b + g`` inscribed in
+      the inflated ellipsoid: ``lambda <= acos(r_g / r_s) + acos(r_g / r)``, largest at r_max
+      (no target when ``r_max < r_g``);
+    - field of regard half-angle eta: near branch ``lambda <= asin(r_s sin eta / r) - eta``
+      (largest at r_min), valid when the far branch
+      ``lambda >= pi - asin(r_s sin eta / r_min) - eta`` is excluded by the other bounds.
+
+    Returns
+    -------
+    float
+        Bound in rad, padded by ``CAP_PAD_RAD``; ``pi`` or more means no limit; negative means
+        no target can be detected.
+    """
+    lam = math.pi
+    # elevation
+    eps = params[P_MIN_EL_RAD] - tilt_rad - 1e-9
+    if eps > -0.5 * math.pi and r_sat > r_min:
+        x = r_min * math.cos(eps) / r_sat
+        if x < 1.0:
+            lam = min(lam, math.acos(x) - eps)
+        else:
+            lam = -1.0
+    # range (geometric max range and radiometric range)
+    rng = params[P_MAX_RANGE_KM]
+    thr = params[P_THRESHOLD_W_SR]
+    inten = params[P_INTENSITY_W_SR]
+    if thr == thr and inten == inten:
+        if inten <= 0.0:
+            return -1.0
+        rng = min(rng, params[P_REF_RANGE_KM] * math.sqrt(inten / thr))
+    if rng < math.inf:
+        rng = rng * (1.0 + 1e-12) + 1e-9
+        f = (r_sat * r_sat + r_min * r_min - rng * rng) / (2.0 * r_sat * r_min)
+        f2 = (r_sat * r_sat + r_max * r_max - rng * rng) / (2.0 * r_sat * r_max)
+        if f2 < f:
+            f = f2
+        s2 = r_sat * r_sat - rng * rng
+        if s2 > 0.0:
+            rc = math.sqrt(s2)
+            if r_min < rc < r_max:
+                f3 = (r_sat * r_sat + rc * rc - rng * rng) / (2.0 * r_sat * rc)
+                if f3 < f:
+                    f = f3
+        if f > 1.0:
+            return -1.0
+        if f > -1.0:
+            lam = min(lam, math.acos(f))
+    # grazing altitude
+    if params[P_HAS_GRAZING] > 0.5:
+        rg = (WGS84_B_KM + params[P_GRAZING_KM]) * (1.0 - 1e-8)
+        if r_max < rg or r_sat < rg:
+            return -1.0
+        lam = min(lam, math.acos(rg / r_sat) + math.acos(rg / r_max))
+    # field of regard
+    eta = params[P_HALF_FOR_RAD]
+    if params[P_COS_HALF_FOR] > -1.5 and eta < 0.5 * math.pi:
+        x = r_sat * math.sin(eta) / r_min
+        if x < 1.0:
+            near = math.asin(x) - eta
+            far = math.pi - math.asin(x) - eta
+            if lam < far - 1e-9:
+                lam = min(lam, near)
+    if lam < 0.0:
+        return -1.0
+    return lam + CAP_PAD_RAD
+
+
+@njit(cache=True, parallel=True)
+def cap_bounds(pos, valid, sensor_of_sat, table, r_min, r_max, tilt_rad, row_gc_lat,
+               cos_lam, sin_lat_s, cos_lat_s, lon_s, row_lo, row_hi):
+    """Candidate search: footprint bound and latitude-row band of every (time, satellite).
+
+    Parameters
+    ----------
+    pos : (n_t, n_sat, 3) float64
+        Satellite ECEF positions (km).
+    valid : (n_t, n_sat) bool
+    sensor_of_sat : (n_sat,) int64
+    table : (n_sensor, N_PARAM) float64
+    r_min, r_max : float
+        Geocentric radius range of the grid points (km).
+    tilt_rad : float
+        Largest normal-vs-radius angle on the grid (rad).
+    row_gc_lat : (n_lat,) float64
+        Ascending geocentric latitude of each grid row (rad).
+    cos_lam, sin_lat_s, cos_lat_s, lon_s : (n_t, n_sat) float64, output
+        Cosine of the padded max central angle (-2 = whole sphere), sine/cosine of the
+        sub-satellite geocentric latitude, sub-satellite longitude (rad).
+    row_lo, row_hi : (n_t, n_sat) int64, output
+        First/last candidate row (row_lo > row_hi: none).
+    """
+    n_t = pos.shape[0]
+    n_sat = pos.shape[1]
+    n_lat = row_gc_lat.shape[0]
+    for q in prange(n_t * n_sat):
+        k = q // n_sat
+        s = q % n_sat
+        row_lo[k, s] = 1
+        row_hi[k, s] = 0
+        cos_lam[k, s] = 2.0
+        if not valid[k, s]:
+            continue
+        x = pos[k, s, 0]
+        y = pos[k, s, 1]
+        z = pos[k, s, 2]
+        rho = math.sqrt(x * x + y * y)
+        rs = math.sqrt(rho * rho + z * z)
+        if not rs > 0.0:
+            continue
+        lam = max_central_angle(rs, table[sensor_of_sat[s]], r_min, r_max, tilt_rad)
+        if lam < 0.0:
+            continue
+        lat = math.atan2(z, rho)
+        sin_lat_s[k, s] = z / rs
+        cos_lat_s[k, s] = rho / rs
+        lon_s[k, s] = math.atan2(y, x)
+        if lam >= math.pi:
+            cos_lam[k, s] = -2.0
+            row_lo[k, s] = 0
+            row_hi[k, s] = n_lat - 1
+            continue
+        cos_lam[k, s] = math.cos(lam)
+        lo = np.searchsorted(row_gc_lat, lat - lam, side="left") - 1
+        hi = np.searchsorted(row_gc_lat, lat + lam, side="right")
+        if lo < 0:
+            lo = 0
+        if hi > n_lat - 1:
+            hi = n_lat - 1
+        row_lo[k, s] = lo
+        row_hi[k, s] = hi
+
+
+@njit(cache=True, inline="always")
+def lon_windows(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, lon_s, cos_lam, lon0_rad, step_rad, n_lon, out):
+    """Candidate longitude index ranges of one satellite on one grid row (closed form).
+
+    A point of geocentric latitude ``phi`` at longitude offset ``dl`` from the sub-satellite
+    point is within central angle ``lambda`` iff
+    ``cos(dl) >= (cos(lambda) - sin(phi_s) sin(phi)) / (cos(phi_s) cos(phi))``; the window
+    ``[lon_s - dl_max, lon_s + dl_max]`` is mapped onto the regular longitude axis (offsets
+    ``j * step`` from ``lon0``) modulo 2 pi, padded by one index on each side.
+
+    Parameters
+    ----------
+    out : (3, 2) int64, output
+        Up to three disjoint inclusive index ranges ``[out[m, 0], out[m, 1]]``.
+
+    Returns
+    -------
+    int
+        Number of ranges written (0 = none).
+    """
+    if cos_lam <= -1.5:
+        out[0, 0] = 0
+        out[0, 1] = n_lon - 1
+        return 1
+    num = cos_lam - sin_lat_s * sin_lat_r
+    den = cos_lat_s * cos_lat_r
+    if num > den + 1e-12:
+        return 0
+    full = False
+    dl = 0.0
+    if num <= -den - 1e-12:
+        full = True
+    elif den < 1e-12:
+        full = True  # pole row or satellite over a pole with the row inside the cap
+    else:
+        c = num / den
+        if c <= -1.0:
+            full = True
+        else:
+            if c > 1.0:
+                c = 1.0
+            dl = math.acos(c) + 1e-9
+    twopi = 2.0 * math.pi
+    if not full and 2.0 * dl >= twopi - 2.0 * step_rad - 1e-9:
+        full = True
+    if full:
+        out[0, 0] = 0
+        out[0, 1] = n_lon - 1
+        return 1
+    a = lon_s - dl - lon0_rad
+    a = a - twopi * math.floor(a / twopi)
+    w = 2.0 * dl
+    n = 0
+    for m in range(-1, 2):
+        lo = math.ceil((a + twopi * m) / step_rad) - 1.0
+        hi = math.floor((a + w + twopi * m) / step_rad) + 1.0
+        if lo < 0.0:
+            lo = 0.0
+        if hi > n_lon - 1.0:
+            hi = n_lon - 1.0
+        if lo <= hi:
+            out[n, 0] = int(lo)
+            out[n, 1] = int(hi)
+            n += 1
+    return n
+
+
+@njit(cache=True, inline="always")
+def _best_pair_sigma2(bidx, bq, j, n, order, pos, k, tx, ty, tz, table, sensor_of_sat):
+    """Smallest triangulation variance (km^2) over the stereo pairs among ``n`` detecting satellites.
+
+    ``bidx[:n, j]`` are the detecting satellites of point ``j`` (target at ``tx, ty, tz``) and
+    ``bq[:n, j]`` their ``q = (sigma R)^2`` (km^2). Satellites are visited in increasing ``q``;
+    since ``sigma^2 >= q1 + q2 + q1 q2 / (q1 + q2)`` (``sin gamma <= 1``) and that bound grows with
+    both ``q``, the search stops once the bound reaches the best value found (exact pruning, not
+    a heuristic). Unit lines of sight are computed only for the pairs visited. Returns ``inf``
+    when no stereo pair exists.
+    """
+    for a in range(n):
+        order[a] = a
+    for a in range(1, n):  # insertion sort by q
+        v = order[a]
+        qv = bq[v, j]
+        b = a - 1
+        while b >= 0 and bq[order[b], j] > qv:
+            order[b + 1] = order[b]
+            b -= 1
+        order[b + 1] = v
+    best = math.inf
+    for a in range(n - 1):
+        ia = order[a]
+        q1 = bq[ia, j]
+        qb = bq[order[a + 1], j]
+        if q1 + qb + q1 * qb / (q1 + qb) >= best:
+            break
+        sa = bidx[ia, j]
+        ax = pos[k, sa, 0] - tx
+        ay = pos[k, sa, 1] - ty
+        az = pos[k, sa, 2] - tz
+        ra = 1.0 / math.sqrt(ax * ax + ay * ay + az * az)
+        ax *= ra
+        ay *= ra
+        az *= ra
+        ca = table[sensor_of_sat[sa], P_COS_STEREO_MIN]
+        for b in range(a + 1, n):
+            ib = order[b]
+            q2 = bq[ib, j]
+            if q1 + q2 + q1 * q2 / (q1 + q2) >= best:
+                break
+            sb = bidx[ib, j]
+            bx = pos[k, sb, 0] - tx
+            by = pos[k, sb, 1] - ty
+            bz = pos[k, sb, 2] - tz
+            c = (ax * bx + ay * by + az * bz) / math.sqrt(bx * bx + by * by + bz * bz)
+            if c > 1.0:
+                c = 1.0
+            elif c < -1.0:
+                c = -1.0
+            cmin = min(ca, table[sensor_of_sat[sb], P_COS_STEREO_MIN])
+            if abs(c) <= cmin:
+                s2 = 1.0 - c * c
+                if s2 > 0.0:
+                    v2 = (q1 + q2) / s2 + q1 * q2 / (q1 + q2)
+                    if v2 < best:
+                        best = v2
+    return best
+
+
+@njit(cache=True, inline="always")
+def _update_point(p, g, n, best_var, istate, fstate, hist, t_edge, log_lo, inv_dlog):
+    """Streaming update of point ``p`` detected by ``n >= 1`` satellites at time index ``g``."""
+    istate[p, ST_N1] += 1
+    fstate[p, FS_SUMC] += n
+    if n >= 2:
+        istate[p, ST_N2] += 1
+    last = istate[p, ST_LAST_DET]
+    if last < g - 1:
+        gap = t_edge[g] - t_edge[last + 1]
+        istate[p, ST_NGAP] += 1
+        fstate[p, FS_SUMGAP] += gap
+        if gap > fstate[p, FS_MAXGAP]:
+            fstate[p, FS_MAXGAP] = gap
+    istate[p, ST_LAST_DET] = g
+    if best_var < math.inf:
+        istate[p, ST_NST] += 1
+        last = istate[p, ST_LAST_ST]
+        if last < g - 1:
+            gap = t_edge[g] - t_edge[last + 1]
+            if gap > fstate[p, FS_MAXGAP_ST]:
+                fstate[p, FS_MAXGAP_ST] = gap
+        istate[p, ST_LAST_ST] = g
+        sigma_m = 1000.0 * math.sqrt(best_var)
+        nb = hist.shape[1]
+        x = (math.log(sigma_m) - log_lo) * inv_dlog
+        if x < 0.0:
+            b = 0
+        elif x >= nb:
+            b = nb - 1
+        else:
+            b = int(x)
+        hist[p, b] += 1
+
+
+@njit(cache=True, parallel=True)
+def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
+               lon0_rad, step_rad, n_lon, cos_lam, sin_lat_s, cos_lat_s, lon_s, row_lo, row_hi,
+               istate, fstate, hist, t_edge, log_lo, inv_dlog, mode):
+    """Exact tests of the candidates and streaming metrics for one time chunk (output-sensitive).
+
+    Parallel over latitude rows; each row walks the chunk's time steps in order, so every
+    point's accumulators are owned by one thread (no races). For each step and each satellite
+    whose row band contains the row, the closed-form longitude window (:func:`lon_windows`) is
+    tested point by point with :func:`detect_core`; each detection stores the satellite index
+    and ``(sigma R)^2``. Then every detected point of the row gets its count, gap and
+    best stereo pair (:func:`_best_pair_sigma2`) folded into the accumulators.
+
+    Parameters
+    ----------
+    pos, valid, sensor_of_sat, table
+        As :func:`cap_bounds`.
+    k0 : int
+        Global time index of the chunk's first step.
+    pts, ups : (n_lat * n_lon, 3) float64
+        Grid points (km) and unit normals, row-major.
+    row_sin, row_cos : (n_lat,) float64
+        Sine/cosine of each row's geocentric latitude.
+    lon0_rad, step_rad : float
+        First longitude and spacing of the grid (rad).
+    n_lon : int
+    cos_lam ... row_hi
+        Output of :func:`cap_bounds` for this chunk.
+    istate : (n_point, N_ISTATE) int32, in/out
+    fstate : (n_point, N_FSTATE) float64, in/out
+    hist : (n_point, n_bins) unsigned int, in/out
+        Histogram of the best-pair error, bins uniform in ``log(sigma_m)`` from ``log_lo``
+        with width ``1 / inv_dlog``; values outside go to the end bins.
+    t_edge : (n_time + 1,) float64
+        Sample boundaries (s): sample k covers ``[t_edge[k], t_edge[k+1])``.
+    mode : int
+        0 full; 1 exact tests only (profiling: no metric updates).
+
+    Returns
+    -------
+    int
+        Number of exact (candidate) tests performed.
+    """
+    n_t = pos.shape[0]
+    n_sat = pos.shape[1]
+    n_lat = row_sin.shape[0]
+    tests = np.zeros(n_lat, dtype=np.int64)
+    for i in prange(n_lat):
+        cnt = np.zeros(n_lon, dtype=np.int64)
+        touched = np.empty(n_lon, dtype=np.int64)
+        bidx = np.empty((n_sat, n_lon), dtype=np.int32)
+        bq = np.empty((n_sat, n_lon), dtype=np.float64)
+        order = np.empty(n_sat, dtype=np.int64)
+        win = np.empty((3, 2), dtype=np.int64)
+        base = i * n_lon
+        sr = row_sin[i]
+        cr = row_cos[i]
+        ntest = 0
+        for k in range(n_t):
+            g = k0 + k
+            nt = 0
+            for s in range(n_sat):
+                if i < row_lo[k, s] or i > row_hi[k, s]:
+                    continue
+                nw = lon_windows(sr, cr, sin_lat_s[k, s], cos_lat_s[k, s], lon_s[k, s], cos_lam[k, s],
+                                 lon0_rad, step_rad, n_lon, win)
+                si = sensor_of_sat[s]
+                inten = table[si, P_INTENSITY_W_SR]
+                nz2 = table[si, P_NOISE_RAD] ** 2
+                sx = pos[k, s, 0]
+                sy = pos[k, s, 1]
+                sz = pos[k, s, 2]
+                for m in range(nw):
+                    for j in range(win[m, 0], win[m, 1] + 1):
+                        p = base + j
+                        ntest += 1
+                        tx = pts[p, 0]
+                        ty = pts[p, 1]
+                        tz = pts[p, 2]
+                        if detect_core(sx, sy, sz, tx, ty, tz, ups[p, 0], ups[p, 1], ups[p, 2], table, si, inten):
+                            c = cnt[j]
+                            if c == 0:
+                                touched[nt] = j
+                                nt += 1
+                            bidx[c, j] = s
+                            bq[c, j] = nz2 * ((sx - tx) ** 2 + (sy - ty) ** 2 + (sz - tz) ** 2)
+                            cnt[j] = c + 1
+            for a in range(nt):
+                j = touched[a]
+                n = cnt[j]
+                if mode == 0:
+                    bv = math.inf
+                    if n >= 2:
+                        p = base + j
+                        bv = _best_pair_sigma2(bidx, bq, j, n, order, pos, k, pts[p, 0], pts[p, 1], pts[p, 2],
+                                               table, sensor_of_sat)
+                    _update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
+                cnt[j] = 0
+        tests[i] = ntest
+    return tests.sum()
+
+
+@njit(cache=True, parallel=True)
+def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
+                      istate, fstate, hist, t_edge, log_lo, inv_dlog):
+    """Baseline: the same exact tests and metrics over every (time, satellite, point) triple.
+
+    Used by the benchmark, the tests and :func:`constellation.coverage.point_coverage` (same
+    :func:`detect_core`, same accumulators as :func:`grid_chunk`, no footprint pruning).
+    Parallel over latitude rows (``n_lon`` points each).
+    """
+    n_t = pos.shape[0]
+    n_sat = pos.shape[1]
+    n_lat = pts.shape[0] // n_lon
+    for i in prange(n_lat):
+        cnt = np.zeros(n_lon, dtype=np.int64)
+        bidx = np.empty((n_sat, n_lon), dtype=np.int32)
+        bq = np.empty((n_sat, n_lon), dtype=np.float64)
+        order = np.empty(n_sat, dtype=np.int64)
+        base = i * n_lon
+        for k in range(n_t):
+            g = k0 + k
+            for s in range(n_sat):
+                if not valid[k, s]:
+                    continue
+                si = sensor_of_sat[s]
+                inten = table[si, P_INTENSITY_W_SR]
+                nz2 = table[si, P_NOISE_RAD] ** 2
+                sx = pos[k, s, 0]
+                sy = pos[k, s, 1]
+                sz = pos[k, s, 2]
+                for j in range(n_lon):
+                    p = base + j
+                    tx = pts[p, 0]
+                    ty = pts[p, 1]
+                    tz = pts[p, 2]
+                    if detect_core(sx, sy, sz, tx, ty, tz, ups[p, 0], ups[p, 1], ups[p, 2], table, si, inten):
+                        c = cnt[j]
+                        bidx[c, j] = s
+                        bq[c, j] = nz2 * ((sx - tx) ** 2 + (sy - ty) ** 2 + (sz - tz) ** 2)
+                        cnt[j] = c + 1
+            for j in range(n_lon):
+                n = cnt[j]
+                if n > 0:
+                    bv = math.inf
+                    if n >= 2:
+                        p = base + j
+                        bv = _best_pair_sigma2(bidx, bq, j, n, order, pos, k, pts[p, 0], pts[p, 1], pts[p, 2],
+                                               table, sensor_of_sat)
+                    _update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
+                    cnt[j] = 0
+
+
+@njit(cache=True, parallel=True)
+def finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog,
+             fraction_1, fraction_2, fraction_stereo, mean_count, max_gap, mean_gap, max_gap_st, median_err):
+    """Close gaps still open at the end of the window and turn accumulators into metrics.
+
+    Gaps: a gap is a maximal run of consecutive samples without detection (without a stereo
+    pair for ``max_gap_st``); its duration is ``t_edge[end + 1] - t_edge[start]`` (= number of
+    samples x step_s on a regular grid). Runs touching the start or the end of the window count
+    (truncated by it). ``mean_gap`` is 0 for a point never without detection. The median of the
+    best-pair error is read from the log histogram as the mean of the bin centres holding the
+    lower and upper middle samples (NaN without stereo).
+    """
+    n_point = istate.shape[0]
+    nb = hist.shape[1]
+    for p in prange(n_point):
+        fraction_1[p] = istate[p, ST_N1] / n_time
+        fraction_2[p] = istate[p, ST_N2] / n_time
+        fraction_stereo[p] = istate[p, ST_NST] / n_time
+        mean_count[p] = fstate[p, FS_SUMC] / n_time
+        mg = fstate[p, FS_MAXGAP]
+        sg = fstate[p, FS_SUMGAP]
+        ng = istate[p, ST_NGAP]
+        last = istate[p, ST_LAST_DET]
+        if last < n_time - 1:
+            gap = t_edge[n_time] - t_edge[last + 1]
+            ng += 1
+            sg += gap
+            if gap > mg:
+                mg = gap
+        max_gap[p] = mg
+        mean_gap[p] = sg / ng if ng > 0 else 0.0
+        mgs = fstate[p, FS_MAXGAP_ST]
+        last = istate[p, ST_LAST_ST]
+        if last < n_time - 1:
+            gap = t_edge[n_time] - t_edge[last + 1]
+            if gap > mgs:
+                mgs = gap
+        max_gap_st[p] = mgs
+        nst = istate[p, ST_NST]
+        if nst == 0:
+            median_err[p] = math.nan
+        else:
+            lo_rank = (nst - 1) // 2
+            hi_rank = nst // 2
+            cum = 0
+            v_lo = math.nan
+            v_hi = math.nan
+            for b in range(nb):
+                c = hist[p, b]
+                if c == 0:
+                    continue
+                if cum <= lo_rank < cum + c:
+                    v_lo = math.exp(log_lo + (b + 0.5) * dlog)
+                if cum <= hi_rank < cum + c:
+                    v_hi = math.exp(log_lo + (b + 0.5) * dlog)
+                    break
+                cum += c
+            median_err[p] = 0.5 * (v_lo + v_hi)
