@@ -55,9 +55,11 @@ Guidance program
 
 * column ``0, 1``: ``t0, t1`` (s since the start of the integration),
 * column ``2``: mode, ``MODE_CONSTANT_BANK`` (bank = p1) or ``MODE_WEAVE`` (bank =
-  p1 * clip(p3 * sin(2 pi (t - t0) / p2), -1, 1): bank reversals of amplitude p1 rad,
-  period p2 s, p3 >= 1 sets how square the reversal is; the roll rate during a reversal
-  is about 2 pi p1 p3 / p2 rad/s),
+  p1 * tanh(p3 sin(2 pi (t - t0) / p2)) / tanh(p3): bank reversals of amplitude p1 rad
+  and period p2 s; p3 >= 1 sets how square the reversal is (the roll rate through zero
+  bank is 2 pi p1 p3 / (p2 tanh p3) rad/s).  The profile is smooth (C-infinity) so the
+  fixed-step RK4 keeps its fourth order; bank steps (constant-bank segments, jinks)
+  are handled by ending steps on the segment boundaries,
 * columns ``3, 4, 5``: p1, p2, p3,
 * column ``6``: angle of attack (rad), NaN for max L/D.
 
@@ -233,12 +235,9 @@ def program_controls(program, t):
             mode = program[k, 2]
             p1 = program[k, 3]
             if mode == MODE_WEAVE:
-                s = program[k, 5] * math.sin(2.0 * math.pi * (t - program[k, 0]) / program[k, 4])
-                if s > 1.0:
-                    s = 1.0
-                elif s < -1.0:
-                    s = -1.0
-                return p1 * s, program[k, 6]
+                c = program[k, 5]
+                s = math.tanh(c * math.sin(2.0 * math.pi * (t - program[k, 0]) / program[k, 4]))
+                return p1 * s / math.tanh(c), program[k, 6]
             return p1, program[k, 6]
     return 0.0, np.nan
 
@@ -361,18 +360,29 @@ def rhs(t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux,
     dy[1] = v * cg * sp / (r * cl)
     dy[2] = v * cg * cp / r
     dy[3] = -drag - g * sg + w * w * r * cl * (sg * cl - cg * sl * cp)
-    dy[4] = (lift * math.cos(bank) + (v * v / r - g) * cg + 2.0 * w * v * cl * sp
+    if bank == 0.0:
+        cb = 1.0
+        sb = 0.0
+    else:
+        cb = math.cos(bank)
+        sb = math.sin(bank)
+    dy[4] = (lift * cb + (v * v / r - g) * cg + 2.0 * w * v * cl * sp
              + w * w * r * cl * (cg * cl + sg * sl * cp)) / v
-    dy[5] = (lift * math.sin(bank) / cg + v * v * cg * sp * sl / (r * cl)
+    dy[5] = (lift * sb / cg + v * v * cg * sp * sl / (r * cl)
              - 2.0 * w * v * (sg / cg * cl * cp - sl)
              + w * w * r * sl * cl * sp / cg) / v
 
 
 @njit(cache=True)
 def rk4_step(t, y, h, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, program,
-             out, k1, k2, k3, k4, tmp):
-    """One classical fourth-order Runge-Kutta step of size h from (t, y) into out."""
-    rhs(t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, program, k1)
+             k1, out, k2, k3, k4, tmp, t_last):
+    """One classical fourth-order Runge-Kutta step of size h from (t, y) into out.
+
+    ``k1`` must hold the derivative at (t, y) (it is reused from the end of the previous
+    step, FSAL-style).  The last stage is evaluated at time ``t_last`` (``t + h``, or
+    just before it when the step ends on a programme breakpoint, so that the controls of
+    the segment being integrated are used throughout the step).
+    """
     for i in range(6):
         tmp[i] = y[i] + 0.5 * h * k1[i]
     rhs(t + 0.5 * h, tmp, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux,
@@ -383,28 +393,77 @@ def rk4_step(t, y, h, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, a
         program, k3)
     for i in range(6):
         tmp[i] = y[i] + h * k3[i]
-    rhs(t + h, tmp, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, program,
+    rhs(t_last, tmp, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, program,
         k4)
     for i in range(6):
         out[i] = y[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
 
 
 @njit(cache=True)
-def _record(row, t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux,
-            program):
+def _record(row, t, y, terminal):
+    """Write time, state and phase; force columns are NaN until :func:`fill_forces`."""
     row[O_TIME] = t
     for i in range(6):
         row[O_R + i] = y[i]
     row[O_PHASE] = PHASE_TERMINAL if terminal else PHASE_GLIDE
-    lift, bank, drag = forces(t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab,
-                              aero_aux, program)
-    row[O_LIFT] = lift
-    row[O_DRAG] = drag
-    row[O_BANK] = bank
+    row[O_LIFT] = np.nan
+    row[O_DRAG] = np.nan
+    row[O_BANK] = np.nan
 
 
 @njit(cache=True)
-def integrate(y0, step_s, n_sub, max_time_s, params, mach_grid, alpha_grid, cl_tab, cd_tab,
+def fill_forces(records, n, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, program):
+    """Fill the lift, drag and bank columns of ``records[:n]`` from time, state and phase.
+
+    The controls are a function of (t, state, phase) only, so they are recomputed exactly
+    as the integrator used them (the left limit is not distinguished at a programme
+    breakpoint: a sample falling exactly on one reports the new segment's bank).
+    """
+    y = np.empty(6)
+    for i in range(n):
+        for j in range(6):
+            y[j] = records[i, O_R + j]
+        terminal = records[i, O_PHASE] == PHASE_TERMINAL
+        lift, bank, drag = forces(records[i, O_TIME], y, terminal, params, mach_grid, alpha_grid,
+                                  cl_tab, cd_tab, aero_aux, program)
+        records[i, O_LIFT] = lift
+        records[i, O_DRAG] = drag
+        records[i, O_BANK] = bank
+
+
+@njit(cache=True)
+def hermite(t0, y0, f0, t1, y1, f1, t, out):
+    """Cubic Hermite interpolation of the state between two steps (dense output).
+
+    Uses the states and derivatives at both ends; its error is O(h^4), the order of the
+    RK4 step itself.
+    """
+    h = t1 - t0
+    s = (t - t0) / h
+    s2 = s * s
+    s3 = s2 * s
+    h00 = 2.0 * s3 - 3.0 * s2 + 1.0
+    h10 = s3 - 2.0 * s2 + s
+    h01 = -2.0 * s3 + 3.0 * s2
+    h11 = s3 - s2
+    for i in range(6):
+        out[i] = h00 * y0[i] + h10 * h * f0[i] + h01 * y1[i] + h11 * h * f1[i]
+
+
+@njit(cache=True)
+def next_breakpoint(program, t):
+    """Earliest programme segment start or end strictly after t (inf if none)."""
+    best = np.inf
+    for k in range(program.shape[0]):
+        for c in range(2):
+            b = program[k, c]
+            if b > t + 1e-9 and b < best and program[k, 0] < program[k, 1]:
+                best = b
+    return best
+
+
+@njit(cache=True)
+def integrate(y0, step_s, output_step_s, max_time_s, params, mach_grid, alpha_grid, cl_tab, cd_tab,
               aero_aux, program, out):
     """Integrate one trajectory with fixed-step RK4 until impact or another stop.
 
@@ -413,17 +472,20 @@ def integrate(y0, step_s, n_sub, max_time_s, params, mach_grid, alpha_grid, cl_t
     y0 : (6,) float64
         Initial state (r km, lon rad, lat rad, V km/s, gamma rad, psi rad).
     step_s : float
-        Integration step (s); a sample is written every ``n_sub`` steps.
-    n_sub : int
-        Steps per output sample.
+        RK4 step (s).  Steps are shortened to end on guidance-programme breakpoints
+        (segment starts/ends), so bank discontinuities never fall inside a step.
+    output_step_s : float
+        Output interval (s); samples at k * output_step_s come from cubic Hermite
+        interpolation between steps (dense output, states and derivatives at both ends).
     max_time_s : float
         Stop (status ``STATUS_MAX_TIME``) after this flight time.
     params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, program
         Vehicle/run parameters, aerodynamic tables and guidance program (module doc).
     out : (n_max, N_OUT) float64
         Output records; the last written row is the exact impact state when the
-        status is ``STATUS_IMPACT`` (impact time found by bisection of the last step to
-        1e-9 km in altitude).
+        status is ``STATUS_IMPACT`` (impact time found by bisection of the last step,
+        re-integrated with RK4, to 1e-9 km in altitude).  Time, state and phase columns
+        are written; the lift/drag/bank columns are NaN until :func:`fill_forces`.
 
     Returns
     -------
@@ -432,42 +494,58 @@ def integrate(y0, step_s, n_sub, max_time_s, params, mach_grid, alpha_grid, cl_t
     """
     y = y0.copy()
     ynew = np.empty(6)
-    k1 = np.empty(6)
+    f = np.empty(6)
+    fnew = np.empty(6)
     k2 = np.empty(6)
     k3 = np.empty(6)
     k4 = np.empty(6)
     tmp = np.empty(6)
+    yi = np.empty(6)
     t = 0.0
     terminal = False
     n_max = out.shape[0]
     z_imp = params[P_IMPACT_ALT_KM]
     dive = params[P_DIVE_ENABLED] != 0.0
-    _record(out[0], t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux,
-            program)
+    _record(out[0], t, y, terminal)
     n = 1
-    i_step = 0
+    rhs(t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, program, f)
     while True:
         if dive and not terminal:
             rng = great_circle_km(y[2], y[1], params[P_AIM_LAT_RAD], params[P_AIM_LON_RAD],
                                   R_EARTH_KM)
             if rng <= params[P_DIVE_RANGE_KM]:
                 terminal = True
-        rk4_step(t, y, step_s, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux,
-                 program, ynew, k1, k2, k3, k4, tmp)
+                rhs(t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux,
+                    program, f)
+        h = step_s
+        brk = next_breakpoint(program, t)
+        at_break = False
+        if brk < t + h + 1e-9:
+            h = brk - t
+            at_break = True
+        if t + h > max_time_s:
+            h = max_time_s - t
+            at_break = False
+        rk4_step(t, y, h, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux,
+                 program, f, ynew, k2, k3, k4, tmp, t + h - 1e-9 if at_break else t + h)
         ok = True
         for i in range(6):
             if not math.isfinite(ynew[i]):
                 ok = False
         if not ok:
             return n, STATUS_NON_FINITE
-        if ynew[0] - R_EARTH_KM <= z_imp:
+        t_end = t + h
+        impact = ynew[0] - R_EARTH_KM <= z_imp
+        if impact:
             # bisect the step length so that the altitude lands on z_imp
             lo = 0.0
-            hi = step_s
-            for _it in range(60):
+            hi = h
+            mid = h
+            for _it in range(80):
                 mid = 0.5 * (lo + hi)
                 rk4_step(t, y, mid, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab,
-                         aero_aux, program, ynew, k1, k2, k3, k4, tmp)
+                         aero_aux, program, f, ynew, k2, k3, k4, tmp,
+                         t + mid - 1e-9 if (at_break and mid == h) else t + mid)
                 dz = ynew[0] - R_EARTH_KM - z_imp
                 if dz > 0.0:
                     lo = mid
@@ -475,21 +553,37 @@ def integrate(y0, step_s, n_sub, max_time_s, params, mach_grid, alpha_grid, cl_t
                     hi = mid
                 if abs(dz) < 1e-9 or hi - lo < 1e-12:
                     break
+            t_end = t + mid
+        # derivative at the end of the step, seen from inside the step (left limit at a
+        # programme breakpoint) for the dense output
+        rhs(t_end - 1e-9 if at_break else t_end, ynew, terminal, params, mach_grid, alpha_grid,
+            cl_tab, cd_tab, aero_aux, program, fnew)
+        # dense output at grid times in (t, t_end]
+        while True:
+            tk = n * output_step_s
+            if tk > t_end + 1e-9 or (impact and tk >= t_end - 1e-9):
+                break
             if n >= n_max:
                 return n, STATUS_BUFFER_FULL
-            _record(out[n], t + mid, ynew, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab,
-                    aero_aux, program)
+            if abs(tk - t_end) <= 1e-9:
+                _record(out[n], tk, ynew, terminal)
+            else:
+                hermite(t, y, f, t_end, ynew, fnew, tk, yi)
+                _record(out[n], tk, yi, terminal)
+            n += 1
+        if impact:
+            if n >= n_max:
+                return n, STATUS_BUFFER_FULL
+            _record(out[n], t_end, ynew, terminal)
             return n + 1, STATUS_IMPACT
         for i in range(6):
             y[i] = ynew[i]
-        i_step += 1
-        t = i_step * step_s
-        if i_step % n_sub == 0:
-            if n >= n_max:
-                return n, STATUS_BUFFER_FULL
-            _record(out[n], t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab,
-                    aero_aux, program)
-            n += 1
+        t = t_end
+        if at_break:
+            rhs(t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, program, f)
+        else:
+            for i in range(6):
+                f[i] = fnew[i]
         if y[0] - R_EARTH_KM > params[P_CEILING_KM]:
             return n, STATUS_CEILING
         if y[3] < params[P_MIN_SPEED_KM_S]:
@@ -499,19 +593,23 @@ def integrate(y0, step_s, n_sub, max_time_s, params, mach_grid, alpha_grid, cl_t
 
 
 @njit(cache=True, parallel=True)
-def integrate_batch(y0s, step_s, n_sub, max_time_s, params2d, mach_grid, alpha_grid, cl_tab, cd_tab,
-                    aero_aux, programs, out, n_written, status):
+def integrate_batch(y0s, step_s, output_step_s, max_time_s, params2d, mach_grid, alpha_grid, cl_tab,
+                    cd_tab, aero_aux, programs, out, n_written, status, with_forces):
     """Integrate many trajectories in parallel (``prange`` over trajectories).
 
     ``y0s`` (n_traj, 6), ``params2d`` (n_traj, N_PARAMS), ``programs`` (n_traj, n_seg,
     PROGRAM_COLUMNS) (rows with t0 >= t1 are inactive padding), ``out`` (n_traj, n_max,
-    N_OUT); ``n_written`` and ``status`` (n_traj,) int64 are filled in.
+    N_OUT); ``n_written`` and ``status`` (n_traj,) int64 are filled in; the force columns
+    are filled (:func:`fill_forces`) when ``with_forces`` is true, else left NaN.
     """
     for i in prange(y0s.shape[0]):
-        nw, st = integrate(y0s[i], step_s, n_sub, max_time_s, params2d[i], mach_grid, alpha_grid,
+        nw, st = integrate(y0s[i], step_s, output_step_s, max_time_s, params2d[i], mach_grid, alpha_grid,
                            cl_tab, cd_tab, aero_aux, programs[i], out[i])
         n_written[i] = nw
         status[i] = st
+        if with_forces:
+            fill_forces(out[i], nw, params2d[i], mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux,
+                        programs[i])
 
 
 @njit(cache=True)

@@ -12,8 +12,8 @@ Manoeuvres
   clockwise seen from above).
 * :func:`weave` - periodic bank reversals of a given amplitude and period (the
   "S-turn" weaving used to bleed energy or confuse track prediction); the bank follows
-  ``amp * clip(sharpness * sin(2 pi t / period), -1, 1)``, so the reversal is a smooth
-  ramp taking about ``period / (pi * sharpness)`` seconds.
+  ``amp * tanh(sharpness * sin(2 pi t / period)) / tanh(sharpness)``, a smooth square-ish
+  wave whose reversal takes about ``period / (pi * sharpness)`` seconds.
 * :func:`jink` - a lateral jink at a given time: bank to one side for ``duration_s``,
   then to the other for the same time, which displaces the track sideways and returns
   the heading to roughly what it was.
