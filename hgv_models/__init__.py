@@ -32,20 +32,10 @@ __all__ = [
     "weave", "jink", "terminal_dive",
 ]
 
-# Names built in parallel by another module owner; exported once they exist.
-try:
-    from hgv_models.threats import THREAT_LIBRARY, Threat
-    __all__ += ["Threat", "THREAT_LIBRARY"]
-except ImportError:  # pragma: no cover - until hgv_models/threats.py lands
-    pass
-try:
-    from hgv_models.signature import in_band_intensity_w_sr
-    __all__ += ["in_band_intensity_w_sr"]
-except ImportError:  # pragma: no cover
-    pass
-try:
-    from hgv_models.radar import (JAPAN_RADAR_SITES, RadarSite, first_radar_detection_s,
-                                  radar_horizon_km)
-    __all__ += ["radar_horizon_km", "RadarSite", "JAPAN_RADAR_SITES", "first_radar_detection_s"]
-except ImportError:  # pragma: no cover
-    pass
+from hgv_models.radar import (JAPAN_RADAR_SITES, RadarSite, first_radar_detection_s,  # noqa: E402
+                              radar_horizon_km)
+from hgv_models.signature import in_band_intensity_w_sr  # noqa: E402
+from hgv_models.threats import THREAT_LIBRARY, Threat  # noqa: E402
+
+__all__ += ["Threat", "THREAT_LIBRARY", "in_band_intensity_w_sr", "radar_horizon_km",
+            "RadarSite", "JAPAN_RADAR_SITES", "first_radar_detection_s"]
