@@ -641,7 +641,8 @@ def plot_coverage_map(
     groups = _track_groups(tracks)
     threat_pts = _threat_points(threats)
     extra = []
-    for g in groups.values():
+    for g in groups.values():  # the whole track (great-circle arcs bulge poleward of their ends)
+        extra += list(zip(g["lon_deg"].to_numpy(float)[::5], g["lat_deg"].to_numpy(float)[::5]))
         extra += list(zip(g["lon_deg"].to_numpy(float)[[0, -1]], g["lat_deg"].to_numpy(float)[[0, -1]]))
     for _, lp, ap in threat_pts:
         extra += [lp, ap]

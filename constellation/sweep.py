@@ -81,6 +81,8 @@ CASES_DIR = "cases"
 SWEEP_CSV = "sweep.csv"
 SWEEP_PNG = "sweep.png"
 _TOP_KEYS = {"base", "grid", "plot", "name", "description"}
+#: Per-threat results of summary.json copied into sweep.csv as ``threat.<name>.<field>``.
+THREAT_COLUMNS = ("custody_fraction", "stereo_fraction", "first_stereo_s", "warning_time_s", "radar_warning_time_s")
 _PLOT_KEYS = {"x", "y", "line_by"}
 
 
@@ -559,8 +561,9 @@ def sweep_table(spec: SweepSpec, out_dir) -> pd.DataFrame:
     Columns: ``case_id``, one per swept key (named by the key), ``status``
     (``ok``, ``error`` or ``pending``), the region statistics of each case's
     ``summary.json`` flattened with ``.`` (``fraction_stereo.mean`` for a nested
-    ``{"fraction_stereo": {"mean": ...}}``), then ``n_satellites``, ``total_s`` and
-    ``error``.
+    ``{"fraction_stereo": {"mean": ...}}``), ``threat.<name>.<field>`` for the
+    per-threat fields in :data:`THREAT_COLUMNS` when the scenario flies threats,
+    then ``n_satellites``, ``total_s`` and ``error``.
     """
     cases_dir = Path(out_dir) / CASES_DIR
     rows = []
@@ -575,6 +578,13 @@ def sweep_table(spec: SweepSpec, out_dir) -> pd.DataFrame:
             stats: dict = {}
             _flatten("", summary.get("region_statistics", {}), stats)
             row.update(stats)
+            per_threat = summary.get("per_threat") or {}
+            if isinstance(per_threat, Mapping):
+                for tname, res in per_threat.items():
+                    if isinstance(res, Mapping):
+                        for fld in THREAT_COLUMNS:
+                            if fld in res:
+                                row[f"threat.{tname}.{fld}"] = res[fld]
             row["n_satellites"] = _get_nested(summary, ("constellation", "n_satellites"))
             row["total_s"] = _get_nested(summary, ("timings", "total_s"))
             row["error"] = ""

@@ -77,6 +77,8 @@ class FakeRunner:
                 "fraction_stereo": {"mean": total / 100 * fov / 120, "min": 0.0},
                 "max_gap_s": 600.0 / total,
             },
+            "per_threat": {"toward Tokyo": {"stereo_fraction": total / 200, "warning_time_s": 10.0 * total,
+                                            "vehicle": "CAV-H"}},
             "timings": {"total_s": 0.01},
         }
 
@@ -200,6 +202,8 @@ def test_sweep_runs_every_case_and_resumes(tmp_path, fake_runner):
     assert row["fraction_stereo.mean"] == pytest.approx(0.24 * 100 / 120)
     assert row["max_gap_s"] == pytest.approx(25.0)
     assert row["n_satellites"] == 24
+    assert row["threat.toward Tokyo.warning_time_s"] == pytest.approx(240.0)
+    assert "threat.toward Tokyo.vehicle" not in df.columns
     on_disk = pd.read_csv(out / "sweep.csv")
     assert len(on_disk) == 4 and list(on_disk.columns) == list(df.columns)
     assert (out / "sweep.png").read_bytes()[:4] == b"\x89PNG"
