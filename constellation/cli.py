@@ -353,9 +353,7 @@ def _cmd_trajectory(args) -> int:
         if v is not None:
             cols[name] = np.asarray(v)
     if "phase" in cols and PHASE_NAMES is not None:
-        names = PHASE_NAMES if not isinstance(PHASE_NAMES, dict) else None
-        cols["phase"] = [PHASE_NAMES[int(p)] for p in cols["phase"]] if names is not None \
-            or isinstance(PHASE_NAMES, dict) else cols["phase"]
+        cols["phase"] = [PHASE_NAMES[int(p)] for p in cols["phase"]]
     df = pd.DataFrame(cols)
     radar_first = None
     try:

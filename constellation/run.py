@@ -103,15 +103,19 @@ def _fmt_s(s: float) -> str:
     return f"{s / 3600:.1f} h"
 
 
-# Steady-state cost per (time step x satellite x grid point) triple of the coverage
-# engine with candidate search, measured with benchmarks (see README); used only for the
-# up-front estimate shown to the user.
-_SECONDS_PER_TRIPLE = 2.0e-9
-_SECONDS_PER_SAT_STEP = 2.0e-6   # propagation (SGP4 + TEME->ITRS) per satellite-sample
+# Planning constants for the up-front time estimate (steady state, JIT compile excluded),
+# from the summary.json timings of the built-in default scenario (360 steps x 28
+# satellites x 1,476 points) on a shared 2-core machine: coverage ~0.3 s for 1.5e7
+# (time, satellite, point) triples, propagation ~0.1 s for 1e4 satellite-samples, maps
+# ~8-15 s.  The engine is output-sensitive, so the triple count is an upper bound.
+_SECONDS_PER_TRIPLE = 2.0e-8
+_SECONDS_PER_SAT_STEP = 1.0e-5
+_SECONDS_PER_THREAT = 1.0
+_SECONDS_MAPS = 10.0
 
 
 def estimate_run(n_sat: int, n_point: int, n_time: int, chunk_steps: Optional[int] = None,
-                 n_threat: int = 0) -> dict:
+                 n_threat: int = 0, maps: bool = False) -> dict:
     """Memory (bytes) and time (s) estimates for a run of this size.
 
     Memory: ``coverage.estimate_memory_bytes`` (ephemeris chunk, per-point accumulators) plus
@@ -130,7 +134,8 @@ def estimate_run(n_sat: int, n_point: int, n_time: int, chunk_steps: Optional[in
     base = 250 * 2**20
     mem = engine + outputs + base
     t = (n_time * n_sat * n_point * _SECONDS_PER_TRIPLE
-         + n_time * n_sat * _SECONDS_PER_SAT_STEP + 0.5 * n_threat)
+         + n_time * n_sat * _SECONDS_PER_SAT_STEP + _SECONDS_PER_THREAT * n_threat
+         + (_SECONDS_MAPS if maps else 0.0))
     return {"memory_bytes": int(mem), "engine_bytes": engine, "output_bytes": outputs,
             "time_s": float(t), "n_sat": n_sat, "n_point": n_point, "n_time": n_time}
 
@@ -162,9 +167,10 @@ def _n_point(scenario: Scenario) -> int:
     r = scenario.region
     if r.kind == "points":
         return len(r.points) if isinstance(r.points, list) else -1
-    if r.lat_deg is not None:
-        return r.n_lat * r.n_lon
-    return -1
+    (la0, la1), (lo0, lo1) = scenario.box()   # a polygon's bounds are cheap to read
+    s = r.step_deg
+    return (int(math.floor((la1 - la0) / s + 1e-9)) + 1) * \
+        (int(math.floor((lo1 - lo0) / s + 1e-9)) + 1)
 
 
 def _jsonable(x: Any) -> Any:
@@ -270,7 +276,8 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     est = None
     if n_point >= 0:
         est = _refuse_if_too_big(estimate_run(len(sats), n_point, tg.count,
-                                              n_threat=len(scenario.threat)), scenario)
+                                              n_threat=len(scenario.threat), maps=maps),
+                                 scenario)
     with timed("build region"):
         grid = scenario.build_grid()
         polygon = scenario.build_polygon() if scenario.region.kind == "polygon" else None
@@ -279,7 +286,11 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     if est is None:
         est = _refuse_if_too_big(estimate_run(len(sats), len(grid) if is_points
                                               else grid.n_point, tg.count,
-                                              n_threat=len(scenario.threat)), scenario)
+                                              n_threat=len(scenario.threat), maps=maps),
+                                 scenario)
+    progress.message(f"estimate: {_fmt_bytes(est['memory_bytes'])} of memory "
+                     f"({_fmt_bytes(est['available_bytes'])} available), about "
+                     f"{_fmt_s(est['time_s'])} after JIT compilation")
 
     # 3. coverage ------------------------------------------------------------------------
     from . import coverage as cov
