@@ -13,7 +13,8 @@ Presets
     satellites (4 SpaceX, 4 L3Harris; contracts October 2020) [1]_. The first two were
     launched on 2 April 2023 "into a 1,000 km orbit, inclined 80 degrees" [2]_.
     Notional: modelled as Walker delta 80:8/2/1 at 1,000 km (the real satellites went up on
-    three launches, 2023-2024, in a handful of planes).
+    three launches: the four SpaceX ones in 2023, the four L3Harris ones in February 2024
+    [10]_).
 ``sda-tranche1-tracking``
     SDA Tranche 1 Tracking Layer: 28 satellites (14 L3Harris, 14 Northrop Grumman), "two
     planes and seven space vehicles per plane" per vendor, "28 satellites across four planes"
@@ -61,6 +62,9 @@ References
    https://japannews.yomiuri.co.jp/politics/defense-security/20240408-179363/
 .. [9] The Yomiuri Shimbun, "Japan to launch satellites to build observation network,
    eyeing detection of HGVs", 22 November 2021.
+.. [10] Defense Daily, "SDA expects to begin to get data from L3Harris tracking satellites
+   in late May" (April 2024): four L3Harris Tranche 0 tracking satellites launched in
+   February 2024; four SpaceX ones launched the year before.
 """
 
 from __future__ import annotations
