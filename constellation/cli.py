@@ -422,7 +422,10 @@ def _cmd_version(args) -> int:
     else:
         print(f"hgvcov {info.pop('hgv-coverage')}")
         for k, v in info.items():
-            print(f"  {k}: {v}")
+            if isinstance(v, dict):
+                print(f"  {k}: " + ", ".join(f"{a} {b}" for a, b in v.items()))
+            else:
+                print(f"  {k}: {v}")
     return EXIT_OK
 
 

@@ -21,7 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-__all__ = ["OutputError", "OutputTransaction", "atomic_path", "write_text_atomic"]
+__all__ = ["OutputError", "OutputTransaction", "atomic_path", "write_text_atomic",
+           "check_output_dir"]
 
 _PREFIX = ".hgvcov-partial-"
 
@@ -43,6 +44,27 @@ def _prepare_dir(out_dir: Path) -> Path:
     if not os.access(out_dir, os.W_OK | os.X_OK):
         raise OutputError(f"output folder {out_dir} is not writable; choose another with -o DIR")
     return out_dir
+
+
+def check_output_dir(out_dir: str | os.PathLike) -> Path:
+    """Refuse (:class:`OutputError`) an output folder that could not be written, *without*
+    creating anything: called before a long computation so that the user is not told at
+    the end.  Returns the path."""
+    p = Path(out_dir).expanduser()
+    if p.exists():
+        if not p.is_dir():
+            raise OutputError(f"output path {p} exists and is not a folder; "
+                              "choose another with -o DIR")
+        if not os.access(p, os.W_OK | os.X_OK):
+            raise OutputError(f"output folder {p} is not writable; choose another with -o DIR")
+        return p
+    parent = p.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot create output folder {p}: {parent} is not a writable "
+                          "folder; choose another with -o DIR")
+    return p
 
 
 def _pid_alive(pid: int) -> bool:

@@ -28,7 +28,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .outputs import OutputTransaction
+from .outputs import OutputTransaction, check_output_dir
 from .progress import NullProgress, Progress
 from .scenario import Scenario
 
@@ -249,6 +249,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     """
     progress = progress or NullProgress()
     t_total = time.perf_counter()
+    check_output_dir(out_dir)  # refuse an unusable -o DIR now, not after the computation
     stages: dict[str, float] = {}
     maps = bool(maps and scenario.output.maps)
 

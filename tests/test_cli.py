@@ -172,6 +172,34 @@ def test_memory_refusal_before_allocating(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_output_path_that_is_a_file_is_refused_up_front(tmp_path, monkeypatch, capsys):
+    from constellation.cli import main
+    (tmp_path / "s.toml").write_text(SMALL)
+    (tmp_path / "taken").write_text("not a folder")
+    monkeypatch.chdir(tmp_path)
+    rc = main(["run", "s.toml", "-o", "taken"])
+    cap = capsys.readouterr()
+    assert_one_clean_error(subprocess.CompletedProcess([], rc, cap.out, cap.err),
+                           "taken", "not a folder")
+    assert (tmp_path / "taken").read_text() == "not a folder"
+
+
+def test_trajectory_command(tmp_path):
+    proc = hgvcov("trajectory", "--threat", "korea-inland-tokyo", "-o", "tj", "--json",
+                  cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    assert info["threat"] == "korea-inland-tokyo"
+    # the flight ends at the aim point (Tokyo) within the library's 25 km contract
+    from hgv_models.threats import great_circle_distance_km
+    assert great_circle_distance_km(*info["impact"], 35.68, 139.77) < 25.0
+    lines = (tmp_path / "tj" / "trajectory.csv").read_text().splitlines()
+    assert lines[0].startswith("time_s,lat_deg,lon_deg,altitude_km")
+    assert len(lines) > 10
+    bad = hgvcov("trajectory", "--launch", "40,116", "--aim", "95,116", cwd=tmp_path)
+    assert_one_clean_error(bad, "--aim", "-90..90")
+
+
 def test_version(tmp_path):
     proc = hgvcov("--version", cwd=tmp_path)
     assert proc.returncode == 0 and proc.stdout.startswith("hgvcov ")
