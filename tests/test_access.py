@@ -192,3 +192,25 @@ def test_errors():
         access_intervals(sats, pts, g, Sensor(detection_threshold_kw_sr=1.0))
     with pytest.raises(AccessError, match="SatelliteSet"):
         access_intervals([1, 2], pts, g, None)
+
+
+def test_failing_satellite_has_no_access_after_it_fails():
+    """A satellite whose SGP4 run fails (NaN positions) has accesses only before it fails,
+    the others are unaffected."""
+    from constellation.elements import satellites_from_elements
+    rows = [{"name": "decays", "altitude_km": 250.0, "inclination_deg": 40.0, "bstar": 0.05},
+            {"name": "ok", "altitude_km": 800.0, "inclination_deg": 40.0}]
+    sats = satellites_from_elements(rows, START, element_type="mean")
+    grid = time_grid(START, 60.0, duration_s=86400.0)
+    eph = propagate(sats, grid)
+    fail_s = grid.seconds[np.flatnonzero(~eph.valid[:, 0])[0]]
+    from orbits.geodesy import ecef_to_geodetic
+    # sites under the decaying satellite's ground track at 10 and 100 minutes
+    lat, lon, _ = ecef_to_geodetic(eph.positions_km[[10, 100], 0])
+    pts = load_points([{"name": f"p{k}", "lat_deg": float(lat[k]), "lon_deg": float(lon[k])}
+                       for k in range(2)])
+    df = access_intervals(sats, pts, grid, Sensor(min_elevation_deg=0.0))
+    dec = df[df.satellite == "decays"]
+    assert len(dec) >= 1 and dec.end_s.max() <= fail_s
+    alone = access_intervals(sats.subset([1]), pts, grid, Sensor(min_elevation_deg=0.0))
+    pd.testing.assert_frame_equal(df[df.satellite == "ok"].reset_index(drop=True), alone)
