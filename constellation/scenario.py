@@ -69,8 +69,8 @@ time grid; every shell (Walker, preset, TLE, elements) uses the same one.
 Paths (``path``, ``points``, ``polygon``) are relative to the scenario file.
 
 ``region.altitude_km`` is the target altitude of the box grid; for a point list it is the
-altitude of inline points that give none, and of every point of a CSV file that has no
-``altitude_km`` column (a CSV with that column keeps its own values, blank cells = 0 km).
+altitude of every point that gives none (inline entry without ``altitude_km``, CSV without
+that column or with a blank cell).
 With a ``polygon`` and no ``lat_deg``/``lon_deg`` the box is the polygon's bounds rounded
 outward to multiples of ``step_deg``.
 """
@@ -728,18 +728,17 @@ class Scenario(_Model):
             src = r.points
             if isinstance(src, str):
                 src = self.resolve(src)
-            else:  # inline points without altitude_km sit at region.altitude_km
-                src = [{**p.model_dump(exclude_none=True),
-                        "altitude_km": p.altitude_km if p.altitude_km is not None
-                        else r.altitude_km} for p in src]
-            try:
-                pts = load_points(src)
+            else:
+                src = [p.model_dump(exclude_none=True) for p in src]
+            try:  # points without an altitude (blank cell, no column) sit at region.altitude_km
+                if _accepts(load_points, "default_altitude_km"):
+                    pts = load_points(src, default_altitude_km=r.altitude_km)
+                else:  # pragma: no cover - older points module
+                    pts = load_points([{**p, "altitude_km": p.get("altitude_km", r.altitude_km)}
+                                       for p in src] if isinstance(src, list) else src)
             except ValueError as exc:
                 raise self._error("region.points", r.points if isinstance(r.points, str)
                                   else "(list)", str(exc)) from exc
-            if isinstance(src, Path) and r.altitude_km and not _csv_has_altitude(src):
-                import numpy as np
-                pts.altitude_km = np.full(len(pts), float(r.altitude_km))
             return pts
         from constellation.grid import region_grid
         lat, lon = self.box()
@@ -822,16 +821,6 @@ class Scenario(_Model):
     def _error(self, key: str, value: Any, allowed: str) -> ScenarioError:
         return ScenarioError(f"{key} = {_fmt(value)}: {allowed}", key=key, value=value,
                              allowed=allowed, source=self._source)
-
-
-def _csv_has_altitude(path: Path) -> bool:
-    """Does the CSV header (first non-comment, non-blank line) name ``altitude_km``?"""
-    with open(path, encoding="utf-8-sig") as f:
-        for line in f:
-            text = line.strip()
-            if text and not text.startswith("#"):
-                return "altitude_km" in [c.strip() for c in text.split(",")]
-    return False
 
 
 def _accepts(func, name: str) -> bool:
