@@ -26,8 +26,9 @@ relative: several km in the semi-major axis at LEO. So:
     equinoctial elements (Broucke & Cefola 1972, non-singular for circular and equatorial
     orbits) ``mean <- mean + (target - osc(SGP4(mean)))``, starting from the osculating
     elements, until the position matches to 1 mm and the velocity to 1 micrometre/s
-    (measured: 4 iterations for LEO and Molniya-like orbits, 12 for near-GEO; the method is the "inverse SGP4" used to
-    make TLEs from state vectors, cf. Vallado & Crawford, AIAA 2008-6770).
+    (measured: 4 iterations for LEO and Molniya-like orbits, 12 for near-GEO; the method
+    is the "inverse SGP4" used to make TLEs from state vectors, cf. Vallado & Crawford,
+    AIAA 2008-6770).
 ``element_type="mean"``
     The elements are handed to ``sgp4init`` unchanged as SGP4 mean elements (what a TLE
     contains). Use this for elements that *are* SGP4/Brouwer mean elements.

@@ -18,7 +18,9 @@ wrote it (``[170, ...] -> [-170, ...]`` as RFC 7946 discourages, ``[170..190]`` 
    180 deg, 360 deg is added to/subtracted from the later ones, so the ring is continuous
    (it may then extend past 180, e.g. 170..190);
 2. each polygon is shifted by a multiple of 360 deg so that its western edge lies in
-   [-180, 180);
+   [-180, 180); when a file holds several polygons, those west of 0 deg are moved by
+   +360 deg if that makes the set narrower (pieces pre-split at 180 deg become one area
+   over e.g. 170..190 deg, so the area's bounds stay compact);
 3. a ring that does not close after unwrapping (its longitudes wind once around the Earth)
    encloses a pole without saying so; that is refused. A polar cap written the RFC 7946 /
    Natural Earth way, with an explicit edge along the pole (e.g. ``[180, -90] -> [-180, -90]``,
@@ -148,6 +150,19 @@ def _geometry_polygons(geom, path, where):
                        f"{', '.join(_POLY_TYPES)} (or a GeometryCollection of them)")
 
 
+def _lon_span(polys):
+    return max(p.bounds[2] for p in polys) - min(p.bounds[0] for p in polys)
+
+
+def _compact(polys):
+    """Shift the polygons west of 0 deg by +360 when that shrinks the longitude span of the
+    set (pieces already split at the antimeridian, e.g. [170, 180] and [-180, -170], become
+    one area over [170, 190] with compact bounds)."""
+    shifted = [shapely.affinity.translate(p, xoff=360.0) if p.centroid.x < 0.0 else p
+               for p in polys]
+    return shifted if _lon_span(shifted) < _lon_span(polys) - 1e-9 else polys
+
+
 def polygon_from_geojson(obj, path=None):
     """Build the area of interest from a parsed GeoJSON object (see :func:`load_polygon`)."""
     if not isinstance(obj, dict) or "type" not in obj:
@@ -170,6 +185,8 @@ def polygon_from_geojson(obj, path=None):
         raise PolygonError(path, "", f"GeoJSON type {t!r} not allowed; allowed: {', '.join(_ALL_TYPES)}")
     if not polys:
         raise PolygonError(path, "", "no Polygon or MultiPolygon found")
+    if len(polys) > 1:
+        polys = _compact(polys)
     geom = shapely.union_all(polys) if len(polys) > 1 else polys[0]
     if geom.is_empty or geom.area <= 0.0:
         raise PolygonError(path, "", "the polygons enclose no area")

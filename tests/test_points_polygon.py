@@ -177,6 +177,13 @@ def test_antimeridian_forms_agree():
         np.testing.assert_array_equal(polygon_mask(g, lat, lon_b), expected_b)
         ma = polygon_mask(g, lat, lon_a)
         np.testing.assert_array_equal(ma, expected_b[:, np.r_[180:360, 0:180]])
+    # the pre-split pieces are merged into one compact area
+    g = polygon_from_geojson(split)
+    assert g.geom_type == "Polygon" and g.bounds == (170.0, -10.0, 190.0, 10.0)
+    # polygons far apart on either side of 0 deg are not moved
+    far = polygon_from_geojson({"type": "MultiPolygon", "coordinates": [
+        [[[10, 0], [20, 0], [20, 5], [10, 0]]], [[[-20, 0], [-10, 0], [-10, 5], [-20, 0]]]]})
+    assert far.bounds[0] == -20.0 and far.bounds[2] == 20.0
     s = split_at_antimeridian(polygon_from_geojson(jump))
     assert s.geom_type == "MultiPolygon" and s.area == pytest.approx(400.0)
     assert s.bounds == (-180.0, -10.0, 180.0, 10.0)
