@@ -6,7 +6,10 @@ Run::
     python benchmarks/propagation.py --quick    # 100 / 1,000 satellites
     python benchmarks/propagation.py --sizes 500,5000 --duration-s 43200
 
-What is timed (same satellites, same 2,880 UTC instants, one process, side by side):
+Two constellations per size: circular orbits (what the Walker builders produce, the
+J2 path's design-sweep use) and near-circular ones with e uniform in [0, --ecc-max]
+(J2 then solves Kepler's equation). On each, in one process, side by side, over the
+same UTC instants (2,880 for one day at 30 s):
 
 - ``orbits SGP4``: :func:`orbits.propagate.propagate_sgp4` (engine "auto": parallel numba
   SGP4 for these near-Earth satellites, TEME->ITRS fused), output ``(n_time, n_sat, 3)``
@@ -44,6 +47,8 @@ def _parse():
     ap.add_argument("--repeat", type=int, default=2, help="best of N (N=1 above 5,000 sats)")
     ap.add_argument("--skyfield-sample", type=int, default=8,
                     help="satellites timed in the skyfield loop (result extrapolated)")
+    ap.add_argument("--ecc-max", type=float, default=0.01,
+                    help="eccentricity range of the second (eccentric) constellation")
     ap.add_argument("--warm-cache", action="store_true",
                     help="use numba's on-disk cache instead of a cold temporary one")
     return ap.parse_args()
@@ -63,13 +68,18 @@ from orbits.sgp4_batch import near_earth_coefficients  # noqa: E402
 EPOCH = "2026-11-21T00:00:00Z"
 
 
-def constellation(n: int) -> SatelliteSet:
-    """n satellites in shells 500-1,200 km, inclinations 30-98 deg, near-circular."""
+def constellation(n: int, ecc_max: float = 0.0) -> SatelliteSet:
+    """n satellites in shells 500-1,200 km, inclinations 30-98 deg, B* up to 2e-4.
+
+    ``ecc_max = 0`` gives circular orbits as the Walker builders make them; otherwise
+    eccentricities are uniform in [0, ecc_max].
+    """
     rng = np.random.default_rng(12345)
     alt = rng.uniform(500.0, 1200.0, n)
     inc = rng.choice([30.0, 45.0, 53.0, 70.0, 86.0, 98.0], n)
+    ecc = rng.uniform(0.0, ecc_max, n) if ecc_max > 0 else np.zeros(n)
     return SatelliteSet.from_elements(
-        [f"B{i:05d}" for i in range(n)], 6378.137 + alt, rng.uniform(0.0, 0.002, n), inc,
+        [f"B{i:05d}" for i in range(n)], 6378.137 + alt, ecc, inc,
         rng.uniform(0, 360, n), rng.uniform(0, 360, n), rng.uniform(0, 360, n), EPOCH,
         bstar=rng.uniform(0.0, 2e-4, n))
 
@@ -142,35 +152,39 @@ def main():
     grid = time_grid(EPOCH, ARGS.step_s, duration_s=ARGS.duration_s)
     rows = []
     for n in sizes:
-        sats = constellation(n)
         repeat = 1 if n > 5000 else max(1, ARGS.repeat)
         n_states = n * grid.count
-        t0 = time.perf_counter()
-        near_earth_coefficients(sats)
-        setup = time.perf_counter() - t0
         jd_w, jd_f = grid.jd_utc_parts()
-        arr = sats.satrec_array()
-        t_arr, res = best(lambda: arr.sgp4(jd_w, jd_f), repeat)
-        del res
-        t_sgp4, res = best(lambda: propagate_sgp4(sats, grid), repeat)
-        del res
-        t_j2, res = best(lambda: propagate_j2(sats, grid), repeat)
-        del res
-        t_sky, n_sky = skyfield_loop(sats, grid, ARGS.skyfield_sample)
-        base = n_states / t_arr
-        for name, t, note in [
-            ("SatrecArray (TEME only)", t_arr, "baseline"),
-            ("orbits SGP4 -> ITRS", t_sgp4, f"+ setup {setup:.2f} s once"),
-            ("orbits J2 -> ITRS", t_j2, ""),
-            ("skyfield loop -> ITRS", t_sky, f"{n_sky} sats timed, extrapolated"),
-        ]:
-            rows.append((n, grid.count, name, t, n_states / t, n_states / t / base, note))
+        for label, ecc_max in (("circular", 0.0), (f"e <= {ARGS.ecc_max:g}", ARGS.ecc_max)):
+            sats = constellation(n, ecc_max)
+            t0 = time.perf_counter()
+            near_earth_coefficients(sats)
+            setup = time.perf_counter() - t0
+            arr = sats.satrec_array()
+            t_arr, res = best(lambda: arr.sgp4(jd_w, jd_f), repeat)
+            del res
+            t_sgp4, res = best(lambda: propagate_sgp4(sats, grid), repeat)
+            del res
+            t_j2, res = best(lambda: propagate_j2(sats, grid), repeat)
+            del res
+            entries = [
+                ("SatrecArray (TEME only)", t_arr, "baseline"),
+                ("orbits SGP4 -> ITRS", t_sgp4, f"+ setup {setup:.2f} s once per set"),
+                ("orbits J2 -> ITRS", t_j2, ""),
+            ]
+            if ecc_max == 0.0:
+                t_sky, n_sky = skyfield_loop(sats, grid, ARGS.skyfield_sample)
+                entries.append(("skyfield loop -> ITRS", t_sky, f"{n_sky} sats timed, extrapolated"))
+            base = n_states / t_arr
+            for name, t, note in entries:
+                rows.append((n, grid.count, label, name, t, n_states / t, n_states / t / base, note))
         print(f"... {n} satellites done", file=sys.stderr, flush=True)
 
-    print("| satellites | steps | path | wall s | states/s | vs SatrecArray | note |")
-    print("|---:|---:|---|---:|---:|---:|---|")
-    for n, nt, name, t, sps, ratio, note in rows:
-        print(f"| {n:,} | {nt:,} | {name} | {t:.3f} | {sps / 1e6:.2f} M | {ratio:.2f}x | {note} |")
+    print("| satellites | steps | orbits | path | wall s | states/s | vs SatrecArray | note |")
+    print("|---:|---:|---|---|---:|---:|---:|---|")
+    for n, nt, label, name, t, sps, ratio, note in rows:
+        print(f"| {n:,} | {nt:,} | {label} | {name} | {t:.3f} | {sps / 1e6:.2f} M | "
+              f"{ratio:.2f}x | {note} |")
 
 
 if __name__ == "__main__":

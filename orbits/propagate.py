@@ -318,7 +318,8 @@ def propagate(sats: SatelliteSet, grid: TimeGrid, propagator: str = "sgp4", **kw
     grid : TimeGrid
     propagator : {"sgp4", "j2"}
     **kwargs
-        Passed to :func:`propagate_sgp4` (``chunk_steps``).
+        Passed to :func:`propagate_sgp4` (``chunk_steps``, ``engine``) or
+        :func:`propagate_j2` (``method``).
 
     Returns
     -------

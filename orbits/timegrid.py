@@ -223,9 +223,8 @@ class TimeGrid:
             Defaults to :func:`builtin_timescale`.
         """
         ts = ts or builtin_timescale()
-        w, f = self.jd_utc_parts()
-        # skyfield's Timescale.utc with a seconds array handles large second offsets;
-        # we go through the JD to keep UTC-seconds semantics identical to SGP4's.
+        # skyfield's Timescale.utc takes a seconds array far beyond 60 and carries it
+        # into the date, giving the same UTC instants as jd_utc_parts() (tests: < 30 us).
         s = self.start_utc
         return ts.utc(s.year, s.month, s.day, s.hour, s.minute,
                       s.second + s.microsecond * 1e-6 + self.seconds)
