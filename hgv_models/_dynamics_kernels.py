@@ -63,9 +63,12 @@ Guidance program
 * columns ``3, 4, 5``: p1, p2, p3,
 * column ``6``: angle of attack (rad), NaN for max L/D.
 
-Terminal phase: when ``P_DIVE_ENABLED`` is 1 and the great-circle ground range to the
-aim point falls to ``P_DIVE_RANGE_KM`` (checked at the start of each step, latched), the
-vehicle switches to a proportional-navigation dive at the aim point: commanded normal
+Terminal phase: when ``P_DIVE_ENABLED`` is 1 and either the great-circle ground range s
+to the aim point falls to ``P_DIVE_RANGE_KM``, or the normal acceleration needed to
+reach the aim on a circular arc tangent to level flight, ``2 h V^2 / (s^2 + h^2)`` (h the
+height above the aim), reaches ``P_DIVE_ACCEL_G`` g0 (checked at the start of each step,
+latched; the second rule starts the dive early enough when the vehicle is fast and high,
+where little lift is available), the vehicle switches to a proportional-navigation dive at the aim point: commanded normal
 acceleration ``a = N (w_los x v)`` with ``w_los = (rho x rho_dot) / |rho|^2`` for the
 line of sight ``rho`` from the vehicle to the aim point (Zarchan, *Tactical and Strategic
 Missile Guidance*, 6th ed., ch. 2), plus compensation of the gravity component normal to
@@ -105,7 +108,8 @@ P_DIVE_RANGE_KM = 10
 P_IMPACT_ALT_KM = 11
 P_CEILING_KM = 12
 P_MIN_SPEED_KM_S = 13
-N_PARAMS = 14
+P_DIVE_ACCEL_G = 14
+N_PARAMS = 15
 
 KIND_CONSTANT_LD = 0
 KIND_TABLE = 1
@@ -513,7 +517,11 @@ def integrate(y0, step_s, output_step_s, max_time_s, params, mach_grid, alpha_gr
         if dive and not terminal:
             rng = great_circle_km(y[2], y[1], params[P_AIM_LAT_RAD], params[P_AIM_LON_RAD],
                                   R_EARTH_KM)
-            if rng <= params[P_DIVE_RANGE_KM]:
+            dz = y[0] - R_EARTH_KM - z_imp
+            arc_accel = 2.0 * dz * y[3] * y[3] / (rng * rng + dz * dz)
+            if rng <= params[P_DIVE_RANGE_KM] or (
+                    params[P_DIVE_ACCEL_G] > 0.0
+                    and arc_accel >= params[P_DIVE_ACCEL_G] * G0_KM_S2):
                 terminal = True
                 rhs(t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux,
                     program, f)

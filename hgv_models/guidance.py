@@ -17,8 +17,9 @@ Manoeuvres
 * :func:`jink` - a lateral jink at a given time: bank to one side for ``duration_s``,
   then to the other for the same time, which displaces the track sideways and returns
   the heading to roughly what it was.
-* :func:`terminal_dive` - the terminal phase: below ``start_range_km`` of ground range
-  to the aim point the kernel switches to a proportional-navigation dive at the aim
+* :func:`terminal_dive` - the terminal phase: within ``start_range_km`` of ground range
+  to the aim point, or earlier when a circular dive onto the aim would need
+  ``start_accel_g`` g, the kernel switches to a proportional-navigation dive at the aim
   (:mod:`hgv_models._dynamics_kernels` docstring).
 
 Programs combine with ``+`` (rows of the left operand take precedence).
@@ -131,21 +132,27 @@ class TerminalDive:
     aim_lat_deg, aim_lon_deg : float
         Aim point (deg).
     start_range_km : float
-        Ground range to the aim at which the dive starts (km).
+        The dive starts at the latest at this ground range to the aim (km).
     nav_gain : float
         Proportional-navigation constant N (3-5 is usual).
+    start_accel_g : float
+        The dive starts earlier when the normal acceleration needed to reach the aim on a
+        circular arc from level flight, ``2 h V^2 / (s^2 + h^2)``, reaches this many g
+        (0 disables this rule).
     """
 
     aim_lat_deg: float
     aim_lon_deg: float
     start_range_km: float = 80.0
     nav_gain: float = 3.0
+    start_accel_g: float = 2.0
 
     def __post_init__(self):
         _finite("aim_lat_deg", self.aim_lat_deg, -90, 90)
         _finite("aim_lon_deg", self.aim_lon_deg, -360, 360)
         _finite("start_range_km", self.start_range_km, 0, lo_open=True)
         _finite("nav_gain", self.nav_gain, 1.0, 10.0)
+        _finite("start_accel_g", self.start_accel_g, 0.0, 20.0)
 
     def apply(self, params):
         """Write the dive entries into a kernel parameter vector (in place)."""
@@ -154,12 +161,14 @@ class TerminalDive:
         params[K.P_AIM_LON_RAD] = np.radians(self.aim_lon_deg)
         params[K.P_DIVE_RANGE_KM] = self.start_range_km
         params[K.P_NAV_GAIN] = self.nav_gain
+        params[K.P_DIVE_ACCEL_G] = self.start_accel_g
         return params
 
 
-def terminal_dive(aim_lat_deg, aim_lon_deg, start_range_km=80.0, nav_gain=3.0):
+def terminal_dive(aim_lat_deg, aim_lon_deg, start_range_km=80.0, nav_gain=3.0,
+                  start_accel_g=2.0):
     """Build a :class:`TerminalDive`."""
-    return TerminalDive(aim_lat_deg, aim_lon_deg, start_range_km, nav_gain)
+    return TerminalDive(aim_lat_deg, aim_lon_deg, start_range_km, nav_gain, start_accel_g)
 
 
 def _as_program(bank):

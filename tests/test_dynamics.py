@@ -326,3 +326,36 @@ def test_table_vehicle_validation():
     with pytest.raises(ValueError, match="mach_grid"):
         Vehicle(mass_kg=1.0, reference_area_m2=1.0, mach_grid=[5.0, 4.0], alpha_deg_grid=[0, 1],
                 cl_table=np.zeros((2, 2)), cd_table=np.ones((2, 2)))
+
+
+# --- angle-of-attack command and terminal dive ---------------------------------------
+
+def test_angle_of_attack_command_changes_cav_h_glide():
+    """Flying CAV-H off its max-L/D angle of attack (10 deg: L/D ~1.56 by the fit) glides
+    less far than at max L/D (~1.99), by roughly the L/D ratio."""
+    h0 = equilibrium_glide_altitude_km(CAV_H, 5.0)
+    best = glide(CAV_H, 0.0, 0.0, h0, 5.0, 90.0, rotating_earth=False)
+    low = glide(CAV_H, 0.0, 0.0, h0, 5.0, 90.0, rotating_earth=False,
+                bank_deg=constant_bank(0.0, alpha_deg=10.0))
+    cl, cd = naive_hgv.cav_h_coefficients(10.0)
+    ratio = ground_range_km(low) / ground_range_km(best)
+    ld_ratio = (cl / cd) / CAV_H.max_lift_to_drag(10.0)
+    assert ratio == pytest.approx(ld_ratio, rel=0.15)  # range ~ L/D, released off-equilibrium
+    assert ratio < 0.9
+
+
+def test_terminal_dive_hits_aim_point():
+    from hgv_models.guidance import terminal_dive
+
+    h0 = equilibrium_glide_altitude_km(HTV2, 5.0)
+    aim_lon = math.degrees(3000.0 / RE)
+    # aim 5.6 km to the side of the equatorial track, 3000 km downrange (the glide alone
+    # would fly ~4,300 km); the PN dive starts 80 km short
+    tr = glide(HTV2, 0.0, 0.0, h0, 5.0, 90.0, terminal_dive=terminal_dive(0.05, aim_lon, 80.0))
+    assert tr.status == "impact"
+    miss_km = RE * math.radians(math.hypot(tr.lat_deg[-1] - 0.05, tr.lon_deg[-1] - aim_lon))
+    one_km = 1.0
+    assert miss_km < one_km
+    phases = tr.phase
+    assert phases[0] == 1 and phases[-1] == 2 and np.all(np.diff(phases) >= 0)
+    assert tr.flight_path_deg[-1] < -10.0  # a dive, not a glide into the ground
