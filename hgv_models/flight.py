@@ -15,8 +15,10 @@ launch azimuth such that the flight ends on the aim point, whatever Earth rotati
    distance remaining after boost.
 3. The converged release state is flown again with the terminal dive enabled
    (:class:`hgv_models.guidance.TerminalDive`): within ``dive_start_range_km`` of the aim
-   the vehicle spends its surplus energy (the overshoot) in a proportional-navigation
-   dive onto the aim point.
+   (or earlier, when a circular dive onto the aim would need ``dive_start_accel_g``) the
+   vehicle spends its surplus energy (the overshoot) in a proportional-navigation dive
+   onto the aim point.  Arrival speeds are then Mach ~1.5-3.5 after the dive through the
+   dense lower atmosphere (point-mass model, no thrust).
 4. The miss distance must be below ``max_miss_km`` (default 25 km) or
    :class:`ThreatUnreachableError` (a ``ValueError``) is raised; it is also raised when
    the required release speed is outside the boost model's range (too short or too long
@@ -78,7 +80,8 @@ def _closed_form_speed(lift_to_drag, range_km, altitude_km=40.0):
 
 
 def fly_threat(threat, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0,
-               overshoot_km=None, dive_start_range_km=None, nav_gain=3.0,
+               overshoot_km=None, dive_start_range_km=None, dive_start_accel_g=2.0,
+               nav_gain=3.0,
                mean_acceleration_g=3.5, max_miss_km=MAX_MISS_KM, step_s=0.5,
                min_release_speed_km_s=2.0, max_release_speed_km_s=7.4):
     """Boost -> glide -> terminal dive from ``threat``'s launch point to its aim point.
@@ -99,8 +102,11 @@ def fly_threat(threat, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0,
         Energy margin: the unguided glide is aimed this far beyond the aim point
         (default ``max(250, 0.12 D)`` km for a launch-aim distance D).
     dive_start_range_km : float, optional
-        Ground range to the aim where the terminal dive starts (default
+        Ground range to the aim where the terminal dive starts at the latest (default
         ``min(150, max(60, 0.05 D))`` km).
+    dive_start_accel_g : float
+        The dive starts earlier when a circular dive onto the aim would need this normal
+        acceleration (:class:`hgv_models.guidance.TerminalDive`).
     nav_gain : float
         Proportional-navigation constant of the dive.
     mean_acceleration_g : float
@@ -209,7 +215,8 @@ def fly_threat(threat, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0,
     else:
         raise ThreatUnreachableError(f"threat {name!r}: shooting did not converge "
                                      f"(residual {res[0]:.1f} km along, {res[1]:.1f} km across)")
-    dive = TerminalDive(la1, lo1, start_range_km=dive_rng, nav_gain=nav_gain)
+    dive = TerminalDive(la1, lo1, start_range_km=dive_rng, nav_gain=nav_gain,
+                        start_accel_g=dive_start_accel_g)
     try:
         btraj, rel, gtraj = fly(v, az, dive)
     except GlideError as e:

@@ -79,6 +79,9 @@ class Trajectory:
     vehicle_name : str
     status : "impact", "max_time", ... (how the integration stopped)
     limits : dict of the vehicle limits used for :attr:`limit_flags`
+    release : dict, for :func:`hgv_models.flight.fly_threat` flights: the release
+        (burnout) state and the shooting results (``speed_km_s``, ``azimuth_deg``,
+        ``altitude_km``, ``time_s``, ``miss_km``, ...); empty otherwise
     """
 
     time_s: np.ndarray
@@ -98,6 +101,7 @@ class Trajectory:
     vehicle_name: str = ""
     status: str = "impact"
     limits: dict = field(default_factory=dict)
+    release: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.bank_deg is None:
