@@ -62,10 +62,46 @@ SAMPLE_BLOCK = 64
 """Samples per parallel work item in :func:`track_samples` (one scratch array per block)."""
 
 
+GEODETIC_NORMAL_TILT_RAD = 0.0034
+"""Upper bound of the angle between the WGS84 ellipsoid normal and the geocentric radial
+direction at any target point (geodetic minus geocentric latitude: at most 0.19242 deg =
+0.0033584 rad, at 45 deg latitude on the surface, less above it), rounded up to 0.0034 rad
+(0.195 deg)."""
+
+
+@njit(cache=True)
+def reach_bound2_km2(tgt, rs_max_km, sin_el_min, cos_el_min, max_range_km):
+    """Square of an upper bound (km^2) of the slant range of any satellite that can detect ``tgt``.
+
+    A satellite at geocentric radius ``rs <= rs_max`` seen from a target at radius ``rt``
+    under a *geocentric* elevation ``e`` (elevation above the plane normal to the radial
+    direction) is at slant range ``R(e) = -rt sin e + sqrt(rs^2 - rt^2 cos^2 e)`` (law of
+    cosines in the triangle Earth centre - target - satellite), decreasing in ``e``. The
+    sensor's geodetic elevation differs from the geocentric one by at most the tilt of the
+    ellipsoid normal (:data:`GEODETIC_NORMAL_TILT_RAD`), so the caller passes the sine and
+    cosine of ``min_elevation - tilt``; the range limit caps the bound. A 1e-6 relative plus
+    1 m absolute margin covers rounding. Returns ``inf`` (no pruning) when the geometry
+    does not apply (``rs_max < rt``).
+    """
+    rt = math.sqrt(tgt[0] * tgt[0] + tgt[1] * tgt[1] + tgt[2] * tgt[2])
+    b = max_range_km
+    if rs_max_km >= rt and sin_el_min > -1.0:
+        q = rs_max_km * rs_max_km - rt * rt * cos_el_min * cos_el_min
+        if q >= 0.0:
+            r = -rt * sin_el_min + math.sqrt(q)
+            if r < b:
+                b = r
+    if b == math.inf:
+        return math.inf
+    b = b * (1.0 + 1e-6) + 1e-3
+    return b * b
+
+
 @njit(cache=True, parallel=True)
 def track_samples(pos, valid, c0, sample_ids, tidx, tgt_xyz, tgt_up, intensity_w_sr,
                   sensor_of_sat, table, n_detect, stereo, convergence_rad, error_m,
-                  pair_a, pair_b, nearest):
+                  pair_a, pair_b, nearest, rs_max_km=math.inf, sin_el_min=-1.0,
+                  cos_el_min=0.0, max_range_km=math.inf):
     """Detection count and best stereo pair for the samples of one time chunk.
 
     Parameters
@@ -88,6 +124,11 @@ def track_samples(pos, valid, c0, sample_ids, tidx, tgt_xyz, tgt_up, intensity_w
         Row of ``table`` for each satellite.
     table : (n_sensor, N_PARAM) float64
         ``constellation.sensors.sensor_table``.
+    rs_max_km, sin_el_min, cos_el_min, max_range_km : float
+        Inputs of the exact pre-filter :func:`reach_bound2_km2` (largest satellite radius in
+        the chunk, sine/cosine of the smallest *geocentric* elevation any sensor accepts,
+        largest maximum range); the defaults disable it. Satellites beyond the bound are
+        skipped without calling the full test, which they would fail.
 
     Outputs (written at the sample indices)
     ----------------------------------------
@@ -113,9 +154,15 @@ def track_samples(pos, valid, c0, sample_ids, tidx, tgt_xyz, tgt_up, intensity_w
             nd = 0
             near = -1
             near_r = math.inf
+            rb2 = reach_bound2_km2(tgt, rs_max_km, sin_el_min, cos_el_min, max_range_km)
             for s in range(n_sat):
                 if not valid[t, s]:
                     continue
+                dx = pos[t, s, 0] - tgt[0]
+                dy = pos[t, s, 1] - tgt[1]
+                dz = pos[t, s, 2] - tgt[2]
+                if dx * dx + dy * dy + dz * dz > rb2:
+                    continue  # provably out of reach (see reach_bound2_km2)
                 k = sensor_of_sat[s]
                 if detects_i(pos[t, s], tgt, up, table[k], intensity_w_sr[i, k]):
                     det[nd] = s

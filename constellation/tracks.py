@@ -329,6 +329,16 @@ class _Core:
     timings: dict
 
 
+def _reach_parameters(table):
+    """(sin, cos of the smallest geocentric elevation, largest max range) for the pre-filter."""
+    from ._kernels import P_MAX_RANGE_KM, P_MIN_EL_RAD
+
+    el = float(np.min(table[:, P_MIN_EL_RAD])) - TK.GEODETIC_NORMAL_TILT_RAD
+    if el <= -math.pi / 2:
+        return -1.0, 0.0, math.inf
+    return math.sin(el), math.cos(el), float(np.max(table[:, P_MAX_RANGE_KM]))
+
+
 def _evaluate(sats, flights, tracks, si, table, start_utc, propagator, chunk_states):
     """Run the kernels over ``tracks`` = list of (flight index, launch offset s)."""
     t_prop = 0.0
@@ -372,6 +382,7 @@ def _evaluate(sats, flights, tracks, si, table, start_utc, propagator, chunk_sta
     ho_pair = np.zeros(n_track, dtype=np.int64)
     ho_single = np.zeros(n_track, dtype=np.int64)
 
+    reach = _reach_parameters(table)
     chunk = max(1, int(chunk_states) // len(sats))
     failed = {}
     for c0 in range(0, n_inst, chunk):
@@ -386,8 +397,9 @@ def _evaluate(sats, flights, tracks, si, table, start_utc, propagator, chunk_sta
         lo = np.searchsorted(tsorted, c0, side="left")
         hi = np.searchsorted(tsorted, c1, side="left")
         ids = np.ascontiguousarray(order[lo:hi])
+        rs_max = float(np.nanmax(np.linalg.norm(pos, axis=2))) if valid.any() else 0.0
         TK.track_samples(pos, valid, c0, ids, tidx, xyz, up, inten, si, table,
-                         n_detect, stereo, conv, err, pa, pb, near)
+                         n_detect, stereo, conv, err, pa, pb, near, rs_max, *reach)
         TK.track_handovers(pos, valid, c0, c1, tidx, track_stop, cursor, xyz, up, inten, si,
                            table, n_detect, stereo, pa, pb, near, held_a, held_b, held_s,
                            ho_pair, ho_single)
