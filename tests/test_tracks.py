@@ -398,3 +398,39 @@ def test_monte_carlo_threat_listed_twice_is_flown_once(mc_case):
     df = monte_carlo(sats, [("west", traj), ("west", traj), ("west", other)], sensor, START,
                      n_launch_times=3, seed=0, sample_step_s=10.0, radar_sites=[])
     assert df["threat"].tolist() == ["west"] * 3 + ["west #2"] * 3
+
+
+def _satellite_at_elevation(lat_deg, lon_deg, alt_km, az_deg, el_deg, rs_km):
+    """Satellite at radius rs_km seen from the target at geodetic elevation el_deg, azimuth az_deg."""
+    tgt, up = (np.array(v) for v in NT.target_point(lat_deg, lon_deg, alt_km))
+    phi, lam = math.radians(lat_deg), math.radians(lon_deg)
+    east = np.array([-math.sin(lam), math.cos(lam), 0.0])
+    north = np.array([-math.sin(phi) * math.cos(lam), -math.sin(phi) * math.sin(lam), math.cos(phi)])
+    az, el = math.radians(az_deg), math.radians(el_deg)
+    d = math.cos(el) * (math.cos(az) * north + math.sin(az) * east) + math.sin(el) * up
+    b = tgt @ d  # |tgt + R d| = rs  ->  R^2 + 2 b R + |tgt|^2 - rs^2 = 0
+    R = -b + math.sqrt(b * b - (tgt @ tgt - rs_km ** 2))
+    return tgt, up, tgt + R * d, R
+
+
+def test_reach_prefilter_never_rejects_a_detecting_satellite():
+    """Satellites placed just above the elevation mask lie inside the pre-filter's bound,
+    at every latitude and azimuth; without the ellipsoid-normal tilt the bound would fail."""
+    from constellation._kernels import detects_i
+
+    fails_without_tilt = 0
+    for lat in (0.0, 20.0, 45.0, 60.0, 89.0, -45.0):
+        for alt in (0.0, 40.0):
+            for min_el in (-5.0, 0.0, 10.0, 45.0):
+                sensor = Sensor(min_elevation_deg=min_el)
+                p = sensor.kernel_params()
+                el = math.radians(min_el) - TK.GEODETIC_NORMAL_TILT_RAD
+                for az in range(0, 360, 15):
+                    for rs in (6878.0, 7378.0):
+                        tgt, up, sat, R = _satellite_at_elevation(lat, 130.0, alt, az, min_el + 1e-7, rs)
+                        assert detects_i(sat, tgt, up, p, math.nan)
+                        bound2 = TK.reach_bound2_km2(tgt, rs, math.sin(el), math.cos(el), math.inf)
+                        assert R * R <= bound2, (lat, alt, min_el, az, rs)
+                        e0 = math.radians(min_el)
+                        fails_without_tilt += R * R > TK.reach_bound2_km2(tgt, rs, math.sin(e0), math.cos(e0), math.inf)
+    assert fails_without_tilt > 0
