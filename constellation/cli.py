@@ -260,13 +260,38 @@ def _cmd_sweep(args) -> int:
     path = Path(args.sweep)
     if not path.is_file():
         raise CliInputError(f"sweep file not found: {path}")
-    with make_progress(enabled=not args.json) as prog:
-        df = run_sweep(path, args.output, scheduler=args.scheduler, progress=prog)
+    try:
+        with make_progress(enabled=not args.json) as prog:
+            df = run_sweep(path, args.output, scheduler=args.scheduler, progress=prog)
+    except KeyboardInterrupt:
+        _quiet_dask_shutdown()
+        raise
     if args.json:
         sys.stdout.write(df.to_json(orient="records", indent=2) + "\n")
     else:
         print_sweep(df, Path(args.output))
     return EXIT_OK
+
+
+def _quiet_dask_shutdown() -> None:
+    """After Ctrl-C in a sweep: close any LocalCluster now, silently, and drop distributed's
+    own atexit hook (which otherwise prints a traceback for a cluster interrupted while its
+    workers were starting).  Finished case files are already on disk (atomic writes)."""
+    import atexit
+    import logging
+    spec = sys.modules.get("distributed.deploy.spec")
+    if spec is None:
+        return
+    for name in ("distributed", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    for cluster in list(getattr(spec.SpecCluster, "_instances", ())):
+        try:
+            cluster.close(timeout=5)
+        except BaseException:  # noqa: BLE001 - best effort while stopping on Ctrl-C
+            pass
+    hook = getattr(spec, "close_clusters", None)
+    if hook is not None:
+        atexit.unregister(hook)
 
 
 def _cmd_map(args) -> int:
@@ -526,7 +551,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt:
-        print("\nhgvcov: interrupted; no output files were changed", file=sys.stderr)
+        if args.command == "sweep":
+            print("\nhgvcov: interrupted; finished cases are kept and a rerun resumes "
+                  "from them", file=sys.stderr)
+        else:
+            print("\nhgvcov: interrupted; no output files were changed", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `hgvcov run --json | head`
         try:
