@@ -120,6 +120,9 @@ PHASE_NAMES_DEFAULT = {0: "boost", 1: "glide", 2: "terminal"}
 DEFAULT_CHUNK_STATES = 1 << 21
 """Satellite states (instants x satellites) propagated per chunk: 2 Mi states = 48 MiB of positions."""
 
+DEFAULT_MC_BATCH_SAMPLES = 500_000
+"""Track samples per Monte Carlo batch (about 75 MB of per-sample arrays)."""
+
 MC_COLUMNS = [
     "threat", "launch_index", "launch_offset_s", "launch_utc", "impact_utc", "flight_time_s",
     "first_detection_s", "first_stereo_s", "custody_fraction", "stereo_fraction",
@@ -680,7 +683,8 @@ def _mc_flights_input(threats_or_trajectories, sample_step_s):
 def monte_carlo(sats, threats_or_trajectories, sensors, scenario_start_utc, n_launch_times=100,
                 window_s=None, propagator="sgp4", seed=0, radar_sites=None, sample_step_s=5.0,
                 sampling="stratified", duration_s=None, intensity_w_sr=None,
-                chunk_states=DEFAULT_CHUNK_STATES) -> pd.DataFrame:
+                chunk_states=DEFAULT_CHUNK_STATES,
+                max_samples_per_batch=DEFAULT_MC_BATCH_SAMPLES) -> pd.DataFrame:
     """Distribution of custody and warning time over many launch times across the day.
 
     Every threat is flown **once** and then shifted in time: the vehicle's trajectory is
@@ -718,6 +722,14 @@ def monte_carlo(sats, threats_or_trajectories, sensors, scenario_start_utc, n_la
         See :func:`launch_offsets_s`.
     duration_s : float, optional
         Alias of ``window_s`` (the scenario duration).
+    intensity_w_sr : dict, optional
+        As :func:`track_coverage` (per sample of the resampled trajectory).
+    chunk_states : int
+        Satellite states propagated per chunk.
+    max_samples_per_batch : int
+        Launch times are processed in batches of consecutive times holding at most about
+        this many track samples (at least one launch per batch), so memory stays bounded
+        however many launches are asked for (~150 bytes per sample).
 
     Returns
     -------
@@ -742,12 +754,32 @@ def monte_carlo(sats, threats_or_trajectories, sensors, scenario_start_utc, n_la
     for fl in flights:
         fl.radar_first_s = _radar_first_s(fl, sites)
         fl.radar_compared = sites is not None
-    tracks = [(f, float(off)) for f in range(len(flights)) for off in offsets]
-    core = _evaluate(sats, flights, tracks, si, table, start, propagator, chunk_states)
-
-    m = core.metrics
-    fidx = np.array([f for f, _ in tracks])
-    offs = np.array([o for _, o in tracks])
+    # launches in batches of consecutive launch times (bounded memory; batches overlap in
+    # time only at their edges, so instants are still shared within each batch)
+    per_launch = sum(fl.time_s.size for fl in flights)
+    batch = max(1, int(max_samples_per_batch) // max(1, per_launch))
+    metrics, ho_pair, ho_single, fidx, offs = [], [], [], [], []
+    failed = {}
+    timings = {"propagation_s": 0.0, "detection_s": 0.0, "metrics_s": 0.0, "n_instants": 0, "n_samples": 0}
+    for b0 in range(0, len(offsets), batch):
+        tracks = [(f, float(off)) for f in range(len(flights)) for off in offsets[b0:b0 + batch]]
+        core = _evaluate(sats, flights, tracks, si, table, start, propagator, chunk_states)
+        metrics.append(core.metrics)
+        ho_pair.append(core.pair_handovers)
+        ho_single.append(core.single_handovers)
+        fidx += [f for f, _ in tracks]
+        offs += [o for _, o in tracks]
+        for item in core.failed:
+            failed.setdefault(item[0], item)
+        for key in timings:
+            timings[key] += core.timings[key]
+    # rows ordered threat by threat, launch times ascending
+    order = np.lexsort((np.array(offs), np.array(fidx)))
+    m = np.concatenate(metrics)[order]
+    fidx = np.array(fidx)[order]
+    offs = np.array(offs)[order]
+    pair_handovers = np.concatenate(ho_pair)[order]
+    single_handovers = np.concatenate(ho_single)[order]
     flight_time = m[:, TK.M_FLIGHT_TIME_S]
     radar_first = np.array([np.nan if flights[f].radar_first_s is None else flights[f].radar_first_s
                             for f in fidx])
@@ -764,8 +796,8 @@ def monte_carlo(sats, threats_or_trajectories, sensors, scenario_start_utc, n_la
         "stereo_fraction": m[:, TK.M_STEREO_FRACTION],
         "longest_custody_gap_s": m[:, TK.M_LONGEST_CUSTODY_GAP_S],
         "longest_stereo_gap_s": m[:, TK.M_LONGEST_STEREO_GAP_S],
-        "handovers": core.pair_handovers,
-        "custody_handovers": core.single_handovers,
+        "handovers": pair_handovers,
+        "custody_handovers": single_handovers,
         "warning_time_s": flight_time - m[:, TK.M_FIRST_STEREO_S],
         "detection_warning_time_s": flight_time - m[:, TK.M_FIRST_DETECTION_S],
         "radar_first_detection_s": radar_first,
@@ -774,10 +806,9 @@ def monte_carlo(sats, threats_or_trajectories, sensors, scenario_start_utc, n_la
         "mean_n_detect": m[:, TK.M_MEAN_N_DETECT],
         "max_n_detect": m[:, TK.M_MAX_N_DETECT].astype(np.int64),
     }, columns=MC_COLUMNS)
-    timings = dict(core.timings)
     timings["total_s"] = time.perf_counter() - t_all
     df.attrs["timings"] = timings
-    df.attrs["failed"] = core.failed
+    df.attrs["failed"] = list(failed.values())
     df.attrs["seed"] = seed
     return df
 

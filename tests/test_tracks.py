@@ -434,3 +434,11 @@ def test_reach_prefilter_never_rejects_a_detecting_satellite():
                         e0 = math.radians(min_el)
                         fails_without_tilt += R * R > TK.reach_bound2_km2(tgt, rs, math.sin(e0), math.cos(e0), math.inf)
     assert fails_without_tilt > 0
+
+
+def test_monte_carlo_batches_do_not_change_results(mc_case):
+    sats, trajs, sensor = mc_case
+    kw = dict(n_launch_times=6, seed=5, sample_step_s=10.0, radar_sites=[])
+    a = monte_carlo(sats, trajs, sensor, START, **kw)
+    b = monte_carlo(sats, trajs, sensor, START, max_samples_per_batch=100, **kw)  # one launch per batch
+    pd.testing.assert_frame_equal(a, b)
