@@ -68,9 +68,10 @@ to the aim point falls to ``P_DIVE_RANGE_KM``, or the normal acceleration needed
 reach the aim on a circular arc tangent to level flight, ``2 h V^2 / (s^2 + h^2)`` (h the
 height above the aim), reaches ``P_DIVE_ACCEL_G`` g0 (checked at the start of each step,
 latched; the second rule starts the dive early enough when the vehicle is fast and high,
-where little lift is available), the vehicle switches to a proportional-navigation dive at the aim point: commanded normal
-acceleration ``a = N (w_los x v)`` with ``w_los = (rho x rho_dot) / |rho|^2`` for the
-line of sight ``rho`` from the vehicle to the aim point (Zarchan, *Tactical and Strategic
+where little lift is available), the vehicle switches to a proportional-navigation dive at
+the aim point: commanded normal acceleration ``a = N (w_los x v)`` with
+``w_los = (rho x rho_dot) / |rho|^2`` for the line of sight ``rho`` from the vehicle to
+the aim point (Zarchan, *Tactical and Strategic
 Missile Guidance*, 6th ed., ch. 2), plus compensation of the gravity component normal to
 the velocity, realised by bank angle and lift magnitude and limited by the lift available
 at the max-L/D angle of attack.  For the table vehicle the drag then follows the
@@ -611,8 +612,8 @@ def integrate_batch(y0s, step_s, output_step_s, max_time_s, params2d, mach_grid,
     are filled (:func:`fill_forces`) when ``with_forces`` is true, else left NaN.
     """
     for i in prange(y0s.shape[0]):
-        nw, st = integrate(y0s[i], step_s, output_step_s, max_time_s, params2d[i], mach_grid, alpha_grid,
-                           cl_tab, cd_tab, aero_aux, programs[i], out[i])
+        nw, st = integrate(y0s[i], step_s, output_step_s, max_time_s, params2d[i], mach_grid,
+                           alpha_grid, cl_tab, cd_tab, aero_aux, programs[i], out[i])
         n_written[i] = nw
         status[i] = st
         if with_forces:

@@ -51,7 +51,8 @@ def destination(lat_deg, lon_deg, azimuth_deg, distance_km, radius_km=K.R_EARTH_
                              np.cos(d) - np.sin(lat1) * np.sin(lat2))
     # bearing at the destination = reverse bearing back to the start, plus 180 deg
     back = np.arctan2(np.sin(lon1 - lon2) * np.cos(lat1),
-                      np.cos(lat2) * np.sin(lat1) - np.sin(lat2) * np.cos(lat1) * np.cos(lon1 - lon2))
+                      np.cos(lat2) * np.sin(lat1)
+                      - np.sin(lat2) * np.cos(lat1) * np.cos(lon1 - lon2))
     final = (np.degrees(back) + 180.0) % 360.0
     return np.degrees(lat2), (np.degrees(lon2) + 180.0) % 360.0 - 180.0, final
 

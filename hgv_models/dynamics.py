@@ -25,7 +25,7 @@ import numpy as np
 from hgv_models import _dynamics_kernels as K
 from hgv_models._atmosphere_kernels import us1976_kernel
 from hgv_models.guidance import GuidanceProgram, TerminalDive, _as_program
-from hgv_models.trajectory import PHASE_GLIDE, Trajectory
+from hgv_models.trajectory import Trajectory
 from hgv_models.vehicles import Vehicle, vehicle_by_name
 
 STATUS_NAMES = {K.STATUS_IMPACT: "impact", K.STATUS_MAX_TIME: "max_time",
@@ -290,7 +290,8 @@ def glide_batch(vehicle, states, programs=None, rotating_earth=True, step_s=1.0,
     out = np.empty((n, n_max, K.N_OUT))
     n_written = np.zeros(n, dtype=np.int64)
     status = np.zeros(n, dtype=np.int64)
-    K.integrate_batch(y0s, float(step_s), float(output_step_s), float(max_time_s), params2d, mach_g, alpha_g, cl, cd, aux,
+    K.integrate_batch(y0s, float(step_s), float(output_step_s), float(max_time_s), params2d,
+                      mach_g, alpha_g, cl, cd, aux,
                       parr, out, n_written, status, bool(with_forces))
     return out, n_written, status
 

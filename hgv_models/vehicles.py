@@ -177,7 +177,8 @@ class Vehicle:
         if not self.is_table:
             raise VehicleError(f"Vehicle {self.name!r} has constant L/D; no coefficient tables")
         _p, mg, ag, cl, cd, _aux = self._arrays
-        m, a = np.broadcast_arrays(np.asarray(mach, float), np.radians(np.asarray(alpha_deg, float)))
+        m, a = np.broadcast_arrays(np.asarray(mach, float),
+                                   np.radians(np.asarray(alpha_deg, float)))
         c_l = np.empty(m.shape)
         c_d = np.empty(m.shape)
         for idx in np.ndindex(m.shape):

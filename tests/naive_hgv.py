@@ -68,8 +68,8 @@ def naive_rhs(t, y, vehicle, bank_fn, omega):
                                               - math.cos(gam) * math.sin(lat) * math.cos(psi)))
     dgam = (lift * math.cos(sigma) + (v ** 2 / r - g) * math.cos(gam)
             + 2 * omega * v * math.cos(lat) * math.sin(psi)
-            + omega ** 2 * r * math.cos(lat) * (math.cos(gam) * math.cos(lat)
-                                                + math.sin(gam) * math.sin(lat) * math.cos(psi))) / v
+            + omega ** 2 * r * math.cos(lat)
+            * (math.cos(gam) * math.cos(lat) + math.sin(gam) * math.sin(lat) * math.cos(psi))) / v
     dpsi = (lift * math.sin(sigma) / math.cos(gam)
             + v ** 2 / r * math.cos(gam) * math.sin(psi) * math.tan(lat)
             - 2 * omega * v * (math.tan(gam) * math.cos(lat) * math.cos(psi) - math.sin(lat))
