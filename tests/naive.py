@@ -1,0 +1,183 @@
+"""Slow, obvious oracles for the fast kernels (shared file: add functions, never rewrite others').
+
+Coverage oracles (constellation.coverage / constellation._kernels)
+------------------------------------------------------------------
+Plain NumPy over every (time, satellite, point) triple, written from the DESIGN.md
+definitions with angles in degrees via arcsin/arccos (not the kernels' sine/cosine
+comparisons), the triangulation covariance by explicit 3x3 matrix inversion, gaps by
+run-length encoding of the whole boolean time series, and the exact median by ``np.median``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+WGS84_A_KM = 6378.137
+WGS84_B_KM = WGS84_A_KM * (1.0 - 1.0 / 298.257223563)
+GRAZING_TOL = 1e-9  # definition detail shared with the kernel (a target ON the surface is not below it)
+
+
+def _sensor_get(sensor, key, default=None):
+    if isinstance(sensor, dict):
+        return sensor.get(key, default)
+    return getattr(sensor, key, default)
+
+
+def naive_detect_matrix(sat_xyz, pts, ups, sensor, intensity_w_sr=None):
+    """Boolean (n_sat, n_point): does satellite i detect point j (all constraints)?
+
+    sat_xyz (n_sat, 3) km, pts/ups (n_point, 3); ``sensor`` a Sensor or dict of its fields.
+    """
+    sat_xyz = np.asarray(sat_xyz, dtype=float)
+    d = sat_xyz[:, None, :] - pts[None, :, :]
+    rng = np.linalg.norm(d, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        el_deg = np.degrees(np.arcsin(np.clip(np.einsum("spk,pk->sp", d, ups) / rng, -1, 1)))
+        ok = el_deg >= _sensor_get(sensor, "min_elevation_deg")
+        ok &= np.isfinite(rng) & (rng > 0)
+        fov = _sensor_get(sensor, "field_of_regard_deg")
+        if fov is not None:
+            rs = np.linalg.norm(sat_xyz, axis=-1)[:, None]
+            cosang = np.einsum("sk,spk->sp", -sat_xyz, -d) / (rs * rng)
+            off_deg = np.degrees(np.arccos(np.clip(cosang, -1, 1)))
+            ok &= off_deg <= fov / 2.0
+        mr = _sensor_get(sensor, "max_range_km")
+        if mr is not None:
+            ok &= rng <= mr
+        g = _sensor_get(sensor, "grazing_altitude_km")
+        if g is not None:
+            scale = np.array([WGS84_A_KM + g, WGS84_A_KM + g, WGS84_B_KM + g])
+            p0 = (sat_xyz / scale)[:, None, :]
+            p1 = (pts / scale)[None, :, :]
+            v = p1 - p0
+            tau = np.clip(-np.sum(p0 * v, axis=-1) / np.sum(v * v, axis=-1), 0.0, 1.0)
+            closest = p0 + tau[..., None] * v
+            ok &= np.sum(closest * closest, axis=-1) >= 1.0 - GRAZING_TOL
+        thr = _sensor_get(sensor, "detection_threshold_kw_sr")
+        nei = _sensor_get(sensor, "noise_equivalent_irradiance_w_m2")
+        if (thr is not None or nei is not None) and intensity_w_sr is not None:
+            ref = _sensor_get(sensor, "reference_range_km", 1000.0)
+            if thr is not None:
+                need = thr * 1000.0 * (rng / ref) ** 2
+                ok &= intensity_w_sr >= need
+            else:
+                snr = _sensor_get(sensor, "snr_threshold", 5.0)
+                irr = intensity_w_sr / (rng * 1000.0) ** 2
+                ok &= irr >= snr * nei
+    return ok
+
+
+def naive_triangulation_sigma_m(s1, s2, tgt, noise1_rad, noise2_rad=None):
+    """sqrt(trace(J^-1)) with J = sum_i (I - u_i u_i^T) / (sigma_i R_i)^2, by matrix inversion (m)."""
+    if noise2_rad is None:
+        noise2_rad = noise1_rad
+    J = np.zeros((3, 3))
+    for s, sig in ((s1, noise1_rad), (s2, noise2_rad)):
+        d = np.asarray(s, float) - np.asarray(tgt, float)
+        r = np.linalg.norm(d)
+        u = d / r
+        J += (np.eye(3) - np.outer(u, u)) / (sig * r * 1000.0) ** 2
+    return float(np.sqrt(np.trace(np.linalg.inv(J))))
+
+
+def naive_convergence_deg(s1, s2, tgt):
+    a = np.asarray(s1, float) - tgt
+    b = np.asarray(s2, float) - tgt
+    return float(np.degrees(np.arccos(np.clip(a @ b / np.linalg.norm(a) / np.linalg.norm(b), -1, 1))))
+
+
+def _runs_of_false(flags):
+    """Lengths (start, stop_exclusive) of maximal runs of False."""
+    out = []
+    start = None
+    for k, f in enumerate(flags):
+        if not f and start is None:
+            start = k
+        elif f and start is not None:
+            out.append((start, k))
+            start = None
+    if start is not None:
+        out.append((start, len(flags)))
+    return out
+
+
+def naive_coverage(positions_km, valid, pts, ups, sensors, sensor_index, seconds, step_s, intensity_w_sr=None):
+    """Brute-force coverage metrics, every triple.
+
+    Parameters
+    ----------
+    positions_km : (n_time, n_sat, 3); valid : (n_time, n_sat) bool
+    pts, ups : (n_point, 3)
+    sensors : list of Sensor; sensor_index : (n_sat,) int
+    seconds : (n_time,) sample times; step_s : duration of the last sample
+
+    Returns
+    -------
+    dict of (n_point,) arrays with the DESIGN.md metric names, plus ``counts`` (n_time, n_point),
+    ``stereo`` (n_time, n_point) bool and ``errors`` (list per point of best-pair errors, m).
+    """
+    n_time, n_sat, _ = positions_km.shape
+    n_point = pts.shape[0]
+    counts = np.zeros((n_time, n_point), dtype=int)
+    stereo = np.zeros((n_time, n_point), dtype=bool)
+    errors = [[] for _ in range(n_point)]
+    sensor_index = np.asarray(sensor_index)
+    for k in range(n_time):
+        det = np.zeros((n_sat, n_point), dtype=bool)
+        for si, sen in enumerate(sensors):
+            m = (sensor_index == si) & valid[k]
+            if m.any():
+                det[m] = naive_detect_matrix(positions_km[k][m], pts, ups, sen, intensity_w_sr)
+        counts[k] = det.sum(axis=0)
+        for p in range(n_point):
+            ids = np.flatnonzero(det[:, p])
+            best = math.inf
+            for a in range(len(ids)):
+                for b in range(a + 1, len(ids)):
+                    i, j = ids[a], ids[b]
+                    theta = max(sensors[sensor_index[i]].stereo_min_angle_deg,
+                                sensors[sensor_index[j]].stereo_min_angle_deg)
+                    ang = naive_convergence_deg(positions_km[k, i], positions_km[k, j], pts[p])
+                    if theta <= ang <= 180.0 - theta:
+                        sig = naive_triangulation_sigma_m(
+                            positions_km[k, i], positions_km[k, j], pts[p],
+                            sensors[sensor_index[i]].angular_noise_urad * 1e-6,
+                            sensors[sensor_index[j]].angular_noise_urad * 1e-6)
+                        best = min(best, sig)
+            if best < math.inf:
+                stereo[k, p] = True
+                errors[p].append(best)
+    edges = np.concatenate([np.asarray(seconds, float), [seconds[-1] + step_s]])
+    out = {
+        "fraction_1": (counts >= 1).mean(axis=0),
+        "fraction_2": (counts >= 2).mean(axis=0),
+        "fraction_stereo": stereo.mean(axis=0),
+        "mean_count": counts.mean(axis=0),
+        "max_gap_s": np.zeros(n_point),
+        "mean_gap_s": np.zeros(n_point),
+        "max_gap_stereo_s": np.zeros(n_point),
+        "median_position_error_m": np.full(n_point, np.nan),
+    }
+    for p in range(n_point):
+        gaps = [edges[b] - edges[a] for a, b in _runs_of_false(counts[:, p] >= 1)]
+        out["max_gap_s"][p] = max(gaps) if gaps else 0.0
+        out["mean_gap_s"][p] = float(np.mean(gaps)) if gaps else 0.0
+        gaps = [edges[b] - edges[a] for a, b in _runs_of_false(stereo[:, p])]
+        out["max_gap_stereo_s"][p] = max(gaps) if gaps else 0.0
+        if errors[p]:
+            out["median_position_error_m"][p] = float(np.median(errors[p]))
+    out["counts"] = counts
+    out["stereo"] = stereo
+    out["errors"] = errors
+    return out
+
+
+def spherical_cap_central_angle_deg(altitude_km, elevation_deg, radius_km=6378.137):
+    """Textbook Earth central angle of the coverage circle (Wertz, *Space Mission Analysis and
+    Design*, 3rd ed., eqs. 5-16 to 5-18): sin(rho) = R / (R + h), sin(eta) = sin(rho) cos(eps),
+    lambda = 90 deg - eps - eta."""
+    rho = math.asin(radius_km / (radius_km + altitude_km))
+    eta = math.asin(math.sin(rho) * math.cos(math.radians(elevation_deg)))
+    return 90.0 - elevation_deg - math.degrees(eta)
