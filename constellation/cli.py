@@ -60,6 +60,8 @@ _INPUT_ERRORS = [
     ("orbits.timegrid", "TimeGridError"),
     ("orbits.satellites", "SatelliteError"),
     ("hgv_models.threats", "ThreatError"),
+    ("hgv_models.flight", "ThreatUnreachableError"),
+    ("hgv_models.vehicles", "VehicleError"),
 ]
 
 

@@ -336,8 +336,16 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
         except ImportError:  # pragma: no cover - radar model missing
             radar_sites = None
         trajectories = []
+        try:
+            from hgv_models.flight import ThreatUnreachableError
+        except ImportError:  # pragma: no cover
+            ThreatUnreachableError = ()
         for k, (name, threat, offset) in enumerate(scenario.build_threats()):
-            traj = fly_threat(threat, sample_step_s=scenario.output.track_step_s)
+            try:
+                traj = fly_threat(threat, sample_step_s=scenario.output.track_step_s)
+            except ThreatUnreachableError as exc:  # the user's launch/aim/vehicle: input
+                raise scenario._error(f"threat[{k}]", name, f"a threat the vehicle can fly "
+                                      f"({exc})") from exc
             trajectories.append((name, traj, offset))
             threat_objs.append(threat)
             task(k + 1)

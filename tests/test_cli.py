@@ -200,6 +200,24 @@ def test_trajectory_command(tmp_path):
     assert_one_clean_error(bad, "--aim", "-90..90")
 
 
+def test_internal_error_exit_1_short_message_and_debug(tmp_path, monkeypatch, capsys):
+    """A bug (not bad input) is exit 1 with a hint; --debug adds the traceback."""
+    import constellation.run
+    from constellation.cli import main
+
+    def broken(*a, **k):
+        raise ValueError("a plain ValueError from inside the engine is not an input error")
+
+    monkeypatch.setattr(constellation.run, "run_scenario", broken)
+    (tmp_path / "s.toml").write_text(SMALL)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "s.toml"]) == 1
+    err = capsys.readouterr().err
+    assert "internal error" in err and "--debug" in err and "Traceback" not in err
+    assert main(["--debug", "run", "s.toml"]) == 1
+    assert "Traceback" in capsys.readouterr().err
+
+
 def test_version(tmp_path):
     proc = hgvcov("--version", cwd=tmp_path)
     assert proc.returncode == 0 and proc.stdout.startswith("hgvcov ")
