@@ -8,8 +8,8 @@ launch azimuth such that the flight ends on the aim point, whatever Earth rotati
 2. Shooting (2-D Newton with finite-difference Jacobian, damped): unknowns release speed
    V_r and launch azimuth; residuals are the along-track and cross-track offsets of the
    impact of the *unguided* glide (no terminal dive) from O, measured in the launch->O
-   great-circle frame.  Release altitude is the equilibrium glide altitude at V_r with
-   zero flight-path angle (:func:`hgv_models.dynamics.equilibrium_glide_altitude_km`).
+   great-circle frame.  Release altitude is (by default) the equilibrium glide altitude
+   at V_r with zero flight-path angle (:func:`hgv_models.dynamics.equilibrium_glide_altitude_km`).
    Starting guess: the azimuth of the great circle and V_r from the closed-form
    equilibrium-glide range ``R = (L/D)(r/2) ln(1 / (1 - V^2/V_c^2))`` inverted for the
    distance remaining after boost.
@@ -83,7 +83,7 @@ def fly_threat(threat, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0,
                overshoot_km=None, dive_start_range_km=None, dive_start_accel_g=2.0,
                nav_gain=3.0,
                mean_acceleration_g=3.5, max_miss_km=MAX_MISS_KM, step_s=0.5,
-               min_release_speed_km_s=2.0, max_release_speed_km_s=7.4):
+               min_release_speed_km_s=2.0, max_release_speed_km_s=7.4, release_altitude_km=None):
     """Boost -> glide -> terminal dive from ``threat``'s launch point to its aim point.
 
     Parameters
@@ -117,6 +117,10 @@ def fly_threat(threat, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0,
         RK4 step bound (s).
     min_release_speed_km_s, max_release_speed_km_s : float
         Release speeds the boost can deliver.
+    release_altitude_km : float, optional
+        Burnout altitude (km).  Default: the equilibrium glide altitude at the release
+        speed (smooth entry into the glide).  A higher release (e.g. 80-100 km) gives the
+        natural skip/phugoid entry; it must be at least the equilibrium altitude.
 
     Returns
     -------
@@ -161,6 +165,8 @@ def fly_threat(threat, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0,
 
     def fly(v_r, az, dive, step=sample_step_s):
         h_r = equilibrium_glide_altitude_km(veh, v_r)
+        if release_altitude_km is not None:
+            h_r = max(h_r, float(release_altitude_km))
         btraj, rel = boost(la0, lo0, az, v_r, h_r, mean_acceleration_g=mean_acceleration_g,
                            sample_step_s=step, vehicle_name=veh.name)
         gtraj = glide(veh, rel["lat_deg"], rel["lon_deg"], rel["altitude_km"], v_r,

@@ -113,3 +113,13 @@ def test_boost_reaches_release_state():
         rel["ground_range_km"], rel=1e-9)
     with pytest.raises(ValueError, match="release_altitude_km"):
         boost(40.0, 116.0, 95.0, 2.0, 190.0)
+
+
+def test_fly_threat_high_release_skips_and_still_hits():
+    threat = _threats()[0]
+    tr = fly_threat(threat, release_altitude_km=80.0)
+    check_flight(tr, threat)
+    assert tr.release["altitude_km"] == pytest.approx(80.0, abs=0.01)
+    a = tr.altitude_km[tr.phase == PHASE_GLIDE]
+    trough = int(np.argmin(a[: len(a) // 2]))
+    assert a[trough] < 45.0 and a[trough:].max() > a[trough] + 10.0  # dips, then skips up
