@@ -434,6 +434,8 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
             "coverage_s": coverage_s,
             "tracks_s": stages.get("fly threats", 0.0) + stages.get("track coverage", 0.0),
             "maps_s": stages.get("maps", 0.0),
+            "accesses_s": stages.get("access intervals", 0.0),
+            "monte_carlo_s": stages.get("monte carlo", 0.0),
             "write_s": stages["write"],
             "total_s": total,
             "engine": cov_timings,
@@ -466,6 +468,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
                          "time_s": est["time_s"]},
             "timings": timings,
             "files": sorted(set(tx.names) | {"summary.json"}),
+            "scenario_input": scenario.data,   # the validated TOML, for reproducibility
         }
         summary = _jsonable(summary)
         tx.path("summary.json").write_text(json.dumps(summary, indent=2) + "\n",
