@@ -273,11 +273,11 @@ class WalkerShell(_ShellBase):
     """Walker delta (RAAN spread over 360 deg) or star (over 180 deg) shell ``total/planes/phasing``."""
 
     kind: Literal["walker-delta", "walker-star"]
-    total: int = Field(ge=1)
-    planes: int = Field(ge=1)
-    phasing: int = Field(0, ge=0)
+    total: int = Field(ge=1, description="number of satellites, a multiple of planes")
+    planes: int = Field(ge=1, description="number of orbit planes")
+    phasing: int = Field(0, ge=0, description="Walker phasing factor 0 .. planes-1")
     altitude_km: float = Field(gt=0, description="circular altitude above the equatorial radius")
-    inclination_deg: float = Field(ge=0, le=180)
+    inclination_deg: float = Field(ge=0, le=180, description="inclination 0 to 180 deg")
     epoch: Optional[UtcTime] = None
     name_prefix: Optional[str] = None
 
@@ -303,14 +303,14 @@ class TleShell(_ShellBase):
     """Satellites from a TLE (2- or 3-line) or OMM (XML/JSON/CSV) file."""
 
     kind: Literal["tle"]
-    path: str = Field(min_length=1, description="file relative to the scenario file")
+    path: str = Field(min_length=1, description="a TLE/OMM file, relative to the scenario file")
 
 
 class PresetShell(_ShellBase):
     """A named constellation from ``constellation.presets.PRESETS``."""
 
     kind: Literal["preset"]
-    name: str
+    name: str = Field(description="a preset name such as \"sda-tranche1-tracking\"")
     epoch: Optional[UtcTime] = None
 
     @model_validator(mode="after")
@@ -329,7 +329,7 @@ class SatelliteElements(_Model):
         None, description="semi-major axis minus the WGS84 equatorial radius (km)")
     semi_major_axis_km: Optional[float] = Field(None, gt=0)
     eccentricity: float = Field(0.0, ge=0, lt=1)
-    inclination_deg: float = Field(ge=0, le=180)
+    inclination_deg: float = Field(ge=0, le=180, description="inclination 0 to 180 deg")
     raan_deg: float = 0.0
     arg_perigee_deg: float = 0.0
     true_anomaly_deg: Optional[float] = None
@@ -1020,6 +1020,8 @@ def _describe(exc: ValidationError, data: Any, root: Any = None):
         key, value = key + ".kind", None
     parent_model = _model_of(parent_tp, parent_node) if err["type"] == "extra_forbidden" else None
     allowed = _allowed_text(err, parent_model)
+    if err["type"] == "missing" and loc:
+        allowed = _missing_text(loc[-1], _model_of(parent_tp, parent_node)) or allowed
     if tail is None:
         if err["type"] == "missing" or value is None:
             tail = f" is missing: expected {allowed}"
@@ -1032,6 +1034,21 @@ def _describe(exc: ValidationError, data: Any, root: Any = None):
     if len(errors) > 1:
         tail += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
     return key, value, allowed, tail
+
+
+def _missing_text(name: Any, model) -> str | None:
+    """What a missing key should hold: a table, or the field's description."""
+    if model is None or name not in getattr(model, "model_fields", {}):
+        return None
+    f = model.model_fields[name]
+    tp = _strip(f.annotation)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return f"a [{name}] table"
+    if typing.get_origin(tp) is list and name == "constellation":
+        return "one or more [[constellation]] tables"
+    if f.description:
+        return f"a value: {f.description}"
+    return None
 
 
 def _convert(exc: ValidationError, data: dict, source: str | None) -> ScenarioError:
