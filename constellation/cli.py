@@ -418,7 +418,13 @@ def _cmd_trajectory(args) -> int:
 
 
 def _cmd_bench(args) -> int:
-    from .bench import run_bench
+    try:
+        from .bench import run_bench
+    except ModuleNotFoundError as exc:
+        if exc.name != "constellation.bench":
+            raise
+        raise RuntimeError("the benchmark driver (constellation.bench) is not in this "
+                           "installation; run the scripts in benchmarks/ instead") from None
     result = run_bench(quick=args.quick)
     if args.json and result is not None:
         from .run import _jsonable
