@@ -816,7 +816,7 @@ def monte_carlo(sats, threats_or_trajectories, sensors, scenario_start_utc, n_la
 SUMMARY_PERCENTILES = (5, 25, 50, 75, 95)
 
 
-def monte_carlo_summary(df, percentiles=SUMMARY_PERCENTILES) -> pd.DataFrame:
+def monte_carlo_summary(df, percentiles=SUMMARY_PERCENTILES, as_dict=False):
     """Percentiles of the Monte Carlo table per threat.
 
     For each threat: ``n_launches``; ``p_detect`` and ``p_stereo`` (fraction of launch times
@@ -833,9 +833,13 @@ def monte_carlo_summary(df, percentiles=SUMMARY_PERCENTILES) -> pd.DataFrame:
     percentiles : sequence of float
         In [0, 100].
 
+    as_dict : bool
+        Return ``{threat: {column: float or None}}`` (JSON-serialisable, None for NaN), e.g.
+        for ``summary.json``, instead of the DataFrame.
+
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame or dict
         Index: threat; columns ``<quantity>_p<q>`` (e.g. ``warning_time_s_p50``), plus
         ``*_mean``, ``n_launches``, ``p_detect``, ``p_stereo``, ``radar_warning_time_s``.
     """
@@ -867,6 +871,9 @@ def monte_carlo_summary(df, percentiles=SUMMARY_PERCENTILES) -> pd.DataFrame:
         rw = g["radar_warning_time_s"].to_numpy(float)
         r["radar_warning_time_s"] = float(rw[0]) if rw.size else np.nan
         rows[name] = r
+    if as_dict:
+        return {name: {k: (int(v) if k == "n_launches" else _none(v)) for k, v in r.items()}
+                for name, r in rows.items()}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "threat"
     return out

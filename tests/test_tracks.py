@@ -354,6 +354,10 @@ def test_monte_carlo_summary_percentiles(mc_case):
     assert s.loc["west", "custody_fraction_p5"] == np.percentile(df["custody_fraction"], 5)
     assert s.loc["west", "p_stereo"] == np.mean(np.isfinite(df["first_stereo_s"]))
     assert s.loc["west", "n_launches"] == 8
+    d = monte_carlo_summary(df, as_dict=True)
+    json.dumps(d, allow_nan=False)
+    assert d["west"]["warning_time_s_p50"] == s.loc["west", "warning_time_s_p50"]
+    assert d["west"]["radar_warning_time_s"] is None  # no radars compared
     # a launch never tracked in stereo contributes 0 s of warning
     df2 = df.copy()
     df2.loc[0, ["warning_time_s", "first_stereo_s"]] = np.nan
@@ -474,3 +478,24 @@ def test_random_cases_match_oracle(seed):
         assert res.per_threat[name]["handovers"] == naive[name]["handovers"]
         assert res.per_threat[name]["custody_handovers"] == naive[name]["custody_handovers"]
     assert res.tracks["stereo"].sum() > 0
+
+
+def test_radiometric_sensor_uses_hgv_signature(library_threat):
+    """Without an override the intensity comes from hgv_models.signature in the sensor's band,
+    and the inverse-square threshold removes the far detections only."""
+    from hgv_models.signature import trajectory_intensity_w_sr
+
+    traj = library_threat
+    sats = walker("delta", 120, 10, 1, 1000.0, 80.0, START)
+    band = (3.0, 5.0)
+    intensity = trajectory_intensity_w_sr(traj, band_um=band)
+    thr_kw_sr = float(np.median(intensity)) / 1000.0
+    radiometric = Sensor(detection_threshold_kw_sr=thr_kw_sr, reference_range_km=2000.0, band_um=band)
+    geometric = Sensor()
+    item = [("t", traj, 900.0)]
+    a = track_coverage(sats, item, radiometric, START, radar_sites=[])
+    b = track_coverage(sats, item, radiometric, START, radar_sites=[], intensity_w_sr={"t": intensity})
+    g = track_coverage(sats, item, geometric, START, radar_sites=[])
+    pd.testing.assert_frame_equal(a.tracks, b.tracks)
+    na, ng = a.tracks["n_detect"].to_numpy(), g.tracks["n_detect"].to_numpy()
+    assert np.all(na <= ng) and np.any(na < ng) and na.sum() > 0
