@@ -1022,6 +1022,10 @@ def _describe(exc: ValidationError, data: Any, root: Any = None):
     allowed = _allowed_text(err, parent_model)
     if err["type"] == "missing" and loc:
         allowed = _missing_text(loc[-1], _model_of(parent_tp, parent_node)) or allowed
+    if err["type"] == "list_type" and (key in ("constellation", "threat")
+                                       or key.endswith("].satellites")):
+        name = "constellation.satellites" if key.endswith("satellites") else key
+        allowed = f"an array of tables written [[{name}]] (not [{name}])"
     if tail is None:
         if err["type"] == "missing" or value is None:
             tail = f" is missing: expected {allowed}"
