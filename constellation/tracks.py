@@ -89,6 +89,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from hgv_models.trajectory import PHASE_NAMES
 from orbits.geodesy import geodetic_to_ecef, up_vector
 from orbits.propagate import propagate
 from orbits.satellites import SatelliteSet
@@ -115,7 +116,6 @@ TRACK_COLUMNS = [
 
 EXTRA_TRACK_COLUMNS = ["time_since_launch_s", "best_pair", "nearest_satellite"]
 
-PHASE_NAMES_DEFAULT = {0: "boost", 1: "glide", 2: "terminal"}
 
 DEFAULT_CHUNK_STATES = 1 << 21
 """Satellite states (instants x satellites) propagated per chunk: 2 Mi states = 48 MiB of positions."""
@@ -242,7 +242,7 @@ def _prepare_flight(name, traj, sensors, sample_step_s, intensity_override):
     speed = np.full(n, np.nan) if speed is None else speed
     mach = np.full(n, np.nan) if mach is None else mach
     ph = getattr(traj, "phase", None)
-    names = getattr(traj, "PHASE_NAMES", None) or PHASE_NAMES_DEFAULT
+    names = PHASE_NAMES
     if ph is None:
         phase_name = np.full(n, "", dtype=object)
     else:

@@ -50,7 +50,7 @@ def _angle_deg(a, b):
     return math.degrees(math.acos(max(-1.0, min(1.0, c))))
 
 
-def los_clears(sat, tgt, grazing_km, n_fine=0):
+def los_clears(sat, tgt, grazing_km):
     """Does the segment sat -> tgt stay outside the WGS84 ellipsoid grown by ``grazing_km``?
 
     Minimises ``(x^2 + y^2) / A^2 + z^2 / B^2`` along the segment (a quadratic in the
