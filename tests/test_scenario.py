@@ -301,3 +301,10 @@ def test_set_and_get_key(base):
     assert get_key(set_key(base, "sensor.max_range_km", 5000), "sensor.max_range_km") == 5000
     with pytest.raises(ScenarioError):
         set_key(base, "constellation[5].total", 3)
+
+
+def test_single_table_where_array_of_tables_is_needed(base):
+    e = _err(set_key(base, "constellation", {"kind": "preset", "name": "sda-tranche1-tracking"}))
+    assert e.key == "constellation" and "[[constellation]]" in str(e)
+    e = _err(set_key(base, "time", 5))
+    assert e.key == "time" and "a table" in str(e)
