@@ -362,3 +362,74 @@ def test_map_replots_saved_coverage(small_run):
     assert (work / "f1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     bad = hgvcov("map", "out/coverage.nc", "--var", "nope", cwd=work)
     assert_one_clean_error(bad, "--var 'nope'", "fraction_stereo")
+
+
+# ------------------------------------------- polygon and point regions (in-process, no maps)
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+SHORT = """
+name = "{name}"
+[time]
+start = "2026-11-21T00:00:00Z"
+duration_s = 1800
+step_s = 120
+propagator = "j2"
+[[constellation]]
+kind = "walker-delta"
+total = 12
+planes = 3
+phasing = 1
+altitude_km = 1000
+inclination_deg = 60
+[region]
+{region}
+altitude_km = 40
+{output}
+"""
+
+
+def test_polygon_region_masks_grid_and_statistics(tmp_path):
+    import numpy as np
+    import xarray as xr
+    from constellation.polygon import load_polygon, polygon_mask
+    from constellation.run import run_scenario
+    from constellation.scenario import scenario_from_toml
+    poly = EXAMPLES / "sea_of_japan_box.geojson"
+    text = SHORT.format(name="polygon", region=f'polygon = "{poly}"\nstep_deg = 1.0', output="")
+    sc = scenario_from_toml(text, base_dir=tmp_path)
+    summary = run_scenario(sc, tmp_path / "out", maps=False)
+    ds = xr.load_dataset(tmp_path / "out" / "coverage.nc")
+    # the box is the polygon's bounds (128.5..141 E, 35..48 N) rounded out to whole degrees
+    assert (float(ds.lat[0]), float(ds.lat[-1])) == (35.0, 48.0)
+    assert (float(ds.lon[0]), float(ds.lon[-1])) == (128.0, 141.0)
+    expected = polygon_mask(load_polygon(poly), ds.lat.values, ds.lon.values)
+    inside = ds["region_mask"].values.astype(bool)
+    assert np.array_equal(inside, expected)
+    assert np.isnan(ds["fraction_1"].values[~inside]).all()
+    assert np.isfinite(ds["fraction_1"].values[inside]).all()
+    assert summary["region"]["n_inside"] == int(expected.sum())
+    assert summary["region_statistics"]["n_points"] == int(expected.sum())
+    # the statistics are over the inside only: the minimum equals the inside's minimum
+    assert summary["region_statistics"]["fraction_1_min"] == pytest.approx(
+        float(np.nanmin(ds["fraction_1"].values)))
+
+
+def test_point_region_with_accesses(tmp_path):
+    import pandas as pd
+    import xarray as xr
+    from constellation.run import run_scenario
+    from constellation.scenario import scenario_from_toml
+    region = ('points = [{name = "Tokyo", lat_deg = 35.68, lon_deg = 139.77},\n'
+              '          {name = "Naha", lat_deg = 26.21, lon_deg = 127.68, altitude_km = 0}]')
+    text = SHORT.format(name="points", region=region, output="[output]\naccesses = true")
+    sc = scenario_from_toml(text, base_dir=tmp_path)
+    summary = run_scenario(sc, tmp_path / "out", maps=False)
+    ds = xr.load_dataset(tmp_path / "out" / "coverage.nc")
+    assert ds.sizes["point"] == 2
+    assert summary["region"]["kind"] == "points"
+    acc = pd.read_csv(tmp_path / "out" / "accesses.csv")
+    assert list(acc.columns[:6]) == ["point", "satellite", "start_utc", "end_utc",
+                                     "duration_s", "max_elevation_deg"]
+    assert set(acc["point"]) <= {"Tokyo", "Naha"}
+    assert "accesses.csv" in summary["files"]
