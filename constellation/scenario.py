@@ -207,7 +207,8 @@ def _fmt(v: Any) -> str:
 # ---------------------------------------------------------------------------------------
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, validate_default=False)
+    model_config = ConfigDict(extra="forbid", strict=True, validate_default=False,
+                              allow_inf_nan=False)
 
 
 class TimeSpec(_Model):

@@ -72,6 +72,8 @@ def test_toml_datetime_and_naive_times_are_utc(base):
     ("time.start", 20261121, "ISO-8601"),
     ("time.propagator", "kepler", '"sgp4" or "j2"'),
     ("time.step_s", "30", "a number"),
+    ("time.duration_s", float("inf"), "a finite number"),
+    ("sensor.min_elevation_deg", float("nan"), "a finite number"),
     ("region.altitude_km", -1, ">= 0"),
     ("region.step_deg", 0, "> 0"),
     ("region.step_deg", 0.7, "whole steps"),
