@@ -13,9 +13,13 @@ Two public vehicles are predefined:
     literature: mass 907.2 kg (2,000 lb), reference area 0.4839 m^2 (Phillips, "A Common
     Aero Vehicle (CAV) Model, Description, and Employment Guide", Schafer Corp. for
     AFRL/AFSPC, 2003).  Lift and drag coefficients are the hypersonic curve fits to that
-    model's tables used, e.g., by Zhao & Zhou, "Reentry trajectory optimization for
-    hypersonic vehicle satisfying complex constraints", Chinese Journal of Aeronautics
-    26(6), 1544-1553, 2013 (alpha in degrees)::
+    model's tables used in the open trajectory-optimisation literature, e.g. Jorris & Cobb,
+    "Three-Dimensional Trajectory Optimization Satisfying Waypoint and No-Fly Zone
+    Constraints", Journal of Guidance, Control, and Dynamics 32(2), 551-572, 2009, and
+    Zhao & Zhou, "Reentry trajectory optimization for hypersonic vehicle satisfying complex
+    constraints", Chinese Journal of Aeronautics 26(6), 1544-1553, 2013 (alpha in degrees;
+    the coefficients below are as quoted there: check against the papers before relying on
+    the third significant figure)::
 
         C_L = -0.041065 + 0.016292 alpha + 0.0002602 alpha^2
         C_D =  0.080505 - 0.03026 C_L + 0.86495 C_L^2
