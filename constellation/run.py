@@ -23,6 +23,7 @@ import json
 import math
 import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional
 
@@ -253,18 +254,16 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     stages: dict[str, float] = {}
     maps = bool(maps and scenario.output.maps)
 
+    @contextmanager
     def timed(name):
-        class _T:
-            def __enter__(self_inner):
-                self_inner.t0 = time.perf_counter()
-                self_inner.task = progress.task(name, None)
-                return self_inner.task
-
-            def __exit__(self_inner, *exc):
-                stages[name] = time.perf_counter() - self_inner.t0
-                self_inner.task.close()
-                return False
-        return _T()
+        """Time a stage into ``stages[name]`` and show it as a progress task."""
+        t0 = time.perf_counter()
+        task = progress.task(name, None)
+        try:
+            yield task
+        finally:
+            stages[name] = time.perf_counter() - t0
+            task.close()
 
     # 1. build --------------------------------------------------------------------------
     with timed("build satellites"):
@@ -282,7 +281,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     with timed("build region"):
         grid = scenario.build_grid()
         polygon = scenario.build_polygon() if scenario.region.kind == "polygon" else None
-        mask = scenario.build_polygon_mask(grid) if polygon is not None else None
+        mask = scenario.build_polygon_mask(grid, polygon) if polygon is not None else None
     is_points = scenario.region.kind == "points"
     if est is None:
         est = _refuse_if_too_big(estimate_run(len(sats), len(grid) if is_points

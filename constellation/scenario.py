@@ -769,9 +769,12 @@ class Scenario(_Model):
         except ValueError as exc:
             raise self._error("region.polygon", self.region.polygon, str(exc)) from exc
 
-    def build_polygon_mask(self, grid):
-        """Boolean ``(n_lat, n_lon)`` mask of the grid inside the polygon, or None."""
-        geom = self.build_polygon()
+    def build_polygon_mask(self, grid, geometry=None):
+        """Boolean ``(n_lat, n_lon)`` mask of the grid inside the polygon, or None.
+
+        ``geometry``: the already loaded polygon (default: load ``region.polygon``).
+        """
+        geom = self.build_polygon() if geometry is None else geometry
         if geom is None:
             return None
         from constellation.polygon import polygon_mask
