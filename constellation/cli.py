@@ -485,7 +485,17 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``hgvcov``."""
     p = _Parser(prog="hgvcov", description="Detection, custody and stereo-tracking coverage "
-                "of small-satellite IR constellations against hypersonic glide vehicles.")
+                "of small-satellite IR constellations against hypersonic glide vehicles.",
+                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=(
+                    "examples:\n"
+                    "  hgvcov run                      built-in Japan scenario -> ./hgvcov-out\n"
+                    "  hgvcov init my.toml             write it as an editable file\n"
+                    "  hgvcov run my.toml -o out       run your scenario\n"
+                    "  hgvcov map out/coverage.nc --var fraction_stereo\n"
+                    "  hgvcov sweep sweep.toml -o sweep-out [--scheduler tcp://host:8786]\n"
+                    "  hgvcov trajectory --list\n\n"
+                    "exit codes: 0 ok, 1 internal error (rerun with --debug), "
+                    "2 bad input, 130 interrupted"))
     p.add_argument("--version", action=_VersionAction)
     p.add_argument("--debug", action="store_true",
                    help="show the full traceback on internal errors")
