@@ -779,7 +779,7 @@ def run_sweep(path, out_dir, scheduler=None, progress=None, n_workers: int | Non
 
 
 def _dispatch(pending, payload, record, scheduler, n_workers, processes):
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, as_completed
 
     cluster = None
     own_client = True
@@ -787,8 +787,7 @@ def _dispatch(pending, payload, record, scheduler, n_workers, processes):
         workers = n_workers or _default_workers(len(pending))
         cores = os.cpu_count() or 1
         threads = max(1, cores // workers)
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                               dashboard_address=None)
+        cluster = _local_cluster(workers, processes)
         client = Client(cluster)
     elif isinstance(scheduler, str):
         threads = None
@@ -797,6 +796,7 @@ def _dispatch(pending, payload, record, scheduler, n_workers, processes):
         threads = None
         client = scheduler
         own_client = False
+    futures = []
     try:
         futures = [
             client.submit(_run_case, payload(c, threads), key=f"hgvcov-case-{c.case_id}", pure=False)
@@ -815,11 +815,44 @@ def _dispatch(pending, payload, record, scheduler, n_workers, processes):
                     "error": f"{type(exc).__name__}: {exc}",
                 }
             record(result)
+    except BaseException:
+        # Ctrl-C or a client-side failure: stop what is still queued (finished cases are on disk).
+        try:
+            client.cancel([f for f in futures if not f.done()])
+        except Exception:  # noqa: BLE001 - the cluster may already be gone
+            pass
+        raise
     finally:
         if own_client:
             client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _local_cluster(workers: int, processes: bool):
+    """A LocalCluster whose worker processes ignore SIGINT.
+
+    Ctrl-C in a terminal signals the whole foreground process group; worker
+    processes started while SIGINT is ignored keep ignoring it (an ignored signal
+    stays ignored across exec, and Python then installs no KeyboardInterrupt
+    handler), so only this process sees the interrupt and shuts the cluster down
+    in order, instead of every worker dying mid-case with a traceback.
+    """
+    import logging
+    import signal
+    import threading
+
+    from dask.distributed import LocalCluster
+
+    kwargs = dict(n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=None,
+                  silence_logs=logging.ERROR)
+    if not processes or threading.current_thread() is not threading.main_thread():
+        return LocalCluster(**kwargs)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return LocalCluster(**kwargs)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
