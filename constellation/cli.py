@@ -317,7 +317,16 @@ def _cmd_map(args) -> int:
     if out.suffix.lower() != ".png":
         raise CliInputError(f"-o {out}: expected a .png file name")
     from .maps import plot_coverage_map
-    atomic_path(out, lambda p: plot_coverage_map(ds, args.var, p, title=args.title))
+    polygon = None
+    poly_path = ds.attrs.get("region_polygon", "")
+    if poly_path and Path(poly_path).is_file():  # outline of a polygon region, if still there
+        from .polygon import load_polygon
+        try:
+            polygon = load_polygon(poly_path)
+        except ValueError:
+            polygon = None
+    atomic_path(out, lambda p: plot_coverage_map(ds, args.var, p, title=args.title,
+                                                 polygon=polygon))
     print(f"wrote {out}", file=sys.stderr)
     return EXIT_OK
 

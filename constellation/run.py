@@ -395,6 +395,8 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
         "sensor": "; ".join(_sensor_summary(s) for s in sensors),
         "altitude_km": float(scenario.region.altitude_km),
         "region_kind": scenario.region.kind,
+        "region_polygon": str(scenario.resolve(scenario.region.polygon))
+        if scenario.region.polygon else "",
         "hgv_coverage_version": version,
         "history": f"{datetime.now(timezone.utc).isoformat(timespec='seconds')} hgvcov run",
         "Conventions": "CF-1.8",
