@@ -144,6 +144,18 @@ def test_cli_usage_errors_exit_2(tmp_path):
     assert_one_clean_error(hgvcov("map", "nothing.nc", cwd=tmp_path), "nothing.nc")
 
 
+def test_bad_sweep_file_exits_2(tmp_path, monkeypatch, capsys):
+    from constellation.cli import main
+    (tmp_path / "base.toml").write_text(SMALL)
+    (tmp_path / "sweep.toml").write_text(
+        'base = "base.toml"\n[grid]\n"constellation[0].total" = [12, 13]\n')
+    monkeypatch.chdir(tmp_path)
+    rc = main(["sweep", "sweep.toml", "-o", "sw"])
+    cap = capsys.readouterr()
+    assert_one_clean_error(subprocess.CompletedProcess([], rc, cap.out, cap.err),
+                           "constellation[0].total", "13", "multiple of planes (3)")
+
+
 def test_init_round_trips(tmp_path):
     proc = hgvcov("init", "s.toml", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
