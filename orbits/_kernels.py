@@ -351,8 +351,8 @@ def _threading_probe(n):
 C_MO, C_MDOT, C_ARGPO, C_ARGPDOT, C_NODEO, C_NODEDOT, C_NODECF, C_CC1, C_BSTAR, C_CC4 = range(10)
 C_T2COF, C_ISIMP, C_OMGCOF, C_ETA, C_XMCOF, C_DELMO, C_D2, C_D3, C_D4, C_CC5 = range(10, 20)
 C_SINMAO, C_T3COF, C_T4COF, C_T5COF, C_NO, C_ECCO, C_INCLO, C_AYCOF, C_XLCOF, C_CON41 = range(20, 30)
-C_X1MTH2, C_X7THM1, C_EPOCH_OFFSET_S = range(30, 33)
-N_SGP4_COEF = 33
+C_X1MTH2, C_X7THM1, C_EPOCH_OFFSET_S, C_AO_POW, C_SINIO, C_COSIO = range(30, 36)
+N_SGP4_COEF = 36
 
 
 @njit(cache=True)
@@ -367,7 +367,6 @@ def sgp4_near_earth_s(c, tsince, xke, j2, radius_km):
     rectum < 0, 6 decayed (radius < 1 Earth radius); position NaN on error.
     """
     twopi = _TAU
-    x2o3 = 2.0 / 3.0
     t = tsince
     xmdf = c[C_MO] + c[C_MDOT] * t
     argpdf = c[C_ARGPO] + c[C_ARGPDOT] * t
@@ -396,8 +395,9 @@ def sgp4_near_earth_s(c, tsince, xke, j2, radius_km):
     inclm = c[C_INCLO]
     if nm <= 0.0:
         return np.nan, np.nan, np.nan, 2
-    am = (xke / nm) ** x2o3 * tempa * tempa
-    nm = xke / am ** 1.5
+    # (xke / n)^(2/3) is constant per satellite near Earth: precomputed (C_AO_POW) with
+    # the same pow() call; the updated nm = xke / am^1.5 only feeds velocities (skipped)
+    am = c[C_AO_POW] * tempa * tempa
     em = em - tempe
     if em >= 1.0 or em < -0.001:
         return np.nan, np.nan, np.nan, 1
@@ -409,8 +409,8 @@ def sgp4_near_earth_s(c, tsince, xke, j2, radius_km):
     argpm = argpm % twopi
     xlm = xlm % twopi
     mm = (xlm - argpm - nodem) % twopi
-    sinip = math.sin(inclm)
-    cosip = math.cos(inclm)
+    sinip = c[C_SINIO]  # sin/cos of the (constant, near-Earth) inclination
+    cosip = c[C_COSIO]
     ep = em
     xincp = inclm
     argpp = argpm
@@ -563,11 +563,11 @@ def j2_propagate_regular(t0_s, step_s, ut1_whole, ut1_frac, epoch_offset_s, a_km
     4 multiplications instead of 2 transcendental calls) and are recomputed exactly
     every ``reseed`` steps, which bounds the rounding drift to ~reseed * 1e-16 rad.
     Eccentric orbits solve Kepler's equation by Newton's method started from a
-    first-order prediction off the previous step (dE/dM = 1 / (1 - e cos E)): for
+    second-order Taylor prediction off the previous step (dE/dM = 1 / (1 - e cos E)): for
     e < ``J2_SMALL_ECC`` on delta = E - M with M's cosine/sine from the recurrence and
-    polynomial sin/cos of the small delta (no transcendental calls), otherwise on E
-    directly; iteration stops once the Newton step is < 1e-8 rad (quadratic
-    convergence leaves < 1e-15 rad). The Earth rotation enters through
+    polynomial sin/cos of the small delta (no transcendental calls; stop once the
+    Newton step is < 1e-6 rad, leaving < 2e-13 rad), otherwise on E directly (stop
+    below 1e-8 rad). The Earth rotation enters through
     per-step cos/sin of theta_GMST82 shared by all satellites:
     ``cos W = cos Omega cos theta + sin Omega sin theta`` etc.
     Parallel over satellites.
@@ -623,6 +623,7 @@ def j2_propagate_regular(t0_s, step_s, ut1_whole, ut1_frac, epoch_offset_s, a_km
         delta = 0.0
         m_prev = 0.0
         ce_prev = 1.0
+        se_prev = 0.0
         decayed = False
         for k in range(n_time):
             dt = dt0 + k * step_s
@@ -659,11 +660,15 @@ def j2_propagate_regular(t0_s, step_s, ut1_whole, ut1_frac, epoch_offset_s, a_km
                     t = cm * c_dm - sm * s_dm
                     sm = sm * c_dm + cm * s_dm
                     cm = t
-                    # first-order predictor from the previous step: dE/dM = 1 / (1 - e cos E)
+                    # second-order Taylor predictor from the previous step:
+                    # dE/dM = 1 / q, d2E/dM2 = -e sin E / q^3, q = 1 - e cos E
+                    q = 1.0 - e * ce_prev
+                    dm = m - m_prev
+                    d2 = 0.5 * dm * dm * e * se_prev / (q * q * q)
                     if small:
-                        delta = delta + (m - m_prev) * e * ce_prev / (1.0 - e * ce_prev)
+                        delta = delta + dm * e * ce_prev / q - d2
                     else:
-                        big_e = big_e + (m - m_prev) / (1.0 - e * ce_prev)
+                        big_e = big_e + dm / q - d2
             cW = cO * cth[k] + sO * sth[k]
             sW = sO * cth[k] - cO * sth[k]
             if e == 0.0:
@@ -682,7 +687,9 @@ def j2_propagate_regular(t0_s, step_s, ut1_whole, ut1_frac, epoch_offset_s, a_km
                         ce = cm * cd - sm * sd
                         d = (delta - e * se) / (1.0 - e * ce)
                         delta -= d
-                        if abs(d) < 1e-8:  # Newton is quadratic: remaining error ~ e d^2
+                        # Newton is quadratic: the error left after a step d is
+                        # ~ e d^2 / (2 (1 - e)^2) < 2e-13 rad for |d| < 1e-6, e < 0.2
+                        if abs(d) < 1e-6:
                             se, ce = se - d * ce, ce + d * se
                             break
                 else:
@@ -695,6 +702,7 @@ def j2_propagate_regular(t0_s, step_s, ut1_whole, ut1_frac, epoch_offset_s, a_km
                             se, ce = se - d * ce, ce + d * se
                             break
                 ce_prev = ce
+                se_prev = se
                 r = a * (1.0 - e * ce)
                 xp = a * (ce - e)
                 yp = a * beta * se

@@ -17,6 +17,8 @@ the near-Earth cases to < 1 mm, and the C++ path on the same grids to < 1 mm.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from sgp4.api import WGS72
 from sgp4.model import Satrec as PySatrec
@@ -78,6 +80,9 @@ def _coefficients_one(sr) -> np.ndarray | None:
     c[K.C_X1MTH2] = py.x1mth2
     c[K.C_X7THM1] = py.x7thm1
     c[K.C_EPOCH_OFFSET_S] = 0.0
+    c[K.C_AO_POW] = (py.xke / py.no_unkozai) ** (2.0 / 3.0) if py.no_unkozai > 0 else np.nan
+    c[K.C_SINIO] = math.sin(py.inclo)
+    c[K.C_COSIO] = math.cos(py.inclo)
     return c
 
 
