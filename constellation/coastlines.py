@@ -427,8 +427,15 @@ def natural_earth_land_feature(resolution: str = "low", **style):
         None when the shapefile is not already on disk — no download is tried.
     """
     scale = _NE_SCALE_FOR[_letter(resolution)]
-    if natural_earth_cache_path(scale, "physical", "land") is None:
+    path = natural_earth_cache_path(scale, "physical", "land")
+    if path is None:
         return None
     import cartopy.feature as cfeature
+    from cartopy.io import shapereader
+
+    try:  # a truncated or corrupt cache file must not break the map at draw time
+        next(iter(shapereader.Reader(str(path)).geometries()))
+    except Exception:  # noqa: BLE001 - fall back to GSHHS
+        return None
 
     return cfeature.NaturalEarthFeature("physical", "land", scale, **style)

@@ -200,6 +200,9 @@ def test_natural_earth_cache_is_used_only_when_files_exist(tmp_path, monkeypatch
     # And a map drawn now uses the cache.
     out = maps.plot_coverage_map(_dataset(points=True), "fraction_1", tmp_path / "ne.png", resolution="low")
     assert out.read_bytes()[:8] == PNG_MAGIC
+    # A corrupt cache file is passed over (GSHHS is used instead), never fatal.
+    (shp_dir / "ne_50m_land.shp").write_bytes(b"not a shapefile")
+    assert coastlines.natural_earth_land_feature("low") is None
 
 
 # ----------------------------------------------------------------------------- maps
@@ -286,6 +289,16 @@ def test_bad_inputs_are_named(tmp_path):
 def test_custody_state():
     st = maps.custody_state([0, 1, 2, 3, 0], [False, False, False, True, "True"])
     assert list(st) == ["none", "single", "single", "stereo", "stereo"]
+
+
+def test_sweep_plot_categorical_and_single_line(tmp_path):
+    df = pd.DataFrame({"n_satellites": [28, 54, 28, 54], "constellation[0].name": ["a", "a", "b", "b"],
+                       "fraction_stereo_mean": [0.2, 0.5, 0.3, 0.6]})
+    a = maps.plot_sweep(df, "n_satellites", "fraction_stereo_mean", "constellation[0].name", tmp_path / "a.png")
+    b = maps.plot_sweep(df, "n_satellites", "fraction_stereo_mean", None, tmp_path / "b.png")
+    assert a.read_bytes()[:8] == PNG_MAGIC and b.read_bytes()[:8] == PNG_MAGIC
+    assert maps._pretty_stat("fraction_stereo_mean") == "Time in stereo (convergence-angle) track, region mean"
+    assert maps._pretty_stat("max_gap_s.worst") == "Longest gap with no satellite detecting, worst in region"
 
 
 def test_sweep_plot(tmp_path):
