@@ -190,7 +190,7 @@ def _display_scale(var: str, values: np.ndarray, attrs: Mapping) -> tuple[float,
             return 1e-3, "km", kind, 0.0, None
         return 1.0, "m", kind, 0.0, None
     if kind == "count":
-        return 1.0, "satellites", kind, 0.0, None
+        return 1.0, "", kind, 0.0, None
     return 1.0, str(attrs.get("units", "")), kind, None, None
 
 
@@ -700,7 +700,7 @@ def plot_coverage_map(
     pos = ax.get_position()
     cax = fig.add_axes([pos.x1 + 0.02, pos.y0 + 0.1 * pos.height, 0.022, 0.8 * pos.height])
     cbar = fig.colorbar(mappable, cax=cax, orientation="vertical", extend="max" if kind in ("duration", "distance") else "neither")
-    cbar.set_label(f"{_long_name(var, da.attrs)} ({unit})", fontsize=9)
+    cbar.set_label(_long_name(var, da.attrs) + (f" ({unit})" if unit else ""), fontsize=9)
     cbar.ax.tick_params(labelsize=8)
 
     mask = _region_mask(dataset, polygon, lat, lon, is_points)
@@ -712,7 +712,8 @@ def plot_coverage_map(
     elif kind == "duration":
         stat = f"{where}: worst {vmax_d * scale:.1f} {unit}, {avg} {mean * scale:.1f} {unit}"
     else:
-        stat = f"{where}: {avg} {mean * scale:.3g} {unit}, range {vmin_d * scale:.3g} to {vmax_d * scale:.3g}"
+        u = f" {unit}" if unit else ""
+        stat = f"{where}: {avg} {mean * scale:.3g}{u}, range {vmin_d * scale:.3g} to {vmax_d * scale:.3g}{u}"
 
     ax.set_title(f"{_long_name(var, da.attrs)} — {stat}" + (f"\n{sub}" if sub else ""), fontsize=9, loc="left", pad=8)
     ax.annotate(
