@@ -657,9 +657,34 @@ def _warm_cases(spec: SweepSpec, pending: list) -> list:
     return chosen
 
 
-def _default_workers(n_pending: int) -> int:
+def _default_workers(n_pending: int, case_memory_bytes: float | None = None) -> int:
+    """Workers for a LocalCluster: one per core, at most one per pending case, and no more
+    than the available memory holds cases of the largest estimated size at once."""
     cores = os.cpu_count() or 1
-    return max(1, min(n_pending, cores))
+    workers = max(1, min(n_pending, cores))
+    if case_memory_bytes:
+        try:
+            from constellation.run import available_memory_bytes
+
+            fit = int(available_memory_bytes() // (1.25 * float(case_memory_bytes)))
+            workers = max(1, min(workers, fit))
+        except Exception:  # noqa: BLE001 - no estimate: cores decide
+            pass
+    return workers
+
+
+def _case_memory_bytes(scenario) -> float | None:
+    """Estimated peak memory of one case (``constellation.run.estimate_run``), None if unknown."""
+    try:
+        from constellation.run import estimate_run
+
+        r = scenario.region
+        n_point = len(r.points) if r.kind == "points" else r.n_lat * r.n_lon
+        est = estimate_run(len(scenario.build_satellites()), n_point, scenario.time.count,
+                           n_threat=len(scenario.threat or []))
+        return float(est["memory_bytes"])
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _pick_plot_axes(spec: SweepSpec, df: pd.DataFrame) -> tuple[str | None, str | None, str | None]:
@@ -705,7 +730,9 @@ def run_sweep(path, out_dir, scheduler=None, progress=None, n_workers: int | Non
     progress : constellation.progress.Progress, optional
         Progress reporter; default rich bars when stderr is a terminal.
     n_workers : int, optional
-        LocalCluster workers (default: one per core, at most one per pending case).
+        LocalCluster workers (default: one per core, at most one per pending case,
+        and only as many as the available memory holds at the largest case's
+        estimated size).
     processes : bool
         LocalCluster with worker processes (default) or threads (tests).
     warm : bool
@@ -761,6 +788,9 @@ def run_sweep(path, out_dir, scheduler=None, progress=None, n_workers: int | Non
                 record(_run_case(payload(case)))
                 pending = [c for c in pending if c is not case]
         if pending:
+            if scheduler is None and n_workers is None:
+                mems = [m for m in (_case_memory_bytes(_case_scenario(spec, c)) for c in pending) if m]
+                n_workers = _default_workers(len(pending), max(mems) if mems else None)
             _dispatch(pending, payload, record, scheduler, n_workers, processes)
     finally:
         task.close()

@@ -371,3 +371,15 @@ def test_real_sweep_on_worker_processes(tmp_path):
     # A wider field of regard never loses coverage.
     mean_1 = next(c for c in cols if c.startswith("fraction_1") and "mean" in c)
     assert df.iloc[1][mean_1] >= df.iloc[0][mean_1]
+
+
+def test_workers_fit_in_memory(tmp_path, monkeypatch):
+    spec = sweep.load_sweep(_write(tmp_path))
+    mem = max(sweep._case_memory_bytes(sweep._case_scenario(spec, c)) for c in spec.cases)
+    assert mem > 0
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    monkeypatch.setenv("HGVCOV_MEMORY_LIMIT_MB", str(3.0 * 1.25 * mem / 2**20))
+    assert sweep._default_workers(8, mem) == 3  # memory, not the 16 cores, decides
+    assert sweep._default_workers(2, mem) == 2  # never more workers than cases
+    monkeypatch.setenv("HGVCOV_MEMORY_LIMIT_MB", "1")
+    assert sweep._default_workers(8, mem) == 1  # at least one (run_scenario refuses a case that cannot fit)
