@@ -378,7 +378,7 @@ def test_workers_fit_in_memory(tmp_path, monkeypatch):
     mem = max(sweep._case_memory_bytes(sweep._case_scenario(spec, c)) for c in spec.cases)
     assert mem > 0
     monkeypatch.setattr(os, "cpu_count", lambda: 16)
-    monkeypatch.setenv("HGVCOV_MEMORY_LIMIT_MB", str(3.0 * 1.25 * mem / 2**20))
+    monkeypatch.setenv("HGVCOV_MEMORY_LIMIT_MB", str(3.5 * 1.25 * mem / 2**20))
     assert sweep._default_workers(8, mem) == 3  # memory, not the 16 cores, decides
     assert sweep._default_workers(2, mem) == 2  # never more workers than cases
     monkeypatch.setenv("HGVCOV_MEMORY_LIMIT_MB", "1")
