@@ -172,43 +172,66 @@ def segment_clears_ellipsoid(p0, p1, a_km, b_km):
 
 
 @njit(cache=True, inline="always")
-def detect_core(sx, sy, sz, tx, ty, tz, ux, uy, uz, table, si, intensity_w_sr):
-    """Scalar form of :func:`detects_i` reading sensor row ``si`` of ``table`` (no array views).
+def sensor_scalars(table, si, intensity_w_sr):
+    """Unpack sensor row ``si`` into the scalars :func:`detect_r2` takes.
 
-    Hot loops call this (array views inside ``prange`` loops cost reference-count atomics).
+    Returns
+    -------
+    (sin_min_el, max_range_sq_km2, cos_half_for (-2 = off), grazing_a_km, grazing_b_km (0 = off),
+    k_thr (W/sr/km^2, threshold / R_ref^2; -1 = no radiometric test), intensity_w_sr)
+    """
+    rmax = table[si, P_MAX_RANGE_KM]
+    ga = 0.0
+    gb = 0.0
+    if table[si, P_HAS_GRAZING] > 0.5:
+        ga = WGS84_A_KM + table[si, P_GRAZING_KM]
+        gb = WGS84_B_KM + table[si, P_GRAZING_KM]
+    thr = table[si, P_THRESHOLD_W_SR]
+    kthr = -1.0
+    if thr == thr and intensity_w_sr == intensity_w_sr:
+        ref = table[si, P_REF_RANGE_KM]
+        kthr = thr / (ref * ref)
+    return table[si, P_SIN_MIN_EL], rmax * rmax, table[si, P_COS_HALF_FOR], ga, gb, kthr, intensity_w_sr
+
+
+@njit(cache=True, inline="always")
+def detect_r2(sx, sy, sz, tx, ty, tz, ux, uy, uz, se, rmax2, cf, ga, gb, kthr, inten):
+    """Detection test on scalars; returns the squared slant range (km^2) when detected, else -1.
+
+    Same inequalities as :func:`detects_i` (module docstring), arranged without square roots
+    where possible: elevation ``d . n >= sin(eps) R`` as ``d . n >= 0 and (d . n)^2 >=
+    sin^2(eps) R^2`` for ``eps >= 0`` (mirrored for ``eps < 0``), range as ``R^2 <= R_max^2``,
+    radiometric as ``I >= (threshold / R_ref^2) R^2``.
     """
     dx = sx - tx
     dy = sy - ty
     dz = sz - tz
     r2 = dx * dx + dy * dy + dz * dz
     if not r2 > 0.0:  # also rejects NaN positions
-        return False
+        return -1.0
     up_dot = dx * ux + dy * uy + dz * uz
-    se = table[si, P_SIN_MIN_EL]
     if se >= 0.0:
         if up_dot < 0.0 or up_dot * up_dot < se * se * r2:
-            return False
+            return -1.0
     elif up_dot < 0.0 and up_dot * up_dot > se * se * r2:
-        return False
-    rmax = table[si, P_MAX_RANGE_KM]
-    if r2 > rmax * rmax:
-        return False
-    cf = table[si, P_COS_HALF_FOR]
+        return -1.0
+    if r2 > rmax2:
+        return -1.0
     if cf > -1.5:
-        r = math.sqrt(r2)
-        rs = math.sqrt(sx * sx + sy * sy + sz * sz)
-        if sx * dx + sy * dy + sz * dz < cf * r * rs:
-            return False
-    if table[si, P_HAS_GRAZING] > 0.5:
-        g = table[si, P_GRAZING_KM]
-        a = WGS84_A_KM + g
-        b = WGS84_B_KM + g
-        x0 = sx / a
-        y0 = sy / a
-        z0 = sz / b
-        ex = tx / a - x0
-        ey = ty / a - y0
-        ez = tz / b - z0
+        rs2 = sx * sx + sy * sy + sz * sz
+        w = sx * dx + sy * dy + sz * dz
+        if cf >= 0.0:
+            if w < 0.0 or w * w < cf * cf * r2 * rs2:
+                return -1.0
+        elif w < 0.0 and w * w > cf * cf * r2 * rs2:
+            return -1.0
+    if gb > 0.0:
+        x0 = sx / ga
+        y0 = sy / ga
+        z0 = sz / gb
+        ex = tx / ga - x0
+        ey = ty / ga - y0
+        ez = tz / gb - z0
         dd = ex * ex + ey * ey + ez * ez
         tau = 0.0
         if dd > 0.0:
@@ -221,13 +244,18 @@ def detect_core(sx, sy, sz, tx, ty, tz, ux, uy, uz, table, si, intensity_w_sr):
         cy = y0 + tau * ey
         cz = z0 + tau * ez
         if cx * cx + cy * cy + cz * cz < 1.0 - GRAZING_TOL:
-            return False
-    thr = table[si, P_THRESHOLD_W_SR]
-    if thr == thr and intensity_w_sr == intensity_w_sr:
-        ref = table[si, P_REF_RANGE_KM]
-        if intensity_w_sr < thr * (r2 / (ref * ref)):
-            return False
-    return True
+            return -1.0
+    if kthr >= 0.0:
+        if inten < kthr * r2:
+            return -1.0
+    return r2
+
+
+@njit(cache=True, inline="always")
+def detect_core(sx, sy, sz, tx, ty, tz, ux, uy, uz, table, si, intensity_w_sr):
+    """Scalar form of :func:`detects_i` reading sensor row ``si`` of ``table`` (no array views)."""
+    se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, si, intensity_w_sr)
+    return detect_r2(sx, sy, sz, tx, ty, tz, ux, uy, uz, se, rmax2, cf, ga, gb, kthr, inten) >= 0.0
 
 
 @njit(cache=True)
@@ -404,6 +432,7 @@ FS_SUMGAP = 2
 FS_MAXGAP_ST = 3
 N_FSTATE = 4
 
+LN_1000 = math.log(1000.0)
 CAP_PAD_RAD = 1e-7
 """Angular padding (rad, ~0.6 m on the ground) added to every closed-form footprint bound."""
 
@@ -488,7 +517,7 @@ def max_central_angle(r_sat, params, r_min, r_max, tilt_rad):
 
 
 @njit(cache=True, parallel=True)
-def cap_bounds(pos, valid, sensor_of_sat, table, r_min, r_max, tilt_rad, row_gc_lat,
+def cap_bounds(pos, valid, sensor_of_sat, table, r_min, r_max, tilt_rad, row_gc_lat, lon0_rad, lon_span_rad,
                cos_lam, sin_lat_s, cos_lat_s, lon_s, row_lo, row_hi):
     """Candidate search: footprint bound and latitude-row band of every (time, satellite).
 
@@ -505,6 +534,10 @@ def cap_bounds(pos, valid, sensor_of_sat, table, r_min, r_max, tilt_rad, row_gc_
         Largest normal-vs-radius angle on the grid (rad).
     row_gc_lat : (n_lat,) float64
         Ascending geocentric latitude of each grid row (rad).
+    lon0_rad, lon_span_rad : float
+        First longitude of the grid and its span (rad). A cap not containing a pole spans
+        ``|dlon| <= asin(sin(lambda) / cos(phi_s))`` in longitude; satellites whose span misses
+        the grid's longitudes (modulo 2 pi) get no rows.
     cos_lam, sin_lat_s, cos_lat_s, lon_s : (n_t, n_sat) float64, output
         Cosine of the padded max central angle (-2 = whole sphere), sine/cosine of the
         sub-satellite geocentric latitude, sub-satellite longitude (rad).
@@ -541,6 +574,15 @@ def cap_bounds(pos, valid, sensor_of_sat, table, r_min, r_max, tilt_rad, row_gc_
             row_lo[k, s] = 0
             row_hi[k, s] = n_lat - 1
             continue
+        if abs(lat) + lam < 0.5 * math.pi - 1e-9 and lon_span_rad < 2.0 * math.pi - 1e-9:
+            x = math.sin(lam) / (rho / rs)
+            if x < 1.0:
+                dl = math.asin(x) + 1e-9
+                twopi = 2.0 * math.pi
+                a = lon_s[k, s] - dl - lon0_rad
+                a = a - twopi * math.floor(a / twopi)
+                if a > lon_span_rad + 1e-9 and a + 2.0 * dl < twopi - 1e-9:
+                    continue
         cos_lam[k, s] = math.cos(lam)
         lo = np.searchsorted(row_gc_lat, lat - lam, side="left") - 1
         hi = np.searchsorted(row_gc_lat, lat + lam, side="right")
@@ -620,63 +662,74 @@ def lon_windows(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, lon_s, cos_lam, lon0
 
 
 @njit(cache=True, inline="always")
-def _best_pair_sigma2(bidx, bq, j, n, order, pos, k, tx, ty, tz, table, sensor_of_sat):
+def _best_pair_sigma2(bidx, bq, j, n, work, iwork, pos, k, tx, ty, tz, table, sensor_of_sat):
     """Smallest triangulation variance (km^2) over the stereo pairs among ``n`` detecting satellites.
 
     ``bidx[:n, j]`` are the detecting satellites of point ``j`` (target at ``tx, ty, tz``) and
     ``bq[:n, j]`` their ``q = (sigma R)^2`` (km^2). Satellites are visited in increasing ``q``;
     since ``sigma^2 >= q1 + q2 + q1 q2 / (q1 + q2)`` (``sin gamma <= 1``) and that bound grows with
     both ``q``, the search stops once the bound reaches the best value found (exact pruning, not
-    a heuristic). Unit lines of sight are computed only for the pairs visited. Returns ``inf``
-    when no stereo pair exists.
+    a heuristic). Unit lines of sight are computed once per satellite, only when visited.
+    ``work`` (n_sat, 5) float64 and ``iwork`` (n_sat, 2) int64 are scratch. Returns ``inf`` when
+    no stereo pair exists.
     """
+    # copy to contiguous scratch and insertion-sort by q: work[:, 0] = q, iwork[:, 0] = satellite
     for a in range(n):
-        order[a] = a
-    for a in range(1, n):  # insertion sort by q
-        v = order[a]
-        qv = bq[v, j]
+        qv = bq[a, j]
+        sv = bidx[a, j]
         b = a - 1
-        while b >= 0 and bq[order[b], j] > qv:
-            order[b + 1] = order[b]
+        while b >= 0 and work[b, 0] > qv:
+            work[b + 1, 0] = work[b, 0]
+            iwork[b + 1, 0] = iwork[b, 0]
             b -= 1
-        order[b + 1] = v
+        work[b + 1, 0] = qv
+        iwork[b + 1, 0] = sv
+    for a in range(n):
+        iwork[a, 1] = 0  # unit vector not computed yet
     best = math.inf
     for a in range(n - 1):
-        ia = order[a]
-        q1 = bq[ia, j]
-        qb = bq[order[a + 1], j]
+        q1 = work[a, 0]
+        qb = work[a + 1, 0]
         if q1 + qb + q1 * qb / (q1 + qb) >= best:
             break
-        sa = bidx[ia, j]
-        ax = pos[k, sa, 0] - tx
-        ay = pos[k, sa, 1] - ty
-        az = pos[k, sa, 2] - tz
-        ra = 1.0 / math.sqrt(ax * ax + ay * ay + az * az)
-        ax *= ra
-        ay *= ra
-        az *= ra
-        ca = table[sensor_of_sat[sa], P_COS_STEREO_MIN]
+        if iwork[a, 1] == 0:
+            sa = iwork[a, 0]
+            ax = pos[k, sa, 0] - tx
+            ay = pos[k, sa, 1] - ty
+            az = pos[k, sa, 2] - tz
+            ra = 1.0 / math.sqrt(ax * ax + ay * ay + az * az)
+            work[a, 1] = ax * ra
+            work[a, 2] = ay * ra
+            work[a, 3] = az * ra
+            work[a, 4] = table[sensor_of_sat[sa], P_COS_STEREO_MIN]
+            iwork[a, 1] = 1
+        ax = work[a, 1]
+        ay = work[a, 2]
+        az = work[a, 3]
+        ca = work[a, 4]
         for b in range(a + 1, n):
-            ib = order[b]
-            q2 = bq[ib, j]
-            if q1 + q2 + q1 * q2 / (q1 + q2) >= best:
+            q2 = work[b, 0]
+            qs = q1 + q2
+            if qs * qs + q1 * q2 >= best * qs:  # lower bound q1 + q2 + q1 q2 / (q1 + q2) >= best
                 break
-            sb = bidx[ib, j]
-            bx = pos[k, sb, 0] - tx
-            by = pos[k, sb, 1] - ty
-            bz = pos[k, sb, 2] - tz
-            c = (ax * bx + ay * by + az * bz) / math.sqrt(bx * bx + by * by + bz * bz)
-            if c > 1.0:
-                c = 1.0
-            elif c < -1.0:
-                c = -1.0
-            cmin = min(ca, table[sensor_of_sat[sb], P_COS_STEREO_MIN])
+            if iwork[b, 1] == 0:
+                sb = iwork[b, 0]
+                bx = pos[k, sb, 0] - tx
+                by = pos[k, sb, 1] - ty
+                bz = pos[k, sb, 2] - tz
+                rb = 1.0 / math.sqrt(bx * bx + by * by + bz * bz)
+                work[b, 1] = bx * rb
+                work[b, 2] = by * rb
+                work[b, 3] = bz * rb
+                work[b, 4] = table[sensor_of_sat[sb], P_COS_STEREO_MIN]
+                iwork[b, 1] = 1
+            c = ax * work[b, 1] + ay * work[b, 2] + az * work[b, 3]
+            cmin = min(ca, work[b, 4])
             if abs(c) <= cmin:
                 s2 = 1.0 - c * c
-                if s2 > 0.0:
-                    v2 = (q1 + q2) / s2 + q1 * q2 / (q1 + q2)
-                    if v2 < best:
-                        best = v2
+                # v2 = qs / s2 + q1 q2 / qs < best, multiplied through by s2 qs > 0
+                if s2 > 0.0 and qs * qs + q1 * q2 * s2 < best * s2 * qs:
+                    best = qs / s2 + q1 * q2 / qs
     return best
 
 
@@ -703,9 +756,8 @@ def _update_point(p, g, n, best_var, istate, fstate, hist, t_edge, log_lo, inv_d
             if gap > fstate[p, FS_MAXGAP_ST]:
                 fstate[p, FS_MAXGAP_ST] = gap
         istate[p, ST_LAST_ST] = g
-        sigma_m = 1000.0 * math.sqrt(best_var)
         nb = hist.shape[1]
-        x = (math.log(sigma_m) - log_lo) * inv_dlog
+        x = (0.5 * math.log(best_var) + LN_1000 - log_lo) * inv_dlog  # log(sigma_m), sigma_m = 1000 sqrt(var)
         if x < 0.0:
             b = 0
         elif x >= nb:
@@ -724,7 +776,7 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
     Parallel over latitude rows; each row walks the chunk's time steps in order, so every
     point's accumulators are owned by one thread (no races). For each step and each satellite
     whose row band contains the row, the closed-form longitude window (:func:`lon_windows`) is
-    tested point by point with :func:`detect_core`; each detection stores the satellite index
+    tested point by point with :func:`detect_r2`; each detection stores the satellite index
     and ``(sigma R)^2``. Then every detected point of the row gets its count, gap and
     best stereo pair (:func:`_best_pair_sigma2`) folded into the accumulators.
 
@@ -767,7 +819,8 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
         touched = np.empty(n_lon, dtype=np.int64)
         bidx = np.empty((n_sat, n_lon), dtype=np.int32)
         bq = np.empty((n_sat, n_lon), dtype=np.float64)
-        order = np.empty(n_sat, dtype=np.int64)
+        work = np.empty((n_sat, 5), dtype=np.float64)
+        iwork = np.empty((n_sat, 2), dtype=np.int64)
         win = np.empty((3, 2), dtype=np.int64)
         base = i * n_lon
         sr = row_sin[i]
@@ -782,25 +835,26 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                 nw = lon_windows(sr, cr, sin_lat_s[k, s], cos_lat_s[k, s], lon_s[k, s], cos_lam[k, s],
                                  lon0_rad, step_rad, n_lon, win)
                 si = sensor_of_sat[s]
-                inten = table[si, P_INTENSITY_W_SR]
+                se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, si, table[si, P_INTENSITY_W_SR])
                 nz2 = table[si, P_NOISE_RAD] ** 2
                 sx = pos[k, s, 0]
                 sy = pos[k, s, 1]
                 sz = pos[k, s, 2]
                 for m in range(nw):
-                    for j in range(win[m, 0], win[m, 1] + 1):
+                    j0 = win[m, 0]
+                    j1 = win[m, 1] + 1
+                    ntest += j1 - j0
+                    for j in range(j0, j1):
                         p = base + j
-                        ntest += 1
-                        tx = pts[p, 0]
-                        ty = pts[p, 1]
-                        tz = pts[p, 2]
-                        if detect_core(sx, sy, sz, tx, ty, tz, ups[p, 0], ups[p, 1], ups[p, 2], table, si, inten):
+                        r2 = detect_r2(sx, sy, sz, pts[p, 0], pts[p, 1], pts[p, 2], ups[p, 0], ups[p, 1], ups[p, 2],
+                                       se, rmax2, cf, ga, gb, kthr, inten)
+                        if r2 >= 0.0:
                             c = cnt[j]
                             if c == 0:
                                 touched[nt] = j
                                 nt += 1
                             bidx[c, j] = s
-                            bq[c, j] = nz2 * ((sx - tx) ** 2 + (sy - ty) ** 2 + (sz - tz) ** 2)
+                            bq[c, j] = nz2 * r2
                             cnt[j] = c + 1
             for a in range(nt):
                 j = touched[a]
@@ -809,7 +863,7 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                     bv = math.inf
                     if n >= 2:
                         p = base + j
-                        bv = _best_pair_sigma2(bidx, bq, j, n, order, pos, k, pts[p, 0], pts[p, 1], pts[p, 2],
+                        bv = _best_pair_sigma2(bidx, bq, j, n, work, iwork, pos, k, pts[p, 0], pts[p, 1], pts[p, 2],
                                                table, sensor_of_sat)
                     _update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
                 cnt[j] = 0
@@ -823,7 +877,7 @@ def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
     """Baseline: the same exact tests and metrics over every (time, satellite, point) triple.
 
     Used by the benchmark, the tests and :func:`constellation.coverage.point_coverage` (same
-    :func:`detect_core`, same accumulators as :func:`grid_chunk`, no footprint pruning).
+    :func:`detect_r2`, same accumulators as :func:`grid_chunk`, no footprint pruning).
     Parallel over latitude rows (``n_lon`` points each).
     """
     n_t = pos.shape[0]
@@ -833,7 +887,8 @@ def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
         cnt = np.zeros(n_lon, dtype=np.int64)
         bidx = np.empty((n_sat, n_lon), dtype=np.int32)
         bq = np.empty((n_sat, n_lon), dtype=np.float64)
-        order = np.empty(n_sat, dtype=np.int64)
+        work = np.empty((n_sat, 5), dtype=np.float64)
+        iwork = np.empty((n_sat, 2), dtype=np.int64)
         base = i * n_lon
         for k in range(n_t):
             g = k0 + k
@@ -841,20 +896,19 @@ def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
                 if not valid[k, s]:
                     continue
                 si = sensor_of_sat[s]
-                inten = table[si, P_INTENSITY_W_SR]
+                se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, si, table[si, P_INTENSITY_W_SR])
                 nz2 = table[si, P_NOISE_RAD] ** 2
                 sx = pos[k, s, 0]
                 sy = pos[k, s, 1]
                 sz = pos[k, s, 2]
                 for j in range(n_lon):
                     p = base + j
-                    tx = pts[p, 0]
-                    ty = pts[p, 1]
-                    tz = pts[p, 2]
-                    if detect_core(sx, sy, sz, tx, ty, tz, ups[p, 0], ups[p, 1], ups[p, 2], table, si, inten):
+                    r2 = detect_r2(sx, sy, sz, pts[p, 0], pts[p, 1], pts[p, 2], ups[p, 0], ups[p, 1], ups[p, 2],
+                                   se, rmax2, cf, ga, gb, kthr, inten)
+                    if r2 >= 0.0:
                         c = cnt[j]
                         bidx[c, j] = s
-                        bq[c, j] = nz2 * ((sx - tx) ** 2 + (sy - ty) ** 2 + (sz - tz) ** 2)
+                        bq[c, j] = nz2 * r2
                         cnt[j] = c + 1
             for j in range(n_lon):
                 n = cnt[j]
@@ -862,7 +916,7 @@ def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
                     bv = math.inf
                     if n >= 2:
                         p = base + j
-                        bv = _best_pair_sigma2(bidx, bq, j, n, order, pos, k, pts[p, 0], pts[p, 1], pts[p, 2],
+                        bv = _best_pair_sigma2(bidx, bq, j, n, work, iwork, pos, k, pts[p, 0], pts[p, 1], pts[p, 2],
                                                table, sensor_of_sat)
                     _update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
                     cnt[j] = 0

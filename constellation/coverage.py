@@ -392,6 +392,7 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
     row_cos = np.cos(gc_lat)
     lon0 = math.radians(float(grid.lon_deg[0]))
     step = math.radians(float(grid.step_deg))
+    lon_span = math.radians(float(grid.lon_deg[-1] - grid.lon_deg[0]))
 
     rs_min, rs_max = _satellite_radius_range(sats, eph)
     lo, hi = _error_hist_bounds(sensors, rs_min, rs_max, r_min, r_max, tilt)
@@ -421,7 +422,8 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
         lons = np.zeros((nc, n_sat))
         rlo = np.empty((nc, n_sat), dtype=np.int64)
         rhi = np.empty((nc, n_sat), dtype=np.int64)
-        K.cap_bounds(pos, valid, sidx, table, r_min, r_max, tilt, gc_lat, cos_lam, sls, cls, lons, rlo, rhi)
+        K.cap_bounds(pos, valid, sidx, table, r_min, r_max, tilt, gc_lat, lon0, lon_span, cos_lam, sls, cls, lons,
+                     rlo, rhi)
         t1 = time.perf_counter()
         timings["candidate_s"] += t1 - t0
         t_exact_only = 0.0
