@@ -926,8 +926,14 @@ def plot_timeline(tracks_df, per_threat: Mapping | None, threat_name: str, path,
         f"flight {fmt_t(flight)}; custody {custody:.0f} % and stereo {stereo_pct:.0f} % of the flight; "
         f"warning from first stereo track {fmt_t(warn)} vs ground radar only {fmt_t(rwarn)}"
     )
-    fig.suptitle(f"Threat timeline: {threat_name}", fontsize=12.5, fontweight="bold", x=0.08, ha="left", y=0.965)
-    fig.text(0.08, 0.915, line2, fontsize=8.5, ha="left")
+    who = [f"vehicle {v}" for v in (_get(info, "vehicle"),) if v]
+    launch_utc, impact_utc = _get(info, "launch_utc"), _get(info, "impact_utc")
+    if launch_utc:
+        short = lambda t: re.sub(r"\.\d+", "", str(t))  # noqa: E731 - whole seconds are plenty here
+        who.append(f"launch {short(launch_utc)}" + (f", impact {short(impact_utc)}" if impact_utc else ""))
+    fig.suptitle(f"Threat timeline: {threat_name}", fontsize=12.5, fontweight="bold", x=0.08, ha="left", y=0.975)
+    fig.text(0.08, 0.905, ("; ".join(who) + "\n" if who else "") + line2, fontsize=8.5, ha="left", va="bottom",
+             linespacing=1.5)
     return _atomic_savefig(fig, Path(path), dpi=dpi)
 
 
