@@ -784,9 +784,22 @@ def run_sweep(path, out_dir, scheduler=None, progress=None, n_workers: int | Non
 
     try:
         if pending and warm:
+            warm_ok = False
             for case in _warm_cases(spec, pending):
-                record(_run_case(payload(case)))
+                result = _run_case(payload(case))
+                warm_ok |= result.get("status") == "ok"
+                record(result)
                 pending = [c for c in pending if c is not case]
+            # A warm-up case refused before reaching the kernels (e.g. too big for memory)
+            # compiles nothing: warm with the next cheapest cases, a few at most.
+            tries = 0
+            while pending and not warm_ok and tries < 2:
+                case = min(pending, key=lambda c: _cost(_case_scenario(spec, c)))
+                result = _run_case(payload(case))
+                warm_ok = result.get("status") == "ok"
+                record(result)
+                pending = [c for c in pending if c is not case]
+                tries += 1
         if pending:
             if scheduler is None and n_workers is None:
                 mems = [m for m in (_case_memory_bytes(_case_scenario(spec, c)) for c in pending) if m]

@@ -383,3 +383,12 @@ def test_workers_fit_in_memory(tmp_path, monkeypatch):
     assert sweep._default_workers(2, mem) == 2  # never more workers than cases
     monkeypatch.setenv("HGVCOV_MEMORY_LIMIT_MB", "1")
     assert sweep._default_workers(8, mem) == 1  # at least one (run_scenario refuses a case that cannot fit)
+
+
+def test_warm_up_moves_on_when_the_cheapest_case_fails(tmp_path, monkeypatch):
+    runner = FakeRunner(fail_total=12)
+    monkeypatch.setattr(sweep, "_runner", lambda: runner)
+    df = sweep.run_sweep(_write(tmp_path), tmp_path / "out", processes=False, n_workers=1)
+    # In this process, cheapest first, until one succeeds: both 12-satellite cases fail, then 24.
+    assert runner.calls[:3] == [(12, 100), (12, 120), (24, 100)]
+    assert list(df["status"]) == ["error", "error", "ok", "ok"]
