@@ -44,7 +44,8 @@ def _parse():
     ap.add_argument("--sizes", default=None, help="comma-separated satellite counts")
     ap.add_argument("--duration-s", type=float, default=86400.0)
     ap.add_argument("--step-s", type=float, default=30.0)
-    ap.add_argument("--repeat", type=int, default=2, help="best of N (N=1 above 5,000 sats)")
+    ap.add_argument("--repeat", type=int, default=5,
+                    help="best of N for every path (N=1 above 5,000 satellites)")
     ap.add_argument("--skyfield-sample", type=int, default=8,
                     help="satellites timed in the skyfield loop (result extrapolated)")
     ap.add_argument("--ecc-max", type=float, default=0.01,

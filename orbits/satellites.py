@@ -262,6 +262,8 @@ class SatelliteSet:
                 f"semi_major_axis_km={float(a[i])!r} (satellite {names[i]!r}): perigee radius "
                 f"{perigee[i]:.3f} km is below the Earth's equatorial radius {WGS72_A_KM} km "
                 "(perigee altitude must be > 0)")
+        if isinstance(epoch_utc, np.ndarray):
+            epoch_utc = epoch_utc.tolist() if epoch_utc.ndim else epoch_utc.item()
         if isinstance(epoch_utc, (str, bytes)) or not isinstance(epoch_utc, Sequence):
             epochs = [parse_utc(epoch_utc)] * n
         else:
