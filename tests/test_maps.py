@@ -328,3 +328,18 @@ def test_radar_first_detection_closed_form():
     got = maps.radar_first_detection_from_tracks_s(track, [site])
     half_sample_s = 0.5
     assert got == pytest.approx(expected_s, abs=half_sample_s + 0.01 * expected_s)
+
+
+def test_radar_horizon_circles(tmp_path, no_network):
+    """Circle radius = min(4/3-Earth radio horizon, max range); circles are drawn on the map."""
+    radar = pytest.importorskip("hgv_models.radar")
+    k_r = 4.0 / 3.0 * MEAN_EARTH_RADIUS_KM
+    one_km = 1.0
+    near = radar.RadarSite("coastal 30 m", 35.0, 135.0, 30.0, 5000.0)
+    expected = math.sqrt(2 * k_r * 0.030) + math.sqrt(2 * k_r * 40.0)
+    assert maps._radar_radius_km(near, 40.0) == pytest.approx(expected, abs=one_km)
+    capped = radar.RadarSite("mountain 1000 m", 38.0, 138.4, 1000.0, 600.0)
+    assert maps._radar_radius_km(capped, 40.0) == pytest.approx(600.0)
+    out = maps.plot_coverage_map(_dataset(), "fraction_stereo", tmp_path / "radar.png", radar_sites=[near, capped])
+    without = maps.plot_coverage_map(_dataset(), "fraction_stereo", tmp_path / "plain.png")
+    assert _color_pixels(out, "#08306b", tol=0.03) > _color_pixels(without, "#08306b", tol=0.03) + 300
