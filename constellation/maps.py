@@ -678,6 +678,8 @@ def plot_coverage_map(
             x[order], lat, np.ma.masked_invalid(shown[:, order]), cmap=cmap, norm=norm,
             shading="nearest", transform=proj, zorder=1, rasterized=True,
         )
+        # Land filled underneath (visible where the map reaches beyond the data), outlines on top.
+        add_land(ax, (lon0, lon1), (lat0, lat1), central, mode="fill", resolution=resolution, zorder=0.5)
         source = add_land(ax, (lon0, lon1), (lat0, lat1), central, mode="outline", resolution=resolution, zorder=2.5)
         outside = _region_mask(dataset, polygon, lat, lon, is_points)
         if outside is not None:  # fade the cells outside the area of interest
