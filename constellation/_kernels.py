@@ -873,12 +873,13 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
 
 @njit(cache=True, parallel=True)
 def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
-                      istate, fstate, hist, t_edge, log_lo, inv_dlog):
+                      istate, fstate, hist, t_edge, log_lo, inv_dlog, mode=0):
     """Baseline: the same exact tests and metrics over every (time, satellite, point) triple.
 
     Used by the benchmark, the tests and :func:`constellation.coverage.point_coverage` (same
     :func:`detect_r2`, same accumulators as :func:`grid_chunk`, no footprint pruning).
-    Parallel over latitude rows (``n_lon`` points each).
+    Parallel over latitude rows (``n_lon`` points each). ``mode`` 1 runs the tests only
+    (benchmark of the detection stage; accumulators untouched).
     """
     n_t = pos.shape[0]
     n_sat = pos.shape[1]
@@ -912,14 +913,14 @@ def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
                         cnt[j] = c + 1
             for j in range(n_lon):
                 n = cnt[j]
-                if n > 0:
+                if n > 0 and mode == 0:
                     bv = math.inf
                     if n >= 2:
                         p = base + j
                         bv = _best_pair_sigma2(bidx, bq, j, n, work, iwork, pos, k, pts[p, 0], pts[p, 1], pts[p, 2],
                                                table, sensor_of_sat)
                     _update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
-                    cnt[j] = 0
+                cnt[j] = 0
 
 
 @njit(cache=True, parallel=True)

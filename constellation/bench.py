@@ -1,0 +1,414 @@
+"""Benchmark driver of the grid-coverage engine (``hgvcov bench`` and ``benchmarks/coverage.py``).
+
+Everything is timed side by side in one process on the same ephemeris:
+
+- **ours**: :func:`constellation.coverage.grid_coverage` (closed-form candidate search, exact
+  tests of the candidates, streamed metrics), with per-stage timings;
+- **brute-force numba**: :func:`constellation._kernels.brute_force_chunk`, the same exact test
+  and the same metric accumulators over every (time, satellite, point) triple, parallel over
+  latitude rows like ours;
+- **NumPy broadcasting**: per time step, ``(n_sat, n_point, 3)`` arrays for the detection test
+  and ``(n_pair, n_point)`` arrays for the stereo pairs among the satellites visible anywhere in
+  the region, with the same streamed metrics; timed on a few steps and extrapolated linearly to
+  the whole window (stated in the output);
+- optionally TAT-C (``tatc``) access computation for a few grid points, extrapolated per point.
+
+JIT compile time is reported separately: the first call in a fresh process with an empty
+numba cache (compile), and the first call in this process (cache load when cached).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from . import _kernels as K
+
+__all__ = ["run_bench", "reference_case", "numpy_broadcast_coverage", "brute_force_coverage"]
+
+EPOCH = "2026-11-21T00:00:00Z"
+
+
+def _walker(total, planes, phasing, altitude_km, inclination_deg):
+    from .walker import walker
+
+    return walker("delta", total, planes, phasing, altitude_km, inclination_deg, EPOCH)
+
+
+def reference_case(quick=False):
+    """The issue's reference case: Walker 300/10/1, 1,000 km, 80 deg; 0.5 deg grid 0-50N 100-160E;
+    10 deg elevation mask; one day at 30 s (quick: 2 hours)."""
+    from orbits.timegrid import time_grid
+
+    from .grid import region_grid
+    from .sensors import Sensor
+
+    sats = _walker(300, 10, 1, 1000.0, 80.0)
+    tg = time_grid(EPOCH, 30.0, duration_s=7200.0 if quick else 86400.0)
+    grid = region_grid([0.0, 50.0], [100.0, 160.0], 0.5, 0.0)
+    return sats, tg, grid, Sensor(min_elevation_deg=10.0)
+
+
+def _state(n_point, n_bins=512):
+    ist = np.zeros((n_point, K.N_ISTATE), dtype=np.int32)
+    ist[:, K.ST_LAST_DET] = -1
+    ist[:, K.ST_LAST_ST] = -1
+    return ist, np.zeros((n_point, K.N_FSTATE)), np.zeros((n_point, n_bins), dtype=np.uint16)
+
+
+def brute_force_coverage(eph, grid, sensor, mode=0, chunk=720):
+    """Run the brute-force numba kernel over every triple of ``eph`` x ``grid``; returns seconds."""
+    from .sensors import sensor_table
+
+    table = sensor_table([sensor])
+    pts = grid.points_ecef_km
+    ups = grid.up
+    n_sat = eph.positions_km.shape[1]
+    sidx = np.zeros(n_sat, dtype=np.int64)
+    ist, fs, h = _state(grid.n_point)
+    t_edge = np.concatenate([eph.grid.seconds, [eph.grid.seconds[-1] + (eph.grid.step_s or 1.0)]])
+    t0 = time.perf_counter()
+    for k0 in range(0, eph.n_time, chunk):
+        k1 = min(eph.n_time, k0 + chunk)
+        K.brute_force_chunk(np.ascontiguousarray(eph.positions_km[k0:k1]), np.ascontiguousarray(eph.valid[k0:k1]),
+                            sidx, table, k0, pts, ups, grid.shape[1], ist, fs, h, t_edge, math.log(1.0), 50.0, mode)
+    return time.perf_counter() - t0, ist
+
+
+def numpy_broadcast_coverage(positions_km, pts, ups, sensor, step_s):
+    """Plain NumPy broadcasting over (satellite, point) per time step, with stereo pairs.
+
+    Parameters
+    ----------
+    positions_km : (n_step, n_sat, 3)
+    pts, ups : (n_point, 3)
+    sensor : Sensor (elevation mask, stereo angle and noise used)
+
+    Returns
+    -------
+    dict with ``counts_sum`` (n_point,), ``n1``, ``n_stereo`` and ``best_sigma_m`` of the last step.
+    """
+    n_point = pts.shape[0]
+    sin_el = math.sin(math.radians(sensor.min_elevation_deg))
+    cos_st = math.cos(math.radians(sensor.stereo_min_angle_deg))
+    noise = sensor.angular_noise_urad * 1e-6
+    n1 = np.zeros(n_point, dtype=np.int64)
+    nst = np.zeros(n_point, dtype=np.int64)
+    csum = np.zeros(n_point, dtype=np.int64)
+    last = np.full(n_point, -1)
+    max_gap = np.zeros(n_point)
+    best = np.full(n_point, np.inf)
+    for k in range(positions_km.shape[0]):
+        d = positions_km[k][:, None, :] - pts[None, :, :]  # (n_sat, n_point, 3)
+        r = np.linalg.norm(d, axis=-1)
+        u = d / r[..., None]
+        vis = np.einsum("spk,pk->sp", u, ups) >= sin_el
+        cnt = vis.sum(axis=0)
+        csum += cnt
+        seen = cnt > 0
+        n1 += seen
+        gap = np.where(seen & (last < k - 1), (k - 1 - last) * step_s, 0.0)
+        max_gap = np.maximum(max_gap, gap)
+        last = np.where(seen, k, last)
+        ids = np.flatnonzero(vis.any(axis=1))
+        best = np.full(n_point, np.inf)
+        q = (noise * r) ** 2
+        for a in range(len(ids)):
+            i = ids[a]
+            js = ids[a + 1:]
+            if js.size == 0:
+                continue
+            both = vis[i][None, :] & vis[js]
+            c = np.einsum("pk,jpk->jp", u[i], u[js])
+            ok = both & (np.abs(c) <= cos_st)
+            s2 = 1.0 - c * c
+            qi = q[i][None, :]
+            qj = q[js]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                v = (qi + qj) / s2 + qi * qj / (qi + qj)
+            v = np.where(ok, v, np.inf)
+            best = np.minimum(best, v.min(axis=0))
+        nst += np.isfinite(best)
+    return {"counts_sum": csum, "n1": n1, "n_stereo": nst, "best_sigma_m": 1000.0 * np.sqrt(best)}
+
+
+def _fmt_s(x):
+    return f"{x:9.3f} s"
+
+
+_CHILD_FINE = r"""
+import json, resource, sys, time
+from constellation.bench import reference_case
+from constellation.coverage import grid_coverage
+from constellation.grid import region_grid
+quick = sys.argv[1] == "1"
+sats, tg, _, sensor = reference_case(quick=quick)
+grid = region_grid([0.0, 50.0], [100.0, 160.0], 0.1, 0.0)
+t = time.perf_counter()
+res = grid_coverage(sats, tg, grid, sensor)
+wall = time.perf_counter() - t
+print(json.dumps({"wall_s": wall, "timings": res.timings, "n_point": grid.n_point, "n_time": tg.count,
+                  "maxrss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                  "fraction_1_mean": float(res.dataset["fraction_1"].mean())}))
+"""
+
+_CHILD_COMPILE = r"""
+import json, time
+t = time.perf_counter()
+from constellation.coverage import grid_coverage
+from constellation.bench import reference_case
+from constellation.grid import region_grid
+from orbits.timegrid import time_grid
+sats, _, _, sensor = reference_case(quick=True)
+tg = time_grid("2026-11-21T00:00:00Z", 30.0, count=2)
+grid = region_grid([0.0, 10.0], [100.0, 110.0], 5.0, 0.0)
+t0 = time.perf_counter()
+grid_coverage(sats, tg, grid, sensor)
+t1 = time.perf_counter()
+grid_coverage(sats, tg, grid, sensor)
+t2 = time.perf_counter()
+print(json.dumps({"first_call_s": t1 - t0, "second_call_s": t2 - t1}))
+"""
+
+
+def _child(code, args=(), env_extra=None, timeout=1800):
+    env = dict(os.environ)
+    if env_extra:
+        env.update(env_extra)
+    p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError(p.stderr[-2000:])
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def _tatc_compare(quick, out, n_points):
+    """TAT-C access computation (skyfield-based) for a few points, if it runs offline."""
+    try:
+        from datetime import datetime, timedelta, timezone
+
+        from tatc.analysis import collect_observations
+        from tatc.schemas import CircularOrbit, Instrument, Point, WalkerConstellation
+    except Exception as exc:  # pragma: no cover - optional
+        out(f"TAT-C: not importable ({exc!r}); skipped")
+        return None
+    # field of regard equivalent to a 10 deg elevation mask at 1,000 km on a sphere (Wertz):
+    # eta = asin(sin(rho) cos(eps)), FOR = 2 eta
+    rho = math.asin(6378.137 / (6378.137 + 1000.0))
+    eta = math.degrees(math.asin(math.sin(rho) * math.cos(math.radians(10.0))))
+    start = datetime(2026, 11, 21, tzinfo=timezone.utc)
+    hours = 2 if quick else 24
+    try:
+        wc = WalkerConstellation(name="w", instruments=[Instrument(name="ir", field_of_regard=2 * eta)],
+                                 orbit=CircularOrbit(mean_altitude=1000e3, inclination=80, epoch=start),
+                                 number_satellites=300, number_planes=10, relative_spacing=1)
+        members = wc.generate_members()
+        pts = [Point(id=i, latitude=5.0 + 10.0 * i, longitude=110.0 + 10.0 * i) for i in range(n_points)]
+        t0 = time.perf_counter()
+        df = collect_observations(pts, members, start, start + timedelta(hours=hours))
+        dt = time.perf_counter() - t0
+    except Exception as exc:  # offline failure (downloads) or API change
+        out(f"TAT-C: failed to run offline ({type(exc).__name__}: {str(exc)[:200]}); skipped")
+        return None
+    out(f"TAT-C collect_observations: {n_points} points x 300 satellites x {hours} h: {dt:.2f} s "
+        f"({len(df)} access intervals); per point {dt / n_points:.2f} s -> 12,221 points ~ "
+        f"{dt / n_points * 12221:.0f} s (extrapolated linearly in points; TAT-C computes continuous access "
+        f"intervals with skyfield event finding and a field-of-regard cone, not sampled stereo metrics)")
+    return {"seconds": dt, "n_points": n_points, "hours": hours, "per_point_s": dt / n_points,
+            "extrapolated_12221_points_s": dt / n_points * 12221}
+
+
+def run_bench(quick=True, out=print, tatc=None, fine=True, scaling=True, cold_compile=None) -> dict:
+    """Run the coverage benchmark and print a report.
+
+    Parameters
+    ----------
+    quick : bool
+        Reference case over 2 hours instead of 1 day, fewer NumPy steps, smaller scaling table.
+    out : callable
+        Line printer.
+    tatc : bool or None
+        Include the TAT-C comparison (default: only when not quick).
+    fine : bool
+        Run the 0.1 deg grid (301,101 points) in a child process and report its peak memory.
+    scaling : bool
+        Print the scaling table (satellites, points, steps).
+    cold_compile : bool or None
+        Measure the JIT compile time in a child process with an empty numba cache (default: not quick).
+
+    Returns
+    -------
+    dict
+        Every measured figure (seconds, ratios, counters).
+    """
+    from orbits.propagate import propagate
+
+    from .coverage import grid_coverage
+    from .grid import region_grid
+    from .sensors import Sensor
+
+    import numba
+
+    tatc = (not quick) if tatc is None else tatc
+    cold_compile = (not quick) if cold_compile is None else cold_compile
+    result = {"quick": bool(quick), "threads": numba.get_num_threads(), "threading_layer": None}
+    out(f"hgv-coverage grid coverage benchmark ({'quick' if quick else 'full'}); numba {numba.__version__}, "
+        f"{numba.get_num_threads()} threads, {os.cpu_count()} CPUs")
+
+    # ---------------------------------------------------------------- JIT
+    sats, tg, grid, sensor = reference_case(quick)
+    tiny = region_grid([0.0, 10.0], [100.0, 110.0], 5.0, 0.0)
+    from orbits.timegrid import time_grid
+
+    t0 = time.perf_counter()
+    grid_coverage(sats, time_grid(EPOCH, 30.0, count=2), tiny, sensor)
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    grid_coverage(sats, time_grid(EPOCH, 30.0, count=2), tiny, sensor)
+    second = time.perf_counter() - t0
+    try:
+        result["threading_layer"] = numba.threading_layer()
+    except Exception:
+        pass
+    out(f"JIT: first call in this process {first:.2f} s (compile or cache load), second call {second:.3f} s")
+    result["jit_first_call_s"] = first
+    if cold_compile:
+        with tempfile.TemporaryDirectory() as d:
+            r = _child(_CHILD_COMPILE, env_extra={"NUMBA_CACHE_DIR": d})
+        out(f"JIT: cold compile in a fresh process with an empty cache {r['first_call_s']:.2f} s "
+            f"(steady call {r['second_call_s']:.3f} s); cached runs load the kernels from disk")
+        result["jit_cold_compile_s"] = r["first_call_s"]
+
+    # ---------------------------------------------------------------- reference case
+    out("")
+    out(f"Reference case: Walker 300/10/1 at 1,000 km / 80 deg, {tg.count} steps of 30 s "
+        f"({tg.count * 30 / 3600:.0f} h), 0.5 deg grid 0-50N 100-160E ({grid.n_point:,} points), 10 deg mask")
+    t0 = time.perf_counter()
+    eph = propagate(sats, tg)
+    t_prop = time.perf_counter() - t0
+    res_p = grid_coverage(sats, tg, grid, sensor, profile=True)
+    c0 = time.process_time()
+    res = grid_coverage(eph, None, grid, sensor)
+    ours_cpu = time.process_time() - c0
+    tm = res.timings
+    ours_s = tm["candidate_s"] + tm["exact_s"] + tm["metrics_s"]
+    tp = res_p.timings
+    out("ours, per stage (profiled run: exact tests timed alone in an extra pass):")
+    for key in ("propagation_s", "candidate_s", "exact_s", "metrics_s", "output_s", "total_s"):
+        out(f"  {key:<15}{_fmt_s(tp[key])}")
+    c = res.counters
+    out(f"  exact tests {c['exact_tests']:,} of {c['triples']:,} triples ({c['exact_tests'] / c['triples']:.2%}); "
+        f"visible pairs {float(res.dataset['mean_count'].sum()) * tg.count:,.0f}")
+    out(f"ours (fused, unprofiled) coverage {ours_s:.3f} s wall, {ours_cpu:.3f} s CPU (all threads)  "
+        f"[candidate + exact/metrics + finalise; propagation {t_prop:.3f} s separate]")
+
+    small = propagate(sats, time_grid(EPOCH, 30.0, count=2))
+    brute_force_coverage(small, tiny, sensor, mode=0)  # compile / cache-load outside the timing
+    brute_force_coverage(small, tiny, sensor, mode=1)
+    c0 = time.process_time()
+    brute_s, ist = brute_force_coverage(eph, grid, sensor, mode=0)
+    brute_cpu = time.process_time() - c0
+    c0 = time.process_time()
+    brute_det_s, _ = brute_force_coverage(eph, grid, sensor, mode=1)
+    brute_det_cpu = time.process_time() - c0
+    same = np.array_equal(ist[:, K.ST_N1].reshape(grid.shape) / tg.count, res.dataset["fraction_1"].values)
+    ours_det_s = tp["candidate_s"] + tp["exact_s"]
+    out(f"brute-force numba over all triples, same tests and metrics: {brute_s:.3f} s wall, {brute_cpu:.3f} s CPU "
+        f"(fraction_1 identical: {same})")
+    out(f"brute-force numba, detection tests only:                {brute_det_s:.3f} s wall, "
+        f"{brute_det_cpu:.3f} s CPU")
+
+    # NumPy broadcasting on a few steps, extrapolated
+    n_np = 2 if quick else 4
+    pts = grid.points_ecef_km
+    ups = grid.up
+    numpy_broadcast_coverage(eph.positions_km[:1], pts, ups, sensor, 30.0)  # warm-up
+    t0 = time.perf_counter()
+    numpy_broadcast_coverage(eph.positions_km[:n_np], pts, ups, sensor, 30.0)
+    np_steps_s = time.perf_counter() - t0
+    np_s = np_steps_s / n_np * tg.count
+    out(f"NumPy broadcasting: {n_np} steps took {np_steps_s:.3f} s -> {tg.count} steps ~ {np_s:.1f} s "
+        f"(extrapolated linearly in steps)")
+
+    r_full = brute_s / ours_s
+    r_det = brute_det_s / ours_det_s
+    r_np = np_s / ours_s
+    out("")
+    out(f"{'comparison':<58}{'baseline':>12}{'ours':>11}{'ratio':>9}")
+    out(f"{'full metrics: brute-force numba / ours':<58}{brute_s:>11.2f}s{ours_s:>10.2f}s{r_full:>8.1f}x"
+        f"   (goal >= 20x)")
+    out(f"{'detection stage: brute-force tests / ours candidates+tests':<58}{brute_det_s:>11.2f}s"
+        f"{ours_det_s:>10.2f}s{r_det:>8.1f}x")
+    out(f"{'NumPy broadcasting (extrapolated) / ours':<58}{np_s:>11.1f}s{ours_s:>10.2f}s{r_np:>8.0f}x"
+        f"   (goal >= 1,000x)")
+    out(f"{'CPU time, full metrics: brute-force numba / ours':<58}{brute_cpu:>11.2f}s{ours_cpu:>10.2f}s"
+        f"{brute_cpu / ours_cpu:>8.1f}x   (insensitive to other load on the machine)")
+    out(f"goals met: brute-force >= 20x: {r_full >= 20}; NumPy >= 1,000x: {r_np >= 1000}")
+    result.update({
+        "reference": {"n_time": tg.count, "n_point": grid.n_point, "n_sat": len(sats), "propagation_s": t_prop,
+                      "ours_coverage_s": ours_s, "ours_stage_timings_profiled": tp, "ours_timings": tm,
+                      "ours_detection_stage_s": ours_det_s, "brute_force_s": brute_s, "ours_cpu_s": ours_cpu,
+                      "brute_force_cpu_s": brute_cpu, "brute_force_detection_cpu_s": brute_det_cpu,
+                      "brute_force_detection_s": brute_det_s, "numpy_steps": n_np, "numpy_steps_s": np_steps_s,
+                      "numpy_extrapolated_s": np_s, "ratio_brute_full": r_full, "ratio_brute_detection": r_det,
+                      "ratio_numpy": r_np, "exact_tests": c["exact_tests"], "triples": c["triples"],
+                      "fraction_1_identical_to_brute": bool(same)},
+    })
+
+    # ---------------------------------------------------------------- fine grid memory
+    if fine:
+        out("")
+        r = _child(_CHILD_FINE, ["1" if quick else "0"])
+        gib = r["maxrss_bytes"] / 2**30
+        out(f"0.1 deg grid ({r['n_point']:,} points), {r['n_time']} steps: {r['wall_s']:.1f} s wall "
+            f"(propagation {r['timings']['propagation_s']:.1f} s, coverage {r['timings']['coverage_s']:.1f} s); "
+            f"peak RSS {gib:.2f} GiB (goal < 2 GiB)")
+        result["fine_grid"] = r
+
+    # ---------------------------------------------------------------- scaling
+    if scaling:
+        out("")
+        steps = 60 if quick else 240
+        tg_s = time_grid(EPOCH, 30.0, count=steps)
+        rows = []
+        sat_cases = [(100, 10), (300, 10), (1000, 20)] if quick else [(100, 10), (300, 10), (1000, 20), (3000, 30)]
+        grid_cases = [1.0, 0.5, 0.25] if quick else [1.0, 0.5, 0.25, 0.1]
+        step_cases = [steps, 2 * steps] if quick else [steps, 4 * steps, 12 * steps]
+        out(f"Scaling (ours; coverage = candidate + exact + metrics, propagation listed apart; "
+            f"base: 300 sats, 0.5 deg, {steps} steps)")
+        out(f"{'satellites':>10}{'points':>9}{'steps':>7}{'propagate':>11}{'coverage':>10}{'exact tests':>14}"
+            f"{'tests/triples':>14}{'ns/point-step':>14}")
+
+        def one(n_sat, planes, step_deg, n_steps):
+            s = sats if n_sat == 300 else _walker(n_sat, planes, 1, 1000.0, 80.0)
+            g = region_grid([0.0, 50.0], [100.0, 160.0], step_deg, 0.0)
+            t = time_grid(EPOCH, 30.0, count=n_steps) if n_steps != steps else tg_s
+            r = grid_coverage(s, t, g, sensor)
+            cov = r.timings["candidate_s"] + r.timings["exact_s"] + r.timings["metrics_s"]
+            row = dict(n_sat=n_sat, n_point=g.n_point, n_time=n_steps, propagation_s=r.timings["propagation_s"],
+                       coverage_s=cov, exact_tests=r.counters["exact_tests"], triples=r.counters["triples"])
+            rows.append(row)
+            out(f"{n_sat:>10}{g.n_point:>9}{n_steps:>7}{row['propagation_s']:>10.2f}s{cov:>9.2f}s"
+                f"{row['exact_tests']:>14,}{row['exact_tests'] / row['triples']:>14.2%}"
+                f"{cov / (g.n_point * n_steps) * 1e9:>14.0f}")
+
+        for n_sat, planes in sat_cases:
+            one(n_sat, planes, 0.5, steps)
+        for step_deg in grid_cases:
+            if step_deg != 0.5:
+                one(300, 10, step_deg, steps)
+        for n_steps in step_cases:
+            if n_steps != steps:
+                one(300, 10, 0.5, n_steps)
+        result["scaling"] = rows
+
+    if tatc:
+        out("")
+        result["tatc"] = _tatc_compare(quick, out, n_points=2 if quick else 3)
+    return result
