@@ -434,7 +434,10 @@ def _cmd_bench(args) -> int:
             raise
         raise RuntimeError("the benchmark driver (constellation.bench) is not in this "
                            "installation; run the scripts in benchmarks/ instead") from None
-    result = run_bench(quick=args.quick)
+    if args.json:  # the report goes to stderr so stdout holds only the JSON
+        result = run_bench(quick=args.quick, out=lambda line="": print(line, file=sys.stderr))
+    else:
+        result = run_bench(quick=args.quick)
     if args.json and result is not None:
         from .run import _jsonable
         sys.stdout.write(json.dumps(_jsonable(result), indent=2) + "\n")

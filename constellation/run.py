@@ -105,12 +105,14 @@ def _fmt_s(s: float) -> str:
 
 
 # Planning constants for the up-front time estimate (steady state, JIT compile excluded),
-# from the summary.json timings of the built-in default scenario (360 steps x 28
-# satellites x 1,476 points) on a shared 2-core machine: coverage ~0.3 s for 1.5e7
-# (time, satellite, point) triples, propagation ~0.1 s for 1e4 satellite-samples, maps
-# ~8-15 s.  The engine is output-sensitive, so the triple count is an upper bound.
-_SECONDS_PER_TRIPLE = 2.0e-8
-_SECONDS_PER_SAT_STEP = 1.0e-5
+# from `hgvcov bench --quick` on a shared 2-core machine: coverage of 300 satellites x
+# 12,221 points x 240 steps (8.8e8 triples) in 1.1 s, of 301,101 points (2.2e10 triples)
+# in 20.5 s, i.e. ~1-1.5 ns per (time, satellite, point) triple (the engine is
+# output-sensitive: ~3 % of triples reach the exact test); propagation ~1.25e-5 s per
+# satellite-sample; plus a fixed ~1 s of set-up and output; maps ~8-15 s.
+_SECONDS_PER_TRIPLE = 1.5e-9
+_SECONDS_FIXED = 1.0
+_SECONDS_PER_SAT_STEP = 1.25e-5
 _SECONDS_PER_THREAT = 1.0
 _SECONDS_MAPS = 10.0
 
@@ -134,7 +136,7 @@ def estimate_run(n_sat: int, n_point: int, n_time: int, chunk_steps: Optional[in
         engine = steps * n_sat * 3 * 8 * 2 + n_point * 16 * 8
     base = 250 * 2**20
     mem = engine + outputs + base
-    t = (n_time * n_sat * n_point * _SECONDS_PER_TRIPLE
+    t = (_SECONDS_FIXED + n_time * n_sat * n_point * _SECONDS_PER_TRIPLE
          + n_time * n_sat * _SECONDS_PER_SAT_STEP + _SECONDS_PER_THREAT * n_threat
          + (_SECONDS_MAPS if maps else 0.0))
     return {"memory_bytes": int(mem), "engine_bytes": engine, "output_bytes": outputs,
