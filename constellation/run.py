@@ -368,6 +368,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
                 target_intensity_w_sr=scenario.region.target_intensity_w_sr)
 
     montecarlo = None
+    mc_summary = None
     if scenario.output.monte_carlo and scenario.threat:
         with timed("monte carlo"):
             from .tracks import monte_carlo
@@ -377,6 +378,11 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
                                      window_s=scenario.time.duration_s,
                                      propagator=propagator, radar_sites=radar_sites,
                                      sample_step_s=scenario.output.track_step_s)
+            try:
+                from .tracks import monte_carlo_summary
+                mc_summary = monte_carlo_summary(montecarlo, as_dict=True)
+            except ImportError:  # pragma: no cover - older tracks module
+                mc_summary = None
 
     # 5. write (staged, renamed together at the end) -------------------------------------
     from datetime import datetime, timezone
@@ -466,6 +472,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
                        "n_inside": int(mask.sum()) if mask is not None else None},
             "region_statistics": stats,
             "per_threat": per_threat,
+            "monte_carlo": mc_summary,
             "estimate": {"memory_bytes": est["memory_bytes"],
                          "available_bytes": est["available_bytes"],
                          "time_s": est["time_s"]},
