@@ -341,3 +341,22 @@ def test_memory_estimate_of_fine_grid_under_2_gib():
     assert est < 2 * 2**30
     # and it does not grow with the number of time steps
     assert estimate_memory_bytes(300, 301101, 2880 * 20, chunk_steps=1000, n_lon=601) == est
+
+
+def test_benchmark_baselines_compute_the_same_metrics():
+    """The NumPy-broadcasting and brute-force baselines of the benchmark agree with the engine."""
+    from constellation.bench import brute_force_coverage, numpy_broadcast_coverage
+
+    rng = np.random.default_rng(21)
+    sats = _random_sats(rng, 20)
+    sensor = Sensor(min_elevation_deg=10.0)
+    grid = region_grid([0.0, 30.0], [100.0, 130.0], 3.0, 0.0)
+    tg = time_grid(EPOCH, 30.0, count=12)
+    eph = propagate(sats, tg)
+    ds = grid_coverage(eph, None, grid, sensor).dataset
+    npy = numpy_broadcast_coverage(eph.positions_km, grid.points_ecef_km, grid.up, sensor, 30.0)
+    np.testing.assert_array_equal(npy["counts_sum"] / tg.count, ds["mean_count"].values.ravel())
+    np.testing.assert_array_equal(npy["n1"] / tg.count, ds["fraction_1"].values.ravel())
+    np.testing.assert_array_equal(npy["n_stereo"] / tg.count, ds["fraction_stereo"].values.ravel())
+    _, ist = brute_force_coverage(eph, grid, sensor)
+    np.testing.assert_array_equal(ist[:, K.ST_N2] / tg.count, ds["fraction_2"].values.ravel())
