@@ -662,74 +662,102 @@ def lon_windows(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, lon_s, cos_lam, lon0
 
 
 @njit(cache=True, inline="always")
-def _best_pair_sigma2(bidx, bq, j, n, work, iwork, pos, k, tx, ty, tz, table, sensor_of_sat):
+def _unit_los(work, iwork, a, pos, k, tx, ty, tz, table, sensor_of_sat):
+    """Fill ``work[a, 1:5]`` (unit line of sight target -> satellite, cos stereo min) once."""
+    if iwork[a, 1] == 0:
+        sa = iwork[a, 0]
+        ax = pos[k, sa, 0] - tx
+        ay = pos[k, sa, 1] - ty
+        az = pos[k, sa, 2] - tz
+        ra = 1.0 / math.sqrt(ax * ax + ay * ay + az * az)
+        work[a, 1] = ax * ra
+        work[a, 2] = ay * ra
+        work[a, 3] = az * ra
+        work[a, 4] = table[sensor_of_sat[sa], P_COS_STEREO_MIN]
+        iwork[a, 1] = 1
+
+
+@njit(cache=True, inline="always")
+def _best_pair_sigma2(bidx, bq, j, n, work, iwork, pos, k, tx, ty, tz, table, sensor_of_sat, warm):
     """Smallest triangulation variance (km^2) over the stereo pairs among ``n`` detecting satellites.
 
     ``bidx[:n, j]`` are the detecting satellites of point ``j`` (target at ``tx, ty, tz``) and
-    ``bq[:n, j]`` their ``q = (sigma R)^2`` (km^2). Satellites are visited in increasing ``q``;
-    since ``sigma^2 >= q1 + q2 + q1 q2 / (q1 + q2)`` (``sin gamma <= 1``) and that bound grows with
-    both ``q``, the search stops once the bound reaches the best value found (exact pruning, not
-    a heuristic). Unit lines of sight are computed once per satellite, only when visited.
-    ``work`` (n_sat, 5) float64 and ``iwork`` (n_sat, 2) int64 are scratch. Returns ``inf`` when
-    no stereo pair exists.
+    ``bq[:n, j]`` their ``q = (sigma R)^2`` (km^2). Exact search with pruning: since
+    ``sigma^2 = (q1 + q2) / sin^2(gamma) + q1 q2 / (q1 + q2) >= q1 + q2 + q1 q2 / (q1 + q2)
+    > q1 + q2``, a pair whose bound is not below the best value found so far cannot improve it
+    and is skipped without computing its angle. The search starts from ``warm[j] = (sat_a,
+    sat_b)``, the point's best pair at the previous time step: if both satellites still detect
+    the point and still form a stereo pair, its value is a tight initial ``best`` (it is usually
+    the optimum), and every satellite with ``q + q_min >= best`` is dropped before the pair loop.
+    Unit lines of sight are computed once per satellite, only when needed. ``work`` (n_sat, 5)
+    float64 and ``iwork`` (n_sat, 2) int64 are scratch; ``warm`` (n_lon, 2) int64 is updated with
+    the best pair (-1 when none). Returns ``inf`` when no stereo pair exists.
     """
-    # copy to contiguous scratch and insertion-sort by q: work[:, 0] = q, iwork[:, 0] = satellite
+    pa = warm[j, 0]
+    pb = warm[j, 1]
+    best = math.inf
+    ba = -1
+    bb = -1
+    qa = -1.0
+    qb = -1.0
+    qmin = math.inf
+    for a in range(n):
+        sv = bidx[a, j]
+        qv = bq[a, j]
+        if qv < qmin:
+            qmin = qv
+        if sv == pa:
+            qa = qv
+        elif sv == pb:
+            qb = qv
+    if qa >= 0.0 and qb >= 0.0:
+        ax = pos[k, pa, 0] - tx
+        ay = pos[k, pa, 1] - ty
+        az = pos[k, pa, 2] - tz
+        ra = 1.0 / math.sqrt(ax * ax + ay * ay + az * az)
+        bx = pos[k, pb, 0] - tx
+        by = pos[k, pb, 1] - ty
+        bz = pos[k, pb, 2] - tz
+        rb = 1.0 / math.sqrt(bx * bx + by * by + bz * bz)
+        c = (ax * ra) * (bx * rb) + (ay * ra) * (by * rb) + (az * ra) * (bz * rb)
+        cmin = min(table[sensor_of_sat[pa], P_COS_STEREO_MIN], table[sensor_of_sat[pb], P_COS_STEREO_MIN])
+        if abs(c) <= cmin:
+            s2 = 1.0 - c * c
+            if s2 > 0.0:
+                qs = qa + qb
+                best = qs / s2 + qa * qb / qs
+                ba = pa
+                bb = pb
+    m = 0
     for a in range(n):
         qv = bq[a, j]
-        sv = bidx[a, j]
-        b = a - 1
-        while b >= 0 and work[b, 0] > qv:
-            work[b + 1, 0] = work[b, 0]
-            iwork[b + 1, 0] = iwork[b, 0]
-            b -= 1
-        work[b + 1, 0] = qv
-        iwork[b + 1, 0] = sv
-    for a in range(n):
-        iwork[a, 1] = 0  # unit vector not computed yet
-    best = math.inf
-    for a in range(n - 1):
+        if qv + qmin < best:
+            work[m, 0] = qv
+            iwork[m, 0] = bidx[a, j]
+            iwork[m, 1] = 0
+            m += 1
+    for a in range(m - 1):
         q1 = work[a, 0]
-        qb = work[a + 1, 0]
-        if q1 + qb + q1 * qb / (q1 + qb) >= best:
-            break
-        if iwork[a, 1] == 0:
-            sa = iwork[a, 0]
-            ax = pos[k, sa, 0] - tx
-            ay = pos[k, sa, 1] - ty
-            az = pos[k, sa, 2] - tz
-            ra = 1.0 / math.sqrt(ax * ax + ay * ay + az * az)
-            work[a, 1] = ax * ra
-            work[a, 2] = ay * ra
-            work[a, 3] = az * ra
-            work[a, 4] = table[sensor_of_sat[sa], P_COS_STEREO_MIN]
-            iwork[a, 1] = 1
-        ax = work[a, 1]
-        ay = work[a, 2]
-        az = work[a, 3]
-        ca = work[a, 4]
-        for b in range(a + 1, n):
+        a_ready = False
+        for b in range(a + 1, m):
             q2 = work[b, 0]
             qs = q1 + q2
             if qs * qs + q1 * q2 >= best * qs:  # lower bound q1 + q2 + q1 q2 / (q1 + q2) >= best
-                break
-            if iwork[b, 1] == 0:
-                sb = iwork[b, 0]
-                bx = pos[k, sb, 0] - tx
-                by = pos[k, sb, 1] - ty
-                bz = pos[k, sb, 2] - tz
-                rb = 1.0 / math.sqrt(bx * bx + by * by + bz * bz)
-                work[b, 1] = bx * rb
-                work[b, 2] = by * rb
-                work[b, 3] = bz * rb
-                work[b, 4] = table[sensor_of_sat[sb], P_COS_STEREO_MIN]
-                iwork[b, 1] = 1
-            c = ax * work[b, 1] + ay * work[b, 2] + az * work[b, 3]
-            cmin = min(ca, work[b, 4])
-            if abs(c) <= cmin:
+                continue
+            if not a_ready:
+                _unit_los(work, iwork, a, pos, k, tx, ty, tz, table, sensor_of_sat)
+                a_ready = True
+            _unit_los(work, iwork, b, pos, k, tx, ty, tz, table, sensor_of_sat)
+            c = work[a, 1] * work[b, 1] + work[a, 2] * work[b, 2] + work[a, 3] * work[b, 3]
+            if abs(c) <= min(work[a, 4], work[b, 4]):
                 s2 = 1.0 - c * c
                 # v2 = qs / s2 + q1 q2 / qs < best, multiplied through by s2 qs > 0
                 if s2 > 0.0 and qs * qs + q1 * q2 * s2 < best * s2 * qs:
                     best = qs / s2 + q1 * q2 / qs
+                    ba = iwork[a, 0]
+                    bb = iwork[b, 0]
+    warm[j, 0] = ba
+    warm[j, 1] = bb
     return best
 
 
@@ -821,6 +849,7 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
         bq = np.empty((n_sat, n_lon), dtype=np.float64)
         work = np.empty((n_sat, 5), dtype=np.float64)
         iwork = np.empty((n_sat, 2), dtype=np.int64)
+        warm = np.full((n_lon, 2), -1, dtype=np.int64)
         win = np.empty((3, 2), dtype=np.int64)
         base = i * n_lon
         sr = row_sin[i]
@@ -864,7 +893,7 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                     if n >= 2:
                         p = base + j
                         bv = _best_pair_sigma2(bidx, bq, j, n, work, iwork, pos, k, pts[p, 0], pts[p, 1], pts[p, 2],
-                                               table, sensor_of_sat)
+                                               table, sensor_of_sat, warm)
                     _update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
                 cnt[j] = 0
         tests[i] = ntest
@@ -890,6 +919,7 @@ def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
         bq = np.empty((n_sat, n_lon), dtype=np.float64)
         work = np.empty((n_sat, 5), dtype=np.float64)
         iwork = np.empty((n_sat, 2), dtype=np.int64)
+        warm = np.full((n_lon, 2), -1, dtype=np.int64)
         base = i * n_lon
         for k in range(n_t):
             g = k0 + k
@@ -918,7 +948,7 @@ def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
                     if n >= 2:
                         p = base + j
                         bv = _best_pair_sigma2(bidx, bq, j, n, work, iwork, pos, k, pts[p, 0], pts[p, 1], pts[p, 2],
-                                               table, sensor_of_sat)
+                                               table, sensor_of_sat, warm)
                     _update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
                 cnt[j] = 0
 
