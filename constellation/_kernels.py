@@ -662,100 +662,93 @@ def lon_windows(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, lon_s, cos_lam, lon0
 
 
 @njit(cache=True, inline="always")
-def _unit_los(work, iwork, a, pos, k, tx, ty, tz, table, sensor_of_sat):
-    """Fill ``work[a, 1:5]`` (unit line of sight target -> satellite, cos stereo min) once."""
-    if iwork[a, 1] == 0:
-        sa = iwork[a, 0]
-        ax = pos[k, sa, 0] - tx
-        ay = pos[k, sa, 1] - ty
-        az = pos[k, sa, 2] - tz
-        ra = 1.0 / math.sqrt(ax * ax + ay * ay + az * az)
-        work[a, 1] = ax * ra
-        work[a, 2] = ay * ra
-        work[a, 3] = az * ra
-        work[a, 4] = table[sensor_of_sat[sa], P_COS_STEREO_MIN]
-        iwork[a, 1] = 1
-
-
-@njit(cache=True, inline="always")
-def _best_pair_sigma2(bidx, bq, j, n, work, iwork, pos, k, tx, ty, tz, table, sensor_of_sat, warm):
+def _best_pair_sigma2(bidx, bq, bu, j, n, oq, oi, warm):
     """Smallest triangulation variance (km^2) over the stereo pairs among ``n`` detecting satellites.
 
-    ``bidx[:n, j]`` are the detecting satellites of point ``j`` (target at ``tx, ty, tz``) and
-    ``bq[:n, j]`` their ``q = (sigma R)^2`` (km^2). Exact search with pruning: since
-    ``sigma^2 = (q1 + q2) / sin^2(gamma) + q1 q2 / (q1 + q2) >= q1 + q2 + q1 q2 / (q1 + q2)
-    > q1 + q2``, a pair whose bound is not below the best value found so far cannot improve it
-    and is skipped without computing its angle. The search starts from ``warm[j] = (sat_a,
-    sat_b)``, the point's best pair at the previous time step: if both satellites still detect
-    the point and still form a stereo pair, its value is a tight initial ``best`` (it is usually
-    the optimum), and every satellite with ``q + q_min >= best`` is dropped before the pair loop.
-    Unit lines of sight are computed once per satellite, only when needed. ``work`` (n_sat, 5)
-    float64 and ``iwork`` (n_sat, 2) int64 are scratch; ``warm`` (n_lon, 2) int64 is updated with
-    the best pair (-1 when none). Returns ``inf`` when no stereo pair exists.
+    ``bidx[j, :n]`` are the detecting satellites of point ``j``, ``bq[j, :n]`` their
+    ``q = (sigma R)^2`` (km^2) and ``bu[j, :n, 0:3]`` their unit lines of sight target ->
+    satellite with ``bu[j, :n, 3] = cos(theta_min)`` of their sensor (all stored once at
+    detection time). With ``c = u1 . u2`` and ``sin^2 gamma = 1 - c^2`` the variance of the
+    module docstring is ``v = (q1 + q2) / sin^2 gamma + q1 q2 / (q1 + q2)``.
+
+    Exact search with pruning: ``v >= L(q1, q2) = q1 + q2 + q1 q2 / (q1 + q2)``, and ``L`` is
+    increasing in each argument. The search starts from ``warm[j] = (sat_a, sat_b)``, the
+    point's best pair at the previous time step: if both satellites still detect the point and
+    still form a stereo pair, its value is a tight initial ``best``. Satellites with
+    ``q + q_min >= best`` are dropped, the rest are sorted by ``q`` ascending (insertion sort,
+    ``oq``/``oi`` scratch of length >= n), and the pair loop stops an inner loop (and the outer
+    loop) at the first partner whose bound ``L`` is not below ``best`` (no later pair can improve
+    it). Comparisons are cross-multiplied (no divisions) except when a pair improves ``best``.
+    ``warm`` (n_lon, 2) int64 is updated with the best pair (-1 when none). Returns ``inf`` when
+    no stereo pair exists.
     """
     pa = warm[j, 0]
     pb = warm[j, 1]
     best = math.inf
     ba = -1
     bb = -1
-    qa = -1.0
-    qb = -1.0
+    ia = -1
+    ib = -1
     qmin = math.inf
     for a in range(n):
-        sv = bidx[a, j]
-        qv = bq[a, j]
+        sv = bidx[j, a]
+        qv = bq[j, a]
         if qv < qmin:
             qmin = qv
         if sv == pa:
-            qa = qv
+            ia = a
         elif sv == pb:
-            qb = qv
-    if qa >= 0.0 and qb >= 0.0:
-        ax = pos[k, pa, 0] - tx
-        ay = pos[k, pa, 1] - ty
-        az = pos[k, pa, 2] - tz
-        ra = 1.0 / math.sqrt(ax * ax + ay * ay + az * az)
-        bx = pos[k, pb, 0] - tx
-        by = pos[k, pb, 1] - ty
-        bz = pos[k, pb, 2] - tz
-        rb = 1.0 / math.sqrt(bx * bx + by * by + bz * bz)
-        c = (ax * ra) * (bx * rb) + (ay * ra) * (by * rb) + (az * ra) * (bz * rb)
-        cmin = min(table[sensor_of_sat[pa], P_COS_STEREO_MIN], table[sensor_of_sat[pb], P_COS_STEREO_MIN])
-        if abs(c) <= cmin:
+            ib = a
+    if ia >= 0 and ib >= 0:
+        c = bu[j, ia, 0] * bu[j, ib, 0] + bu[j, ia, 1] * bu[j, ib, 1] + bu[j, ia, 2] * bu[j, ib, 2]
+        if abs(c) <= min(bu[j, ia, 3], bu[j, ib, 3]):
             s2 = 1.0 - c * c
             if s2 > 0.0:
+                qa = bq[j, ia]
+                qb = bq[j, ib]
                 qs = qa + qb
                 best = qs / s2 + qa * qb / qs
                 ba = pa
                 bb = pb
     m = 0
     for a in range(n):
-        qv = bq[a, j]
+        qv = bq[j, a]
         if qv + qmin < best:
-            work[m, 0] = qv
-            iwork[m, 0] = bidx[a, j]
-            iwork[m, 1] = 0
+            # insertion into the ascending list oq[:m]
+            t = m
+            while t > 0 and oq[t - 1] > qv:
+                oq[t] = oq[t - 1]
+                oi[t] = oi[t - 1]
+                t -= 1
+            oq[t] = qv
+            oi[t] = a
             m += 1
     for a in range(m - 1):
-        q1 = work[a, 0]
-        a_ready = False
+        q1 = oq[a]
+        i1 = oi[a]
+        u1x = bu[j, i1, 0]
+        u1y = bu[j, i1, 1]
+        u1z = bu[j, i1, 2]
+        c1 = bu[j, i1, 3]
         for b in range(a + 1, m):
-            q2 = work[b, 0]
+            q2 = oq[b]
             qs = q1 + q2
-            if qs * qs + q1 * q2 >= best * qs:  # lower bound q1 + q2 + q1 q2 / (q1 + q2) >= best
-                continue
-            if not a_ready:
-                _unit_los(work, iwork, a, pos, k, tx, ty, tz, table, sensor_of_sat)
-                a_ready = True
-            _unit_los(work, iwork, b, pos, k, tx, ty, tz, table, sensor_of_sat)
-            c = work[a, 1] * work[b, 1] + work[a, 2] * work[b, 2] + work[a, 3] * work[b, 3]
-            if abs(c) <= min(work[a, 4], work[b, 4]):
+            if qs * qs + q1 * q2 >= best * qs:  # L(q1, q2) >= best, and L grows with q2
+                break
+            i2 = oi[b]
+            c = u1x * bu[j, i2, 0] + u1y * bu[j, i2, 1] + u1z * bu[j, i2, 2]
+            if abs(c) <= min(c1, bu[j, i2, 3]):
                 s2 = 1.0 - c * c
-                # v2 = qs / s2 + q1 q2 / qs < best, multiplied through by s2 qs > 0
+                # v = qs / s2 + q1 q2 / qs < best, multiplied through by s2 qs > 0
                 if s2 > 0.0 and qs * qs + q1 * q2 * s2 < best * s2 * qs:
                     best = qs / s2 + q1 * q2 / qs
-                    ba = iwork[a, 0]
-                    bb = iwork[b, 0]
+                    ba = bidx[j, i1]
+                    bb = bidx[j, i2]
+        if a + 2 < m:
+            qs = oq[a + 1] + oq[a + 2]
+            qp = oq[a + 1] * oq[a + 2]
+            if qs * qs + qp >= best * qs:  # every later pair has both q >= these two
+                break
     warm[j, 0] = ba
     warm[j, 1] = bb
     return best
@@ -845,10 +838,11 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
     for i in prange(n_lat):
         cnt = np.zeros(n_lon, dtype=np.int64)
         touched = np.empty(n_lon, dtype=np.int64)
-        bidx = np.empty((n_sat, n_lon), dtype=np.int32)
-        bq = np.empty((n_sat, n_lon), dtype=np.float64)
-        work = np.empty((n_sat, 5), dtype=np.float64)
-        iwork = np.empty((n_sat, 2), dtype=np.int64)
+        bidx = np.empty((n_lon, n_sat), dtype=np.int32)
+        bq = np.empty((n_lon, n_sat), dtype=np.float64)
+        bu = np.empty((n_lon, n_sat, 4), dtype=np.float64)
+        oq = np.empty(n_sat, dtype=np.float64)
+        oi = np.empty(n_sat, dtype=np.int64)
         warm = np.full((n_lon, 2), -1, dtype=np.int64)
         win = np.empty((3, 2), dtype=np.int64)
         base = i * n_lon
@@ -866,6 +860,7 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                 si = sensor_of_sat[s]
                 se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, si, table[si, P_INTENSITY_W_SR])
                 nz2 = table[si, P_NOISE_RAD] ** 2
+                cst = table[si, P_COS_STEREO_MIN]
                 sx = pos[k, s, 0]
                 sy = pos[k, s, 1]
                 sz = pos[k, s, 2]
@@ -882,8 +877,13 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                             if c == 0:
                                 touched[nt] = j
                                 nt += 1
-                            bidx[c, j] = s
-                            bq[c, j] = nz2 * r2
+                            bidx[j, c] = s
+                            bq[j, c] = nz2 * r2
+                            rinv = 1.0 / math.sqrt(r2)
+                            bu[j, c, 0] = (sx - pts[p, 0]) * rinv
+                            bu[j, c, 1] = (sy - pts[p, 1]) * rinv
+                            bu[j, c, 2] = (sz - pts[p, 2]) * rinv
+                            bu[j, c, 3] = cst
                             cnt[j] = c + 1
             for a in range(nt):
                 j = touched[a]
@@ -891,9 +891,7 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                 if mode == 0:
                     bv = math.inf
                     if n >= 2:
-                        p = base + j
-                        bv = _best_pair_sigma2(bidx, bq, j, n, work, iwork, pos, k, pts[p, 0], pts[p, 1], pts[p, 2],
-                                               table, sensor_of_sat, warm)
+                        bv = _best_pair_sigma2(bidx, bq, bu, j, n, oq, oi, warm)
                     _update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
                 cnt[j] = 0
         tests[i] = ntest
@@ -915,10 +913,11 @@ def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
     n_lat = pts.shape[0] // n_lon
     for i in prange(n_lat):
         cnt = np.zeros(n_lon, dtype=np.int64)
-        bidx = np.empty((n_sat, n_lon), dtype=np.int32)
-        bq = np.empty((n_sat, n_lon), dtype=np.float64)
-        work = np.empty((n_sat, 5), dtype=np.float64)
-        iwork = np.empty((n_sat, 2), dtype=np.int64)
+        bidx = np.empty((n_lon, n_sat), dtype=np.int32)
+        bq = np.empty((n_lon, n_sat), dtype=np.float64)
+        bu = np.empty((n_lon, n_sat, 4), dtype=np.float64)
+        oq = np.empty(n_sat, dtype=np.float64)
+        oi = np.empty(n_sat, dtype=np.int64)
         warm = np.full((n_lon, 2), -1, dtype=np.int64)
         base = i * n_lon
         for k in range(n_t):
@@ -929,6 +928,7 @@ def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
                 si = sensor_of_sat[s]
                 se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, si, table[si, P_INTENSITY_W_SR])
                 nz2 = table[si, P_NOISE_RAD] ** 2
+                cst = table[si, P_COS_STEREO_MIN]
                 sx = pos[k, s, 0]
                 sy = pos[k, s, 1]
                 sz = pos[k, s, 2]
@@ -938,17 +938,20 @@ def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
                                    se, rmax2, cf, ga, gb, kthr, inten)
                     if r2 >= 0.0:
                         c = cnt[j]
-                        bidx[c, j] = s
-                        bq[c, j] = nz2 * r2
+                        bidx[j, c] = s
+                        bq[j, c] = nz2 * r2
+                        rinv = 1.0 / math.sqrt(r2)
+                        bu[j, c, 0] = (sx - pts[p, 0]) * rinv
+                        bu[j, c, 1] = (sy - pts[p, 1]) * rinv
+                        bu[j, c, 2] = (sz - pts[p, 2]) * rinv
+                        bu[j, c, 3] = cst
                         cnt[j] = c + 1
             for j in range(n_lon):
                 n = cnt[j]
                 if n > 0 and mode == 0:
                     bv = math.inf
                     if n >= 2:
-                        p = base + j
-                        bv = _best_pair_sigma2(bidx, bq, j, n, work, iwork, pos, k, pts[p, 0], pts[p, 1], pts[p, 2],
-                                               table, sensor_of_sat, warm)
+                        bv = _best_pair_sigma2(bidx, bq, bu, j, n, oq, oi, warm)
                     _update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
                 cnt[j] = 0
 

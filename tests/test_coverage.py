@@ -360,3 +360,46 @@ def test_benchmark_baselines_compute_the_same_metrics():
     np.testing.assert_array_equal(npy["n_stereo"] / tg.count, ds["fraction_stereo"].values.ravel())
     _, ist = brute_force_coverage(eph, grid, sensor)
     np.testing.assert_array_equal(ist[:, K.ST_N2] / tg.count, ds["fraction_2"].values.ravel())
+
+
+def test_best_pair_search_equals_all_pairs():
+    """The pruned, sorted, warm-started pair search of the grid kernels returns the minimum over
+    all stereo pairs (two sensor types: different noise and stereo thresholds), whatever the warm
+    start; checked against an all-pairs loop of the closed-form triangulation variance."""
+    rng = np.random.default_rng(20261122)
+    one_part_in_1e12_rel = 1e-12
+    tgt = np.array([6378.137, 0.0, 0.0])
+    for trial in range(400):
+        n = int(rng.integers(2, 14))
+        # satellites above the target's horizon at 500-2500 km altitude
+        d = rng.normal(size=(n, 3))
+        d[:, 0] = np.abs(d[:, 0]) + 0.1
+        d /= np.linalg.norm(d, axis=1)[:, None]
+        sats = tgt + d * rng.uniform(500.0, 3000.0, n)[:, None]
+        noise = np.array([20e-6, 55e-6])
+        cos_min = np.cos(np.radians([rng.uniform(5, 40), rng.uniform(5, 40)]))
+        sensor = rng.integers(0, 2, n)
+        bidx = np.empty((1, n), dtype=np.int32)
+        bq = np.empty((1, n))
+        bu = np.empty((1, n, 4))
+        for c in range(n):
+            dv = sats[c] - tgt
+            r2 = float(dv @ dv)
+            bidx[0, c] = c
+            bq[0, c] = noise[sensor[c]] ** 2 * r2
+            bu[0, c, :3] = dv / math.sqrt(r2)
+            bu[0, c, 3] = cos_min[sensor[c]]
+        want = math.inf
+        for a in range(n):
+            for b in range(a + 1, n):
+                if abs(K.cos_convergence(sats[a], sats[b], tgt)) <= min(cos_min[sensor[a]], cos_min[sensor[b]]):
+                    v = K.triangulation_sigma2_m(sats[a], sats[b], tgt, noise[sensor[a]], noise[sensor[b]])
+                    want = min(want, (v / 1000.0) ** 2)
+        warm = np.array([rng.integers(-1, n, 2)], dtype=np.int64)
+        got = K._best_pair_sigma2(bidx, bq, bu, 0, n, np.empty(n), np.empty(n, dtype=np.int64), warm)
+        if math.isinf(want):
+            assert math.isinf(got) and warm[0, 0] == -1
+        else:
+            assert got == pytest.approx(want, rel=one_part_in_1e12_rel), trial
+            a, b = warm[0]
+            assert a >= 0 and b >= 0 and a != b
