@@ -662,16 +662,19 @@ def lon_windows(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, lon_s, cos_lam, lon0
 
 
 @njit(cache=True, inline="always")
-def _best_pair_sigma2(bidx, bq, bu, j, n, oq, oi, warm):
+def _best_pair_sigma2(bidx, bq, bu, bc, j, n, oq, oi, warm):
     """Smallest triangulation variance (km^2) over the stereo pairs among ``n`` detecting satellites.
 
-    ``bidx[j, :n]`` are the detecting satellites of point ``j``, ``bq[j, :n]`` their
-    ``q = (sigma R)^2`` (km^2) and ``bu[j, :n, 0:3]`` their unit lines of sight target ->
-    satellite with ``bu[j, :n, 3] = cos(theta_min)`` of their sensor (all stored once at
-    detection time). With ``c = u1 . u2`` and ``sin^2 gamma = 1 - c^2`` the variance of the
-    module docstring is ``v = (q1 + q2) / sin^2 gamma + q1 q2 / (q1 + q2)``.
+    Slots ``c < n`` of point ``j`` (all stored once at detection time): ``bidx[j, c]`` the
+    satellite, ``bq[j, c] = q = (sigma R)^2`` (km^2), ``bu[j, c, 0:3] = d`` the (unnormalised)
+    line of sight target -> satellite (km), ``bu[j, c, 3] = R^2 = |d|^2`` and ``bc[j, c]`` the
+    sensor's ``cos(theta_min)``. For a pair, with ``P = R1^2 R2^2`` and ``t = d1 . d2``:
+    ``cos gamma = t / sqrt(P)``, so the stereo test ``|cos gamma| <= cos theta_min`` is
+    ``t^2 <= cos^2(theta_min) P`` (``cos theta_min >= 0``), ``P sin^2 gamma = P - t^2``, and the
+    variance of the module docstring is ``v = (q1 + q2) P / (P - t^2) + q1 q2 / (q1 + q2)``
+    (no square root at all).
 
-    Exact search with pruning: ``v >= L(q1, q2) = q1 + q2 + q1 q2 / (q1 + q2)``, and ``L`` is
+    Exact search with pruning: ``v >= L(q1, q2) = q1 + q2 + q1 q2 / (q1 + q2)`` and ``L`` is
     increasing in each argument. The search starts from ``warm[j] = (sat_a, sat_b)``, the
     point's best pair at the previous time step: if both satellites still detect the point and
     still form a stereo pair, its value is a tight initial ``best``. Satellites with
@@ -700,14 +703,16 @@ def _best_pair_sigma2(bidx, bq, bu, j, n, oq, oi, warm):
         elif sv == pb:
             ib = a
     if ia >= 0 and ib >= 0:
-        c = bu[j, ia, 0] * bu[j, ib, 0] + bu[j, ia, 1] * bu[j, ib, 1] + bu[j, ia, 2] * bu[j, ib, 2]
-        if abs(c) <= min(bu[j, ia, 3], bu[j, ib, 3]):
-            s2 = 1.0 - c * c
+        dt = bu[j, ia, 0] * bu[j, ib, 0] + bu[j, ia, 1] * bu[j, ib, 1] + bu[j, ia, 2] * bu[j, ib, 2]
+        pr = bu[j, ia, 3] * bu[j, ib, 3]
+        cm = min(bc[j, ia], bc[j, ib])
+        if cm >= 0.0 and dt * dt <= cm * cm * pr:
+            s2 = pr - dt * dt
             if s2 > 0.0:
                 qa = bq[j, ia]
                 qb = bq[j, ib]
                 qs = qa + qb
-                best = qs / s2 + qa * qb / qs
+                best = qs * pr / s2 + qa * qb / qs
                 ba = pa
                 bb = pb
     m = 0
@@ -729,19 +734,22 @@ def _best_pair_sigma2(bidx, bq, bu, j, n, oq, oi, warm):
         u1x = bu[j, i1, 0]
         u1y = bu[j, i1, 1]
         u1z = bu[j, i1, 2]
-        c1 = bu[j, i1, 3]
+        r1 = bu[j, i1, 3]
+        c1 = bc[j, i1]
         for b in range(a + 1, m):
             q2 = oq[b]
             qs = q1 + q2
             if qs * qs + q1 * q2 >= best * qs:  # L(q1, q2) >= best, and L grows with q2
                 break
             i2 = oi[b]
-            c = u1x * bu[j, i2, 0] + u1y * bu[j, i2, 1] + u1z * bu[j, i2, 2]
-            if abs(c) <= min(c1, bu[j, i2, 3]):
-                s2 = 1.0 - c * c
-                # v = qs / s2 + q1 q2 / qs < best, multiplied through by s2 qs > 0
-                if s2 > 0.0 and qs * qs + q1 * q2 * s2 < best * s2 * qs:
-                    best = qs / s2 + q1 * q2 / qs
+            dt = u1x * bu[j, i2, 0] + u1y * bu[j, i2, 1] + u1z * bu[j, i2, 2]
+            pr = r1 * bu[j, i2, 3]
+            cm = min(c1, bc[j, i2])
+            if cm >= 0.0 and dt * dt <= cm * cm * pr:
+                s2 = pr - dt * dt  # R1^2 R2^2 sin^2(gamma)
+                # v = qs R1^2 R2^2 / s2 + q1 q2 / qs < best, multiplied through by s2 qs > 0
+                if s2 > 0.0 and qs * qs * pr + q1 * q2 * s2 < best * s2 * qs:
+                    best = qs * pr / s2 + q1 * q2 / qs
                     ba = bidx[j, i1]
                     bb = bidx[j, i2]
         if a + 2 < m:
@@ -841,6 +849,7 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
         bidx = np.empty((n_lon, n_sat), dtype=np.int32)
         bq = np.empty((n_lon, n_sat), dtype=np.float64)
         bu = np.empty((n_lon, n_sat, 4), dtype=np.float64)
+        bc = np.empty((n_lon, n_sat), dtype=np.float64)
         oq = np.empty(n_sat, dtype=np.float64)
         oi = np.empty(n_sat, dtype=np.int64)
         warm = np.full((n_lon, 2), -1, dtype=np.int64)
@@ -879,11 +888,11 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                                 nt += 1
                             bidx[j, c] = s
                             bq[j, c] = nz2 * r2
-                            rinv = 1.0 / math.sqrt(r2)
-                            bu[j, c, 0] = (sx - pts[p, 0]) * rinv
-                            bu[j, c, 1] = (sy - pts[p, 1]) * rinv
-                            bu[j, c, 2] = (sz - pts[p, 2]) * rinv
-                            bu[j, c, 3] = cst
+                            bu[j, c, 0] = sx - pts[p, 0]
+                            bu[j, c, 1] = sy - pts[p, 1]
+                            bu[j, c, 2] = sz - pts[p, 2]
+                            bu[j, c, 3] = r2
+                            bc[j, c] = cst
                             cnt[j] = c + 1
             for a in range(nt):
                 j = touched[a]
@@ -891,7 +900,7 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                 if mode == 0:
                     bv = math.inf
                     if n >= 2:
-                        bv = _best_pair_sigma2(bidx, bq, bu, j, n, oq, oi, warm)
+                        bv = _best_pair_sigma2(bidx, bq, bu, bc, j, n, oq, oi, warm)
                     _update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
                 cnt[j] = 0
         tests[i] = ntest
@@ -916,6 +925,7 @@ def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
         bidx = np.empty((n_lon, n_sat), dtype=np.int32)
         bq = np.empty((n_lon, n_sat), dtype=np.float64)
         bu = np.empty((n_lon, n_sat, 4), dtype=np.float64)
+        bc = np.empty((n_lon, n_sat), dtype=np.float64)
         oq = np.empty(n_sat, dtype=np.float64)
         oi = np.empty(n_sat, dtype=np.int64)
         warm = np.full((n_lon, 2), -1, dtype=np.int64)
@@ -940,18 +950,18 @@ def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
                         c = cnt[j]
                         bidx[j, c] = s
                         bq[j, c] = nz2 * r2
-                        rinv = 1.0 / math.sqrt(r2)
-                        bu[j, c, 0] = (sx - pts[p, 0]) * rinv
-                        bu[j, c, 1] = (sy - pts[p, 1]) * rinv
-                        bu[j, c, 2] = (sz - pts[p, 2]) * rinv
-                        bu[j, c, 3] = cst
+                        bu[j, c, 0] = sx - pts[p, 0]
+                        bu[j, c, 1] = sy - pts[p, 1]
+                        bu[j, c, 2] = sz - pts[p, 2]
+                        bu[j, c, 3] = r2
+                        bc[j, c] = cst
                         cnt[j] = c + 1
             for j in range(n_lon):
                 n = cnt[j]
                 if n > 0 and mode == 0:
                     bv = math.inf
                     if n >= 2:
-                        bv = _best_pair_sigma2(bidx, bq, bu, j, n, oq, oi, warm)
+                        bv = _best_pair_sigma2(bidx, bq, bu, bc, j, n, oq, oi, warm)
                     _update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
                 cnt[j] = 0
 

@@ -382,13 +382,15 @@ def test_best_pair_search_equals_all_pairs():
         bidx = np.empty((1, n), dtype=np.int32)
         bq = np.empty((1, n))
         bu = np.empty((1, n, 4))
+        bc = np.empty((1, n))
         for c in range(n):
             dv = sats[c] - tgt
             r2 = float(dv @ dv)
             bidx[0, c] = c
             bq[0, c] = noise[sensor[c]] ** 2 * r2
-            bu[0, c, :3] = dv / math.sqrt(r2)
-            bu[0, c, 3] = cos_min[sensor[c]]
+            bu[0, c, :3] = dv
+            bu[0, c, 3] = r2
+            bc[0, c] = cos_min[sensor[c]]
         want = math.inf
         for a in range(n):
             for b in range(a + 1, n):
@@ -396,7 +398,7 @@ def test_best_pair_search_equals_all_pairs():
                     v = K.triangulation_sigma2_m(sats[a], sats[b], tgt, noise[sensor[a]], noise[sensor[b]])
                     want = min(want, (v / 1000.0) ** 2)
         warm = np.array([rng.integers(-1, n, 2)], dtype=np.int64)
-        got = K._best_pair_sigma2(bidx, bq, bu, 0, n, np.empty(n), np.empty(n, dtype=np.int64), warm)
+        got = K._best_pair_sigma2(bidx, bq, bu, bc, 0, n, np.empty(n), np.empty(n, dtype=np.int64), warm)
         if math.isinf(want):
             assert math.isinf(got) and warm[0, 0] == -1
         else:
