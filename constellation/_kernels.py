@@ -433,6 +433,8 @@ FS_MAXGAP_ST = 3
 N_FSTATE = 4
 
 LN_1000 = math.log(1000.0)
+N_REC = 2
+"""Width of a detection record of the row buffers: q = (sigma R)^2, satellite index."""
 CAP_PAD_RAD = 1e-7
 """Angular padding (rad, ~0.6 m on the ground) added to every closed-form footprint bound."""
 
@@ -662,26 +664,25 @@ def lon_windows(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, lon_s, cos_lam, lon0
 
 
 @njit(cache=True, inline="always")
-def _best_pair_sigma2(bidx, bq, bu, bc, j, n, oq, oi, warm):
+def _best_pair_sigma2(rec, j, n, ou, oi, warm, pos, k, tx, ty, tz, table, sensor_of_sat):
     """Smallest triangulation variance (km^2) over the stereo pairs among ``n`` detecting satellites.
 
-    Slots ``c < n`` of point ``j`` (all stored once at detection time): ``bidx[j, c]`` the
-    satellite, ``bq[j, c] = q = (sigma R)^2`` (km^2), ``bu[j, c, 0:3] = d`` the (unnormalised)
-    line of sight target -> satellite (km), ``bu[j, c, 3] = R^2 = |d|^2`` and ``bc[j, c]`` the
-    sensor's ``cos(theta_min)``. For a pair, with ``P = R1^2 R2^2`` and ``t = d1 . d2``:
-    ``cos gamma = t / sqrt(P)``, so the stereo test ``|cos gamma| <= cos theta_min`` is
-    ``t^2 <= cos^2(theta_min) P`` (``cos theta_min >= 0``), ``P sin^2 gamma = P - t^2``, and the
-    variance of the module docstring is ``v = (q1 + q2) P / (P - t^2) + q1 q2 / (q1 + q2)``
-    (no square root at all).
+    Slots ``c < n`` of point ``j`` (target at ``tx, ty, tz``, km) hold one detection each,
+    written at detection time as ``rec[j, c] = (q, satellite)`` with ``q = (sigma R)^2`` (km^2;
+    the index stored as float64, exact). For a pair with lines of sight ``d1, d2`` (target ->
+    satellite, unnormalised, km; ``d = pos[k, sat] - t``, recomputed here from ``pos``),
+    ``P = R1^2 R2^2`` and ``t = d1 . d2``: ``cos gamma = t / sqrt(P)``, so the stereo test
+    ``|cos gamma| <= cos theta_min`` is ``t^2 <= cos^2(theta_min) P`` (``cos theta_min >= 0``),
+    ``P sin^2 gamma = P - t^2``, and the variance of the module docstring is
+    ``v = (q1 + q2) P / (P - t^2) + q1 q2 / (q1 + q2)`` (no square root at all).
 
-    Exact search with pruning: ``v >= L(q1, q2) = q1 + q2 + q1 q2 / (q1 + q2)`` and ``L`` is
-    increasing in each argument. The search starts from ``warm[j] = (sat_a, sat_b)``, the
-    point's best pair at the previous time step: if both satellites still detect the point and
-    still form a stereo pair, its value is a tight initial ``best``. Satellites with
-    ``q + q_min >= best`` are dropped, the rest are sorted by ``q`` ascending (insertion sort,
-    ``oq``/``oi`` scratch of length >= n), and the pair loop stops an inner loop (and the outer
-    loop) at the first partner whose bound ``L`` is not below ``best`` (no later pair can improve
-    it). Comparisons are cross-multiplied (no divisions) except when a pair improves ``best``.
+    Exact search with pruning: ``v >= L(q1, q2) = q1 + q2 + q1 q2 / (q1 + q2)``. The search
+    starts from ``warm[j] = (sat_a, sat_b)``, the point's best pair at the previous time step: if
+    both satellites still detect the point and still form a stereo pair, its value is a tight
+    initial ``best``. Satellites with ``q + q_min >= best`` are dropped; the others are copied
+    with their ``d``, ``R^2`` and ``cos theta_min`` into the scratch ``ou`` ((n_sat, 6) float64)
+    and ``oi`` ((n_sat,) int64), and every pair whose bound ``L`` is below ``best`` is tested.
+    Comparisons are cross-multiplied (no divisions) except when a pair improves ``best``.
     ``warm`` (n_lon, 2) int64 is updated with the best pair (-1 when none). Returns ``inf`` when
     no stereo pair exists.
     """
@@ -690,73 +691,73 @@ def _best_pair_sigma2(bidx, bq, bu, bc, j, n, oq, oi, warm):
     best = math.inf
     ba = -1
     bb = -1
-    ia = -1
-    ib = -1
+    qa = -1.0
+    qb = -1.0
     qmin = math.inf
     for a in range(n):
-        sv = bidx[j, a]
-        qv = bq[j, a]
+        sv = rec[j, a, 1]
+        qv = rec[j, a, 0]
         if qv < qmin:
             qmin = qv
         if sv == pa:
-            ia = a
+            qa = qv
         elif sv == pb:
-            ib = a
-    if ia >= 0 and ib >= 0:
-        dt = bu[j, ia, 0] * bu[j, ib, 0] + bu[j, ia, 1] * bu[j, ib, 1] + bu[j, ia, 2] * bu[j, ib, 2]
-        pr = bu[j, ia, 3] * bu[j, ib, 3]
-        cm = min(bc[j, ia], bc[j, ib])
+            qb = qv
+    if qa >= 0.0 and qb >= 0.0:
+        ax = pos[k, pa, 0] - tx
+        ay = pos[k, pa, 1] - ty
+        az = pos[k, pa, 2] - tz
+        bx = pos[k, pb, 0] - tx
+        by = pos[k, pb, 1] - ty
+        bz = pos[k, pb, 2] - tz
+        dt = ax * bx + ay * by + az * bz
+        pr = (ax * ax + ay * ay + az * az) * (bx * bx + by * by + bz * bz)
+        cm = min(table[sensor_of_sat[pa], P_COS_STEREO_MIN], table[sensor_of_sat[pb], P_COS_STEREO_MIN])
         if cm >= 0.0 and dt * dt <= cm * cm * pr:
             s2 = pr - dt * dt
             if s2 > 0.0:
-                qa = bq[j, ia]
-                qb = bq[j, ib]
                 qs = qa + qb
                 best = qs * pr / s2 + qa * qb / qs
                 ba = pa
                 bb = pb
     m = 0
     for a in range(n):
-        qv = bq[j, a]
+        qv = rec[j, a, 0]
         if qv + qmin < best:
-            # insertion into the ascending list oq[:m]
-            t = m
-            while t > 0 and oq[t - 1] > qv:
-                oq[t] = oq[t - 1]
-                oi[t] = oi[t - 1]
-                t -= 1
-            oq[t] = qv
-            oi[t] = a
+            sa = int(rec[j, a, 1])
+            dx = pos[k, sa, 0] - tx
+            dy = pos[k, sa, 1] - ty
+            dz = pos[k, sa, 2] - tz
+            ou[m, 0] = qv
+            ou[m, 1] = dx
+            ou[m, 2] = dy
+            ou[m, 3] = dz
+            ou[m, 4] = dx * dx + dy * dy + dz * dz
+            ou[m, 5] = table[sensor_of_sat[sa], P_COS_STEREO_MIN]
+            oi[m] = sa
             m += 1
     for a in range(m - 1):
-        q1 = oq[a]
-        i1 = oi[a]
-        u1x = bu[j, i1, 0]
-        u1y = bu[j, i1, 1]
-        u1z = bu[j, i1, 2]
-        r1 = bu[j, i1, 3]
-        c1 = bc[j, i1]
+        q1 = ou[a, 0]
+        u1x = ou[a, 1]
+        u1y = ou[a, 2]
+        u1z = ou[a, 3]
+        r1 = ou[a, 4]
+        c1 = ou[a, 5]
         for b in range(a + 1, m):
-            q2 = oq[b]
+            q2 = ou[b, 0]
             qs = q1 + q2
-            if qs * qs + q1 * q2 >= best * qs:  # L(q1, q2) >= best, and L grows with q2
-                break
-            i2 = oi[b]
-            dt = u1x * bu[j, i2, 0] + u1y * bu[j, i2, 1] + u1z * bu[j, i2, 2]
-            pr = r1 * bu[j, i2, 3]
-            cm = min(c1, bc[j, i2])
+            if qs * qs + q1 * q2 >= best * qs:  # L(q1, q2) >= best
+                continue
+            dt = u1x * ou[b, 1] + u1y * ou[b, 2] + u1z * ou[b, 3]
+            pr = r1 * ou[b, 4]
+            cm = min(c1, ou[b, 5])
             if cm >= 0.0 and dt * dt <= cm * cm * pr:
                 s2 = pr - dt * dt  # R1^2 R2^2 sin^2(gamma)
                 # v = qs R1^2 R2^2 / s2 + q1 q2 / qs < best, multiplied through by s2 qs > 0
                 if s2 > 0.0 and qs * qs * pr + q1 * q2 * s2 < best * s2 * qs:
                     best = qs * pr / s2 + q1 * q2 / qs
-                    ba = bidx[j, i1]
-                    bb = bidx[j, i2]
-        if a + 2 < m:
-            qs = oq[a + 1] + oq[a + 2]
-            qp = oq[a + 1] * oq[a + 2]
-            if qs * qs + qp >= best * qs:  # every later pair has both q >= these two
-                break
+                    ba = oi[a]
+                    bb = oi[b]
     warm[j, 0] = ba
     warm[j, 1] = bb
     return best
@@ -846,11 +847,8 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
     for i in prange(n_lat):
         cnt = np.zeros(n_lon, dtype=np.int64)
         touched = np.empty(n_lon, dtype=np.int64)
-        bidx = np.empty((n_lon, n_sat), dtype=np.int32)
-        bq = np.empty((n_lon, n_sat), dtype=np.float64)
-        bu = np.empty((n_lon, n_sat, 4), dtype=np.float64)
-        bc = np.empty((n_lon, n_sat), dtype=np.float64)
-        oq = np.empty(n_sat, dtype=np.float64)
+        rec = np.empty((n_lon, n_sat, N_REC), dtype=np.float64)
+        ou = np.empty((n_sat, 6), dtype=np.float64)
         oi = np.empty(n_sat, dtype=np.int64)
         warm = np.full((n_lon, 2), -1, dtype=np.int64)
         win = np.empty((3, 2), dtype=np.int64)
@@ -869,7 +867,6 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                 si = sensor_of_sat[s]
                 se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, si, table[si, P_INTENSITY_W_SR])
                 nz2 = table[si, P_NOISE_RAD] ** 2
-                cst = table[si, P_COS_STEREO_MIN]
                 sx = pos[k, s, 0]
                 sy = pos[k, s, 1]
                 sz = pos[k, s, 2]
@@ -886,13 +883,8 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                             if c == 0:
                                 touched[nt] = j
                                 nt += 1
-                            bidx[j, c] = s
-                            bq[j, c] = nz2 * r2
-                            bu[j, c, 0] = sx - pts[p, 0]
-                            bu[j, c, 1] = sy - pts[p, 1]
-                            bu[j, c, 2] = sz - pts[p, 2]
-                            bu[j, c, 3] = r2
-                            bc[j, c] = cst
+                            rec[j, c, 0] = nz2 * r2
+                            rec[j, c, 1] = s
                             cnt[j] = c + 1
             for a in range(nt):
                 j = touched[a]
@@ -900,7 +892,8 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                 if mode == 0:
                     bv = math.inf
                     if n >= 2:
-                        bv = _best_pair_sigma2(bidx, bq, bu, bc, j, n, oq, oi, warm)
+                        bv = _best_pair_sigma2(rec, j, n, ou, oi, warm, pos, k, pts[base + j, 0], pts[base + j, 1],
+                                           pts[base + j, 2], table, sensor_of_sat)
                     _update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
                 cnt[j] = 0
         tests[i] = ntest
@@ -922,11 +915,8 @@ def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
     n_lat = pts.shape[0] // n_lon
     for i in prange(n_lat):
         cnt = np.zeros(n_lon, dtype=np.int64)
-        bidx = np.empty((n_lon, n_sat), dtype=np.int32)
-        bq = np.empty((n_lon, n_sat), dtype=np.float64)
-        bu = np.empty((n_lon, n_sat, 4), dtype=np.float64)
-        bc = np.empty((n_lon, n_sat), dtype=np.float64)
-        oq = np.empty(n_sat, dtype=np.float64)
+        rec = np.empty((n_lon, n_sat, N_REC), dtype=np.float64)
+        ou = np.empty((n_sat, 6), dtype=np.float64)
         oi = np.empty(n_sat, dtype=np.int64)
         warm = np.full((n_lon, 2), -1, dtype=np.int64)
         base = i * n_lon
@@ -938,7 +928,6 @@ def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
                 si = sensor_of_sat[s]
                 se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, si, table[si, P_INTENSITY_W_SR])
                 nz2 = table[si, P_NOISE_RAD] ** 2
-                cst = table[si, P_COS_STEREO_MIN]
                 sx = pos[k, s, 0]
                 sy = pos[k, s, 1]
                 sz = pos[k, s, 2]
@@ -948,20 +937,16 @@ def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
                                    se, rmax2, cf, ga, gb, kthr, inten)
                     if r2 >= 0.0:
                         c = cnt[j]
-                        bidx[j, c] = s
-                        bq[j, c] = nz2 * r2
-                        bu[j, c, 0] = sx - pts[p, 0]
-                        bu[j, c, 1] = sy - pts[p, 1]
-                        bu[j, c, 2] = sz - pts[p, 2]
-                        bu[j, c, 3] = r2
-                        bc[j, c] = cst
+                        rec[j, c, 0] = nz2 * r2
+                        rec[j, c, 1] = s
                         cnt[j] = c + 1
             for j in range(n_lon):
                 n = cnt[j]
                 if n > 0 and mode == 0:
                     bv = math.inf
                     if n >= 2:
-                        bv = _best_pair_sigma2(bidx, bq, bu, bc, j, n, oq, oi, warm)
+                        bv = _best_pair_sigma2(rec, j, n, ou, oi, warm, pos, k, pts[base + j, 0], pts[base + j, 1],
+                                           pts[base + j, 2], table, sensor_of_sat)
                     _update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
                 cnt[j] = 0
 

@@ -161,9 +161,8 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
         Per point: grid positions and normals (48 B), state (56 B), histogram
         (2 or 4 B per bin), outputs (64 B) and xarray copies (64 B). Per chunk: positions,
         validity, band arrays (~80 B per satellite-sample) and SGP4 work arrays (~3x the
-        positions). Per thread: one row buffer ``n_lon * n_sat * 52 B`` (satellite index,
-        ``(sigma R)^2``, line of sight, squared range and stereo threshold per detection slot)
-        plus scratch. Independent of
+        positions). Per thread: one row buffer ``n_lon * n_sat * 16 B`` (``(sigma R)^2`` and
+        satellite index per detection slot) plus scratch. Independent of
         ``n_time`` beyond ``chunk_steps``.
     """
     import numba
@@ -179,7 +178,7 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
     hb = 2 if n_time < 65535 else 4
     per_point = 48 + 56 + hb * int(error_bins) + 64 + 64
     per_chunk = chunk_steps * n_sat * (24 * 4 + 1 + 8 * 6)
-    per_thread = n_lon * n_sat * 52 + n_lon * 32 + n_sat * 56
+    per_thread = n_lon * n_sat * 16 + n_lon * 32 + n_sat * 64
     return int(per_point * n_point + per_chunk + per_thread * n_threads + 64 * 2**20)
 
 

@@ -363,7 +363,7 @@ def test_benchmark_baselines_compute_the_same_metrics():
 
 
 def test_best_pair_search_equals_all_pairs():
-    """The pruned, sorted, warm-started pair search of the grid kernels returns the minimum over
+    """The pruned, warm-started pair search of the grid kernels returns the minimum over
     all stereo pairs (two sensor types: different noise and stereo thresholds), whatever the warm
     start; checked against an all-pairs loop of the closed-form triangulation variance."""
     rng = np.random.default_rng(20261122)
@@ -379,18 +379,13 @@ def test_best_pair_search_equals_all_pairs():
         noise = np.array([20e-6, 55e-6])
         cos_min = np.cos(np.radians([rng.uniform(5, 40), rng.uniform(5, 40)]))
         sensor = rng.integers(0, 2, n)
-        bidx = np.empty((1, n), dtype=np.int32)
-        bq = np.empty((1, n))
-        bu = np.empty((1, n, 4))
-        bc = np.empty((1, n))
+        rec = np.zeros((1, n, K.N_REC))
+        table = np.zeros((2, K.N_PARAM))
+        table[:, K.P_COS_STEREO_MIN] = cos_min
         for c in range(n):
             dv = sats[c] - tgt
-            r2 = float(dv @ dv)
-            bidx[0, c] = c
-            bq[0, c] = noise[sensor[c]] ** 2 * r2
-            bu[0, c, :3] = dv
-            bu[0, c, 3] = r2
-            bc[0, c] = cos_min[sensor[c]]
+            rec[0, c, 0] = noise[sensor[c]] ** 2 * float(dv @ dv)
+            rec[0, c, 1] = c
         want = math.inf
         for a in range(n):
             for b in range(a + 1, n):
@@ -398,10 +393,13 @@ def test_best_pair_search_equals_all_pairs():
                     v = K.triangulation_sigma2_m(sats[a], sats[b], tgt, noise[sensor[a]], noise[sensor[b]])
                     want = min(want, (v / 1000.0) ** 2)
         warm = np.array([rng.integers(-1, n, 2)], dtype=np.int64)
-        got = K._best_pair_sigma2(bidx, bq, bu, bc, 0, n, np.empty(n), np.empty(n, dtype=np.int64), warm)
+        got = K._best_pair_sigma2(rec, 0, n, np.empty((n, 6)), np.empty(n, dtype=np.int64), warm, sats[None], 0,
+                                  tgt[0], tgt[1], tgt[2], table, sensor.astype(np.int64))
         if math.isinf(want):
             assert math.isinf(got) and warm[0, 0] == -1
         else:
             assert got == pytest.approx(want, rel=one_part_in_1e12_rel), trial
             a, b = warm[0]
             assert a >= 0 and b >= 0 and a != b
+            v = K.triangulation_sigma2_m(sats[a], sats[b], tgt, noise[sensor[a]], noise[sensor[b]])
+            assert (v / 1000.0) ** 2 == pytest.approx(got, rel=one_part_in_1e12_rel)  # the pair it reports
