@@ -227,6 +227,27 @@ def _time_edges(grid: TimeGrid):
     return np.concatenate([t, [t[-1] + step]])
 
 
+def _stream_state(n_point, n_time, error_bins):
+    """Per-point streaming accumulators, initialised for a run with no step seen yet.
+
+    Returns
+    -------
+    istate : (n_point, K.N_ISTATE) int32
+        Step counters and last-seen step indices (``-1`` = never detected / never stereo).
+    fstate : (n_point, K.N_FSTATE) float64
+        Sums and running gap maxima.
+    hist : (n_point, error_bins) uint16 or uint32
+        Log-spaced histogram of the best-pair position error (counts of steps; uint16 when
+        fewer than 65,535 steps can land in one bin).
+    """
+    istate = np.zeros((n_point, K.N_ISTATE), dtype=np.int32)
+    istate[:, K.ST_LAST_DET] = -1
+    istate[:, K.ST_LAST_ST] = -1
+    fstate = np.zeros((n_point, K.N_FSTATE), dtype=np.float64)
+    hist = np.zeros((n_point, error_bins), dtype=np.uint16 if n_time < 65535 else np.uint32)
+    return istate, fstate, hist
+
+
 def _satellite_radius_range(sats, eph):
     """Geocentric radius range of the satellites (km), padded for SGP4 perturbations."""
     if eph is not None:
@@ -400,11 +421,7 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
     log_lo = math.log(lo)
     dlog = (math.log(hi) - log_lo) / error_bins
 
-    istate = np.zeros((n_point, K.N_ISTATE), dtype=np.int32)
-    istate[:, K.ST_LAST_DET] = -1
-    istate[:, K.ST_LAST_ST] = -1
-    fstate = np.zeros((n_point, K.N_FSTATE), dtype=np.float64)
-    hist = np.zeros((n_point, error_bins), dtype=np.uint16 if n_time < 65535 else np.uint32)
+    istate, fstate, hist = _stream_state(n_point, n_time, error_bins)
     t_edge = _time_edges(tg)
 
     timings = dict(propagation_s=0.0, candidate_s=0.0, exact_s=0.0, metrics_s=0.0, output_s=0.0)
@@ -560,11 +577,7 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
     log_lo = math.log(lo)
     dlog = (math.log(hi) - log_lo) / error_bins
 
-    istate = np.zeros((n_point, K.N_ISTATE), dtype=np.int32)
-    istate[:, K.ST_LAST_DET] = -1
-    istate[:, K.ST_LAST_ST] = -1
-    fstate = np.zeros((n_point, K.N_FSTATE), dtype=np.float64)
-    hist = np.zeros((n_point, error_bins), dtype=np.uint16 if n_time < 65535 else np.uint32)
+    istate, fstate, hist = _stream_state(n_point, n_time, error_bins)
     t_edge = _time_edges(tg)
     timings = dict(propagation_s=0.0, candidate_s=0.0, exact_s=0.0, metrics_s=0.0, output_s=0.0)
     codes_all = np.zeros(n_sat, dtype=np.int64)
