@@ -151,12 +151,18 @@ def segment_clears_ellipsoid(p0, p1, a_km, b_km):
     lying exactly on the spheroid, e.g. a ground target with grazing altitude 0, is not
     "below" it through rounding).
     """
-    x0 = p0[0] / a_km
-    y0 = p0[1] / a_km
-    z0 = p0[2] / b_km
-    dx = p1[0] / a_km - x0
-    dy = p1[1] / a_km - y0
-    dz = p1[2] / b_km - z0
+    return segment_clears_ellipsoid_s(p0[0], p0[1], p0[2], p1[0], p1[1], p1[2], a_km, b_km)
+
+
+@njit(cache=True, inline="always")
+def segment_clears_ellipsoid_s(px, py, pz, qx, qy, qz, a_km, b_km):
+    """Scalar form of :func:`segment_clears_ellipsoid` (segment (px, py, pz) -> (qx, qy, qz), km)."""
+    x0 = px / a_km
+    y0 = py / a_km
+    z0 = pz / b_km
+    dx = qx / a_km - x0
+    dy = qy / a_km - y0
+    dz = qz / b_km - z0
     dd = dx * dx + dy * dy + dz * dz
     tau = 0.0
     if dd > 0.0:
@@ -225,26 +231,8 @@ def detect_r2(sx, sy, sz, tx, ty, tz, ux, uy, uz, se, rmax2, cf, ga, gb, kthr, i
                 return -1.0
         elif w < 0.0 and w * w > cf * cf * r2 * rs2:
             return -1.0
-    if gb > 0.0:
-        x0 = sx / ga
-        y0 = sy / ga
-        z0 = sz / gb
-        ex = tx / ga - x0
-        ey = ty / ga - y0
-        ez = tz / gb - z0
-        dd = ex * ex + ey * ey + ez * ez
-        tau = 0.0
-        if dd > 0.0:
-            tau = -(x0 * ex + y0 * ey + z0 * ez) / dd
-            if tau < 0.0:
-                tau = 0.0
-            elif tau > 1.0:
-                tau = 1.0
-        cx = x0 + tau * ex
-        cy = y0 + tau * ey
-        cz = z0 + tau * ez
-        if cx * cx + cy * cy + cz * cz < 1.0 - GRAZING_TOL:
-            return -1.0
+    if gb > 0.0 and not segment_clears_ellipsoid_s(sx, sy, sz, tx, ty, tz, ga, gb):
+        return -1.0
     if kthr >= 0.0:
         if inten < kthr * r2:
             return -1.0
