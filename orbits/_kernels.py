@@ -136,6 +136,21 @@ def teme_to_itrs_kernel(r_teme, ut1_whole, ut1_frac, out):
             out[k, j, 2] = r_teme[k, j, 2]
 
 
+@njit(cache=True, inline="always")
+def _store_itrs(out, valid, row, j, ok, c, s, x, y, z):
+    """Write TEME (x, y, z) km rotated by GMST (cos c, sin s) into ``out[row, j]``, or NaN and
+    ``valid[row, j] = False`` when ``ok`` is false (the masking rule of both SGP4 paths)."""
+    if ok:
+        out[row, j, 0] = c * x + s * y
+        out[row, j, 1] = -s * x + c * y
+        out[row, j, 2] = z
+    else:
+        out[row, j, 0] = np.nan
+        out[row, j, 1] = np.nan
+        out[row, j, 2] = np.nan
+    valid[row, j] = ok
+
+
 @njit(cache=True, parallel=True)
 def sgp4_output_to_itrs(r_sat_time, err_sat_time, ut1_whole, ut1_frac,
                         out, valid, first_error, k0, rotate):
@@ -168,16 +183,8 @@ def sgp4_output_to_itrs(r_sat_time, err_sat_time, ut1_whole, ut1_frac,
             y = r_sat_time[j, k, 1]
             z = r_sat_time[j, k, 2]
             e = err_sat_time[j, k]
-            if e != 0 or not (math.isfinite(x) and math.isfinite(y) and math.isfinite(z)):
-                out[row, j, 0] = np.nan
-                out[row, j, 1] = np.nan
-                out[row, j, 2] = np.nan
-                valid[row, j] = False
-            else:
-                out[row, j, 0] = c * x + s * y
-                out[row, j, 1] = -s * x + c * y
-                out[row, j, 2] = z
-                valid[row, j] = True
+            ok = e == 0 and math.isfinite(x) and math.isfinite(y) and math.isfinite(z)
+            _store_itrs(out, valid, row, j, ok, c, s, x, y, z)
     # first error per satellite: serial over satellites (cheap), time order kept
     for j in prange(n_sat):
         if first_error[j] == 0:
@@ -504,16 +511,7 @@ def sgp4_near_earth_batch(coef, t_s, ut1_whole, ut1_frac, xke, j2, radius_km, ro
         for j in range(n_sat):
             tsince = (t_s[k] + coef[j, C_EPOCH_OFFSET_S]) / 60.0
             x, y, z, e = sgp4_near_earth_s(coef[j], tsince, xke, j2, radius_km)
-            if e != 0:
-                out[row, j, 0] = np.nan
-                out[row, j, 1] = np.nan
-                out[row, j, 2] = np.nan
-                valid[row, j] = False
-            else:
-                out[row, j, 0] = c * x + s * y
-                out[row, j, 1] = -s * x + c * y
-                out[row, j, 2] = z
-                valid[row, j] = True
+            _store_itrs(out, valid, row, j, e == 0, c, s, x, y, z)
     # first error per satellite in time order (serial pass over invalid rows only)
     for j in prange(n_sat):
         if first_error[j] == 0:
