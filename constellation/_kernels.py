@@ -422,6 +422,7 @@ N_FSTATE = 4
 
 LN_1000 = math.log(1000.0)
 N_REC = 2
+BLOCK = 16  # grid_chunk: points per block of the pair-search bound along a row
 """Width of a detection record of the row buffers: q = (sigma R)^2, satellite index."""
 CAP_PAD_RAD = 1e-7
 """Angular padding (rad, ~0.6 m on the ground) added to every closed-form footprint bound."""
@@ -785,18 +786,124 @@ def _update_point(p, g, n, best_var, istate, fstate, hist, t_edge, log_lo, inv_d
         hist[p, b] += 1
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, error_model="numpy")
+def _window_detect(r2s, slot, j0, n, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se, rmax2, cf, kthr, inten):
+    """:func:`detect_r2` over points ``j0 .. j0 + n - 1`` of a row, branch-free (vectorised by LLVM).
+
+    For sensors without the grazing-altitude test. Writes ``r2s[slot, j]`` = ``R^2`` (km^2)
+    when detected, NaN otherwise, and adds the detections to ``cnt``. Every inequality is the
+    one of :func:`detect_r2` evaluated with the same operations in the same order, so the
+    decisions are identical bit for bit; negated rejections are written as the complementary
+    comparison, which is equivalent because all operands are finite once ``R^2 > 0`` holds
+    (a NaN satellite position makes ``R^2`` NaN and fails that test).
+    """
+    se2 = se * se
+    cf2 = cf * cf
+    rs2 = sx * sx + sy * sy + sz * sz
+    se_pos = se >= 0.0
+    se_neg = se < 0.0
+    no_for = cf <= -1.5
+    cf_pos = cf >= 0.0 and not no_for
+    cf_neg = cf < 0.0 and not no_for
+    no_rad = kthr < 0.0
+    j0u = np.uint64(j0)
+    for jj in range(np.uint64(n)):
+        j = j0u + jj
+        dx = sx - px[j]
+        dy = sy - py[j]
+        dz = sz - pz[j]
+        r2 = dx * dx + dy * dy + dz * dz
+        up_dot = dx * ux[j] + dy * uy[j] + dz * uz[j]
+        e2 = up_dot * up_dot
+        lim = se2 * r2
+        ok_el = (se_pos & (up_dot >= 0.0) & (e2 >= lim)) | (se_neg & ((up_dot >= 0.0) | (e2 <= lim)))
+        w = sx * dx + sy * dy + sz * dz
+        w2 = w * w
+        flim = cf2 * r2 * rs2
+        ok_for = no_for | (cf_pos & (w >= 0.0) & (w2 >= flim)) | (cf_neg & ((w >= 0.0) | (w2 <= flim)))
+        ok = (r2 > 0.0) & ok_el & (r2 <= rmax2) & ok_for & (no_rad | (inten >= kthr * r2))
+        r2s[slot, j] = r2 if ok else math.nan
+        cnt[j] += 1 if ok else 0
+
+
+@njit(cache=True, error_model="numpy")
+def _pair_sweep(r2s, a, b, j0, n, sax, say, saz, sbx, sby, sbz, px, py, pz, nz2a, nz2b, cm2, best):
+    """Fold the pair of slots ``a``, ``b`` into ``best`` over points ``j0 .. j0 + n - 1`` of a row.
+
+    Same quantities as :func:`_best_pair_sigma2` (module docstring): with ``d = sat - t`` per
+    point, ``t = d1 . d2``, ``P = R1^2 R2^2``, the pair is stereo iff ``t^2 <= cos^2(theta_min) P``
+    and ``P - t^2 > 0``; its variance is ``v = ((q1 + q2)^2 P + q1 q2 (P - t^2)) / ((P - t^2)(q1 + q2))``
+    (= ``(q1 + q2) P / (P - t^2) + q1 q2 / (q1 + q2)``, one division) with ``q = noise^2 R^2``
+    (km^2, ``nz2a``/``nz2b`` the squared noise in rad^2).
+
+    ``r2s[a, j]`` holds ``R^2`` (km^2), NaN where the satellite does not detect point ``j`` (a
+    NaN makes the stereo test false); ``px, py, pz`` are the row's points (km); ``sax ... sbz``
+    the satellites (km); ``cm2`` is ``cos^2(theta_min)`` of the pair; ``best`` (km^2, inf when
+    none) is updated in place. Branch-free body with unsigned indices (no wrap-around) so LLVM
+    vectorises the loop.
+    """
+    j0u = np.uint64(j0)
+    for jj in range(np.uint64(n)):
+        j = j0u + jj
+        r1 = r2s[a, j]
+        r2 = r2s[b, j]
+        tx = px[j]
+        ty = py[j]
+        tz = pz[j]
+        ax = sax - tx
+        ay = say - ty
+        az = saz - tz
+        bx = sbx - tx
+        by = sby - ty
+        bz = sbz - tz
+        dt = ax * bx + ay * by + az * bz
+        pr = r1 * r2
+        q1 = nz2a * r1
+        q2 = nz2b * r2
+        qs = q1 + q2
+        s2 = pr - dt * dt
+        v = (qs * qs * pr + q1 * q2 * s2) / (s2 * qs)
+        bj = best[j]
+        ok = (dt * dt <= cm2 * pr) & (s2 > 0.0) & (v < bj)
+        best[j] = v if ok else bj
+
+
+@njit(cache=True, inline="always")
+def _block_max_best(best, cnt, q, row_a, row_b):
+    """Largest ``best`` over the points of block ``q`` that have two or more detections (-inf: none)."""
+    mb = -math.inf
+    for j in range(max(row_a, q * BLOCK), min(row_b, q * BLOCK + BLOCK - 1) + 1):
+        if cnt[j] >= 2 and best[j] > mb:
+            mb = best[j]
+    return mb
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
 def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                lon0_rad, step_rad, n_lon, cos_lam, sin_lat_s, cos_lat_s, lon_s, row_lo, row_hi,
                istate, fstate, hist, t_edge, log_lo, inv_dlog, mode):
     """Exact tests of the candidates and streaming metrics for one time chunk (output-sensitive).
 
     Parallel over latitude rows; each row walks the chunk's time steps in order, so every
-    point's accumulators are owned by one thread (no races). For each step and each satellite
-    whose row band contains the row, the closed-form longitude window (:func:`lon_windows`) is
-    tested point by point with :func:`detect_r2`; each detection stores the satellite index
-    and ``(sigma R)^2``. Then every detected point of the row gets its count, gap and
-    best stereo pair (:func:`_best_pair_sigma2`) folded into the accumulators.
+    point's accumulators are owned by one thread (no races). Per step:
+
+    1. *Detection.* Every satellite whose row band contains the row gets a slot; its
+       closed-form longitude windows (:func:`lon_windows`) are tested point by point with the
+       :func:`detect_r2` inequalities (vectorised, :func:`_window_detect`, unless the sensor has
+       a grazing-altitude limit). The slot keeps ``R^2`` (km^2) per detected point (NaN
+       elsewhere), the index range it detects and, per block of ``BLOCK`` points, its smallest
+       ``R^2``.
+    2. *Best stereo pair.* Slots are sorted by their smallest ``q = noise^2 R^2`` and every pair
+       with overlapping ranges is swept along the row (:func:`_pair_sweep`, vectorised), block
+       by block, skipping a block when the pair's lower bound
+       ``L = q1 + q2 + q1 q2 / (q1 + q2) <= v`` (at the block's smallest ``q`` of each
+       satellite) is not below the block's worst current best variance. Exact: a skipped
+       block holds no point where the pair could improve the best.
+    3. *Metrics.* Each detected point gets its count, gaps and best-pair error folded into the
+       accumulators (:func:`_update_point`).
+
+    Work is proportional to the visible (point, satellite) pairs and to the co-visible pairs
+    that survive the bound; nothing is stored per (point, satellite) beyond one row.
 
     Parameters
     ----------
@@ -821,7 +928,8 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
     t_edge : (n_time + 1,) float64
         Sample boundaries (s): sample k covers ``[t_edge[k], t_edge[k+1])``.
     mode : int
-        0 full; 1 exact tests only (profiling: no metric updates).
+        0 full; 1 exact tests only; 2 tests and pair search without metric updates
+        (profiling).
 
     Returns
     -------
@@ -833,57 +941,190 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
     n_lat = row_sin.shape[0]
     tests = np.zeros(n_lat, dtype=np.int64)
     for i in prange(n_lat):
-        cnt = np.zeros(n_lon, dtype=np.int64)
-        touched = np.empty(n_lon, dtype=np.int64)
-        rec = np.empty((n_lon, n_sat, N_REC), dtype=np.float64)
-        ou = np.empty((n_sat, 6), dtype=np.float64)
-        oi = np.empty(n_sat, dtype=np.int64)
-        warm = np.full((n_lon, 2), -1, dtype=np.int64)
-        win = np.empty((3, 2), dtype=np.int64)
+        n_slot = 0  # most satellites whose band holds this row at one step of the chunk
+        for k in range(n_t):
+            c = 0
+            for s in range(n_sat):
+                if row_lo[k, s] <= i <= row_hi[k, s]:
+                    c += 1
+            if c > n_slot:
+                n_slot = c
+        if n_slot == 0:
+            continue
         base = i * n_lon
+        n_blk = (n_lon + BLOCK - 1) // BLOCK
+        r2s = np.empty((n_slot, n_lon), dtype=np.float64)
+        rminb = np.empty((n_slot, n_blk), dtype=np.float64)
+        slot_sat = np.empty(n_slot, dtype=np.int64)
+        slot_lo = np.empty(n_slot, dtype=np.int64)
+        slot_hi = np.empty(n_slot, dtype=np.int64)
+        slot_qmin = np.empty(n_slot, dtype=np.float64)
+        order = np.empty(n_slot, dtype=np.int64)
+        cnt = np.zeros(n_lon, dtype=np.int64)
+        best = np.empty(n_lon, dtype=np.float64)
+        maxbest = np.empty(n_blk, dtype=np.float64)
+        px = np.empty(n_lon, dtype=np.float64)
+        py = np.empty(n_lon, dtype=np.float64)
+        pz = np.empty(n_lon, dtype=np.float64)
+        ux = np.empty(n_lon, dtype=np.float64)
+        uy = np.empty(n_lon, dtype=np.float64)
+        uz = np.empty(n_lon, dtype=np.float64)
+        for j in range(n_lon):
+            px[j] = pts[base + j, 0]
+            py[j] = pts[base + j, 1]
+            pz[j] = pts[base + j, 2]
+            ux[j] = ups[base + j, 0]
+            uy[j] = ups[base + j, 1]
+            uz[j] = ups[base + j, 2]
+        win = np.empty((3, 2), dtype=np.int64)
+        twopi = 2.0 * math.pi
+        n_2pi = twopi / step_rad  # grid indices per full turn
+        rho_row = math.sqrt(px[0] * px[0] + py[0] * py[0])  # the row's distance from the axis (km)
+        z_row = pz[0]
         sr = row_sin[i]
         cr = row_cos[i]
         ntest = 0
         for k in range(n_t):
             g = k0 + k
-            nt = 0
+            ns = 0
+            row_a = n_lon
+            row_b = -1
+            # ---- 1. detection
             for s in range(n_sat):
                 if i < row_lo[k, s] or i > row_hi[k, s]:
                     continue
                 nw = lon_windows(sr, cr, sin_lat_s[k, s], cos_lat_s[k, s], lon_s[k, s], cos_lam[k, s],
                                  lon0_rad, step_rad, n_lon, win)
+                if nw == 0:
+                    continue
+                w0 = win[0, 0]
+                w1 = win[0, 1]
+                for m in range(1, nw):
+                    w0 = min(w0, win[m, 0])
+                    w1 = max(w1, win[m, 1])
                 si = sensor_of_sat[s]
                 se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, si, table[si, P_INTENSITY_W_SR])
-                nz2 = table[si, P_NOISE_RAD] ** 2
                 sx = pos[k, s, 0]
                 sy = pos[k, s, 1]
                 sz = pos[k, s, 2]
+                if nw > 1:
+                    for j in range(w0, w1 + 1):
+                        r2s[ns, j] = math.nan
                 for m in range(nw):
                     j0 = win[m, 0]
-                    j1 = win[m, 1] + 1
-                    ntest += j1 - j0
-                    for j in range(j0, j1):
-                        p = base + j
-                        r2 = detect_r2(sx, sy, sz, pts[p, 0], pts[p, 1], pts[p, 2], ups[p, 0], ups[p, 1], ups[p, 2],
-                                       se, rmax2, cf, ga, gb, kthr, inten)
-                        if r2 >= 0.0:
-                            c = cnt[j]
-                            if c == 0:
-                                touched[nt] = j
-                                nt += 1
-                            rec[j, c, 0] = nz2 * r2
-                            rec[j, c, 1] = s
-                            cnt[j] = c + 1
-            for a in range(nt):
-                j = touched[a]
+                    nj = win[m, 1] + 1 - j0
+                    ntest += nj
+                    if gb > 0.0:
+                        for j in range(j0, j0 + nj):
+                            r2 = detect_r2(sx, sy, sz, px[j], py[j], pz[j], ux[j], uy[j], uz[j],
+                                           se, rmax2, cf, ga, gb, kthr, inten)
+                            if r2 >= 0.0:
+                                r2s[ns, j] = r2
+                                cnt[j] += 1
+                            else:
+                                r2s[ns, j] = math.nan
+                    else:
+                        _window_detect(r2s, ns, j0, nj, px, py, pz, ux, uy, uz, cnt, sx, sy, sz,
+                                       se, rmax2, cf, kthr, inten)
+                d0 = w0
+                while d0 <= w1 and not r2s[ns, d0] >= 0.0:
+                    d0 += 1
+                if d0 > w1:
+                    continue
+                d1 = w1
+                while not r2s[ns, d1] >= 0.0:
+                    d1 -= 1
+                # per block, a lower bound on R^2 over its points: along a row R^2 depends on the
+                # longitude only through cos(lon - lon_s), so its minimum over an arc is at the
+                # sub-satellite longitude when the arc holds it, else at an end of the arc
+                fc = lon_s[k, s] - lon0_rad
+                fc = (fc - twopi * math.floor(fc / twopi)) / step_rad
+                dxm = math.sqrt(sx * sx + sy * sy) - rho_row
+                dzm = sz - z_row
+                r2_row = (dxm * dxm + dzm * dzm) * (1.0 - 1e-9)
+                rm = math.inf
+                for q in range(d0 // BLOCK, d1 // BLOCK + 1):
+                    jl = max(d0, q * BLOCK)
+                    jr = min(d1, q * BLOCK + BLOCK - 1)
+                    if (jl - 1.0 <= fc <= jr + 1.0 or jl - 1.0 <= fc + n_2pi <= jr + 1.0
+                            or jl - 1.0 <= fc - n_2pi <= jr + 1.0):
+                        m0 = r2_row
+                    else:
+                        ex = sx - px[jl]
+                        ey = sy - py[jl]
+                        ez = sz - pz[jl]
+                        fx = sx - px[jr]
+                        fy = sy - py[jr]
+                        fz = sz - pz[jr]
+                        m0 = min(ex * ex + ey * ey + ez * ez, fx * fx + fy * fy + fz * fz) * (1.0 - 1e-9)
+                    rminb[ns, q] = m0
+                    rm = min(rm, m0)
+                slot_qmin[ns] = rm * table[si, P_NOISE_RAD] ** 2
+                slot_sat[ns] = s
+                slot_lo[ns] = d0
+                slot_hi[ns] = d1
+                ns += 1
+                row_a = min(row_a, d0)
+                row_b = max(row_b, d1)
+            if mode == 1:
+                for j in range(row_a, row_b + 1):
+                    cnt[j] = 0
+                continue
+            # ---- 2. best stereo pair per point
+            for j in range(row_a, row_b + 1):
+                best[j] = math.inf
+            for q in range(row_a // BLOCK, row_b // BLOCK + 1):
+                maxbest[q] = _block_max_best(best, cnt, q, row_a, row_b)
+            for a in range(ns):  # insertion sort by smallest q: good pairs first tighten the bound
+                x = slot_qmin[a]
+                c = a
+                while c > 0 and slot_qmin[order[c - 1]] > x:
+                    order[c] = order[c - 1]
+                    c -= 1
+                order[c] = a
+            for ia in range(ns - 1):
+                a = order[ia]
+                sa = slot_sat[a]
+                ca = table[sensor_of_sat[sa], P_COS_STEREO_MIN]
+                nza = table[sensor_of_sat[sa], P_NOISE_RAD] ** 2
+                for ib in range(ia + 1, ns):
+                    b = order[ib]
+                    lo = max(slot_lo[a], slot_lo[b])
+                    hi = min(slot_hi[a], slot_hi[b])
+                    if lo > hi:
+                        continue
+                    sb = slot_sat[b]
+                    cm = min(ca, table[sensor_of_sat[sb], P_COS_STEREO_MIN])
+                    if cm < 0.0:
+                        continue
+                    nzb = table[sensor_of_sat[sb], P_NOISE_RAD] ** 2
+                    q_end = hi // BLOCK
+                    run = -1
+                    for q in range(lo // BLOCK, q_end + 1):
+                        qa = nza * rminb[a, q]
+                        qb = nzb * rminb[b, q]
+                        qs = qa + qb
+                        keep = qs * qs + qa * qb < maxbest[q] * qs  # L(qa, qb) < worst best of the block
+                        if keep and run < 0:
+                            run = q
+                        if run >= 0 and (not keep or q == q_end):
+                            last = q if keep else q - 1
+                            j0 = max(lo, run * BLOCK)
+                            j1 = min(hi, last * BLOCK + BLOCK - 1)
+                            _pair_sweep(r2s, a, b, j0, j1 + 1 - j0, pos[k, sa, 0], pos[k, sa, 1], pos[k, sa, 2],
+                                        pos[k, sb, 0], pos[k, sb, 1], pos[k, sb, 2], px, py, pz, nza, nzb,
+                                        cm * cm, best)
+                            run = -1
+                # the bound only has to be conservative: refresh it once per outer slot
+                for q in range(slot_lo[a] // BLOCK, slot_hi[a] // BLOCK + 1):
+                    maxbest[q] = _block_max_best(best, cnt, q, row_a, row_b)
+            # ---- 3. streaming metrics
+            for j in range(row_a, row_b + 1):
                 n = cnt[j]
-                if mode == 0:
-                    bv = math.inf
-                    if n >= 2:
-                        bv = _best_pair_sigma2(rec, j, n, ou, oi, warm, pos, k, pts[base + j, 0], pts[base + j, 1],
-                                           pts[base + j, 2], table, sensor_of_sat)
-                    _update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
-                cnt[j] = 0
+                if n > 0:
+                    if mode == 0:
+                        _update_point(base + j, g, n, best[j], istate, fstate, hist, t_edge, log_lo, inv_dlog)
+                    cnt[j] = 0
         tests[i] = ntest
     return tests.sum()
 

@@ -17,11 +17,18 @@ Algorithm (per time chunk of ``chunk_steps`` samples, satellites propagated by
    For each row in a band the longitude window follows in closed form from the spherical law
    of cosines, ``cos(dl) >= (cos lambda - sin phi_s sin phi) / (cos phi_s cos phi)``, mapped
    onto the regular longitude axis modulo 360 deg (antimeridian) with one index of padding and
-   full rows where the cap covers a pole. Only those candidates are tested with
-   :func:`constellation._kernels.detects`; work grows with the visible (time, satellite,
-   point) triples, not with satellites x points. Because the bounds are conservative and the
-   final test is exact, counts equal a brute-force loop over all triples exactly (tests).
-3. **Streaming metrics** (same kernel, per row and time step, in time order): per point the
+   full rows where the cap covers a pole. Only those candidates are tested, with the
+   inequalities of :func:`constellation._kernels.detects` (vectorised along the row); work
+   grows with the visible (time, satellite, point) triples, not with satellites x points.
+   Because the bounds are conservative and the final test is exact, counts equal a
+   brute-force loop over all triples exactly (tests).
+3. **Best stereo pair** (same kernel, per row and time step). Each satellite that detects
+   part of the row keeps ``R^2`` along it; satellites are taken nearest first and every pair
+   with overlapping stretches is swept along the row (vectorised), block by block, skipping
+   blocks where the lower bound ``q1 + q2 + q1 q2 / (q1 + q2)`` of the pair's variance
+   (``q = (sigma R)^2`` at the block's smallest ``R``) cannot beat the block's current best.
+   The skip is exact: the triangulation variance is never below that bound.
+4. **Streaming metrics** (same kernel, in time order): per point the
    number of samples with >= 1, >= 2 detections and with a stereo pair, the sum of counts,
    the index of the last detection / last stereo sample, the longest and summed closed gaps,
    and a histogram of the best-pair triangulation error. Memory is
