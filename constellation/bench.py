@@ -293,11 +293,31 @@ def run_bench(quick=True, out=print, tatc=None, fine=True, scaling=True, cold_co
     eph = propagate(sats, tg)
     t_prop = time.perf_counter() - t0
     res_p = grid_coverage(sats, tg, grid, sensor, profile=True)
-    c0 = time.process_time()
-    res = grid_coverage(eph, None, grid, sensor)
-    ours_cpu = time.process_time() - c0
+    small = propagate(sats, time_grid(EPOCH, 30.0, count=2))
+    brute_force_coverage(small, tiny, sensor, mode=0)  # compile / cache-load outside the timing
+    brute_force_coverage(small, tiny, sensor, mode=1)
+    # ours and the brute force alternate, best of `repeats` each: a shared machine's speed drifts
+    repeats = 3 if quick else 2
+    ours_s = brute_s = brute_det_s = math.inf
+    for _ in range(repeats):
+        c0 = time.process_time()
+        r = grid_coverage(eph, None, grid, sensor)
+        cpu = time.process_time() - c0
+        tm = r.timings
+        s = tm["candidate_s"] + tm["exact_s"] + tm["metrics_s"]
+        if s < ours_s:
+            ours_s, ours_cpu, res = s, cpu, r
+        c0 = time.process_time()
+        s, ist = brute_force_coverage(eph, grid, sensor, mode=0)
+        cpu = time.process_time() - c0
+        if s < brute_s:
+            brute_s, brute_cpu = s, cpu
+        c0 = time.process_time()
+        s, _ = brute_force_coverage(eph, grid, sensor, mode=1)
+        cpu = time.process_time() - c0
+        if s < brute_det_s:
+            brute_det_s, brute_det_cpu = s, cpu
     tm = res.timings
-    ours_s = tm["candidate_s"] + tm["exact_s"] + tm["metrics_s"]
     tp = res_p.timings
     out("ours, per stage (profiled run: exact tests timed alone in an extra pass):")
     for key in ("propagation_s", "candidate_s", "exact_s", "metrics_s", "output_s", "total_s"):
@@ -305,21 +325,13 @@ def run_bench(quick=True, out=print, tatc=None, fine=True, scaling=True, cold_co
     c = res.counters
     out(f"  exact tests {c['exact_tests']:,} of {c['triples']:,} triples ({c['exact_tests'] / c['triples']:.2%}); "
         f"visible pairs {float(res.dataset['mean_count'].sum()) * tg.count:,.0f}")
-    out(f"ours (fused, unprofiled) coverage {ours_s:.3f} s wall, {ours_cpu:.3f} s CPU (all threads)  "
+    out(f"ours (fused, unprofiled, best of {repeats}) coverage {ours_s:.3f} s wall, {ours_cpu:.3f} s CPU (all threads)  "
         f"[candidate + exact/metrics + finalise; propagation {t_prop:.3f} s separate]")
 
-    small = propagate(sats, time_grid(EPOCH, 30.0, count=2))
-    brute_force_coverage(small, tiny, sensor, mode=0)  # compile / cache-load outside the timing
-    brute_force_coverage(small, tiny, sensor, mode=1)
-    c0 = time.process_time()
-    brute_s, ist = brute_force_coverage(eph, grid, sensor, mode=0)
-    brute_cpu = time.process_time() - c0
-    c0 = time.process_time()
-    brute_det_s, _ = brute_force_coverage(eph, grid, sensor, mode=1)
-    brute_det_cpu = time.process_time() - c0
     same = np.array_equal(ist[:, K.ST_N1].reshape(grid.shape) / tg.count, res.dataset["fraction_1"].values)
     ours_det_s = tp["candidate_s"] + tp["exact_s"]
-    out(f"brute-force numba over all triples, same tests and metrics: {brute_s:.3f} s wall, {brute_cpu:.3f} s CPU "
+    out(f"brute-force numba over all triples, same tests and metrics (best of {repeats}): {brute_s:.3f} s wall, "
+        f"{brute_cpu:.3f} s CPU "
         f"(fraction_1 identical: {same})")
     out(f"brute-force numba, detection tests only:                {brute_det_s:.3f} s wall, "
         f"{brute_det_cpu:.3f} s CPU")
