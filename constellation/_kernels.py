@@ -1087,8 +1087,18 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                 sa = slot_sat[a]
                 ca = table[sensor_of_sat[sa], P_COS_STEREO_MIN]
                 nza = table[sensor_of_sat[sa], P_NOISE_RAD] ** 2
+                qa0 = slot_qmin[a]
+                mx_a = -math.inf  # worst best over the blocks slot a touches
+                for q in range(slot_lo[a] // BLOCK, slot_hi[a] // BLOCK + 1):
+                    mx_a = max(mx_a, maxbest[q])
                 for ib in range(ia + 1, ns):
                     b = order[ib]
+                    # later slots have larger q: once L(q_a, q_b) at the slots' smallest q reaches
+                    # the worst best under slot a, no later pair with a can improve any point
+                    qb0 = slot_qmin[b]
+                    qs0 = qa0 + qb0
+                    if qs0 * qs0 + qa0 * qb0 >= mx_a * qs0:
+                        break
                     lo = max(slot_lo[a], slot_lo[b])
                     hi = min(slot_hi[a], slot_hi[b])
                     if lo > hi:
