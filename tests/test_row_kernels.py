@@ -1,0 +1,117 @@
+"""The vectorised row kernels of the grid engine against their scalar references.
+
+``_window_detect`` must take exactly the decisions of ``detect_r2`` (bit for bit: the grid's
+counts equal the brute-force oracle's), and ``_pair_sweep`` must give each point the smallest
+stereo variance over the pairs swept, equal to the matrix-inversion triangulation error of
+``tests/naive.py`` within rounding.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from constellation import _kernels as K
+
+from .naive import naive_convergence_deg, naive_triangulation_sigma_m
+
+rounding = 1e-9  # relative; the closed-form variance vs a 3x3 inversion in float64
+
+
+def _row(rng, n, lat_deg, alt_km):
+    """Points of one grid row (km, ITRS) and their unit geodetic normals."""
+    lat = math.radians(lat_deg)
+    lon = np.radians(100.0 + 0.5 * np.arange(n))
+    a, e2 = K.WGS84_A_KM, K.WGS84_E2
+    nrad = a / math.sqrt(1.0 - e2 * math.sin(lat) ** 2)
+    px = (nrad + alt_km) * math.cos(lat) * np.cos(lon)
+    py = (nrad + alt_km) * math.cos(lat) * np.sin(lon)
+    pz = np.full(n, (nrad * (1.0 - e2) + alt_km) * math.sin(lat))
+    ux = math.cos(lat) * np.cos(lon)
+    uy = math.cos(lat) * np.sin(lon)
+    uz = np.full(n, math.sin(lat))
+    return px, py, pz, ux, uy, uz
+
+
+def _sat_above(rng, lat_deg, lon_deg, alt_km):
+    r = K.WGS84_A_KM + alt_km
+    la, lo = math.radians(lat_deg), math.radians(lon_deg)
+    return r * math.cos(la) * math.cos(lo), r * math.cos(la) * math.sin(lo), r * math.sin(la)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_window_detect_takes_the_decisions_of_detect_r2(seed):
+    rng = np.random.default_rng(seed)
+    n = 121
+    lat = float(rng.uniform(-60, 60))
+    px, py, pz, ux, uy, uz = _row(rng, n, lat, float(rng.choice([0.0, 30.0])))
+    checked = 0
+    detected = 0
+    for _ in range(40):
+        sx, sy, sz = _sat_above(rng, lat + rng.uniform(-25, 25), rng.uniform(90, 190), rng.uniform(400, 2000))
+        se = math.sin(math.radians(rng.choice([-5.0, 0.0, 10.0, 20.0])))
+        rmax2 = float(rng.choice([math.inf, 2500.0 ** 2]))
+        cf = float(rng.choice([-2.0, math.cos(math.radians(55.0)), math.cos(math.radians(100.0))]))
+        kthr = float(rng.choice([-1.0, 2.0e4 / 3000.0 ** 2]))
+        inten = 2.5e4
+        j0 = int(rng.integers(0, 40))
+        nj = int(rng.integers(0, n - j0))
+        r2s = np.full((2, n), -7.0)
+        cnt = np.zeros(n, dtype=np.int64)
+        K._window_detect(r2s, 1, j0, nj, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se, rmax2, cf, kthr, inten)
+        for j in range(n):
+            if not j0 <= j < j0 + nj:
+                assert r2s[1, j] == -7.0 and cnt[j] == 0  # nothing written outside the window
+                continue
+            want = K.detect_r2(sx, sy, sz, px[j], py[j], pz[j], ux[j], uy[j], uz[j], se, rmax2, cf, 0.0, 0.0,
+                               kthr, inten)
+            checked += 1
+            if want >= 0.0:
+                detected += 1
+                assert r2s[1, j] == want and cnt[j] == 1
+            else:
+                assert np.isnan(r2s[1, j]) and cnt[j] == 0
+        assert np.all(r2s[0] == -7.0)
+    assert checked > 1000 and 0 < detected < checked  # both outcomes exercised
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pair_sweep_gives_the_smallest_stereo_triangulation_error(seed):
+    rng = np.random.default_rng(100 + seed)
+    n = 40
+    lat = float(rng.uniform(-50, 50))
+    px, py, pz, *_ = _row(rng, n, lat, 0.0)
+    sats = [_sat_above(rng, lat + rng.uniform(-20, 20), rng.uniform(95, 130), 1000.0) for _ in range(5)]
+    noise = [float(rng.uniform(20e-6, 80e-6)) for _ in sats]
+    theta_min = 20.0
+    r2s = np.empty((len(sats), n))
+    for a, s in enumerate(sats):
+        r2 = (s[0] - px) ** 2 + (s[1] - py) ** 2 + (s[2] - pz) ** 2
+        r2[rng.random(n) < 0.2] = np.nan  # points this satellite does not detect
+        r2s[a] = r2
+    best = np.full(n, np.inf)
+    cm2 = math.cos(math.radians(theta_min)) ** 2
+    for a in range(len(sats)):
+        for b in range(a + 1, len(sats)):
+            K._pair_sweep(r2s, a, b, 0, n, *sats[a], *sats[b], px, py, pz, noise[a] ** 2, noise[b] ** 2, cm2, best)
+    n_stereo = 0
+    for j in range(n):
+        tgt = np.array([px[j], py[j], pz[j]])
+        want = math.inf
+        for a in range(len(sats)):
+            for b in range(a + 1, len(sats)):
+                if np.isnan(r2s[a, j]) or np.isnan(r2s[b, j]):
+                    continue
+                g = naive_convergence_deg(np.array(sats[a]), np.array(sats[b]), tgt)
+                if theta_min <= g <= 180.0 - theta_min:
+                    want = min(want, naive_triangulation_sigma_m(np.array(sats[a]), np.array(sats[b]), tgt,
+                                                                 noise[a], noise[b]))
+        got = 1000.0 * math.sqrt(best[j]) if math.isfinite(best[j]) else math.inf
+        if math.isinf(want):
+            assert math.isinf(got)
+        else:
+            n_stereo += 1
+            assert abs(got - want) <= rounding * want
+    assert n_stereo > n // 2
