@@ -337,12 +337,12 @@ def test_failed_run_leaves_previous_outputs_byte_identical(small_run):
     assert digest(work / "out") == before
 
 
-def test_interrupted_run_leaves_previous_outputs_byte_identical(small_run):
-    """Ctrl-C while the new files are being written: exit 130, old files untouched."""
-    work, proc, _ = small_run
-    assert proc.returncode == 0
+def _interrupt_while_staging(work):
+    """Start ``hgvcov run small.toml -o out``, send SIGINT once its staging folder exists.
+
+    Returns ``(returncode, stderr)``; ``None`` when the run ended before it could be interrupted.
+    """
     out = work / "out"
-    before = digest(out)
     env = {**os.environ}
     env.pop("HGVCOV_DEBUG", None)
     p = subprocess.Popen([sys.executable, "-m", "constellation", "run", "small.toml",
@@ -354,16 +354,42 @@ def test_interrupted_run_leaves_previous_outputs_byte_identical(small_run):
             if any(q.name.startswith(".hgvcov-partial-") for q in out.iterdir()):
                 break                                  # staging has begun
             time.sleep(0.005)
-        assert p.poll() is None, "the run finished before it could be interrupted"
+        if p.poll() is not None:
+            p.communicate()
+            return None
         p.send_signal(signal.SIGINT)
         _, err = p.communicate(timeout=QUICK_LIMIT_S)
     finally:
         if p.poll() is None:
             p.kill()
-    assert p.returncode == 130, err
-    assert "Traceback" not in err and "interrupted" in err
-    assert digest(out) == before
-    assert not [q for q in out.iterdir() if q.name.startswith(".")]
+    return p.returncode, err
+
+
+def test_interrupted_run_leaves_previous_outputs_byte_identical(small_run):
+    """Ctrl-C while the new files are being written: exit 130, old files untouched.
+
+    On a loaded machine the signal can land after the run has published its files (the test
+    process may not get the CPU between seeing the staging folder and signalling); such a
+    run exits 0 with a complete new set, and the test tries again, up to three times.
+    """
+    work, proc, _ = small_run
+    assert proc.returncode == 0
+    out = work / "out"
+    outcomes = []
+    for _ in range(3):
+        before = digest(out)
+        got = _interrupt_while_staging(work)
+        outcomes.append(got)
+        if got is None or got[0] == 0:
+            assert got is None or "Traceback" not in got[1]
+            continue
+        code, err = got
+        assert code == 130, err
+        assert "Traceback" not in err and "interrupted" in err
+        assert digest(out) == before
+        assert not [q for q in out.iterdir() if q.name.startswith(".")]
+        return
+    pytest.fail(f"no run could be interrupted while staging: {outcomes}")
 
 
 def test_map_replots_saved_coverage(small_run):
