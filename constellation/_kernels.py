@@ -807,6 +807,22 @@ def _window_detect(r2s, slot, j0, n, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se
     cf_neg = cf < 0.0 and not no_for
     no_rad = kthr < 0.0
     j0u = np.uint64(j0)
+    if se_pos and no_rad and (no_for or cf_pos):
+        # the usual sensors (non-negative mask, no radiometric test): a shorter predicate, because
+        # LLVM does not drop the unused terms of the general one when the flags are run-time values
+        for jj in range(np.uint64(n)):
+            j = j0u + jj
+            dx = sx - px[j]
+            dy = sy - py[j]
+            dz = sz - pz[j]
+            r2 = dx * dx + dy * dy + dz * dz
+            up_dot = dx * ux[j] + dy * uy[j] + dz * uz[j]
+            w = sx * dx + sy * dy + sz * dz
+            ok = ((r2 > 0.0) & (up_dot >= 0.0) & (up_dot * up_dot >= se2 * r2) & (r2 <= rmax2)
+                  & (no_for | ((w >= 0.0) & (w * w >= cf2 * r2 * rs2))))
+            r2s[slot, j] = r2 if ok else math.nan
+            cnt[j] += 1 if ok else 0
+        return
     for jj in range(np.uint64(n)):
         j = j0u + jj
         dx = sx - px[j]
@@ -963,6 +979,7 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
         cnt = np.zeros(n_lon, dtype=np.int64)
         best = np.empty(n_lon, dtype=np.float64)
         maxbest = np.empty(n_blk, dtype=np.float64)
+        dirty = np.zeros(n_blk, dtype=np.bool_)  # blocks swept since their maxbest was refreshed
         px = np.empty(n_lon, dtype=np.float64)
         py = np.empty(n_lon, dtype=np.float64)
         pz = np.empty(n_lon, dtype=np.float64)
@@ -1124,10 +1141,14 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                             _pair_sweep(r2s, a, b, j0, j1 + 1 - j0, pos[k, sa, 0], pos[k, sa, 1], pos[k, sa, 2],
                                         pos[k, sb, 0], pos[k, sb, 1], pos[k, sb, 2], px, py, pz, nza, nzb,
                                         cm * cm, best)
+                            for qq in range(run, last + 1):
+                                dirty[qq] = True
                             run = -1
-                # the bound only has to be conservative: refresh it once per outer slot
+                # the bound only has to be conservative: refresh it once per outer slot, where swept
                 for q in range(slot_lo[a] // BLOCK, slot_hi[a] // BLOCK + 1):
-                    maxbest[q] = _block_max_best(best, cnt, q, row_a, row_b)
+                    if dirty[q]:
+                        maxbest[q] = _block_max_best(best, cnt, q, row_a, row_b)
+                        dirty[q] = False
             # ---- 3. streaming metrics
             for j in range(row_a, row_b + 1):
                 n = cnt[j]
