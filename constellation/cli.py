@@ -230,13 +230,21 @@ def _cmd_run(args) -> int:
     from .run import run_scenario
     from .scenario import default_scenario, load_scenario
     sc = load_scenario(args.scenario) if args.scenario else default_scenario()
-    with make_progress(enabled=not args.json and not args.quiet) as prog:
-        summary = run_scenario(sc, args.output, maps=not args.no_maps, progress=prog,
-                               json_mode=args.json)
-    if args.json:
-        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
-    elif not args.quiet:
-        print_summary(summary, out_dir=args.output)
+    summary = None
+    try:
+        with make_progress(enabled=not args.json and not args.quiet) as prog:
+            summary = run_scenario(sc, args.output, maps=not args.no_maps, progress=prog,
+                                   json_mode=args.json)
+        if args.json:
+            sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        elif not args.quiet:
+            print_summary(summary, out_dir=args.output)
+    except KeyboardInterrupt:
+        if summary is None:
+            raise  # main(): "no output files were changed"
+        print(f"\nhgvcov: interrupted after the outputs were written to {summary['out_dir']}",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     return EXIT_OK
 
 
