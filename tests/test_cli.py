@@ -337,59 +337,40 @@ def test_failed_run_leaves_previous_outputs_byte_identical(small_run):
     assert digest(work / "out") == before
 
 
-def _interrupt_while_staging(work):
-    """Start ``hgvcov run small.toml -o out``, send SIGINT once its staging folder exists.
+def _default_sigint():
+    """In the child before exec: Ctrl-C as in a terminal. A shell starting the test suite in
+    the background (``cmd &`` without job control) makes SIGINT ignored, and an ignored
+    SIGINT is inherited, so the run would never see the signal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
-    Returns ``(returncode, stderr)``; ``None`` when the run ended before it could be interrupted.
-    """
+
+def test_interrupted_run_leaves_previous_outputs_byte_identical(small_run):
+    """Ctrl-C while the new files are being written: exit 130, old files untouched."""
+    work, proc, _ = small_run
+    assert proc.returncode == 0
     out = work / "out"
+    before = digest(out)
     env = {**os.environ}
     env.pop("HGVCOV_DEBUG", None)
     p = subprocess.Popen([sys.executable, "-m", "constellation", "run", "small.toml",
                           "-o", "out"], cwd=work, env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+                         stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
     deadline = time.time() + RUN_LIMIT_S
     try:
         while time.time() < deadline and p.poll() is None:
             if any(q.name.startswith(".hgvcov-partial-") for q in out.iterdir()):
                 break                                  # staging has begun
             time.sleep(0.005)
-        if p.poll() is not None:
-            p.communicate()
-            return None
+        assert p.poll() is None, "the run finished before it could be interrupted"
         p.send_signal(signal.SIGINT)
         _, err = p.communicate(timeout=QUICK_LIMIT_S)
     finally:
         if p.poll() is None:
             p.kill()
-    return p.returncode, err
-
-
-def test_interrupted_run_leaves_previous_outputs_byte_identical(small_run):
-    """Ctrl-C while the new files are being written: exit 130, old files untouched.
-
-    On a loaded machine the signal can land after the run has published its files (the test
-    process may not get the CPU between seeing the staging folder and signalling); such a
-    run exits 0 with a complete new set, and the test tries again, up to three times.
-    """
-    work, proc, _ = small_run
-    assert proc.returncode == 0
-    out = work / "out"
-    outcomes = []
-    for _ in range(3):
-        before = digest(out)
-        got = _interrupt_while_staging(work)
-        outcomes.append(got)
-        if got is None or got[0] == 0:
-            assert got is None or "Traceback" not in got[1]
-            continue
-        code, err = got
-        assert code == 130, err
-        assert "Traceback" not in err and "interrupted" in err
-        assert digest(out) == before
-        assert not [q for q in out.iterdir() if q.name.startswith(".")]
-        return
-    pytest.fail(f"no run could be interrupted while staging: {outcomes}")
+    assert p.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err
+    assert digest(out) == before
+    assert not [q for q in out.iterdir() if q.name.startswith(".")]
 
 
 def test_map_replots_saved_coverage(small_run):
