@@ -786,6 +786,15 @@ def _update_point(p, g, n, best_var, istate, fstate, hist, t_edge, log_lo, inv_d
         hist[p, b] += 1
 
 
+@njit(cache=True, inline="always")
+def _row_point_geometry(sx, sy, sz, tx, ty, tz, ux, uy, uz):
+    """``(R^2, d . n, sat . d)`` for ``d = sat - t`` (km), the operations and order of :func:`detect_r2`."""
+    dx = sx - tx
+    dy = sy - ty
+    dz = sz - tz
+    return dx * dx + dy * dy + dz * dz, dx * ux + dy * uy + dz * uz, sx * dx + sy * dy + sz * dz
+
+
 @njit(cache=True, error_model="numpy")
 def _window_detect(r2s, slot, j0, n, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se, rmax2, cf, kthr, inten):
     """:func:`detect_r2` over points ``j0 .. j0 + n - 1`` of a row, branch-free (vectorised by LLVM).
@@ -812,12 +821,7 @@ def _window_detect(r2s, slot, j0, n, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se
         # LLVM does not drop the unused terms of the general one when the flags are run-time values
         for jj in range(np.uint64(n)):
             j = j0u + jj
-            dx = sx - px[j]
-            dy = sy - py[j]
-            dz = sz - pz[j]
-            r2 = dx * dx + dy * dy + dz * dz
-            up_dot = dx * ux[j] + dy * uy[j] + dz * uz[j]
-            w = sx * dx + sy * dy + sz * dz
+            r2, up_dot, w = _row_point_geometry(sx, sy, sz, px[j], py[j], pz[j], ux[j], uy[j], uz[j])
             ok = ((r2 > 0.0) & (up_dot >= 0.0) & (up_dot * up_dot >= se2 * r2) & (r2 <= rmax2)
                   & (no_for | ((w >= 0.0) & (w * w >= cf2 * r2 * rs2))))
             r2s[slot, j] = r2 if ok else math.nan
@@ -825,15 +829,10 @@ def _window_detect(r2s, slot, j0, n, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se
         return
     for jj in range(np.uint64(n)):
         j = j0u + jj
-        dx = sx - px[j]
-        dy = sy - py[j]
-        dz = sz - pz[j]
-        r2 = dx * dx + dy * dy + dz * dz
-        up_dot = dx * ux[j] + dy * uy[j] + dz * uz[j]
+        r2, up_dot, w = _row_point_geometry(sx, sy, sz, px[j], py[j], pz[j], ux[j], uy[j], uz[j])
         e2 = up_dot * up_dot
         lim = se2 * r2
         ok_el = (se_pos & (up_dot >= 0.0) & (e2 >= lim)) | (se_neg & ((up_dot >= 0.0) | (e2 <= lim)))
-        w = sx * dx + sy * dy + sz * dz
         w2 = w * w
         flim = cf2 * r2 * rs2
         ok_for = no_for | (cf_pos & (w >= 0.0) & (w2 >= flim)) | (cf_neg & ((w >= 0.0) | (w2 <= flim)))
