@@ -292,6 +292,22 @@ def _error_hist_bounds(sensors, rs_min, rs_max, r_min, r_max, tilt_rad):
     return lo, hi
 
 
+def _metric_state(sats, eph, sensors, r_min, r_max, tilt_rad, n_point, tg, error_bins):
+    """Error-histogram axis and empty streaming accumulators for a grid or point run.
+
+    Returns ``(log_lo, dlog, istate, fstate, hist, t_edge)``: the histogram's first edge and bin
+    width in ``log(error_m)`` (bounds from :func:`_error_hist_bounds` for the satellites' radius
+    range and the targets' radii ``r_min .. r_max`` km), :func:`_stream_state` and
+    :func:`_time_edges`.
+    """
+    rs_min, rs_max = _satellite_radius_range(sats, eph)
+    lo, hi = _error_hist_bounds(sensors, rs_min, rs_max, r_min, r_max, tilt_rad)
+    log_lo = math.log(lo)
+    dlog = (math.log(hi) - log_lo) / error_bins
+    istate, fstate, hist = _stream_state(n_point, tg.count, error_bins)
+    return (log_lo, dlog, istate, fstate, hist, _time_edges(tg))
+
+
 def _check_radiometric(sensors, target_intensity_w_sr):
     if target_intensity_w_sr is not None:
         v = float(target_intensity_w_sr)
@@ -423,13 +439,8 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
     step = math.radians(float(grid.step_deg))
     lon_span = math.radians(float(grid.lon_deg[-1] - grid.lon_deg[0]))
 
-    rs_min, rs_max = _satellite_radius_range(sats, eph)
-    lo, hi = _error_hist_bounds(sensors, rs_min, rs_max, r_min, r_max, tilt)
-    log_lo = math.log(lo)
-    dlog = (math.log(hi) - log_lo) / error_bins
-
-    istate, fstate, hist = _stream_state(n_point, n_time, error_bins)
-    t_edge = _time_edges(tg)
+    log_lo, dlog, istate, fstate, hist, t_edge = _metric_state(sats, eph, sensors, r_min, r_max, tilt, n_point,
+                                                               tg, error_bins)
 
     timings = dict(propagation_s=0.0, candidate_s=0.0, exact_s=0.0, metrics_s=0.0, output_s=0.0)
     codes_all = np.zeros(n_sat, dtype=np.int64)
@@ -579,13 +590,8 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
     radius = np.linalg.norm(pts, axis=-1)
     gc = np.arctan2(pts[:, 2], np.hypot(pts[:, 0], pts[:, 1]))
     tilt = float(np.max(np.abs(np.deg2rad(lat) - gc))) + 1e-9
-    rs_min, rs_max = _satellite_radius_range(sats, eph)
-    lo, hi = _error_hist_bounds(sensors, rs_min, rs_max, float(radius.min()), float(radius.max()), tilt)
-    log_lo = math.log(lo)
-    dlog = (math.log(hi) - log_lo) / error_bins
-
-    istate, fstate, hist = _stream_state(n_point, n_time, error_bins)
-    t_edge = _time_edges(tg)
+    log_lo, dlog, istate, fstate, hist, t_edge = _metric_state(sats, eph, sensors, float(radius.min()),
+                                                               float(radius.max()), tilt, n_point, tg, error_bins)
     timings = dict(propagation_s=0.0, candidate_s=0.0, exact_s=0.0, metrics_s=0.0, output_s=0.0)
     codes_all = np.zeros(n_sat, dtype=np.int64)
     done = 0
