@@ -298,25 +298,24 @@ def run_bench(quick=True, out=print, tatc=None, fine=True, scaling=True, cold_co
     brute_force_coverage(small, tiny, sensor, mode=1)
     # ours and the brute force alternate, best of `repeats` each: a shared machine's speed drifts
     repeats = 3 if quick else 2
-    ours_s = brute_s = brute_det_s = math.inf
-    for _ in range(repeats):
-        c0 = time.process_time()
+
+    def ours_run():
         r = grid_coverage(eph, None, grid, sensor)
-        cpu = time.process_time() - c0
-        tm = r.timings
-        s = tm["candidate_s"] + tm["exact_s"] + tm["metrics_s"]
-        if s < ours_s:
-            ours_s, ours_cpu, res = s, cpu, r
-        c0 = time.process_time()
-        s, ist = brute_force_coverage(eph, grid, sensor, mode=0)
-        cpu = time.process_time() - c0
-        if s < brute_s:
-            brute_s, brute_cpu = s, cpu
-        c0 = time.process_time()
-        s, _ = brute_force_coverage(eph, grid, sensor, mode=1)
-        cpu = time.process_time() - c0
-        if s < brute_det_s:
-            brute_det_s, brute_det_cpu = s, cpu
+        return r.timings["candidate_s"] + r.timings["exact_s"] + r.timings["metrics_s"], r
+
+    runs = {"ours": ours_run, "brute": lambda: brute_force_coverage(eph, grid, sensor, mode=0),
+            "brute_det": lambda: brute_force_coverage(eph, grid, sensor, mode=1)}
+    best = {}  # name -> (wall s, CPU s, result) of its fastest run
+    for _ in range(repeats):
+        for name, fn in runs.items():
+            c0 = time.process_time()
+            s, r = fn()
+            cpu = time.process_time() - c0
+            if name not in best or s < best[name][0]:
+                best[name] = (s, cpu, r)
+    ours_s, ours_cpu, res = best["ours"]
+    brute_s, brute_cpu, ist = best["brute"]
+    brute_det_s, brute_det_cpu, _ = best["brute_det"]
     tm = res.timings
     tp = res_p.timings
     out("ours, per stage (profiled run: exact tests timed alone in an extra pass):")
