@@ -146,13 +146,7 @@ def _walk(data: Any, path: tuple, key: str, create_leaf: bool = False):
     last = path[-1]
     shown = _show(path)
     if isinstance(last, int):
-        if not isinstance(node, list):
-            raise SweepError(f"sweep key {key!r}: {_show(path[:-1])} is not an array, cannot index [{last}]",
-                             key=key, value=last, allowed="an index into an array")
-        if not 0 <= last < len(node):
-            raise SweepError(f"sweep key {key!r}: index [{last}] is out of range; {_show(path[:-1])} has "
-                             f"{len(node)} entries (allowed 0..{len(node) - 1})",
-                             key=key, value=last, allowed=f"0..{len(node) - 1}")
+        _check_index(node, last, key, path[:-1])
     else:
         if not isinstance(node, dict):
             raise SweepError(f"sweep key {key!r}: {_show(path[:-1])} is not a table", key=key, value=None,
@@ -163,15 +157,20 @@ def _walk(data: Any, path: tuple, key: str, create_leaf: bool = False):
     return node, last
 
 
+def _check_index(node, index, key, parent):
+    """Raise SweepError unless ``node`` (reached by path ``parent``) is an array holding ``[index]``."""
+    if not isinstance(node, list):
+        raise SweepError(f"sweep key {key!r}: {_show(parent)} is not an array, cannot index [{index}]",
+                         key=key, value=index, allowed="an index into an array")
+    if not 0 <= index < len(node):
+        raise SweepError(f"sweep key {key!r}: index [{index}] is out of range; {_show(parent)} has "
+                         f"{len(node)} entries (allowed 0..{len(node) - 1})",
+                         key=key, value=index, allowed=f"0..{len(node) - 1}")
+
+
 def _step(node, step, key, sofar):
     if isinstance(step, int):
-        if not isinstance(node, list):
-            raise SweepError(f"sweep key {key!r}: {_show(sofar[:-1])} is not an array, cannot index [{step}]",
-                             key=key, value=step, allowed="an index into an array")
-        if not 0 <= step < len(node):
-            raise SweepError(f"sweep key {key!r}: index [{step}] is out of range; {_show(sofar[:-1])} has "
-                             f"{len(node)} entries (allowed 0..{len(node) - 1})",
-                             key=key, value=step, allowed=f"0..{len(node) - 1}")
+        _check_index(node, step, key, sofar[:-1])
         return node[step]
     if not isinstance(node, dict) or step not in node:
         keys = sorted(node) if isinstance(node, dict) else []
