@@ -125,15 +125,23 @@ def teme_to_itrs_kernel(r_teme, ut1_whole, ut1_frac, out):
     n_time = r_teme.shape[0]
     n_sat = r_teme.shape[1]
     for k in prange(n_time):
-        th = gmst82(ut1_whole[k], ut1_frac[k])
-        c = math.cos(th)
-        s = math.sin(th)
+        c, s = _rotation_cos_sin(True, ut1_whole[k], ut1_frac[k])
         for j in range(n_sat):
             x = r_teme[k, j, 0]
             y = r_teme[k, j, 1]
             out[k, j, 0] = c * x + s * y
             out[k, j, 1] = -s * x + c * y
             out[k, j, 2] = r_teme[k, j, 2]
+
+
+@njit(cache=True, inline="always")
+def _rotation_cos_sin(rotate, ut1_whole, ut1_frac):
+    """``(cos, sin)`` of GMST 1982 at the UT1 Julian date ``ut1_whole + ut1_frac``; ``(1, 0)``
+    (no rotation, TEME kept) when ``rotate`` is False."""
+    if not rotate:
+        return 1.0, 0.0
+    th = gmst82(ut1_whole, ut1_frac)
+    return math.cos(th), math.sin(th)
 
 
 @njit(cache=True, inline="always")
@@ -171,12 +179,7 @@ def sgp4_output_to_itrs(r_sat_time, err_sat_time, ut1_whole, ut1_frac,
     n_sat = r_sat_time.shape[0]
     n_chunk = r_sat_time.shape[1]
     for k in prange(n_chunk):
-        c = 1.0
-        s = 0.0
-        if rotate:
-            th = gmst82(ut1_whole[k], ut1_frac[k])
-            c = math.cos(th)
-            s = math.sin(th)
+        c, s = _rotation_cos_sin(rotate, ut1_whole[k], ut1_frac[k])
         row = k0 + k
         for j in range(n_sat):
             x = r_sat_time[j, k, 0]
@@ -501,12 +504,7 @@ def sgp4_near_earth_batch(coef, t_s, ut1_whole, ut1_frac, xke, j2, radius_km, ro
     n_chunk = t_s.shape[0]
     n_sat = coef.shape[0]
     for k in prange(n_chunk):
-        c = 1.0
-        s = 0.0
-        if rotate:
-            th = gmst82(ut1_whole[k], ut1_frac[k])
-            c = math.cos(th)
-            s = math.sin(th)
+        c, s = _rotation_cos_sin(rotate, ut1_whole[k], ut1_frac[k])
         row = k0 + k
         for j in range(n_sat):
             tsince = (t_s[k] + coef[j, C_EPOCH_OFFSET_S]) / 60.0
@@ -575,9 +573,7 @@ def j2_propagate_regular(t0_s, step_s, ut1_whole, ut1_frac, epoch_offset_s, a_km
     cth = np.empty(n_time)
     sth = np.empty(n_time)
     for k in prange(n_time):
-        th = gmst82(ut1_whole[k], ut1_frac[k])
-        cth[k] = math.cos(th)
-        sth[k] = math.sin(th)
+        cth[k], sth[k] = _rotation_cos_sin(True, ut1_whole[k], ut1_frac[k])
     for j in prange(n_sat):
         e = ecc[j]
         a = a_km[j]
