@@ -842,8 +842,8 @@ def _window_detect(r2s, slot, j0, n, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se
 
 
 @njit(cache=True, error_model="numpy")
-def _pair_sweep(r2s, a, b, j0, n, sax, say, saz, sbx, sby, sbz, px, py, pz, nz2a, nz2b, cm2, best):
-    """Fold the pair of slots ``a``, ``b`` into ``best`` over points ``j0 .. j0 + n - 1`` of a row.
+def _pair_block(r2s, a, b, j0, sax, say, saz, sbx, sby, sbz, px, py, pz, nz2a, nz2b, cm2, best, one):
+    """Fold the pair of slots ``a``, ``b`` into ``best`` over the ``BLOCK`` points ``j0 .. j0 + BLOCK - 1``.
 
     Same quantities as :func:`_best_pair_sigma2` (module docstring): with ``d = sat - t`` per
     point, ``t = d1 . d2``, ``P = R1^2 R2^2``, the pair is stereo iff ``t^2 <= cos^2(theta_min) P``
@@ -854,11 +854,17 @@ def _pair_sweep(r2s, a, b, j0, n, sax, say, saz, sbx, sby, sbz, px, py, pz, nz2a
     ``r2s[a, j]`` holds ``R^2`` (km^2), NaN where the satellite does not detect point ``j`` (a
     NaN makes the stereo test false); ``px, py, pz`` are the row's points (km); ``sax ... sbz``
     the satellites (km); ``cm2`` is ``cos^2(theta_min)`` of the pair; ``best`` (km^2, inf when
-    none) is updated in place. Branch-free body with unsigned indices (no wrap-around) so LLVM
-    vectorises the loop.
+    none) is updated in place.
+
+    Written for LLVM's vectoriser: a fixed trip count (whole block, no remainder loop), unsigned
+    indices, a branch-free body and no reduction (a floating-point ``max`` would keep it scalar;
+    see :func:`_block_max_bits`). ``one`` is 1.0 passed at run time: storing ``best * one``
+    (exactly ``best``) where the pair does not improve the point keeps the store unconditional;
+    with ``best`` itself LLVM emits a masked store (``vmaskmovpd``), several times slower on AMD
+    processors.
     """
     j0u = np.uint64(j0)
-    for jj in range(np.uint64(n)):
+    for jj in range(np.uint64(BLOCK)):
         j = j0u + jj
         r1 = r2s[a, j]
         r2 = r2s[b, j]
@@ -880,17 +886,20 @@ def _pair_sweep(r2s, a, b, j0, n, sax, say, saz, sbx, sby, sbz, px, py, pz, nz2a
         v = (qs * qs * pr + q1 * q2 * s2) / (s2 * qs)
         bj = best[j]
         ok = (dt * dt <= cm2 * pr) & (s2 > 0.0) & (v < bj)
-        best[j] = v if ok else bj
+        best[j] = v if ok else bj * one
 
 
 @njit(cache=True, inline="always")
-def _block_max_best(best, cnt, q, row_a, row_b):
-    """Largest ``best`` over the points of block ``q`` that have two or more detections (-inf: none)."""
-    mb = -math.inf
-    for j in range(max(row_a, q * BLOCK), min(row_b, q * BLOCK + BLOCK - 1) + 1):
-        if cnt[j] >= 2 and best[j] > mb:
-            mb = best[j]
-    return mb
+def _block_max_bits(best_bits, j0):
+    """Largest of ``best[j0 : j0 + BLOCK]`` (all >= 0) as its IEEE-754 bit pattern (int64).
+
+    For non-negative doubles (inf included) the bit patterns order as the values do, and an
+    integer maximum needs none of the NaN care that blocks the float one from vectorising.
+    """
+    m = np.int64(0)
+    for j in range(j0, j0 + BLOCK):
+        m = max(m, best_bits[j])
+    return m
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -908,12 +917,15 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
        a grazing-altitude limit). The slot keeps ``R^2`` (km^2) per detected point (NaN
        elsewhere), the index range it detects and, per block of ``BLOCK`` points, its smallest
        ``R^2``.
-    2. *Best stereo pair.* Slots are sorted by their smallest ``q = noise^2 R^2`` and every pair
-       with overlapping ranges is swept along the row (:func:`_pair_sweep`, vectorised), block
-       by block, skipping a block when the pair's lower bound
-       ``L = q1 + q2 + q1 q2 / (q1 + q2) <= v`` (at the block's smallest ``q`` of each
-       satellite) is not below the block's worst current best variance. Exact: a skipped
-       block holds no point where the pair could improve the best.
+    2. *Best stereo pair*, block by block (``BLOCK`` points). The slots that detect in the block
+       are sorted by the block's smallest ``q = noise^2 R^2`` and pairs are swept over the whole
+       block (:func:`_pair_block`, vectorised) in that order while their lower bound
+       ``L = q1 + q2 + q1 q2 / (q1 + q2) <= v`` stays below the block's worst current best
+       variance (``L`` grows with both arguments, so the first pair past it ends the search for
+       that slot, and for every later slot once it fails with the next one). A pair is skipped
+       when the law-of-sines bound ``v >= (q1 + q2) max(R1^2, R2^2) / D^2 + q1 q2 / (q1 + q2)``
+       (``sin(gamma) <= D / max(R1, R2)``, ``D`` the satellites' separation) is not below it
+       either. Exact: a skipped pair cannot improve any point of the block.
     3. *Metrics.* Each detected point gets its count, gaps and best-pair error folded into the
        accumulators (:func:`_update_point`).
 
@@ -968,20 +980,24 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
             continue
         base = i * n_lon
         n_blk = (n_lon + BLOCK - 1) // BLOCK
-        r2s = np.empty((n_slot, n_lon), dtype=np.float64)
+        n_pad = n_blk * BLOCK  # row arrays padded to whole blocks (padding: no detection, cnt 0)
+        r2s = np.empty((n_slot, n_pad), dtype=np.float64)
         rminb = np.empty((n_slot, n_blk), dtype=np.float64)
         slot_sat = np.empty(n_slot, dtype=np.int64)
         slot_lo = np.empty(n_slot, dtype=np.int64)
         slot_hi = np.empty(n_slot, dtype=np.int64)
-        slot_qmin = np.empty(n_slot, dtype=np.float64)
         order = np.empty(n_slot, dtype=np.int64)
-        cnt = np.zeros(n_lon, dtype=np.int64)
-        best = np.empty(n_lon, dtype=np.float64)
-        maxbest = np.empty(n_blk, dtype=np.float64)
-        dirty = np.zeros(n_blk, dtype=np.bool_)  # blocks swept since their maxbest was refreshed
-        px = np.empty(n_lon, dtype=np.float64)
-        py = np.empty(n_lon, dtype=np.float64)
-        pz = np.empty(n_lon, dtype=np.float64)
+        bkey = np.empty(n_slot, dtype=np.float64)
+        slot_nz2 = np.empty(n_slot, dtype=np.float64)
+        slot_cm = np.empty(n_slot, dtype=np.float64)
+        cnt = np.zeros(n_pad, dtype=np.int64)
+        best = np.empty(n_pad, dtype=np.float64)
+        best_bits = best.view(np.int64)
+        mb_view = np.empty(1, dtype=np.float64)  # int64 bits -> float64
+        mb_bits = mb_view.view(np.int64)
+        px = np.zeros(n_pad, dtype=np.float64)
+        py = np.zeros(n_pad, dtype=np.float64)
+        pz = np.zeros(n_pad, dtype=np.float64)
         ux = np.empty(n_lon, dtype=np.float64)
         uy = np.empty(n_lon, dtype=np.float64)
         uz = np.empty(n_lon, dtype=np.float64)
@@ -993,6 +1009,7 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
             uy[j] = ups[base + j, 1]
             uz[j] = ups[base + j, 2]
         win = np.empty((3, 2), dtype=np.int64)
+        one = 1.0 + 0.0 * row_sin[i]  # 1.0 the compiler cannot see (see _pair_block)
         twopi = 2.0 * math.pi
         n_2pi = twopi / step_rad  # grid indices per full turn
         rho_row = math.sqrt(px[0] * px[0] + py[0] * py[0])  # the row's distance from the axis (km)
@@ -1050,6 +1067,10 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                 d1 = w1
                 while not r2s[ns, d1] >= 0.0:
                     d1 -= 1
+                for j in range((d0 // BLOCK) * BLOCK, w0):  # the pair sweep reads whole blocks
+                    r2s[ns, j] = math.nan
+                for j in range(w1 + 1, (d1 // BLOCK) * BLOCK + BLOCK):
+                    r2s[ns, j] = math.nan
                 # per block, a lower bound on R^2 over its points: along a row R^2 depends on the
                 # longitude only through cos(lon - lon_s), so its minimum over an arc is at the
                 # sub-satellite longitude when the arc holds it, else at an end of the arc
@@ -1058,7 +1079,6 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                 dxm = math.sqrt(sx * sx + sy * sy) - rho_row
                 dzm = sz - z_row
                 r2_row = (dxm * dxm + dzm * dzm) * (1.0 - 1e-9)
-                rm = math.inf
                 for q in range(d0 // BLOCK, d1 // BLOCK + 1):
                     jl = max(d0, q * BLOCK)
                     jr = min(d1, q * BLOCK + BLOCK - 1)
@@ -1074,8 +1094,8 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                         fz = sz - pz[jr]
                         m0 = min(ex * ex + ey * ey + ez * ez, fx * fx + fy * fy + fz * fz) * (1.0 - 1e-9)
                     rminb[ns, q] = m0
-                    rm = min(rm, m0)
-                slot_qmin[ns] = rm * table[si, P_NOISE_RAD] ** 2
+                slot_nz2[ns] = table[si, P_NOISE_RAD] ** 2
+                slot_cm[ns] = table[si, P_COS_STEREO_MIN]
                 slot_sat[ns] = s
                 slot_lo[ns] = d0
                 slot_hi[ns] = d1
@@ -1086,74 +1106,89 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                 for j in range(row_a, row_b + 1):
                     cnt[j] = 0
                 continue
-            # ---- 2. best stereo pair per point
-            for j in range(row_a, row_b + 1):
-                best[j] = math.inf
-            for q in range(row_a // BLOCK, row_b // BLOCK + 1):
-                maxbest[q] = _block_max_best(best, cnt, q, row_a, row_b)
-            for a in range(ns):  # insertion sort by smallest q: good pairs first tighten the bound
-                x = slot_qmin[a]
-                c = a
-                while c > 0 and slot_qmin[order[c - 1]] > x:
-                    order[c] = order[c - 1]
-                    c -= 1
-                order[c] = a
-            for ia in range(ns - 1):
-                a = order[ia]
-                sa = slot_sat[a]
-                ca = table[sensor_of_sat[sa], P_COS_STEREO_MIN]
-                nza = table[sensor_of_sat[sa], P_NOISE_RAD] ** 2
-                qa0 = slot_qmin[a]
-                mx_a = -math.inf  # worst best over the blocks slot a touches
-                for q in range(slot_lo[a] // BLOCK, slot_hi[a] // BLOCK + 1):
-                    mx_a = max(mx_a, maxbest[q])
-                for ib in range(ia + 1, ns):
-                    b = order[ib]
-                    # later slots have larger q: once L(q_a, q_b) at the slots' smallest q reaches
-                    # the worst best under slot a, no later pair with a can improve any point
-                    qb0 = slot_qmin[b]
-                    qs0 = qa0 + qb0
-                    if qs0 * qs0 + qa0 * qb0 >= mx_a * qs0:
+            # ---- 2. best stereo pair per point, block by block
+            q_first = row_a // BLOCK
+            q_last = row_b // BLOCK
+            for j in range(q_first * BLOCK, q_last * BLOCK + BLOCK):
+                # 0 where fewer than two satellites detect: no pair can lower it, and the block's
+                # worst best (the pruning bound) is then simply the largest entry of the block
+                best[j] = math.inf if cnt[j] >= 2 else 0.0
+            n_prev = 0  # slots of the previous block, in its order (carried: the order changes slowly)
+            for q in range(q_first, q_last + 1):
+                jl = q * BLOCK
+                jr = jl + BLOCK - 1
+                m = 0
+                for t in range(n_prev):  # slots of the previous block that reach into this one
+                    a = order[t]
+                    if slot_hi[a] >= jl:
+                        order[m] = a
+                        bkey[m] = slot_nz2[a] * rminb[a, q]
+                        m += 1
+                for a in range(ns):  # slots starting in this block (or overlapping the first one)
+                    if slot_lo[a] <= jr and slot_hi[a] >= jl and (q == q_first or slot_lo[a] >= jl):
+                        order[m] = a
+                        bkey[m] = slot_nz2[a] * rminb[a, q]
+                        m += 1
+                for t in range(1, m):  # insertion sort by the block's smallest q (nearly sorted)
+                    x = bkey[t]
+                    a = order[t]
+                    c = t
+                    while c > 0 and bkey[c - 1] > x:
+                        bkey[c] = bkey[c - 1]
+                        order[c] = order[c - 1]
+                        c -= 1
+                    bkey[c] = x
+                    order[c] = a
+                n_prev = m
+                # worst best of the block (inf while a point with 2+ detections has no pair)
+                mb_bits[0] = _block_max_bits(best_bits, jl)
+                mb = mb_view[0]
+                if mb == 0.0:
+                    continue
+                # L(q1, q2) = q1 + q2 + q1 q2 / (q1 + q2) grows with both arguments: along the sorted
+                # list, once it reaches the block's worst best no later pair can improve any point
+                for ia in range(m - 1):
+                    a = order[ia]
+                    qa = bkey[ia]
+                    qs = qa + bkey[ia + 1]
+                    if qs * qs + qa * bkey[ia + 1] >= mb * qs:
                         break
-                    lo = max(slot_lo[a], slot_lo[b])
-                    hi = min(slot_hi[a], slot_hi[b])
-                    if lo > hi:
-                        continue
-                    sb = slot_sat[b]
-                    cm = min(ca, table[sensor_of_sat[sb], P_COS_STEREO_MIN])
-                    if cm < 0.0:
-                        continue
-                    nzb = table[sensor_of_sat[sb], P_NOISE_RAD] ** 2
-                    q_end = hi // BLOCK
-                    run = -1
-                    for q in range(lo // BLOCK, q_end + 1):
-                        qa = nza * rminb[a, q]
-                        qb = nzb * rminb[b, q]
+                    sa = slot_sat[a]
+                    xa = pos[k, sa, 0]
+                    ya = pos[k, sa, 1]
+                    za = pos[k, sa, 2]
+                    ra = rminb[a, q]
+                    for ib in range(ia + 1, m):
+                        qb = bkey[ib]
                         qs = qa + qb
-                        keep = qs * qs + qa * qb < maxbest[q] * qs  # L(qa, qb) < worst best of the block
-                        if keep and run < 0:
-                            run = q
-                        if run >= 0 and (not keep or q == q_end):
-                            last = q if keep else q - 1
-                            j0 = max(lo, run * BLOCK)
-                            j1 = min(hi, last * BLOCK + BLOCK - 1)
-                            _pair_sweep(r2s, a, b, j0, j1 + 1 - j0, pos[k, sa, 0], pos[k, sa, 1], pos[k, sa, 2],
-                                        pos[k, sb, 0], pos[k, sb, 1], pos[k, sb, 2], px, py, pz, nza, nzb,
-                                        cm * cm, best)
-                            for qq in range(run, last + 1):
-                                dirty[qq] = True
-                            run = -1
-                # the bound only has to be conservative: refresh it once per outer slot, where swept
-                for q in range(slot_lo[a] // BLOCK, slot_hi[a] // BLOCK + 1):
-                    if dirty[q]:
-                        maxbest[q] = _block_max_best(best, cnt, q, row_a, row_b)
-                        dirty[q] = False
+                        if qs * qs + qa * qb >= mb * qs:
+                            break
+                        b = order[ib]
+                        cm = min(slot_cm[a], slot_cm[b])
+                        if max(slot_lo[a], slot_lo[b]) > min(slot_hi[a], slot_hi[b]) or cm < 0.0:
+                            continue
+                        sb = slot_sat[b]
+                        # law of sines in the triangle (point, sat a, sat b): sin(gamma) <= D / max(Ra, Rb)
+                        # with D the satellites' separation, so v >= qs max(Ra^2, Rb^2) / D^2 + qa qb / qs
+                        ex = xa - pos[k, sb, 0]
+                        ey = ya - pos[k, sb, 1]
+                        ez = za - pos[k, sb, 2]
+                        dd = ex * ex + ey * ey + ez * ez
+                        rr = max(ra, rminb[b, q])
+                        if rr > dd and (qs * qs * rr + qa * qb * dd) * (1.0 - 1e-9) >= mb * qs * dd:
+                            continue
+                        _pair_block(r2s, a, b, jl, pos[k, sa, 0], pos[k, sa, 1], pos[k, sa, 2],
+                                    pos[k, sb, 0], pos[k, sb, 1], pos[k, sb, 2], px, py, pz, slot_nz2[a],
+                                    slot_nz2[b], cm * cm, best, one)
+                        mb_bits[0] = _block_max_bits(best_bits, jl)
+                        mb = mb_view[0]
             # ---- 3. streaming metrics
             for j in range(row_a, row_b + 1):
                 n = cnt[j]
                 if n > 0:
                     if mode == 0:
-                        _update_point(base + j, g, n, best[j], istate, fstate, hist, t_edge, log_lo, inv_dlog)
+                        _update_point(base + j, g, n, best[j] if n >= 2 else math.inf, istate, fstate, hist,
+                                      t_edge, log_lo, inv_dlog)
                     cnt[j] = 0
         tests[i] = ntest
     return tests.sum()

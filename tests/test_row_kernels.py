@@ -1,9 +1,10 @@
 """The vectorised row kernels of the grid engine against their scalar references.
 
 ``_window_detect`` must take exactly the decisions of ``detect_r2`` (bit for bit: the grid's
-counts equal the brute-force oracle's), and ``_pair_sweep`` must give each point the smallest
+counts equal the brute-force oracle's), ``_pair_block`` must give each point the smallest
 stereo variance over the pairs swept, equal to the matrix-inversion triangulation error of
-``tests/naive.py`` within rounding.
+``tests/naive.py`` within rounding, and the law-of-sines bound the grid kernel prunes pairs
+with must hold.
 """
 
 from __future__ import annotations
@@ -78,9 +79,9 @@ def test_window_detect_takes_the_decisions_of_detect_r2(seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_pair_sweep_gives_the_smallest_stereo_triangulation_error(seed):
+def test_pair_block_gives_the_smallest_stereo_triangulation_error(seed):
     rng = np.random.default_rng(100 + seed)
-    n = 40
+    n = 3 * K.BLOCK
     lat = float(rng.uniform(-50, 50))
     px, py, pz, *_ = _row(rng, n, lat, 0.0)
     sats = [_sat_above(rng, lat + rng.uniform(-20, 20), rng.uniform(95, 130), 1000.0) for _ in range(5)]
@@ -95,7 +96,9 @@ def test_pair_sweep_gives_the_smallest_stereo_triangulation_error(seed):
     cm2 = math.cos(math.radians(theta_min)) ** 2
     for a in range(len(sats)):
         for b in range(a + 1, len(sats)):
-            K._pair_sweep(r2s, a, b, 0, n, *sats[a], *sats[b], px, py, pz, noise[a] ** 2, noise[b] ** 2, cm2, best)
+            for j0 in range(0, n, K.BLOCK):
+                K._pair_block(r2s, a, b, j0, *sats[a], *sats[b], px, py, pz, noise[a] ** 2, noise[b] ** 2, cm2,
+                              best, 1.0)
     n_stereo = 0
     for j in range(n):
         tgt = np.array([px[j], py[j], pz[j]])
@@ -115,3 +118,31 @@ def test_pair_sweep_gives_the_smallest_stereo_triangulation_error(seed):
             n_stereo += 1
             assert abs(got - want) <= rounding * want
     assert n_stereo > n // 2
+
+
+def test_block_max_bits_orders_like_the_values():
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        best = rng.uniform(0.0, 1e6, K.BLOCK) ** rng.uniform(0.1, 3.0)
+        best[rng.random(K.BLOCK) < 0.2] = np.inf
+        best[rng.random(K.BLOCK) < 0.2] = 0.0
+        got = np.array([K._block_max_bits(best.view(np.int64), 0)]).view(np.float64)[0]
+        assert got == best.max()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_convergence_angle_law_of_sines_bound(seed):
+    """``sin(gamma) <= D / max(R1, R2)`` (the grid kernel's pair pruning), on random geometry."""
+    rng = np.random.default_rng(300 + seed)
+    ratio_max = 0.0
+    for _ in range(2000):
+        tgt = rng.normal(size=3) * 3000.0
+        s1 = tgt + rng.normal(size=3) * rng.uniform(10.0, 5000.0)
+        s2 = tgt + rng.normal(size=3) * rng.uniform(10.0, 5000.0)
+        gamma = math.radians(naive_convergence_deg(s1, s2, tgt))
+        d = np.linalg.norm(s1 - s2)
+        r = max(np.linalg.norm(s1 - tgt), np.linalg.norm(s2 - tgt))
+        ratio = math.sin(gamma) / (d / r)
+        assert ratio <= 1.0 + 1e-12
+        ratio_max = max(ratio_max, ratio)
+    assert ratio_max > 0.99  # the bound is attained (right angle at the nearer satellite)
