@@ -7,7 +7,7 @@ Subcommands::
     hgvcov sweep SWEEP.toml [-o DIR] [--scheduler ADDRESS] [--json]
     hgvcov map coverage.nc [--var fraction_stereo] [-o PNG]
     hgvcov trajectory (--threat NAME | --launch LAT,LON --aim LAT,LON) [--vehicle V] [-o DIR]
-    hgvcov bench [--quick]
+    hgvcov bench [--full] [--json]
     hgvcov version            (also: hgvcov --version)
 
 Exit codes: 0 success; 2 bad input (one message on stderr, no traceback: scenario or sweep
@@ -443,9 +443,9 @@ def _cmd_bench(args) -> int:
         raise RuntimeError("the benchmark driver (constellation.bench) is not in this "
                            "installation; run the scripts in benchmarks/ instead") from None
     if args.json:  # the report goes to stderr so stdout holds only the JSON
-        result = run_bench(quick=args.quick, out=lambda line="": print(line, file=sys.stderr))
+        result = run_bench(quick=not args.full, out=lambda line="": print(line, file=sys.stderr))
     else:
-        result = run_bench(quick=args.quick)
+        result = run_bench(quick=not args.full)
     if args.json and result is not None:
         from .run import _jsonable
         sys.stdout.write(json.dumps(_jsonable(result), indent=2) + "\n")
@@ -567,10 +567,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--json", action="store_true", help="print the summary as JSON")
     t.set_defaults(func=_cmd_trajectory)
 
-    b = sub.add_parser("bench", help="time the kernels against baselines")
-    b.add_argument("--quick", action="store_true", help="small sizes (seconds)")
+    b = sub.add_parser("bench", help="time the kernels against baselines (quick; --full: the reference case)")
+    size = b.add_mutually_exclusive_group()
+    size.add_argument("--quick", dest="full", action="store_false",
+                      help="2-hour reference case and a small scaling table (the default; under a minute)")
+    size.add_argument("--full", dest="full", action="store_true",
+                      help="the issue's 1-day reference case, 0.1 deg memory run and scaling table "
+                           "(several minutes; as python benchmarks/coverage.py)")
     b.add_argument("--json", action="store_true", help="print results as JSON")
-    b.set_defaults(func=_cmd_bench)
+    b.set_defaults(func=_cmd_bench, full=False)
 
     v = sub.add_parser("version", help="versions of hgv-coverage and its numeric stack")
     v.add_argument("--json", action="store_true")

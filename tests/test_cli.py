@@ -144,6 +144,20 @@ def test_cli_usage_errors_exit_2(tmp_path):
     assert_one_clean_error(hgvcov("map", "nothing.nc", cwd=tmp_path), "nothing.nc")
 
 
+def test_bench_is_quick_unless_asked_for_the_full_case(monkeypatch):
+    """``hgvcov bench`` runs the quick comparison (issue 4); ``--full`` the 1-day reference case."""
+    import constellation.bench as bench
+    from constellation.cli import main
+
+    calls = []
+    monkeypatch.setattr(bench, "run_bench", lambda quick=True, out=print, **kw: calls.append(quick) or {})
+    assert main(["bench"]) == 0
+    assert main(["bench", "--quick"]) == 0
+    assert main(["bench", "--full"]) == 0
+    assert calls == [True, True, False]
+    assert_one_clean_error(hgvcov("bench", "--quick", "--full"), "--full")
+
+
 def test_bad_sweep_file_exits_2(tmp_path, monkeypatch, capsys):
     from constellation.cli import main
     (tmp_path / "base.toml").write_text(SMALL)
