@@ -800,7 +800,8 @@ def _window_detect(r2s, slot, j0, n, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se
     """:func:`detect_r2` over points ``j0 .. j0 + n - 1`` of a row, branch-free (vectorised by LLVM).
 
     For sensors without the grazing-altitude test. Writes ``r2s[slot, j]`` = ``R^2`` (km^2)
-    when detected, NaN otherwise, and adds the detections to ``cnt``. Every inequality is the
+    when detected, NaN otherwise, and adds the detections to ``cnt`` (float64: an integer counter
+    makes LLVM pack and widen the comparison masks, ~2x the instructions). Every inequality is the
     one of :func:`detect_r2` evaluated with the same operations in the same order, so the
     decisions are identical bit for bit; negated rejections are written as the complementary
     comparison, which is equivalent because all operands are finite once ``R^2 > 0`` holds
@@ -816,16 +817,24 @@ def _window_detect(r2s, slot, j0, n, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se
     cf_neg = cf < 0.0 and not no_for
     no_rad = kthr < 0.0
     j0u = np.uint64(j0)
-    if se_pos and no_rad and (no_for or cf_pos):
-        # the usual sensors (non-negative mask, no radiometric test): a shorter predicate, because
-        # LLVM does not drop the unused terms of the general one when the flags are run-time values
+    # the usual sensors (non-negative mask, no radiometric test) get shorter predicates, because
+    # LLVM does not drop the unused terms of the general one when the flags are run-time values
+    if se_pos and no_rad and no_for:
+        for jj in range(np.uint64(n)):
+            j = j0u + jj
+            r2, up_dot, w = _row_point_geometry(sx, sy, sz, px[j], py[j], pz[j], ux[j], uy[j], uz[j])
+            ok = (r2 > 0.0) & (up_dot >= 0.0) & (up_dot * up_dot >= se2 * r2) & (r2 <= rmax2)
+            r2s[slot, j] = r2 if ok else math.nan
+            cnt[j] += 1.0 if ok else 0.0
+        return
+    if se_pos and no_rad and cf_pos:
         for jj in range(np.uint64(n)):
             j = j0u + jj
             r2, up_dot, w = _row_point_geometry(sx, sy, sz, px[j], py[j], pz[j], ux[j], uy[j], uz[j])
             ok = ((r2 > 0.0) & (up_dot >= 0.0) & (up_dot * up_dot >= se2 * r2) & (r2 <= rmax2)
-                  & (no_for | ((w >= 0.0) & (w * w >= cf2 * r2 * rs2))))
+                  & (w >= 0.0) & (w * w >= cf2 * r2 * rs2))
             r2s[slot, j] = r2 if ok else math.nan
-            cnt[j] += 1 if ok else 0
+            cnt[j] += 1.0 if ok else 0.0
         return
     for jj in range(np.uint64(n)):
         j = j0u + jj
@@ -838,7 +847,7 @@ def _window_detect(r2s, slot, j0, n, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se
         ok_for = no_for | (cf_pos & (w >= 0.0) & (w2 >= flim)) | (cf_neg & ((w >= 0.0) | (w2 <= flim)))
         ok = (r2 > 0.0) & ok_el & (r2 <= rmax2) & ok_for & (no_rad | (inten >= kthr * r2))
         r2s[slot, j] = r2 if ok else math.nan
-        cnt[j] += 1 if ok else 0
+        cnt[j] += 1.0 if ok else 0.0
 
 
 @njit(cache=True, error_model="numpy")
@@ -990,7 +999,7 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
         bkey = np.empty(n_slot, dtype=np.float64)
         slot_nz2 = np.empty(n_slot, dtype=np.float64)
         slot_cm = np.empty(n_slot, dtype=np.float64)
-        cnt = np.zeros(n_pad, dtype=np.int64)
+        cnt = np.zeros(n_pad, dtype=np.float64)  # detections per point (float: cheaper in the vector loops)
         best = np.empty(n_pad, dtype=np.float64)
         best_bits = best.view(np.int64)
         mb_view = np.empty(1, dtype=np.float64)  # int64 bits -> float64
@@ -1053,7 +1062,7 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                                            se, rmax2, cf, ga, gb, kthr, inten)
                             if r2 >= 0.0:
                                 r2s[ns, j] = r2
-                                cnt[j] += 1
+                                cnt[j] += 1.0
                             else:
                                 r2s[ns, j] = math.nan
                     else:
@@ -1184,7 +1193,7 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                         mb = mb_view[0]
             # ---- 3. streaming metrics
             for j in range(row_a, row_b + 1):
-                n = cnt[j]
+                n = int(cnt[j])
                 if n > 0:
                     if mode == 0:
                         _update_point(base + j, g, n, best[j] if n >= 2 else math.inf, istate, fstate, hist,

@@ -60,7 +60,7 @@ def test_window_detect_takes_the_decisions_of_detect_r2(seed):
         j0 = int(rng.integers(0, 40))
         nj = int(rng.integers(0, n - j0))
         r2s = np.full((2, n), -7.0)
-        cnt = np.zeros(n, dtype=np.int64)
+        cnt = np.zeros(n)  # float64, as in grid_chunk
         K._window_detect(r2s, 1, j0, nj, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se, rmax2, cf, kthr, inten)
         for j in range(n):
             if not j0 <= j < j0 + nj:
