@@ -867,7 +867,7 @@ def _pair_block(r2s, a, b, j0, sax, say, saz, sbx, sby, sbz, px, py, pz, nz2a, n
 
     Written for LLVM's vectoriser: a fixed trip count (whole block, no remainder loop), unsigned
     indices, a branch-free body and no reduction (a floating-point ``max`` would keep it scalar;
-    see :func:`_block_max_bits`). ``one`` is 1.0 passed at run time: storing ``best * one``
+    see :func:`_block_max`). ``one`` is 1.0 passed at run time: storing ``best * one``
     (exactly ``best``) where the pair does not improve the point keeps the store unconditional;
     with ``best`` itself LLVM emits a masked store (``vmaskmovpd``), several times slower on AMD
     processors.
@@ -899,16 +899,19 @@ def _pair_block(r2s, a, b, j0, sax, say, saz, sbx, sby, sbz, px, py, pz, nz2a, n
 
 
 @njit(cache=True, inline="always")
-def _block_max_bits(best_bits, j0):
-    """Largest of ``best[j0 : j0 + BLOCK]`` (all >= 0) as its IEEE-754 bit pattern (int64).
+def _block_max(best_bits, j0, out_bits, out):
+    """Largest of ``best[j0 : j0 + BLOCK]`` (all >= 0), found on the IEEE-754 bit patterns.
 
+    ``best_bits`` is ``best.view(np.int64)``; ``out`` a 1-element float64 scratch array and
+    ``out_bits`` its int64 view, through which the maximum's bits are read back as a float.
     For non-negative doubles (inf included) the bit patterns order as the values do, and an
     integer maximum needs none of the NaN care that blocks the float one from vectorising.
     """
     m = np.int64(0)
     for j in range(j0, j0 + BLOCK):
         m = max(m, best_bits[j])
-    return m
+    out_bits[0] = m
+    return out[0]
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -1150,8 +1153,7 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                     order[c] = a
                 n_prev = m
                 # worst best of the block (inf while a point with 2+ detections has no pair)
-                mb_bits[0] = _block_max_bits(best_bits, jl)
-                mb = mb_view[0]
+                mb = _block_max(best_bits, jl, mb_bits, mb_view)
                 if mb == 0.0:
                     continue
                 # L(q1, q2) = q1 + q2 + q1 q2 / (q1 + q2) grows with both arguments: along the sorted
@@ -1186,11 +1188,9 @@ def grid_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, row_sin, row_cos,
                         rr = max(ra, rminb[b, q])
                         if rr > dd and (qs * qs * rr + qa * qb * dd) * (1.0 - 1e-9) >= mb * qs * dd:
                             continue
-                        _pair_block(r2s, a, b, jl, pos[k, sa, 0], pos[k, sa, 1], pos[k, sa, 2],
-                                    pos[k, sb, 0], pos[k, sb, 1], pos[k, sb, 2], px, py, pz, slot_nz2[a],
-                                    slot_nz2[b], cm * cm, best, one)
-                        mb_bits[0] = _block_max_bits(best_bits, jl)
-                        mb = mb_view[0]
+                        _pair_block(r2s, a, b, jl, xa, ya, za, pos[k, sb, 0], pos[k, sb, 1], pos[k, sb, 2],
+                                    px, py, pz, slot_nz2[a], slot_nz2[b], cm * cm, best, one)
+                        mb = _block_max(best_bits, jl, mb_bits, mb_view)
             # ---- 3. streaming metrics
             for j in range(row_a, row_b + 1):
                 n = int(cnt[j])
