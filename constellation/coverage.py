@@ -460,18 +460,22 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
         rhi = np.empty((nc, n_sat), dtype=np.int64)
         K.cap_bounds(pos, valid, sidx, table, r_min, r_max, tilt, gc_lat, lon0, lon_span, cos_lam, sls, cls, lons,
                      rlo, rhi)
+        band_n = np.empty(nc, dtype=np.int64)
+        band_lh = np.empty((nc, n_sat, 2), dtype=np.int64)
+        band_f = np.empty((nc, n_sat, K.N_BF))
+        band_si = np.empty((nc, n_sat, 2), dtype=np.int64)
+        K.pack_bands(pos, sidx, cos_lam, sls, cls, lons, rlo, rhi, band_n, band_lh, band_f, band_si)
         t1 = time.perf_counter()
         timings["candidate_s"] += t1 - t0
         t_exact_only = 0.0
         if profile:
-            K.grid_chunk(pos, valid, sidx, table, k0, pts, ups, row_sin, row_cos, lon0, step, n_lon,
-                         cos_lam, sls, cls, lons, rlo, rhi, istate, fstate, hist, t_edge, log_lo, 1.0 / dlog, 1)
+            K.grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, row_cos, lon0, step, n_lon,
+                         istate, fstate, hist, t_edge, log_lo, 1.0 / dlog, 1)
             t2 = time.perf_counter()
             t_exact_only = t2 - t1
             t1 = t2
-        n_tests += int(K.grid_chunk(pos, valid, sidx, table, k0, pts, ups, row_sin, row_cos, lon0, step, n_lon,
-                                    cos_lam, sls, cls, lons, rlo, rhi, istate, fstate, hist, t_edge, log_lo,
-                                    1.0 / dlog, 0))
+        n_tests += int(K.grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, row_cos, lon0,
+                                    step, n_lon, istate, fstate, hist, t_edge, log_lo, 1.0 / dlog, 0))
         t_fused = time.perf_counter() - t1
         if profile:  # fused pass minus the test-only pass = per-step metric updates
             timings["exact_s"] += t_exact_only
