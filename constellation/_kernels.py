@@ -819,6 +819,40 @@ def _best_pair_sigma2(rec, j, n, ou, oi, warm, pos, k, tx, ty, tz, table, sensor
     return best
 
 
+LN_2 = math.log(2.0)
+SQRT_2 = math.sqrt(2.0)
+
+
+@njit(cache=True, inline="always")
+def ln_positive(x):
+    """Natural logarithm of a positive normal float64 without a libm call (abs. error < 2e-15).
+
+    ``x = 2^e m`` with the exponent and mantissa read from the IEEE-754 bits, ``m`` folded
+    into ``[sqrt(2)/2, sqrt(2)]``; then ``ln m = 2 atanh(z) = 2 (z + z^3/3 + z^5/5 + ...)``,
+    ``z = (m - 1) / (m + 1)``, ``|z| <= 0.1716``, summed to ``z^17/17`` (next term < 1e-16;
+    Abramowitz & Stegun 4.1.27). The metric updates need one logarithm per stereo (point,
+    step) for the error histogram's bin; libm's ``log`` call was ~6 % of the grid kernel.
+    """
+    bits = np.float64(x).view(np.int64)
+    e = (bits >> 52) - 1023
+    m = np.int64((bits & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000).view(np.float64)
+    if m > SQRT_2:
+        m *= 0.5
+        e += 1
+    z = (m - 1.0) / (m + 1.0)
+    z2 = z * z
+    p = 1.0 / 17.0
+    p = p * z2 + 1.0 / 15.0
+    p = p * z2 + 1.0 / 13.0
+    p = p * z2 + 1.0 / 11.0
+    p = p * z2 + 1.0 / 9.0
+    p = p * z2 + 1.0 / 7.0
+    p = p * z2 + 1.0 / 5.0
+    p = p * z2 + 1.0 / 3.0
+    p = p * z2 + 1.0
+    return e * LN_2 + 2.0 * z * p
+
+
 @njit(cache=True, inline="always")
 def _update_point(p, g, n, best_var, istate, fstate, hist, t_edge, log_lo, inv_dlog):
     """Streaming update of point ``p`` detected by ``n >= 1`` satellites at time index ``g``."""
@@ -843,7 +877,7 @@ def _update_point(p, g, n, best_var, istate, fstate, hist, t_edge, log_lo, inv_d
                 fstate[p, FS_MAXGAP_ST] = gap
         istate[p, ST_LAST_ST] = g
         nb = hist.shape[1]
-        x = (0.5 * math.log(best_var) + LN_1000 - log_lo) * inv_dlog  # log(sigma_m), sigma_m = 1000 sqrt(var)
+        x = (0.5 * ln_positive(best_var) + LN_1000 - log_lo) * inv_dlog  # log(sigma_m), sigma_m = 1000 sqrt(var)
         if x < 0.0:
             b = 0
         elif x >= nb:
@@ -863,10 +897,12 @@ def _row_point_geometry(sx, sy, sz, tx, ty, tz, ux, uy, uz):
 
 
 @njit(cache=True, error_model="numpy")
-def _window_detect(r2s, slot, j0, n, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se, rmax2, cf, kthr, inten):
+def _window_detect(r2s, slot, j0, n, pu, cnt, sx, sy, sz, se, rmax2, cf, kthr, inten):
     """:func:`detect_r2` over points ``j0 .. j0 + n - 1`` of a row, branch-free (vectorised by LLVM).
 
-    For sensors without the grazing-altitude test. Writes ``r2s[slot, j]`` = ``R^2`` (km^2)
+    For sensors without the grazing-altitude test. ``pu`` (6, >= j0 + n) float64 holds the row's
+    points (km) in rows 0-2 and their unit normals in rows 3-5 (one array argument instead of six:
+    each array argument of a numba call is passed as seven words). Writes ``r2s[slot, j]`` = ``R^2`` (km^2)
     when detected, NaN otherwise, and adds the detections to ``cnt`` (float64: an integer counter
     makes LLVM pack and widen the comparison masks, ~2x the instructions). Every inequality is the
     one of :func:`detect_r2` evaluated with the same operations in the same order, so the
@@ -889,7 +925,7 @@ def _window_detect(r2s, slot, j0, n, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se
     if se_pos and no_rad and no_for:
         for jj in range(np.uint64(n)):
             j = j0u + jj
-            r2, up_dot, w = _row_point_geometry(sx, sy, sz, px[j], py[j], pz[j], ux[j], uy[j], uz[j])
+            r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], pu[3, j], pu[4, j], pu[5, j])
             ok = (r2 > 0.0) & (up_dot >= 0.0) & (up_dot * up_dot >= se2 * r2) & (r2 <= rmax2)
             r2s[slot, j] = r2 if ok else math.nan
             cnt[j] += 1.0 if ok else 0.0
@@ -897,7 +933,7 @@ def _window_detect(r2s, slot, j0, n, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se
     if se_pos and no_rad and cf_pos:
         for jj in range(np.uint64(n)):
             j = j0u + jj
-            r2, up_dot, w = _row_point_geometry(sx, sy, sz, px[j], py[j], pz[j], ux[j], uy[j], uz[j])
+            r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], pu[3, j], pu[4, j], pu[5, j])
             ok = ((r2 > 0.0) & (up_dot >= 0.0) & (up_dot * up_dot >= se2 * r2) & (r2 <= rmax2)
                   & (w >= 0.0) & (w * w >= cf2 * r2 * rs2))
             r2s[slot, j] = r2 if ok else math.nan
@@ -905,7 +941,7 @@ def _window_detect(r2s, slot, j0, n, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se
         return
     for jj in range(np.uint64(n)):
         j = j0u + jj
-        r2, up_dot, w = _row_point_geometry(sx, sy, sz, px[j], py[j], pz[j], ux[j], uy[j], uz[j])
+        r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], pu[3, j], pu[4, j], pu[5, j])
         e2 = up_dot * up_dot
         lim = se2 * r2
         ok_el = (se_pos & (up_dot >= 0.0) & (e2 >= lim)) | (se_neg & ((up_dot >= 0.0) | (e2 <= lim)))
@@ -918,7 +954,7 @@ def _window_detect(r2s, slot, j0, n, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se
 
 
 @njit(cache=True, error_model="numpy")
-def _pair_block(r2s, a, b, j0, sax, say, saz, sbx, sby, sbz, px, py, pz, nz2a, nz2b, cm2, best, one):
+def _pair_block(r2s, a, b, j0, sax, say, saz, sbx, sby, sbz, pu, nz2a, nz2b, cm2, best, one):
     """Fold the pair of slots ``a``, ``b`` into ``best`` over the ``BLOCK`` points ``j0 .. j0 + BLOCK - 1``.
 
     Same quantities as :func:`_best_pair_sigma2` (module docstring): with ``d = sat - t`` per
@@ -928,7 +964,7 @@ def _pair_block(r2s, a, b, j0, sax, say, saz, sbx, sby, sbz, px, py, pz, nz2a, n
     (km^2, ``nz2a``/``nz2b`` the squared noise in rad^2).
 
     ``r2s[a, j]`` holds ``R^2`` (km^2), NaN where the satellite does not detect point ``j`` (a
-    NaN makes the stereo test false); ``px, py, pz`` are the row's points (km); ``sax ... sbz``
+    NaN makes the stereo test false); ``pu[0:3]`` are the row's points (km, as in :func:`_window_detect`); ``sax ... sbz``
     the satellites (km); ``cm2`` is ``cos^2(theta_min)`` of the pair; ``best`` (km^2, inf when
     none) is updated in place.
 
@@ -944,9 +980,9 @@ def _pair_block(r2s, a, b, j0, sax, say, saz, sbx, sby, sbz, px, py, pz, nz2a, n
         j = j0u + jj
         r1 = r2s[a, j]
         r2 = r2s[b, j]
-        tx = px[j]
-        ty = py[j]
-        tz = pz[j]
+        tx = pu[0, j]
+        ty = pu[1, j]
+        tz = pu[2, j]
         ax = sax - tx
         ay = say - ty
         az = saz - tz
@@ -966,19 +1002,31 @@ def _pair_block(r2s, a, b, j0, sax, say, saz, sbx, sby, sbz, px, py, pz, nz2a, n
 
 
 @njit(cache=True, inline="always")
-def _block_max(best_bits, j0, out_bits, out):
+def _block_max(best_bits, j0):
     """Largest of ``best[j0 : j0 + BLOCK]`` (all >= 0), found on the IEEE-754 bit patterns.
 
-    ``best_bits`` is ``best.view(np.int64)``; ``out`` a 1-element float64 scratch array and
-    ``out_bits`` its int64 view, through which the maximum's bits are read back as a float.
-    For non-negative doubles (inf included) the bit patterns order as the values do, and an
-    integer maximum needs none of the NaN care that blocks the float one from vectorising.
+    ``best_bits`` is ``best.view(np.int64)``. For non-negative doubles (inf included) the bit
+    patterns order as the values do, and an integer maximum needs none of the NaN care that
+    keeps the float one from vectorising.
     """
     m = np.int64(0)
     for j in range(j0, j0 + BLOCK):
         m = max(m, best_bits[j])
-    out_bits[0] = m
-    return out[0]
+    return np.int64(m).view(np.float64)
+
+
+@njit(cache=True, inline="always")
+def _block_min_r2(r2s_bits, slot, j0):
+    """Smallest ``R^2`` of slot ``slot`` over ``r2s[slot, j0 : j0 + BLOCK]``; NaN when it detects none.
+
+    ``r2s_bits`` is ``r2s.view(np.int64)``; entries are ``R^2 > 0`` or the positive quiet NaN
+    written for "not detected", whose bit pattern is above every positive double's (inf
+    included), so the integer minimum is the smallest detected ``R^2``, or NaN.
+    """
+    m = np.int64(0x7FF8000000000000)
+    for j in range(j0, j0 + BLOCK):
+        m = min(m, r2s_bits[slot, j])
+    return np.int64(m).view(np.float64)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -1061,6 +1109,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         n_blk = (n_lon + BLOCK - 1) // BLOCK
         n_pad = n_blk * BLOCK  # row arrays padded to whole blocks (padding: no detection, cnt 0)
         r2s = np.empty((n_slot, n_pad), dtype=np.float64)
+        r2s_bits = r2s.view(np.int64)
         rminb = np.empty((n_slot, n_blk), dtype=np.float64)
         slot_sat = np.empty(n_slot, dtype=np.int64)
         slot_lo = np.empty(n_slot, dtype=np.int64)
@@ -1072,14 +1121,13 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         cnt = np.zeros(n_pad, dtype=np.float64)  # detections per point (float: cheaper in the vector loops)
         best = np.empty(n_pad, dtype=np.float64)
         best_bits = best.view(np.int64)
-        mb_view = np.empty(1, dtype=np.float64)  # int64 bits -> float64
-        mb_bits = mb_view.view(np.int64)
-        px = np.zeros(n_pad, dtype=np.float64)
-        py = np.zeros(n_pad, dtype=np.float64)
-        pz = np.zeros(n_pad, dtype=np.float64)
-        ux = np.empty(n_lon, dtype=np.float64)
-        uy = np.empty(n_lon, dtype=np.float64)
-        uz = np.empty(n_lon, dtype=np.float64)
+        pu = np.zeros((6, n_pad), dtype=np.float64)  # points (km) and unit normals (rows 3-5)
+        px = pu[0]
+        py = pu[1]
+        pz = pu[2]
+        ux = pu[3]
+        uy = pu[4]
+        uz = pu[5]
         for j in range(n_lon):
             px[j] = pts[base + j, 0]
             py[j] = pts[base + j, 1]
@@ -1089,10 +1137,6 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
             uz[j] = ups[base + j, 2]
         win = np.empty((3, 2), dtype=np.int64)
         one = 1.0 + 0.0 * row_sin[i]  # 1.0 the compiler cannot see (see _pair_block)
-        twopi = 2.0 * math.pi
-        n_2pi = twopi / step_rad  # grid indices per full turn
-        rho_row = math.sqrt(px[0] * px[0] + py[0] * py[0])  # the row's distance from the axis (km)
-        z_row = pz[0]
         sr = row_sin[i]
         cr = row_cos[i]
         ntest = 0
@@ -1138,51 +1182,34 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                             else:
                                 r2s[ns, j] = math.nan
                     else:
-                        _window_detect(r2s, ns, j0, nj, px, py, pz, ux, uy, uz, cnt, sx, sy, sz,
-                                       se, rmax2, cf, kthr, inten)
-                d0 = w0
-                while d0 <= w1 and not r2s[ns, d0] >= 0.0:
-                    d0 += 1
-                if d0 > w1:
-                    continue
-                d1 = w1
-                while not r2s[ns, d1] >= 0.0:
-                    d1 -= 1
-                for j in range((d0 // BLOCK) * BLOCK, w0):  # the pair sweep reads whole blocks
+                        _window_detect(r2s, ns, j0, nj, pu, cnt, sx, sy, sz, se, rmax2, cf, kthr, inten)
+                qa = w0 // BLOCK
+                qb = w1 // BLOCK
+                for j in range(qa * BLOCK, w0):  # the pair sweep reads whole blocks
                     r2s[ns, j] = math.nan
-                for j in range(w1 + 1, (d1 // BLOCK) * BLOCK + BLOCK):
+                for j in range(w1 + 1, qb * BLOCK + BLOCK):
                     r2s[ns, j] = math.nan
-                # per block, a lower bound on R^2 over its points: along a row R^2 depends on the
-                # longitude only through cos(lon - lon_s), so its minimum over an arc is at the
-                # sub-satellite longitude when the arc holds it, else at an end of the arc
-                fc = band_f[k, s, BF_LON] - lon0_rad
-                fc = (fc - twopi * math.floor(fc / twopi)) / step_rad
-                dxm = math.sqrt(sx * sx + sy * sy) - rho_row
-                dzm = sz - z_row
-                r2_row = (dxm * dxm + dzm * dzm) * (1.0 - 1e-9)
-                for q in range(d0 // BLOCK, d1 // BLOCK + 1):
-                    jl = max(d0, q * BLOCK)
-                    jr = min(d1, q * BLOCK + BLOCK - 1)
-                    if (jl - 1.0 <= fc <= jr + 1.0 or jl - 1.0 <= fc + n_2pi <= jr + 1.0
-                            or jl - 1.0 <= fc - n_2pi <= jr + 1.0):
-                        m0 = r2_row
-                    else:
-                        ex = sx - px[jl]
-                        ey = sy - py[jl]
-                        ez = sz - pz[jl]
-                        fx = sx - px[jr]
-                        fy = sy - py[jr]
-                        fz = sz - pz[jr]
-                        m0 = min(ex * ex + ey * ey + ez * ez, fx * fx + fy * fy + fz * fz) * (1.0 - 1e-9)
-                    rminb[ns, q] = m0
+                # per block, the smallest R^2 detected (NaN: none), shrunk by 1e-9 so that the
+                # pruning bounds built on it stay below the swept values despite rounding
+                q_lo = -1
+                q_hi = -1
+                for q in range(qa, qb + 1):
+                    mn = _block_min_r2(r2s_bits, ns, q * BLOCK)
+                    if mn < math.inf:
+                        if q_lo < 0:
+                            q_lo = q
+                        q_hi = q
+                    rminb[ns, q] = mn * (1.0 - 1e-9)
+                if q_lo < 0:
+                    continue  # nothing detected: the slot is reused
                 slot_nz2[ns] = table[si, P_NOISE_RAD] ** 2
                 slot_cm[ns] = table[si, P_COS_STEREO_MIN]
                 slot_sat[ns] = s
-                slot_lo[ns] = d0
-                slot_hi[ns] = d1
+                slot_lo[ns] = q_lo  # first and last block with a detection
+                slot_hi[ns] = q_hi
                 ns += 1
-                row_a = min(row_a, d0)
-                row_b = max(row_b, d1)
+                row_a = min(row_a, q_lo * BLOCK)
+                row_b = max(row_b, q_hi * BLOCK + BLOCK - 1)
             if mode == 1:
                 for j in range(row_a, row_b + 1):
                     cnt[j] = 0
@@ -1199,16 +1226,20 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                 jl = q * BLOCK
                 jr = jl + BLOCK - 1
                 m = 0
+                # the block's smallest q per slot; inf for a slot detecting nothing in this block
+                # (a gap between its first and last block): sorted last, the L bound stops before it
                 for t in range(n_prev):  # slots of the previous block that reach into this one
                     a = order[t]
-                    if slot_hi[a] >= jl:
+                    if slot_hi[a] >= q:
                         order[m] = a
-                        bkey[m] = slot_nz2[a] * rminb[a, q]
+                        x = slot_nz2[a] * rminb[a, q]
+                        bkey[m] = x if x < math.inf else math.inf
                         m += 1
-                for a in range(ns):  # slots starting in this block (or overlapping the first one)
-                    if slot_lo[a] <= jr and slot_hi[a] >= jl and (q == q_first or slot_lo[a] >= jl):
+                for a in range(ns):  # slots starting in this block (all overlapping the first one)
+                    if slot_lo[a] <= q <= slot_hi[a] and (q == q_first or slot_lo[a] == q):
                         order[m] = a
-                        bkey[m] = slot_nz2[a] * rminb[a, q]
+                        x = slot_nz2[a] * rminb[a, q]
+                        bkey[m] = x if x < math.inf else math.inf
                         m += 1
                 for t in range(1, m):  # insertion sort by the block's smallest q (nearly sorted)
                     x = bkey[t]
@@ -1222,7 +1253,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                     order[c] = a
                 n_prev = m
                 # worst best of the block (inf while a point with 2+ detections has no pair)
-                mb = _block_max(best_bits, jl, mb_bits, mb_view)
+                mb = _block_max(best_bits, jl)
                 if mb == 0.0:
                     continue
                 # L(q1, q2) = q1 + q2 + q1 q2 / (q1 + q2) grows with both arguments: along the sorted
@@ -1245,7 +1276,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                             break
                         b = order[ib]
                         cm = min(slot_cm[a], slot_cm[b])
-                        if max(slot_lo[a], slot_lo[b]) > min(slot_hi[a], slot_hi[b]) or cm < 0.0:
+                        if cm < 0.0:
                             continue
                         sb = slot_sat[b]
                         # law of sines in the triangle (point, sat a, sat b): sin(gamma) <= D / max(Ra, Rb)
@@ -1260,9 +1291,9 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                         rr = max(ra, rminb[b, q])
                         if rr > dd and (qs * qs * rr + qa * qb * dd) * (1.0 - 1e-9) >= mb * qs * dd:
                             continue
-                        _pair_block(r2s, a, b, jl, xa, ya, za, xb, yb, zb, px, py, pz, slot_nz2[a], slot_nz2[b],
-                                    cm * cm, best, one)
-                        mb = _block_max(best_bits, jl, mb_bits, mb_view)
+                        _pair_block(r2s, a, b, jl, xa, ya, za, xb, yb, zb, pu, slot_nz2[a], slot_nz2[b], cm * cm,
+                                    best, one)
+                        mb = _block_max(best_bits, jl)
             # ---- 3. streaming metrics
             for j in range(row_a, row_b + 1):
                 n = int(cnt[j])

@@ -48,6 +48,7 @@ def test_window_detect_takes_the_decisions_of_detect_r2(seed):
     n = 121
     lat = float(rng.uniform(-60, 60))
     px, py, pz, ux, uy, uz = _row(rng, n, lat, float(rng.choice([0.0, 30.0])))
+    pu = np.array([px, py, pz, ux, uy, uz])  # the row layout of grid_chunk
     checked = 0
     detected = 0
     for _ in range(40):
@@ -61,7 +62,7 @@ def test_window_detect_takes_the_decisions_of_detect_r2(seed):
         nj = int(rng.integers(0, n - j0))
         r2s = np.full((2, n), -7.0)
         cnt = np.zeros(n)  # float64, as in grid_chunk
-        K._window_detect(r2s, 1, j0, nj, px, py, pz, ux, uy, uz, cnt, sx, sy, sz, se, rmax2, cf, kthr, inten)
+        K._window_detect(r2s, 1, j0, nj, pu, cnt, sx, sy, sz, se, rmax2, cf, kthr, inten)
         for j in range(n):
             if not j0 <= j < j0 + nj:
                 assert r2s[1, j] == -7.0 and cnt[j] == 0  # nothing written outside the window
@@ -84,6 +85,7 @@ def test_pair_block_gives_the_smallest_stereo_triangulation_error(seed):
     n = 3 * K.BLOCK
     lat = float(rng.uniform(-50, 50))
     px, py, pz, *_ = _row(rng, n, lat, 0.0)
+    pu = np.array([px, py, pz, px, py, pz])  # rows 3-5 (normals) unused by _pair_block
     sats = [_sat_above(rng, lat + rng.uniform(-20, 20), rng.uniform(95, 130), 1000.0) for _ in range(5)]
     noise = [float(rng.uniform(20e-6, 80e-6)) for _ in sats]
     theta_min = 20.0
@@ -97,7 +99,7 @@ def test_pair_block_gives_the_smallest_stereo_triangulation_error(seed):
     for a in range(len(sats)):
         for b in range(a + 1, len(sats)):
             for j0 in range(0, n, K.BLOCK):
-                K._pair_block(r2s, a, b, j0, *sats[a], *sats[b], px, py, pz, noise[a] ** 2, noise[b] ** 2, cm2,
+                K._pair_block(r2s, a, b, j0, *sats[a], *sats[b], pu, noise[a] ** 2, noise[b] ** 2, cm2,
                               best, 1.0)
     n_stereo = 0
     for j in range(n):
@@ -122,13 +124,32 @@ def test_pair_block_gives_the_smallest_stereo_triangulation_error(seed):
 
 def test_block_max_on_the_bit_patterns_equals_the_max():
     rng = np.random.default_rng(7)
-    out = np.empty(1)
     for _ in range(50):
         best = rng.uniform(0.0, 1e6, K.BLOCK) ** rng.uniform(0.1, 3.0)
         best[rng.random(K.BLOCK) < 0.2] = np.inf
         best[rng.random(K.BLOCK) < 0.2] = 0.0
-        got = K._block_max(best.view(np.int64), 0, out.view(np.int64), out)
+        got = K._block_max(best.view(np.int64), 0)
         assert got == best.max()
+
+
+def test_block_min_r2_is_the_smallest_detected_value_or_nan():
+    """The integer minimum over the bits of a row slot skips the NaN of undetected points."""
+    rng = np.random.default_rng(8)
+    n_none = 0
+    for _ in range(200):
+        r2s = np.full((3, 2 * K.BLOCK), -1.0)
+        vals = rng.uniform(1.0, 3.0e7, K.BLOCK) ** rng.uniform(0.5, 1.0)
+        vals[rng.random(K.BLOCK) < rng.uniform(0.0, 1.0)] = np.nan  # math.nan, as grid_chunk writes
+        if rng.random() < 0.1:
+            vals[:] = np.nan
+        r2s[1, K.BLOCK:] = vals
+        got = K._block_min_r2(r2s.view(np.int64), 1, K.BLOCK)
+        if np.all(np.isnan(vals)):
+            n_none += 1
+            assert np.isnan(got)
+        else:
+            assert got == np.nanmin(vals)
+    assert n_none > 0
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -147,3 +168,15 @@ def test_convergence_angle_law_of_sines_bound(seed):
         assert ratio <= 1.0 + 1e-12
         ratio_max = max(ratio_max, ratio)
     assert ratio_max > 0.99  # the bound is attained (right angle at the nearer satellite)
+
+
+def test_ln_positive_matches_math_log():
+    """The libm-free logarithm of the histogram binning agrees with math.log over 600 decades."""
+    two_e_minus_15 = 2e-15  # absolute, in ln units (the series' truncation and rounding)
+    four_ulp = 4 * np.finfo(float).eps  # relative: rounding of e ln 2 for large exponents
+    rng = np.random.default_rng(5)
+    xs = np.concatenate([10.0 ** rng.uniform(-300, 300, 20000), [1.0, 2.0, 0.5, math.sqrt(2.0), np.nextafter(math.sqrt(2.0), 2.0),
+                                                                 1e-12, 3.7e8, np.finfo(float).max, np.finfo(float).tiny]])
+    for x in xs:
+        want = math.log(x)
+        assert abs(K.ln_positive(float(x)) - want) <= two_e_minus_15 + four_ulp * abs(want), x
