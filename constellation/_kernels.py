@@ -1029,6 +1029,99 @@ def _block_min_r2(r2s_bits, slot, j0):
     return np.int64(m).view(np.float64)
 
 
+@njit(cache=True, error_model="numpy")
+def _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt, slot_sat, slot_lo, slot_hi,
+               slot_nz2, slot_cm, order, bkey, one):
+    """Best stereo pair of every point of one row at one step, block by block (step 2 of :func:`grid_chunk`).
+
+    ``ns`` slots hold the row's detections (``r2s``, ``rminb``: smallest ``R^2`` per block,
+    ``slot_*``: band record, first/last block, squared noise, ``cos theta_min``); points
+    ``row_a .. row_b`` (whole blocks) get ``best[j]`` = the smallest triangulation variance
+    (km^2) over the stereo pairs, ``inf`` when none, 0 where fewer than two satellites detect
+    (``cnt``). A function of its own (one call per row and step): inside the kernel's large
+    loop body its registers spilled to the stack.
+    """
+    q_first = row_a // BLOCK
+    q_last = row_b // BLOCK
+    for j in range(q_first * BLOCK, q_last * BLOCK + BLOCK):
+        # 0 where fewer than two satellites detect: no pair can lower it, and the block's
+        # worst best (the pruning bound) is then simply the largest entry of the block
+        best[j] = math.inf if cnt[j] >= 2 else 0.0
+    n_prev = 0  # slots of the previous block, in its order (carried: the order changes slowly)
+    for q in range(q_first, q_last + 1):
+        jl = q * BLOCK
+        jr = jl + BLOCK - 1
+        m = 0
+        # the block's smallest q per slot; inf for a slot detecting nothing in this block
+        # (a gap between its first and last block): sorted last, the L bound stops before it
+        for t in range(n_prev):  # slots of the previous block that reach into this one
+            a = order[t]
+            if slot_hi[a] >= q:
+                order[m] = a
+                x = slot_nz2[a] * rminb[a, q]
+                bkey[m] = x if x < math.inf else math.inf
+                m += 1
+        for a in range(ns):  # slots starting in this block (all overlapping the first one)
+            if slot_lo[a] <= q <= slot_hi[a] and (q == q_first or slot_lo[a] == q):
+                order[m] = a
+                x = slot_nz2[a] * rminb[a, q]
+                bkey[m] = x if x < math.inf else math.inf
+                m += 1
+        for t in range(1, m):  # insertion sort by the block's smallest q (nearly sorted)
+            x = bkey[t]
+            a = order[t]
+            c = t
+            while c > 0 and bkey[c - 1] > x:
+                bkey[c] = bkey[c - 1]
+                order[c] = order[c - 1]
+                c -= 1
+            bkey[c] = x
+            order[c] = a
+        n_prev = m
+        # worst best of the block (inf while a point with 2+ detections has no pair)
+        mb = _block_max(best_bits, jl)
+        if mb == 0.0:
+            continue
+        # L(q1, q2) = q1 + q2 + q1 q2 / (q1 + q2) grows with both arguments: along the sorted
+        # list, once it reaches the block's worst best no later pair can improve any point
+        for ia in range(m - 1):
+            a = order[ia]
+            qa = bkey[ia]
+            qs = qa + bkey[ia + 1]
+            if qs * qs + qa * bkey[ia + 1] >= mb * qs:
+                break
+            sa = slot_sat[a]
+            xa = band_f[k, sa, BF_X]
+            ya = band_f[k, sa, BF_Y]
+            za = band_f[k, sa, BF_Z]
+            ra = rminb[a, q]
+            for ib in range(ia + 1, m):
+                qb = bkey[ib]
+                qs = qa + qb
+                if qs * qs + qa * qb >= mb * qs:
+                    break
+                b = order[ib]
+                cm = min(slot_cm[a], slot_cm[b])
+                if cm < 0.0:
+                    continue
+                sb = slot_sat[b]
+                # law of sines in the triangle (point, sat a, sat b): sin(gamma) <= D / max(Ra, Rb)
+                # with D the satellites' separation, so v >= qs max(Ra^2, Rb^2) / D^2 + qa qb / qs
+                xb = band_f[k, sb, BF_X]
+                yb = band_f[k, sb, BF_Y]
+                zb = band_f[k, sb, BF_Z]
+                ex = xa - xb
+                ey = ya - yb
+                ez = za - zb
+                dd = ex * ex + ey * ey + ez * ez
+                rr = max(ra, rminb[b, q])
+                if rr > dd and (qs * qs * rr + qa * qb * dd) * (1.0 - 1e-9) >= mb * qs * dd:
+                    continue
+                _pair_block(r2s, a, b, jl, xa, ya, za, xb, yb, zb, pu, slot_nz2[a], slot_nz2[b], cm * cm,
+                            best, one)
+                mb = _block_max(best_bits, jl)
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, row_cos,
                lon0_rad, step_rad, n_lon, istate, fstate, hist, t_edge, log_lo, inv_dlog, mode):
@@ -1215,85 +1308,8 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                     cnt[j] = 0
                 continue
             # ---- 2. best stereo pair per point, block by block
-            q_first = row_a // BLOCK
-            q_last = row_b // BLOCK
-            for j in range(q_first * BLOCK, q_last * BLOCK + BLOCK):
-                # 0 where fewer than two satellites detect: no pair can lower it, and the block's
-                # worst best (the pruning bound) is then simply the largest entry of the block
-                best[j] = math.inf if cnt[j] >= 2 else 0.0
-            n_prev = 0  # slots of the previous block, in its order (carried: the order changes slowly)
-            for q in range(q_first, q_last + 1):
-                jl = q * BLOCK
-                jr = jl + BLOCK - 1
-                m = 0
-                # the block's smallest q per slot; inf for a slot detecting nothing in this block
-                # (a gap between its first and last block): sorted last, the L bound stops before it
-                for t in range(n_prev):  # slots of the previous block that reach into this one
-                    a = order[t]
-                    if slot_hi[a] >= q:
-                        order[m] = a
-                        x = slot_nz2[a] * rminb[a, q]
-                        bkey[m] = x if x < math.inf else math.inf
-                        m += 1
-                for a in range(ns):  # slots starting in this block (all overlapping the first one)
-                    if slot_lo[a] <= q <= slot_hi[a] and (q == q_first or slot_lo[a] == q):
-                        order[m] = a
-                        x = slot_nz2[a] * rminb[a, q]
-                        bkey[m] = x if x < math.inf else math.inf
-                        m += 1
-                for t in range(1, m):  # insertion sort by the block's smallest q (nearly sorted)
-                    x = bkey[t]
-                    a = order[t]
-                    c = t
-                    while c > 0 and bkey[c - 1] > x:
-                        bkey[c] = bkey[c - 1]
-                        order[c] = order[c - 1]
-                        c -= 1
-                    bkey[c] = x
-                    order[c] = a
-                n_prev = m
-                # worst best of the block (inf while a point with 2+ detections has no pair)
-                mb = _block_max(best_bits, jl)
-                if mb == 0.0:
-                    continue
-                # L(q1, q2) = q1 + q2 + q1 q2 / (q1 + q2) grows with both arguments: along the sorted
-                # list, once it reaches the block's worst best no later pair can improve any point
-                for ia in range(m - 1):
-                    a = order[ia]
-                    qa = bkey[ia]
-                    qs = qa + bkey[ia + 1]
-                    if qs * qs + qa * bkey[ia + 1] >= mb * qs:
-                        break
-                    sa = slot_sat[a]
-                    xa = band_f[k, sa, BF_X]
-                    ya = band_f[k, sa, BF_Y]
-                    za = band_f[k, sa, BF_Z]
-                    ra = rminb[a, q]
-                    for ib in range(ia + 1, m):
-                        qb = bkey[ib]
-                        qs = qa + qb
-                        if qs * qs + qa * qb >= mb * qs:
-                            break
-                        b = order[ib]
-                        cm = min(slot_cm[a], slot_cm[b])
-                        if cm < 0.0:
-                            continue
-                        sb = slot_sat[b]
-                        # law of sines in the triangle (point, sat a, sat b): sin(gamma) <= D / max(Ra, Rb)
-                        # with D the satellites' separation, so v >= qs max(Ra^2, Rb^2) / D^2 + qa qb / qs
-                        xb = band_f[k, sb, BF_X]
-                        yb = band_f[k, sb, BF_Y]
-                        zb = band_f[k, sb, BF_Z]
-                        ex = xa - xb
-                        ey = ya - yb
-                        ez = za - zb
-                        dd = ex * ex + ey * ey + ez * ez
-                        rr = max(ra, rminb[b, q])
-                        if rr > dd and (qs * qs * rr + qa * qb * dd) * (1.0 - 1e-9) >= mb * qs * dd:
-                            continue
-                        _pair_block(r2s, a, b, jl, xa, ya, za, xb, yb, zb, pu, slot_nz2[a], slot_nz2[b], cm * cm,
-                                    best, one)
-                        mb = _block_max(best_bits, jl)
+            _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt, slot_sat, slot_lo, slot_hi,
+                       slot_nz2, slot_cm, order, bkey, one)
             # ---- 3. streaming metrics
             for j in range(row_a, row_b + 1):
                 n = int(cnt[j])
