@@ -1130,13 +1130,15 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     Parallel over latitude rows; each row walks the chunk's time steps in order, so every
     point's accumulators are owned by one thread (no races). Per step:
 
-    1. *Detection.* Every satellite whose row band contains the row gets a slot; its
-       closed-form longitude windows (:func:`lon_windows`) are tested point by point with the
-       :func:`detect_r2` inequalities (vectorised, :func:`_window_detect`, unless the sensor has
-       a grazing-altitude limit). The slot keeps ``R^2`` (km^2) per detected point (NaN
-       elsewhere), the index range it detects and, per block of ``BLOCK`` points, its smallest
-       ``R^2``.
-    2. *Best stereo pair*, block by block (``BLOCK`` points). The slots that detect in the block
+    1. *Detection.* Every satellite whose row band contains the row (the step's packed band
+       records, :func:`pack_bands`, sorted by first row, so the scan stops at the first band
+       starting below the row) gets a slot; its closed-form longitude windows
+       (:func:`lon_windows`) are tested point by point with the :func:`detect_r2` inequalities
+       (vectorised, :func:`_window_detect`, unless the sensor has a grazing-altitude limit). The
+       slot keeps ``R^2`` (km^2) per detected point (NaN elsewhere), per block of ``BLOCK``
+       points the smallest detected ``R^2`` (:func:`_block_min_r2`; NaN when none), and its
+       first and last block with a detection.
+    2. *Best stereo pair* (:func:`_row_pairs`), block by block. The slots that detect in the block
        are sorted by the block's smallest ``q = noise^2 R^2`` and pairs are swept over the whole
        block (:func:`_pair_block`, vectorised) in that order while their lower bound
        ``L = q1 + q2 + q1 q2 / (q1 + q2) <= v`` stays below the block's worst current best
