@@ -668,7 +668,8 @@ def pack_bands(pos, sensor_of_sat, cos_lam, sin_lat_s, cos_lat_s, lon_s, row_lo,
     """Per time step, the satellites with a non-empty row band, packed and sorted by first row.
 
     :func:`grid_chunk` visits every (row, step); scanning all satellites there and reading their
-    data at scattered indices was a quarter of its time (cache misses, ``perf record``). Packed
+    data at scattered indices was, with :func:`lon_windows`, about a quarter of its time (cache
+    misses, ``perf record``). Packed
     records sorted by ``row_lo`` let a row stop at the first band starting below it and read
     each candidate's data from one contiguous record.
 
@@ -964,9 +965,9 @@ def _pair_block(r2s, a, b, j0, sax, say, saz, sbx, sby, sbz, pu, nz2a, nz2b, cm2
     (km^2, ``nz2a``/``nz2b`` the squared noise in rad^2).
 
     ``r2s[a, j]`` holds ``R^2`` (km^2), NaN where the satellite does not detect point ``j`` (a
-    NaN makes the stereo test false); ``pu[0:3]`` are the row's points (km, as in :func:`_window_detect`); ``sax ... sbz``
-    the satellites (km); ``cm2`` is ``cos^2(theta_min)`` of the pair; ``best`` (km^2, inf when
-    none) is updated in place.
+    NaN makes the stereo test false); ``pu[0:3]`` are the row's points (km, as in
+    :func:`_window_detect`); ``sax ... sbz`` the satellites (km); ``cm2`` is ``cos^2(theta_min)``
+    of the pair; ``best`` (km^2, inf when none) is updated in place.
 
     Written for LLVM's vectoriser: a fixed trip count (whole block, no remainder loop), unsigned
     indices, a branch-free body and no reduction (a floating-point ``max`` would keep it scalar;

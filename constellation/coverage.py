@@ -12,7 +12,8 @@ Algorithm (per time chunk of ``chunk_steps`` samples, satellites propagated by
    angle between the geodetic normal and the geocentric radius on the grid, <= 0.193 deg), and
    padded by 1e-7 rad (derivations in :func:`constellation._kernels.max_central_angle`). The
    latitude rows inside ``[phi_s - lambda, phi_s + lambda]`` (geocentric latitude of each row;
-   binary search) form the satellite's band.
+   binary search) form the satellite's band; :func:`constellation._kernels.pack_bands` packs
+   each step's non-empty bands into contiguous records sorted by first row.
 2. **Exact tests** (:func:`constellation._kernels.grid_chunk`, parallel over latitude rows).
    For each row in a band the longitude window follows in closed form from the spherical law
    of cosines, ``cos(dl) >= (cos lambda - sin phi_s sin phi) / (cos phi_s cos phi)``, mapped
@@ -22,12 +23,14 @@ Algorithm (per time chunk of ``chunk_steps`` samples, satellites propagated by
    grows with the visible (time, satellite, point) triples, not with satellites x points.
    Because the bounds are conservative and the final test is exact, counts equal a
    brute-force loop over all triples exactly (tests).
-3. **Best stereo pair** (same kernel, per row and time step). Each satellite that detects
-   part of the row keeps ``R^2`` along it; satellites are taken nearest first and every pair
-   with overlapping stretches is swept along the row (vectorised), block by block, skipping
-   blocks where the lower bound ``q1 + q2 + q1 q2 / (q1 + q2)`` of the pair's variance
-   (``q = (sigma R)^2`` at the block's smallest ``R``) cannot beat the block's current best.
-   The skip is exact: the triangulation variance is never below that bound.
+3. **Best stereo pair** (same kernel, per row and time step, block by block of 16 points).
+   Each satellite that detects part of the row keeps ``R^2`` along it and its smallest ``R^2``
+   per block; in each block the satellites are taken by increasing ``q = (sigma R)^2`` and
+   pairs are swept over the block (vectorised) while the lower bound
+   ``q1 + q2 + q1 q2 / (q1 + q2)`` of the pair's variance (at the block's smallest ``q``) stays
+   below the block's worst current best; a law-of-sines bound (``sin gamma <= D / max R``, D
+   the satellites' separation) skips further pairs. The skips are exact: the triangulation
+   variance is never below those bounds.
 4. **Streaming metrics** (same kernel, in time order): per point the
    number of samples with >= 1, >= 2 detections and with a stereo pair, the sum of counts,
    the index of the last detection / last stereo sample, the longest and summed closed gaps,
