@@ -669,9 +669,8 @@ def pack_bands(pos, sensor_of_sat, cos_lam, sin_lat_s, cos_lat_s, lon_s, row_lo,
 
     :func:`grid_chunk` visits every (row, step); scanning all satellites there and reading their
     data at scattered indices was, with :func:`lon_windows`, about a quarter of its time (cache
-    misses, ``perf record``). Packed
-    records sorted by ``row_lo`` let a row stop at the first band starting below it and read
-    each candidate's data from one contiguous record.
+    misses, ``perf record``). Packed records sorted by ``row_lo`` let a row stop at the first
+    band starting below it and read each candidate's data from one contiguous record.
 
     Parameters
     ----------
@@ -1031,7 +1030,7 @@ def _block_min_r2(r2s_bits, slot, j0):
 
 
 @njit(cache=True, error_model="numpy")
-def _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt, slot_sat, slot_lo, slot_hi,
+def _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt, slot_rec, slot_lo, slot_hi,
                slot_nz2, slot_cm, order, bkey, one):
     """Best stereo pair of every point of one row at one step, block by block (step 2 of :func:`grid_chunk`).
 
@@ -1091,7 +1090,7 @@ def _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt
             qs = qa + bkey[ia + 1]
             if qs * qs + qa * bkey[ia + 1] >= mb * qs:
                 break
-            sa = slot_sat[a]
+            sa = slot_rec[a]
             xa = band_f[k, sa, BF_X]
             ya = band_f[k, sa, BF_Y]
             za = band_f[k, sa, BF_Z]
@@ -1105,7 +1104,7 @@ def _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt
                 cm = min(slot_cm[a], slot_cm[b])
                 if cm < 0.0:
                     continue
-                sb = slot_sat[b]
+                sb = slot_rec[b]
                 # law of sines in the triangle (point, sat a, sat b): sin(gamma) <= D / max(Ra, Rb)
                 # with D the satellites' separation, so v >= qs max(Ra^2, Rb^2) / D^2 + qa qb / qs
                 xb = band_f[k, sb, BF_X]
@@ -1207,7 +1206,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         r2s = np.empty((n_slot, n_pad), dtype=np.float64)
         r2s_bits = r2s.view(np.int64)
         rminb = np.empty((n_slot, n_blk), dtype=np.float64)
-        slot_sat = np.empty(n_slot, dtype=np.int64)
+        slot_rec = np.empty(n_slot, dtype=np.int64)
         slot_lo = np.empty(n_slot, dtype=np.int64)
         slot_hi = np.empty(n_slot, dtype=np.int64)
         order = np.empty(n_slot, dtype=np.int64)
@@ -1300,7 +1299,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                     continue  # nothing detected: the slot is reused
                 slot_nz2[ns] = table[si, P_NOISE_RAD] ** 2
                 slot_cm[ns] = table[si, P_COS_STEREO_MIN]
-                slot_sat[ns] = s
+                slot_rec[ns] = s  # band record (band_f row) of the slot's satellite
                 slot_lo[ns] = q_lo  # first and last block with a detection
                 slot_hi[ns] = q_hi
                 ns += 1
@@ -1311,7 +1310,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                     cnt[j] = 0
                 continue
             # ---- 2. best stereo pair per point, block by block
-            _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt, slot_sat, slot_lo, slot_hi,
+            _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt, slot_rec, slot_lo, slot_hi,
                        slot_nz2, slot_cm, order, bkey, one)
             # ---- 3. streaming metrics
             for j in range(row_a, row_b + 1):

@@ -171,9 +171,9 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
         Per point: grid positions and normals (48 B), state (56 B), histogram
         (2 or 4 B per bin), outputs (64 B) and xarray copies (64 B). Per chunk: positions,
         validity, band arrays and their packed, sorted copy (~140 B per satellite-sample) and
-        SGP4 work arrays (~3x the positions). Per thread: one row buffer ``n_lon * n_sat * 16 B`` (``(sigma R)^2`` and
-        satellite index per detection slot) plus scratch. Independent of
-        ``n_time`` beyond ``chunk_steps``.
+        SGP4 work arrays (~3x the positions). Per thread: one row buffer
+        ``n_lon * n_sat * 16 B`` (``(sigma R)^2`` and satellite index per detection slot) plus
+        scratch. Independent of ``n_time`` beyond ``chunk_steps``.
     """
     import numba
 
