@@ -887,6 +887,105 @@ def _update_point(p, g, n, best_var, istate, fstate, hist, t_edge, log_lo, inv_d
         hist[p, b] += 1
 
 
+# row-local copy of the streaming state inside grid_chunk (float64 rows of ``rs``, (N_RS, n_pad)):
+RS_N1 = 0  # samples with >= 1 detection
+RS_N2 = 1  # samples with >= 2 detections
+RS_NST = 2  # samples with a stereo pair
+RS_LAST_DET = 3  # last sample with a detection (-1 none)
+RS_LAST_ST = 4  # last sample with a stereo pair (-1 none)
+RS_NGAP = 5  # closed detection gaps
+RS_SUMC = 6  # sum of the detection counts
+RS_MAXGAP = 7
+RS_SUMGAP = 8
+RS_MAXGAP_ST = 9
+RS_T_DET = 10  # t_edge[last detection + 1]: start of the running detection gap (s)
+RS_T_ST = 11  # t_edge[last stereo sample + 1]
+N_RS = 12
+
+
+@njit(cache=True)
+def _row_state_load(rs, istate, fstate, t_edge, base, n_lon):
+    """Copy the streaming state of one grid row (points ``base .. base + n_lon - 1``) into ``rs``."""
+    for j in range(n_lon):
+        p = base + j
+        rs[RS_N1, j] = istate[p, ST_N1]
+        rs[RS_N2, j] = istate[p, ST_N2]
+        rs[RS_NST, j] = istate[p, ST_NST]
+        rs[RS_LAST_DET, j] = istate[p, ST_LAST_DET]
+        rs[RS_LAST_ST, j] = istate[p, ST_LAST_ST]
+        rs[RS_NGAP, j] = istate[p, ST_NGAP]
+        rs[RS_SUMC, j] = fstate[p, FS_SUMC]
+        rs[RS_MAXGAP, j] = fstate[p, FS_MAXGAP]
+        rs[RS_SUMGAP, j] = fstate[p, FS_SUMGAP]
+        rs[RS_MAXGAP_ST, j] = fstate[p, FS_MAXGAP_ST]
+        rs[RS_T_DET, j] = t_edge[istate[p, ST_LAST_DET] + 1]
+        rs[RS_T_ST, j] = t_edge[istate[p, ST_LAST_ST] + 1]
+
+
+@njit(cache=True)
+def _row_state_store(rs, istate, fstate, base, n_lon):
+    """Write the row copy ``rs`` back (counts are integers held exactly in float64)."""
+    for j in range(n_lon):
+        p = base + j
+        istate[p, ST_N1] = int(rs[RS_N1, j])
+        istate[p, ST_N2] = int(rs[RS_N2, j])
+        istate[p, ST_NST] = int(rs[RS_NST, j])
+        istate[p, ST_LAST_DET] = int(rs[RS_LAST_DET, j])
+        istate[p, ST_LAST_ST] = int(rs[RS_LAST_ST, j])
+        istate[p, ST_NGAP] = int(rs[RS_NGAP, j])
+        fstate[p, FS_SUMC] = rs[RS_SUMC, j]
+        fstate[p, FS_MAXGAP] = rs[RS_MAXGAP, j]
+        fstate[p, FS_SUMGAP] = rs[RS_SUMGAP, j]
+        fstate[p, FS_MAXGAP_ST] = rs[RS_MAXGAP_ST, j]
+
+
+@njit(cache=True, error_model="numpy")
+def _row_update(rs, cnt, best, binf, j_a, j_b, g, t_g, t_g1, log_lo, inv_dlog, nb):
+    """Streaming update of points ``j_a .. j_b`` of one row at sample ``g`` (vectorised).
+
+    The same accumulations as :func:`_update_point`, on the row copy ``rs`` ((N_RS, n_pad)
+    float64) and without branches, so LLVM vectorises it: ``cnt[j]`` detections (float64, reset
+    to 0 here), ``best[j]`` the best stereo variance (km^2; ``inf`` without a stereo pair, read
+    only where ``cnt >= 2``). A gap closes when a detection follows a run without one:
+    ``t_g - t_edge[last + 1]`` (s), with ``t_edge[last + 1]`` kept in ``rs`` so no gather is
+    needed (the same subtraction as :func:`_update_point`, bit for bit). ``binf[j]`` receives the
+    error-histogram bin of a stereo sample (``log sigma_m`` with :func:`ln_positive`) or -1.
+    ``t_g``, ``t_g1`` are ``t_edge[g]``, ``t_edge[g + 1]``.
+    """
+    gf = np.float64(g)
+    nbf = np.float64(nb - 1)
+    jau = np.uint64(j_a)
+    for jj in range(np.uint64(j_b + 1 - j_a)):
+        j = jau + jj  # unsigned: no negative-index wraparound, which keeps LLVM from vectorising
+        c = cnt[j]
+        det = c > 0.0
+        bv = best[j]
+        st = (c >= 2.0) & (bv < math.inf)
+        one_d = 1.0 if det else 0.0
+        rs[RS_N1, j] += one_d
+        rs[RS_SUMC, j] += c
+        rs[RS_N2, j] += 1.0 if c >= 2.0 else 0.0
+        open_gap = det & (rs[RS_LAST_DET, j] < gf - 1.0)
+        gap = t_g - rs[RS_T_DET, j]
+        rs[RS_NGAP, j] += 1.0 if open_gap else 0.0
+        rs[RS_SUMGAP, j] += gap if open_gap else 0.0
+        mg = rs[RS_MAXGAP, j]
+        rs[RS_MAXGAP, j] = gap if (open_gap & (gap > mg)) else mg
+        rs[RS_LAST_DET, j] = gf if det else rs[RS_LAST_DET, j]
+        rs[RS_T_DET, j] = t_g1 if det else rs[RS_T_DET, j]
+        rs[RS_NST, j] += 1.0 if st else 0.0
+        open_st = st & (rs[RS_LAST_ST, j] < gf - 1.0)
+        gs = t_g - rs[RS_T_ST, j]
+        ms = rs[RS_MAXGAP_ST, j]
+        rs[RS_MAXGAP_ST, j] = gs if (open_st & (gs > ms)) else ms
+        rs[RS_LAST_ST, j] = gf if st else rs[RS_LAST_ST, j]
+        rs[RS_T_ST, j] = t_g1 if st else rs[RS_T_ST, j]
+        x = (0.5 * ln_positive(bv if st else 1.0) + LN_1000 - log_lo) * inv_dlog
+        x = min(max(x, 0.0), nbf)
+        binf[j] = math.floor(x) if st else -1.0
+        cnt[j] = 0.0
+
+
 @njit(cache=True, inline="always")
 def _row_point_geometry(sx, sy, sz, tx, ty, tz, ux, uy, uz):
     """``(R^2, d . n, sat . d)`` for ``d = sat - t`` (km), the operations and order of :func:`detect_r2`."""
@@ -896,20 +995,52 @@ def _row_point_geometry(sx, sy, sz, tx, ty, tz, ux, uy, uz):
     return dx * dx + dy * dy + dz * dz, dx * ux + dy * uy + dz * uz, sx * dx + sy * dy + sz * dz
 
 
-@njit(cache=True, error_model="numpy")
-def _window_detect(r2s, slot, j0, n, pu, cnt, sx, sy, sz, se, rmax2, cf, kthr, inten):
-    """:func:`detect_r2` over points ``j0 .. j0 + n - 1`` of a row, branch-free (vectorised by LLVM).
 
-    For sensors without the grazing-altitude test. ``pu`` (6, >= j0 + n) float64 holds the row's
-    points (km) in rows 0-2 and their unit normals in rows 3-5 (one array argument instead of six:
-    each array argument of a numba call is passed as seven words). Writes ``r2s[slot, j]`` = ``R^2`` (km^2)
-    when detected, NaN otherwise, and adds the detections to ``cnt`` (float64: an integer counter
-    makes LLVM pack and widen the comparison masks, ~2x the instructions). Every inequality is the
-    one of :func:`detect_r2` evaluated with the same operations in the same order, so the
-    decisions are identical bit for bit; negated rejections are written as the complementary
-    comparison, which is equivalent because all operands are finite once ``R^2 > 0`` holds
-    (a NaN satellite position makes ``R^2`` NaN and fails that test).
+QNAN_BITS = 0x7FF8000000000000
+"""Bit pattern of the quiet NaN written for "not detected" (above every positive double's)."""
+
+
+@njit(cache=True, error_model="numpy")
+def _slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, ga, gb, kthr, inten):
+    """Exact tests of one satellite over its longitude windows on one row, whole blocks at a time.
+
+    Fills slot ``slot`` of the row buffers over every ``BLOCK`` of points that meets the
+    candidate windows ``win[:nw]`` (inclusive index ranges from :func:`lon_windows`):
+    ``r2s[slot, j]`` = ``R^2`` (km^2) where the satellite detects point ``j``, NaN elsewhere
+    (points outside the windows included, so the pair sweep can read whole blocks), adds the
+    detections to ``cnt`` (float64) and writes ``rminb[slot, q]``, the block's smallest
+    detected ``R^2`` shrunk by ``1e-9`` relative (the pruning bounds built on it stay below
+    the swept values despite rounding), NaN when none. One pass replaces the separate window
+    test, NaN padding and block minimum of earlier versions (each was a loop of its own).
+
+    Decisions are those of :func:`detect_r2` bit for bit: every inequality is evaluated with
+    the same operations in the same order; negated rejections are written as the complementary
+    comparison, equivalent because all operands are finite once ``R^2 > 0`` holds (a NaN
+    satellite position makes ``R^2`` NaN and fails that test). Without a grazing-altitude limit
+    (``gb == 0``) the body is branch-free and vectorised by LLVM (unsigned indices, the window
+    mask as comparisons, the block minimum as an integer minimum over the IEEE-754 bits, where
+    the positive quiet NaN is above every positive double); the usual sensors (non-negative
+    mask, no radiometric test, with or without a field of regard) get shorter predicates,
+    because LLVM does not drop the unused terms of the general one when the flags are run-time
+    values. ``pu`` (6, n_pad) float64 holds the row's points (km) and unit normals.
+
+    Returns
+    -------
+    (q_lo, q_hi) : int
+        First and last block with a detection (``-1, -1`` when none).
     """
+    w0 = win[0, 0]
+    w1 = win[0, 1]
+    for m in range(1, nw):
+        w0 = min(w0, win[m, 0])
+        w1 = max(w1, win[m, 1])
+    # three inclusive windows as unsigned bounds; unused ones empty (lo 1 > hi 0)
+    a0 = np.uint64(win[0, 0])
+    b0 = np.uint64(win[0, 1])
+    a1 = np.uint64(win[1, 0]) if nw > 1 else np.uint64(1)
+    b1 = np.uint64(win[1, 1]) if nw > 1 else np.uint64(0)
+    a2 = np.uint64(win[2, 0]) if nw > 2 else np.uint64(1)
+    b2 = np.uint64(win[2, 1]) if nw > 2 else np.uint64(0)
     se2 = se * se
     cf2 = cf * cf
     rs2 = sx * sx + sy * sy + sz * sz
@@ -919,38 +1050,78 @@ def _window_detect(r2s, slot, j0, n, pu, cnt, sx, sy, sz, se, rmax2, cf, kthr, i
     cf_pos = cf >= 0.0 and not no_for
     cf_neg = cf < 0.0 and not no_for
     no_rad = kthr < 0.0
-    j0u = np.uint64(j0)
-    # the usual sensors (non-negative mask, no radiometric test) get shorter predicates, because
-    # LLVM does not drop the unused terms of the general one when the flags are run-time values
-    if se_pos and no_rad and no_for:
-        for jj in range(np.uint64(n)):
-            j = j0u + jj
-            r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], pu[3, j], pu[4, j], pu[5, j])
-            ok = (r2 > 0.0) & (up_dot >= 0.0) & (up_dot * up_dot >= se2 * r2) & (r2 <= rmax2)
-            r2s[slot, j] = r2 if ok else math.nan
-            cnt[j] += 1.0 if ok else 0.0
-        return
-    if se_pos and no_rad and cf_pos:
-        for jj in range(np.uint64(n)):
-            j = j0u + jj
-            r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], pu[3, j], pu[4, j], pu[5, j])
-            ok = ((r2 > 0.0) & (up_dot >= 0.0) & (up_dot * up_dot >= se2 * r2) & (r2 <= rmax2)
-                  & (w >= 0.0) & (w * w >= cf2 * r2 * rs2))
-            r2s[slot, j] = r2 if ok else math.nan
-            cnt[j] += 1.0 if ok else 0.0
-        return
-    for jj in range(np.uint64(n)):
-        j = j0u + jj
-        r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], pu[3, j], pu[4, j], pu[5, j])
-        e2 = up_dot * up_dot
-        lim = se2 * r2
-        ok_el = (se_pos & (up_dot >= 0.0) & (e2 >= lim)) | (se_neg & ((up_dot >= 0.0) | (e2 <= lim)))
-        w2 = w * w
-        flim = cf2 * r2 * rs2
-        ok_for = no_for | (cf_pos & (w >= 0.0) & (w2 >= flim)) | (cf_neg & ((w >= 0.0) | (w2 <= flim)))
-        ok = (r2 > 0.0) & ok_el & (r2 <= rmax2) & ok_for & (no_rad | (inten >= kthr * r2))
-        r2s[slot, j] = r2 if ok else math.nan
-        cnt[j] += 1.0 if ok else 0.0
+    kind = 3
+    if gb > 0.0:
+        kind = 0
+    elif se_pos and no_rad and no_for:
+        kind = 1
+    elif se_pos and no_rad and cf_pos:
+        kind = 2
+    q_lo = -1
+    q_hi = -1
+    for q in range(w0 // BLOCK, w1 // BLOCK + 1):
+        j0u = np.uint64(q * BLOCK)
+        mb = np.int64(QNAN_BITS)
+        if kind == 1:
+            for jj in range(np.uint64(BLOCK)):
+                j = j0u + jj
+                r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], pu[3, j], pu[4, j],
+                                                    pu[5, j])
+                inw = ((j >= a0) & (j <= b0)) | ((j >= a1) & (j <= b1)) | ((j >= a2) & (j <= b2))
+                ok = inw & (r2 > 0.0) & (up_dot >= 0.0) & (up_dot * up_dot >= se2 * r2) & (r2 <= rmax2)
+                v = r2 if ok else math.nan
+                r2s[slot, j] = v
+                cnt[j] += 1.0 if ok else 0.0
+                mb = min(mb, np.float64(v).view(np.int64))
+        elif kind == 2:
+            for jj in range(np.uint64(BLOCK)):
+                j = j0u + jj
+                r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], pu[3, j], pu[4, j],
+                                                    pu[5, j])
+                inw = ((j >= a0) & (j <= b0)) | ((j >= a1) & (j <= b1)) | ((j >= a2) & (j <= b2))
+                ok = (inw & (r2 > 0.0) & (up_dot >= 0.0) & (up_dot * up_dot >= se2 * r2) & (r2 <= rmax2)
+                      & (w >= 0.0) & (w * w >= cf2 * r2 * rs2))
+                v = r2 if ok else math.nan
+                r2s[slot, j] = v
+                cnt[j] += 1.0 if ok else 0.0
+                mb = min(mb, np.float64(v).view(np.int64))
+        elif kind == 3:
+            for jj in range(np.uint64(BLOCK)):
+                j = j0u + jj
+                r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], pu[3, j], pu[4, j],
+                                                    pu[5, j])
+                inw = ((j >= a0) & (j <= b0)) | ((j >= a1) & (j <= b1)) | ((j >= a2) & (j <= b2))
+                e2 = up_dot * up_dot
+                lim = se2 * r2
+                ok_el = (se_pos & (up_dot >= 0.0) & (e2 >= lim)) | (se_neg & ((up_dot >= 0.0) | (e2 <= lim)))
+                w2 = w * w
+                flim = cf2 * r2 * rs2
+                ok_for = no_for | (cf_pos & (w >= 0.0) & (w2 >= flim)) | (cf_neg & ((w >= 0.0) | (w2 <= flim)))
+                ok = inw & (r2 > 0.0) & ok_el & (r2 <= rmax2) & ok_for & (no_rad | (inten >= kthr * r2))
+                v = r2 if ok else math.nan
+                r2s[slot, j] = v
+                cnt[j] += 1.0 if ok else 0.0
+                mb = min(mb, np.float64(v).view(np.int64))
+        else:  # grazing-altitude limit: the scalar test
+            for jj in range(BLOCK):
+                j = q * BLOCK + jj
+                ju = np.uint64(j)
+                v = math.nan
+                if ((ju >= a0) & (ju <= b0)) | ((ju >= a1) & (ju <= b1)) | ((ju >= a2) & (ju <= b2)):
+                    r2 = detect_r2(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], pu[3, j], pu[4, j], pu[5, j],
+                                   se, rmax2, cf, ga, gb, kthr, inten)
+                    if r2 >= 0.0:
+                        v = r2
+                        cnt[j] += 1.0
+                r2s[slot, j] = v
+                mb = min(mb, np.float64(v).view(np.int64))
+        mn = np.int64(mb).view(np.float64)
+        if mn < math.inf:
+            if q_lo < 0:
+                q_lo = q
+            q_hi = q
+        rminb[slot, q] = mn * (1.0 - 1e-9)
+    return q_lo, q_hi
 
 
 @njit(cache=True, error_model="numpy")
@@ -965,7 +1136,7 @@ def _pair_block(r2s, a, b, j0, sax, say, saz, sbx, sby, sbz, pu, nz2a, nz2b, cm2
 
     ``r2s[a, j]`` holds ``R^2`` (km^2), NaN where the satellite does not detect point ``j`` (a
     NaN makes the stereo test false); ``pu[0:3]`` are the row's points (km, as in
-    :func:`_window_detect`); ``sax ... sbz`` the satellites (km); ``cm2`` is ``cos^2(theta_min)``
+    :func:`_slot_detect`); ``sax ... sbz`` the satellites (km); ``cm2`` is ``cos^2(theta_min)``
     of the pair; ``best`` (km^2, inf when none) is updated in place.
 
     Written for LLVM's vectoriser: a fixed trip count (whole block, no remainder loop), unsigned
@@ -1012,20 +1183,6 @@ def _block_max(best_bits, j0):
     m = np.int64(0)
     for j in range(j0, j0 + BLOCK):
         m = max(m, best_bits[j])
-    return np.int64(m).view(np.float64)
-
-
-@njit(cache=True, inline="always")
-def _block_min_r2(r2s_bits, slot, j0):
-    """Smallest ``R^2`` of slot ``slot`` over ``r2s[slot, j0 : j0 + BLOCK]``; NaN when it detects none.
-
-    ``r2s_bits`` is ``r2s.view(np.int64)``; entries are ``R^2 > 0`` or the positive quiet NaN
-    written for "not detected", whose bit pattern is above every positive double's (inf
-    included), so the integer minimum is the smallest detected ``R^2``, or NaN.
-    """
-    m = np.int64(0x7FF8000000000000)
-    for j in range(j0, j0 + BLOCK):
-        m = min(m, r2s_bits[slot, j])
     return np.int64(m).view(np.float64)
 
 
@@ -1134,10 +1291,10 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
        records, :func:`pack_bands`, sorted by first row, so the scan stops at the first band
        starting below the row) gets a slot; its closed-form longitude windows
        (:func:`lon_windows`) are tested point by point with the :func:`detect_r2` inequalities
-       (vectorised, :func:`_window_detect`, unless the sensor has a grazing-altitude limit). The
-       slot keeps ``R^2`` (km^2) per detected point (NaN elsewhere), per block of ``BLOCK``
-       points the smallest detected ``R^2`` (:func:`_block_min_r2`; NaN when none), and its
-       first and last block with a detection.
+       (:func:`_slot_detect`: whole blocks of ``BLOCK`` points, vectorised unless the sensor
+       has a grazing-altitude limit, points outside the windows masked). The slot keeps
+       ``R^2`` (km^2) per detected point (NaN elsewhere), per block the smallest detected
+       ``R^2`` (NaN when none), and its first and last block with a detection.
     2. *Best stereo pair* (:func:`_row_pairs`), block by block. The slots that detect in the block
        are sorted by the block's smallest ``q = noise^2 R^2`` and pairs are swept over the whole
        block (:func:`_pair_block`, vectorised) in that order while their lower bound
@@ -1148,7 +1305,9 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
        (``sin(gamma) <= D / max(R1, R2)``, ``D`` the satellites' separation) is not below it
        either. Exact: a skipped pair cannot improve any point of the block.
     3. *Metrics.* Each detected point gets its count, gaps and best-pair error folded into the
-       accumulators (:func:`_update_point`).
+       row's copy of the accumulators (:func:`_row_update`, vectorised; the same arithmetic
+       as :func:`_update_point`), copied in and out of ``istate``/``fstate`` once per row and
+       chunk; stereo samples then increment their error-histogram bin.
 
     Work is proportional to the visible (point, satellite) pairs and to the co-visible pairs
     that survive the bound; nothing is stored per (point, satellite) beyond one row.
@@ -1230,6 +1389,11 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
             ux[j] = ups[base + j, 0]
             uy[j] = ups[base + j, 1]
             uz[j] = ups[base + j, 2]
+        rs = np.zeros((N_RS, n_pad), dtype=np.float64)  # the row's streaming state
+        binf = np.empty(n_pad, dtype=np.float64)
+        if mode == 0:
+            _row_state_load(rs, istate, fstate, t_edge, base, n_lon)
+        nb = hist.shape[1]
         win = np.empty((3, 2), dtype=np.int64)
         one = 1.0 + 0.0 * row_sin[i]  # 1.0 the compiler cannot see (see _pair_block)
         sr = row_sin[i]
@@ -1250,51 +1414,12 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                                  band_f[k, s, BF_COS_LAM], lon0_rad, step_rad, n_lon, win)
                 if nw == 0:
                     continue
-                w0 = win[0, 0]
-                w1 = win[0, 1]
-                for m in range(1, nw):
-                    w0 = min(w0, win[m, 0])
-                    w1 = max(w1, win[m, 1])
+                for m in range(nw):
+                    ntest += win[m, 1] + 1 - win[m, 0]
                 si = band_si[k, s, 1]
                 se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, si, table[si, P_INTENSITY_W_SR])
-                sx = band_f[k, s, BF_X]
-                sy = band_f[k, s, BF_Y]
-                sz = band_f[k, s, BF_Z]
-                if nw > 1:
-                    for j in range(w0, w1 + 1):
-                        r2s[ns, j] = math.nan
-                for m in range(nw):
-                    j0 = win[m, 0]
-                    nj = win[m, 1] + 1 - j0
-                    ntest += nj
-                    if gb > 0.0:
-                        for j in range(j0, j0 + nj):
-                            r2 = detect_r2(sx, sy, sz, px[j], py[j], pz[j], ux[j], uy[j], uz[j],
-                                           se, rmax2, cf, ga, gb, kthr, inten)
-                            if r2 >= 0.0:
-                                r2s[ns, j] = r2
-                                cnt[j] += 1.0
-                            else:
-                                r2s[ns, j] = math.nan
-                    else:
-                        _window_detect(r2s, ns, j0, nj, pu, cnt, sx, sy, sz, se, rmax2, cf, kthr, inten)
-                qa = w0 // BLOCK
-                qb = w1 // BLOCK
-                for j in range(qa * BLOCK, w0):  # the pair sweep reads whole blocks
-                    r2s[ns, j] = math.nan
-                for j in range(w1 + 1, qb * BLOCK + BLOCK):
-                    r2s[ns, j] = math.nan
-                # per block, the smallest R^2 detected (NaN: none), shrunk by 1e-9 so that the
-                # pruning bounds built on it stay below the swept values despite rounding
-                q_lo = -1
-                q_hi = -1
-                for q in range(qa, qb + 1):
-                    mn = _block_min_r2(r2s_bits, ns, q * BLOCK)
-                    if mn < math.inf:
-                        if q_lo < 0:
-                            q_lo = q
-                        q_hi = q
-                    rminb[ns, q] = mn * (1.0 - 1e-9)
+                q_lo, q_hi = _slot_detect(r2s, rminb, ns, win, nw, pu, cnt, band_f[k, s, BF_X], band_f[k, s, BF_Y],
+                                          band_f[k, s, BF_Z], se, rmax2, cf, ga, gb, kthr, inten)
                 if q_lo < 0:
                     continue  # nothing detected: the slot is reused
                 slot_nz2[ns] = table[si, P_NOISE_RAD] ** 2
@@ -1313,13 +1438,17 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
             _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt, slot_rec, slot_lo, slot_hi,
                        slot_nz2, slot_cm, order, bkey, one)
             # ---- 3. streaming metrics
-            for j in range(row_a, row_b + 1):
-                n = int(cnt[j])
-                if n > 0:
-                    if mode == 0:
-                        _update_point(base + j, g, n, best[j] if n >= 2 else math.inf, istate, fstate, hist,
-                                      t_edge, log_lo, inv_dlog)
+            if mode != 0:
+                for j in range(row_a, row_b + 1):
                     cnt[j] = 0
+                continue
+            if row_a <= row_b:
+                _row_update(rs, cnt, best, binf, row_a, row_b, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
+                for j in range(row_a, row_b + 1):
+                    if binf[j] >= 0.0:
+                        hist[base + j, int(binf[j])] += 1
+        if mode == 0:
+            _row_state_store(rs, istate, fstate, base, n_lon)
         tests[i] = ntest
     return tests.sum()
 

@@ -172,8 +172,8 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
         (2 or 4 B per bin), outputs (64 B) and xarray copies (64 B). Per chunk: positions,
         validity, band arrays and their packed, sorted copy (~140 B per satellite-sample) and
         SGP4 work arrays (~3x the positions). Per thread: one row buffer
-        ``n_lon * n_sat * 16 B`` (``(sigma R)^2`` and satellite index per detection slot) plus
-        scratch. Independent of ``n_time`` beyond ``chunk_steps``.
+        ``n_lon * n_sat * 16 B`` (``R^2`` per detection slot and block minima), the row's points,
+        counts and streaming-state copy (~176 B per point) and scratch. Independent of ``n_time`` beyond ``chunk_steps``.
     """
     import numba
 
@@ -188,7 +188,7 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
     hb = 2 if n_time < 65535 else 4
     per_point = 48 + 56 + hb * int(error_bins) + 64 + 64
     per_chunk = chunk_steps * n_sat * (24 * 4 + 1 + 8 * 6 + 8 * 11)  # ... + pack_bands' records
-    per_thread = n_lon * n_sat * 16 + n_lon * 32 + n_sat * 64
+    per_thread = n_lon * n_sat * 16 + n_lon * 176 + n_sat * 64  # slots; points, counts, state copy
     return int(per_point * n_point + per_chunk + per_thread * n_threads + 64 * 2**20)
 
 

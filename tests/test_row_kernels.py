@@ -1,10 +1,10 @@
 """The vectorised row kernels of the grid engine against their scalar references.
 
-``_window_detect`` must take exactly the decisions of ``detect_r2`` (bit for bit: the grid's
-counts equal the brute-force oracle's), ``_pair_block`` must give each point the smallest
-stereo variance over the pairs swept, equal to the matrix-inversion triangulation error of
-``tests/naive.py`` within rounding, and the law-of-sines bound the grid kernel prunes pairs
-with must hold.
+``_slot_detect`` must take exactly the decisions of ``detect_r2`` (bit for bit: the grid's
+counts equal the brute-force oracle's), ``_row_update`` must leave the state ``_update_point``
+(the brute force's) leaves, ``_pair_block`` must give each point the smallest stereo variance
+over the pairs swept, equal to the matrix-inversion triangulation error of ``tests/naive.py``
+within rounding, and the law-of-sines bound the grid kernel prunes pairs with must hold.
 """
 
 from __future__ import annotations
@@ -42,13 +42,27 @@ def _sat_above(rng, lat_deg, lon_deg, alt_km):
     return r * math.cos(la) * math.cos(lo), r * math.cos(la) * math.sin(lo), r * math.sin(la)
 
 
+def _windows(rng, n):
+    """One to three disjoint inclusive index windows inside ``[0, n)`` (as lon_windows writes)."""
+    nw = int(rng.choice([1, 1, 2, 3]))
+    cuts = np.sort(rng.choice(np.arange(n), size=2 * nw, replace=False))
+    win = np.full((3, 2), 999, dtype=np.int64)  # unused rows hold junk, as in grid_chunk
+    for m in range(nw):
+        win[m] = cuts[2 * m], cuts[2 * m + 1]
+    return win, nw
+
+
 @pytest.mark.parametrize("seed", range(6))
-def test_window_detect_takes_the_decisions_of_detect_r2(seed):
+def test_slot_detect_takes_the_decisions_of_detect_r2(seed):
+    """Bit-equal decisions and ``R^2`` inside the windows, NaN elsewhere in the blocks it covers,
+    nothing written outside them, exact block minima and first/last detecting block."""
     rng = np.random.default_rng(seed)
     n = 121
+    n_pad = 128
     lat = float(rng.uniform(-60, 60))
     px, py, pz, ux, uy, uz = _row(rng, n, lat, float(rng.choice([0.0, 30.0])))
-    pu = np.array([px, py, pz, ux, uy, uz])  # the row layout of grid_chunk
+    pu = np.zeros((6, n_pad))  # the row layout of grid_chunk, padded to whole blocks
+    pu[:, :n] = [px, py, pz, ux, uy, uz]
     checked = 0
     detected = 0
     for _ in range(40):
@@ -58,25 +72,88 @@ def test_window_detect_takes_the_decisions_of_detect_r2(seed):
         cf = float(rng.choice([-2.0, math.cos(math.radians(55.0)), math.cos(math.radians(100.0))]))
         kthr = float(rng.choice([-1.0, 2.0e4 / 3000.0 ** 2]))
         inten = 2.5e4
-        j0 = int(rng.integers(0, 40))
-        nj = int(rng.integers(0, n - j0))
-        r2s = np.full((2, n), -7.0)
-        cnt = np.zeros(n)  # float64, as in grid_chunk
-        K._window_detect(r2s, 1, j0, nj, pu, cnt, sx, sy, sz, se, rmax2, cf, kthr, inten)
-        for j in range(n):
-            if not j0 <= j < j0 + nj:
-                assert r2s[1, j] == -7.0 and cnt[j] == 0  # nothing written outside the window
+        ga, gb = (0.0, 0.0)
+        if rng.random() < 0.25:  # grazing-altitude limit: the scalar path
+            g_km = float(rng.uniform(0.0, 80.0))
+            ga, gb = K.WGS84_A_KM + g_km, K.WGS84_B_KM + g_km
+        win, nw = _windows(rng, n)
+        r2s = np.full((2, n_pad), -7.0)
+        rminb = np.full((2, n_pad // K.BLOCK), -7.0)
+        cnt = np.zeros(n_pad)  # float64, as in grid_chunk
+        q_lo, q_hi = K._slot_detect(r2s, rminb, 1, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, ga, gb, kthr,
+                                    inten)
+        inside = np.zeros(n_pad, dtype=bool)
+        for m in range(nw):
+            inside[win[m, 0]:win[m, 1] + 1] = True
+        qa, qb = win[:nw, 0].min() // K.BLOCK, win[:nw, 1].max() // K.BLOCK
+        want_lo = want_hi = -1
+        for q in range(n_pad // K.BLOCK):
+            blk = range(q * K.BLOCK, (q + 1) * K.BLOCK)
+            if not qa <= q <= qb:
+                assert all(r2s[1, j] == -7.0 and cnt[j] == 0 for j in blk)  # nothing written
+                assert rminb[1, q] == -7.0
                 continue
-            want = K.detect_r2(sx, sy, sz, px[j], py[j], pz[j], ux[j], uy[j], uz[j], se, rmax2, cf, 0.0, 0.0,
-                               kthr, inten)
-            checked += 1
-            if want >= 0.0:
-                detected += 1
-                assert r2s[1, j] == want and cnt[j] == 1
+            vals = []
+            for j in blk:
+                if not inside[j]:
+                    assert np.isnan(r2s[1, j]) and cnt[j] == 0
+                    continue
+                want = K.detect_r2(sx, sy, sz, px[j], py[j], pz[j], ux[j], uy[j], uz[j], se, rmax2, cf, ga, gb,
+                                   kthr, inten)
+                checked += 1
+                if want >= 0.0:
+                    detected += 1
+                    vals.append(want)
+                    assert r2s[1, j] == want and cnt[j] == 1
+                else:
+                    assert np.isnan(r2s[1, j]) and cnt[j] == 0
+            if vals:
+                assert rminb[1, q] == min(vals) * (1.0 - 1e-9)
+                want_hi = q
+                want_lo = q if want_lo < 0 else want_lo
             else:
-                assert np.isnan(r2s[1, j]) and cnt[j] == 0
-        assert np.all(r2s[0] == -7.0)
+                assert np.isnan(rminb[1, q])
+        assert (q_lo, q_hi) == (want_lo, want_hi)
+        assert np.all(r2s[0] == -7.0) and np.all(rminb[0] == -7.0)
     assert checked > 1000 and 0 < detected < checked  # both outcomes exercised
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_row_update_equals_the_per_point_update(seed):
+    """The vectorised row update leaves exactly the state of ``_update_point`` (the brute force's)."""
+    rng = np.random.default_rng(50 + seed)
+    n_lon, n_pad, n_t, nb = 37, 48, 300, 64
+    t_edge = np.concatenate([[0.0], np.cumsum(rng.uniform(5.0, 60.0, n_t))])  # irregular samples
+    log_lo, inv_dlog = math.log(20.0), nb / math.log(5000.0 / 20.0)
+    ist = np.zeros((n_lon, K.N_ISTATE), dtype=np.int32)
+    ist[:, K.ST_LAST_DET] = -1
+    ist[:, K.ST_LAST_ST] = -1
+    fst = np.zeros((n_lon, K.N_FSTATE))
+    hist = np.zeros((n_lon, nb), dtype=np.uint16)
+    ist2, fst2, hist2 = ist.copy(), fst.copy(), hist.copy()
+    rs = np.zeros((K.N_RS, n_pad))
+    K._row_state_load(rs, ist2, fst2, t_edge, 0, n_lon)
+    binf = np.empty(n_pad)
+    p_det = rng.uniform(0.2, 0.9, n_lon)  # per point: long runs and gaps of both kinds
+    for g in range(n_t):
+        cnt = np.zeros(n_pad)
+        cnt[:n_lon] = np.where(rng.random(n_lon) < p_det, rng.integers(1, 6, n_lon), 0)
+        var = (rng.uniform(5.0, 8000.0, n_pad) / 1000.0) ** 2  # km^2; some outside the histogram
+        best = np.where(cnt >= 2, np.where(rng.random(n_pad) < 0.2, np.inf, var), 0.0)
+        for j in range(n_lon):
+            if cnt[j] > 0:
+                K._update_point(j, g, int(cnt[j]), best[j] if cnt[j] >= 2 else math.inf, ist, fst, hist, t_edge,
+                                log_lo, inv_dlog)
+        K._row_update(rs, cnt, best, binf, 0, n_lon - 1, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
+        assert np.all(cnt == 0.0)  # reset for the next step
+        for j in range(n_lon):
+            if binf[j] >= 0.0:
+                hist2[j, int(binf[j])] += 1
+    K._row_state_store(rs, ist2, fst2, 0, n_lon)
+    assert np.array_equal(ist, ist2)
+    assert np.array_equal(fst, fst2)  # same operations in the same order: bit for bit
+    assert np.array_equal(hist, hist2)
+    assert hist[:, 0].sum() > 0 and hist[:, -1].sum() > 0 and ist[:, K.ST_NGAP].min() > 0
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -130,26 +207,6 @@ def test_block_max_on_the_bit_patterns_equals_the_max():
         best[rng.random(K.BLOCK) < 0.2] = 0.0
         got = K._block_max(best.view(np.int64), 0)
         assert got == best.max()
-
-
-def test_block_min_r2_is_the_smallest_detected_value_or_nan():
-    """The integer minimum over the bits of a row slot skips the NaN of undetected points."""
-    rng = np.random.default_rng(8)
-    n_none = 0
-    for _ in range(200):
-        r2s = np.full((3, 2 * K.BLOCK), -1.0)
-        vals = rng.uniform(1.0, 3.0e7, K.BLOCK) ** rng.uniform(0.5, 1.0)
-        vals[rng.random(K.BLOCK) < rng.uniform(0.0, 1.0)] = np.nan  # math.nan, as grid_chunk writes
-        if rng.random() < 0.1:
-            vals[:] = np.nan
-        r2s[1, K.BLOCK:] = vals
-        got = K._block_min_r2(r2s.view(np.int64), 1, K.BLOCK)
-        if np.all(np.isnan(vals)):
-            n_none += 1
-            assert np.isnan(got)
-        else:
-            assert got == np.nanmin(vals)
-    assert n_none > 0
 
 
 @pytest.mark.parametrize("seed", range(3))
