@@ -585,6 +585,35 @@ def cap_bounds(pos, valid, sensor_of_sat, table, r_min, r_max, tilt_rad, row_gc_
         row_hi[k, s] = hi
 
 
+ACOS_PAD_RAD = 1e-7
+"""Padding added to :func:`acos_upper` (5x the polynomial's largest error)."""
+
+
+@njit(cache=True, inline="always")
+def acos_upper(x):
+    """An upper bound of ``acos(x)`` (rad) within ``1.3e-7`` of it, for ``-1 <= x <= 1``, without libm.
+
+    ``acos|x| = sqrt(1 - |x|) (a0 + a1 |x| + ... + a7 |x|^7)`` with ``|error| <= 2e-8``
+    (Abramowitz & Stegun 4.4.46, Hastings' approximation; ``2.2e-8`` measured in float64),
+    ``acos(x) = pi - acos(-x)`` for ``x < 0``, plus ``ACOS_PAD_RAD``. Used only for the
+    candidate longitude windows, which must contain the exact ones (every candidate is then
+    tested exactly): libm's ``acos`` was most of :func:`lon_windows`' time.
+    """
+    ax = abs(x)
+    p = -0.0012624911
+    p = p * ax + 0.0066700901
+    p = p * ax - 0.0170881256
+    p = p * ax + 0.0308918810
+    p = p * ax - 0.0501743046
+    p = p * ax + 0.0889789874
+    p = p * ax - 0.2145988016
+    p = p * ax + 1.5707963050
+    r = math.sqrt(1.0 - ax) * p
+    if x < 0.0:
+        r = math.pi - r
+    return r + ACOS_PAD_RAD
+
+
 @njit(cache=True, inline="always")
 def lon_windows(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, lon_s, cos_lam, lon0_rad, step_rad, n_lon, out):
     """Candidate longitude index ranges of one satellite on one grid row (closed form).
@@ -626,7 +655,7 @@ def lon_windows(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, lon_s, cos_lam, lon0
         else:
             if c > 1.0:
                 c = 1.0
-            dl = math.acos(c) + 1e-9
+            dl = acos_upper(c) + 1e-9  # a bound: the window may only grow
     twopi = 2.0 * math.pi
     if not full and 2.0 * dl >= twopi - 2.0 * step_rad - 1e-9:
         full = True
@@ -1181,8 +1210,9 @@ def _block_max(best_bits, j0):
     keeps the float one from vectorising.
     """
     m = np.int64(0)
-    for j in range(j0, j0 + BLOCK):
-        m = max(m, best_bits[j])
+    j0u = np.uint64(j0)
+    for jj in range(np.uint64(BLOCK)):  # unsigned: no negative-index wraparound, vectorised
+        m = max(m, best_bits[j0u + jj])
     return np.int64(m).view(np.float64)
 
 
@@ -1200,10 +1230,11 @@ def _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt
     """
     q_first = row_a // BLOCK
     q_last = row_b // BLOCK
-    for j in range(q_first * BLOCK, q_last * BLOCK + BLOCK):
+    ja = np.uint64(q_first * BLOCK)
+    for jj in range(np.uint64((q_last - q_first + 1) * BLOCK)):
         # 0 where fewer than two satellites detect: no pair can lower it, and the block's
         # worst best (the pruning bound) is then simply the largest entry of the block
-        best[j] = math.inf if cnt[j] >= 2 else 0.0
+        best[ja + jj] = math.inf if cnt[ja + jj] >= 2 else 0.0
     n_prev = 0  # slots of the previous block, in its order (carried: the order changes slowly)
     for q in range(q_first, q_last + 1):
         jl = q * BLOCK

@@ -238,3 +238,14 @@ def test_ln_positive_matches_math_log():
     for x in xs:
         want = math.log(x)
         assert abs(K.ln_positive(float(x)) - want) <= two_e_minus_15 + four_ulp * abs(want), x
+
+
+def test_acos_upper_bounds_acos_from_above_within_its_pad():
+    """The candidate windows use ``acos_upper``: it must never be below ``acos`` (a window that is
+    too narrow would lose detections) and stay within 1.3e-7 rad above it."""
+    x = np.concatenate([np.linspace(-1.0, 1.0, 400001), [-1.0, -0.0, 0.0, 1.0],
+                        1.0 - np.logspace(-16, -1, 2000), -1.0 + np.logspace(-16, -1, 2000)])
+    got = np.array([K.acos_upper(v) for v in x])
+    excess = got - np.arccos(x)
+    assert excess.min() >= 0.0
+    assert excess.max() <= 1.3e-7
