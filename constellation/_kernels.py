@@ -1153,7 +1153,7 @@ def _slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, 
     return q_lo, q_hi
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _pair_block(r2s, a, b, j0, sax, say, saz, sbx, sby, sbz, pu, nz2a, nz2b, cm2, best, one):
     """Fold the pair of slots ``a``, ``b`` into ``best`` over the ``BLOCK`` points ``j0 .. j0 + BLOCK - 1``.
 
@@ -1218,7 +1218,7 @@ def _block_max(best_bits, j0):
 
 @njit(cache=True, error_model="numpy")
 def _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt, slot_rec, slot_lo, slot_hi,
-               slot_nz2, slot_cm, order, bkey, one):
+               slot_nz2, slot_cm, order, bkey, one, bstart, bslots):
     """Best stereo pair of every point of one row at one step, block by block (step 2 of :func:`grid_chunk`).
 
     ``ns`` slots hold the row's detections (``r2s``, ``rminb``: smallest ``R^2`` per block,
@@ -1226,10 +1226,25 @@ def _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt
     ``row_a .. row_b`` (whole blocks) get ``best[j]`` = the smallest triangulation variance
     (km^2) over the stereo pairs, ``inf`` when none, 0 where fewer than two satellites detect
     (``cnt``). A function of its own (one call per row and step): inside the kernel's large
-    loop body its registers spilled to the stack.
+    loop body its registers spilled to the stack. ``bstart`` (n_blk + 1,) and ``bslots``
+    (n_slot,) int64 are scratch: the slots bucketed by their first block (a counting sort), so
+    each block visits only the slots that start in it.
     """
     q_first = row_a // BLOCK
     q_last = row_b // BLOCK
+    for q in range(q_first, q_last + 2):
+        bstart[q] = 0
+    for a in range(ns):
+        bstart[slot_lo[a] + 1] += 1
+    for q in range(q_first + 1, q_last + 2):
+        bstart[q] += bstart[q - 1]
+    for a in range(ns):  # bstart[q] ends as the end of bucket q - 1 ... shifted back below
+        q = slot_lo[a]
+        bslots[bstart[q]] = a
+        bstart[q] += 1
+    for q in range(q_last + 1, q_first, -1):
+        bstart[q] = bstart[q - 1]
+    bstart[q_first] = 0
     ja = np.uint64(q_first * BLOCK)
     for jj in range(np.uint64((q_last - q_first + 1) * BLOCK)):
         # 0 where fewer than two satellites detect: no pair can lower it, and the block's
@@ -1249,12 +1264,12 @@ def _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt
                 x = slot_nz2[a] * rminb[a, q]
                 bkey[m] = x if x < math.inf else math.inf
                 m += 1
-        for a in range(ns):  # slots starting in this block (all overlapping the first one)
-            if slot_lo[a] <= q <= slot_hi[a] and (q == q_first or slot_lo[a] == q):
-                order[m] = a
-                x = slot_nz2[a] * rminb[a, q]
-                bkey[m] = x if x < math.inf else math.inf
-                m += 1
+        for t in range(bstart[q], bstart[q + 1]):  # slots starting in this block
+            a = bslots[t]
+            order[m] = a
+            x = slot_nz2[a] * rminb[a, q]
+            bkey[m] = x if x < math.inf else math.inf
+            m += 1
         for t in range(1, m):  # insertion sort by the block's smallest q (nearly sorted)
             x = bkey[t]
             a = order[t]
@@ -1403,6 +1418,8 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         bkey = np.empty(n_slot, dtype=np.float64)
         slot_nz2 = np.empty(n_slot, dtype=np.float64)
         slot_cm = np.empty(n_slot, dtype=np.float64)
+        bstart = np.empty(n_blk + 2, dtype=np.int64)
+        bslots = np.empty(n_slot, dtype=np.int64)
         cnt = np.zeros(n_pad, dtype=np.float64)  # detections per point (float: cheaper in the vector loops)
         best = np.empty(n_pad, dtype=np.float64)
         best_bits = best.view(np.int64)
@@ -1467,7 +1484,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                 continue
             # ---- 2. best stereo pair per point, block by block
             _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt, slot_rec, slot_lo, slot_hi,
-                       slot_nz2, slot_cm, order, bkey, one)
+                       slot_nz2, slot_cm, order, bkey, one, bstart, bslots)
             # ---- 3. streaming metrics
             if mode != 0:
                 for j in range(row_a, row_b + 1):
