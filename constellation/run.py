@@ -132,7 +132,7 @@ def estimate_run(n_sat: int, n_point: int, n_time: int, chunk_steps: Optional[in
         from .coverage import estimate_memory_bytes
         engine = int(estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps))
     except ImportError:  # coverage engine not installed: conservative stand-in
-        steps = chunk_steps or max(1, min(n_time, (1 << 20) // max(1, n_sat)))
+        steps = chunk_steps or max(1, min(n_time, (1 << 16) // max(1, n_sat)))
         engine = steps * n_sat * 3 * 8 * 2 + n_point * 16 * 8
     base = 250 * 2**20
     mem = engine + outputs + base
