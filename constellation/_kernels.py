@@ -1287,6 +1287,7 @@ def _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt
             continue
         # L(q1, q2) = q1 + q2 + q1 q2 / (q1 + q2) grows with both arguments: along the sorted
         # list, once it reaches the block's worst best no later pair can improve any point
+        n_sw = 0
         for ia in range(m - 1):
             a = order[ia]
             qa = bkey[ia]
@@ -1297,7 +1298,6 @@ def _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt
             xa = band_f[k, sa, BF_X]
             ya = band_f[k, sa, BF_Y]
             za = band_f[k, sa, BF_Z]
-            ra = rminb[a, q]
             for ib in range(ia + 1, m):
                 qb = bkey[ib]
                 qs = qa + qb
@@ -1308,21 +1308,11 @@ def _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt
                 if cm < 0.0:
                     continue
                 sb = slot_rec[b]
-                # law of sines in the triangle (point, sat a, sat b): sin(gamma) <= D / max(Ra, Rb)
-                # with D the satellites' separation, so v >= qs max(Ra^2, Rb^2) / D^2 + qa qb / qs
-                xb = band_f[k, sb, BF_X]
-                yb = band_f[k, sb, BF_Y]
-                zb = band_f[k, sb, BF_Z]
-                ex = xa - xb
-                ey = ya - yb
-                ez = za - zb
-                dd = ex * ex + ey * ey + ez * ez
-                rr = max(ra, rminb[b, q])
-                if rr > dd and (qs * qs * rr + qa * qb * dd) * (1.0 - 1e-9) >= mb * qs * dd:
-                    continue
-                _pair_block(r2s, a, b, jl, xa, ya, za, xb, yb, zb, pu, slot_nz2[a], slot_nz2[b], cm * cm,
-                            best, one)
-                mb = _block_max(best_bits, jl)
+                _pair_block(r2s, a, b, jl, xa, ya, za, band_f[k, sb, BF_X], band_f[k, sb, BF_Y], band_f[k, sb, BF_Z],
+                            pu, slot_nz2[a], slot_nz2[b], cm * cm, best, one)
+                n_sw += 1
+                if n_sw & 1 == 0:  # a stale (larger) bound only prunes less: exact either way
+                    mb = _block_max(best_bits, jl)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -1346,10 +1336,9 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
        block (:func:`_pair_block`, vectorised) in that order while their lower bound
        ``L = q1 + q2 + q1 q2 / (q1 + q2) <= v`` stays below the block's worst current best
        variance (``L`` grows with both arguments, so the first pair past it ends the search for
-       that slot, and for every later slot once it fails with the next one). A pair is skipped
-       when the law-of-sines bound ``v >= (q1 + q2) max(R1^2, R2^2) / D^2 + q1 q2 / (q1 + q2)``
-       (``sin(gamma) <= D / max(R1, R2)``, ``D`` the satellites' separation) is not below it
-       either. Exact: a skipped pair cannot improve any point of the block.
+       that slot, and for every later slot once it fails with the next one). The worst best is
+       re-read after every second sweep: a stale (larger) bound only prunes less. Exact: a
+       skipped pair cannot improve any point of the block.
     3. *Metrics.* Each detected point gets its count, gaps and best-pair error folded into the
        row's copy of the accumulators (:func:`_row_update`, vectorised; the same arithmetic
        as :func:`_update_point`), copied in and out of ``istate``/``fstate`` once per row and

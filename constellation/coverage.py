@@ -28,9 +28,8 @@ Algorithm (per time chunk of ``chunk_steps`` samples, satellites propagated by
    per block; in each block the satellites are taken by increasing ``q = (sigma R)^2`` and
    pairs are swept over the block (vectorised) while the lower bound
    ``q1 + q2 + q1 q2 / (q1 + q2)`` of the pair's variance (at the block's smallest ``q``) stays
-   below the block's worst current best; a law-of-sines bound (``sin gamma <= D / max R``, D
-   the satellites' separation) skips further pairs. The skips are exact: the triangulation
-   variance is never below those bounds.
+   below the block's worst current best. The skips are exact: the triangulation variance is
+   never below that bound.
 4. **Streaming metrics** (same kernel, in time order): per point the
    number of samples with >= 1, >= 2 detections and with a stereo pair, the sum of counts,
    the index of the last detection / last stereo sample, the longest and summed closed gaps,

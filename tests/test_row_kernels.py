@@ -4,7 +4,7 @@
 counts equal the brute-force oracle's), ``_row_update`` must leave the state ``_update_point``
 (the brute force's) leaves, ``_pair_block`` must give each point the smallest stereo variance
 over the pairs swept, equal to the matrix-inversion triangulation error of ``tests/naive.py``
-within rounding, and the law-of-sines bound the grid kernel prunes pairs with must hold.
+within rounding.
 """
 
 from __future__ import annotations
@@ -207,24 +207,6 @@ def test_block_max_on_the_bit_patterns_equals_the_max():
         best[rng.random(K.BLOCK) < 0.2] = 0.0
         got = K._block_max(best.view(np.int64), 0)
         assert got == best.max()
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_convergence_angle_law_of_sines_bound(seed):
-    """``sin(gamma) <= D / max(R1, R2)`` (the grid kernel's pair pruning), on random geometry."""
-    rng = np.random.default_rng(300 + seed)
-    ratio_max = 0.0
-    for _ in range(2000):
-        tgt = rng.normal(size=3) * 3000.0
-        s1 = tgt + rng.normal(size=3) * rng.uniform(10.0, 5000.0)
-        s2 = tgt + rng.normal(size=3) * rng.uniform(10.0, 5000.0)
-        gamma = math.radians(naive_convergence_deg(s1, s2, tgt))
-        d = np.linalg.norm(s1 - s2)
-        r = max(np.linalg.norm(s1 - tgt), np.linalg.norm(s2 - tgt))
-        ratio = math.sin(gamma) / (d / r)
-        assert ratio <= 1.0 + 1e-12
-        ratio_max = max(ratio_max, ratio)
-    assert ratio_max > 0.99  # the bound is attained (right angle at the nearer satellite)
 
 
 def test_ln_positive_matches_math_log():
