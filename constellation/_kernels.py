@@ -663,13 +663,16 @@ def lon_windows(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, lon_s, cos_lam, lon0
         out[0, 0] = 0
         out[0, 1] = n_lon - 1
         return 1
+    # products with reciprocals instead of divisions (hoisted out of the caller's loops): each
+    # quotient moves by a few ulp at most, which the one-index padding absorbs
+    inv_step = 1.0 / step_rad
     a = lon_s - dl - lon0_rad
-    a = a - twopi * math.floor(a / twopi)
+    a = a - twopi * math.floor(a * (0.5 / math.pi))
     w = 2.0 * dl
     n = 0
     for m in range(-1, 2):
-        lo = math.ceil((a + twopi * m) / step_rad) - 1.0
-        hi = math.floor((a + w + twopi * m) / step_rad) + 1.0
+        lo = math.ceil((a + twopi * m) * inv_step) - 1.0
+        hi = math.floor((a + w + twopi * m) * inv_step) + 1.0
         if lo < 0.0:
             lo = 0.0
         if hi > n_lon - 1.0:
