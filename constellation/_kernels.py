@@ -1256,7 +1256,6 @@ def _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt
     n_prev = 0  # slots of the previous block, in its order (carried: the order changes slowly)
     for q in range(q_first, q_last + 1):
         jl = q * BLOCK
-        jr = jl + BLOCK - 1
         m = 0
         # the block's smallest q per slot; inf for a slot detecting nothing in this block
         # (a gap between its first and last block): sorted last, the L bound stops before it
@@ -1401,7 +1400,6 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         n_blk = (n_lon + BLOCK - 1) // BLOCK
         n_pad = n_blk * BLOCK  # row arrays padded to whole blocks (padding: no detection, cnt 0)
         r2s = np.empty((n_slot, n_pad), dtype=np.float64)
-        r2s_bits = r2s.view(np.int64)
         rminb = np.empty((n_slot, n_blk), dtype=np.float64)
         slot_rec = np.empty(n_slot, dtype=np.int64)
         slot_lo = np.empty(n_slot, dtype=np.int64)
