@@ -1019,17 +1019,35 @@ def _row_update(rs, cnt, best, binf, j_a, j_b, g, t_g, t_g1, log_lo, inv_dlog, n
 
 
 @njit(cache=True, inline="always")
-def _row_point_geometry(sx, sy, sz, tx, ty, tz, ux, uy, uz):
-    """``(R^2, d . n, sat . d)`` for ``d = sat - t`` (km), the operations and order of :func:`detect_r2`."""
-    dx = sx - tx
-    dy = sy - ty
-    dz = sz - tz
-    return dx * dx + dy * dy + dz * dz, dx * ux + dy * uy + dz * uz, sx * dx + sy * dy + sz * dz
+def _row_point_geometry(sx, sy, sz, pu, j):
+    """``(R^2, d . n, sat . d)`` for ``d = sat - t`` (km), the operations and order of :func:`detect_r2`.
+
+    ``t = pu[0:3, j]`` and ``n = pu[3:6, j]``: point ``j`` of the row layout of :func:`grid_chunk`.
+    """
+    dx = sx - pu[0, j]
+    dy = sy - pu[1, j]
+    dz = sz - pu[2, j]
+    return dx * dx + dy * dy + dz * dz, dx * pu[3, j] + dy * pu[4, j] + dz * pu[5, j], sx * dx + sy * dy + sz * dz
 
 
 
 QNAN_BITS = 0x7FF8000000000000
 """Bit pattern of the quiet NaN written for "not detected" (above every positive double's)."""
+
+
+@njit(cache=True, inline="always")
+def _in_windows(j, a0, b0, a1, b1, a2, b2):
+    """Whether unsigned index ``j`` lies in one of three inclusive windows (empty ones: lo > hi)."""
+    return ((j >= a0) & (j <= b0)) | ((j >= a1) & (j <= b1)) | ((j >= a2) & (j <= b2))
+
+
+@njit(cache=True, inline="always")
+def _store_lane(r2s, cnt, slot, j, ok, r2, mb):
+    """Write one tested point of :func:`_slot_detect`: ``R^2`` or NaN, its count, the block's bit minimum."""
+    v = r2 if ok else math.nan
+    r2s[slot, j] = v
+    cnt[j] += 1.0 if ok else 0.0
+    return min(mb, np.float64(v).view(np.int64))
 
 
 @njit(cache=True, error_model="numpy")
@@ -1097,32 +1115,23 @@ def _slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, 
         if kind == 1:
             for jj in range(np.uint64(BLOCK)):
                 j = j0u + jj
-                r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], pu[3, j], pu[4, j],
-                                                    pu[5, j])
-                inw = ((j >= a0) & (j <= b0)) | ((j >= a1) & (j <= b1)) | ((j >= a2) & (j <= b2))
+                r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu, j)
+                inw = _in_windows(j, a0, b0, a1, b1, a2, b2)
                 ok = inw & (r2 > 0.0) & (up_dot >= 0.0) & (up_dot * up_dot >= se2 * r2) & (r2 <= rmax2)
-                v = r2 if ok else math.nan
-                r2s[slot, j] = v
-                cnt[j] += 1.0 if ok else 0.0
-                mb = min(mb, np.float64(v).view(np.int64))
+                mb = _store_lane(r2s, cnt, slot, j, ok, r2, mb)
         elif kind == 2:
             for jj in range(np.uint64(BLOCK)):
                 j = j0u + jj
-                r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], pu[3, j], pu[4, j],
-                                                    pu[5, j])
-                inw = ((j >= a0) & (j <= b0)) | ((j >= a1) & (j <= b1)) | ((j >= a2) & (j <= b2))
+                r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu, j)
+                inw = _in_windows(j, a0, b0, a1, b1, a2, b2)
                 ok = (inw & (r2 > 0.0) & (up_dot >= 0.0) & (up_dot * up_dot >= se2 * r2) & (r2 <= rmax2)
                       & (w >= 0.0) & (w * w >= cf2 * r2 * rs2))
-                v = r2 if ok else math.nan
-                r2s[slot, j] = v
-                cnt[j] += 1.0 if ok else 0.0
-                mb = min(mb, np.float64(v).view(np.int64))
+                mb = _store_lane(r2s, cnt, slot, j, ok, r2, mb)
         elif kind == 3:
             for jj in range(np.uint64(BLOCK)):
                 j = j0u + jj
-                r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], pu[3, j], pu[4, j],
-                                                    pu[5, j])
-                inw = ((j >= a0) & (j <= b0)) | ((j >= a1) & (j <= b1)) | ((j >= a2) & (j <= b2))
+                r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu, j)
+                inw = _in_windows(j, a0, b0, a1, b1, a2, b2)
                 e2 = up_dot * up_dot
                 lim = se2 * r2
                 ok_el = (se_pos & (up_dot >= 0.0) & (e2 >= lim)) | (se_neg & ((up_dot >= 0.0) | (e2 <= lim)))
@@ -1130,16 +1139,13 @@ def _slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, 
                 flim = cf2 * r2 * rs2
                 ok_for = no_for | (cf_pos & (w >= 0.0) & (w2 >= flim)) | (cf_neg & ((w >= 0.0) | (w2 <= flim)))
                 ok = inw & (r2 > 0.0) & ok_el & (r2 <= rmax2) & ok_for & (no_rad | (inten >= kthr * r2))
-                v = r2 if ok else math.nan
-                r2s[slot, j] = v
-                cnt[j] += 1.0 if ok else 0.0
-                mb = min(mb, np.float64(v).view(np.int64))
+                mb = _store_lane(r2s, cnt, slot, j, ok, r2, mb)
         else:  # grazing-altitude limit: the scalar test
             for jj in range(BLOCK):
                 j = q * BLOCK + jj
                 ju = np.uint64(j)
                 v = math.nan
-                if ((ju >= a0) & (ju <= b0)) | ((ju >= a1) & (ju <= b1)) | ((ju >= a2) & (ju <= b2)):
+                if _in_windows(ju, a0, b0, a1, b1, a2, b2):
                     r2 = detect_r2(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], pu[3, j], pu[4, j], pu[5, j],
                                    se, rmax2, cf, ga, gb, kthr, inten)
                     if r2 >= 0.0:
