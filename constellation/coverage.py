@@ -180,7 +180,8 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
         validity, band arrays and their packed, sorted copy (~140 B per satellite-sample) and
         SGP4 work arrays (~3x the positions). Per thread: one row buffer
         ``n_lon * n_sat * 16 B`` (``R^2`` per detection slot and block minima), the row's points,
-        counts and streaming-state copy (~176 B per point) and scratch. Independent of ``n_time`` beyond ``chunk_steps``.
+        counts and streaming-state copy (~176 B per point) and scratch. Independent of
+        ``n_time`` beyond ``chunk_steps``.
     """
     import numba
 
