@@ -971,7 +971,7 @@ def _row_state_store(rs, istate, fstate, base, n_lon):
         fstate[p, FS_MAXGAP_ST] = rs[RS_MAXGAP_ST, j]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def _row_update(rs, cnt, best, binf, j_a, j_b, g, t_g, t_g1, log_lo, inv_dlog, nb):
     """Streaming update of points ``j_a .. j_b`` of one row at sample ``g`` (vectorised).
 
@@ -1036,9 +1036,12 @@ QNAN_BITS = 0x7FF8000000000000
 
 
 @njit(cache=True, inline="always")
-def _in_windows(j, a0, b0, a1, b1, a2, b2):
-    """Whether unsigned index ``j`` lies in one of three inclusive windows (empty ones: lo > hi)."""
-    return ((j >= a0) & (j <= b0)) | ((j >= a1) & (j <= b1)) | ((j >= a2) & (j <= b2))
+def _in_window_list(j, win, nw):
+    """Whether index ``j`` lies in one of the inclusive windows ``win[:nw]``."""
+    for m in range(nw):
+        if win[m, 0] <= j <= win[m, 1]:
+            return True
+    return False
 
 
 @njit(cache=True, inline="always")
@@ -1050,29 +1053,45 @@ def _store_lane(r2s, cnt, slot, j, ok, r2, mb):
     return min(mb, np.float64(v).view(np.int64))
 
 
-@njit(cache=True, error_model="numpy")
-def _slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, ga, gb, kthr, inten):
-    """Exact tests of one satellite over its longitude windows on one row, whole blocks at a time.
+@njit(cache=True, inline="always")
+def _block_meets_windows(q, win, nw):
+    """Whether block ``q`` (points ``q * BLOCK .. q * BLOCK + BLOCK - 1``) meets a window of ``win[:nw]``."""
+    lo = q * BLOCK
+    hi = lo + BLOCK - 1
+    for m in range(nw):
+        if win[m, 0] <= hi and win[m, 1] >= lo:
+            return True
+    return False
 
-    Fills slot ``slot`` of the row buffers over every ``BLOCK`` of points that meets the
-    candidate windows ``win[:nw]`` (inclusive index ranges from :func:`lon_windows`):
-    ``r2s[slot, j]`` = ``R^2`` (km^2) where the satellite detects point ``j``, NaN elsewhere
-    (points outside the windows included, so the pair sweep can read whole blocks), adds the
-    detections to ``cnt`` (float64) and writes ``rminb[slot, q]``, the block's smallest
-    detected ``R^2`` shrunk by ``1e-9`` relative (the pruning bounds built on it stay below
-    the swept values despite rounding), NaN when none. One pass replaces the separate window
-    test, NaN padding and block minimum of earlier versions (each was a loop of its own).
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, ga, gb, kthr, inten):
+    """Exact tests of one satellite on one row over the blocks its longitude windows meet.
+
+    Fills slot ``slot`` of the row buffers over blocks ``min(win[:nw, 0]) // BLOCK ..
+    max(win[:nw, 1]) // BLOCK``: in every block that meets a candidate window (inclusive index
+    ranges from :func:`lon_windows`) all ``BLOCK`` points are tested exactly, those outside the
+    windows too (the windows are conservative, so the test rejects them; testing them is cheaper
+    than masking them); blocks between the windows, which meet none, are written as no
+    detection without a test. ``r2s[slot, j]`` = ``R^2`` (km^2) where the satellite detects point
+    ``j``, NaN elsewhere (the pair sweep reads whole blocks); detections are added to ``cnt``
+    (float64); ``rminb[slot, q]`` is the block's smallest detected ``R^2`` shrunk by ``1e-9``
+    relative (the pruning bounds built on it stay below the swept values despite rounding), NaN
+    when none. Padding points past the row's end must hold NaN coordinates (``R^2`` NaN fails
+    the test). Inlined into :func:`_row_detect`: as a call of its own, passing the row arrays
+    cost about as much as testing a block.
 
     Decisions are those of :func:`detect_r2` bit for bit: every inequality is evaluated with
     the same operations in the same order; negated rejections are written as the complementary
     comparison, equivalent because all operands are finite once ``R^2 > 0`` holds (a NaN
-    satellite position makes ``R^2`` NaN and fails that test). Without a grazing-altitude limit
-    (``gb == 0``) the body is branch-free and vectorised by LLVM (unsigned indices, the window
-    mask as comparisons, the block minimum as an integer minimum over the IEEE-754 bits, where
-    the positive quiet NaN is above every positive double); the usual sensors (non-negative
-    mask, no radiometric test, with or without a field of regard) get shorter predicates,
-    because LLVM does not drop the unused terms of the general one when the flags are run-time
-    values. ``pu`` (6, n_pad) float64 holds the row's points (km) and unit normals.
+    position makes ``R^2`` NaN and fails that test). Without a grazing-altitude limit
+    (``gb == 0``) the body is branch-free and vectorised by LLVM (unsigned indices, the block
+    minimum as an integer minimum over the IEEE-754 bits, where the positive quiet NaN is above
+    every positive double); the usual sensors (non-negative mask, no radiometric test, with or
+    without a field of regard) get shorter predicates, because LLVM does not drop the unused
+    terms of the general one when the flags are run-time values. With a grazing limit the test
+    is the scalar :func:`detect_r2`, on the window points only. ``pu`` (6, n_pad) float64 holds
+    the row's points (km) and unit normals.
 
     Returns
     -------
@@ -1084,13 +1103,6 @@ def _slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, 
     for m in range(1, nw):
         w0 = min(w0, win[m, 0])
         w1 = max(w1, win[m, 1])
-    # three inclusive windows as unsigned bounds; unused ones empty (lo 1 > hi 0)
-    a0 = np.uint64(win[0, 0])
-    b0 = np.uint64(win[0, 1])
-    a1 = np.uint64(win[1, 0]) if nw > 1 else np.uint64(1)
-    b1 = np.uint64(win[1, 1]) if nw > 1 else np.uint64(0)
-    a2 = np.uint64(win[2, 0]) if nw > 2 else np.uint64(1)
-    b2 = np.uint64(win[2, 1]) if nw > 2 else np.uint64(0)
     se2 = se * se
     cf2 = cf * cf
     rs2 = sx * sx + sy * sy + sz * sz
@@ -1112,40 +1124,39 @@ def _slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, 
     for q in range(w0 // BLOCK, w1 // BLOCK + 1):
         j0u = np.uint64(q * BLOCK)
         mb = np.int64(QNAN_BITS)
-        if kind == 1:
+        if nw > 1 and not _block_meets_windows(q, win, nw):
+            for jj in range(np.uint64(BLOCK)):
+                r2s[slot, j0u + jj] = math.nan
+        elif kind == 1:
             for jj in range(np.uint64(BLOCK)):
                 j = j0u + jj
                 r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu, j)
-                inw = _in_windows(j, a0, b0, a1, b1, a2, b2)
-                ok = inw & (r2 > 0.0) & (up_dot >= 0.0) & (up_dot * up_dot >= se2 * r2) & (r2 <= rmax2)
+                ok = (r2 > 0.0) & (up_dot >= 0.0) & (up_dot * up_dot >= se2 * r2) & (r2 <= rmax2)
                 mb = _store_lane(r2s, cnt, slot, j, ok, r2, mb)
         elif kind == 2:
             for jj in range(np.uint64(BLOCK)):
                 j = j0u + jj
                 r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu, j)
-                inw = _in_windows(j, a0, b0, a1, b1, a2, b2)
-                ok = (inw & (r2 > 0.0) & (up_dot >= 0.0) & (up_dot * up_dot >= se2 * r2) & (r2 <= rmax2)
+                ok = ((r2 > 0.0) & (up_dot >= 0.0) & (up_dot * up_dot >= se2 * r2) & (r2 <= rmax2)
                       & (w >= 0.0) & (w * w >= cf2 * r2 * rs2))
                 mb = _store_lane(r2s, cnt, slot, j, ok, r2, mb)
         elif kind == 3:
             for jj in range(np.uint64(BLOCK)):
                 j = j0u + jj
                 r2, up_dot, w = _row_point_geometry(sx, sy, sz, pu, j)
-                inw = _in_windows(j, a0, b0, a1, b1, a2, b2)
                 e2 = up_dot * up_dot
                 lim = se2 * r2
                 ok_el = (se_pos & (up_dot >= 0.0) & (e2 >= lim)) | (se_neg & ((up_dot >= 0.0) | (e2 <= lim)))
                 w2 = w * w
                 flim = cf2 * r2 * rs2
                 ok_for = no_for | (cf_pos & (w >= 0.0) & (w2 >= flim)) | (cf_neg & ((w >= 0.0) | (w2 <= flim)))
-                ok = inw & (r2 > 0.0) & ok_el & (r2 <= rmax2) & ok_for & (no_rad | (inten >= kthr * r2))
+                ok = (r2 > 0.0) & ok_el & (r2 <= rmax2) & ok_for & (no_rad | (inten >= kthr * r2))
                 mb = _store_lane(r2s, cnt, slot, j, ok, r2, mb)
-        else:  # grazing-altitude limit: the scalar test
+        else:  # grazing-altitude limit: the scalar test, window points only
             for jj in range(BLOCK):
                 j = q * BLOCK + jj
-                ju = np.uint64(j)
                 v = math.nan
-                if _in_windows(ju, a0, b0, a1, b1, a2, b2):
+                if _in_window_list(j, win, nw):
                     r2 = detect_r2(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], pu[3, j], pu[4, j], pu[5, j],
                                    se, rmax2, cf, ga, gb, kthr, inten)
                     if r2 >= 0.0:
@@ -1160,6 +1171,69 @@ def _slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, 
             q_hi = q
         rminb[slot, q] = mn * (1.0 - 1e-9)
     return q_lo, q_hi
+
+
+@njit(cache=True, error_model="numpy", _nrt=False)
+def _row_detect(i, k, band_n, band_lh, band_f, band_si, table, sr, cr, lon0_rad, step_rad, n_lon, cand, cwin, pu,
+                cnt, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_nz2, slot_cm):
+    """Detection on row ``i`` at step ``k`` of the chunk (step 1 of :func:`grid_chunk`).
+
+    Every satellite whose row band contains the row (the step's packed band records,
+    :func:`pack_bands`, sorted by first row, so the scan stops at the first band starting below
+    the row) is a candidate; the closed-form longitude windows of all candidates
+    (:func:`lon_windows`, into the scratch ``cwin`` (n, 3, 2); ``cand`` (n,) holds the record
+    index, then the window count) are computed first, in a loop of independent iterations, so
+    their latency (a division, a square root, floors) overlaps instead of delaying each
+    satellite's tests; then each candidate whose windows meet the grid is tested exactly
+    (:func:`_slot_detect`). A satellite that detects something keeps the slot (``r2s``,
+    ``rminb`` and the ``slot_*`` arrays: band record, first/last block, squared noise,
+    ``cos theta_min``); the next one reuses it otherwise. One call per row and step, so the
+    row arrays are passed once per step rather than once per satellite.
+
+    Returns
+    -------
+    (ns, row_a, row_b, n_tests) : int
+        Slots filled, first and last point of the blocks with a detection (``n_lon, -1`` when
+        none) and the points inside the candidate windows (the exact tests the windows call for).
+    """
+    nc = 0
+    for s in range(band_n[k]):  # band record index (ascending first row)
+        if band_lh[k, s, 0] > i:
+            break
+        if band_lh[k, s, 1] >= i:
+            cand[nc, 0] = s
+            nc += 1
+    for c in range(nc):
+        s = cand[c, 0]
+        cand[c, 1] = lon_windows(sr, cr, band_f[k, s, BF_SIN_LAT], band_f[k, s, BF_COS_LAT], band_f[k, s, BF_LON],
+                                 band_f[k, s, BF_COS_LAM], lon0_rad, step_rad, n_lon, cwin[c])
+    ns = 0
+    row_a = n_lon
+    row_b = -1
+    n_tests = 0
+    for c in range(nc):
+        nw = cand[c, 1]
+        if nw == 0:
+            continue
+        s = cand[c, 0]
+        win = cwin[c]
+        for m in range(nw):
+            n_tests += win[m, 1] + 1 - win[m, 0]
+        si = band_si[k, s, 1]
+        se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, si, table[si, P_INTENSITY_W_SR])
+        q_lo, q_hi = _slot_detect(r2s, rminb, ns, win, nw, pu, cnt, band_f[k, s, BF_X], band_f[k, s, BF_Y],
+                                  band_f[k, s, BF_Z], se, rmax2, cf, ga, gb, kthr, inten)
+        if q_lo < 0:
+            continue  # nothing detected: the slot is reused
+        slot_nz2[ns] = table[si, P_NOISE_RAD] ** 2
+        slot_cm[ns] = table[si, P_COS_STEREO_MIN]
+        slot_rec[ns] = s  # band record (band_f row) of the slot's satellite
+        slot_lo[ns] = q_lo  # first and last block with a detection
+        slot_hi[ns] = q_hi
+        ns += 1
+        row_a = min(row_a, q_lo * BLOCK)
+        row_b = max(row_b, q_hi * BLOCK + BLOCK - 1)
+    return ns, row_a, row_b, n_tests
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -1225,7 +1299,7 @@ def _block_max(best_bits, j0):
     return np.int64(m).view(np.float64)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt, slot_rec, slot_lo, slot_hi,
                slot_nz2, slot_cm, order, bkey, one, bstart, bslots):
     """Best stereo pair of every point of one row at one step, block by block (step 2 of :func:`grid_chunk`).
@@ -1331,14 +1405,14 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     Parallel over latitude rows; each row walks the chunk's time steps in order, so every
     point's accumulators are owned by one thread (no races). Per step:
 
-    1. *Detection.* Every satellite whose row band contains the row (the step's packed band
-       records, :func:`pack_bands`, sorted by first row, so the scan stops at the first band
-       starting below the row) gets a slot; its closed-form longitude windows
-       (:func:`lon_windows`) are tested point by point with the :func:`detect_r2` inequalities
-       (:func:`_slot_detect`: whole blocks of ``BLOCK`` points, vectorised unless the sensor
-       has a grazing-altitude limit, points outside the windows masked). The slot keeps
-       ``R^2`` (km^2) per detected point (NaN elsewhere), per block the smallest detected
-       ``R^2`` (NaN when none), and its first and last block with a detection.
+    1. *Detection* (:func:`_row_detect`). Every satellite whose row band contains the row (the
+       step's packed band records, :func:`pack_bands`, sorted by first row, so the scan stops
+       at the first band starting below the row) is a candidate; its closed-form longitude
+       windows (:func:`lon_windows`) select the blocks of ``BLOCK`` points it is tested on
+       exactly with the :func:`detect_r2` inequalities (:func:`_slot_detect`: vectorised
+       unless the sensor has a grazing-altitude limit). The slot keeps ``R^2`` (km^2) per
+       detected point (NaN elsewhere), per block the smallest detected ``R^2`` (NaN when
+       none), and its first and last block with a detection.
     2. *Best stereo pair* (:func:`_row_pairs`), block by block. The slots that detect in the block
        are sorted by the block's smallest ``q = noise^2 R^2`` and pairs are swept over the whole
        block (:func:`_pair_block`, vectorised) in that order while their lower bound
@@ -1354,6 +1428,11 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
 
     Work is proportional to the visible (point, satellite) pairs and to the co-visible pairs
     that survive the bound; nothing is stored per (point, satellite) beyond one row.
+
+    The per-row-and-step functions (:func:`_row_detect`, :func:`_row_pairs`, :func:`_row_update`)
+    are compiled with ``_nrt=False``: they allocate nothing, and numba would otherwise increment
+    and decrement the reference count of every array argument at each call, atomic operations
+    on counts that the two threads share (about a tenth of the kernel's time).
 
     Parameters
     ----------
@@ -1419,7 +1498,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         cnt = np.zeros(n_pad, dtype=np.float64)  # detections per point (float: cheaper in the vector loops)
         best = np.empty(n_pad, dtype=np.float64)
         best_bits = best.view(np.int64)
-        pu = np.zeros((6, n_pad), dtype=np.float64)  # points (km) and unit normals (rows 3-5)
+        pu = np.full((6, n_pad), np.nan)  # points (km), unit normals (rows 3-5); NaN padding
         px = pu[0]
         py = pu[1]
         pz = pu[2]
@@ -1438,42 +1517,19 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         if mode == 0:
             _row_state_load(rs, istate, fstate, t_edge, base, n_lon)
         nb = hist.shape[1]
-        win = np.empty((3, 2), dtype=np.int64)
+        cand = np.empty((n_slot, 2), dtype=np.int64)  # candidates of a step: band record, window count
+        cwin = np.empty((n_slot, 3, 2), dtype=np.int64)  # ... and their windows
         one = 1.0 + 0.0 * row_sin[i]  # 1.0 the compiler cannot see (see _pair_block)
         sr = row_sin[i]
         cr = row_cos[i]
         ntest = 0
         for k in range(n_t):
             g = k0 + k
-            ns = 0
-            row_a = n_lon
-            row_b = -1
             # ---- 1. detection
-            for s in range(band_n[k]):  # band record index (ascending first row)
-                if band_lh[k, s, 0] > i:
-                    break
-                if band_lh[k, s, 1] < i:
-                    continue
-                nw = lon_windows(sr, cr, band_f[k, s, BF_SIN_LAT], band_f[k, s, BF_COS_LAT], band_f[k, s, BF_LON],
-                                 band_f[k, s, BF_COS_LAM], lon0_rad, step_rad, n_lon, win)
-                if nw == 0:
-                    continue
-                for m in range(nw):
-                    ntest += win[m, 1] + 1 - win[m, 0]
-                si = band_si[k, s, 1]
-                se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, si, table[si, P_INTENSITY_W_SR])
-                q_lo, q_hi = _slot_detect(r2s, rminb, ns, win, nw, pu, cnt, band_f[k, s, BF_X], band_f[k, s, BF_Y],
-                                          band_f[k, s, BF_Z], se, rmax2, cf, ga, gb, kthr, inten)
-                if q_lo < 0:
-                    continue  # nothing detected: the slot is reused
-                slot_nz2[ns] = table[si, P_NOISE_RAD] ** 2
-                slot_cm[ns] = table[si, P_COS_STEREO_MIN]
-                slot_rec[ns] = s  # band record (band_f row) of the slot's satellite
-                slot_lo[ns] = q_lo  # first and last block with a detection
-                slot_hi[ns] = q_hi
-                ns += 1
-                row_a = min(row_a, q_lo * BLOCK)
-                row_b = max(row_b, q_hi * BLOCK + BLOCK - 1)
+            ns, row_a, row_b, nt = _row_detect(i, k, band_n, band_lh, band_f, band_si, table, sr, cr, lon0_rad,
+                                               step_rad, n_lon, cand, cwin, pu, cnt, r2s, rminb, slot_rec, slot_lo,
+                                               slot_hi, slot_nz2, slot_cm)
+            ntest += nt
             if mode == 1:
                 for j in range(row_a, row_b + 1):
                     cnt[j] = 0

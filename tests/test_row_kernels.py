@@ -54,17 +54,20 @@ def _windows(rng, n):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_slot_detect_takes_the_decisions_of_detect_r2(seed):
-    """Bit-equal decisions and ``R^2`` inside the windows, NaN elsewhere in the blocks it covers,
-    nothing written outside them, exact block minima and first/last detecting block."""
+    """Bit-equal decisions and ``R^2`` on every point of the blocks meeting the windows (all
+    points there are tested; with a grazing limit only the window points), NaN in the blocks
+    between windows and on the NaN padding, nothing written outside the covered blocks, exact
+    block minima and first/last detecting block."""
     rng = np.random.default_rng(seed)
     n = 121
     n_pad = 128
     lat = float(rng.uniform(-60, 60))
     px, py, pz, ux, uy, uz = _row(rng, n, lat, float(rng.choice([0.0, 30.0])))
-    pu = np.zeros((6, n_pad))  # the row layout of grid_chunk, padded to whole blocks
+    pu = np.full((6, n_pad), np.nan)  # the row layout of grid_chunk, NaN-padded to whole blocks
     pu[:, :n] = [px, py, pz, ux, uy, uz]
     checked = 0
     detected = 0
+    between = 0
     for _ in range(40):
         sx, sy, sz = _sat_above(rng, lat + rng.uniform(-25, 25), rng.uniform(90, 190), rng.uniform(400, 2000))
         se = math.sin(math.radians(rng.choice([-5.0, 0.0, 10.0, 20.0])))
@@ -93,9 +96,12 @@ def test_slot_detect_takes_the_decisions_of_detect_r2(seed):
                 assert all(r2s[1, j] == -7.0 and cnt[j] == 0 for j in blk)  # nothing written
                 assert rminb[1, q] == -7.0
                 continue
+            meets = bool(inside[q * K.BLOCK:(q + 1) * K.BLOCK].any())
+            between += not meets
             vals = []
             for j in blk:
-                if not inside[j]:
+                tested = meets and (inside[j] if gb > 0.0 else True)
+                if not tested or j >= n:
                     assert np.isnan(r2s[1, j]) and cnt[j] == 0
                     continue
                 want = K.detect_r2(sx, sy, sz, px[j], py[j], pz[j], ux[j], uy[j], uz[j], se, rmax2, cf, ga, gb,
@@ -116,6 +122,7 @@ def test_slot_detect_takes_the_decisions_of_detect_r2(seed):
         assert (q_lo, q_hi) == (want_lo, want_hi)
         assert np.all(r2s[0] == -7.0) and np.all(rminb[0] == -7.0)
     assert checked > 1000 and 0 < detected < checked  # both outcomes exercised
+    assert between > 0  # blocks between two windows (no test, NaN) exercised
 
 
 @pytest.mark.parametrize("seed", range(3))
