@@ -614,15 +614,41 @@ def acos_upper(x):
     return r + ACOS_PAD_RAD
 
 
+LON_NONE = -1.0
+"""Half-width code of :func:`lon_half_width`: the row does not meet the cap."""
+LON_FULL = 8.0
+"""Half-width code of :func:`lon_half_width`: the whole row (above pi, any longitude)."""
+
+
 @njit(cache=True, inline="always")
-def lon_windows(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, lon_s, cos_lam, lon0_rad, step_rad, n_lon, out):
-    """Candidate longitude index ranges of one satellite on one grid row (closed form).
+def lon_half_width(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, cos_lam):
+    """Longitude half-width (rad, an upper bound) of a satellite's cap on one grid row.
 
     A point of geocentric latitude ``phi`` at longitude offset ``dl`` from the sub-satellite
     point is within central angle ``lambda`` iff
-    ``cos(dl) >= (cos(lambda) - sin(phi_s) sin(phi)) / (cos(phi_s) cos(phi))``; the window
-    ``[lon_s - dl_max, lon_s + dl_max]`` is mapped onto the regular longitude axis (offsets
-    ``j * step`` from ``lon0``) modulo 2 pi, padded by one index on each side.
+    ``cos(dl) >= (cos(lambda) - sin(phi_s) sin(phi)) / (cos(phi_s) cos(phi))``; the half-width
+    is ``acos`` of the right-hand side (:func:`acos_upper`, plus 1e-9 rad), ``LON_NONE`` when
+    the row misses the cap, ``LON_FULL`` when the cap holds the whole row (or ``cos_lam <=
+    -1.5``, the whole sphere; or a pole row). Branch-free (selects), so a loop over the
+    candidates of a row vectorises.
+    """
+    num = cos_lam - sin_lat_s * sin_lat_r
+    den = cos_lat_s * cos_lat_r
+    c = num / den
+    full = (cos_lam <= -1.5) | (num <= -den - 1e-12) | (den < 1e-12) | (c <= -1.0)
+    dl = acos_upper(min(c, 1.0)) + 1e-9  # a bound: the window may only grow
+    dl = LON_FULL if full else dl
+    return LON_NONE if (num > den + 1e-12) & (cos_lam > -1.5) else dl
+
+
+@njit(cache=True, inline="always")
+def lon_index_windows(dl, lon_s, lon0_rad, step_rad, n_lon, out):
+    """Candidate index ranges on the regular longitude axis for half-width ``dl`` (rad).
+
+    The window ``[lon_s - dl, lon_s + dl]`` is mapped onto the axis (offsets ``j * step``
+    from ``lon0``) modulo 2 pi, padded by one index on each side; ``dl`` from
+    :func:`lon_half_width` (``LON_NONE``: no range; ``LON_FULL`` or a window of nearly 2 pi:
+    the whole row).
 
     Parameters
     ----------
@@ -634,32 +660,10 @@ def lon_windows(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, lon_s, cos_lam, lon0
     int
         Number of ranges written (0 = none).
     """
-    if cos_lam <= -1.5:
-        out[0, 0] = 0
-        out[0, 1] = n_lon - 1
-        return 1
-    num = cos_lam - sin_lat_s * sin_lat_r
-    den = cos_lat_s * cos_lat_r
-    if num > den + 1e-12:
+    if dl < 0.0:
         return 0
-    full = False
-    dl = 0.0
-    if num <= -den - 1e-12:
-        full = True
-    elif den < 1e-12:
-        full = True  # pole row or satellite over a pole with the row inside the cap
-    else:
-        c = num / den
-        if c <= -1.0:
-            full = True
-        else:
-            if c > 1.0:
-                c = 1.0
-            dl = acos_upper(c) + 1e-9  # a bound: the window may only grow
     twopi = 2.0 * math.pi
-    if not full and 2.0 * dl >= twopi - 2.0 * step_rad - 1e-9:
-        full = True
-    if full:
+    if 2.0 * dl >= twopi - 2.0 * step_rad - 1e-9:
         out[0, 0] = 0
         out[0, 1] = n_lon - 1
         return 1
@@ -682,6 +686,17 @@ def lon_windows(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, lon_s, cos_lam, lon0
             out[n, 1] = int(hi)
             n += 1
     return n
+
+
+@njit(cache=True, inline="always")
+def lon_windows(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, lon_s, cos_lam, lon0_rad, step_rad, n_lon, out):
+    """Candidate longitude index ranges of one satellite on one grid row (closed form).
+
+    :func:`lon_half_width` then :func:`lon_index_windows` (``out`` (3, 2) int64: up to three
+    disjoint inclusive ranges); returns the number of ranges (0 = none).
+    """
+    dl = lon_half_width(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, cos_lam)
+    return lon_index_windows(dl, lon_s, lon0_rad, step_rad, n_lon, out)
 
 
 BF_X = 0  # float64 columns of a packed band record (``band_f``): satellite ECEF x, y, z (km)
@@ -1174,7 +1189,7 @@ def _slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, 
 
 
 @njit(cache=True, error_model="numpy", _nrt=False)
-def _row_detect(i, k, band_n, band_lh, band_f, band_si, table, sr, cr, lon0_rad, step_rad, n_lon, cand, cwin, pu,
+def _row_detect(i, k, band_n, band_lh, band_f, band_si, table, sr, cr, lon0_rad, step_rad, n_lon, cand, cdl, cwin, pu,
                 cnt, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_nz2, slot_cm):
     """Detection on row ``i`` at step ``k`` of the chunk (step 1 of :func:`grid_chunk`).
 
@@ -1203,10 +1218,11 @@ def _row_detect(i, k, band_n, band_lh, band_f, band_si, table, sr, cr, lon0_rad,
         if band_lh[k, s, 1] >= i:
             cand[nc, 0] = s
             nc += 1
-    for c in range(nc):
+    for c in range(nc):  # branch-free: vectorised over the candidates
         s = cand[c, 0]
-        cand[c, 1] = lon_windows(sr, cr, band_f[k, s, BF_SIN_LAT], band_f[k, s, BF_COS_LAT], band_f[k, s, BF_LON],
-                                 band_f[k, s, BF_COS_LAM], lon0_rad, step_rad, n_lon, cwin[c])
+        cdl[c] = lon_half_width(sr, cr, band_f[k, s, BF_SIN_LAT], band_f[k, s, BF_COS_LAT], band_f[k, s, BF_COS_LAM])
+    for c in range(nc):
+        cand[c, 1] = lon_index_windows(cdl[c], band_f[k, cand[c, 0], BF_LON], lon0_rad, step_rad, n_lon, cwin[c])
     ns = 0
     row_a = n_lon
     row_b = -1
@@ -1518,6 +1534,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
             _row_state_load(rs, istate, fstate, t_edge, base, n_lon)
         nb = hist.shape[1]
         cand = np.empty((n_slot, 2), dtype=np.int64)  # candidates of a step: band record, window count
+        cdl = np.empty(n_slot, dtype=np.float64)  # ... their longitude half-widths (rad)
         cwin = np.empty((n_slot, 3, 2), dtype=np.int64)  # ... and their windows
         one = 1.0 + 0.0 * row_sin[i]  # 1.0 the compiler cannot see (see _pair_block)
         sr = row_sin[i]
@@ -1527,7 +1544,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
             g = k0 + k
             # ---- 1. detection
             ns, row_a, row_b, nt = _row_detect(i, k, band_n, band_lh, band_f, band_si, table, sr, cr, lon0_rad,
-                                               step_rad, n_lon, cand, cwin, pu, cnt, r2s, rminb, slot_rec, slot_lo,
+                                               step_rad, n_lon, cand, cdl, cwin, pu, cnt, r2s, rminb, slot_rec, slot_lo,
                                                slot_hi, slot_nz2, slot_cm)
             ntest += nt
             if mode == 1:
