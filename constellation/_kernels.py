@@ -1189,8 +1189,8 @@ def _slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, 
 
 
 @njit(cache=True, error_model="numpy", _nrt=False)
-def _row_detect(i, k, band_n, band_lh, band_f, band_si, table, sr, cr, lon0_rad, step_rad, n_lon, cand, cdl, cwin, pu,
-                cnt, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_nz2, slot_cm):
+def _row_detect(i, k, band_n, band_lh, band_f, band_si, table, sr, cr, lon0_rad, step_rad, n_lon, cand, cf3, cdl,
+                cwin, pu, cnt, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_nz2, slot_cm):
     """Detection on row ``i`` at step ``k`` of the chunk (step 1 of :func:`grid_chunk`).
 
     Every satellite whose row band contains the row (the step's packed band records,
@@ -1217,10 +1217,12 @@ def _row_detect(i, k, band_n, band_lh, band_f, band_si, table, sr, cr, lon0_rad,
             break
         if band_lh[k, s, 1] >= i:
             cand[nc, 0] = s
+            cf3[0, nc] = band_f[k, s, BF_SIN_LAT]  # contiguous copies for the vectorised loop below
+            cf3[1, nc] = band_f[k, s, BF_COS_LAT]
+            cf3[2, nc] = band_f[k, s, BF_COS_LAM]
             nc += 1
-    for c in range(nc):  # branch-free: vectorised over the candidates
-        s = cand[c, 0]
-        cdl[c] = lon_half_width(sr, cr, band_f[k, s, BF_SIN_LAT], band_f[k, s, BF_COS_LAT], band_f[k, s, BF_COS_LAM])
+    for cu in range(np.uint64(nc)):  # branch-free, unsigned, unit stride: vectorised over the candidates
+        cdl[cu] = lon_half_width(sr, cr, cf3[0, cu], cf3[1, cu], cf3[2, cu])
     for c in range(nc):
         cand[c, 1] = lon_index_windows(cdl[c], band_f[k, cand[c, 0], BF_LON], lon0_rad, step_rad, n_lon, cwin[c])
     ns = 0
@@ -1534,6 +1536,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
             _row_state_load(rs, istate, fstate, t_edge, base, n_lon)
         nb = hist.shape[1]
         cand = np.empty((n_slot, 2), dtype=np.int64)  # candidates of a step: band record, window count
+        cf3 = np.empty((3, n_slot), dtype=np.float64)  # ... their sin/cos latitude, cos of the cap radius
         cdl = np.empty(n_slot, dtype=np.float64)  # ... their longitude half-widths (rad)
         cwin = np.empty((n_slot, 3, 2), dtype=np.int64)  # ... and their windows
         one = 1.0 + 0.0 * row_sin[i]  # 1.0 the compiler cannot see (see _pair_block)
@@ -1544,8 +1547,8 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
             g = k0 + k
             # ---- 1. detection
             ns, row_a, row_b, nt = _row_detect(i, k, band_n, band_lh, band_f, band_si, table, sr, cr, lon0_rad,
-                                               step_rad, n_lon, cand, cdl, cwin, pu, cnt, r2s, rminb, slot_rec, slot_lo,
-                                               slot_hi, slot_nz2, slot_cm)
+                                               step_rad, n_lon, cand, cf3, cdl, cwin, pu, cnt, r2s, rminb, slot_rec,
+                                               slot_lo, slot_hi, slot_nz2, slot_cm)
             ntest += nt
             if mode == 1:
                 for j in range(row_a, row_b + 1):
