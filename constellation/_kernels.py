@@ -423,6 +423,7 @@ N_FSTATE = 4
 LN_1000 = math.log(1000.0)
 N_REC = 2
 BLOCK = 16  # grid_chunk: points per block of the pair-search bound along a row
+ROW_STRIDE = 8  # grid_chunk: rows dealt round-robin to the threads with this stride
 """Width of a detection record of the row buffers: q = (sigma R)^2, satellite index."""
 CAP_PAD_RAD = 1e-7
 """Angular padding (rad, ~0.6 m on the ground) added to every closed-form footprint bound."""
@@ -1485,8 +1486,17 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     n_t = band_n.shape[0]
     n_lat = row_sin.shape[0]
     tests = np.zeros(n_lat, dtype=np.int64)
+    # rows dealt round-robin (stride ROW_STRIDE) to the iteration space: prange gives each thread
+    # one contiguous range of iterations, and the work per row varies smoothly with latitude, so
+    # contiguous rows would leave threads waiting for the one with the busiest latitudes
+    row_order = np.empty(n_lat, dtype=np.int64)
+    c = 0
+    for r in range(ROW_STRIDE):
+        for i in range(r, n_lat, ROW_STRIDE):
+            row_order[c] = i
+            c += 1
     for i_ in prange(n_lat):
-        i = np.int64(i_)  # signed: comparing prange's unsigned index with int64 goes through float64
+        i = row_order[i_]
         n_slot = 0  # most satellites whose band holds this row at one step of the chunk
         for k in range(n_t):
             c = 0
