@@ -422,9 +422,9 @@ N_FSTATE = 4
 
 LN_1000 = math.log(1000.0)
 N_REC = 2
+"""Width of a detection record of the row buffers: q = (sigma R)^2, satellite index."""
 BLOCK = 16  # grid_chunk: points per block of the pair-search bound along a row
 ROW_STRIDE = 8  # grid_chunk: rows dealt round-robin to the threads with this stride
-"""Width of a detection record of the row buffers: q = (sigma R)^2, satellite index."""
 CAP_PAD_RAD = 1e-7
 """Angular padding (rad, ~0.6 m on the ground) added to every closed-form footprint bound."""
 
@@ -598,7 +598,7 @@ def acos_upper(x):
     (Abramowitz & Stegun 4.4.46, Hastings' approximation; ``2.2e-8`` measured in float64),
     ``acos(x) = pi - acos(-x)`` for ``x < 0``, plus ``ACOS_PAD_RAD``. Used only for the
     candidate longitude windows, which must contain the exact ones (every candidate is then
-    tested exactly): libm's ``acos`` was most of :func:`lon_windows`' time.
+    tested exactly): libm's ``acos`` was most of the windows' time.
     """
     ax = abs(x)
     p = -0.0012624911
@@ -689,17 +689,6 @@ def lon_index_windows(dl, lon_s, lon0_rad, step_rad, n_lon, out):
     return n
 
 
-@njit(cache=True, inline="always")
-def lon_windows(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, lon_s, cos_lam, lon0_rad, step_rad, n_lon, out):
-    """Candidate longitude index ranges of one satellite on one grid row (closed form).
-
-    :func:`lon_half_width` then :func:`lon_index_windows` (``out`` (3, 2) int64: up to three
-    disjoint inclusive ranges); returns the number of ranges (0 = none).
-    """
-    dl = lon_half_width(sin_lat_r, cos_lat_r, sin_lat_s, cos_lat_s, cos_lam)
-    return lon_index_windows(dl, lon_s, lon0_rad, step_rad, n_lon, out)
-
-
 BF_X = 0  # float64 columns of a packed band record (``band_f``): satellite ECEF x, y, z (km)
 BF_Y = 1
 BF_Z = 2
@@ -716,7 +705,7 @@ def pack_bands(pos, sensor_of_sat, cos_lam, sin_lat_s, cos_lat_s, lon_s, row_lo,
     """Per time step, the satellites with a non-empty row band, packed and sorted by first row.
 
     :func:`grid_chunk` visits every (row, step); scanning all satellites there and reading their
-    data at scattered indices was, with :func:`lon_windows`, about a quarter of its time (cache
+    data at scattered indices was, with the longitude windows, about a quarter of its time (cache
     misses, ``perf record``). Packed records sorted by ``row_lo`` let a row stop at the first
     band starting below it and read each candidate's data from one contiguous record.
 
@@ -1046,7 +1035,6 @@ def _row_point_geometry(sx, sy, sz, pu, j):
     return dx * dx + dy * dy + dz * dz, dx * pu[3, j] + dy * pu[4, j] + dz * pu[5, j], sx * dx + sy * dy + sz * dz
 
 
-
 QNAN_BITS = 0x7FF8000000000000
 """Bit pattern of the quiet NaN written for "not detected" (above every positive double's)."""
 
@@ -1086,7 +1074,7 @@ def _slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, 
 
     Fills slot ``slot`` of the row buffers over blocks ``min(win[:nw, 0]) // BLOCK ..
     max(win[:nw, 1]) // BLOCK``: in every block that meets a candidate window (inclusive index
-    ranges from :func:`lon_windows`) all ``BLOCK`` points are tested exactly, those outside the
+    ranges from :func:`lon_index_windows`) all ``BLOCK`` points are tested exactly, those outside the
     windows too (the windows are conservative, so the test rejects them; testing them is cheaper
     than masking them); blocks between the windows, which meet none, are written as no
     detection without a test. ``r2s[slot, j]`` = ``R^2`` (km^2) where the satellite detects point
@@ -1196,12 +1184,12 @@ def _row_detect(i, k, band_n, band_lh, band_f, band_si, table, sr, cr, lon0_rad,
 
     Every satellite whose row band contains the row (the step's packed band records,
     :func:`pack_bands`, sorted by first row, so the scan stops at the first band starting below
-    the row) is a candidate; the closed-form longitude windows of all candidates
-    (:func:`lon_windows`, into the scratch ``cwin`` (n, 3, 2); ``cand`` (n,) holds the record
-    index, then the window count) are computed first, in a loop of independent iterations, so
-    their latency (a division, a square root, floors) overlaps instead of delaying each
-    satellite's tests; then each candidate whose windows meet the grid is tested exactly
-    (:func:`_slot_detect`). A satellite that detects something keeps the slot (``r2s``,
+    the row) is a candidate. The longitude half-widths of all candidates come first
+    (:func:`lon_half_width`, one branch-free loop over contiguous copies of their latitude and
+    cap data in the scratch ``cf3`` (3, n), which vectorises; into ``cdl`` (n,)), then their
+    index windows (:func:`lon_index_windows`, into ``cwin`` (n, 3, 2); ``cand`` (n, 2) holds
+    the band record and the window count); then each candidate whose windows meet the grid is
+    tested exactly (:func:`_slot_detect`). A satellite that detects something keeps the slot (``r2s``,
     ``rminb`` and the ``slot_*`` arrays: band record, first/last block, squared noise,
     ``cos theta_min``); the next one reuses it otherwise. One call per row and step, so the
     row arrays are passed once per step rather than once per satellite.
@@ -1427,7 +1415,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     1. *Detection* (:func:`_row_detect`). Every satellite whose row band contains the row (the
        step's packed band records, :func:`pack_bands`, sorted by first row, so the scan stops
        at the first band starting below the row) is a candidate; its closed-form longitude
-       windows (:func:`lon_windows`) select the blocks of ``BLOCK`` points it is tested on
+       windows (:func:`lon_half_width`, :func:`lon_index_windows`) select the blocks of ``BLOCK`` points it is tested on
        exactly with the :func:`detect_r2` inequalities (:func:`_slot_detect`: vectorised
        unless the sensor has a grazing-altitude limit). The slot keeps ``R^2`` (km^2) per
        detected point (NaN elsewhere), per block the smallest detected ``R^2`` (NaN when
@@ -1490,11 +1478,11 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     # one contiguous range of iterations, and the work per row varies smoothly with latitude, so
     # contiguous rows would leave threads waiting for the one with the busiest latitudes
     row_order = np.empty(n_lat, dtype=np.int64)
-    c = 0
+    n_ordered = 0
     for r in range(ROW_STRIDE):
-        for i in range(r, n_lat, ROW_STRIDE):
-            row_order[c] = i
-            c += 1
+        for row in range(r, n_lat, ROW_STRIDE):
+            row_order[n_ordered] = row
+            n_ordered += 1
     for i_ in prange(n_lat):
         i = row_order[i_]
         n_slot = 0  # most satellites whose band holds this row at one step of the chunk

@@ -43,7 +43,7 @@ def _sat_above(rng, lat_deg, lon_deg, alt_km):
 
 
 def _windows(rng, n):
-    """One to three disjoint inclusive index windows inside ``[0, n)`` (as lon_windows writes)."""
+    """One to three disjoint inclusive index windows inside ``[0, n)`` (as lon_index_windows writes)."""
     nw = int(rng.choice([1, 1, 2, 3]))
     cuts = np.sort(rng.choice(np.arange(n), size=2 * nw, replace=False))
     win = np.full((3, 2), 999, dtype=np.int64)  # unused rows hold junk, as in grid_chunk
