@@ -15,8 +15,9 @@ numba caches each variant separately), runs the captured call once per variant (
 cache load), checks that every variant leaves exactly the accumulators of the first
 (``istate``, ``fstate``, ``hist``; skip with ``--no-check`` for ablations that change results),
 then times them in turn, ``--rounds`` times, and prints each variant's minimum (wall and
-process CPU). ``--mode``: the kernel's ``mode`` argument (0 full, 1 exact tests only, 2 tests
-and pair search), which splits the time by stage.
+process CPU), with the parallel chunk size ``constellation.coverage`` uses (``--rows-per-task``).
+``--mode``: the kernel's ``mode`` argument (0 full, 1 exact tests only, 2 tests and pair
+search), which splits the time by stage.
 """
 
 from __future__ import annotations
@@ -72,7 +73,10 @@ def _fresh(args, mode):
     return a
 
 
-def time_variants(paths, args_path: Path, mode: int, rounds: int, check: bool) -> None:
+def time_variants(paths, args_path: Path, mode: int, rounds: int, check: bool, rows_per_task: int) -> None:
+    import numba
+
+    numba.set_parallel_chunksize(rows_per_task)  # as constellation.coverage sets it around its calls
     with open(args_path, "rb") as f:
         args = pickle.load(f)
     tmp = Path(tempfile.mkdtemp(prefix="kernel_ab_"))
@@ -120,13 +124,20 @@ def main(argv=None):
     t.add_argument("--mode", type=int, default=0, choices=(0, 1, 2))
     t.add_argument("--rounds", type=int, default=11)
     t.add_argument("--no-check", action="store_true")
+    t.add_argument("--rows-per-task", type=int, default=None,
+                   help="numba parallel chunk size (default: constellation.coverage.GRID_ROWS_PER_TASK; 0 = "
+                        "numba's static split)")
     a = ap.parse_args(argv)
     if a.cmd == "capture":
         capture(a.out)
     else:
         if not a.args.exists():
             raise SystemExit(f"{a.args}: no captured call; run `python benchmarks/kernel_ab.py capture` first")
-        time_variants([str(p) for p in a.paths], a.args, a.mode, a.rounds, not a.no_check)
+        if a.rows_per_task is None:
+            from constellation.coverage import GRID_ROWS_PER_TASK
+
+            a.rows_per_task = GRID_ROWS_PER_TASK
+        time_variants([str(p) for p in a.paths], a.args, a.mode, a.rounds, not a.no_check, a.rows_per_task)
     return 0
 
 
