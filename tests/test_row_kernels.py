@@ -52,19 +52,39 @@ def _windows(rng, n):
     return win, nw
 
 
+def _strip(rng, n_rows, n_lon, lat_deg, alt_km):
+    """A strip of ``n_rows`` grid rows 0.5 deg apart in grid_chunk's tile-major layout.
+
+    Returns ``pu`` (6, n_pad) (NaN on the padding: rows past ``n_rows``, columns past
+    ``n_lon``), and ``row_of``, ``col_of`` (n_pad,) (-1 on the padding).
+    """
+    n_blk = -(-n_lon // K.TILE_COLS)
+    n_pad = n_blk * K.BLOCK
+    pu = np.full((6, n_pad), np.nan)
+    row_of = np.full(n_pad, -1)
+    col_of = np.full(n_pad, -1)
+    for r in range(n_rows):
+        row = _row(rng, n_lon, lat_deg + 0.5 * r, alt_km)
+        for col in range(n_lon):
+            j = (col // K.TILE_COLS) * K.BLOCK + r * K.TILE_COLS + col % K.TILE_COLS
+            pu[:, j] = [v[col] for v in row]
+            row_of[j], col_of[j] = r, col
+    return pu, row_of, col_of
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_slot_detect_takes_the_decisions_of_detect_r2(seed):
-    """Bit-equal decisions and ``R^2`` on every point of the blocks meeting the windows (all
-    points there are tested; with a grazing limit only the window points), NaN in the blocks
-    between windows and on the NaN padding, nothing written outside the covered blocks, exact
-    block minima and first/last detecting block."""
+    """Bit-equal decisions and ``R^2`` on every point of the tiles meeting the windows (all
+    points there are tested; with a grazing limit only the window columns), NaN in the tiles
+    between windows and on the NaN padding (short strips, the last partial tile), nothing
+    written outside the covered tiles, exact tile minima and first/last detecting tile."""
     rng = np.random.default_rng(seed)
     n = 121
-    n_pad = 128
+    n_rows = int(rng.integers(1, K.TILE_ROWS + 1))
     lat = float(rng.uniform(-60, 60))
-    px, py, pz, ux, uy, uz = _row(rng, n, lat, float(rng.choice([0.0, 30.0])))
-    pu = np.full((6, n_pad), np.nan)  # the row layout of grid_chunk, NaN-padded to whole blocks
-    pu[:, :n] = [px, py, pz, ux, uy, uz]
+    pu, row_of, col_of = _strip(rng, n_rows, n, lat, float(rng.choice([0.0, 30.0])))
+    n_pad = pu.shape[1]
+    n_blk = n_pad // K.BLOCK
     checked = 0
     detected = 0
     between = 0
@@ -81,31 +101,32 @@ def test_slot_detect_takes_the_decisions_of_detect_r2(seed):
             ga, gb = K.WGS84_A_KM + g_km, K.WGS84_B_KM + g_km
         win, nw = _windows(rng, n)
         r2s = np.full((2, n_pad), -7.0)
-        rminb = np.full((2, n_pad // K.BLOCK), -7.0)
+        rminb = np.full((2, n_blk), -7.0)
         cnt = np.zeros(n_pad)  # float64, as in grid_chunk
         q_lo, q_hi = K._slot_detect(r2s, rminb, 1, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, ga, gb, kthr,
                                     inten)
-        inside = np.zeros(n_pad, dtype=bool)
+        inside = np.zeros(n_blk * K.TILE_COLS, dtype=bool)  # window columns
         for m in range(nw):
             inside[win[m, 0]:win[m, 1] + 1] = True
-        qa, qb = win[:nw, 0].min() // K.BLOCK, win[:nw, 1].max() // K.BLOCK
+        qa, qb = win[:nw, 0].min() // K.TILE_COLS, win[:nw, 1].max() // K.TILE_COLS
         want_lo = want_hi = -1
-        for q in range(n_pad // K.BLOCK):
+        for q in range(n_blk):
             blk = range(q * K.BLOCK, (q + 1) * K.BLOCK)
             if not qa <= q <= qb:
                 assert all(r2s[1, j] == -7.0 and cnt[j] == 0 for j in blk)  # nothing written
                 assert rminb[1, q] == -7.0
                 continue
-            meets = bool(inside[q * K.BLOCK:(q + 1) * K.BLOCK].any())
+            meets = bool(inside[q * K.TILE_COLS:(q + 1) * K.TILE_COLS].any())
             between += not meets
             vals = []
             for j in blk:
-                tested = meets and (inside[j] if gb > 0.0 else True)
-                if not tested or j >= n:
+                col = q * K.TILE_COLS + (j - q * K.BLOCK) % K.TILE_COLS
+                tested = meets and (inside[col] if gb > 0.0 else True)
+                if not tested or row_of[j] < 0:
                     assert np.isnan(r2s[1, j]) and cnt[j] == 0
                     continue
-                want = K.detect_r2(sx, sy, sz, px[j], py[j], pz[j], ux[j], uy[j], uz[j], se, rmax2, cf, ga, gb,
-                                   kthr, inten)
+                assert col_of[j] == col
+                want = K.detect_r2(sx, sy, sz, *pu[:, j], se, rmax2, cf, ga, gb, kthr, inten)
                 checked += 1
                 if want >= 0.0:
                     detected += 1
@@ -122,7 +143,7 @@ def test_slot_detect_takes_the_decisions_of_detect_r2(seed):
         assert (q_lo, q_hi) == (want_lo, want_hi)
         assert np.all(r2s[0] == -7.0) and np.all(rminb[0] == -7.0)
     assert checked > 1000 and 0 < detected < checked  # both outcomes exercised
-    assert between > 0  # blocks between two windows (no test, NaN) exercised
+    assert between > 0  # tiles between two windows (no test, NaN) exercised
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -139,7 +160,8 @@ def test_row_update_equals_the_per_point_update(seed):
     hist = np.zeros((n_lon, nb), dtype=np.uint16)
     ist2, fst2, hist2 = ist.copy(), fst.copy(), hist.copy()
     rs = np.zeros((K.N_RS, n_pad))
-    K._row_state_load(rs, ist2, fst2, t_edge, 0, n_lon)
+    gidx = np.where(np.arange(n_pad) < n_lon, np.arange(n_pad), -1)  # padding: -1
+    K._row_state_load(rs, ist2, fst2, t_edge, gidx)
     binf = np.empty(n_pad)
     p_det = rng.uniform(0.2, 0.9, n_lon)  # per point: long runs and gaps of both kinds
     for g in range(n_t):
@@ -156,7 +178,7 @@ def test_row_update_equals_the_per_point_update(seed):
         for j in range(n_lon):
             if binf[j] >= 0.0:
                 hist2[j, int(binf[j])] += 1
-    K._row_state_store(rs, ist2, fst2, 0, n_lon)
+    K._row_state_store(rs, ist2, fst2, gidx)
     assert np.array_equal(ist, ist2)
     assert np.array_equal(fst, fst2)  # same operations in the same order: bit for bit
     assert np.array_equal(hist, hist2)
