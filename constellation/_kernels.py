@@ -423,13 +423,12 @@ N_FSTATE = 4
 LN_1000 = math.log(1000.0)
 N_REC = 2
 """Width of a detection record of the row buffers: q = (sigma R)^2, satellite index."""
-TILE_ROWS = 4
+TILE_ROWS = 6
 """grid_chunk: grid rows per strip (a thread's unit of work), and rows of a tile."""
 TILE_COLS = 4
 """grid_chunk: grid columns per tile."""
 BLOCK = TILE_ROWS * TILE_COLS
 """grid_chunk: points per tile, stored contiguously (tile-major); the vectorised loops' trip count."""
-ROW_STRIDE = 8  # grid_chunk: strips dealt round-robin to the threads with this stride
 CAP_PAD_RAD = 1e-7
 """Angular padding (rad, ~0.6 m on the ground) added to every closed-form footprint bound."""
 
@@ -1436,12 +1435,18 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     steps in order, so every point's accumulators are owned by one thread (no races). A strip's
     points are stored tile by tile: tile ``q`` (``TILE_ROWS`` rows x columns ``q * TILE_COLS
     .. + TILE_COLS - 1``, ``BLOCK`` points) at indices ``q * BLOCK ..``, row-major inside the
-    tile, padded with NaN points past the grid's last row and column. Square tiles (4 x 4
-    points, 2 deg x 2 deg on the 0.5 deg grid) are the unit of the pair-search bound: their
+    tile, padded with NaN points past the grid's last row and column. Compact tiles (6 x 4
+    points, 3 deg x 2 deg on the 0.5 deg grid) are the unit of the pair-search bound: their
     points see the satellites at closer ranges and angles than a 16-point run of one row (8 deg
-    of longitude), so the bound prunes ~45 % more sweeps (offline count on the reference case:
-    0.41 instead of 0.76 sweeps per point and step), and they take fewer exact tests at the
-    cap edges (1.15 instead of 1.24 tests per detection). Per step:
+    of longitude), so the bound admits fewer sweeps (offline count on the reference case: 7.3
+    point-pair evaluations per point and step instead of 11.6), and they take fewer exact
+    tests at the cap edges (1.16 instead of 1.24 tests per detection); the candidate set-up is
+    shared by six rows. Quick reference case, one call, interleaved (``benchmarks/kernel_ab.py``):
+    rows of 16-point blocks 155 ms (1 thread), 4 x 4 tiles 95-99 ms, 6 x 4 87-88 ms, 8 x 4
+    84-87 ms, 2 x 8, 8 x 2, 8 x 8, 16 x 4 slower; with 2 threads 6 x 4 and heaviest strips first
+    42.5 ms against 49.3 for 4 x 4 in round-robin order. Strips are dealt heaviest first (the
+    candidates over the chunk's steps counted in a parallel pre-pass, which also sizes each
+    strip's scratch). Per step:
 
     1. *Detection* (:func:`_row_detect`). Every satellite whose row band meets the strip (the
        step's packed band records, :func:`pack_bands`, sorted by first row, so the scan stops
@@ -1506,21 +1511,11 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     n_lat = row_sin.shape[0]
     n_strip = (n_lat + TILE_ROWS - 1) // TILE_ROWS
     tests = np.zeros(n_strip, dtype=np.int64)
-    # strips dealt round-robin (stride ROW_STRIDE) to the iteration space: the work per strip
-    # varies smoothly with latitude, and a static split of contiguous strips would leave the
-    # threads waiting for the one with the busiest latitudes (with dynamic scheduling,
-    # constellation.coverage.GRID_ROWS_PER_TASK, the busiest latitudes do not all come last)
-    strip_order = np.empty(n_strip, dtype=np.int64)
-    n_ordered = 0
-    for r in range(ROW_STRIDE):
-        for strip in range(r, n_strip, ROW_STRIDE):
-            strip_order[n_ordered] = strip
-            n_ordered += 1
-    for i_ in prange(n_strip):
-        i0 = strip_order[i_] * TILE_ROWS
-        n_rows = min(TILE_ROWS, n_lat - i0)
-        i1 = i0 + n_rows - 1
-        n_slot = 0  # most satellites whose band meets this strip at one step of the chunk
+    work = np.zeros(n_strip, dtype=np.int64)  # candidates over the chunk's steps (a proxy for the work)
+    strip_slots = np.zeros(n_strip, dtype=np.int64)  # most candidates at one step (scratch size)
+    for st in prange(n_strip):
+        i0 = st * TILE_ROWS
+        i1 = min(i0 + TILE_ROWS, n_lat) - 1
         for k in range(n_t):
             c = 0
             for t in range(band_n[k]):
@@ -1528,8 +1523,16 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                     break
                 if band_lh[k, t, 1] >= i0:
                     c += 1
-            if c > n_slot:
-                n_slot = c
+            work[st] += c
+            strip_slots[st] = max(strip_slots[st], c)
+    # heaviest strips first (longest-processing-time-first): with dynamic scheduling
+    # (constellation.coverage.GRID_ROWS_PER_TASK) the light ones fill in at the end, so the
+    # threads finish together
+    strip_order = np.argsort(-work)
+    for i_ in prange(n_strip):
+        i0 = strip_order[i_] * TILE_ROWS
+        n_rows = min(TILE_ROWS, n_lat - i0)
+        n_slot = strip_slots[strip_order[i_]]
         if n_slot == 0:
             continue
         n_blk = (n_lon + TILE_COLS - 1) // TILE_COLS
@@ -1600,7 +1603,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                         hist[gidx[j], int(binf[j])] += 1
         if mode == 0:
             _row_state_store(rs, istate, fstate, gidx)
-        tests[i_] = ntest
+        tests[strip_order[i_]] = ntest
     return tests.sum()
 
 
