@@ -181,7 +181,7 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
     chunk_steps : int or None
         Time samples per chunk (default as :func:`grid_coverage`).
     n_lon : int or None
-        Points per latitude row (default ``n_point``, the worst case).
+        Points per latitude row (default ``n_point``, the worst case: one row).
     error_bins : int
     n_threads : int or None
         numba threads (default ``numba.get_num_threads()``).
@@ -192,10 +192,11 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
         Per point: grid positions and normals (48 B), state (56 B), histogram
         (2 or 4 B per bin), outputs (64 B) and xarray copies (64 B). Per chunk: positions,
         validity, band arrays and their packed, sorted copy (~140 B per satellite-sample) and
-        SGP4 work arrays (~3x the positions). Per thread: one row buffer
-        ``n_lon * n_sat * 16 B`` (``R^2`` per detection slot and block minima), the row's points,
-        counts and streaming-state copy (~176 B per point) and scratch. Independent of
-        ``n_time`` beyond ``chunk_steps``.
+        SGP4 work arrays (~3x the positions). Per thread: one strip buffer of
+        ``TILE_ROWS`` rows padded to whole tiles (:func:`constellation._kernels.grid_chunk`),
+        ``8 B`` per point and detection slot (``R^2``; at most ``n_sat`` slots) plus the tile
+        minima, the strip's points, counts, point indices and streaming-state copy (~184 B per
+        point) and scratch. Independent of ``n_time`` beyond ``chunk_steps``.
     """
     import numba
 
@@ -210,7 +211,9 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
     hb = 2 if n_time < 65535 else 4
     per_point = 48 + 56 + hb * int(error_bins) + 64 + 64
     per_chunk = chunk_steps * n_sat * (24 * 4 + 1 + 8 * 6 + 8 * 11)  # ... + pack_bands' records
-    per_thread = n_lon * n_sat * 16 + n_lon * 176 + n_sat * 64  # slots; points, counts, state copy
+    n_blk = -(-n_lon // K.TILE_COLS)  # tiles per strip
+    strip = K.TILE_ROWS * K.TILE_COLS * n_blk  # points per strip buffer, padding included
+    per_thread = strip * (n_sat * 8 + 184) + n_blk * n_sat * 8 + n_sat * 64  # slots; points, state; scratch
     return int(per_point * n_point + per_chunk + per_thread * n_threads + 64 * 2**20)
 
 

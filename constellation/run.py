@@ -118,19 +118,20 @@ _SECONDS_MAPS = 10.0
 
 
 def estimate_run(n_sat: int, n_point: int, n_time: int, chunk_steps: Optional[int] = None,
-                 n_threat: int = 0, maps: bool = False) -> dict:
+                 n_threat: int = 0, maps: bool = False, n_lon: Optional[int] = None) -> dict:
     """Memory (bytes) and time (s) estimates for a run of this size.
 
     Memory: ``coverage.estimate_memory_bytes`` (ephemeris chunk, per-point accumulators) plus
     the output data set (``_OUTPUT_VARS_PER_POINT`` float64 per point) and a fixed 250 MiB
     for the interpreter, numba and map drawing.  Time: a linear model in
     ``n_time * n_sat * n_point`` (coverage) and ``n_time * n_sat`` (propagation); it is a
-    planning figure (factor ~3), not a promise.
+    planning figure (factor ~3), not a promise. ``n_lon``: points per grid row (None: the
+    worst case, one row of ``n_point``).
     """
     outputs = n_point * _OUTPUT_VARS_PER_POINT * 8   # the written copy of the data set
     try:
         from .coverage import estimate_memory_bytes
-        engine = int(estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps))
+        engine = int(estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps, n_lon=n_lon))
     except ImportError:  # coverage engine not installed: conservative stand-in
         steps = chunk_steps or max(1, min(n_time, (1 << 16) // max(1, n_sat)))
         engine = steps * n_sat * 3 * 8 * 2 + n_point * 16 * 8
@@ -170,10 +171,15 @@ def _n_point(scenario: Scenario) -> int:
     r = scenario.region
     if r.kind == "points":
         return len(r.points) if isinstance(r.points, list) else -1
-    (la0, la1), (lo0, lo1) = scenario.box()   # a polygon's bounds are cheap to read
-    s = r.step_deg
-    return (int(math.floor((la1 - la0) / s + 1e-9)) + 1) * \
-        (int(math.floor((lo1 - lo0) / s + 1e-9)) + 1)
+    n_lat, n_lon = _n_lat_lon(scenario)
+    return n_lat * n_lon
+
+
+def _n_lat_lon(scenario: Scenario) -> tuple:
+    """Rows and points per row of a grid region (from the box; a polygon's bounds are cheap to read)."""
+    (la0, la1), (lo0, lo1) = scenario.box()
+    s = scenario.region.step_deg
+    return int(math.floor((la1 - la0) / s + 1e-9)) + 1, int(math.floor((lo1 - lo0) / s + 1e-9)) + 1
 
 
 def _jsonable(x: Any) -> Any:
@@ -277,8 +283,9 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     n_point = _n_point(scenario)
     est = None
     if n_point >= 0:
+        n_lon = None if scenario.region.kind == "points" else _n_lat_lon(scenario)[1]
         est = _refuse_if_too_big(estimate_run(len(sats), n_point, tg.count,
-                                              n_threat=len(scenario.threat), maps=maps),
+                                              n_threat=len(scenario.threat), maps=maps, n_lon=n_lon),
                                  scenario)
     with timed("build region"):
         grid = scenario.build_grid()
@@ -288,7 +295,8 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     if est is None:
         est = _refuse_if_too_big(estimate_run(len(sats), len(grid) if is_points
                                               else grid.n_point, tg.count,
-                                              n_threat=len(scenario.threat), maps=maps),
+                                              n_threat=len(scenario.threat), maps=maps,
+                                              n_lon=None if is_points else grid.shape[1]),
                                  scenario)
     progress.message(f"estimate: {_fmt_bytes(est['memory_bytes'])} of memory "
                      f"({_fmt_bytes(est['available_bytes'])} available), about "
