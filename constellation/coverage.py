@@ -14,21 +14,23 @@ Algorithm (per time chunk of ``chunk_steps`` samples, satellites propagated by
    latitude rows inside ``[phi_s - lambda, phi_s + lambda]`` (geocentric latitude of each row;
    binary search) form the satellite's band; :func:`constellation._kernels.pack_bands` packs
    each step's non-empty bands into contiguous records sorted by first row.
-2. **Exact tests** (:func:`constellation._kernels.grid_chunk`, parallel over latitude rows).
-   For each row in a band the longitude window follows in closed form from the spherical law
-   of cosines, ``cos(dl) >= (cos lambda - sin phi_s sin phi) / (cos phi_s cos phi)``, mapped
-   onto the regular longitude axis modulo 360 deg (antimeridian) with one index of padding and
-   full rows where the cap covers a pole. Only those candidates are tested, with the
-   inequalities of :func:`constellation._kernels.detects` (vectorised along the row); work
+2. **Exact tests** (:func:`constellation._kernels.grid_chunk`, parallel over strips of six
+   latitude rows, the points stored in tiles of 6 x 4). For each row in a band the longitude
+   window follows in closed form from the spherical law of cosines,
+   ``cos(dl) >= (cos lambda - sin phi_s sin phi) / (cos phi_s cos phi)``, the widest of the
+   strip's rows kept, mapped onto the regular longitude axis modulo 360 deg (antimeridian)
+   with one index of padding and full rows where the cap covers a pole. Only the tiles those
+   windows meet are tested, with the inequalities of
+   :func:`constellation._kernels.detects` (vectorised over each tile); work
    grows with the visible (time, satellite, point) triples, not with satellites x points.
    Because the bounds are conservative and the final test is exact, counts equal a
    brute-force loop over all triples exactly (tests).
-3. **Best stereo pair** (same kernel, per row and time step, block by block of 16 points).
-   Each satellite that detects part of the row keeps ``R^2`` along it and its smallest ``R^2``
-   per block; in each block the satellites are taken by increasing ``q = (sigma R)^2`` and
-   pairs are swept over the block (vectorised) while the lower bound
-   ``q1 + q2 + q1 q2 / (q1 + q2)`` of the pair's variance (at the block's smallest ``q``) stays
-   below the block's worst current best. The skips are exact: the triangulation variance is
+3. **Best stereo pair** (same kernel, per strip and time step, tile by tile: 24 points, 3 deg x
+   2 deg on a 0.5 deg grid). Each satellite that detects part of the strip keeps ``R^2`` over
+   it and its smallest ``R^2`` per tile; in each tile the satellites are taken by increasing
+   ``q = (sigma R)^2`` and pairs are swept over the tile (vectorised) while the lower bound
+   ``q1 + q2 + q1 q2 / (q1 + q2)`` of the pair's variance (at the tile's smallest ``q``) stays
+   below the tile's worst current best. The skips are exact: the triangulation variance is
    never below that bound.
 4. **Streaming metrics** (same kernel, in time order): per point the
    number of samples with >= 1, >= 2 detections and with a stereo pair, the sum of counts,
@@ -114,15 +116,16 @@ candidate stage allocates less.
 
 
 GRID_ROWS_PER_TASK = 1
-"""Rows of :func:`constellation._kernels.grid_chunk`'s parallel loop handed to a thread at a time.
+"""Iterations (strips of rows) of :func:`constellation._kernels.grid_chunk`'s parallel loop handed to a thread at a time.
 
-Set with :func:`numba.parallel_chunksize` around each call: a thread takes its next row when it
-finishes one (dynamic scheduling) instead of one fixed share of the rows, so the threads
-finish together although the work per row varies with latitude and with where the
-satellites are. Quick reference case, one ``grid_chunk`` call, 2 threads, chunk sizes
-interleaved in one process (minimum of 8 and of 12 rounds): static split 85.0 / 91.8 ms, 1 row
-per task 78.5 / 88.5, 2 rows 79.7 / 91.9, 4 rows 81.5 / 101.8. The setting cannot be made
-inside the kernel without losing numba's on-disk cache.
+Set with :func:`numba.parallel_chunksize` around each call: a thread takes its next strip when
+it finishes one (dynamic scheduling) instead of one fixed share of them, so the threads finish
+together although the work per strip varies with latitude and with where the satellites are
+(the kernel orders the strips heaviest first). Measured on the earlier one-row-per-iteration
+layout (quick reference case, one call, 2 threads, interleaved, minimum of 8 and of 12
+rounds): static split 85.0 / 91.8 ms, 1 row per task 78.5 / 88.5, 2 rows 79.7 / 91.9, 4 rows
+81.5 / 101.8. The setting cannot be made inside the kernel without losing numba's on-disk
+cache.
 """
 
 
