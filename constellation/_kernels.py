@@ -435,6 +435,16 @@ CAP_PAD_RAD = 1e-7
 
 @njit(cache=True)
 def max_central_angle(r_sat, params, r_min, r_max, tilt_rad):
+    """Conservative upper bound on the geocentric central angle satellite -> detected target (rad).
+
+    See :func:`_max_central_angle` (this computes its per-sensor ``cos_eps`` first).
+    """
+    return _max_central_angle(r_sat, params, r_min, r_max, tilt_rad,
+                              math.cos(params[P_MIN_EL_RAD] - tilt_rad - 1e-9))
+
+
+@njit(cache=True, inline="always")
+def _max_central_angle(r_sat, params, r_min, r_max, tilt_rad, cos_eps):
     """Conservative upper bound on the geocentric central angle satellite -> detected target.
 
     Targets lie in the spherical shell ``r_min <= |t| <= r_max`` (km); the geodetic normal
@@ -452,6 +462,8 @@ def max_central_angle(r_sat, params, r_min, r_max, tilt_rad):
       (largest at r_min), valid when the far branch
       ``lambda >= pi - asin(r_s sin eta / r_min) - eta`` is excluded by the other bounds.
 
+    ``cos_eps`` is ``cos(eps')`` for the sensor (hoisted out of the per-satellite loop).
+
     Returns
     -------
     float
@@ -462,7 +474,7 @@ def max_central_angle(r_sat, params, r_min, r_max, tilt_rad):
     # elevation
     eps = params[P_MIN_EL_RAD] - tilt_rad - 1e-9
     if eps > -0.5 * math.pi and r_sat > r_min:
-        x = r_min * math.cos(eps) / r_sat
+        x = r_min * cos_eps / r_sat
         if x < 1.0:
             lam = min(lam, math.acos(x) - eps)
         else:
@@ -513,7 +525,7 @@ def max_central_angle(r_sat, params, r_min, r_max, tilt_rad):
 
 
 @njit(cache=True, parallel=True)
-def cap_bounds(pos, valid, sensor_of_sat, table, r_min, r_max, tilt_rad, row_gc_lat, lon0_rad, lon_span_rad,
+def cap_bounds(pos, valid, sensor_of_sat, table, r_min, r_max, tilt_rad, row_sin, lon0_rad, lon_span_rad,
                cos_lam, sin_lat_s, cos_lat_s, lon_s, row_lo, row_hi):
     """Candidate search: footprint bound and latitude-row band of every (time, satellite).
 
@@ -528,8 +540,11 @@ def cap_bounds(pos, valid, sensor_of_sat, table, r_min, r_max, tilt_rad, row_gc_
         Geocentric radius range of the grid points (km).
     tilt_rad : float
         Largest normal-vs-radius angle on the grid (rad).
-    row_gc_lat : (n_lat,) float64
-        Ascending geocentric latitude of each grid row (rad).
+    row_sin : (n_lat,) float64
+        Sine of each grid row's geocentric latitude (ascending). The band is found in sine:
+        ``sin(phi_s +- lambda) = sin phi_s cos lambda +- cos phi_s sin lambda`` (no ``atan2``
+        for the satellite's latitude), the whole side up to a pole when
+        ``cos(phi_s +- lambda) <= 0``.
     lon0_rad, lon_span_rad : float
         First longitude of the grid and its span (rad). A cap not containing a pole spans
         ``|dlon| <= asin(sin(lambda) / cos(phi_s))`` in longitude; satellites whose span misses
@@ -542,7 +557,10 @@ def cap_bounds(pos, valid, sensor_of_sat, table, r_min, r_max, tilt_rad, row_gc_
     """
     n_t = pos.shape[0]
     n_sat = pos.shape[1]
-    n_lat = row_gc_lat.shape[0]
+    n_lat = row_sin.shape[0]
+    cos_eps = np.empty(table.shape[0])
+    for si in range(table.shape[0]):
+        cos_eps[si] = math.cos(table[si, P_MIN_EL_RAD] - tilt_rad - 1e-9)
     for q in prange(n_t * n_sat):
         k = q // n_sat
         s = q % n_sat
@@ -558,20 +576,25 @@ def cap_bounds(pos, valid, sensor_of_sat, table, r_min, r_max, tilt_rad, row_gc_
         rs = math.sqrt(rho * rho + z * z)
         if not rs > 0.0:
             continue
-        lam = max_central_angle(rs, table[sensor_of_sat[s]], r_min, r_max, tilt_rad)
+        si = sensor_of_sat[s]
+        lam = _max_central_angle(rs, table[si], r_min, r_max, tilt_rad, cos_eps[si])
         if lam < 0.0:
             continue
-        lat = math.atan2(z, rho)
-        sin_lat_s[k, s] = z / rs
-        cos_lat_s[k, s] = rho / rs
+        sl = z / rs
+        cl = rho / rs
+        sin_lat_s[k, s] = sl
+        cos_lat_s[k, s] = cl
         lon_s[k, s] = math.atan2(y, x)
         if lam >= math.pi:
             cos_lam[k, s] = -2.0
             row_lo[k, s] = 0
             row_hi[k, s] = n_lat - 1
             continue
-        if abs(lat) + lam < 0.5 * math.pi - 1e-9 and lon_span_rad < 2.0 * math.pi - 1e-9:
-            x = math.sin(lam) / (rho / rs)
+        c_lam = math.cos(lam)
+        s_lam = math.sin(lam)
+        # cos(|phi_s| + lambda) > 0: the cap holds no pole (the 1e-9 margin as a sine)
+        if cl * c_lam - abs(sl) * s_lam > 1e-9 and lon_span_rad < 2.0 * math.pi - 1e-9:
+            x = s_lam / cl
             if x < 1.0:
                 dl = math.asin(x) + 1e-9
                 twopi = 2.0 * math.pi
@@ -579,9 +602,14 @@ def cap_bounds(pos, valid, sensor_of_sat, table, r_min, r_max, tilt_rad, row_gc_
                 a = a - twopi * math.floor(a / twopi)
                 if a > lon_span_rad + 1e-9 and a + 2.0 * dl < twopi - 1e-9:
                     continue
-        cos_lam[k, s] = math.cos(lam)
-        lo = np.searchsorted(row_gc_lat, lat - lam, side="left") - 1
-        hi = np.searchsorted(row_gc_lat, lat + lam, side="right")
+        cos_lam[k, s] = c_lam
+        # rows with phi_s - lambda <= phi <= phi_s + lambda (one row of padding each side)
+        lo = 0
+        if cl * c_lam + sl * s_lam > 0.0:  # cos(phi_s - lambda) > 0: the south pole is outside
+            lo = np.searchsorted(row_sin, sl * c_lam - cl * s_lam, side="left") - 1
+        hi = n_lat - 1
+        if cl * c_lam - sl * s_lam > 0.0:  # cos(phi_s + lambda) > 0: the north pole is outside
+            hi = np.searchsorted(row_sin, sl * c_lam + cl * s_lam, side="right")
         if lo < 0:
             lo = 0
         if hi > n_lat - 1:

@@ -489,7 +489,7 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
         lons = np.zeros((nc, n_sat))
         rlo = np.empty((nc, n_sat), dtype=np.int64)
         rhi = np.empty((nc, n_sat), dtype=np.int64)
-        K.cap_bounds(pos, valid, sidx, table, r_min, r_max, tilt, gc_lat, lon0, lon_span, cos_lam, sls, cls, lons,
+        K.cap_bounds(pos, valid, sidx, table, r_min, r_max, tilt, row_sin, lon0, lon_span, cos_lam, sls, cls, lons,
                      rlo, rhi)
         band_n = np.empty(nc, dtype=np.int64)
         band_lh = np.empty((nc, n_sat, 2), dtype=np.int64)
