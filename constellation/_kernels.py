@@ -759,21 +759,25 @@ def pack_bands(pos, sensor_of_sat, cos_lam, sin_lat_s, cos_lat_s, lon_s, row_lo,
     n_t = row_lo.shape[0]
     n_sat = row_lo.shape[1]
     for k in prange(n_t):
+        # stable counting sort of the satellites with a band by row_lo (ties keep satellite order)
+        top = 0
+        for s in range(n_sat):
+            if row_lo[k, s] <= row_hi[k, s] and row_lo[k, s] > top:
+                top = row_lo[k, s]
+        start = np.zeros(top + 2, dtype=np.int64)
         m = 0
         for s in range(n_sat):
             if row_lo[k, s] <= row_hi[k, s]:
-                band_si[k, m, 0] = s
+                start[row_lo[k, s] + 1] += 1
                 m += 1
         band_n[k] = m
-        # stable insertion sort of the satellite indices by row_lo
-        for t in range(1, m):
-            s = band_si[k, t, 0]
-            lo = row_lo[k, s]
-            c = t
-            while c > 0 and row_lo[k, band_si[k, c - 1, 0]] > lo:
-                band_si[k, c, 0] = band_si[k, c - 1, 0]
-                c -= 1
-            band_si[k, c, 0] = s
+        for r in range(1, top + 2):
+            start[r] += start[r - 1]
+        for s in range(n_sat):
+            if row_lo[k, s] <= row_hi[k, s]:
+                t = start[row_lo[k, s]]
+                band_si[k, t, 0] = s
+                start[row_lo[k, s]] = t + 1
         for t in range(m):
             s = band_si[k, t, 0]
             band_si[k, t, 1] = sensor_of_sat[s]
