@@ -95,6 +95,25 @@ def test_grid_coverage_equals_bruteforce_oracle(case):
     assert res.counters["exact_tests"] <= res.counters["triples"]
 
 
+@pytest.mark.parametrize("box", [([35.0, 35.0], [100.0, 160.0], 5.0), ([-10.0, 60.0], [120.0, 120.0], 3.5),
+                                 ([0.0, 30.0], [175.0, 181.0], 3.0)])
+def test_thin_grids_equal_bruteforce_oracle(box):
+    """One row, one column, two columns across the antimeridian: strips and tiles mostly padding."""
+    rng = np.random.default_rng(2000 + int(box[1][0]))
+    sats = _random_sats(rng, 14)
+    sensors = [Sensor(min_elevation_deg=5.0, stereo_min_angle_deg=20.0)]
+    grid = region_grid(*box, 0.0)
+    assert 1 in grid.shape or grid.shape[1] < K.TILE_COLS
+    tg = time_grid(EPOCH, 97.0, count=40)
+    eph = propagate(sats, tg)
+    res = grid_coverage(eph, None, grid, sensors, chunk_steps=13)
+    ref = naive_coverage(eph.positions_km, eph.valid, grid.points_ecef_km, grid.up, sensors,
+                         np.zeros(len(sats), dtype=np.int64), tg.seconds, tg.step_s, None)
+    for var in metric_names:
+        np.testing.assert_array_equal(res.dataset[var].values, ref[var].reshape(grid.shape), err_msg=var)
+    assert ref["counts"].sum() > 0
+
+
 def test_randomized_cases_cover_stereo_and_pruning():
     """Across the random cases some stereo samples exist and pruning removes most triples."""
     rng = np.random.default_rng(7)
