@@ -1470,10 +1470,10 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     tile, padded with NaN points past the grid's last row and column. Compact tiles (6 x 4
     points, 3 deg x 2 deg on the 0.5 deg grid) are the unit of the pair-search bound: their
     points see the satellites at closer ranges and angles than a 16-point run of one row (8 deg
-    of longitude), so the bound admits fewer sweeps (offline count on the reference case: 7.3
-    point-pair evaluations per point and step instead of 11.6), and they take fewer exact
-    tests at the cap edges (1.16 instead of 1.24 tests per detection); the candidate set-up is
-    shared by six rows. Quick reference case, one call, interleaved (``benchmarks/kernel_ab.py``):
+    of longitude), so the bound admits fewer sweeps (``benchmarks/tile_bound.py`` on the quick
+    reference case: 7.4 point-pair evaluations per point and step instead of 11.7), and they
+    take fewer exact tests at the cap edges (1.16 instead of 1.24 tests per detection); the
+    candidate set-up is shared by six rows. Quick reference case, one call, interleaved (``benchmarks/kernel_ab.py``):
     rows of 16-point blocks 155 ms (1 thread), 4 x 4 tiles 95-99 ms, 6 x 4 87-88 ms, 8 x 4
     84-87 ms, 2 x 8, 8 x 2, 8 x 8, 16 x 4 slower; with 2 threads 6 x 4 and heaviest strips first
     42.5 ms against 49.3 for 4 x 4 in round-robin order. Strips are dealt heaviest first (the
