@@ -118,16 +118,7 @@ def count_tiles(r2, n, k, band_f, pts, nz2, cm, n_lat, n_lon, th, tw, use_angle)
             tile_tests += ns * th * tw
             if ns < 2:
                 continue
-            for t in range(1, ns):  # insertion sort by the tile's smallest q
-                x = keys[t]
-                o = order[t]
-                u = t
-                while u > 0 and keys[u - 1] > x:
-                    keys[u] = keys[u - 1]
-                    order[u] = order[u - 1]
-                    u -= 1
-                keys[u] = x
-                order[u] = o
+            K._sort_by_key(keys, order, ns)  # by the tile's smallest q, as _row_pairs
             for t in range(ns):
                 d = band_f[k, order[t], :3] - c
                 rng = math.sqrt((d * d).sum())

@@ -1067,7 +1067,7 @@ def _row_update(rs, cnt, best, binf, j_a, j_b, g, t_g, t_g1, log_lo, inv_dlog, n
 def _row_point_geometry(sx, sy, sz, pu, j):
     """``(R^2, d . n, sat . d)`` for ``d = sat - t`` (km), the operations and order of :func:`detect_r2`.
 
-    ``t = pu[0:3, j]`` and ``n = pu[3:6, j]``: point ``j`` of the row layout of :func:`grid_chunk`.
+    ``t = pu[0:3, j]`` and ``n = pu[3:6, j]``: point ``j`` of the strip layout of :func:`grid_chunk`.
     """
     dx = sx - pu[0, j]
     dy = sy - pu[1, j]
@@ -1220,6 +1220,23 @@ def _slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, 
     return q_lo, q_hi
 
 
+@njit(cache=True, inline="always")
+def _strip_candidates(band_n, band_lh, k, i0, i1, cand):
+    """Band records of step ``k`` whose row band meets rows ``i0 .. i1``, into ``cand[:, 0]``; returns their count.
+
+    The records are sorted by first row (:func:`pack_bands`), so the scan stops at the first
+    band starting below the strip.
+    """
+    nc = 0
+    for s in range(band_n[k]):  # band record index (ascending first row)
+        if band_lh[k, s, 0] > i1:
+            break
+        if band_lh[k, s, 1] >= i0:
+            cand[nc, 0] = s
+            nc += 1
+    return nc
+
+
 @njit(cache=True, error_model="numpy", _nrt=False)
 def _row_detect(k, i0, n_rows, band_n, band_lh, band_f, band_si, table, srow, crow, lon0_rad, step_rad, n_lon, cand,
                 cf3, cdl, cwin, pu, cnt, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_nz2, slot_cm):
@@ -1247,18 +1264,13 @@ def _row_detect(k, i0, n_rows, band_n, band_lh, band_f, band_si, table, srow, cr
         (``n_lon * TILE_ROWS, -1`` when none) and the points inside the candidate windows on
         the strip's rows (the exact tests the windows call for).
     """
-    i1 = i0 + n_rows - 1
-    nc = 0
-    for s in range(band_n[k]):  # band record index (ascending first row)
-        if band_lh[k, s, 0] > i1:
-            break
-        if band_lh[k, s, 1] >= i0:
-            cand[nc, 0] = s
-            cf3[0, nc] = band_f[k, s, BF_SIN_LAT]  # contiguous copies for the vectorised loops below
-            cf3[1, nc] = band_f[k, s, BF_COS_LAT]
-            cf3[2, nc] = band_f[k, s, BF_COS_LAM]
-            cdl[nc] = LON_NONE
-            nc += 1
+    nc = _strip_candidates(band_n, band_lh, k, i0, i0 + n_rows - 1, cand)
+    for c in range(nc):
+        s = cand[c, 0]
+        cf3[0, c] = band_f[k, s, BF_SIN_LAT]  # contiguous copies for the vectorised loops below
+        cf3[1, c] = band_f[k, s, BF_COS_LAT]
+        cf3[2, c] = band_f[k, s, BF_COS_LAM]
+        cdl[c] = LON_NONE
     for r in range(n_rows):
         sr = srow[r]
         cr = crow[r]
@@ -1344,6 +1356,21 @@ def _pair_block(r2s, a, b, j0, sax, say, saz, sbx, sby, sbz, pu, nz2a, nz2b, cm2
 
 
 @njit(cache=True, inline="always")
+def _sort_by_key(keys, order, m):
+    """Insertion sort of ``keys[:m]`` ascending, ``order[:m]`` permuted alike (stable; fast when nearly sorted)."""
+    for t in range(1, m):
+        x = keys[t]
+        a = order[t]
+        c = t
+        while c > 0 and keys[c - 1] > x:
+            keys[c] = keys[c - 1]
+            order[c] = order[c - 1]
+            c -= 1
+        keys[c] = x
+        order[c] = a
+
+
+@njit(cache=True, inline="always")
 def _block_max(best_bits, j0):
     """Largest of ``best[j0 : j0 + BLOCK]`` (all >= 0), found on the IEEE-754 bit patterns.
 
@@ -1413,16 +1440,7 @@ def _row_pairs(k, ns, row_a, row_b, band_f, r2s, rminb, best, best_bits, pu, cnt
             x = slot_nz2[a] * rminb[a, q]
             bkey[m] = x if x < math.inf else math.inf
             m += 1
-        for t in range(1, m):  # insertion sort by the block's smallest q (nearly sorted)
-            x = bkey[t]
-            a = order[t]
-            c = t
-            while c > 0 and bkey[c - 1] > x:
-                bkey[c] = bkey[c - 1]
-                order[c] = order[c - 1]
-                c -= 1
-            bkey[c] = x
-            order[c] = a
+        _sort_by_key(bkey, order, m)  # by the block's smallest q (nearly sorted)
         n_prev = m
         # worst best of the block (inf while a point with 2+ detections has no pair)
         mb = _block_max(best_bits, jl)
@@ -1548,13 +1566,9 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     for st in prange(n_strip):
         i0 = st * TILE_ROWS
         i1 = min(i0 + TILE_ROWS, n_lat) - 1
+        found = np.empty((band_lh.shape[1], 2), dtype=np.int64)
         for k in range(n_t):
-            c = 0
-            for t in range(band_n[k]):
-                if band_lh[k, t, 0] > i1:
-                    break
-                if band_lh[k, t, 1] >= i0:
-                    c += 1
+            c = _strip_candidates(band_n, band_lh, k, i0, i1, found)
             work[st] += c
             strip_slots[st] = max(strip_slots[st], c)
     # heaviest strips first (longest-processing-time-first): with dynamic scheduling
