@@ -8,7 +8,7 @@ Run from the repository root::
 
 All baselines run in the same process on the same ephemeris; ratios are printed. JIT compile
 time is reported separately (a child process with an empty numba cache). See
-:mod:`constellation.bench` for what each baseline computes.
+:mod:`hgvcov.bench` for what each baseline computes.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from constellation.bench import run_bench  # noqa: E402
+from hgvcov.bench import run_bench  # noqa: E402
 
 
 def main(argv=None):

@@ -46,7 +46,7 @@ MODE_ARG = 19
 def capture(out: Path) -> None:
     """Run the quick reference case and pickle the arguments of its last ``grid_chunk`` call."""
     from constellation import _kernels as K
-    from constellation.bench import reference_case
+    from hgvcov.bench import reference_case
     from constellation.coverage import grid_coverage
 
     sats, tg, grid, sensor = reference_case(quick=True)

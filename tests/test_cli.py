@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from constellation.outputs import OutputError, OutputTransaction
-from constellation.scenario import default_scenario_toml, load_scenario
+from hgvcov.outputs import OutputError, OutputTransaction
+from hgvcov.scenario import default_scenario_toml, load_scenario
 
 #: Generous wall-clock limits (s) for one subprocess on a loaded 2-core CI machine.
 QUICK_LIMIT_S = 120
@@ -59,7 +59,7 @@ def hgvcov(*args, cwd=None, env=None, timeout=QUICK_LIMIT_S) -> subprocess.Compl
     """Run ``python -m constellation ARGS`` (the ``hgvcov`` entry point) and capture it."""
     full_env = {**os.environ, **(env or {})}
     full_env.pop("HGVCOV_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "constellation", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "hgvcov", *map(str, args)],
                           cwd=cwd, env=full_env, capture_output=True, text=True,
                           timeout=timeout)
 
@@ -109,7 +109,7 @@ BAD = {
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_scenario_exits_2_with_one_message(tmp_path, monkeypatch, capsys, case):
     """In-process (``cli.main``) for every case: same code path, no interpreter start-up."""
-    from constellation.cli import main
+    from hgvcov.cli import main
     text, fragments = BAD[case]
     (tmp_path / "bad.toml").write_text(text)
     monkeypatch.chdir(tmp_path)
@@ -146,8 +146,8 @@ def test_cli_usage_errors_exit_2(tmp_path):
 
 def test_bench_is_quick_unless_asked_for_the_full_case(monkeypatch):
     """``hgvcov bench`` runs the quick comparison (issue 4); ``--full`` the 1-day reference case."""
-    import constellation.bench as bench
-    from constellation.cli import main
+    import hgvcov.bench as bench
+    from hgvcov.cli import main
 
     calls = []
     monkeypatch.setattr(bench, "run_bench", lambda quick=True, out=print, **kw: calls.append(quick) or {})
@@ -159,7 +159,7 @@ def test_bench_is_quick_unless_asked_for_the_full_case(monkeypatch):
 
 
 def test_bad_sweep_file_exits_2(tmp_path, monkeypatch, capsys):
-    from constellation.cli import main
+    from hgvcov.cli import main
     (tmp_path / "base.toml").write_text(SMALL)
     (tmp_path / "sweep.toml").write_text(
         'base = "base.toml"\n[grid]\n"constellation[0].total" = [12, 13]\n')
@@ -199,7 +199,7 @@ def test_memory_refusal_before_allocating(tmp_path):
 
 
 def test_output_path_that_is_a_file_is_refused_up_front(tmp_path, monkeypatch, capsys):
-    from constellation.cli import main
+    from hgvcov.cli import main
     (tmp_path / "s.toml").write_text(SMALL)
     (tmp_path / "taken").write_text("not a folder")
     monkeypatch.chdir(tmp_path)
@@ -228,13 +228,13 @@ def test_trajectory_command(tmp_path):
 
 def test_internal_error_exit_1_short_message_and_debug(tmp_path, monkeypatch, capsys):
     """A bug (not bad input) is exit 1 with a hint; --debug adds the traceback."""
-    import constellation.run
-    from constellation.cli import main
+    import hgvcov.run
+    from hgvcov.cli import main
 
     def broken(*a, **k):
         raise ValueError("a plain ValueError from inside the engine is not an input error")
 
-    monkeypatch.setattr(constellation.run, "run_scenario", broken)
+    monkeypatch.setattr(hgvcov.run, "run_scenario", broken)
     (tmp_path / "s.toml").write_text(SMALL)
     monkeypatch.chdir(tmp_path)
     assert main(["run", "s.toml"]) == 1
@@ -366,7 +366,7 @@ def test_interrupted_run_leaves_previous_outputs_byte_identical(small_run):
     before = digest(out)
     env = {**os.environ}
     env.pop("HGVCOV_DEBUG", None)
-    p = subprocess.Popen([sys.executable, "-m", "constellation", "run", "small.toml",
+    p = subprocess.Popen([sys.executable, "-m", "hgvcov", "run", "small.toml",
                           "-o", "out"], cwd=work, env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
     deadline = time.time() + RUN_LIMIT_S
@@ -426,8 +426,8 @@ def test_polygon_region_masks_grid_and_statistics(tmp_path):
     import numpy as np
     import xarray as xr
     from constellation.polygon import load_polygon, polygon_mask
-    from constellation.run import run_scenario
-    from constellation.scenario import scenario_from_toml
+    from hgvcov.run import run_scenario
+    from hgvcov.scenario import scenario_from_toml
     poly = EXAMPLES / "sea_of_japan_box.geojson"
     text = SHORT.format(name="polygon", region=f'polygon = "{poly}"\nstep_deg = 1.0', output="")
     sc = scenario_from_toml(text, base_dir=tmp_path)
@@ -451,8 +451,8 @@ def test_polygon_region_masks_grid_and_statistics(tmp_path):
 def test_point_region_with_accesses(tmp_path):
     import pandas as pd
     import xarray as xr
-    from constellation.run import run_scenario
-    from constellation.scenario import scenario_from_toml
+    from hgvcov.run import run_scenario
+    from hgvcov.scenario import scenario_from_toml
     region = ('points = [{name = "Tokyo", lat_deg = 35.68, lon_deg = 139.77},\n'
               '          {name = "Naha", lat_deg = 26.21, lon_deg = 127.68, altitude_km = 0}]')
     text = SHORT.format(name="points", region=region, output="[output]\naccesses = true")

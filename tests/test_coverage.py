@@ -364,7 +364,7 @@ def test_memory_estimate_of_fine_grid_under_2_gib():
 
 def test_benchmark_baselines_compute_the_same_metrics():
     """The NumPy-broadcasting and brute-force baselines of the benchmark agree with the engine."""
-    from constellation.bench import brute_force_coverage, numpy_broadcast_coverage
+    from hgvcov.bench import brute_force_coverage, numpy_broadcast_coverage
 
     rng = np.random.default_rng(21)
     sats = _random_sats(rng, 20)

@@ -1,4 +1,4 @@
-"""Offline coastlines and the PNG maps/plots (constellation.coastlines, constellation.maps).
+"""Offline coastlines and the PNG maps/plots (hgvcov.plots.coastlines, hgvcov.plots.maps).
 
 Inputs are synthetic (a small coverage Dataset, a small tracks DataFrame) so these
 tests do not depend on the coverage engine.
@@ -17,7 +17,7 @@ import pytest
 import xarray as xr
 from shapely.geometry import Point
 
-from constellation import coastlines, maps
+from hgvcov.plots import coastlines, maps
 
 # Reference figures and tolerances -------------------------------------------------------
 HONSHU_AREA_KM2 = 227_960.0  # Geospatial Information Authority of Japan, area of Honshu island

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from constellation.scenario import (
+from hgvcov.scenario import (
     ScenarioError,
     default_scenario,
     default_scenario_toml,

@@ -1,4 +1,4 @@
-"""Sweeps on Dask (constellation.sweep): key paths, validation, resumability, a real tiny sweep."""
+"""Sweeps on Dask (hgvcov.sweep): key paths, validation, resumability, a real tiny sweep."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from constellation import sweep
-from constellation.sweep import SweepError
+from hgvcov.sweep import SweepError
 
 BASE_TOML = """\
 name = "tiny sweep base"
@@ -296,7 +296,7 @@ def test_bad_sweep_runs_nothing(tmp_path, fake_runner):
 def test_real_tiny_sweep(tmp_path):
     """Two real cases through run_scenario on a small threaded LocalCluster."""
     pytest.importorskip("constellation.coverage")
-    pytest.importorskip("constellation.run")
+    pytest.importorskip("hgvcov.run")
     p = _write(tmp_path, 'base = "base.toml"\n[grid]\n"constellation[0].total" = [12, 24]\n')
     out = tmp_path / "out"
     df = sweep.run_sweep(p, out, processes=False, n_workers=1)
@@ -323,7 +323,7 @@ def test_warm_cases_cover_categorical_values(tmp_path):
 
 
 class RecordingProgress:
-    """The constellation.progress interface, recording what the sweep reports."""
+    """The hgvcov.progress interface, recording what the sweep reports."""
 
     def __init__(self):
         self.updates = []

