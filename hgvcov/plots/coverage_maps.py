@@ -1,0 +1,358 @@
+"""Coverage maps: one metric of ``coverage.nc`` over the region, on a PlateCarree map.
+
+plot_coverage_map(dataset, var, path, ...)
+    A grid (dims ``lat``/``lon``, drawn as cells with coastlines on top) or a point
+    list (dim ``point``, drawn as markers over filled land), with the layers of
+    :mod:`hgvcov.plots.overlays` (HGV tracks by custody state, launch and aim
+    points, ground-radar horizons, area-of-interest outline), a colour bar in
+    display units and the area-weighted statistics in the title.
+
+The figure is sized to the map box's aspect so the layout needs no "tight" pass.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import cartopy.crs as ccrs
+import matplotlib
+import matplotlib.ticker as mticker
+import numpy as np
+from cartopy.mpl.ticker import LatitudeFormatter, LongitudeFormatter
+from constellation.polygon import polygon_mask
+from matplotlib import colors as mcolors
+from matplotlib import patheffects
+from matplotlib.figure import Figure
+
+from hgvcov.plots._common import (METRIC_STYLES, MapError, atomic_savefig, dataset_subtitle, dataset_title,
+                                  first_present, target_altitude_km, wrap180)
+from hgvcov.plots.overlays import add_land, draw_polygon, draw_radars, draw_tracks, threat_points, track_groups
+
+__all__ = ["DEFAULT_TARGET_ALTITUDE_KM", "plot_coverage_map"]
+
+DEFAULT_TARGET_ALTITUDE_KM = 40.0  # HGV glide layer, used for radar horizons when the data set has none
+
+
+# --------------------------------------------------------------------------- data and colour scale
+
+
+def _latlon_of(dataset) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(lat, lon, is_points) of a coverage data set."""
+    if "point" in dataset.dims:
+        lat = first_present(dataset, "lat", "lat_deg", "latitude")
+        lon = first_present(dataset, "lon", "lon_deg", "longitude")
+        if lat is None or lon is None:
+            raise MapError(
+                "dataset with dim 'point' needs per-point coordinates 'lat'/'lon' (or 'lat_deg'/'lon_deg')"
+            )
+        return np.asarray(lat, float).ravel(), np.asarray(lon, float).ravel(), True
+    if "lat" in dataset.dims and "lon" in dataset.dims:
+        return np.asarray(dataset["lat"], float), np.asarray(dataset["lon"], float), False
+    raise MapError(f"dataset dims {tuple(dataset.dims)}: allowed ('lat', 'lon') for a grid or ('point',) for a point list")
+
+
+def _display_scale(var: str, values: np.ndarray, attrs: Mapping) -> tuple[float, str, str, float | None, float | None]:
+    """(multiplier, unit label, kind, vmin, vmax) used to show ``var``."""
+    style = METRIC_STYLES.get(var, {})
+    kind = style.get("kind")
+    if kind is None:
+        units = str(attrs.get("units", ""))
+        if var.startswith("fraction") or units in ("1", "fraction"):
+            kind = "fraction"
+        elif var.endswith("_s"):
+            kind = "duration"
+        elif var.endswith("_m"):
+            kind = "distance"
+        else:
+            kind = "other"
+    finite = values[np.isfinite(values)]
+    vmax_data = float(finite.max()) if finite.size else 1.0
+    if kind == "fraction":
+        return 100.0, "%", kind, 0.0, 100.0
+    if kind == "duration":
+        if vmax_data >= 2 * 3600:
+            return 1 / 3600.0, "h", kind, 0.0, None
+        if vmax_data >= 120:
+            return 1 / 60.0, "min", kind, 0.0, None
+        return 1.0, "s", kind, 0.0, None
+    if kind == "distance":
+        if vmax_data >= 5000:
+            return 1e-3, "km", kind, 0.0, None
+        return 1.0, "m", kind, 0.0, None
+    if kind == "count":
+        return 1.0, "", kind, 0.0, None
+    return 1.0, str(attrs.get("units", "")), kind, None, None
+
+
+def _long_name(var: str, attrs: Mapping) -> str:
+    """Colour-bar and title name of ``var``: :data:`METRIC_STYLES`, else the variable's ``long_name``."""
+    return METRIC_STYLES.get(var, {}).get("long_name") or str(attrs.get("long_name", var))
+
+
+def _area_stats(values: np.ndarray, lat: np.ndarray, is_points: bool, mask=None) -> tuple[float, float, float]:
+    """(area-weighted mean, minimum, maximum) of a grid field (cos-latitude weights) or a point list."""
+    v = np.asarray(values, float)
+    if is_points:
+        w = np.ones_like(v)
+    else:
+        w = np.broadcast_to(np.cos(np.radians(lat))[:, None], v.shape).copy()
+    ok = np.isfinite(v)
+    if mask is not None:
+        ok &= np.asarray(mask, bool)
+    if not ok.any():
+        return float("nan"), float("nan"), float("nan")
+    return float(np.sum(v[ok] * w[ok]) / np.sum(w[ok])), float(v[ok].min()), float(v[ok].max())
+
+
+# --------------------------------------------------------------------------- map frame
+
+
+def _new_map(lon0, lon1, lat0, lat1, map_width_in=8.0, top_in=1.25):
+    """Figure sized to the map box's aspect (PlateCarree), leaving room for titles and colorbar."""
+    central = 0.5 * (lon0 + lon1)
+    proj = ccrs.PlateCarree(central_longitude=central)
+    aspect = (lat1 - lat0) / max(lon1 - lon0, 1e-6)
+    map_w = map_width_in if aspect <= 1.0 else max(map_width_in / aspect, 4.5)
+    map_h = map_w * aspect
+    bottom_in, left_in, right_in = 0.55, 0.75, 1.45
+    fig_w, fig_h = map_w + left_in + right_in, map_h + top_in + bottom_in
+    fig = Figure(figsize=(fig_w, fig_h))
+    ax = fig.add_axes([left_in / fig_w, bottom_in / fig_h, map_w / fig_w, map_h / fig_h], projection=proj)
+    ax.set_extent([lon0 - central, lon1 - central, lat0, lat1], crs=proj)
+    ax.set_facecolor("#cfe3f0")
+    return fig, ax, proj, central
+
+
+def _gridlines(ax, lon0, lon1, lat0, lat1):
+    """Dashed graticule, labelled left and bottom, at the finest of 1, 2, 5, ... 60 degrees
+    that gives at most ten intervals across the box."""
+    span = max(lon1 - lon0, lat1 - lat0)
+    step = next(s for s in (1, 2, 5, 10, 15, 20, 30, 45, 60) if span / s <= 10)
+    gl = ax.gridlines(
+        crs=ccrs.PlateCarree(),
+        draw_labels=True,
+        linewidth=0.4,
+        color="#404040",
+        alpha=0.5,
+        linestyle="--",
+        zorder=3,
+    )
+    gl.top_labels = False
+    gl.right_labels = False
+    start = math.floor(lon0 / step) * step
+    gl.xlocator = mticker.FixedLocator(wrap180(np.arange(start, lon1 + step, step)).tolist())
+    gl.ylocator = mticker.FixedLocator(np.arange(math.floor(lat0 / step) * step, lat1 + step, step).tolist())
+    gl.xformatter = LongitudeFormatter()
+    gl.yformatter = LatitudeFormatter()
+    gl.xlabel_style = {"size": 9}
+    gl.ylabel_style = {"size": 9}
+    return gl
+
+
+def _map_box(lat, lon, is_points, extra_lonlat: Iterable[tuple[float, float]] = ()):
+    """(lon0, lon1, lat0, lat1) covering the data (grid box or padded points) and extra points."""
+    lon = np.asarray(lon, float)
+    if is_points:
+        lon_c = np.unwrap(np.radians(lon)) if lon.size else lon
+        lon = np.degrees(lon_c)
+        pad = 3.0
+        lon0, lon1 = lon.min() - pad, lon.max() + pad
+        lat0, lat1 = lat.min() - pad, lat.max() + pad
+    else:
+        dlon = float(np.median(np.diff(lon))) if lon.size > 1 else 1.0
+        dlat = float(np.median(np.diff(lat))) if lat.size > 1 else 1.0
+        lon0, lon1 = lon.min() - dlon / 2, lon.max() + dlon / 2
+        lat0, lat1 = lat.min() - dlat / 2, lat.max() + dlat / 2
+    center = 0.5 * (lon0 + lon1)
+    for x, y in extra_lonlat:
+        if not (np.isfinite(x) and np.isfinite(y)):
+            continue
+        x = center + wrap180(x - center)
+        lon0, lon1 = min(lon0, x - 1.5), max(lon1, x + 1.5)
+        lat0, lat1 = min(lat0, y - 1.5), max(lat1, y + 1.5)
+    return float(lon0), float(lon1), float(max(lat0, -90.0)), float(min(lat1, 90.0))
+
+
+def _region_mask(dataset, polygon, lat, lon, is_points):
+    """(n_lat, n_lon) bool: inside the area of interest, or None (whole grid).
+
+    The data set's own ``region_mask`` variable (written by ``hgvcov run`` for
+    polygon regions) wins; otherwise the polygon is rasterised with
+    ``constellation.polygon.polygon_mask``; a polygon it cannot rasterise
+    gives None (statistics over the whole grid).
+    """
+    if is_points:
+        return None
+    if "region_mask" in getattr(dataset, "variables", {}):
+        m = dataset["region_mask"]
+        if set(m.dims) == {"lat", "lon"}:
+            return np.asarray(m.transpose("lat", "lon")).astype(bool)
+    if polygon is None:
+        return None
+    try:
+        return np.asarray(polygon_mask(polygon, lat, lon), bool)
+    except Exception:  # noqa: BLE001 - statistics over the whole grid then
+        return None
+
+
+# --------------------------------------------------------------------------- public: coverage map
+
+
+def plot_coverage_map(
+    dataset,
+    var: str,
+    path,
+    title: str | None = None,
+    tracks=None,
+    per_threat: Mapping | None = None,
+    radar_sites=None,
+    threats=None,
+    polygon=None,
+    resolution: str = "auto",
+    dpi: int = 150,
+) -> Path:
+    """Draw one coverage metric over the region and write it as a PNG.
+
+    Parameters
+    ----------
+    dataset : xarray.Dataset
+        ``coverage.nc`` contents: dims ``lat``/``lon`` (a regular grid, degrees) or
+        ``point`` with per-point ``lat``/``lon`` coordinates.  Attributes such as
+        the scenario name, ``constellation``, ``start``/``stop``/``step_s`` and
+        ``altitude_km`` decorate the title when present.
+    var : str
+        Variable to draw (``fraction_1``, ``fraction_2``, ``fraction_stereo``,
+        ``mean_count``, ``max_gap_s``, ``mean_gap_s``, ``max_gap_stereo_s``,
+        ``median_position_error_m`` or any other 2-D/point variable).
+        Fractions are shown in %, gaps in s, min or h, errors in m or km.
+    path : str or Path
+        Destination PNG (written to a temporary name, then renamed).
+    title : str, optional
+        First title line; default from the data set's attributes (scenario
+        name and constellation).
+    tracks : pandas.DataFrame, optional
+        ``tracks.csv`` rows (columns ``threat``, ``lat_deg``, ``lon_deg``,
+        ``n_detect``, ``stereo``, ``time_s`` ...), drawn coloured by custody
+        state (none / single / stereo).
+    per_threat : mapping, optional
+        Per-threat summary (unused on the map beyond the legend; accepted for
+        a uniform signature).
+    radar_sites : sequence of RadarSite, optional
+        Each drawn with its geodesic horizon circle against a target at the
+        data set's altitude (40 km when the data set is at ground level or has
+        none), capped at the site's ``max_range_km``.
+    threats : sequence of Threat or dicts, optional
+        Launch and aim points to mark (``launch_lat_deg``, ... or ``launch``/``aim`` pairs).
+    polygon : shapely geometry or (n, 2) lon/lat array, optional
+        Area of interest outline.
+    resolution : 'auto', 'crude', 'low' or 'intermediate'
+        Coastline resolution.
+
+    Returns
+    -------
+    Path
+        The PNG written.
+    """
+    if var not in dataset.variables:
+        allowed = sorted(v for v in dataset.data_vars)
+        raise MapError(f"var={var!r} is not in the data set; allowed: {allowed}")
+    lat, lon, is_points = _latlon_of(dataset)
+    da = dataset[var]
+    values = np.asarray(da, float)
+    if not is_points:
+        if set(da.dims) != {"lat", "lon"}:
+            raise MapError(f"var={var!r} has dims {da.dims}; a map needs ('lat', 'lon')")
+        values = np.asarray(da.transpose("lat", "lon"), float)
+    scale, unit, kind, vmin, vmax = _display_scale(var, values, da.attrs)
+    shown = values * scale
+
+    groups = track_groups(tracks)
+    threat_pts = threat_points(threats)
+    extra = []
+    for g in groups.values():  # the whole track (great-circle arcs bulge poleward of their ends)
+        extra += list(zip(g["lon_deg"].to_numpy(float)[::5], g["lat_deg"].to_numpy(float)[::5]))
+        extra += list(zip(g["lon_deg"].to_numpy(float)[[0, -1]], g["lat_deg"].to_numpy(float)[[0, -1]]))
+    for _, lp, ap in threat_pts:
+        extra += [lp, ap]
+    lon0, lon1, lat0, lat1 = _map_box(lat, lon, is_points, extra)
+    sub = dataset_subtitle(dataset)
+    n_title_lines = 1 + (sub.count("\n") + 1 if sub else 0)
+    fig, ax, proj, central = _new_map(lon0, lon1, lat0, lat1, top_in=0.62 + 0.2 * n_title_lines)
+
+    style = METRIC_STYLES.get(var, {})
+    cmap = matplotlib.colormaps[style.get("cmap", "viridis")].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
+    finite = shown[np.isfinite(shown)]
+    if vmax is None:
+        vmax = float(np.nanpercentile(finite, 99.5)) if finite.size else 1.0
+        vmax = vmax if vmax > (vmin or 0.0) else (vmin or 0.0) + 1.0
+    norm = mcolors.Normalize(vmin=vmin, vmax=vmax)
+
+    if is_points:
+        source = add_land(ax, (lon0, lon1), (lat0, lat1), central, mode="fill", resolution=resolution)
+        x = wrap180(lon - central)
+        mappable = ax.scatter(
+            x, lat, c=shown, cmap=cmap, norm=norm, s=70, edgecolors="black", linewidths=0.7, transform=proj, zorder=6
+        )
+        names = first_present(dataset, "name", "point_name", default=None)
+        if names is None and "point" in dataset.coords and dataset["point"].dtype.kind in "OUS":
+            names = dataset["point"]
+        if names is not None and len(lat) <= 30:
+            for xi, yi, nm in zip(x, lat, np.asarray(names).astype(str)):
+                t = ax.text(xi + 0.4, yi + 0.3, nm, fontsize=7.5, transform=proj, zorder=7)
+                t.set_path_effects([patheffects.withStroke(linewidth=2, foreground="white")])
+    else:
+        x = central + wrap180(lon - central) - central
+        order = np.argsort(x)
+        mappable = ax.pcolormesh(
+            x[order], lat, np.ma.masked_invalid(shown[:, order]), cmap=cmap, norm=norm,
+            shading="nearest", transform=proj, zorder=1, rasterized=True,
+        )
+        # Land filled underneath (visible where the map reaches beyond the data), outlines on top.
+        add_land(ax, (lon0, lon1), (lat0, lat1), central, mode="fill", resolution=resolution, zorder=0.5)
+        source = add_land(ax, (lon0, lon1), (lat0, lat1), central, mode="outline", resolution=resolution, zorder=2.5)
+        outside = _region_mask(dataset, polygon, lat, lon, is_points)
+        if outside is not None:  # fade the cells outside the area of interest
+            veil = np.where(outside, np.nan, 1.0)[:, order]
+            ax.pcolormesh(x[order], lat, np.ma.masked_invalid(veil), cmap=mcolors.ListedColormap(["white"]),
+                          alpha=0.55, shading="nearest", transform=proj, zorder=1.2, rasterized=True)
+    _gridlines(ax, lon0, lon1, lat0, lat1)
+
+    handles = draw_polygon(ax, polygon, central, proj)
+    alt = target_altitude_km(dataset, None)
+    radar_alt = alt if alt else DEFAULT_TARGET_ALTITUDE_KM
+    handles += draw_radars(ax, radar_sites, radar_alt, central, proj)
+    handles += draw_tracks(ax, groups, threat_pts, central, proj)
+    if handles:
+        leg = ax.legend(handles=handles, loc="lower left", fontsize=7.5, framealpha=0.92, borderpad=0.6)
+        leg.set_zorder(20)
+        if groups:
+            leg.get_frame().set_facecolor("#9e9e9e")
+
+    pos = ax.get_position()
+    cax = fig.add_axes([pos.x1 + 0.02, pos.y0 + 0.1 * pos.height, 0.022, 0.8 * pos.height])
+    cbar = fig.colorbar(mappable, cax=cax, orientation="vertical", extend="max" if kind in ("duration", "distance") else "neither")
+    cbar.set_label(_long_name(var, da.attrs) + (f" ({unit})" if unit else ""), fontsize=9)
+    cbar.ax.tick_params(labelsize=8)
+
+    mask = _region_mask(dataset, polygon, lat, lon, is_points)
+    mean, vmin_d, vmax_d = _area_stats(values, lat, is_points, mask)
+    where = "area of interest" if mask is not None else (f"{len(lat)} points" if is_points else "region")
+    avg = "mean" if is_points else "area-weighted mean"
+    if kind == "fraction":
+        stat = f"{where}: {avg} {mean * 100:.1f} %, minimum {vmin_d * 100:.1f} %"
+    elif kind == "duration":
+        stat = f"{where}: worst {vmax_d * scale:.1f} {unit}, {avg} {mean * scale:.1f} {unit}"
+    else:
+        u = f" {unit}" if unit else ""
+        stat = f"{where}: {avg} {mean * scale:.3g}{u}, range {vmin_d * scale:.3g} to {vmax_d * scale:.3g}{u}"
+
+    ax.set_title(f"{_long_name(var, da.attrs)} — {stat}" + (f"\n{sub}" if sub else ""), fontsize=9, loc="left", pad=8)
+    ax.annotate(
+        dataset_title(dataset, title), xy=(0.0, 1.0), xycoords="axes fraction", xytext=(0, 14 + 12 * n_title_lines),
+        textcoords="offset points", fontsize=12.5, fontweight="bold", ha="left", va="bottom",
+    )
+    fig.text(0.995, 0.005, f"{source}. hgv-coverage", fontsize=6.5, ha="right", va="bottom", color="#555555")
+    # The layout above leaves room for every label: no second "tight" layout pass (halves the time).
+    return atomic_savefig(fig, Path(path), dpi=dpi, tight=False)

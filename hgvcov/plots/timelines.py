@@ -1,0 +1,235 @@
+"""Threat timelines: altitude, Mach, detecting satellites and custody state of one threat against time.
+
+plot_timeline(tracks_df, per_threat, threat_name, path, radar_sites)
+    One PNG per threat, with first detection, first stereo track and the ground
+    radar's first detection marked, and the warning times they give.
+radar_first_detection_from_tracks_s(track, radar_sites)
+    When the first ground radar sees a track, for summaries that lack it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Mapping
+
+import matplotlib.patches
+import matplotlib.ticker
+import numpy as np
+from hgv_models.radar import radar_horizon_km
+from matplotlib import colors as mcolors
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from hgvcov.plots._common import MapError, atomic_savefig, finite_or_none, first_present
+from hgvcov.plots.overlays import CUSTODY_CODES, CUSTODY_COLORS, custody_state
+
+__all__ = ["PHASE_COLORS", "plot_timeline", "radar_first_detection_from_tracks_s"]
+
+#: Background shading of the flight phases (``tracks.csv`` column ``phase``).
+PHASE_COLORS = {"boost": "#fde0dd", "glide": "#e5f5e0", "terminal": "#fee6ce"}
+
+# Keys looked up in a per-threat summary (first present wins); seconds since launch.
+_FIRST_DETECT_KEYS = ("first_detection_s", "time_to_first_detection_s", "first_detect_s")
+_FIRST_STEREO_KEYS = ("first_stereo_s", "time_to_first_stereo_s", "first_stereo_track_s")
+_RADAR_KEYS = (
+    "radar_first_detection_s",
+    "first_radar_detection_s",
+    "ground_radar_first_detection_s",
+    "radar_detection_s",
+)
+_WARNING_KEYS = ("warning_time_s", "stereo_warning_time_s")
+_RADAR_WARNING_KEYS = ("radar_warning_time_s", "ground_radar_warning_time_s")
+
+
+def radar_first_detection_from_tracks_s(track, radar_sites) -> float:
+    """Seconds after launch at which the first ground radar sees a track, NaN if none does.
+
+    A radar sees a target when the great-circle ground range is within both the
+    radio horizon ``hgv_models.radar.radar_horizon_km(antenna_height_km,
+    target_altitude_km)`` (4/3-Earth refraction) and the site's ``max_range_km``.
+    Ground range uses a spherical Earth of mean radius 6371.0088 km (haversine);
+    the resulting error (< 0.5 %) is far below the horizon model's.
+
+    Parameters
+    ----------
+    track : pandas.DataFrame
+        One threat's ``tracks.csv`` rows (``time_s``, ``lat_deg``, ``lon_deg``, ``altitude_km``).
+    radar_sites : sequence of RadarSite
+    """
+    if not radar_sites or len(track) == 0:
+        return float("nan")
+    t = track["time_s"].to_numpy(float)
+    t = t - t[0]
+    lat = np.radians(track["lat_deg"].to_numpy(float))
+    lon = np.radians(track["lon_deg"].to_numpy(float))
+    alt = track["altitude_km"].to_numpy(float)
+    seen = np.zeros(t.shape, bool)
+    for site in radar_sites:
+        slat = math.radians(float(first_present(site, "lat_deg")))
+        slon = math.radians(float(first_present(site, "lon_deg")))
+        h_km = float(first_present(site, "antenna_height_m", default=0.0)) / 1000.0
+        a = np.sin((lat - slat) / 2) ** 2 + math.cos(slat) * np.cos(lat) * np.sin((lon - slon) / 2) ** 2
+        ground_km = 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+        horizon = np.asarray(radar_horizon_km(h_km, np.maximum(alt, 0.0)), float)
+        max_r = finite_or_none(first_present(site, "max_range_km"))
+        ok = ground_km <= horizon
+        if max_r is not None:
+            ok &= ground_km <= max_r
+        seen |= ok
+    return float(t[np.argmax(seen)]) if seen.any() else float("nan")
+
+
+def plot_timeline(tracks_df, per_threat: Mapping | None, threat_name: str, path, radar_sites=None, dpi: int = 150) -> Path:
+    """Altitude, Mach, detecting satellites and custody state of one threat against time since launch.
+
+    Parameters
+    ----------
+    tracks_df : pandas.DataFrame
+        ``tracks.csv`` rows (all threats or one); needs ``threat``, ``time_s``,
+        ``altitude_km``, ``mach``, ``n_detect``, ``stereo``; ``phase`` shades
+        boost / glide / terminal.
+    per_threat : mapping, optional
+        ``{threat_name: summary dict}`` (or that threat's dict).  Times in
+        seconds after launch are read from ``first_detection_s``,
+        ``first_stereo_s`` and ``radar_first_detection_s`` (or their older
+        names, e.g. ``time_to_first_detection_s``), and warning times from
+        ``warning_time_s`` / ``radar_warning_time_s``.  A first detection or
+        first stereo track missing from the summary is read off the track, and
+        a missing warning time is the flight time left after that event.
+    threat_name : str
+    path : str or Path
+        Destination PNG (temporary name, then renamed).
+    radar_sites : sequence of RadarSite, optional
+        Used to compute the ground radar's first detection when the summary
+        lacks it.
+
+    Returns
+    -------
+    Path
+    """
+    if "threat" not in tracks_df.columns:
+        raise MapError("tracks_df is missing column 'threat'")
+    g = tracks_df[tracks_df["threat"].astype(str) == str(threat_name)]
+    if len(g) == 0:
+        names = sorted(tracks_df["threat"].astype(str).unique())
+        raise MapError(f"threat_name={threat_name!r} has no rows in tracks; allowed: {names}")
+    for col in ("time_s", "altitude_km", "mach", "n_detect", "stereo"):
+        if col not in g.columns:
+            raise MapError(f"tracks_df is missing column {col!r}")
+    g = g.sort_values("time_s")
+    info = {}
+    if per_threat:
+        info = per_threat.get(threat_name, per_threat) if isinstance(per_threat, Mapping) else {}
+        info = info if isinstance(info, Mapping) else {}
+
+    t_s = g["time_s"].to_numpy(float)
+    t_s = t_s - t_s[0]
+    minutes = t_s[-1] > 600
+    tf = 1 / 60.0 if minutes else 1.0
+    tu = "min" if minutes else "s"
+    x = t_s * tf
+    state = custody_state(g["n_detect"].to_numpy(), g["stereo"].to_numpy())
+
+    fig = Figure(figsize=(10.0, 7.8))
+    gs = fig.add_gridspec(4, 1, height_ratios=[2.2, 1.5, 1.5, 0.55], hspace=0.12)
+    axes = [fig.add_subplot(gs[i]) for i in range(4)]
+    for a in axes[1:]:
+        a.sharex(axes[0])
+
+    # Phase shading on the physical panels.
+    if "phase" in g.columns:
+        ph = g["phase"].astype(str).str.lower().to_numpy()
+        edges = np.flatnonzero(ph[1:] != ph[:-1]) + 1
+        starts = np.r_[0, edges]
+        ends = np.r_[edges, len(ph) - 1]
+        for s, e in zip(starts, ends):
+            c = PHASE_COLORS.get(ph[s])
+            if c:
+                for a in axes[:3]:
+                    a.axvspan(x[s], x[e], color=c, zorder=0, lw=0)
+                axes[0].text(0.5 * (x[s] + x[e]), 0.97, ph[s], transform=axes[0].get_xaxis_transform(),
+                             ha="center", va="top", fontsize=8, color="#555555")
+
+    axes[0].plot(x, g["altitude_km"].to_numpy(float), color="#08519c", lw=1.8)
+    axes[0].set_ylabel("Altitude (km)")
+    axes[1].plot(x, g["mach"].to_numpy(float), color="#a50f15", lw=1.8)
+    axes[1].axhline(5.0, color="#a50f15", lw=0.6, ls=":")
+    axes[1].set_ylabel("Mach")
+    n = g["n_detect"].to_numpy(float)
+    axes[2].step(x, n, where="post", color="#2b2b2b", lw=1.4)
+    axes[2].fill_between(x, 0, n, step="post", color="#9ecae1", alpha=0.6)
+    axes[2].set_ylabel("Satellites\ndetecting")
+    axes[2].yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    axes[2].set_ylim(bottom=0)
+
+    # Custody strip.
+    codes = np.array([CUSTODY_CODES[s] for s in state])
+    cmap = mcolors.ListedColormap([CUSTODY_COLORS[k] for k in ("none", "single", "stereo")])
+    xe = np.r_[x, x[-1] + (x[-1] - x[-2] if len(x) > 1 else 1.0)]
+    axes[3].pcolormesh(xe, [0, 1], codes[None, :], cmap=cmap, vmin=-0.5, vmax=2.5, shading="flat")
+    axes[3].set_yticks([])
+    axes[3].set_ylabel("Custody", rotation=0, ha="right", va="center")
+    axes[3].set_xlabel(f"Time since launch ({tu})")
+    for a in axes[:3]:
+        a.grid(True, lw=0.4, alpha=0.5)
+        a.tick_params(labelbottom=False)
+    pad = 0.012 * (x[-1] - x[0]) if x[-1] > x[0] else 1.0
+    axes[0].set_xlim(x[0] - pad, x[-1] + pad)  # events at launch (t = 0) stay visible
+
+    # Event markers.
+    events = []
+    fd = finite_or_none(first_present(info, *_FIRST_DETECT_KEYS))
+    if fd is None and (n >= 1).any():
+        fd = float(t_s[np.argmax(n >= 1)])
+    fs = finite_or_none(first_present(info, *_FIRST_STEREO_KEYS))
+    if fs is None and (state == "stereo").any():
+        fs = float(t_s[np.argmax(state == "stereo")])
+    rd = finite_or_none(first_present(info, *_RADAR_KEYS))
+    if rd is None and radar_sites and "lat_deg" in g.columns and "altitude_km" in g.columns:
+        rd = finite_or_none(radar_first_detection_from_tracks_s(g, radar_sites))
+    for t_ev, label, color, ls in (
+        (fd, "first detection", "#fdae61", "-"),
+        (fs, "first stereo track", "#138d4f", "-"),
+        (rd, "ground radar first detection", "#08306b", "--"),
+    ):
+        if t_ev is None:
+            continue
+        for a in axes:
+            a.axvline(t_ev * tf, color=color, lw=1.6, ls=ls, zorder=5)
+        events.append(Line2D([], [], color=color, lw=1.6, ls=ls, label=f"{label}: {t_ev * tf:.1f} {tu}"))
+    if events:
+        axes[0].legend(handles=events, loc="upper right", fontsize=8, framealpha=0.9, bbox_to_anchor=(1.0, 0.88))
+    custody_handles = [
+        matplotlib.patches.Patch(facecolor=c, edgecolor="#555555", label=lab)
+        for c, lab in ((CUSTODY_COLORS["none"], "none"), (CUSTODY_COLORS["single"], "single"), (CUSTODY_COLORS["stereo"], "stereo"))
+    ]
+    axes[3].legend(handles=custody_handles, loc="upper center", bbox_to_anchor=(0.5, -0.9), ncol=3, fontsize=8, frameon=False)
+
+    flight = t_s[-1]
+    custody = float(np.mean(state != "none")) * 100
+    stereo_pct = float(np.mean(state == "stereo")) * 100
+    warn = finite_or_none(first_present(info, *_WARNING_KEYS))
+    if warn is None and fs is not None:
+        warn = flight - fs
+    rwarn = finite_or_none(first_present(info, *_RADAR_WARNING_KEYS))
+    if rwarn is None and rd is not None:
+        rwarn = flight - rd
+
+    def fmt_t(v):
+        return "none" if v is None else (f"{v / 60:.1f} min" if v >= 120 else f"{v:.0f} s")
+
+    line2 = (
+        f"flight {fmt_t(flight)}; custody {custody:.0f} % and stereo {stereo_pct:.0f} % of the flight; "
+        f"warning from first stereo track {fmt_t(warn)} vs ground radar only {fmt_t(rwarn)}"
+    )
+    who = [f"vehicle {v}" for v in (first_present(info, "vehicle"),) if v]
+    launch_utc, impact_utc = first_present(info, "launch_utc"), first_present(info, "impact_utc")
+    if launch_utc:
+        short = lambda t: re.sub(r"\.\d+", "", str(t))  # noqa: E731 - whole seconds are plenty here
+        who.append(f"launch {short(launch_utc)}" + (f", impact {short(impact_utc)}" if impact_utc else ""))
+    fig.suptitle(f"Threat timeline: {threat_name}", fontsize=12.5, fontweight="bold", x=0.08, ha="left", y=0.975)
+    fig.text(0.08, 0.905, ("; ".join(who) + "\n" if who else "") + line2, fontsize=8.5, ha="left", va="bottom",
+             linespacing=1.5)
+    return atomic_savefig(fig, Path(path), dpi=dpi)
