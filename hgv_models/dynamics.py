@@ -24,7 +24,7 @@ import numpy as np
 
 from hgv_models import _dynamics_kernels as K
 from hgv_models._atmosphere_kernels import us1976_kernel
-from hgv_models.guidance import GuidanceProgram, TerminalDive, _as_program
+from hgv_models.guidance import GuidanceProgram, TerminalDive, as_program
 from hgv_models.trajectory import Trajectory
 from hgv_models.vehicles import Vehicle, vehicle_by_name
 
@@ -225,7 +225,7 @@ def glide(vehicle, lat_deg, lon_deg, altitude_km, speed_km_s, heading_deg, fligh
         raise GlideError(f"lat_deg={lat!r}: the spherical equations are singular at the poles; "
                          "use |lat_deg| <= 89.9")
     try:
-        program = _as_program(bank_deg)
+        program = as_program(bank_deg)
     except ValueError as e:
         raise GlideError(f"bank_deg={bank_deg!r}: {e}") from None
     runp = run_parameters(veh, rotating_earth, terminal_dive, impact_altitude_km=zimp)
@@ -274,7 +274,7 @@ def glide_batch(vehicle, states, programs=None, rotating_earth=True, step_s=1.0,
     if s.ndim != 2 or s.shape[1] != 6:
         raise GlideError(f"states shape {s.shape}: must be (n, 6)")
     n = s.shape[0]
-    progs = [_as_program(p) for p in (programs if programs is not None else [None] * n)]
+    progs = [as_program(p) for p in (programs if programs is not None else [None] * n)]
     if len(progs) != n:
         raise GlideError(f"programs: {len(progs)} given for {n} states")
     n_seg = max(len(p.kernel_array()) for p in progs)

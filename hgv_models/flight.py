@@ -38,7 +38,7 @@ import numpy as np
 from hgv_models import _dynamics_kernels as K
 from hgv_models.boost import boost, destination
 from hgv_models.dynamics import GlideError, equilibrium_glide_altitude_km, glide
-from hgv_models.guidance import TerminalDive, _as_program
+from hgv_models.guidance import TerminalDive, as_program
 from hgv_models.trajectory import Trajectory
 from hgv_models.vehicles import vehicle_by_name
 
@@ -157,7 +157,7 @@ def fly_threat(threat, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0,
     over = float(overshoot_km) if overshoot_km is not None else max(250.0, 0.12 * dist)
     dive_rng = (float(dive_start_range_km) if dive_start_range_km is not None
                 else min(150.0, max(60.0, 0.05 * dist)))
-    program = _as_program(bank_deg)
+    program = as_program(bank_deg)
     # overshoot point O beyond the aim on the launch->aim great circle
     o_lat, o_lon, _ = destination(la0, lo0, az_aim, dist + over)
     o_lat, o_lon = float(o_lat), float(o_lon)

@@ -64,7 +64,7 @@ class GuidanceProgram:
         self.rows = arr
 
     def __add__(self, other):
-        return GuidanceProgram(np.vstack([self.rows, _as_program(other).rows]))
+        return GuidanceProgram(np.vstack([self.rows, as_program(other).rows]))
 
     def __len__(self):
         return self.rows.shape[0]
@@ -171,7 +171,7 @@ def terminal_dive(aim_lat_deg, aim_lon_deg, start_range_km=80.0, nav_gain=3.0,
     return TerminalDive(aim_lat_deg, aim_lon_deg, start_range_km, nav_gain, start_accel_g)
 
 
-def _as_program(bank):
+def as_program(bank):
     """Bank argument of :func:`hgv_models.dynamics.glide` -> GuidanceProgram."""
     if isinstance(bank, GuidanceProgram):
         return bank

@@ -48,7 +48,7 @@ def diagnostics() -> dict:
         "numba_num_threads": int(numba.get_num_threads()),
     }
     try:
-        _kernels._threading_probe(1000)
+        _kernels.threading_probe(1000)
         info["numba_threading_layer"] = numba.threading_layer()
     except Exception as exc:  # report, never crash a diagnostics command
         info["numba_threading_layer"] = f"unavailable ({type(exc).__name__}: {exc})"

@@ -347,7 +347,7 @@ def j2_propagate(t_s, ut1_whole, ut1_frac, epoch_offset_s, a_km, ecc, inc, raan0
 
 
 @njit(cache=True, parallel=True)
-def _threading_probe(n):
+def threading_probe(n):
     """Tiny parallel reduction used by :func:`orbits.__main__.diagnostics`."""
     s = 0.0
     for i in prange(n):

@@ -30,7 +30,7 @@ from . import _kernels
 from .constants import SECONDS_PER_DAY, WGS72_A_KM, WGS72_J2, WGS72_XKE_PER_MIN
 from .satellites import SatelliteSet
 from .sgp4_batch import SGP4_ENGINES, near_earth_coefficients, run_near_earth
-from .timegrid import TimeGrid, _jd_utc_parts
+from .timegrid import TimeGrid, datetime_jd_utc_parts
 
 __all__ = ["Ephemeris", "propagate", "propagate_sgp4", "propagate_j2", "sgp4_teme", "PropagationError",
            "PROPAGATORS", "ERROR_MESSAGES"]
@@ -229,7 +229,7 @@ def j2_inputs(sats: SatelliteSet, grid: TimeGrid) -> dict:
     ``J2`` and radius, so the secular rates equal SGP4's first-order J2 terms.
     """
     s = sats.satrecs
-    start_w, start_f = _jd_utc_parts(grid.start_utc)
+    start_w, start_f = datetime_jd_utc_parts(grid.start_utc)
     ep_w, ep_f = sats.epoch_jd_parts()
     return dict(
         epoch_offset_s=((start_w - ep_w) + (start_f - ep_f)) * SECONDS_PER_DAY,

@@ -16,7 +16,7 @@ import numpy as np
 from sgp4.api import WGS72, Satrec, SatrecArray
 
 from .constants import (MINUTES_PER_DAY, WGS72_A_KM, WGS72_J2, WGS72_XKE_PER_MIN)
-from .timegrid import _jd_utc_parts, parse_utc
+from .timegrid import datetime_jd_utc_parts, parse_utc
 
 __all__ = ["SatelliteSet", "SatelliteError"]
 
@@ -279,7 +279,7 @@ class SatelliteSet:
         for i in range(n):
             ep = epochs[i]
             if ep not in cache:
-                w, f = _jd_utc_parts(ep)
+                w, f = datetime_jd_utc_parts(ep)
                 cache[ep] = (w - _JD_1949_12_31) + f
             sr = Satrec()
             sr.sgp4init(WGS72, "i", int(first_satnum + i), cache[ep], float(bs[i]), 0.0, 0.0,

@@ -109,7 +109,7 @@ def parse_utc(s) -> datetime:
     return dt
 
 
-def _jd_utc_parts(dt: datetime) -> tuple[float, float]:
+def datetime_jd_utc_parts(dt: datetime) -> tuple[float, float]:
     """Split the UTC Julian date of ``dt`` into (whole, fraction) for precision."""
     days = (dt - datetime(1970, 1, 1, tzinfo=timezone.utc))
     # exact integer day count + fraction of day (microsecond exact)
@@ -205,7 +205,7 @@ class TimeGrid:
         ``fraction`` the remaining days, so that no precision is lost to the large JD.
         This is the (jd, fr) pair python-sgp4's ``sgp4_array`` expects.
         """
-        whole, frac = _jd_utc_parts(self.start_utc)
+        whole, frac = datetime_jd_utc_parts(self.start_utc)
         fr = frac + self.seconds / SECONDS_PER_DAY
         return np.full(self.count, whole), fr
 
