@@ -39,14 +39,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
-from constellation._geometry import (  # noqa: E402
+from constellation._pairs import sort_by_key  # noqa: E402  (the grid kernel's own slot sort, replayed here)
+from constellation.kernels import (  # noqa: E402
     P_COS_STEREO_MIN,
     P_INTENSITY_W_SR,
     P_NOISE_RAD,
     detect_r2,
     sensor_scalars,
 )
-from constellation._pairs import sort_by_key  # noqa: E402
 
 DEFAULT_ARGS = Path(__import__("tempfile").gettempdir()) / "hgvcov_grid_chunk_args.pkl"
 
@@ -63,7 +63,7 @@ def detect_step(k, band_n, band_f, table, pts, ups, r2):
 
 @njit(cache=True)
 def pair_variance(r2, p, a, b, band_f, k, pts, nz2, cm2):
-    """The variance of ``_pair_block`` (km^2) for records ``a``, ``b`` at point ``p``; inf if not stereo."""
+    """The variance of ``pair_block`` (km^2) for records ``a``, ``b`` at point ``p``; inf if not stereo."""
     r1 = r2[p, a]
     r2b = r2[p, b]
     if not (r1 >= 0.0 and r2b >= 0.0):

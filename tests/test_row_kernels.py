@@ -1,8 +1,8 @@
 """The vectorised row kernels of the grid engine against their scalar references.
 
-``_slot_detect`` must take exactly the decisions of ``detect_r2`` (bit for bit: the grid's
-counts equal the brute-force oracle's), ``_row_update`` must leave the state ``_update_point``
-(the brute force's) leaves, ``_pair_block`` must give each point the smallest stereo variance
+``slot_detect`` must take exactly the decisions of ``detect_r2`` (bit for bit: the grid's
+counts equal the brute-force oracle's), ``row_update`` must leave the state ``update_point``
+(the brute force's) leaves, ``pair_block`` must give each point the smallest stereo variance
 over the pairs swept, equal to the matrix-inversion triangulation error of ``tests/naive.py``
 within rounding.
 """
@@ -165,7 +165,7 @@ def test_slot_detect_takes_the_decisions_of_detect_r2(seed):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_row_update_equals_the_per_point_update(seed):
-    """The vectorised row update leaves exactly the state of ``_update_point`` (the brute force's)."""
+    """The vectorised row update leaves exactly the state of ``update_point`` (the brute force's)."""
     rng = np.random.default_rng(50 + seed)
     n_lon, n_pad, n_t, nb = 37, 48, 300, 64
     t_edge = np.concatenate([[0.0], np.cumsum(rng.uniform(5.0, 60.0, n_t))])  # irregular samples
@@ -208,7 +208,7 @@ def test_pair_block_gives_the_smallest_stereo_triangulation_error(seed):
     n = 3 * BLOCK
     lat = float(rng.uniform(-50, 50))
     px, py, pz, *_ = _row(rng, n, lat, 0.0)
-    pu = np.array([px, py, pz, px, py, pz])  # rows 3-5 (normals) unused by _pair_block
+    pu = np.array([px, py, pz, px, py, pz])  # rows 3-5 (normals) unused by pair_block
     sats = [_sat_above(rng, lat + rng.uniform(-20, 20), rng.uniform(95, 130), 1000.0) for _ in range(5)]
     noise = [float(rng.uniform(20e-6, 80e-6)) for _ in sats]
     theta_min = 20.0
