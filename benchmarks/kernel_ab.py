@@ -1,18 +1,23 @@
 """Interleaved A/B timing of grid-kernel variants on the captured reference-case call.
 
-A performance engineer's tool for ``constellation/_kernels.py: grid_chunk``. The shared
-development machine's speed drifts by 10-30 % within minutes, so comparing two separate runs
-of ``benchmarks/coverage.py`` cannot resolve a 5 % change; timing the variants alternately in
-one process on the same arguments can. Usage, from the repository root::
+A performance engineer's tool for ``constellation._grid.grid_chunk``. The shared development
+machine's speed drifts by 10-30 % within minutes, so comparing two separate runs of
+``benchmarks/coverage.py`` cannot resolve a 5 % change; timing the variants alternately in
+one process on the same arguments can.
+
+The grid kernel is a set of modules of :mod:`constellation` (``GRID_MODULES``: the jit options,
+geometry, candidates, tiles, detection, pairs, metrics and ``_grid.py``, which import each
+other relatively). A *variant* is a directory holding that set: ``constellation`` itself, or
+a copy made with ``snapshot``. Usage, from the repository root::
 
     python benchmarks/kernel_ab.py capture                  # pickles one grid_chunk call (quick case)
-    cp constellation/_kernels.py /tmp/k_new.py                # ... edit the copy ...
-    NUMBA_NUM_THREADS=1 python benchmarks/kernel_ab.py time constellation/_kernels.py /tmp/k_new.py
-    NUMBA_NUM_THREADS=1 python benchmarks/kernel_ab.py time A.py B.py --mode 1 --rounds 15
+    python benchmarks/kernel_ab.py snapshot /tmp/k_new      # copies the module set ... edit the copies ...
+    NUMBA_NUM_THREADS=1 python benchmarks/kernel_ab.py time constellation /tmp/k_new
+    NUMBA_NUM_THREADS=1 python benchmarks/kernel_ab.py time A B --mode 1 --rounds 15
 
-``time`` imports each file as a module of its own (a copy under a temporary directory, so
-numba caches each variant separately), runs the captured call once per variant (compile or
-cache load), checks that every variant leaves exactly the accumulators of the first
+``time`` imports each variant's module set as a package of its own (a copy under a temporary
+directory, so numba caches each variant separately), runs the captured call once per variant
+(compile or cache load), checks that every variant leaves exactly the accumulators of the first
 (``istate``, ``fstate``, ``hist``; skip with ``--no-check`` for ablations that change results),
 then times them in turn, ``--rounds`` times, and prints each variant's minimum (wall and
 process CPU), with the parallel chunk size ``constellation.coverage`` uses (``--rows-per-task``).
@@ -39,32 +44,45 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).re
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_ARGS = Path(tempfile.gettempdir()) / "hgvcov_grid_chunk_args.pkl"
+GRID_MODULES = ("_jit", "_geometry", "_candidates", "_tiles", "_detect", "_pairs", "_metrics", "_grid")
+"""The modules of :mod:`constellation` that ``grid_chunk`` is compiled from (a variant's files)."""
 STATE_ARGS = (13, 14, 15)  # istate, fstate, hist in grid_chunk's signature
 MODE_ARG = 19
 
 
 def capture(out: Path) -> None:
     """Run the quick reference case and pickle the arguments of its last ``grid_chunk`` call."""
-    from constellation import _kernels as K
+    from constellation import coverage
     from hgvcov.bench import reference_case
-    from constellation.coverage import grid_coverage
 
     sats, tg, grid, sensor = reference_case(quick=True)
     calls = []
-    orig = K.grid_chunk
+    orig = coverage.grid_chunk
 
     def record(*a):
         calls.append([x.copy() if isinstance(x, np.ndarray) else x for x in a])
         return orig(*a)
 
-    K.grid_chunk = record
+    coverage.grid_chunk = record  # the name grid_coverage calls
     try:
-        grid_coverage(sats, tg, grid, [sensor], chunk_steps=tg.count)  # one chunk: the whole 2 hours
+        coverage.grid_coverage(sats, tg, grid, [sensor], chunk_steps=tg.count)  # one chunk: the whole 2 hours
     finally:
-        K.grid_chunk = orig
+        coverage.grid_chunk = orig
     with open(out, "wb") as f:
         pickle.dump(calls[-1], f)
     print(f"captured grid_chunk call ({tg.count} steps, {grid.n_point:,} points) -> {out}")
+
+
+def _missing(directory: Path):
+    return [m for m in GRID_MODULES if not (directory / f"{m}.py").is_file()]
+
+
+def snapshot(out: Path) -> None:
+    """Copy the grid kernel's module set of ``constellation/`` into ``out`` (a variant to edit)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for m in GRID_MODULES:
+        shutil.copy(ROOT / "constellation" / f"{m}.py", out / f"{m}.py")
+    print(f"copied {', '.join(m + '.py' for m in GRID_MODULES)} -> {out}")
 
 
 def _fresh(args, mode):
@@ -84,8 +102,12 @@ def time_variants(paths, args_path: Path, mode: int, rounds: int, check: bool, r
     mods = []
     for i, p in enumerate(paths):
         name = f"kernel_ab_variant_{i}"
-        shutil.copy(p, tmp / f"{name}.py")
-        mods.append(importlib.import_module(name))
+        pkg = tmp / name
+        pkg.mkdir()
+        (pkg / "__init__.py").write_text("")
+        for m in GRID_MODULES:
+            shutil.copy(Path(p) / f"{m}.py", pkg / f"{m}.py")
+        mods.append(importlib.import_module(f"{name}._grid"))
     outs = []
     for m in mods:
         a = _fresh(args, mode)
@@ -118,8 +140,11 @@ def main(argv=None):
     sub = ap.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("capture", help="pickle one grid_chunk call of the quick reference case")
     c.add_argument("--out", type=Path, default=DEFAULT_ARGS)
-    t = sub.add_parser("time", help="time kernel files against each other, interleaved")
-    t.add_argument("paths", nargs="+", type=Path, help="copies of constellation/_kernels.py")
+    n = sub.add_parser("snapshot", help="copy the grid kernel's module set into a directory, to edit")
+    n.add_argument("out", type=Path)
+    t = sub.add_parser("time", help="time kernel variants against each other, interleaved")
+    t.add_argument("paths", nargs="+", type=Path,
+                   help="directories holding the grid kernel's module set (constellation, or snapshot copies)")
     t.add_argument("--args", type=Path, default=DEFAULT_ARGS)
     t.add_argument("--mode", type=int, default=0, choices=(0, 1, 2))
     t.add_argument("--rounds", type=int, default=11)
@@ -130,7 +155,13 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.cmd == "capture":
         capture(a.out)
+    elif a.cmd == "snapshot":
+        snapshot(a.out)
     else:
+        for p in a.paths:
+            if _missing(p):
+                raise SystemExit(f"{p}: not a grid kernel variant (missing {', '.join(_missing(p))}.py); "
+                                 f"make one with `python benchmarks/kernel_ab.py snapshot DIR`")
         if not a.args.exists():
             raise SystemExit(f"{a.args}: no captured call; run `python benchmarks/kernel_ab.py capture` first")
         if a.rows_per_task is None:

@@ -1,14 +1,14 @@
 """Offline count of the pair-search work for different tile shapes (the grid kernel's design tool).
 
 How many best-stereo-pair sweeps the grid kernel's bound admits depends on the unit it is
-computed over (``TILE_ROWS`` x ``TILE_COLS`` points in ``constellation/_kernels.py``). This
+computed over (``TILE_ROWS`` x ``TILE_COLS`` points in ``constellation/_tiles.py``). This
 script replays the search on the captured quick reference case (``python
 benchmarks/kernel_ab.py capture`` first) for a few time steps, without the kernel's layout or
 vectorisation, and counts per point and step:
 
 - ``sweeps``: tile sweeps the kernel's search makes (slots sorted by the tile's smallest
   ``q = noise^2 R^2``, pairs while ``L = q1 + q2 + q1 q2 / (q1 + q2)`` is below the tile's worst
-  current best, the worst best re-read every second sweep, as ``_row_pairs``);
+  current best, the worst best re-read every second sweep, as ``row_pairs``);
 - ``evals``: point-pair evaluations (sweeps x points per tile), the work that costs;
 - ``oracle``: pairs with ``L`` below the tile's *final* worst best (no search order can go below);
 - ``tests``: exact tests per detection when every satellite is tested on every tile where it
@@ -39,7 +39,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
-from constellation import _kernels as K  # noqa: E402
+from constellation._pairs import sort_by_key  # noqa: E402  (the grid kernel's own slot sort, replayed here)
+from constellation.kernels import (  # noqa: E402
+    P_COS_STEREO_MIN,
+    P_INTENSITY_W_SR,
+    P_NOISE_RAD,
+    detect_r2,
+    sensor_scalars,
+)
 
 DEFAULT_ARGS = Path(__import__("tempfile").gettempdir()) / "hgvcov_grid_chunk_args.pkl"
 
@@ -47,16 +54,16 @@ DEFAULT_ARGS = Path(__import__("tempfile").gettempdir()) / "hgvcov_grid_chunk_ar
 @njit(cache=True)
 def detect_step(k, band_n, band_f, table, pts, ups, r2):
     """``r2[p, s]``: ``R^2`` (km^2) of record ``s`` at point ``p`` where it detects, negative elsewhere."""
-    se, rmax2, cf, ga, gb, kthr, inten = K.sensor_scalars(table, 0, table[0, K.P_INTENSITY_W_SR])
+    se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, 0, table[0, P_INTENSITY_W_SR])
     for p in range(pts.shape[0]):
         for s in range(band_n[k]):
-            r2[p, s] = K.detect_r2(band_f[k, s, 0], band_f[k, s, 1], band_f[k, s, 2], pts[p, 0], pts[p, 1],
+            r2[p, s] = detect_r2(band_f[k, s, 0], band_f[k, s, 1], band_f[k, s, 2], pts[p, 0], pts[p, 1],
                                    pts[p, 2], ups[p, 0], ups[p, 1], ups[p, 2], se, rmax2, cf, ga, gb, kthr, inten)
 
 
 @njit(cache=True)
 def pair_variance(r2, p, a, b, band_f, k, pts, nz2, cm2):
-    """The variance of ``_pair_block`` (km^2) for records ``a``, ``b`` at point ``p``; inf if not stereo."""
+    """The variance of ``pair_block`` (km^2) for records ``a``, ``b`` at point ``p``; inf if not stereo."""
     r1 = r2[p, a]
     r2b = r2[p, b]
     if not (r1 >= 0.0 and r2b >= 0.0):
@@ -118,7 +125,7 @@ def count_tiles(r2, n, k, band_f, pts, nz2, cm, n_lat, n_lon, th, tw, use_angle)
             tile_tests += ns * th * tw
             if ns < 2:
                 continue
-            K._sort_by_key(keys, order, ns)  # by the tile's smallest q, as _row_pairs
+            sort_by_key(keys, order, ns)  # by the tile's smallest q, as row_pairs
             for t in range(ns):
                 d = band_f[k, order[t], :3] - c
                 rng = math.sqrt((d * d).sum())
@@ -192,8 +199,8 @@ def main(argv=None):
     if table.shape[0] != 1:
         raise SystemExit("the count assumes one sensor type (the reference case)")
     n_lat = pts.shape[0] // n_lon
-    nz2 = table[0, K.P_NOISE_RAD] ** 2
-    cm = table[0, K.P_COS_STEREO_MIN]
+    nz2 = table[0, P_NOISE_RAD] ** 2
+    cm = table[0, P_COS_STEREO_MIN]
     shapes = [tuple(int(v) for v in s.lower().split("x")) for s in a.shapes]
     variants = [(th, tw, False) for th, tw in shapes] + ([(th, tw, True) for th, tw in shapes] if a.angle else [])
     steps = np.unique(np.linspace(0, band_n.shape[0] - 1, a.steps).astype(int))

@@ -14,7 +14,7 @@ Stages compared side by side in one run:
   the sample step, so every launch shares one pass over the day); the baseline propagates
   every sample instant as given (what a per-launch loop does). Both call the same
   ``orbits.propagate`` (SGP4); the baseline is timed on a subset and extrapolated linearly.
-* detection + best stereo pair - ours: :func:`constellation._track_kernels.track_samples`
+* detection + best stereo pair - ours: :func:`constellation._tracks.track_samples`
   (numba, ``prange`` over sample blocks) plus the handover kernel; baseline: NumPy
   broadcasting over (samples x satellites) for the elevation test, then per sample a
   vectorised pair search (cosine matrix, stereo window, closed-form triangulation error,
@@ -39,7 +39,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import numba  # noqa: E402
 
-from constellation import _track_kernels as TK  # noqa: E402
+from constellation import _tracks as TK  # noqa: E402
 from constellation.sensors import Sensor, sensor_table  # noqa: E402
 from constellation.tracks import _prepare_flight, _reach_parameters, launch_offsets_s, monte_carlo  # noqa: E402
 from constellation.walker import walker  # noqa: E402

@@ -5,14 +5,14 @@ sensor's detection test holds: all configured constraints of DESIGN.md "Detectio
 (elevation above the point's geodetic horizon, field of regard about geocentric nadir,
 slant range, grazing altitude of the line of sight, radiometric threshold when a target
 intensity is given). The test is the coverage engine's own kernel,
-:func:`constellation._kernels.detects_i`, so access intervals and coverage metrics agree.
+:func:`constellation._geometry.detects_i`, so access intervals and coverage metrics agree.
 
 Algorithm
 ---------
 1. **Scan.** Propagate the constellation on the scenario's time grid in chunks of time
    steps (memory ``O(chunk x n_sat x n_point)``, independent of the duration) and evaluate
    the detection test and the elevation for every (time, satellite, point)
-   (:func:`constellation._access_kernels.visibility_chunk`). A change of the flag between
+   (:func:`constellation._access.visibility_chunk`). A change of the flag between
    samples ``k`` and ``k + 1`` brackets a rise or a set.
 2. **Refine rise/set.** Bisection on the detection test inside each bracket: the satellite
    is re-propagated alone at the trial instants (:func:`orbits.propagate.propagate` on a
@@ -49,7 +49,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from . import _access_kernels as AK
+from . import _access as AK
 
 __all__ = ["AccessError", "access_intervals", "ACCESS_COLUMNS", "REFINE_BRACKET_S"]
 
@@ -92,7 +92,7 @@ class _Refiner:
 
     ``"sgp4"``: ``Satrec.sgp4_array`` per satellite (the same C++ SGP4 the scan's
     ``SatrecArray`` runs), TEME -> ITRS with the same GMST 1982 rotation
-    (:func:`constellation._access_kernels.teme_to_itrs_pairs`) and skyfield's built-in UT1,
+    (:func:`constellation._access.teme_to_itrs_pairs`) and skyfield's built-in UT1,
     as :func:`orbits.propagate.propagate_sgp4` does. ``"j2"``: :func:`orbits.propagate.propagate`
     of the involved satellites on all trial instants in one call when that is at most
     ``_J2_BATCH_STATES`` states (each row then takes its own pair), else per satellite.

@@ -3,25 +3,25 @@
 Algorithm (per time chunk of ``chunk_steps`` samples, satellites propagated by
 :func:`orbits.propagate.propagate` one chunk at a time)
 
-1. **Candidate search** (:func:`constellation._kernels.cap_bounds`, parallel over
+1. **Candidate search** (:func:`constellation._candidates.cap_bounds`, parallel over
    (time, satellite)). Every detectable target lies within a geocentric central angle
    ``lambda_max`` of the sub-satellite direction; ``lambda_max`` is the smallest of closed-form
    bounds from the elevation mask, the maximum (and radiometric) range, the grazing altitude
    and the field of regard, evaluated for the spherical shell ``r_min <= |t| <= r_max`` that
    holds the grid points and for the geocentric elevation ``eps - tilt`` (``tilt`` = largest
    angle between the geodetic normal and the geocentric radius on the grid, <= 0.193 deg), and
-   padded by 1e-7 rad (derivations in :func:`constellation._kernels.max_central_angle`). The
+   padded by 1e-7 rad (derivations in :func:`constellation._candidates.max_central_angle`). The
    latitude rows inside ``[phi_s - lambda, phi_s + lambda]`` (geocentric latitude of each row;
-   binary search) form the satellite's band; :func:`constellation._kernels.pack_bands` packs
+   binary search) form the satellite's band; :func:`constellation._candidates.pack_bands` packs
    each step's non-empty bands into contiguous records sorted by first row.
-2. **Exact tests** (:func:`constellation._kernels.grid_chunk`, parallel over strips of six
+2. **Exact tests** (:func:`constellation._grid.grid_chunk`, parallel over strips of six
    latitude rows, the points stored in tiles of 6 x 4). For each row in a band the longitude
    window follows in closed form from the spherical law of cosines,
    ``cos(dl) >= (cos lambda - sin phi_s sin phi) / (cos phi_s cos phi)``, the widest of the
    strip's rows kept, mapped onto the regular longitude axis modulo 360 deg (antimeridian)
    with one index of padding and full rows where the cap covers a pole. Only the tiles those
    windows meet are tested, with the inequalities of
-   :func:`constellation._kernels.detects` (vectorised over each tile); work
+   :func:`constellation._geometry.detects` (vectorised over each tile); work
    grows with the visible (time, satellite, point) triples, not with satellites x points.
    Because the bounds are conservative and the final test is exact, counts equal a
    brute-force loop over all triples exactly (tests).
@@ -52,7 +52,7 @@ Metric definitions (``dataset`` variables, DESIGN.md names)
   never without detection has both 0.
 - ``max_gap_stereo_s``: the same for runs without a stereo pair.
 - ``median_position_error_m``: median over the stereo samples of the best pair's 1-sigma
-  triangulation error (:func:`constellation._kernels.triangulation_sigma2_m`), NaN when the
+  triangulation error (:func:`constellation._geometry.triangulation_sigma2_m`), NaN when the
   point is never in stereo. **Histogram method**: each sample's error goes into a histogram
   of ``error_bins`` bins uniform in ``log(error)`` between bounds derived from the geometry
   (``lo = sigma_min R_min``, ``hi = sigma_max R_max sqrt(2 / sin^2 theta_min + 1/2)``, so no
@@ -78,7 +78,11 @@ from orbits.propagate import Ephemeris, propagate
 from orbits.satellites import SatelliteSet
 from orbits.timegrid import TimeGrid
 
-from . import _kernels as K
+from ._brute_force import brute_force_chunk
+from ._candidates import N_BF, cap_bounds, pack_bands
+from ._grid import grid_chunk
+from ._metrics import N_FSTATE, N_ISTATE, ST_LAST_DET, ST_LAST_ST, finalize
+from ._tiles import TILE_COLS, TILE_ROWS
 from .grid import RegionGrid
 from .sensors import Sensor, as_sensor_list, sensor_table
 
@@ -107,25 +111,20 @@ DEFAULT_ERROR_BINS = 512
 DEFAULT_CHUNK_STATES = 1 << 16
 """Default satellite-samples per time chunk (``chunk_steps = DEFAULT_CHUNK_STATES // n_sat``).
 
-Every grid row walks the whole chunk's packed band records, so a chunk whose records fit in
-the cache (~5 MB here) keeps that walk out of main memory: on the reference case (300
-satellites, 2,880 steps) chunks of 120-480 steps ran the coverage stage in 1.40-1.50 s against
-1.58-1.71 s for one 2,880-step chunk (``benchmarks/coverage.py`` machine, best of 2), and the
-candidate stage allocates less.
+Every grid strip walks the whole chunk's packed band records, so a chunk whose records fit in
+the processor cache keeps that walk out of main memory,
+and the candidate stage allocates less (measurements in ``docs/KERNEL_HISTORY.md``).
 """
 
 
 GRID_ROWS_PER_TASK = 1
-"""Iterations (strips of rows) of :func:`constellation._kernels.grid_chunk`'s parallel loop handed to a thread at a time.
+"""Iterations (strips of rows) of :func:`constellation._grid.grid_chunk`'s parallel loop handed to a thread at a time.
 
 Set with :func:`numba.parallel_chunksize` around each call: a thread takes its next strip when
 it finishes one (dynamic scheduling) instead of one fixed share of them, so the threads finish
 together although the work per strip varies with latitude and with where the satellites are
-(the kernel orders the strips heaviest first). Measured on the earlier one-row-per-iteration
-layout (quick reference case, one call, 2 threads, interleaved, minimum of 8 and of 12
-rounds): static split 85.0 / 91.8 ms, 1 row per task 78.5 / 88.5, 2 rows 79.7 / 91.9, 4 rows
-81.5 / 101.8. The setting cannot be made inside the kernel without losing numba's on-disk
-cache.
+(the kernel orders the strips heaviest first); measurements in ``docs/KERNEL_HISTORY.md``.
+The setting cannot be made inside the kernel without losing numba's on-disk cache.
 """
 
 
@@ -196,7 +195,7 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
         (2 or 4 B per bin), outputs (64 B) and xarray copies (64 B). Per chunk: positions,
         validity, band arrays and their packed, sorted copy (~140 B per satellite-sample) and
         SGP4 work arrays (~3x the positions). Per thread: one strip buffer of
-        ``TILE_ROWS`` rows padded to whole tiles (:func:`constellation._kernels.grid_chunk`),
+        ``TILE_ROWS`` rows padded to whole tiles (:func:`constellation._grid.grid_chunk`),
         ``8 B`` per point and detection slot (``R^2``; at most ``n_sat`` slots) plus the tile
         minima, the strip's points, counts, point indices and streaming-state copy (~184 B per
         point) and scratch. Independent of ``n_time`` beyond ``chunk_steps``.
@@ -214,8 +213,8 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
     hb = 2 if n_time < 65535 else 4
     per_point = 48 + 56 + hb * int(error_bins) + 64 + 64
     per_chunk = chunk_steps * n_sat * (24 * 4 + 1 + 8 * 6 + 8 * 11)  # ... + pack_bands' records
-    n_blk = -(-n_lon // K.TILE_COLS)  # tiles per strip
-    strip = K.TILE_ROWS * K.TILE_COLS * n_blk  # points per strip buffer, padding included
+    n_blk = -(-n_lon // TILE_COLS)  # tiles per strip
+    strip = TILE_ROWS * TILE_COLS * n_blk  # points per strip buffer, padding included
     per_thread = strip * (n_sat * 8 + 184) + n_blk * n_sat * 8 + n_sat * 64  # slots; points, state; scratch
     return int(per_point * n_point + per_chunk + per_thread * n_threads + 64 * 2**20)
 
@@ -270,18 +269,18 @@ def _stream_state(n_point, n_time, error_bins):
 
     Returns
     -------
-    istate : (n_point, K.N_ISTATE) int32
+    istate : (n_point, N_ISTATE) int32
         Step counters and last-seen step indices (``-1`` = never detected / never stereo).
-    fstate : (n_point, K.N_FSTATE) float64
+    fstate : (n_point, N_FSTATE) float64
         Sums and running gap maxima.
     hist : (n_point, error_bins) uint16 or uint32
         Log-spaced histogram of the best-pair position error (counts of steps; uint16 when
         fewer than 65,535 steps can land in one bin).
     """
-    istate = np.zeros((n_point, K.N_ISTATE), dtype=np.int32)
-    istate[:, K.ST_LAST_DET] = -1
-    istate[:, K.ST_LAST_ST] = -1
-    fstate = np.zeros((n_point, K.N_FSTATE), dtype=np.float64)
+    istate = np.zeros((n_point, N_ISTATE), dtype=np.int32)
+    istate[:, ST_LAST_DET] = -1
+    istate[:, ST_LAST_ST] = -1
+    fstate = np.zeros((n_point, N_FSTATE), dtype=np.float64)
     hist = np.zeros((n_point, error_bins), dtype=np.uint16 if n_time < 65535 else np.uint32)
     return istate, fstate, hist
 
@@ -489,25 +488,25 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
         lons = np.zeros((nc, n_sat))
         rlo = np.empty((nc, n_sat), dtype=np.int64)
         rhi = np.empty((nc, n_sat), dtype=np.int64)
-        K.cap_bounds(pos, valid, sidx, table, r_min, r_max, tilt, row_sin, lon0, lon_span, cos_lam, sls, cls, lons,
+        cap_bounds(pos, valid, sidx, table, r_min, r_max, tilt, row_sin, lon0, lon_span, cos_lam, sls, cls, lons,
                      rlo, rhi)
         band_n = np.empty(nc, dtype=np.int64)
         band_lh = np.empty((nc, n_sat, 2), dtype=np.int64)
-        band_f = np.empty((nc, n_sat, K.N_BF))
+        band_f = np.empty((nc, n_sat, N_BF))
         band_si = np.empty((nc, n_sat, 2), dtype=np.int64)
-        K.pack_bands(pos, sidx, cos_lam, sls, cls, lons, rlo, rhi, band_n, band_lh, band_f, band_si)
+        pack_bands(pos, sidx, cos_lam, sls, cls, lons, rlo, rhi, band_n, band_lh, band_f, band_si)
         t1 = time.perf_counter()
         timings["candidate_s"] += t1 - t0
         t_exact_only = 0.0
         if profile:
             with numba.parallel_chunksize(GRID_ROWS_PER_TASK):
-                K.grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, row_cos, lon0, step,
+                grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, row_cos, lon0, step,
                              n_lon, istate, fstate, hist, t_edge, log_lo, 1.0 / dlog, 1)
             t2 = time.perf_counter()
             t_exact_only = t2 - t1
             t1 = t2
         with numba.parallel_chunksize(GRID_ROWS_PER_TASK):
-            n_tests += int(K.grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, row_cos,
+            n_tests += int(grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, row_cos,
                                         lon0, step, n_lon, istate, fstate, hist, t_edge, log_lo, 1.0 / dlog, 0))
         t_fused = time.perf_counter() - t1
         if profile:  # fused pass minus the test-only pass = per-step metric updates
@@ -548,7 +547,7 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
 def _finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog):
     n_point = istate.shape[0]
     out = {k: np.empty(n_point) for k in METRIC_VARIABLES}
-    K.finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog, out["fraction_1"], out["fraction_2"],
+    finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog, out["fraction_1"], out["fraction_2"],
                out["fraction_stereo"], out["mean_count"], out["max_gap_s"], out["mean_gap_s"],
                out["max_gap_stereo_s"], out["median_position_error_m"])
     return out
@@ -605,7 +604,7 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
     Notes
     -----
     Point lists are short, so every (time, satellite, point) triple is tested
-    (:func:`constellation._kernels.brute_force_chunk`, parallel over points); metrics are the
+    (:func:`constellation._brute_force.brute_force_chunk`, parallel over points); metrics are the
     same as for grids.
     """
     from orbits.geodesy import geodetic_to_ecef, up_vector
@@ -636,7 +635,7 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
         timings["propagation_s"] += t_prop
         codes_all = np.where(codes_all == 0, codes, codes_all)
         t0 = time.perf_counter()
-        K.brute_force_chunk(pos, valid, sidx, table, k0, pts, ups, 1, istate, fstate, hist, t_edge, log_lo,
+        brute_force_chunk(pos, valid, sidx, table, k0, pts, ups, 1, istate, fstate, hist, t_edge, log_lo,
                             1.0 / dlog)
         timings["exact_s"] += time.perf_counter() - t0
         done += pos.shape[0]

@@ -33,12 +33,12 @@ Radiometric (optional)
 Stereo: two detecting satellites form a stereo pair when their lines of sight meet at the
 target at a convergence angle in ``[stereo_min_angle_deg, 180 - stereo_min_angle_deg]``.
 ``angular_noise_urad`` is each line of sight's 1-sigma angular error (per transverse axis),
-used for the triangulation error (see :func:`constellation._kernels.triangulation_sigma_m`).
+used for the triangulation error (see :func:`constellation._geometry.triangulation_sigma_m`).
 
 Kernel parameter vector
 -----------------------
 :meth:`Sensor.kernel_params` packs the sensor into a float64 vector read by the numba
-kernels in :mod:`constellation._kernels`; the indices are the ``P_*`` constants there.
+kernels in :mod:`constellation._geometry`; the indices are the ``P_*`` constants there.
 """
 
 from __future__ import annotations
@@ -48,7 +48,22 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from . import _kernels as K
+from ._geometry import (
+    N_PARAM,
+    P_COS_HALF_FOR,
+    P_COS_STEREO_MIN,
+    P_GRAZING_KM,
+    P_HALF_FOR_RAD,
+    P_HAS_GRAZING,
+    P_INTENSITY_W_SR,
+    P_MAX_RANGE_KM,
+    P_MIN_EL_RAD,
+    P_NOISE_RAD,
+    P_REF_RANGE_KM,
+    P_SIN_MIN_EL,
+    P_STEREO_MIN_RAD,
+    P_THRESHOLD_W_SR,
+)
 
 __all__ = ["Sensor", "SensorError", "sensor_table", "as_sensor_list"]
 
@@ -186,7 +201,7 @@ class Sensor:
         return math.nan
 
     def kernel_params(self, target_intensity_w_sr=None) -> np.ndarray:
-        """Pack the sensor into the float64 parameter vector of :mod:`constellation._kernels`.
+        """Pack the sensor into the float64 parameter vector of :mod:`constellation._geometry`.
 
         Parameters
         ----------
@@ -200,31 +215,31 @@ class Sensor:
         ndarray, shape (N_PARAM,)
             Angles in radians (and their sines/cosines), distances in km.
         """
-        p = np.full(K.N_PARAM, np.nan)
+        p = np.full(N_PARAM, np.nan)
         el = math.radians(self.min_elevation_deg)
-        p[K.P_MIN_EL_RAD] = el
-        p[K.P_SIN_MIN_EL] = math.sin(el)
+        p[P_MIN_EL_RAD] = el
+        p[P_SIN_MIN_EL] = math.sin(el)
         if self.field_of_regard_deg is None:
-            p[K.P_HALF_FOR_RAD] = math.pi
-            p[K.P_COS_HALF_FOR] = -2.0
+            p[P_HALF_FOR_RAD] = math.pi
+            p[P_COS_HALF_FOR] = -2.0
         else:
             half = math.radians(self.field_of_regard_deg) / 2.0
-            p[K.P_HALF_FOR_RAD] = half
-            p[K.P_COS_HALF_FOR] = -2.0 if half >= math.pi else math.cos(half)
-        p[K.P_MAX_RANGE_KM] = math.inf if self.max_range_km is None else float(self.max_range_km)
+            p[P_HALF_FOR_RAD] = half
+            p[P_COS_HALF_FOR] = -2.0 if half >= math.pi else math.cos(half)
+        p[P_MAX_RANGE_KM] = math.inf if self.max_range_km is None else float(self.max_range_km)
         if self.grazing_altitude_km is None:
-            p[K.P_HAS_GRAZING] = 0.0
-            p[K.P_GRAZING_KM] = 0.0
+            p[P_HAS_GRAZING] = 0.0
+            p[P_GRAZING_KM] = 0.0
         else:
-            p[K.P_HAS_GRAZING] = 1.0
-            p[K.P_GRAZING_KM] = float(self.grazing_altitude_km)
+            p[P_HAS_GRAZING] = 1.0
+            p[P_GRAZING_KM] = float(self.grazing_altitude_km)
         st = math.radians(self.stereo_min_angle_deg)
-        p[K.P_STEREO_MIN_RAD] = st
-        p[K.P_COS_STEREO_MIN] = math.cos(st)
-        p[K.P_NOISE_RAD] = float(self.angular_noise_urad) * 1e-6
-        p[K.P_THRESHOLD_W_SR] = self.threshold_w_sr()
-        p[K.P_REF_RANGE_KM] = float(self.reference_range_km)
-        p[K.P_INTENSITY_W_SR] = math.nan if target_intensity_w_sr is None else float(target_intensity_w_sr)
+        p[P_STEREO_MIN_RAD] = st
+        p[P_COS_STEREO_MIN] = math.cos(st)
+        p[P_NOISE_RAD] = float(self.angular_noise_urad) * 1e-6
+        p[P_THRESHOLD_W_SR] = self.threshold_w_sr()
+        p[P_REF_RANGE_KM] = float(self.reference_range_km)
+        p[P_INTENSITY_W_SR] = math.nan if target_intensity_w_sr is None else float(target_intensity_w_sr)
         return p
 
     def to_dict(self) -> dict:

@@ -19,7 +19,7 @@ normal (:func:`orbits.geodesy.up_vector`) as the horizon normal. Satellites are 
 deduplicated, then propagated in chunks of consecutive instants so memory is bounded by
 the chunk, not by the number of samples. "Detects" and "stereo pair" are DESIGN.md's
 definitions, evaluated by the same numba functions as the grid coverage
-(:func:`constellation._kernels.detects_i`, :func:`constellation._kernels.best_stereo_pair`).
+(:func:`constellation._geometry.detects_i`, :func:`constellation._geometry.best_stereo_pair`).
 
 Radiometric sensors (``Sensor.detection_threshold_kw_sr`` or the NEI model) use the
 target's in-band intensity at each sample, from
@@ -40,7 +40,7 @@ Definitions of the per-sample columns (``tracks.csv``)
     than two.
 ``position_error_m``
     1-sigma 3-D triangulation error of the best stereo pair
-    (:func:`constellation._kernels.triangulation_sigma2_m`); empty without stereo.
+    (:func:`constellation._geometry.triangulation_sigma2_m`); empty without stereo.
 
 Definitions of the per-threat results (``summary.json``)
 ---------------------------------------------------------
@@ -95,7 +95,7 @@ from orbits.propagate import propagate
 from orbits.satellites import SatelliteSet
 from orbits.timegrid import TimeGrid, parse_utc
 
-from . import _track_kernels as TK
+from . import _tracks as TK
 from .sensors import as_sensor_list, sensor_table
 
 __all__ = [
@@ -334,7 +334,7 @@ class _Core:
 
 def _reach_parameters(table):
     """(sin, cos of the smallest geocentric elevation, largest max range) for the pre-filter."""
-    from ._kernels import P_MAX_RANGE_KM, P_MIN_EL_RAD
+    from ._geometry import P_MAX_RANGE_KM, P_MIN_EL_RAD
 
     el = float(np.min(table[:, P_MIN_EL_RAD])) - TK.GEODETIC_NORMAL_TILT_RAD
     if el <= -math.pi / 2:

@@ -82,7 +82,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+
+from ._jit import jit
 
 # --- constants of the standard (Table 2 / Section 1.2) ----------------------
 G0_M_S2 = 9.80665
@@ -188,13 +189,13 @@ _GL_W = np.array(
 )
 
 
-@njit(cache=True)
+@jit
 def geopotential_km(altitude_km):
     """Geopotential altitude H (km') of geometric altitude Z (km), eq. 18."""
     return R0_KM * altitude_km / (R0_KM + altitude_km)
 
 
-@njit(cache=True)
+@jit
 def _lower_tm_p(h_km):
     """Molecular-scale temperature (K) and pressure (Pa) at geopotential h_km.
 
@@ -217,7 +218,7 @@ def _lower_tm_p(h_km):
     return tm, p
 
 
-@njit(cache=True)
+@jit
 def _mratio(altitude_km):
     """M/M0 (Table 8), linear between the 0.5 km entries; 1 below 80 km."""
     if altitude_km <= MRATIO_Z0_KM:
@@ -231,7 +232,7 @@ def _mratio(altitude_km):
     return MRATIO[i] + f * (MRATIO[i + 1] - MRATIO[i])
 
 
-@njit(cache=True)
+@jit
 def upper_temperature_k(altitude_km):
     """Kinetic temperature (K) of the standard above 86 km (eqs. 25-31)."""
     z = altitude_km
@@ -246,13 +247,13 @@ def upper_temperature_k(altitude_km):
     return TINF_K - (TINF_K - T10_K) * math.exp(-LAMBDA_PER_KM * xi)
 
 
-@njit(cache=True)
+@jit
 def _g_over_t(z_km):
     r = R0_KM / (R0_KM + z_km)
     return G0_M_S2 * r * r / upper_temperature_k(z_km)
 
 
-@njit(cache=True)
+@jit
 def _gl_integral(z1, z2):
     """Integral of g/T dz over [z1, z2] (km), <= 2 km Gauss-Legendre panels."""
     if z2 <= z1:
@@ -273,7 +274,7 @@ def _gl_integral(z1, z2):
     return total
 
 
-@njit(cache=True)
+@jit
 def _phi_above_120(z_km):
     """Integral of g/T dz from 120 km to z (closed form in xi)."""
     xi = (z_km - Z10_KM) * (R0_KM + Z10_KM) / (R0_KM + z_km)
@@ -284,7 +285,7 @@ def _phi_above_120(z_km):
     return g10 * inner / TINF_K
 
 
-@njit(cache=True)
+@jit
 def hydrostatic_phi(altitude_km):
     """Phi(Z) = integral from 86 km to Z of g(z)/T(z) dz, in (m s^-2 km)/K.
 
@@ -340,7 +341,7 @@ def _build_upper_nodes():
 UPPER_PHI, UPPER_LNP, UPPER_DLNP_DPHI = _build_upper_nodes()
 
 
-@njit(cache=True)
+@jit
 def upper_interpolate(altitude_km, table_z_km, table_phi, table_lnp, table_slope,
                       table_m):
     """Pressure (Pa) and mean molecular weight (kg/kmol) between table levels.
@@ -377,7 +378,7 @@ def upper_interpolate(altitude_km, table_z_km, table_phi, table_lnp, table_slope
     return math.exp(lnp), m
 
 
-@njit(cache=True)
+@jit
 def us1976_kernel(altitude_km):
     """U.S. Standard Atmosphere 1976 at one geometric altitude.
 
@@ -413,7 +414,7 @@ def us1976_kernel(altitude_km):
     return rho, p, t, a
 
 
-@njit(cache=True)
+@jit
 def us1976_density_kernel(altitude_km):
     """Density (kg/m^3) for drag: as :func:`us1976_kernel`, 0 above 1000 km.
 
@@ -426,7 +427,7 @@ def us1976_density_kernel(altitude_km):
     return rho
 
 
-@njit(cache=True)
+@jit
 def us1976_array_kernel(altitude_km, density_kg_m3, pressure_pa, temperature_k,
                         speed_of_sound_m_s):
     """Vectorised :func:`us1976_kernel` over a flat float64 array.
@@ -446,7 +447,7 @@ def us1976_array_kernel(altitude_km, density_kg_m3, pressure_pa, temperature_k,
         speed_of_sound_m_s[i] = a
 
 
-@njit(cache=True)
+@jit
 def us1976_arrays(altitude_km):
     """Allocate-and-return variant of :func:`us1976_array_kernel`.
 

@@ -84,9 +84,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from hgv_models._atmosphere_kernels import us1976_kernel
+from ._atmosphere_kernels import us1976_kernel
+from ._jit import jit, jit_parallel
 
 # --- constants (km, s) -------------------------------------------------------------
 R_EARTH_KM = 6371.0088  # IUGG mean Earth radius (Moritz 2000), as orbits.constants
@@ -145,7 +146,7 @@ STATUS_BUFFER_FULL = 4
 STATUS_NON_FINITE = 5
 
 
-@njit(cache=True)
+@jit
 def _interp1(xg, yg, x):
     """Clamped linear interpolation of yg(xg) at x (xg increasing)."""
     n = xg.shape[0]
@@ -165,7 +166,7 @@ def _interp1(xg, yg, x):
     return yg[lo] + f * (yg[hi] - yg[lo])
 
 
-@njit(cache=True)
+@jit
 def _bracket(xg, x):
     """Index lo and fraction f such that x ~ xg[lo] + f (xg[lo+1] - xg[lo]), clamped."""
     n = xg.shape[0]
@@ -186,7 +187,7 @@ def _bracket(xg, x):
     return lo, (x - xg[lo]) / (xg[hi] - xg[lo])
 
 
-@njit(cache=True)
+@jit
 def table_lookup(mach_grid, alpha_grid, table, mach, alpha):
     """Bilinear, edge-clamped interpolation of ``table[i_mach, i_alpha]``."""
     nm = mach_grid.shape[0]
@@ -202,7 +203,7 @@ def table_lookup(mach_grid, alpha_grid, table, mach, alpha):
     return (1.0 - fm) * ((1.0 - fa) * c00 + fa * c01) + fm * ((1.0 - fa) * c10 + fa * c11)
 
 
-@njit(cache=True)
+@jit
 def aero_accel(params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, altitude_km, speed_km_s,
                alpha_cmd, terminal):
     """Lift and drag accelerations (km/s^2) at one state.
@@ -232,7 +233,7 @@ def aero_accel(params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, altitude
     return q_s_over_m * cl, drag, drag0
 
 
-@njit(cache=True)
+@jit
 def program_controls(program, t):
     """Bank angle (rad) and angle-of-attack command (rad or NaN) at time t."""
     for k in range(program.shape[0]):
@@ -247,7 +248,7 @@ def program_controls(program, t):
     return 0.0, np.nan
 
 
-@njit(cache=True)
+@jit
 def great_circle_km(lat1, lon1, lat2, lon2, radius_km):
     """Haversine great-circle distance (km) on a sphere of radius radius_km."""
     s1 = math.sin(0.5 * (lat2 - lat1))
@@ -258,7 +259,7 @@ def great_circle_km(lat1, lon1, lat2, lon2, radius_km):
     return 2.0 * radius_km * math.asin(math.sqrt(h))
 
 
-@njit(cache=True)
+@jit
 def _pn_lift(params, y, lift_max, drag_max_ld, drag_zero_lift, g):
     """Proportional-navigation lift magnitude, bank angle and drag toward the aim point."""
     r = y[0]
@@ -327,7 +328,7 @@ def _pn_lift(params, y, lift_max, drag_max_ld, drag_zero_lift, g):
     return lift, bank, drag
 
 
-@njit(cache=True)
+@jit
 def forces(t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, program):
     """Lift (km/s^2), drag (km/s^2) and bank angle (rad) at time t, state y."""
     alt = y[0] - R_EARTH_KM
@@ -343,7 +344,7 @@ def forces(t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_a
     return lift, bank, drag
 
 
-@njit(cache=True)
+@jit
 def rhs(t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, program, dy):
     """Right-hand side of the Vinh-Busemann-Culp equations (module docstring) into dy."""
     r = y[0]
@@ -378,7 +379,7 @@ def rhs(t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux,
              + w * w * r * sl * cl * sp / cg) / v
 
 
-@njit(cache=True)
+@jit
 def rk4_step(t, y, h, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, program,
              k1, out, k2, k3, k4, tmp, t_last):
     """One classical fourth-order Runge-Kutta step of size h from (t, y) into out.
@@ -404,7 +405,7 @@ def rk4_step(t, y, h, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, a
         out[i] = y[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
 
 
-@njit(cache=True)
+@jit
 def _record(row, t, y, terminal):
     """Write time, state and phase; force columns are NaN until :func:`fill_forces`."""
     row[O_TIME] = t
@@ -416,7 +417,7 @@ def _record(row, t, y, terminal):
     row[O_BANK] = np.nan
 
 
-@njit(cache=True)
+@jit
 def fill_forces(records, n, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, program):
     """Fill the lift, drag and bank columns of ``records[:n]`` from time, state and phase.
 
@@ -436,7 +437,7 @@ def fill_forces(records, n, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_
         records[i, O_BANK] = bank
 
 
-@njit(cache=True)
+@jit
 def hermite(t0, y0, f0, t1, y1, f1, t, out):
     """Cubic Hermite interpolation of the state between two steps (dense output).
 
@@ -455,7 +456,7 @@ def hermite(t0, y0, f0, t1, y1, f1, t, out):
         out[i] = h00 * y0[i] + h10 * h * f0[i] + h01 * y1[i] + h11 * h * f1[i]
 
 
-@njit(cache=True)
+@jit
 def next_breakpoint(program, t):
     """Earliest programme segment start or end strictly after t (inf if none)."""
     best = np.inf
@@ -467,7 +468,7 @@ def next_breakpoint(program, t):
     return best
 
 
-@njit(cache=True)
+@jit
 def integrate(y0, step_s, output_step_s, max_time_s, params, mach_grid, alpha_grid, cl_tab, cd_tab,
               aero_aux, program, out):
     """Integrate one trajectory with fixed-step RK4 until impact or another stop.
@@ -601,7 +602,7 @@ def integrate(y0, step_s, output_step_s, max_time_s, params, mach_grid, alpha_gr
             return n, STATUS_MAX_TIME
 
 
-@njit(cache=True, parallel=True)
+@jit_parallel
 def integrate_batch(y0s, step_s, output_step_s, max_time_s, params2d, mach_grid, alpha_grid, cl_tab,
                     cd_tab, aero_aux, programs, out, n_written, status, with_forces):
     """Integrate many trajectories in parallel (``prange`` over trajectories).
@@ -621,7 +622,7 @@ def integrate_batch(y0s, step_s, output_step_s, max_time_s, params2d, mach_grid,
                         programs[i])
 
 
-@njit(cache=True)
+@jit
 def derived_quantities(records, n, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux,
                        nose_radius_m, emissivity, out):
     """Mach, Sutton-Graves heating, equilibrium temperature, dynamic pressure, load factor.

@@ -30,9 +30,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
 from ._atmosphere_kernels import us1976_density_kernel
+from ._jit import jit
 
 SUTTON_GRAVES_K_EARTH = 1.7415e-4  # kg^0.5 / m, Sutton & Graves (1971)
 STEFAN_BOLTZMANN_W_M2_K4 = (2.0 * math.pi ** 5 * 1.380649e-23 ** 4
@@ -43,7 +43,7 @@ BOLTZMANN_J_K = 1.380649e-23  # exact (SI 2019)
 PI4_OVER_15 = math.pi ** 4 / 15.0
 
 
-@njit(cache=True)
+@jit
 def planck_tail_integral(x):
     """G(x) = integral from x to infinity of t^3 / (e^t - 1) dt (x >= 0)."""
     if not (x >= 0.0):
@@ -63,7 +63,7 @@ def planck_tail_integral(x):
     return total
 
 
-@njit(cache=True)
+@jit
 def planck_band_radiance_kernel(temperature_k, lo_um, hi_um):
     """Blackbody radiance (W m^-2 sr^-1) between lo_um and hi_um (micrometres).
 
@@ -82,13 +82,13 @@ def planck_band_radiance_kernel(temperature_k, lo_um, hi_um):
     return scale * (planck_tail_integral(x2) - planck_tail_integral(x1))
 
 
-@njit(cache=True)
+@jit
 def sutton_graves_w_m2(density_kg_m3, speed_m_s, nose_radius_m):
     """Stagnation-point convective heat flux (W/m^2), Sutton-Graves."""
     return SUTTON_GRAVES_K_EARTH * math.sqrt(density_kg_m3 / nose_radius_m) * speed_m_s ** 3
 
 
-@njit(cache=True)
+@jit
 def radiative_equilibrium_k(heat_flux_w_m2, emissivity):
     """Wall temperature (K) with eps sigma T^4 = q."""
     if heat_flux_w_m2 <= 0.0:
@@ -96,7 +96,7 @@ def radiative_equilibrium_k(heat_flux_w_m2, emissivity):
     return (heat_flux_w_m2 / (emissivity * STEFAN_BOLTZMANN_W_M2_K4)) ** 0.25
 
 
-@njit(cache=True)
+@jit
 def signature_kernel(altitude_km, speed_km_s, lo_um, hi_um, emissivity, nose_radius_m,
                      nose_area_m2, hot_area_m2, body_heating_fraction, out):
     """Vectorised IR signature along a path.
@@ -134,7 +134,7 @@ def signature_kernel(altitude_km, speed_km_s, lo_um, hi_um, emissivity, nose_rad
         out[i, 4] = i_body
 
 
-@njit(cache=True)
+@jit
 def planck_band_radiance_array(temperature_k, lo_um, hi_um):
     """:func:`planck_band_radiance_kernel` over a flat (n,) array."""
     out = np.empty(temperature_k.shape[0])

@@ -4,12 +4,13 @@ Everything is timed side by side in one process on the same ephemeris:
 
 - **ours**: :func:`constellation.coverage.grid_coverage` (closed-form candidate search, exact
   tests of the candidates, streamed metrics), with per-stage timings;
-- **brute-force numba**: :func:`constellation._kernels.brute_force_chunk`, the same exact test
+- **brute-force numba** (:func:`hgvcov.baselines.brute_force_coverage`): the same exact test
   and the same metric accumulators over every (time, satellite, point) triple, parallel over
   latitude rows like ours;
-- **NumPy broadcasting**: per time step, ``(n_sat, n_point, 3)`` arrays for the detection test
-  and ``(n_pair, n_point)`` arrays for the stereo pairs among the satellites visible anywhere in
-  the region, with the same streamed metrics; timed on a few steps and extrapolated linearly to
+- **NumPy broadcasting** (:func:`hgvcov.baselines.numpy_broadcast_coverage`): per time step,
+  ``(n_sat, n_point, 3)`` arrays for the detection test and ``(n_pair, n_point)`` arrays for
+  the stereo pairs among the satellites visible anywhere in the region, with the same
+  streamed metrics; timed on a few steps and extrapolated linearly to
   the whole window (stated in the output);
 - optionally TAT-C (``tatc``) access computation for a few grid points, extrapolated per point.
 
@@ -26,117 +27,37 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 
+import numba
 import numpy as np
 
-from constellation import _kernels as K
+from constellation.coverage import grid_coverage
+from constellation.grid import region_grid
+from constellation.kernels import ST_N1
+from constellation.sensors import Sensor
+from constellation.walker import walker
+from orbits.propagate import propagate
+from orbits.timegrid import time_grid
 
-__all__ = ["run_bench", "reference_case", "numpy_broadcast_coverage", "brute_force_coverage"]
+from .baselines import brute_force_coverage, numpy_broadcast_coverage
+
+__all__ = ["run_bench", "reference_case"]
 
 EPOCH = "2026-11-21T00:00:00Z"
 
 
 def _walker(total, planes, phasing, altitude_km, inclination_deg):
-    from constellation.walker import walker
-
     return walker("delta", total, planes, phasing, altitude_km, inclination_deg, EPOCH)
 
 
 def reference_case(quick=False):
     """The issue's reference case: Walker 300/10/1, 1,000 km, 80 deg; 0.5 deg grid 0-50N 100-160E;
     10 deg elevation mask; one day at 30 s (quick: 2 hours)."""
-    from orbits.timegrid import time_grid
-
-    from constellation.grid import region_grid
-    from constellation.sensors import Sensor
-
     sats = _walker(300, 10, 1, 1000.0, 80.0)
     tg = time_grid(EPOCH, 30.0, duration_s=7200.0 if quick else 86400.0)
     grid = region_grid([0.0, 50.0], [100.0, 160.0], 0.5, 0.0)
     return sats, tg, grid, Sensor(min_elevation_deg=10.0)
-
-
-def _state(n_point, n_bins=512):
-    ist = np.zeros((n_point, K.N_ISTATE), dtype=np.int32)
-    ist[:, K.ST_LAST_DET] = -1
-    ist[:, K.ST_LAST_ST] = -1
-    return ist, np.zeros((n_point, K.N_FSTATE)), np.zeros((n_point, n_bins), dtype=np.uint16)
-
-
-def brute_force_coverage(eph, grid, sensor, mode=0, chunk=720):
-    """Run the brute-force numba kernel over every triple of ``eph`` x ``grid``; returns seconds."""
-    from constellation.sensors import sensor_table
-
-    table = sensor_table([sensor])
-    pts = grid.points_ecef_km
-    ups = grid.up
-    n_sat = eph.positions_km.shape[1]
-    sidx = np.zeros(n_sat, dtype=np.int64)
-    ist, fs, h = _state(grid.n_point)
-    t_edge = np.concatenate([eph.grid.seconds, [eph.grid.seconds[-1] + (eph.grid.step_s or 1.0)]])
-    t0 = time.perf_counter()
-    for k0 in range(0, eph.n_time, chunk):
-        k1 = min(eph.n_time, k0 + chunk)
-        K.brute_force_chunk(np.ascontiguousarray(eph.positions_km[k0:k1]), np.ascontiguousarray(eph.valid[k0:k1]),
-                            sidx, table, k0, pts, ups, grid.shape[1], ist, fs, h, t_edge, math.log(1.0), 50.0, mode)
-    return time.perf_counter() - t0, ist
-
-
-def numpy_broadcast_coverage(positions_km, pts, ups, sensor, step_s):
-    """Plain NumPy broadcasting over (satellite, point) per time step, with stereo pairs.
-
-    Parameters
-    ----------
-    positions_km : (n_step, n_sat, 3)
-    pts, ups : (n_point, 3)
-    sensor : Sensor (elevation mask, stereo angle and noise used)
-
-    Returns
-    -------
-    dict with ``counts_sum`` (n_point,), ``n1``, ``n_stereo`` and ``best_sigma_m`` of the last step.
-    """
-    n_point = pts.shape[0]
-    sin_el = math.sin(math.radians(sensor.min_elevation_deg))
-    cos_st = math.cos(math.radians(sensor.stereo_min_angle_deg))
-    noise = sensor.angular_noise_urad * 1e-6
-    n1 = np.zeros(n_point, dtype=np.int64)
-    nst = np.zeros(n_point, dtype=np.int64)
-    csum = np.zeros(n_point, dtype=np.int64)
-    last = np.full(n_point, -1)
-    max_gap = np.zeros(n_point)
-    best = np.full(n_point, np.inf)
-    for k in range(positions_km.shape[0]):
-        d = positions_km[k][:, None, :] - pts[None, :, :]  # (n_sat, n_point, 3)
-        r = np.linalg.norm(d, axis=-1)
-        u = d / r[..., None]
-        vis = np.einsum("spk,pk->sp", u, ups) >= sin_el
-        cnt = vis.sum(axis=0)
-        csum += cnt
-        seen = cnt > 0
-        n1 += seen
-        gap = np.where(seen & (last < k - 1), (k - 1 - last) * step_s, 0.0)
-        max_gap = np.maximum(max_gap, gap)
-        last = np.where(seen, k, last)
-        ids = np.flatnonzero(vis.any(axis=1))
-        best = np.full(n_point, np.inf)
-        q = (noise * r) ** 2
-        for a in range(len(ids)):
-            i = ids[a]
-            js = ids[a + 1:]
-            if js.size == 0:
-                continue
-            both = vis[i][None, :] & vis[js]
-            c = np.einsum("pk,jpk->jp", u[i], u[js])
-            ok = both & (np.abs(c) <= cos_st)
-            s2 = 1.0 - c * c
-            qi = q[i][None, :]
-            qj = q[js]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                v = (qi + qj) / s2 + qi * qj / (qi + qj)
-            v = np.where(ok, v, np.inf)
-            best = np.minimum(best, v.min(axis=0))
-        nst += np.isfinite(best)
-    return {"counts_sum": csum, "n1": n1, "n_stereo": nst, "best_sigma_m": 1000.0 * np.sqrt(best)}
 
 
 def _fmt_s(x):
@@ -191,8 +112,6 @@ def _child(code, args=(), env_extra=None, timeout=1800):
 def _tatc_compare(quick, out, n_points):
     """TAT-C access computation (skyfield-based) for a few points, if it runs offline."""
     try:
-        from datetime import datetime, timedelta, timezone
-
         from tatc.analysis import collect_observations
         from tatc.schemas import CircularOrbit, Instrument, Point, WalkerConstellation
     except Exception as exc:  # pragma: no cover - optional
@@ -247,14 +166,6 @@ def run_bench(quick=True, out=print, tatc=None, fine=True, scaling=True, cold_co
     dict
         Every measured figure (seconds, ratios, counters).
     """
-    from orbits.propagate import propagate
-
-    from constellation.coverage import grid_coverage
-    from constellation.grid import region_grid
-    from constellation.sensors import Sensor
-
-    import numba
-
     tatc = (not quick) if tatc is None else tatc
     cold_compile = (not quick) if cold_compile is None else cold_compile
     result = {"quick": bool(quick), "threads": numba.get_num_threads(), "threading_layer": None}
@@ -264,8 +175,6 @@ def run_bench(quick=True, out=print, tatc=None, fine=True, scaling=True, cold_co
     # ---------------------------------------------------------------- JIT
     sats, tg, grid, sensor = reference_case(quick)
     tiny = region_grid([0.0, 10.0], [100.0, 110.0], 5.0, 0.0)
-    from orbits.timegrid import time_grid
-
     t0 = time.perf_counter()
     grid_coverage(sats, time_grid(EPOCH, 30.0, count=2), tiny, sensor)
     first = time.perf_counter() - t0
@@ -327,7 +236,7 @@ def run_bench(quick=True, out=print, tatc=None, fine=True, scaling=True, cold_co
     out(f"ours (fused, unprofiled, best of {repeats}) coverage {ours_s:.3f} s wall, {ours_cpu:.3f} s CPU (all threads)  "
         f"[candidate + exact/metrics + finalise; propagation {t_prop:.3f} s separate]")
 
-    same = np.array_equal(ist[:, K.ST_N1].reshape(grid.shape) / tg.count, res.dataset["fraction_1"].values)
+    same = np.array_equal(ist[:, ST_N1].reshape(grid.shape) / tg.count, res.dataset["fraction_1"].values)
     ours_det_s = tp["candidate_s"] + tp["exact_s"]
     out(f"brute-force numba over all triples, same tests and metrics (best of {repeats}): {brute_s:.3f} s wall, "
         f"{brute_cpu:.3f} s CPU "

@@ -23,8 +23,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
+from ._jit import jit, jit_inline, jit_parallel
 from .constants import WGS84_A_KM, WGS84_E2
 
 _A = WGS84_A_KM
@@ -41,7 +42,7 @@ ERR_DECAYED = 6
 
 
 # ------------------------------------------------------------------------- geodesy
-@njit(cache=True, fastmath=False)
+@jit
 def geodetic_to_ecef_s(lat_rad, lon_rad, h_km):
     """Scalar WGS84 geodetic (rad, rad, km) -> ECEF (x, y, z) km."""
     sphi = math.sin(lat_rad)
@@ -52,7 +53,7 @@ def geodetic_to_ecef_s(lat_rad, lon_rad, h_km):
             (n * (1.0 - _E2) + h_km) * sphi)
 
 
-@njit(cache=True, fastmath=False)
+@jit
 def ecef_to_geodetic_s(x, y, z):
     """Scalar ECEF (km) -> WGS84 (lat rad, lon rad, h km); Vermeille (2004) closed form."""
     rho2 = x * x + y * y
@@ -73,14 +74,14 @@ def ecef_to_geodetic_s(x, y, z):
     return lat, math.atan2(y, x), h
 
 
-@njit(cache=True)
+@jit
 def up_vector_s(lat_rad, lon_rad):
     """Scalar unit ellipsoid normal (x, y, z) at geodetic (lat, lon) rad."""
     c = math.cos(lat_rad)
     return c * math.cos(lon_rad), c * math.sin(lon_rad), math.sin(lat_rad)
 
 
-@njit(cache=True)
+@jit
 def geodetic_to_ecef_array(lat_rad, lon_rad, h_km, out):
     """1-D arrays (n,) rad, rad, km -> ``out`` (n, 3) km."""
     for i in range(lat_rad.shape[0]):
@@ -90,7 +91,7 @@ def geodetic_to_ecef_array(lat_rad, lon_rad, h_km, out):
         out[i, 2] = z
 
 
-@njit(cache=True)
+@jit
 def ecef_to_geodetic_array(xyz, out):
     """``xyz`` (n, 3) km -> ``out`` (n, 3) columns lat rad, lon rad, h km."""
     for i in range(xyz.shape[0]):
@@ -101,7 +102,7 @@ def ecef_to_geodetic_array(xyz, out):
 
 
 # -------------------------------------------------------------------------- frames
-@njit(cache=True)
+@jit
 def gmst82(jd_ut1_whole, jd_ut1_frac):
     """GMST 1982 angle (rad, [0, 2 pi)) for UT1 JD = whole + frac (AIAA 2006-6753 C).
 
@@ -116,7 +117,7 @@ def gmst82(jd_ut1_whole, jd_ut1_frac):
     return a * _TAU
 
 
-@njit(cache=True, parallel=True)
+@jit_parallel
 def teme_to_itrs_kernel(r_teme, ut1_whole, ut1_frac, out):
     """Rotate ``r_teme`` (n_time, n_sat, 3) km by R3(GMST82) into ``out`` (same shape).
 
@@ -134,7 +135,7 @@ def teme_to_itrs_kernel(r_teme, ut1_whole, ut1_frac, out):
             out[k, j, 2] = r_teme[k, j, 2]
 
 
-@njit(cache=True, inline="always")
+@jit_inline
 def _rotation_cos_sin(rotate, ut1_whole, ut1_frac):
     """``(cos, sin)`` of GMST 1982 at the UT1 Julian date ``ut1_whole + ut1_frac``; ``(1, 0)``
     (no rotation, TEME kept) when ``rotate`` is False."""
@@ -144,7 +145,7 @@ def _rotation_cos_sin(rotate, ut1_whole, ut1_frac):
     return math.cos(th), math.sin(th)
 
 
-@njit(cache=True, inline="always")
+@jit_inline
 def _store_itrs(out, valid, row, j, ok, c, s, x, y, z):
     """Write TEME (x, y, z) km rotated by GMST (cos c, sin s) into ``out[row, j]``, or NaN and
     ``valid[row, j] = False`` when ``ok`` is false (the masking rule of both SGP4 paths)."""
@@ -159,7 +160,7 @@ def _store_itrs(out, valid, row, j, ok, c, s, x, y, z):
     valid[row, j] = ok
 
 
-@njit(cache=True, parallel=True)
+@jit_parallel
 def sgp4_output_to_itrs(r_sat_time, err_sat_time, ut1_whole, ut1_frac,
                         out, valid, first_error, k0, rotate):
     """Fused transpose + TEME->ITRS of python-sgp4 ``SatrecArray`` output.
@@ -203,7 +204,7 @@ def sgp4_output_to_itrs(r_sat_time, err_sat_time, ut1_whole, ut1_frac,
 
 
 # ------------------------------------------------------------------------ J2 model
-@njit(cache=True)
+@jit
 def j2_secular_rates(a_km, ecc, inc_rad, n_rad_s, j2, r_eq_km):
     """First-order J2 secular rates (rad/s) of RAAN, argument of perigee, mean anomaly.
 
@@ -224,7 +225,7 @@ def j2_secular_rates(a_km, ecc, inc_rad, n_rad_s, j2, r_eq_km):
     return raan_dot, argp_dot, m_dot
 
 
-@njit(cache=True)
+@jit
 def solve_kepler(m, ecc):
     """Eccentric anomaly E (rad) with E - e sin E = M (Newton, |dE| < 1e-13, <= 30 its)."""
     m = (m - _TAU * math.floor(m / _TAU))
@@ -241,7 +242,7 @@ def solve_kepler(m, ecc):
     return e_an
 
 
-@njit(cache=True, parallel=True)
+@jit_parallel
 def j2_propagate(t_s, ut1_whole, ut1_frac, epoch_offset_s, a_km, ecc, inc, raan0,
                  argp0, m0, n_rad_s, j2, r_eq_km, out, valid, err):
     """J2 secular mean-element propagation straight to ITRS.
@@ -346,7 +347,7 @@ def j2_propagate(t_s, ut1_whole, ut1_frac, epoch_offset_s, a_km, ecc, inc, raan0
             err[j] = ERR_DECAYED
 
 
-@njit(cache=True, parallel=True)
+@jit_parallel
 def threading_probe(n):
     """Tiny parallel reduction used by :func:`orbits.__main__.diagnostics`."""
     s = 0.0
@@ -365,7 +366,7 @@ C_X1MTH2, C_X7THM1, C_EPOCH_OFFSET_S, C_AO_POW, C_SINIO, C_COSIO = range(30, 36)
 N_SGP4_COEF = 36
 
 
-@njit(cache=True)
+@jit
 def sgp4_near_earth_s(c, tsince, xke, j2, radius_km):
     """SGP4 near-Earth position (TEME km) at ``tsince`` minutes; returns (x, y, z, err).
 
@@ -483,7 +484,7 @@ def sgp4_near_earth_s(c, tsince, xke, j2, radius_km):
     return mr * ux, mr * uy, mr * uz, 0
 
 
-@njit(cache=True, parallel=True)
+@jit_parallel
 def sgp4_near_earth_batch(coef, t_s, ut1_whole, ut1_frac, xke, j2, radius_km, rotate,
                           out, valid, first_error, k0):
     """Near-Earth SGP4 for every (time, satellite), rotated to ITRS, parallel over time.
@@ -527,7 +528,7 @@ _C2, _C4, _C6, _C8 = -0.5, 1.0 / 24.0, -1.0 / 720.0, 1.0 / 40320.0
 _C10, _C12, _C14, _C16 = -1.0 / 3628800.0, 1.0 / 479001600.0, -1.0 / 87178291200.0, 1.0 / 20922789888000.0
 
 
-@njit(cache=True, inline="always")
+@jit_inline
 def _sin_small(x):
     """sin(x) by its Taylor polynomial to x^15 (truncation < 1e-22 for |x| <= 0.35)."""
     x2 = x * x
@@ -535,7 +536,7 @@ def _sin_small(x):
         _S11 + x2 * (_S13 + x2 * _S15)))))))
 
 
-@njit(cache=True, inline="always")
+@jit_inline
 def _cos_small(x):
     """cos(x) by its Taylor polynomial to x^16 (truncation < 1e-23 for |x| <= 0.35)."""
     x2 = x * x
@@ -548,7 +549,7 @@ J2_SMALL_ECC = 0.2
 delta = E - M with polynomial sin/cos (|delta| <= e / (1 - e) = 0.25)."""
 
 
-@njit(cache=True, parallel=True)
+@jit_parallel
 def j2_propagate_regular(t0_s, step_s, ut1_whole, ut1_frac, epoch_offset_s, a_km, ecc, inc,
                          raan0, argp0, m0, n_rad_s, j2, r_eq_km, reseed, out, valid, err):
     """Fast J2 secular propagation on a *regular* grid ``t_k = t0_s + k step_s``.

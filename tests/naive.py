@@ -1,6 +1,6 @@
 """Slow, obvious oracles for the fast kernels (shared file: add functions, never rewrite others').
 
-Coverage oracles (constellation.coverage / constellation._kernels)
+Coverage oracles (constellation.coverage and its kernels)
 ------------------------------------------------------------------
 Plain NumPy over every (time, satellite, point) triple, written from the DESIGN.md
 definitions with angles in degrees via arcsin/arccos (not the kernels' sine/cosine

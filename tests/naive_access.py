@@ -2,7 +2,7 @@
 
 The detection test is re-implemented here from DESIGN.md "Detection geometry" (elevation
 above the WGS84 geodetic horizon, off-nadir angle about geocentric nadir, slant range),
-independently of constellation._kernels, and evaluated every ``dense_step_s`` seconds;
+independently of the engine's kernels, and evaluated every ``dense_step_s`` seconds;
 access intervals are the runs of True samples, with start/end at the midpoint between the
 last False and the first True sample (error <= dense_step_s / 2).
 """

@@ -8,7 +8,18 @@ import math
 import numpy as np
 import pytest
 
-from constellation import _kernels as K
+from constellation._candidates import CAP_PAD_RAD, max_central_angle
+from constellation._geometry import (
+    N_PARAM,
+    P_COS_STEREO_MIN,
+    cos_convergence,
+    detects,
+    triangulation_sigma2_m,
+    triangulation_sigma_m,
+)
+from constellation._metrics import ST_N2
+from constellation._pairs import N_REC, best_pair_sigma2
+from constellation._tiles import TILE_COLS
 from constellation.coverage import (
     CoverageError,
     estimate_memory_bytes,
@@ -103,7 +114,7 @@ def test_thin_grids_equal_bruteforce_oracle(box):
     sats = _random_sats(rng, 14)
     sensors = [Sensor(min_elevation_deg=5.0, stereo_min_angle_deg=20.0)]
     grid = region_grid(*box, 0.0)
-    assert 1 in grid.shape or grid.shape[1] < K.TILE_COLS
+    assert 1 in grid.shape or grid.shape[1] < TILE_COLS
     tg = time_grid(EPOCH, 97.0, count=40)
     eph = propagate(sats, tg)
     res = grid_coverage(eph, None, grid, sensors, chunk_steps=13)
@@ -203,23 +214,23 @@ def test_max_central_angle_closed_form_elevation_and_field_of_regard():
     R = 6378.137
     for alt, el in ((1000.0, 10.0), (550.0, 0.0), (1200.0, 25.0), (20000.0, 5.0)):
         p = Sensor(min_elevation_deg=el).kernel_params()
-        lam = K.max_central_angle(R + alt, p, R, R, 0.0)
+        lam = max_central_angle(R + alt, p, R, R, 0.0)
         want = math.radians(spherical_cap_central_angle_deg(alt, el, R))
-        assert abs(lam - K.CAP_PAD_RAD - want) < ten_nanorad
+        assert abs(lam - CAP_PAD_RAD - want) < ten_nanorad
         # a target on the sphere just inside / outside that angle is / is not detected
         sat = np.array([R + alt, 0.0, 0.0])
         for d, expect in ((-1e-7, True), (1e-7, False)):
             a = want + d
             tgt = R * np.array([math.cos(a), math.sin(a), 0.0])
-            assert K.detects(sat, tgt, tgt / R, p) == expect
+            assert detects(sat, tgt, tgt / R, p) == expect
     # field of regard: cos(eps) = sin(eta) / sin(rho), lambda = 90 - eta - eps (Wertz eq. 5-17)
     alt = 1000.0
     rho = math.asin(R / (R + alt))
     eta = math.radians(50.0)
     p = Sensor(min_elevation_deg=0.0, field_of_regard_deg=100.0).kernel_params()
-    lam = K.max_central_angle(R + alt, p, R, R, 0.0)
+    lam = max_central_angle(R + alt, p, R, R, 0.0)
     want = math.pi / 2 - eta - math.acos(math.sin(eta) / math.sin(rho))
-    assert abs(lam - K.CAP_PAD_RAD - want) < ten_nanorad
+    assert abs(lam - CAP_PAD_RAD - want) < ten_nanorad
     # 1,000 km and 10 deg: footprint radius on the ground ~2,410 km (lambda = 21.65 deg)
     footprint_km = R * math.radians(spherical_cap_central_angle_deg(1000.0, 10.0, R))
     assert abs(footprint_km - 2410.0) < 5.0
@@ -279,12 +290,12 @@ def test_triangulation_sigma_matches_monte_carlo_within_5_percent(geometry):
     s2 = tgt + rng.normal(0, 1, 3) * 2000 + np.array([800.0, 600.0, 0.0]) * 1.5
     n1, n2 = (30e-6, 30e-6) if geometry % 2 == 0 else (20e-6, 60e-6)
     want = _mc_triangulation_rms_m(s1, s2, tgt, n1, n2, 20000, rng)
-    got = K.triangulation_sigma2_m(s1, s2, tgt, n1, n2)
+    got = triangulation_sigma2_m(s1, s2, tgt, n1, n2)
     five_percent = 0.05
     assert got == pytest.approx(want, rel=five_percent)
     assert got == pytest.approx(naive_triangulation_sigma_m(s1, s2, tgt, n1, n2), rel=1e-9)
     if n1 == n2:
-        assert K.triangulation_sigma_m(s1, s2, tgt, n1) == pytest.approx(got, rel=1e-15)
+        assert triangulation_sigma_m(s1, s2, tgt, n1) == pytest.approx(got, rel=1e-15)
 
 
 def test_region_grid_sizes_antimeridian_poles_and_errors():
@@ -364,7 +375,7 @@ def test_memory_estimate_of_fine_grid_under_2_gib():
 
 def test_benchmark_baselines_compute_the_same_metrics():
     """The NumPy-broadcasting and brute-force baselines of the benchmark agree with the engine."""
-    from hgvcov.bench import brute_force_coverage, numpy_broadcast_coverage
+    from hgvcov.baselines import brute_force_coverage, numpy_broadcast_coverage
 
     rng = np.random.default_rng(21)
     sats = _random_sats(rng, 20)
@@ -378,7 +389,7 @@ def test_benchmark_baselines_compute_the_same_metrics():
     np.testing.assert_array_equal(npy["n1"] / tg.count, ds["fraction_1"].values.ravel())
     np.testing.assert_array_equal(npy["n_stereo"] / tg.count, ds["fraction_stereo"].values.ravel())
     _, ist = brute_force_coverage(eph, grid, sensor)
-    np.testing.assert_array_equal(ist[:, K.ST_N2] / tg.count, ds["fraction_2"].values.ravel())
+    np.testing.assert_array_equal(ist[:, ST_N2] / tg.count, ds["fraction_2"].values.ravel())
 
 
 def test_best_pair_search_equals_all_pairs():
@@ -398,9 +409,9 @@ def test_best_pair_search_equals_all_pairs():
         noise = np.array([20e-6, 55e-6])
         cos_min = np.cos(np.radians([rng.uniform(5, 40), rng.uniform(5, 40)]))
         sensor = rng.integers(0, 2, n)
-        rec = np.zeros((1, n, K.N_REC))
-        table = np.zeros((2, K.N_PARAM))
-        table[:, K.P_COS_STEREO_MIN] = cos_min
+        rec = np.zeros((1, n, N_REC))
+        table = np.zeros((2, N_PARAM))
+        table[:, P_COS_STEREO_MIN] = cos_min
         for c in range(n):
             dv = sats[c] - tgt
             rec[0, c, 0] = noise[sensor[c]] ** 2 * float(dv @ dv)
@@ -408,11 +419,11 @@ def test_best_pair_search_equals_all_pairs():
         want = math.inf
         for a in range(n):
             for b in range(a + 1, n):
-                if abs(K.cos_convergence(sats[a], sats[b], tgt)) <= min(cos_min[sensor[a]], cos_min[sensor[b]]):
-                    v = K.triangulation_sigma2_m(sats[a], sats[b], tgt, noise[sensor[a]], noise[sensor[b]])
+                if abs(cos_convergence(sats[a], sats[b], tgt)) <= min(cos_min[sensor[a]], cos_min[sensor[b]]):
+                    v = triangulation_sigma2_m(sats[a], sats[b], tgt, noise[sensor[a]], noise[sensor[b]])
                     want = min(want, (v / 1000.0) ** 2)
         warm = np.array([rng.integers(-1, n, 2)], dtype=np.int64)
-        got = K._best_pair_sigma2(rec, 0, n, np.empty((n, 6)), np.empty(n, dtype=np.int64), warm, sats[None], 0,
+        got = best_pair_sigma2(rec, 0, n, np.empty((n, 6)), np.empty(n, dtype=np.int64), warm, sats[None], 0,
                                   tgt[0], tgt[1], tgt[2], table, sensor.astype(np.int64))
         if math.isinf(want):
             assert math.isinf(got) and warm[0, 0] == -1
@@ -420,5 +431,5 @@ def test_best_pair_search_equals_all_pairs():
             assert got == pytest.approx(want, rel=one_part_in_1e12_rel), trial
             a, b = warm[0]
             assert a >= 0 and b >= 0 and a != b
-            v = K.triangulation_sigma2_m(sats[a], sats[b], tgt, noise[sensor[a]], noise[sensor[b]])
+            v = triangulation_sigma2_m(sats[a], sats[b], tgt, noise[sensor[a]], noise[sensor[b]])
             assert (v / 1000.0) ** 2 == pytest.approx(got, rel=one_part_in_1e12_rel)  # the pair it reports

@@ -1,8 +1,8 @@
 """The vectorised row kernels of the grid engine against their scalar references.
 
-``_slot_detect`` must take exactly the decisions of ``detect_r2`` (bit for bit: the grid's
-counts equal the brute-force oracle's), ``_row_update`` must leave the state ``_update_point``
-(the brute force's) leaves, ``_pair_block`` must give each point the smallest stereo variance
+``slot_detect`` must take exactly the decisions of ``detect_r2`` (bit for bit: the grid's
+counts equal the brute-force oracle's), ``row_update`` must leave the state ``update_point``
+(the brute force's) leaves, ``pair_block`` must give each point the smallest stereo variance
 over the pairs swept, equal to the matrix-inversion triangulation error of ``tests/naive.py``
 within rounding.
 """
@@ -14,7 +14,24 @@ import math
 import numpy as np
 import pytest
 
-from constellation import _kernels as K
+from constellation._candidates import acos_upper
+from constellation._detect import slot_detect
+from constellation._geometry import WGS84_A_KM, WGS84_B_KM, WGS84_E2, detect_r2
+from constellation._metrics import (
+    N_FSTATE,
+    N_ISTATE,
+    N_RS,
+    ST_LAST_DET,
+    ST_LAST_ST,
+    ST_NGAP,
+    ln_positive,
+    row_state_load,
+    row_state_store,
+    row_update,
+    update_point,
+)
+from constellation._pairs import block_max, pair_block
+from constellation._tiles import BLOCK, TILE_COLS, TILE_ROWS
 
 from .naive import naive_convergence_deg, naive_triangulation_sigma_m
 
@@ -25,7 +42,7 @@ def _row(rng, n, lat_deg, alt_km):
     """Points of one grid row (km, ITRS) and their unit geodetic normals."""
     lat = math.radians(lat_deg)
     lon = np.radians(100.0 + 0.5 * np.arange(n))
-    a, e2 = K.WGS84_A_KM, K.WGS84_E2
+    a, e2 = WGS84_A_KM, WGS84_E2
     nrad = a / math.sqrt(1.0 - e2 * math.sin(lat) ** 2)
     px = (nrad + alt_km) * math.cos(lat) * np.cos(lon)
     py = (nrad + alt_km) * math.cos(lat) * np.sin(lon)
@@ -37,7 +54,7 @@ def _row(rng, n, lat_deg, alt_km):
 
 
 def _sat_above(rng, lat_deg, lon_deg, alt_km):
-    r = K.WGS84_A_KM + alt_km
+    r = WGS84_A_KM + alt_km
     la, lo = math.radians(lat_deg), math.radians(lon_deg)
     return r * math.cos(la) * math.cos(lo), r * math.cos(la) * math.sin(lo), r * math.sin(la)
 
@@ -58,15 +75,15 @@ def _strip(rng, n_rows, n_lon, lat_deg, alt_km):
     Returns ``pu`` (6, n_pad) (NaN on the padding: rows past ``n_rows``, columns past
     ``n_lon``), and ``row_of``, ``col_of`` (n_pad,) (-1 on the padding).
     """
-    n_blk = -(-n_lon // K.TILE_COLS)
-    n_pad = n_blk * K.BLOCK
+    n_blk = -(-n_lon // TILE_COLS)
+    n_pad = n_blk * BLOCK
     pu = np.full((6, n_pad), np.nan)
     row_of = np.full(n_pad, -1)
     col_of = np.full(n_pad, -1)
     for r in range(n_rows):
         row = _row(rng, n_lon, lat_deg + 0.5 * r, alt_km)
         for col in range(n_lon):
-            j = (col // K.TILE_COLS) * K.BLOCK + r * K.TILE_COLS + col % K.TILE_COLS
+            j = (col // TILE_COLS) * BLOCK + r * TILE_COLS + col % TILE_COLS
             pu[:, j] = [v[col] for v in row]
             row_of[j], col_of[j] = r, col
     return pu, row_of, col_of
@@ -80,11 +97,11 @@ def test_slot_detect_takes_the_decisions_of_detect_r2(seed):
     written outside the covered tiles, exact tile minima and first/last detecting tile."""
     rng = np.random.default_rng(seed)
     n = 121
-    n_rows = int(rng.integers(1, K.TILE_ROWS + 1))
+    n_rows = int(rng.integers(1, TILE_ROWS + 1))
     lat = float(rng.uniform(-60, 60))
     pu, row_of, col_of = _strip(rng, n_rows, n, lat, float(rng.choice([0.0, 30.0])))
     n_pad = pu.shape[1]
-    n_blk = n_pad // K.BLOCK
+    n_blk = n_pad // BLOCK
     checked = 0
     detected = 0
     between = 0
@@ -98,35 +115,35 @@ def test_slot_detect_takes_the_decisions_of_detect_r2(seed):
         ga, gb = (0.0, 0.0)
         if rng.random() < 0.25:  # grazing-altitude limit: the scalar path
             g_km = float(rng.uniform(0.0, 80.0))
-            ga, gb = K.WGS84_A_KM + g_km, K.WGS84_B_KM + g_km
+            ga, gb = WGS84_A_KM + g_km, WGS84_B_KM + g_km
         win, nw = _windows(rng, n)
         r2s = np.full((2, n_pad), -7.0)
         rminb = np.full((2, n_blk), -7.0)
         cnt = np.zeros(n_pad)  # float64, as in grid_chunk
-        q_lo, q_hi = K._slot_detect(r2s, rminb, 1, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, ga, gb, kthr,
+        q_lo, q_hi = slot_detect(r2s, rminb, 1, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, ga, gb, kthr,
                                     inten)
-        inside = np.zeros(n_blk * K.TILE_COLS, dtype=bool)  # window columns
+        inside = np.zeros(n_blk * TILE_COLS, dtype=bool)  # window columns
         for m in range(nw):
             inside[win[m, 0]:win[m, 1] + 1] = True
-        qa, qb = win[:nw, 0].min() // K.TILE_COLS, win[:nw, 1].max() // K.TILE_COLS
+        qa, qb = win[:nw, 0].min() // TILE_COLS, win[:nw, 1].max() // TILE_COLS
         want_lo = want_hi = -1
         for q in range(n_blk):
-            blk = range(q * K.BLOCK, (q + 1) * K.BLOCK)
+            blk = range(q * BLOCK, (q + 1) * BLOCK)
             if not qa <= q <= qb:
                 assert all(r2s[1, j] == -7.0 and cnt[j] == 0 for j in blk)  # nothing written
                 assert rminb[1, q] == -7.0
                 continue
-            meets = bool(inside[q * K.TILE_COLS:(q + 1) * K.TILE_COLS].any())
+            meets = bool(inside[q * TILE_COLS:(q + 1) * TILE_COLS].any())
             between += not meets
             vals = []
             for j in blk:
-                col = q * K.TILE_COLS + (j - q * K.BLOCK) % K.TILE_COLS
+                col = q * TILE_COLS + (j - q * BLOCK) % TILE_COLS
                 tested = meets and (inside[col] if gb > 0.0 else True)
                 if not tested or row_of[j] < 0:
                     assert np.isnan(r2s[1, j]) and cnt[j] == 0
                     continue
                 assert col_of[j] == col
-                want = K.detect_r2(sx, sy, sz, *pu[:, j], se, rmax2, cf, ga, gb, kthr, inten)
+                want = detect_r2(sx, sy, sz, *pu[:, j], se, rmax2, cf, ga, gb, kthr, inten)
                 checked += 1
                 if want >= 0.0:
                     detected += 1
@@ -148,20 +165,20 @@ def test_slot_detect_takes_the_decisions_of_detect_r2(seed):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_row_update_equals_the_per_point_update(seed):
-    """The vectorised row update leaves exactly the state of ``_update_point`` (the brute force's)."""
+    """The vectorised row update leaves exactly the state of ``update_point`` (the brute force's)."""
     rng = np.random.default_rng(50 + seed)
     n_lon, n_pad, n_t, nb = 37, 48, 300, 64
     t_edge = np.concatenate([[0.0], np.cumsum(rng.uniform(5.0, 60.0, n_t))])  # irregular samples
     log_lo, inv_dlog = math.log(20.0), nb / math.log(5000.0 / 20.0)
-    ist = np.zeros((n_lon, K.N_ISTATE), dtype=np.int32)
-    ist[:, K.ST_LAST_DET] = -1
-    ist[:, K.ST_LAST_ST] = -1
-    fst = np.zeros((n_lon, K.N_FSTATE))
+    ist = np.zeros((n_lon, N_ISTATE), dtype=np.int32)
+    ist[:, ST_LAST_DET] = -1
+    ist[:, ST_LAST_ST] = -1
+    fst = np.zeros((n_lon, N_FSTATE))
     hist = np.zeros((n_lon, nb), dtype=np.uint16)
     ist2, fst2, hist2 = ist.copy(), fst.copy(), hist.copy()
-    rs = np.zeros((K.N_RS, n_pad))
+    rs = np.zeros((N_RS, n_pad))
     gidx = np.where(np.arange(n_pad) < n_lon, np.arange(n_pad), -1)  # padding: -1
-    K._row_state_load(rs, ist2, fst2, t_edge, gidx)
+    row_state_load(rs, ist2, fst2, t_edge, gidx)
     binf = np.empty(n_pad)
     p_det = rng.uniform(0.2, 0.9, n_lon)  # per point: long runs and gaps of both kinds
     for g in range(n_t):
@@ -171,27 +188,27 @@ def test_row_update_equals_the_per_point_update(seed):
         best = np.where(cnt >= 2, np.where(rng.random(n_pad) < 0.2, np.inf, var), 0.0)
         for j in range(n_lon):
             if cnt[j] > 0:
-                K._update_point(j, g, int(cnt[j]), best[j] if cnt[j] >= 2 else math.inf, ist, fst, hist, t_edge,
+                update_point(j, g, int(cnt[j]), best[j] if cnt[j] >= 2 else math.inf, ist, fst, hist, t_edge,
                                 log_lo, inv_dlog)
-        K._row_update(rs, cnt, best, binf, 0, n_lon - 1, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
+        row_update(rs, cnt, best, binf, 0, n_lon - 1, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
         assert np.all(cnt == 0.0)  # reset for the next step
         for j in range(n_lon):
             if binf[j] >= 0.0:
                 hist2[j, int(binf[j])] += 1
-    K._row_state_store(rs, ist2, fst2, gidx)
+    row_state_store(rs, ist2, fst2, gidx)
     assert np.array_equal(ist, ist2)
     assert np.array_equal(fst, fst2)  # same operations in the same order: bit for bit
     assert np.array_equal(hist, hist2)
-    assert hist[:, 0].sum() > 0 and hist[:, -1].sum() > 0 and ist[:, K.ST_NGAP].min() > 0
+    assert hist[:, 0].sum() > 0 and hist[:, -1].sum() > 0 and ist[:, ST_NGAP].min() > 0
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_pair_block_gives_the_smallest_stereo_triangulation_error(seed):
     rng = np.random.default_rng(100 + seed)
-    n = 3 * K.BLOCK
+    n = 3 * BLOCK
     lat = float(rng.uniform(-50, 50))
     px, py, pz, *_ = _row(rng, n, lat, 0.0)
-    pu = np.array([px, py, pz, px, py, pz])  # rows 3-5 (normals) unused by _pair_block
+    pu = np.array([px, py, pz, px, py, pz])  # rows 3-5 (normals) unused by pair_block
     sats = [_sat_above(rng, lat + rng.uniform(-20, 20), rng.uniform(95, 130), 1000.0) for _ in range(5)]
     noise = [float(rng.uniform(20e-6, 80e-6)) for _ in sats]
     theta_min = 20.0
@@ -204,8 +221,8 @@ def test_pair_block_gives_the_smallest_stereo_triangulation_error(seed):
     cm2 = math.cos(math.radians(theta_min)) ** 2
     for a in range(len(sats)):
         for b in range(a + 1, len(sats)):
-            for j0 in range(0, n, K.BLOCK):
-                K._pair_block(r2s, a, b, j0, *sats[a], *sats[b], pu, noise[a] ** 2, noise[b] ** 2, cm2,
+            for j0 in range(0, n, BLOCK):
+                pair_block(r2s, a, b, j0, *sats[a], *sats[b], pu, noise[a] ** 2, noise[b] ** 2, cm2,
                               best, 1.0)
     n_stereo = 0
     for j in range(n):
@@ -231,10 +248,10 @@ def test_pair_block_gives_the_smallest_stereo_triangulation_error(seed):
 def test_block_max_on_the_bit_patterns_equals_the_max():
     rng = np.random.default_rng(7)
     for _ in range(50):
-        best = rng.uniform(0.0, 1e6, K.BLOCK) ** rng.uniform(0.1, 3.0)
-        best[rng.random(K.BLOCK) < 0.2] = np.inf
-        best[rng.random(K.BLOCK) < 0.2] = 0.0
-        got = K._block_max(best.view(np.int64), 0)
+        best = rng.uniform(0.0, 1e6, BLOCK) ** rng.uniform(0.1, 3.0)
+        best[rng.random(BLOCK) < 0.2] = np.inf
+        best[rng.random(BLOCK) < 0.2] = 0.0
+        got = block_max(best.view(np.int64), 0)
         assert got == best.max()
 
 
@@ -248,7 +265,7 @@ def test_ln_positive_matches_math_log():
     xs = np.concatenate([10.0 ** rng.uniform(-300, 300, 20000), edges])
     for x in xs:
         want = math.log(x)
-        assert abs(K.ln_positive(float(x)) - want) <= two_e_minus_15 + four_ulp * abs(want), x
+        assert abs(ln_positive(float(x)) - want) <= two_e_minus_15 + four_ulp * abs(want), x
 
 
 def test_acos_upper_bounds_acos_from_above_within_its_pad():
@@ -256,7 +273,7 @@ def test_acos_upper_bounds_acos_from_above_within_its_pad():
     too narrow would lose detections) and stay within 1.3e-7 rad above it."""
     x = np.concatenate([np.linspace(-1.0, 1.0, 400001), [-1.0, -0.0, 0.0, 1.0],
                         1.0 - np.logspace(-16, -1, 2000), -1.0 + np.logspace(-16, -1, 2000)])
-    got = np.array([K.acos_upper(v) for v in x])
+    got = np.array([acos_upper(v) for v in x])
     excess = got - np.arccos(x)
     assert excess.min() >= 0.0
     assert excess.max() <= 1.3e-7

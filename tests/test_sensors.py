@@ -7,7 +7,29 @@ import math
 import numpy as np
 import pytest
 
-from constellation import _kernels as K
+from constellation._geometry import (
+    N_PARAM,
+    P_COS_HALF_FOR,
+    P_GRAZING_KM,
+    P_HAS_GRAZING,
+    P_INTENSITY_W_SR,
+    P_MAX_RANGE_KM,
+    P_NOISE_RAD,
+    P_REF_RANGE_KM,
+    P_SIN_MIN_EL,
+    P_THRESHOLD_W_SR,
+    WGS84_A_KM,
+    WGS84_B_KM,
+    best_stereo_pair,
+    convergence_angle_rad,
+    detects,
+    elevation_rad,
+    is_stereo,
+    off_nadir_rad,
+    segment_clears_ellipsoid,
+    slant_range_km,
+    triangulation_sigma_m,
+)
 from constellation.sensors import Sensor, SensorError, sensor_table
 from orbits.geodesy import geodetic_to_ecef, up_vector
 
@@ -43,19 +65,19 @@ def test_kernel_params_layout():
                stereo_min_angle_deg=25.0, angular_noise_urad=40.0, detection_threshold_kw_sr=2.0,
                reference_range_km=1500.0)
     p = s.kernel_params(target_intensity_w_sr=5e3)
-    assert p.shape == (K.N_PARAM,)
-    assert p[K.P_SIN_MIN_EL] == pytest.approx(math.sin(math.radians(15.0)))
-    assert p[K.P_COS_HALF_FOR] == pytest.approx(math.cos(math.radians(50.0)))
-    assert p[K.P_MAX_RANGE_KM] == 3000.0 and p[K.P_HAS_GRAZING] == 1.0 and p[K.P_GRAZING_KM] == 20.0
-    assert p[K.P_NOISE_RAD] == pytest.approx(40e-6)
-    assert p[K.P_THRESHOLD_W_SR] == 2000.0 and p[K.P_REF_RANGE_KM] == 1500.0 and p[K.P_INTENSITY_W_SR] == 5e3
+    assert p.shape == (N_PARAM,)
+    assert p[P_SIN_MIN_EL] == pytest.approx(math.sin(math.radians(15.0)))
+    assert p[P_COS_HALF_FOR] == pytest.approx(math.cos(math.radians(50.0)))
+    assert p[P_MAX_RANGE_KM] == 3000.0 and p[P_HAS_GRAZING] == 1.0 and p[P_GRAZING_KM] == 20.0
+    assert p[P_NOISE_RAD] == pytest.approx(40e-6)
+    assert p[P_THRESHOLD_W_SR] == 2000.0 and p[P_REF_RANGE_KM] == 1500.0 and p[P_INTENSITY_W_SR] == 5e3
     q = Sensor().kernel_params()
-    assert q[K.P_COS_HALF_FOR] == -2.0 and math.isinf(q[K.P_MAX_RANGE_KM]) and q[K.P_HAS_GRAZING] == 0.0
-    assert math.isnan(q[K.P_THRESHOLD_W_SR])
+    assert q[P_COS_HALF_FOR] == -2.0 and math.isinf(q[P_MAX_RANGE_KM]) and q[P_HAS_GRAZING] == 0.0
+    assert math.isnan(q[P_THRESHOLD_W_SR])
     # NEI model: threshold = snr * NEI * R_ref^2 (W/sr)
     n = Sensor(noise_equivalent_irradiance_w_m2=1e-13, snr_threshold=4.0, reference_range_km=1000.0)
     assert n.threshold_w_sr() == pytest.approx(4.0 * 1e-13 * 1e12)
-    assert sensor_table([s, Sensor()]).shape == (2, K.N_PARAM)
+    assert sensor_table([s, Sensor()]).shape == (2, N_PARAM)
 
 
 def _random_geometry(rng, n):
@@ -83,7 +105,7 @@ def test_detects_equals_naive_definition_on_random_geometry(kw):
     intensity = 9000.0 if sensor.radiometric else None
     p = sensor.kernel_params(intensity)
     sat, tgt, up = _random_geometry(rng, 3000)
-    got = np.array([K.detects(sat[i], tgt[i], up[i], p) for i in range(len(sat))])
+    got = np.array([detects(sat[i], tgt[i], up[i], p) for i in range(len(sat))])
     want = np.array([naive_detect_matrix(sat[i:i + 1], tgt[i:i + 1], up[i:i + 1], sensor, intensity)[0, 0]
                      for i in range(len(sat))])
     np.testing.assert_array_equal(got, want)
@@ -108,7 +130,7 @@ def test_grazing_segment_test_against_dense_sampling():
         h_min = ecef_to_geodetic(line)[2].min()
         if abs(h_min - g) < 0.2:
             continue  # too close to call with the sampled approximation
-        clears = K.segment_clears_ellipsoid(sat, tgt, K.WGS84_A_KM + g, K.WGS84_B_KM + g)
+        clears = segment_clears_ellipsoid(sat, tgt, WGS84_A_KM + g, WGS84_B_KM + g)
         assert clears == (h_min > g)
         checked += 1
     assert checked > 90
@@ -120,17 +142,17 @@ def test_convergence_stereo_and_triangulation_kernels():
         tgt = geodetic_to_ecef(rng.uniform(-60, 60), rng.uniform(-180, 180), 30.0)
         s1 = tgt + rng.normal(size=3) * 2000.0
         s2 = tgt + rng.normal(size=3) * 2000.0
-        ang = K.convergence_angle_rad(s1, s2, tgt)
+        ang = convergence_angle_rad(s1, s2, tgt)
         assert math.degrees(ang) == pytest.approx(naive_convergence_deg(s1, s2, tgt), abs=1e-9)
         theta = 20.0
-        assert K.is_stereo(s1, s2, tgt, math.cos(math.radians(theta))) == (theta <= math.degrees(ang) <= 180 - theta)
-        assert K.triangulation_sigma_m(s1, s2, tgt, 30e-6) == pytest.approx(
+        assert is_stereo(s1, s2, tgt, math.cos(math.radians(theta))) == (theta <= math.degrees(ang) <= 180 - theta)
+        assert triangulation_sigma_m(s1, s2, tgt, 30e-6) == pytest.approx(
             naive_triangulation_sigma_m(s1, s2, tgt, 30e-6), rel=1e-9)
     # closed form at 90 deg and equal ranges R: sigma^2 = 2 s^2 R^2 + s^2 R^2 / 2
     t = np.array([6378.137, 0.0, 0.0])
     s1 = t + np.array([1000.0, 0.0, 0.0])
     s2 = t + np.array([0.0, 1000.0, 0.0])
-    assert K.triangulation_sigma_m(s1, s2, t, 30e-6) == pytest.approx(30e-6 * 1e6 * math.sqrt(2.5), rel=1e-12)
+    assert triangulation_sigma_m(s1, s2, t, 30e-6) == pytest.approx(30e-6 * 1e6 * math.sqrt(2.5), rel=1e-12)
 
 
 def test_best_stereo_pair_picks_smallest_error():
@@ -141,7 +163,7 @@ def test_best_stereo_pair_picks_smallest_error():
                Sensor(stereo_min_angle_deg=30.0, angular_noise_urad=60.0)]
     sidx = np.array([0, 1, 0, 1, 0, 1])
     table = sensor_table(sensors)
-    i, j, gamma, sigma = K.best_stereo_pair(sats, np.arange(6), 6, sidx, table, tgt)
+    i, j, gamma, sigma = best_stereo_pair(sats, np.arange(6), 6, sidx, table, tgt)
     best = (math.inf, None)
     for a in range(6):
         for b in range(a + 1, 6):
@@ -155,13 +177,13 @@ def test_best_stereo_pair_picks_smallest_error():
     assert (i, j) == best[1]
     assert sigma == pytest.approx(best[0], rel=1e-9)
     assert math.degrees(gamma) == pytest.approx(best[2], abs=1e-9)
-    assert K.best_stereo_pair(sats, np.arange(1), 1, sidx, table, tgt)[0] == -1
+    assert best_stereo_pair(sats, np.arange(1), 1, sidx, table, tgt)[0] == -1
 
 
 def test_elevation_and_off_nadir_helpers():
     t = geodetic_to_ecef(0.0, 0.0, 0.0)
     up = up_vector(0.0, 0.0)
     sat = t + up * 1000.0
-    assert K.elevation_rad(sat, t, up) == pytest.approx(math.pi / 2)
-    assert K.off_nadir_rad(sat, t) == pytest.approx(0.0, abs=one_microradian)
-    assert K.slant_range_km(sat, t) == pytest.approx(1000.0)
+    assert elevation_rad(sat, t, up) == pytest.approx(math.pi / 2)
+    assert off_nadir_rad(sat, t) == pytest.approx(0.0, abs=one_microradian)
+    assert slant_range_km(sat, t) == pytest.approx(1000.0)

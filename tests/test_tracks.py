@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from constellation import _track_kernels as TK
+from constellation import _tracks as TK
 from constellation.sensors import Sensor
 from constellation.tracks import (
     MC_COLUMNS,
@@ -420,7 +420,7 @@ def _satellite_at_elevation(lat_deg, lon_deg, alt_km, az_deg, el_deg, rs_km):
 def test_reach_prefilter_never_rejects_a_detecting_satellite():
     """Satellites placed just above the elevation mask lie inside the pre-filter's bound,
     at every latitude and azimuth; without the ellipsoid-normal tilt the bound would fail."""
-    from constellation._kernels import detects_i
+    from constellation._geometry import detects_i
 
     fails_without_tilt = 0
     for lat in (0.0, 20.0, 45.0, 60.0, 89.0, -45.0):

@@ -1,8 +1,8 @@
 """numba kernels of HGV track coverage (plain float64/int arrays; km, s, rad; never raise).
 
 The detection and stereo geometry is **not** re-implemented here: every test goes through
-:func:`constellation._kernels.detects_i` (all sensor constraints of DESIGN.md) and
-:func:`constellation._kernels.best_stereo_pair` (stereo window and smallest triangulation
+:func:`constellation._geometry.detects_i` (all sensor constraints of DESIGN.md) and
+:func:`constellation._geometry.best_stereo_pair` (stereo window and smallest triangulation
 error), so grid coverage and track coverage share one definition of "detects" and "stereo".
 
 Data layout
@@ -33,9 +33,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from ._kernels import (
+from ._geometry import (
     P_COS_STEREO_MIN,
     best_stereo_pair,
     convergence_angle_rad,
@@ -43,6 +43,7 @@ from ._kernels import (
     detects_i,
     slant_range_km,
 )
+from ._jit import jit, jit_parallel
 
 # columns of the per-track metric array filled by :func:`track_metrics`
 M_FIRST_DETECTION_S = 0
@@ -69,7 +70,7 @@ direction at any target point (geodetic minus geocentric latitude: at most 0.192
 (0.195 deg)."""
 
 
-@njit(cache=True)
+@jit
 def reach_bound2_km2(tgt, rs_max_km, sin_el_min, cos_el_min, max_range_km):
     """Square of an upper bound (km^2) of the slant range of any satellite that can detect ``tgt``.
 
@@ -97,7 +98,7 @@ def reach_bound2_km2(tgt, rs_max_km, sin_el_min, cos_el_min, max_range_km):
     return b * b
 
 
-@njit(cache=True, parallel=True)
+@jit_parallel
 def track_samples(pos, valid, c0, sample_ids, tidx, tgt_xyz, tgt_up, intensity_w_sr,
                   sensor_of_sat, table, n_detect, stereo, convergence_rad, error_m,
                   pair_a, pair_b, nearest, rs_max_km=math.inf, sin_el_min=-1.0,
@@ -201,7 +202,7 @@ def track_samples(pos, valid, c0, sample_ids, tidx, tgt_xyz, tgt_up, intensity_w
                     convergence_rad[i] = convergence_angle_rad(pos[t, ba], pos[t, bb], tgt)
 
 
-@njit(cache=True)
+@jit
 def _detects_sat(pos, valid, t, s, tgt, up, intensity_row, sensor_of_sat, table):
     if s < 0 or not valid[t, s]:
         return False
@@ -209,7 +210,7 @@ def _detects_sat(pos, valid, t, s, tgt, up, intensity_row, sensor_of_sat, table)
     return detects_i(pos[t, s], tgt, up, table[k], intensity_row[k])
 
 
-@njit(cache=True, parallel=True)
+@jit_parallel
 def track_handovers(pos, valid, c0, c1, tidx, track_stop, cursor, tgt_xyz, tgt_up,
                     intensity_w_sr, sensor_of_sat, table, n_detect, stereo, pair_a, pair_b,
                     nearest, held_a, held_b, held_single, pair_handovers, single_handovers):
@@ -283,14 +284,14 @@ def track_handovers(pos, valid, c0, c1, tidx, track_stop, cursor, tgt_xyz, tgt_u
         cursor[tr] = k
 
 
-@njit(cache=True)
+@jit
 def _on(state, mode, k):
     if mode == 1:
         return state[k] > 0
     return bool(state[k])
 
 
-@njit(cache=True)
+@jit
 def _longest_gap_s(time_s, state, mode, lo, hi, first):
     """Longest run of samples without coverage in ``[first, hi)`` (s), 0 when none.
 
@@ -317,7 +318,7 @@ def _longest_gap_s(time_s, state, mode, lo, hi, first):
     return best
 
 
-@njit(cache=True, parallel=True)
+@jit_parallel
 def track_metrics(time_s, track_start, track_stop, n_detect, stereo, error_m, out):
     """Per-track custody metrics from the per-sample results.
 

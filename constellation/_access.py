@@ -1,9 +1,9 @@
 """numba kernels of :mod:`constellation.access` (float64 arrays, km, rad; never raise).
 
 They evaluate the coverage engine's own detection test
-(:func:`constellation._kernels.detects_i`: elevation mask, field of regard, range, grazing
+(:func:`constellation._geometry.detects_i`: elevation mask, field of regard, range, grazing
 altitude, radiometric threshold) and the geodetic elevation
-(:func:`constellation._kernels.elevation_rad`) on
+(:func:`constellation._geometry.elevation_rad`) on
 
 - a time chunk of a constellation against a point list (:func:`visibility_chunk`), and
 - arbitrary (satellite position, point) pairs (:func:`detect_pairs`, :func:`elevation_pairs`)
@@ -18,14 +18,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from orbits import _kernels as OK
+from orbits.kernels import gmst82
 
-from . import _kernels as K
+from ._geometry import detects_i, elevation_rad
+from ._jit import jit, jit_parallel
 
 
-@njit(cache=True, parallel=True)
+@jit_parallel
 def visibility_chunk(pos, valid, sensor_of_sat, table, intensity, pts, ups, vis, el):
     """Detection flags and elevations for every (time, satellite, point) of a chunk.
 
@@ -56,18 +57,18 @@ def visibility_chunk(pos, valid, sensor_of_sat, table, intensity, pts, ups, vis,
                     vis[t, s, p] = False
                     el[t, s, p] = np.nan
                     continue
-                vis[t, s, p] = K.detects_i(pos[t, s], pts[p], ups[p], prm, intensity)
-                el[t, s, p] = K.elevation_rad(pos[t, s], pts[p], ups[p])
+                vis[t, s, p] = detects_i(pos[t, s], pts[p], ups[p], prm, intensity)
+                el[t, s, p] = elevation_rad(pos[t, s], pts[p], ups[p])
 
 
-@njit(cache=True)
+@jit
 def detect_pairs(sat, tgt, up, params, intensity, out):
     """``out[i] = detects_i(sat[i], tgt[i], up[i], params, intensity)``; shapes (n, 3)."""
     for i in range(sat.shape[0]):
-        out[i] = K.detects_i(sat[i], tgt[i], up[i], params, intensity)
+        out[i] = detects_i(sat[i], tgt[i], up[i], params, intensity)
 
 
-@njit(cache=True)
+@jit
 def elevation_pairs(sat, tgt, up, out):
     """``out[i]`` = elevation (rad) of ``sat[i]`` above the horizon of ``tgt[i]``; NaN for a
     NaN satellite position."""
@@ -75,19 +76,19 @@ def elevation_pairs(sat, tgt, up, out):
         if sat[i, 0] != sat[i, 0]:
             out[i] = np.nan
         else:
-            out[i] = K.elevation_rad(sat[i], tgt[i], up[i])
+            out[i] = elevation_rad(sat[i], tgt[i], up[i])
 
 
-@njit(cache=True)
+@jit
 def teme_to_itrs_pairs(r_teme, ut1_whole, ut1_frac, out):
     """Rotate TEME positions ``r_teme`` (n, 3) km, each at its own UT1 instant, into ITRS.
 
-    Same rotation as :func:`orbits._kernels.teme_to_itrs_kernel` (R3 of GMST 1982 via
-    :func:`orbits._kernels.gmst82`, no polar motion), serial: the refinement calls it with
+    Same rotation as :func:`orbits.kernels.teme_to_itrs_kernel` (R3 of GMST 1982 via
+    :func:`orbits.kernels.gmst82`, no polar motion), serial: the refinement calls it with
     a few hundred rows per bisection step, where a parallel launch costs more than it saves.
     """
     for i in range(r_teme.shape[0]):
-        th = OK.gmst82(ut1_whole[i], ut1_frac[i])
+        th = gmst82(ut1_whole[i], ut1_frac[i])
         c = math.cos(th)
         s = math.sin(th)
         x = r_teme[i, 0]
@@ -97,8 +98,8 @@ def teme_to_itrs_pairs(r_teme, ut1_whole, ut1_frac, out):
         out[i, 2] = r_teme[i, 2]
 
 
-@njit(cache=True)
+@jit
 def detect_rows(sat, tgt, up, table, sensor_row, intensity, out):
     """``out[i] = detects_i(sat[i], tgt[i], up[i], table[sensor_row[i]], intensity)``."""
     for i in range(sat.shape[0]):
-        out[i] = K.detects_i(sat[i], tgt[i], up[i], table[sensor_row[i]], intensity)
+        out[i] = detects_i(sat[i], tgt[i], up[i], table[sensor_row[i]], intensity)

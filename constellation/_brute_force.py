@@ -1,0 +1,71 @@
+"""The every-triple kernel: exact tests and metrics over every (time, satellite, point) triple.
+
+No footprint pruning: the kernel of :func:`constellation.coverage.point_coverage` (short
+point lists) and the reference the grid kernel is checked and benchmarked against
+(:mod:`hgvcov.baselines`, the tests): same detection test
+(:func:`constellation._geometry.detect_r2`), same accumulators
+(:func:`constellation._metrics.update_point`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+from ._geometry import P_INTENSITY_W_SR, P_NOISE_RAD, detect_r2, sensor_scalars
+from ._jit import jit_parallel
+from ._metrics import update_point
+from ._pairs import N_REC, best_pair_sigma2
+
+
+@jit_parallel
+def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
+                      istate, fstate, hist, t_edge, log_lo, inv_dlog, mode=0):
+    """Baseline: the same exact tests and metrics over every (time, satellite, point) triple.
+
+    Used by the benchmark, the tests and :func:`constellation.coverage.point_coverage` (same
+    :func:`detect_r2`, same accumulators as :func:`grid_chunk`, no footprint pruning).
+    Parallel over latitude rows (``n_lon`` points each). ``mode`` 1 runs the tests only
+    (benchmark of the detection stage; accumulators untouched).
+    """
+    n_t = pos.shape[0]
+    n_sat = pos.shape[1]
+    n_lat = pts.shape[0] // n_lon
+    for i in prange(n_lat):
+        cnt = np.zeros(n_lon, dtype=np.int64)
+        rec = np.empty((n_lon, n_sat, N_REC), dtype=np.float64)
+        ou = np.empty((n_sat, 6), dtype=np.float64)
+        oi = np.empty(n_sat, dtype=np.int64)
+        warm = np.full((n_lon, 2), -1, dtype=np.int64)
+        base = i * n_lon
+        for k in range(n_t):
+            g = k0 + k
+            for s in range(n_sat):
+                if not valid[k, s]:
+                    continue
+                si = sensor_of_sat[s]
+                se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, si, table[si, P_INTENSITY_W_SR])
+                nz2 = table[si, P_NOISE_RAD] ** 2
+                sx = pos[k, s, 0]
+                sy = pos[k, s, 1]
+                sz = pos[k, s, 2]
+                for j in range(n_lon):
+                    p = base + j
+                    r2 = detect_r2(sx, sy, sz, pts[p, 0], pts[p, 1], pts[p, 2], ups[p, 0], ups[p, 1], ups[p, 2],
+                                   se, rmax2, cf, ga, gb, kthr, inten)
+                    if r2 >= 0.0:
+                        c = cnt[j]
+                        rec[j, c, 0] = nz2 * r2
+                        rec[j, c, 1] = s
+                        cnt[j] = c + 1
+            for j in range(n_lon):
+                n = cnt[j]
+                if n > 0 and mode == 0:
+                    bv = math.inf
+                    if n >= 2:
+                        bv = best_pair_sigma2(rec, j, n, ou, oi, warm, pos, k, pts[base + j, 0], pts[base + j, 1],
+                                           pts[base + j, 2], table, sensor_of_sat)
+                    update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
+                cnt[j] = 0
