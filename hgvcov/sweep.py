@@ -775,22 +775,7 @@ def run_sweep(path, out_dir, scheduler=None, progress=None, n_workers: int | Non
 
     try:
         if pending and warm:
-            warm_ok = False
-            for case in _warm_cases(spec, pending):
-                result = _run_case(payload(case))
-                warm_ok |= result.get("status") == "ok"
-                record(result)
-                pending = [c for c in pending if c is not case]
-            # A warm-up case refused before reaching the kernels (e.g. too big for memory)
-            # compiles nothing: warm with the next cheapest cases, a few at most.
-            tries = 0
-            while pending and not warm_ok and tries < 2:
-                case = min(pending, key=lambda c: _cost(_case_scenario(spec, c)))
-                result = _run_case(payload(case))
-                warm_ok = result.get("status") == "ok"
-                record(result)
-                pending = [c for c in pending if c is not case]
-                tries += 1
+            pending = _warm_up(spec, pending, payload, record)
         if pending:
             if scheduler is None and n_workers is None:
                 mems = [m for m in (_case_memory_bytes(_case_scenario(spec, c)) for c in pending) if m]
@@ -800,17 +785,46 @@ def run_sweep(path, out_dir, scheduler=None, progress=None, n_workers: int | Non
         task.close()
         df = sweep_table(spec, out_dir)
         _write_csv_atomic(df, out_dir / SWEEP_CSV)
+    _plot(spec, df, out_dir)
+    return df
+
+
+def _warm_up(spec: SweepSpec, pending: list, payload: Callable, record: Callable) -> list:
+    """Run the warm-up cases (:func:`_warm_cases`) in this process; returns the cases left.
+
+    A warm-up case refused before reaching the kernels (e.g. too big for memory) compiles
+    nothing: then the next cheapest cases are warmed with, a few at most.
+    """
+    warm_ok = False
+    for case in _warm_cases(spec, pending):
+        result = _run_case(payload(case))
+        warm_ok |= result.get("status") == "ok"
+        record(result)
+        pending = [c for c in pending if c is not case]
+    tries = 0
+    while pending and not warm_ok and tries < 2:
+        case = min(pending, key=lambda c: _cost(_case_scenario(spec, c)))
+        result = _run_case(payload(case))
+        warm_ok = result.get("status") == "ok"
+        record(result)
+        pending = [c for c in pending if c is not case]
+        tries += 1
+    return pending
+
+
+def _plot(spec: SweepSpec, df: pd.DataFrame, out_dir: Path) -> None:
+    """Draw sweep.png from the finished cases (nothing when no axes or no case is ok)."""
     x, y, line_by = _pick_plot_axes(spec, df)
     ok = df[df["status"] == "ok"]
-    if x is not None and y is not None and len(ok) and y in ok.columns:
-        # matplotlib loads here, at the end, not in every Dask worker that imports this module.
-        from .plots import plot_sweep
+    if x is None or y is None or not len(ok) or y not in ok.columns:
+        return
+    # matplotlib loads here, at the end, not in every Dask worker that imports this module.
+    from .plots import plot_sweep
 
-        plot_df = ok.copy()
-        plot_df[y] = pd.to_numeric(plot_df[y], errors="coerce")
-        base_name = spec.base.get("name", spec.base_path.stem)
-        plot_sweep(plot_df, x, y, line_by, out_dir / SWEEP_PNG, title=f"Sweep {spec.name} of {base_name!r}")
-    return df
+    plot_df = ok.copy()
+    plot_df[y] = pd.to_numeric(plot_df[y], errors="coerce")
+    base_name = spec.base.get("name", spec.base_path.stem)
+    plot_sweep(plot_df, x, y, line_by, out_dir / SWEEP_PNG, title=f"Sweep {spec.name} of {base_name!r}")
 
 
 def _dispatch(pending, payload, record, scheduler, n_workers, processes):
