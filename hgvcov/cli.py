@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import traceback
 from pathlib import Path
 from typing import Optional, Sequence
+
+from .progress import make_progress
+from .version import package_version
 
 __all__ = ["main", "input_error_types"]
 
@@ -43,6 +45,10 @@ DEFAULT_SCENARIO_NAME = "scenario.toml"
 # which exceptions are the user's input (exit 2) rather than our bugs (exit 1)
 # ---------------------------------------------------------------------------------------
 
+#: Input-error classes of the modules that are heavy to import, as (module, class name).
+#: Importing them all to classify an exception would cost seconds on the error path (and
+#: on every `hgvcov --help` if done at import); an exception can only come from a module
+#: already loaded, so :func:`input_error_types` consults ``sys.modules``.
 _INPUT_ERRORS = [
     ("hgvcov.scenario", "ScenarioError"),
     ("hgvcov.run", "RunRefused"),
@@ -72,8 +78,7 @@ class CliInputError(ValueError):
 def input_error_types() -> tuple[type, ...]:
     """Exception classes that mean *bad input* (exit 2).
 
-    Only modules already imported are consulted: an exception can only have come from a
-    loaded module, and importing the rest would cost seconds on the error path.
+    :class:`CliInputError` and those of ``_INPUT_ERRORS`` whose module is already imported.
     """
     out: list[type] = [CliInputError]
     for mod, name in _INPUT_ERRORS:
@@ -86,155 +91,28 @@ def input_error_types() -> tuple[type, ...]:
     return tuple(out)
 
 
-# ---------------------------------------------------------------------------------------
-# output helpers
-# ---------------------------------------------------------------------------------------
-
 def _err(msg: str) -> None:
     print(f"hgvcov: error: {msg}", file=sys.stderr)
 
 
-def _fmt_s(v) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "-"
-    v = float(v)
-    if abs(v) < 120:
-        return f"{v:.0f} s"
-    return f"{v / 60:.1f} min"
-
-
-def _fmt_pct(v) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "-"
-    return f"{100 * float(v):.1f} %"
-
-
-def _pick(d: dict, *names, default=None):
-    for n in names:
-        if isinstance(d, dict) and n in d and d[n] is not None:
-            return d[n]
-    return default
-
-
-def print_summary(summary: dict, out_dir: Optional[str] = None, stream=None) -> None:
-    """A compact human summary: region statistics and one line per threat."""
-    stream = stream or sys.stdout
-    from rich.console import Console
-    from rich.table import Table
-    con = Console(file=stream, highlight=False, soft_wrap=True, width=max(
-        120, Console(file=stream).width))
-    c = summary.get("constellation", {})
-    t = summary.get("time", {})
-    con.print(f"[bold]{summary.get('scenario', '')}[/bold]")
-    con.print(f"{c.get('summary', '')} ({c.get('n_satellites', '?')} satellites); "
-              f"{t.get('start_utc', '')} + {_fmt_s(t.get('duration_s'))} every "
-              f"{t.get('step_s', '?')} s ({t.get('propagator', '')})")
-    if c.get("failed"):
-        names = ", ".join(f["name"] for f in c["failed"][:8])
-        more = "" if len(c["failed"]) <= 8 else f" (+{len(c['failed']) - 8} more)"
-        con.print(f"[yellow]{len(c['failed'])} satellite(s) failed to propagate and were "
-                  f"masked: {names}{more}[/yellow]")
-    stats = summary.get("region_statistics") or {}
-    reg = Table(title="Region coverage", title_justify="left")
-    reg.add_column("metric")
-    reg.add_column("area mean", justify="right")
-    reg.add_column("min / worst", justify="right")
-    for var, label in (("fraction_1", ">= 1 satellite"), ("fraction_2", ">= 2 satellites"),
-                       ("fraction_stereo", "stereo pair")):
-        mean = _pick(stats, f"{var}_mean", f"mean_{var}")
-        if mean is None and isinstance(stats.get(var), dict):
-            mean = stats[var].get("mean")
-        mn = _pick(stats, f"{var}_min", f"min_{var}")
-        if mn is None and isinstance(stats.get(var), dict):
-            mn = stats[var].get("min")
-        if mean is not None or mn is not None:
-            reg.add_row(label, _fmt_pct(mean), _fmt_pct(mn))
-    for var, label in (("max_gap_s", "worst gap (any)"),
-                       ("max_gap_stereo_s", "worst gap (stereo)")):
-        v = _pick(stats, f"{var}_worst", f"{var}_max", f"worst_{var}", var)
-        if isinstance(v, dict):
-            v = v.get("max")
-        if v is not None:
-            reg.add_row(label, "", _fmt_s(v))
-    if reg.row_count:
-        con.print(reg)
-    per = summary.get("per_threat") or {}
-    if per:
-        tt = Table(title="Threats (times after launch; warning = impact minus first "
-                   "stereo track, or minus first ground-radar detection)", title_justify="left")
-        tt.add_column("threat", no_wrap=True, min_width=max(len(str(n)) for n in per))
-        for col in ("1st detect", "1st stereo", "custody", "stereo", "warning",
-                    "radar-only warning"):
-            tt.add_column(col, justify="right", no_wrap=True)
-        for name, r in per.items():
-            tt.add_row(
-                str(name),
-                _fmt_s(_pick(r, "first_detection_s", "first_detection_after_launch_s")),
-                _fmt_s(_pick(r, "first_stereo_s", "first_stereo_after_launch_s")),
-                _fmt_pct(_pick(r, "custody_fraction", "fraction_custody")),
-                _fmt_pct(_pick(r, "stereo_fraction", "fraction_stereo")),
-                _fmt_s(_pick(r, "warning_time_s", "warning_s", "stereo_warning_s")),
-                _fmt_s(_pick(r, "radar_warning_time_s", "radar_only_warning_s",
-                             "radar_warning_s")),
-            )
-        con.print(tt)
-    tim = summary.get("timings") or {}
-    if tim:
-        con.print(f"time: total {tim.get('total_s', 0):.1f} s (propagation "
-                  f"{tim.get('propagation_s', 0):.1f} s, coverage {tim.get('coverage_s', 0):.1f} s"
-                  f", tracks {tim.get('tracks_s', 0):.1f} s, maps {tim.get('maps_s', 0):.1f} s)")
-    if out_dir:
-        files = ", ".join(summary.get("files", []))
-        con.print(f"wrote {out_dir}: {files}")
-
-
-def print_sweep(df, out_dir: Path, stream=None) -> None:
-    """Compact sweep table: the swept keys, status and the headline region statistics."""
-    from rich.console import Console
-    from rich.table import Table
-    con = Console(file=stream or sys.stdout, highlight=False, soft_wrap=True)
-    cols = list(df.columns)
-    swept = cols[1:cols.index("status")] if "status" in cols and cols[:1] == ["case_id"] \
-        else [c for c in cols if "[" in c or c.startswith(("sensor", "time", "region"))]
-    shown = [("fraction_1_mean", ">=1 sat", _fmt_pct), ("fraction_stereo_mean", "stereo",
-              _fmt_pct), ("max_gap_stereo_s_worst", "worst stereo gap", _fmt_s)]
-    table = Table(title=f"Sweep ({len(df)} cases)", title_justify="left")
-    for c in swept:
-        table.add_column(c, justify="right")
-    if "status" in cols:
-        table.add_column("status")
-    for c, label, _ in shown:
-        if c in cols:
-            table.add_column(label, justify="right")
-    for _, row in df.head(60).iterrows():
-        cells = [str(row[c]) for c in swept]
-        if "status" in cols:
-            cells.append(str(row["status"]))
-        for c, _, fmt in shown:
-            if c in cols:
-                v = row[c]
-                cells.append(fmt(None if v is None or v != v else float(v)))
-        table.add_row(*cells)
-    con.print(table)
-    if len(df) > 60:
-        con.print(f"... {len(df) - 60} more rows in sweep.csv")
-    con.print(f"wrote {out_dir / 'sweep.csv'} and {out_dir / 'sweep.png'}")
-
-
 # ---------------------------------------------------------------------------------------
-# subcommands
+# subcommands.  `hgvcov --help`, `init` and `version` must start in a fraction of a second,
+# so the modules that pull in pydantic, numpy, rich, pandas, dask, xarray, matplotlib or
+# the numba kernels (hgvcov.scenario, .run, .sweep, .report, .trajectory, .serialize,
+# .plots, .bench and the engine), and hgvcov.outputs (tempfile, shutil, secrets), are
+# imported inside the subcommand that needs them.
 # ---------------------------------------------------------------------------------------
 
 def _cmd_run(args) -> int:
-    from .progress import make_progress
-    from .run import run_scenario
+    from . import run
+    from .report import print_summary
     from .scenario import default_scenario, load_scenario
     sc = load_scenario(args.scenario) if args.scenario else default_scenario()
     summary = None
     try:
         with make_progress(enabled=not args.json and not args.quiet) as prog:
-            summary = run_scenario(sc, args.output, maps=not args.no_maps, progress=prog,
-                                   json_mode=args.json)
+            summary = run.run_scenario(sc, args.output, maps=not args.no_maps, progress=prog,
+                                       json_mode=args.json)
         if args.json:
             sys.stdout.write(json.dumps(summary, indent=2) + "\n")
         elif not args.quiet:
@@ -262,11 +140,11 @@ def _cmd_init(args) -> int:
 
 
 def _cmd_sweep(args) -> int:
-    from .progress import make_progress
     try:
-        from .sweep import run_sweep
+        from .sweep import quiet_dask_shutdown, run_sweep
     except ImportError as exc:
         raise RuntimeError(f"sweeps are unavailable: {exc}") from exc
+    from .report import print_sweep
     path = Path(args.sweep)
     if not path.is_file():
         raise CliInputError(f"sweep file not found: {path}")
@@ -274,7 +152,7 @@ def _cmd_sweep(args) -> int:
         with make_progress(enabled=not args.json) as prog:
             df = run_sweep(path, args.output, scheduler=args.scheduler, progress=prog)
     except KeyboardInterrupt:
-        _quiet_dask_shutdown()
+        quiet_dask_shutdown()
         raise
     if args.json:
         sys.stdout.write(df.to_json(orient="records", indent=2) + "\n")
@@ -283,31 +161,9 @@ def _cmd_sweep(args) -> int:
     return EXIT_OK
 
 
-def _quiet_dask_shutdown() -> None:
-    """After Ctrl-C in a sweep: close any LocalCluster now, silently, and drop distributed's
-    own atexit hook (which otherwise prints a traceback for a cluster interrupted while its
-    workers were starting).  Finished case files are already on disk (atomic writes)."""
-    import atexit
-    import logging
-    spec = sys.modules.get("distributed.deploy.spec")
-    if spec is None:
-        return
-    for name in ("distributed", "tornado", "asyncio"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-    for cluster in list(getattr(spec.SpecCluster, "_instances", ())):
-        try:
-            cluster.close(timeout=5)
-        except BaseException:  # noqa: BLE001 - best effort while stopping on Ctrl-C
-            pass
-    hook = getattr(spec, "close_clusters", None)
-    if hook is not None:
-        atexit.unregister(hook)
-
-
-def _cmd_map(args) -> int:
+def _open_coverage(src: Path, var: str):
+    """The saved coverage data set, after checking that ``var`` is a map variable in it."""
     import xarray as xr
-    from .outputs import atomic_path
-    src = Path(args.coverage)
     if not src.is_file():
         raise CliInputError(f"coverage file not found: {src}")
     try:
@@ -315,24 +171,36 @@ def _cmd_map(args) -> int:
     except (OSError, ValueError) as exc:
         raise CliInputError(f"{src}: not a readable NetCDF coverage file ({exc})") from None
     plottable = [v for v in ds.data_vars if set(ds[v].dims) in ({"lat", "lon"}, {"point"})]
-    if args.var not in ds.data_vars:
-        raise CliInputError(f"--var {args.var!r}: not in {src}; choose one of "
+    if var not in ds.data_vars:
+        raise CliInputError(f"--var {var!r}: not in {src}; choose one of "
                             + ", ".join(plottable))
-    if args.var not in plottable:
-        raise CliInputError(f"--var {args.var!r}: not a map variable; choose one of "
+    if var not in plottable:
+        raise CliInputError(f"--var {var!r}: not a map variable; choose one of "
                             + ", ".join(plottable))
+    return ds
+
+
+def _saved_polygon(ds):
+    """The region polygon a coverage file names, if that file is still there (else None)."""
+    from constellation import load_polygon
+    poly_path = ds.attrs.get("region_polygon", "")
+    if not (poly_path and Path(poly_path).is_file()):
+        return None
+    try:
+        return load_polygon(poly_path)
+    except ValueError:
+        return None
+
+
+def _cmd_map(args) -> int:
+    src = Path(args.coverage)
+    ds = _open_coverage(src, args.var)
     out = Path(args.output) if args.output else src.with_name(f"map_{args.var}.png")
     if out.suffix.lower() != ".png":
         raise CliInputError(f"-o {out}: expected a .png file name")
-    from hgvcov.plots import plot_coverage_map
-    polygon = None
-    poly_path = ds.attrs.get("region_polygon", "")
-    if poly_path and Path(poly_path).is_file():  # outline of a polygon region, if still there
-        from constellation.polygon import load_polygon
-        try:
-            polygon = load_polygon(poly_path)
-        except ValueError:
-            polygon = None
+    from .outputs import atomic_path
+    from .plots import plot_coverage_map
+    polygon = _saved_polygon(ds)
     atomic_path(out, lambda p: plot_coverage_map(ds, args.var, p, title=args.title,
                                                  polygon=polygon))
     print(f"wrote {out}", file=sys.stderr)
@@ -351,85 +219,45 @@ def _latlon(text: str, what: str) -> tuple[float, float]:
     return lat, lon
 
 
-def _cmd_trajectory(args) -> int:
-    import dataclasses
-    from hgv_models.threats import THREAT_LIBRARY, Threat, fly_threat
-    from .outputs import OutputTransaction
-    if args.list:
-        for name, th in THREAT_LIBRARY.items():
-            print(f"{name}: ({th.launch_lat_deg:.2f}, {th.launch_lon_deg:.2f}) -> "
-                  f"({th.aim_lat_deg:.2f}, {th.aim_lon_deg:.2f}) {th.vehicle}"
-                  + (f"  {th.description}" if getattr(th, "description", "") else ""))
-        return EXIT_OK
+def _trajectory_threat(args, trajectory):
+    """The threat ``hgvcov trajectory`` flies: a library entry or --launch/--aim."""
     if args.threat:
-        if args.threat not in THREAT_LIBRARY:
+        if args.threat not in trajectory.THREAT_LIBRARY:
             raise CliInputError(f"--threat {args.threat!r}: not in the threat library; "
-                                "one of " + ", ".join(THREAT_LIBRARY))
+                                "one of " + ", ".join(trajectory.THREAT_LIBRARY))
         if args.launch or args.aim:
             raise CliInputError("give either --threat or --launch/--aim, not both")
-        th = THREAT_LIBRARY[args.threat]
-        if args.vehicle:
-            th = dataclasses.replace(th, vehicle=args.vehicle)
-    else:
-        if not (args.launch and args.aim):
-            raise CliInputError("give --threat NAME (see --list) or both --launch LAT,LON "
-                                "and --aim LAT,LON")
-        (la, lo), (aa, ao) = _latlon(args.launch, "launch"), _latlon(args.aim, "aim")
-        kw = dict(name=args.name or "custom", launch_lat_deg=la, launch_lon_deg=lo,
-                  aim_lat_deg=aa, aim_lon_deg=ao)
-        if args.vehicle:
-            kw["vehicle"] = args.vehicle
-        th = Threat(**kw)
+        return trajectory.library_threat(args.threat, vehicle=args.vehicle)
+    if not (args.launch and args.aim):
+        raise CliInputError("give --threat NAME (see --list) or both --launch LAT,LON "
+                            "and --aim LAT,LON")
+    (la, lo), (aa, ao) = _latlon(args.launch, "launch"), _latlon(args.aim, "aim")
+    kw = dict(name=args.name or "custom", launch_lat_deg=la, launch_lon_deg=lo,
+              aim_lat_deg=aa, aim_lon_deg=ao)
+    if args.vehicle:
+        kw["vehicle"] = args.vehicle
+    return trajectory.Threat(**kw)
+
+
+def _cmd_trajectory(args) -> int:
+    from . import trajectory
+    from .report import fmt_seconds
+    if args.list:
+        for line in trajectory.library_listing():
+            print(line)
+        return EXIT_OK
+    th = _trajectory_threat(args, trajectory)
     if not args.step > 0:
         raise CliInputError(f"--step {args.step}: expected a sample step > 0 s")
-    traj = fly_threat(th, sample_step_s=args.step)
-    import numpy as np
-    import pandas as pd
-    try:
-        from hgv_models.trajectory import PHASE_NAMES
-    except ImportError:  # pragma: no cover
-        PHASE_NAMES = None
-    cols = {}
-    for name in ("time_s", "lat_deg", "lon_deg", "altitude_km", "speed_km_s", "mach",
-                 "heading_deg", "flight_path_deg", "phase", "heating_w_cm2",
-                 "surface_temperature_k", "dynamic_pressure_pa", "load_factor_g"):
-        v = getattr(traj, name, None)
-        if v is not None:
-            cols[name] = np.asarray(v)
-    if "phase" in cols and PHASE_NAMES is not None:
-        cols["phase"] = [PHASE_NAMES[int(p)] for p in cols["phase"]]
-    df = pd.DataFrame(cols)
-    radar_first = None
-    try:
-        from hgv_models.radar import JAPAN_RADAR_SITES, first_radar_detection_s
-        radar_first = float(first_radar_detection_s(traj, JAPAN_RADAR_SITES))
-    except ImportError:  # pragma: no cover
-        pass
-    t = cols["time_s"]
-    glide = cols.get("altitude_km")
-    summary = {
-        "threat": th.name, "vehicle": getattr(traj, "vehicle_name", th.vehicle),
-        "launch": [th.launch_lat_deg, th.launch_lon_deg],
-        "aim": [th.aim_lat_deg, th.aim_lon_deg],
-        "flight_time_s": float(t[-1] - t[0]),
-        "impact": [float(cols["lat_deg"][-1]), float(cols["lon_deg"][-1])],
-        "max_mach": float(np.nanmax(cols["mach"])) if "mach" in cols else None,
-        "max_altitude_km": float(np.nanmax(glide)) if glide is not None else None,
-        "radar_first_detection_s": radar_first if radar_first is not None
-        and math.isfinite(radar_first) else None,
-        "radar_warning_s": float(t[-1] - radar_first) if radar_first is not None
-        and math.isfinite(radar_first) else None,
-    }
-    with OutputTransaction(args.output) as tx:
-        df.to_csv(tx.path("trajectory.csv"), index=False, float_format="%.6g")
-        tx.path("trajectory.json").write_text(json.dumps(summary, indent=2) + "\n")
+    table, summary = trajectory.fly(th, args.step)
+    trajectory.write_trajectory(args.output, table, summary)
     if args.json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
         print(f"{summary['threat']} ({summary['vehicle']}): flight "
-              f"{_fmt_s(summary['flight_time_s'])}, max Mach {summary['max_mach']:.1f}, "
+              f"{fmt_seconds(summary['flight_time_s'])}, max Mach {summary['max_mach']:.1f}, "
               f"apogee {summary['max_altitude_km']:.0f} km, ground-radar warning "
-              f"{_fmt_s(summary['radar_warning_s'])}")
+              f"{fmt_seconds(summary['radar_warning_s'])}")
         print(f"wrote {Path(args.output) / 'trajectory.csv'} and trajectory.json")
     return EXIT_OK
 
@@ -447,17 +275,17 @@ def _cmd_bench(args) -> int:
     else:
         result = run_bench(quick=not args.full)
     if args.json and result is not None:
-        from .run import _jsonable
-        sys.stdout.write(json.dumps(_jsonable(result), indent=2) + "\n")
+        from .serialize import jsonable
+        sys.stdout.write(json.dumps(jsonable(result), indent=2) + "\n")
     return EXIT_OK
 
 
 def _versions() -> dict:
-    from .run import package_version
+    """Versions of hgv-coverage, Python and the numeric stack (``orbits.diagnostics``)."""
     info = {"hgv-coverage": package_version(), "python": sys.version.split()[0]}
     try:
         import orbits
-        diag = orbits.diagnostics() if hasattr(orbits, "diagnostics") else None
+        diag = orbits.diagnostics()
         if isinstance(diag, dict):
             info.update({str(k): v for k, v in diag.items()})
         elif diag:
@@ -470,8 +298,8 @@ def _versions() -> dict:
 def _cmd_version(args) -> int:
     info = _versions()
     if getattr(args, "json", False):
-        from .run import _jsonable
-        sys.stdout.write(json.dumps(_jsonable(info), indent=2) + "\n")
+        from .serialize import jsonable
+        sys.stdout.write(json.dumps(jsonable(info), indent=2) + "\n")
     else:
         print(f"hgvcov {info.pop('hgv-coverage')}")
         for k, v in info.items():

@@ -113,6 +113,7 @@ class RichProgress(Progress):
 
     def __init__(self):
         super().__init__()
+        # rich loads only when bars are drawn (a terminal), not for `hgvcov --help` or --json.
         from rich.console import Console
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress as _RP,
                                    SpinnerColumn, TextColumn, TimeElapsedColumn,

@@ -48,13 +48,18 @@ machine's cache once the same way (e.g. run one small scenario there).
 
 from __future__ import annotations
 
+import atexit
 import copy
 import hashlib
 import itertools
 import json
+import logging
 import math
 import os
 import re
+import signal
+import sys
+import threading
 import time
 import tomllib
 import traceback
@@ -62,7 +67,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import numba
+import numpy as np
 import pandas as pd
+
+from . import run
+from .progress import make_progress
+from .scenario import ScenarioError, scenario_from_dict
 
 __all__ = [
     "SweepError",
@@ -75,6 +86,7 @@ __all__ = [
     "run_sweep",
     "case_id",
     "sweep_table",
+    "quiet_dask_shutdown",
 ]
 
 CASES_DIR = "cases"
@@ -415,8 +427,6 @@ def load_sweep(path, validate_cases: bool = True) -> SweepSpec:
 
 def _case_scenario(spec: SweepSpec, case: SweepCase):
     """Validate a case as a scenario; a ScenarioError becomes a SweepError naming the swept keys."""
-    from hgvcov.scenario import ScenarioError, scenario_from_dict
-
     try:
         return scenario_from_dict(spec.case_scenario_dict(case), spec.base_path.parent,
                                   source=spec.base_path.name)
@@ -461,17 +471,11 @@ def _write_json_atomic(path: Path, obj: dict) -> None:
 
 
 def _json_default(o):
-    try:
-        import numpy as np
-
-        if isinstance(o, np.generic):
-            return o.item()
-        if isinstance(o, np.ndarray):
-            return o.tolist()
-    except ImportError:  # pragma: no cover
-        pass
-    if isinstance(o, Path):
-        return str(o)
+    """``json.dump`` fallback: numpy scalars and arrays as Python values, anything else as str."""
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
     return str(o)
 
 
@@ -506,11 +510,7 @@ def _run_case(payload: dict) -> dict:
     try:
         threads = payload.get("numba_threads")
         if threads:
-            import numba
-
             numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
-        from hgvcov.scenario import scenario_from_dict
-
         scenario = scenario_from_dict(payload["scenario"], payload["base_dir"], source=f"sweep case {cid}")
         summary = _runner()(scenario, out_dir / CASES_DIR / cid, maps=False)
         result = _case_result_payload(cid, payload["overrides"], payload["base_sha256"], dict(summary),
@@ -539,9 +539,7 @@ def _run_case(payload: dict) -> dict:
 
 def _runner() -> Callable:
     """The case runner (``hgvcov.run.run_scenario``); a function so tests can replace it."""
-    from hgvcov.run import run_scenario
-
-    return run_scenario
+    return run.run_scenario
 
 
 def _flatten(prefix: str, obj: Any, out: dict) -> None:
@@ -663,9 +661,7 @@ def _default_workers(n_pending: int, case_memory_bytes: float | None = None) -> 
     workers = max(1, min(n_pending, cores))
     if case_memory_bytes:
         try:
-            from hgvcov.run import available_memory_bytes
-
-            fit = int(available_memory_bytes() // (1.25 * float(case_memory_bytes)))
+            fit = int(run.available_memory_bytes() // (1.25 * float(case_memory_bytes)))
             workers = max(1, min(workers, fit))
         except Exception:  # noqa: BLE001 - no estimate: cores decide
             pass
@@ -675,11 +671,9 @@ def _default_workers(n_pending: int, case_memory_bytes: float | None = None) -> 
 def _case_memory_bytes(scenario) -> float | None:
     """Estimated peak memory of one case (``hgvcov.run.estimate_run``), None if unknown."""
     try:
-        from hgvcov.run import estimate_run
-
         r = scenario.region
         n_point = len(r.points) if r.kind == "points" else r.n_lat * r.n_lon
-        est = estimate_run(len(scenario.build_satellites()), n_point, scenario.time.count,
+        est = run.estimate_run(len(scenario.build_satellites()), n_point, scenario.time.count,
                            n_threat=len(scenario.threat or []), n_lon=None if r.kind == "points" else r.n_lon)
         return float(est["memory_bytes"])
     except Exception:  # noqa: BLE001
@@ -753,8 +747,6 @@ def run_sweep(path, out_dir, scheduler=None, progress=None, n_workers: int | Non
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / CASES_DIR).mkdir(exist_ok=True)
     if progress is None:
-        from hgvcov.progress import make_progress
-
         progress = make_progress(enabled=True)
     pending = [c for c in spec.cases if not _is_done(spec, out_dir, c)]
     task = progress.task(f"sweep {spec.name}", len(spec.cases))
@@ -783,22 +775,7 @@ def run_sweep(path, out_dir, scheduler=None, progress=None, n_workers: int | Non
 
     try:
         if pending and warm:
-            warm_ok = False
-            for case in _warm_cases(spec, pending):
-                result = _run_case(payload(case))
-                warm_ok |= result.get("status") == "ok"
-                record(result)
-                pending = [c for c in pending if c is not case]
-            # A warm-up case refused before reaching the kernels (e.g. too big for memory)
-            # compiles nothing: warm with the next cheapest cases, a few at most.
-            tries = 0
-            while pending and not warm_ok and tries < 2:
-                case = min(pending, key=lambda c: _cost(_case_scenario(spec, c)))
-                result = _run_case(payload(case))
-                warm_ok = result.get("status") == "ok"
-                record(result)
-                pending = [c for c in pending if c is not case]
-                tries += 1
+            pending = _warm_up(spec, pending, payload, record)
         if pending:
             if scheduler is None and n_workers is None:
                 mems = [m for m in (_case_memory_bytes(_case_scenario(spec, c)) for c in pending) if m]
@@ -808,19 +785,50 @@ def run_sweep(path, out_dir, scheduler=None, progress=None, n_workers: int | Non
         task.close()
         df = sweep_table(spec, out_dir)
         _write_csv_atomic(df, out_dir / SWEEP_CSV)
-    x, y, line_by = _pick_plot_axes(spec, df)
-    ok = df[df["status"] == "ok"]
-    if x is not None and y is not None and len(ok) and y in ok.columns:
-        from hgvcov.plots import plot_sweep
-
-        plot_df = ok.copy()
-        plot_df[y] = pd.to_numeric(plot_df[y], errors="coerce")
-        base_name = spec.base.get("name", spec.base_path.stem)
-        plot_sweep(plot_df, x, y, line_by, out_dir / SWEEP_PNG, title=f"Sweep {spec.name} of {base_name!r}")
+    _plot(spec, df, out_dir)
     return df
 
 
+def _warm_up(spec: SweepSpec, pending: list, payload: Callable, record: Callable) -> list:
+    """Run the warm-up cases (:func:`_warm_cases`) in this process; returns the cases left.
+
+    A warm-up case refused before reaching the kernels (e.g. too big for memory) compiles
+    nothing: then the next cheapest cases are warmed with, a few at most.
+    """
+    warm_ok = False
+    for case in _warm_cases(spec, pending):
+        result = _run_case(payload(case))
+        warm_ok |= result.get("status") == "ok"
+        record(result)
+        pending = [c for c in pending if c is not case]
+    tries = 0
+    while pending and not warm_ok and tries < 2:
+        case = min(pending, key=lambda c: _cost(_case_scenario(spec, c)))
+        result = _run_case(payload(case))
+        warm_ok = result.get("status") == "ok"
+        record(result)
+        pending = [c for c in pending if c is not case]
+        tries += 1
+    return pending
+
+
+def _plot(spec: SweepSpec, df: pd.DataFrame, out_dir: Path) -> None:
+    """Draw sweep.png from the finished cases (nothing when no axes or no case is ok)."""
+    x, y, line_by = _pick_plot_axes(spec, df)
+    ok = df[df["status"] == "ok"]
+    if x is None or y is None or not len(ok) or y not in ok.columns:
+        return
+    # matplotlib loads here, at the end, not in every Dask worker that imports this module.
+    from .plots import plot_sweep
+
+    plot_df = ok.copy()
+    plot_df[y] = pd.to_numeric(plot_df[y], errors="coerce")
+    base_name = spec.base.get("name", spec.base_path.stem)
+    plot_sweep(plot_df, x, y, line_by, out_dir / SWEEP_PNG, title=f"Sweep {spec.name} of {base_name!r}")
+
+
 def _dispatch(pending, payload, record, scheduler, n_workers, processes):
+    # dask.distributed (about a second to import) loads only when cases are left to dispatch.
     from dask.distributed import Client, as_completed
 
     cluster = None
@@ -880,11 +888,7 @@ def _local_cluster(workers: int, processes: bool):
     handler), so only this process sees the interrupt and shuts the cluster down
     in order, instead of every worker dying mid-case with a traceback.
     """
-    import logging
-    import signal
-    import threading
-
-    from dask.distributed import LocalCluster
+    from dask.distributed import LocalCluster  # see _dispatch
 
     kwargs = dict(n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=None,
                   silence_logs=logging.ERROR)
@@ -905,3 +909,22 @@ def _write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def quiet_dask_shutdown() -> None:
+    """After Ctrl-C in a sweep: close any LocalCluster now, silently, and drop distributed's
+    own atexit hook (which otherwise prints a traceback for a cluster interrupted while its
+    workers were starting).  Finished case files are already on disk (atomic writes)."""
+    spec = sys.modules.get("distributed.deploy.spec")
+    if spec is None:
+        return
+    for name in ("distributed", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    for cluster in list(getattr(spec.SpecCluster, "_instances", ())):
+        try:
+            cluster.close(timeout=5)
+        except BaseException:  # noqa: BLE001 - best effort while stopping on Ctrl-C
+            pass
+    hook = getattr(spec, "close_clusters", None)
+    if hook is not None:
+        atexit.unregister(hook)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from constellation import sweep
+from hgvcov import sweep
 from hgvcov.sweep import SweepError
 
 BASE_TOML = """\

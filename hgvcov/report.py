@@ -1,0 +1,164 @@
+"""Console reports of ``hgvcov run`` and ``hgvcov sweep`` (rich tables on stdout).
+
+Values come from ``summary.json`` / ``sweep.csv``; a missing or NaN value prints ``-``.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Optional
+
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["print_summary", "print_sweep", "fmt_seconds", "fmt_fraction"]
+
+#: Region statistics shown as area mean and minimum: (variable, label).
+_FRACTIONS = (("fraction_1", ">= 1 satellite"), ("fraction_2", ">= 2 satellites"),
+              ("fraction_stereo", "stereo pair"))
+#: Region statistics shown as their worst value: (variable, label).
+_GAPS = (("max_gap_s", "worst gap (any)"), ("max_gap_stereo_s", "worst gap (stereo)"))
+#: Columns of the threat table: (title, formatter, summary keys tried in order).
+_THREAT_COLUMNS = (
+    ("1st detect", "s", ("first_detection_s", "first_detection_after_launch_s")),
+    ("1st stereo", "s", ("first_stereo_s", "first_stereo_after_launch_s")),
+    ("custody", "%", ("custody_fraction", "fraction_custody")),
+    ("stereo", "%", ("stereo_fraction", "fraction_stereo")),
+    ("warning", "s", ("warning_time_s", "warning_s", "stereo_warning_s")),
+    ("radar-only warning", "s", ("radar_warning_time_s", "radar_only_warning_s",
+                                 "radar_warning_s")),
+)
+#: Sweep-table statistics: (sweep.csv column, title, formatter).
+_SWEEP_SHOWN = (("fraction_1_mean", ">=1 sat", "%"), ("fraction_stereo_mean", "stereo", "%"),
+                ("max_gap_stereo_s_worst", "worst stereo gap", "s"))
+_SWEEP_ROWS = 60
+
+
+def fmt_seconds(v) -> str:
+    """Seconds as ``"42 s"`` or ``"3.5 min"``; ``-`` when missing."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "-"
+    v = float(v)
+    if abs(v) < 120:
+        return f"{v:.0f} s"
+    return f"{v / 60:.1f} min"
+
+
+def fmt_fraction(v) -> str:
+    """A fraction as ``"42.0 %"``; ``-`` when missing."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "-"
+    return f"{100 * float(v):.1f} %"
+
+
+_FORMAT = {"s": fmt_seconds, "%": fmt_fraction}
+
+
+def _pick(d: dict, *names, default=None):
+    """The first of ``names`` present (and not None) in ``d``."""
+    for n in names:
+        if isinstance(d, dict) and n in d and d[n] is not None:
+            return d[n]
+    return default
+
+
+def _stat(stats: dict, var: str, which: str):
+    """``var``'s ``which`` (mean, min) statistic, flat (``var_mean``) or nested."""
+    v = _pick(stats, f"{var}_{which}", f"{which}_{var}")
+    if v is None and isinstance(stats.get(var), dict):
+        v = stats[var].get(which)
+    return v
+
+
+def _region_table(stats: dict) -> Table:
+    reg = Table(title="Region coverage", title_justify="left")
+    reg.add_column("metric")
+    reg.add_column("area mean", justify="right")
+    reg.add_column("min / worst", justify="right")
+    for var, label in _FRACTIONS:
+        mean, mn = _stat(stats, var, "mean"), _stat(stats, var, "min")
+        if mean is not None or mn is not None:
+            reg.add_row(label, fmt_fraction(mean), fmt_fraction(mn))
+    for var, label in _GAPS:
+        v = _pick(stats, f"{var}_worst", f"{var}_max", f"worst_{var}", var)
+        if isinstance(v, dict):
+            v = v.get("max")
+        if v is not None:
+            reg.add_row(label, "", fmt_seconds(v))
+    return reg
+
+
+def _threat_table(per: dict) -> Table:
+    tt = Table(title="Threats (times after launch; warning = impact minus first "
+               "stereo track, or minus first ground-radar detection)", title_justify="left")
+    tt.add_column("threat", no_wrap=True, min_width=max(len(str(n)) for n in per))
+    for title, _, _ in _THREAT_COLUMNS:
+        tt.add_column(title, justify="right", no_wrap=True)
+    for name, r in per.items():
+        tt.add_row(str(name), *(_FORMAT[f](_pick(r, *keys)) for _, f, keys in _THREAT_COLUMNS))
+    return tt
+
+
+def _print_header(con: Console, summary: dict) -> None:
+    c = summary.get("constellation", {})
+    t = summary.get("time", {})
+    con.print(f"[bold]{summary.get('scenario', '')}[/bold]")
+    con.print(f"{c.get('summary', '')} ({c.get('n_satellites', '?')} satellites); "
+              f"{t.get('start_utc', '')} + {fmt_seconds(t.get('duration_s'))} every "
+              f"{t.get('step_s', '?')} s ({t.get('propagator', '')})")
+    if c.get("failed"):
+        names = ", ".join(f["name"] for f in c["failed"][:8])
+        more = "" if len(c["failed"]) <= 8 else f" (+{len(c['failed']) - 8} more)"
+        con.print(f"[yellow]{len(c['failed'])} satellite(s) failed to propagate and were "
+                  f"masked: {names}{more}[/yellow]")
+
+
+def print_summary(summary: dict, out_dir: Optional[str] = None, stream=None) -> None:
+    """A compact human summary: region statistics and one line per threat."""
+    stream = stream or sys.stdout
+    con = Console(file=stream, highlight=False, soft_wrap=True, width=max(
+        120, Console(file=stream).width))
+    _print_header(con, summary)
+    reg = _region_table(summary.get("region_statistics") or {})
+    if reg.row_count:
+        con.print(reg)
+    per = summary.get("per_threat") or {}
+    if per:
+        con.print(_threat_table(per))
+    tim = summary.get("timings") or {}
+    if tim:
+        con.print(f"time: total {tim.get('total_s', 0):.1f} s (propagation "
+                  f"{tim.get('propagation_s', 0):.1f} s, coverage {tim.get('coverage_s', 0):.1f} s"
+                  f", tracks {tim.get('tracks_s', 0):.1f} s, maps {tim.get('maps_s', 0):.1f} s)")
+    if out_dir:
+        files = ", ".join(summary.get("files", []))
+        con.print(f"wrote {out_dir}: {files}")
+
+
+def print_sweep(df, out_dir: Path, stream=None) -> None:
+    """Compact sweep table: the swept keys, status and the headline region statistics."""
+    con = Console(file=stream or sys.stdout, highlight=False, soft_wrap=True)
+    cols = list(df.columns)
+    swept = cols[1:cols.index("status")] if "status" in cols and cols[:1] == ["case_id"] \
+        else [c for c in cols if "[" in c or c.startswith(("sensor", "time", "region"))]
+    shown = [(c, label, _FORMAT[f]) for c, label, f in _SWEEP_SHOWN if c in cols]
+    table = Table(title=f"Sweep ({len(df)} cases)", title_justify="left")
+    for c in swept:
+        table.add_column(c, justify="right")
+    if "status" in cols:
+        table.add_column("status")
+    for _, label, _ in shown:
+        table.add_column(label, justify="right")
+    for _, row in df.head(_SWEEP_ROWS).iterrows():
+        cells = [str(row[c]) for c in swept]
+        if "status" in cols:
+            cells.append(str(row["status"]))
+        for c, _, fmt in shown:
+            v = row[c]
+            cells.append(fmt(None if v is None or v != v else float(v)))
+        table.add_row(*cells)
+    con.print(table)
+    if len(df) > _SWEEP_ROWS:
+        con.print(f"... {len(df) - _SWEEP_ROWS} more rows in sweep.csv")
+    con.print(f"wrote {out_dir / 'sweep.csv'} and {out_dir / 'sweep.png'}")

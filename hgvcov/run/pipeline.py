@@ -1,0 +1,106 @@
+"""The ``hgvcov run`` pipeline: scenario -> coverage.nc, summary.json, tracks.csv, maps.
+
+:func:`run_scenario` calls the stages of :mod:`hgvcov.run.stages` in order:
+
+1. **build** - satellites (all shells, with each shell's sensor index), the time grid, the
+   sensor types; then the region (box grid, polygon mask or point list).
+2. **estimate** - memory and run time from the problem size *before* anything big is
+   allocated; a run whose estimate exceeds the memory available is refused
+   (:class:`~hgvcov.run.estimate.RunRefused`, exit code 2) with the estimate and what to
+   change.
+3. **coverage** - :func:`constellation.grid_coverage` (or ``point_coverage``), which
+   propagates in time chunks and streams the metrics.
+4. **tracks** - each ``[[threat]]`` flown by :func:`hgv_models.threats.fly_threat` and
+   scored by :func:`constellation.track_coverage` against the same satellites, with the
+   ground-radar-only warning time; access intervals and Monte Carlo launch times when asked.
+5. **outputs** and 6. **figures** - every file is staged in a hidden folder inside
+   ``out_dir`` and renamed into place only when all of them were written
+   (:class:`hgvcov.outputs.OutputTransaction`): a failed or interrupted run leaves an
+   earlier run's files untouched.  ``summary.json`` is written last, with the timings.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Optional
+
+from ..outputs import OutputTransaction, check_output_dir
+from ..progress import NullProgress, Progress
+from ..scenario import Scenario
+from ..version import package_version
+from .stages import (StageClock, build_inputs, build_region, compute_accesses, compute_coverage,
+                     compute_monte_carlo, estimate_memory, report_estimate, score_threats,
+                     write_data_files, write_figures)
+from .summary import annotate_dataset, run_summary, run_timings
+
+__all__ = ["run_scenario"]
+
+
+def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
+                 progress: Optional[Progress] = None, json_mode: bool = False) -> dict:
+    """Run a validated scenario and write its outputs to ``out_dir``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`hgvcov.scenario.load_scenario` / ``default_scenario()``.
+    out_dir : path
+        Output folder (created).  Files: ``coverage.nc``, ``summary.json``, and when they
+        apply ``tracks.csv``, ``accesses.csv``, ``montecarlo.csv``, ``map_*.png``,
+        ``timeline_*.png``.
+    maps : bool
+        False skips the PNGs (as does ``[output] maps = false``).
+    progress : Progress, optional
+        Progress reporter (:mod:`hgvcov.progress`); None = silent.
+    json_mode : bool
+        Accepted for the CLI's ``--json``; the pipeline never prints either way.
+
+    Returns
+    -------
+    dict
+        The contents of ``summary.json``, plus ``out_dir`` (the resolved output folder).
+
+    Raises
+    ------
+    RunRefused
+        The estimate does not fit in memory (nothing was allocated or written).
+    ScenarioError
+        Input files referenced by the scenario are unusable.
+    OutputError
+        ``out_dir`` cannot be written (checked before any computation).
+    """
+    progress = progress or NullProgress()
+    t_total = time.perf_counter()
+    check_output_dir(out_dir)  # refuse an unusable -o DIR now, not after the computation
+    clock = StageClock(progress)
+    maps = bool(maps and scenario.output.maps)
+
+    inputs = build_inputs(scenario, clock)
+    est = estimate_memory(scenario, inputs, maps)  # before the region grid exists
+    region = build_region(scenario, clock)
+    if est is None:  # a point list from a file: its size is known now
+        est = estimate_memory(scenario, inputs, maps, region)
+    report_estimate(progress, est)
+
+    coverage = compute_coverage(scenario, inputs, region, clock)
+    threats = score_threats(scenario, inputs, clock)
+    accesses = compute_accesses(scenario, inputs, region, clock)
+    montecarlo, mc_summary = compute_monte_carlo(scenario, inputs, threats, clock)
+
+    version = package_version()
+    annotate_dataset(coverage.dataset, scenario, inputs, version)
+    t_write = time.perf_counter()
+    with OutputTransaction(out_dir) as tx:
+        write_data_files(tx, coverage, threats, accesses, montecarlo, clock)
+        if maps:
+            write_figures(tx, scenario, coverage, threats, region, clock)
+        clock.seconds["write"] = time.perf_counter() - t_write
+        timings = run_timings(clock.seconds, coverage.engine_timings,
+                              time.perf_counter() - t_total)
+        summary = run_summary(scenario, inputs, region, coverage, threats, mc_summary, est,
+                              timings, tx.names, version)
+        tx.path("summary.json").write_text(json.dumps(summary, indent=2) + "\n",
+                                           encoding="utf-8")
+    summary["out_dir"] = str(Path(out_dir).resolve())
+    return summary

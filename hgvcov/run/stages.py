@@ -1,0 +1,268 @@
+"""The stages of ``hgvcov run``, one function each, called in order by
+:func:`hgvcov.run.pipeline.run_scenario`.
+
+build (:func:`build_inputs`, :func:`build_region`) -> estimate (:func:`estimate_memory`)
+-> coverage (:func:`compute_coverage`) -> tracks (:func:`score_threats`,
+:func:`compute_accesses`, :func:`compute_monte_carlo`) -> outputs
+(:func:`write_data_files`) -> figures (:func:`write_figures`).
+
+Each stage is timed by a :class:`StageClock` under the name shown as its progress task;
+those names are the keys of ``summary.json["timings"]["stages"]``.
+"""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import numpy as np
+import xarray as xr
+
+from constellation import (access_intervals, grid_coverage, monte_carlo, monte_carlo_summary,
+                           point_coverage, region_statistics, track_coverage)
+from hgv_models.flight import ThreatUnreachableError
+from hgv_models.radar import JAPAN_RADAR_SITES
+from hgv_models.threats import fly_threat
+
+from ..outputs import OutputTransaction
+from ..progress import Progress, Task
+from ..scenario import Scenario
+from .estimate import estimate_run, fmt_bytes, fmt_duration, refuse_if_too_big, region_size
+
+__all__ = ["StageClock", "Inputs", "Region", "Coverage", "Threats", "build_inputs",
+           "build_region", "estimate_memory", "report_estimate", "compute_coverage",
+           "score_threats", "compute_accesses", "compute_monte_carlo", "write_data_files",
+           "write_figures"]
+
+
+class StageClock:
+    """Times named stages into :attr:`seconds` and shows each as a progress task.
+
+    Parameters
+    ----------
+    progress : Progress
+        Where the tasks are drawn.
+    """
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def timed(self, name: str, total: Optional[float] = None,
+              key: Optional[str] = None) -> Iterator[Task]:
+        """Time a stage into ``seconds[key or name]``; yields its progress task."""
+        t0 = time.perf_counter()
+        task = self.progress.task(name, total)
+        try:
+            yield task
+        finally:
+            self.seconds[key or name] = time.perf_counter() - t0
+            task.close()
+
+
+@dataclass
+class Inputs:
+    """What every later stage runs on."""
+
+    satellites: Any
+    time_grid: Any
+    sensors: list
+
+
+@dataclass
+class Region:
+    """The built region: a grid (with the polygon and its mask) or a point set."""
+
+    grid: Any
+    is_points: bool
+    polygon: Any = None
+    mask: Optional[np.ndarray] = None
+
+    @property
+    def n_point(self) -> int:
+        """Number of grid points or named points."""
+        return int(len(self.grid) if self.is_points else self.grid.n_point)
+
+
+@dataclass
+class Coverage:
+    """The coverage data set (outside a polygon set to NaN) and its region statistics."""
+
+    dataset: xr.Dataset
+    statistics: dict
+    engine_timings: dict
+    failed: list
+
+
+@dataclass
+class Threats:
+    """Flown threats and how the constellation tracks them (empty without ``[[threat]]``)."""
+
+    tracks: Any = None
+    trajectories: list = field(default_factory=list)
+    per_threat: dict = field(default_factory=dict)
+    threats: list = field(default_factory=list)
+    radar_sites: Any = None
+
+
+def build_inputs(scenario: Scenario, clock: StageClock) -> Inputs:
+    """Stage *build*: satellites of every shell, the time grid and the sensor types."""
+    with clock.timed("build satellites"):
+        return Inputs(scenario.build_satellites(), scenario.build_time_grid(),
+                      scenario.build_sensors())
+
+
+def build_region(scenario: Scenario, clock: StageClock) -> Region:
+    """Stage *build*: the box grid, the polygon and its mask, or the point list."""
+    with clock.timed("build region"):
+        grid = scenario.build_grid()
+        polygon = scenario.build_polygon() if scenario.region.kind == "polygon" else None
+        mask = scenario.build_polygon_mask(grid, polygon) if polygon is not None else None
+        return Region(grid, scenario.region.kind == "points", polygon, mask)
+
+
+def estimate_memory(scenario: Scenario, inputs: Inputs, maps: bool,
+                    region: Optional[Region] = None) -> Optional[dict]:
+    """Stage *estimate*: refuse (:class:`~hgvcov.run.estimate.RunRefused`) a run too big
+    for memory, before the region or any result array is allocated.
+
+    Without ``region`` the size is read from the scenario; None when only the built region
+    knows it (a CSV point list): call again with the region.
+    """
+    if region is None:
+        n_point, n_lon = region_size(scenario)
+        if n_point < 0:
+            return None
+    else:
+        n_point, n_lon = region.n_point, None if region.is_points else region.grid.shape[1]
+    est = estimate_run(len(inputs.satellites), n_point, inputs.time_grid.count,
+                       n_threat=len(scenario.threat), maps=maps, n_lon=n_lon)
+    return refuse_if_too_big(est, scenario)
+
+
+def report_estimate(progress: Progress, est: dict) -> None:
+    """Show the estimate as a progress message."""
+    progress.message(f"estimate: {fmt_bytes(est['memory_bytes'])} of memory "
+                     f"({fmt_bytes(est['available_bytes'])} available), about "
+                     f"{fmt_duration(est['time_s'])} after JIT compilation")
+
+
+def compute_coverage(scenario: Scenario, inputs: Inputs, region: Region,
+                     clock: StageClock) -> Coverage:
+    """Stage *coverage*: the engine's grid or point coverage (propagation included).
+
+    Region statistics are taken over the polygon's inside, then the outside is set to NaN
+    in the data set (for the maps) and a ``region_mask`` variable is added.
+    """
+    kernel = point_coverage if region.is_points else grid_coverage
+    with clock.timed("coverage", key="coverage (incl. propagation)") as task:
+        res = kernel(inputs.satellites, inputs.time_grid, region.grid, inputs.sensors,
+                     propagator=scenario.time.propagator, progress=task,
+                     target_intensity_w_sr=scenario.region.target_intensity_w_sr,
+                     name=scenario.name, constellation_summary=scenario.constellation_summary())
+    ds = res.dataset
+    stats = region_statistics(ds, mask=region.mask)
+    if region.mask is not None:
+        _mask_outside(ds, region.mask)
+    failed = [{"name": n, "code": int(c), "message": m} for n, c, m in (res.failed or [])]
+    return Coverage(ds, stats, dict(res.timings or {}), failed)
+
+
+def _mask_outside(ds: xr.Dataset, mask: np.ndarray) -> None:
+    """Set every float map variable to NaN outside the polygon; add ``region_mask``."""
+    inside = xr.DataArray(mask, dims=("lat", "lon"))
+    for v in list(ds.data_vars):
+        if set(ds[v].dims) == {"lat", "lon"} and ds[v].dtype.kind == "f":
+            ds[v] = ds[v].where(inside)
+    ds["region_mask"] = inside.astype(np.int8)
+    ds["region_mask"].attrs.update(long_name="inside the region polygon",
+                                   flag_values=np.array([0, 1], dtype=np.int8),
+                                   flag_meanings="outside inside")
+
+
+def score_threats(scenario: Scenario, inputs: Inputs, clock: StageClock) -> Threats:
+    """Stage *tracks*: fly each ``[[threat]]`` and score custody and stereo along it.
+
+    Also the ground-radar-only warning time from ``JAPAN_RADAR_SITES``.  A threat the
+    vehicle cannot fly is the user's input: a ScenarioError naming ``threat[k]``.
+    """
+    if not scenario.threat:
+        return Threats()
+    out = Threats(radar_sites=JAPAN_RADAR_SITES)
+    with clock.timed("fly threats", total=len(scenario.threat)) as task:
+        for k, (name, threat, offset) in enumerate(scenario.build_threats()):
+            try:
+                traj = fly_threat(threat, sample_step_s=scenario.output.track_step_s)
+            except ThreatUnreachableError as exc:
+                raise scenario.input_error(f"threat[{k}]", name, f"a threat the vehicle can "
+                                           f"fly ({exc})") from exc
+            out.trajectories.append((name, traj, offset))
+            out.threats.append(threat)
+            task(k + 1)
+    with clock.timed("track coverage"):
+        tr = track_coverage(inputs.satellites, out.trajectories, inputs.sensors,
+                            scenario.time.start, propagator=scenario.time.propagator,
+                            radar_sites=out.radar_sites)
+    out.tracks, out.per_threat = tr.tracks, dict(tr.per_threat)
+    return out
+
+
+def compute_accesses(scenario: Scenario, inputs: Inputs, region: Region,
+                     clock: StageClock):
+    """Stage *tracks* (optional): access intervals of each point (``output.accesses``)."""
+    if not scenario.output.accesses:
+        return None
+    with clock.timed("access intervals"):
+        return access_intervals(inputs.satellites, region.grid, inputs.time_grid, inputs.sensors,
+                                scenario.time.propagator,
+                                target_intensity_w_sr=scenario.region.target_intensity_w_sr)
+
+
+def compute_monte_carlo(scenario: Scenario, inputs: Inputs, threats: Threats,
+                        clock: StageClock) -> tuple[Any, Optional[dict]]:
+    """Stage *tracks* (optional): ``output.monte_carlo`` launch times per threat.
+
+    Returns the table and its summary, or ``(None, None)`` when off or without threats.
+    """
+    if not (scenario.output.monte_carlo and scenario.threat):
+        return None, None
+    with clock.timed("monte carlo"):
+        table = monte_carlo(inputs.satellites, [(n, tj) for n, tj, _ in threats.trajectories],
+                            inputs.sensors, scenario.time.start,
+                            n_launch_times=scenario.output.monte_carlo,
+                            window_s=scenario.time.duration_s,
+                            propagator=scenario.time.propagator, radar_sites=threats.radar_sites,
+                            sample_step_s=scenario.output.track_step_s)
+        return table, monte_carlo_summary(table, as_dict=True)
+
+
+def write_data_files(tx: OutputTransaction, coverage: Coverage, threats: Threats, accesses,
+                     montecarlo, clock: StageClock) -> None:
+    """Stage *outputs*: coverage.nc and, when they apply, tracks, accesses, montecarlo CSVs."""
+    with clock.timed("write coverage.nc"):
+        coverage.dataset.to_netcdf(tx.path("coverage.nc"))
+    if threats.tracks is not None:
+        threats.tracks.to_csv(tx.path("tracks.csv"), index=False, float_format="%.6g")
+    if accesses is not None:
+        accesses.to_csv(tx.path("accesses.csv"), index=False)
+    if montecarlo is not None:
+        montecarlo.to_csv(tx.path("montecarlo.csv"), index=False)
+
+
+def write_figures(tx: OutputTransaction, scenario: Scenario, coverage: Coverage,
+                  threats: Threats, region: Region, clock: StageClock) -> list[str]:
+    """Stage *figures*: the maps and timelines, staged in the same transaction."""
+    # matplotlib and cartopy load only for runs that draw (not --no-maps, not sweep cases).
+    from hgvcov.plots import write_maps
+    names = []
+    with clock.timed("maps"):
+        written = write_maps(tx.staging, coverage.dataset, scenario.name, tracks=threats.tracks,
+                             per_threat=threats.per_threat, radar_sites=threats.radar_sites,
+                             threats=threats.threats or None, polygon=region.polygon)
+        for p in written:
+            tx.path(Path(p).name)
+            names.append(Path(p).name)
+    return names

@@ -1,0 +1,192 @@
+"""Engine objects from a validated :class:`~hgvcov.scenario.schema.Scenario`.
+
+Each builder turns one part of the scenario into what :mod:`constellation` runs on: the
+satellites of every shell (with each shell's sensor index), the time grid, the sensor
+types, the region (box grid, polygon and its mask, or a point list) and the threats.
+Failures of the input layer (``WalkerError``, ``OrbitFileError``, an unreadable point or
+polygon file, a threat the library refuses ...) become a :class:`ScenarioError` naming
+the scenario key, like every validation error.
+
+This module imports the engine; :class:`Scenario`'s ``build_*`` methods import it on first
+use so that validating a scenario does not.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+
+from constellation import (Sensor, load_points, load_polygon, polygon_mask, preset,
+                           region_grid, satellites_from_elements, walker)
+from hgv_models.threats import THREAT_LIBRARY, Threat
+from orbits.satellites import SatelliteSet
+from orbits.timegrid import TimeGrid, time_grid
+from orbits.tle import read_orbits
+
+from .errors import ScenarioError
+from .schema import PresetShell, Scenario, TleShell, WalkerShell
+
+__all__ = ["build_time_grid", "build_sensors", "build_satellites", "build_shell", "build_grid",
+           "region_box", "build_polygon", "build_polygon_mask", "build_threats"]
+
+#: Keyword arguments :class:`constellation.Sensor` accepts (a spec key it lacks is dropped).
+_SENSOR_FIELDS = frozenset(f.name for f in dataclasses.fields(Sensor))
+
+
+def build_time_grid(scenario: Scenario) -> TimeGrid:
+    """``time.count`` samples every ``time.step_s`` from ``time.start``."""
+    t = scenario.time
+    return time_grid(t.start, t.step_s, duration_s=t.duration_s)
+
+
+def build_sensors(scenario: Scenario) -> list[Sensor]:
+    """``[Sensor]`` in ``scenario.sensor_names()`` order (index = ``sensor_index``)."""
+    out = []
+    for name, spec in [("default", scenario.sensor), *scenario.sensors.items()]:
+        kw = {k: (tuple(v) if isinstance(v, list) else v)
+              for k, v in spec.model_dump().items() if v is not None and k in _SENSOR_FIELDS}
+        kw["name"] = name
+        key = "sensor" if name == "default" else f"sensors.{name}"
+        try:
+            out.append(Sensor(**kw))
+        except ValueError as exc:
+            raise scenario.input_error(key, "(table)", str(exc)) from exc
+    return out
+
+
+def build_satellites(scenario: Scenario) -> SatelliteSet:
+    """Union of all shells as one satellite set.
+
+    ``sensor_index`` is set from each shell's ``sensor`` (0 = ``[sensor]``).  Input-layer
+    failures (``WalkerError``, ``OrbitFileError``, unknown preset) become a
+    :class:`ScenarioError` naming the shell.
+    """
+    names = scenario.sensor_names()
+    total = None
+    for i, shell in enumerate(scenario.constellation):
+        try:
+            sats = build_shell(scenario, i, shell)
+        except ScenarioError:
+            raise
+        except ValueError as exc:  # WalkerError, OrbitFileError, ... (input layer)
+            raise scenario.input_error(f"constellation[{i}]", shell.kind, str(exc)) from exc
+        idx = names.index(shell.sensor) if shell.sensor else 0
+        sats.sensor_index = np.full(len(sats), idx, dtype=np.int64)
+        total = sats if total is None else total + sats
+    return total
+
+
+def build_shell(scenario: Scenario, i: int, shell) -> SatelliteSet:
+    """The satellites of ``constellation[i]`` (Walker, TLE/OMM file, preset or elements)."""
+    epoch = getattr(shell, "epoch", None) or scenario.time.start
+    several = len(scenario.constellation) > 1
+    if isinstance(shell, WalkerShell):
+        prefix = shell.name_prefix or (f"S{i}" if several else "W")
+        return walker(pattern=shell.kind.split("-")[1], total=shell.total,
+                      planes=shell.planes, phasing=shell.phasing,
+                      altitude_km=shell.altitude_km,
+                      inclination_deg=shell.inclination_deg,
+                      epoch_utc=epoch, name_prefix=prefix)
+    if isinstance(shell, TleShell):
+        return read_orbits(scenario.resolve(shell.path))
+    if isinstance(shell, PresetShell):
+        return preset(shell.name, epoch)
+    rows = [sat.model_dump(exclude_none=True) for sat in shell.satellites]
+    return satellites_from_elements(rows, scenario.time.start, element_type=shell.element_type,
+                                    name_prefix=f"E{i}-" if several else "E")
+
+
+def build_grid(scenario: Scenario):
+    """``RegionGrid`` for a box/polygon region, ``PointSet`` for a point list.
+
+    Points without an altitude (inline entry without ``altitude_km``, blank CSV cell, no
+    column) sit at ``region.altitude_km``.
+    """
+    r = scenario.region
+    if r.kind != "points":
+        lat, lon = region_box(scenario)
+        return region_grid(lat, lon, r.step_deg, r.altitude_km)
+    src = r.points
+    if isinstance(src, str):
+        src = scenario.resolve(src)
+    else:
+        src = [p.model_dump(exclude_none=True) for p in src]
+    try:
+        return load_points(src, default_altitude_km=r.altitude_km)
+    except ValueError as exc:
+        raise scenario.input_error("region.points", r.points if isinstance(r.points, str)
+                                   else "(list)", str(exc)) from exc
+
+
+def region_box(scenario: Scenario) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The lat/lon box (deg); for a polygon without a box, its bounds snapped outward to
+    multiples of ``region.step_deg``."""
+    r = scenario.region
+    if r.lat_deg is not None:
+        return (r.lat_deg[0], r.lat_deg[1]), (r.lon_deg[0], r.lon_deg[1])
+    lon0, lat0, lon1, lat1 = build_polygon(scenario).bounds
+    s = r.step_deg
+    la0 = max(-90.0, math.floor(lat0 / s) * s)
+    la1 = min(90.0, math.ceil(lat1 / s) * s)
+    lo0 = math.floor(lon0 / s) * s
+    lo1 = math.ceil(lon1 / s) * s
+    return (la0, la1), (lo0, lo1)
+
+
+def build_polygon(scenario: Scenario):
+    """The region's polygon (shapely geometry) or None."""
+    path = scenario.region.polygon
+    if path is None:
+        return None
+    try:
+        return load_polygon(scenario.resolve(path))
+    except ValueError as exc:
+        raise scenario.input_error("region.polygon", path, str(exc)) from exc
+
+
+def build_polygon_mask(scenario: Scenario, grid, geometry=None):
+    """Boolean ``(n_lat, n_lon)`` mask of ``grid`` inside the polygon, or None.
+
+    ``geometry``: the already loaded polygon (default: load ``region.polygon``).  A polygon
+    that holds no grid point is refused: the run would have nothing to cover.
+    """
+    geom = build_polygon(scenario) if geometry is None else geometry
+    if geom is None:
+        return None
+    mask = polygon_mask(geom, grid.lat_deg, grid.lon_deg)
+    if not mask.any():
+        raise scenario.input_error(
+            "region.polygon", scenario.region.polygon,
+            "a polygon containing at least one grid point (none of the grid points at step "
+            f"{scenario.region.step_deg:g} deg lies inside)")
+    return mask
+
+
+def build_threats(scenario: Scenario) -> list[tuple[str, Any, float]]:
+    """``[(name, hgv_models.threats.Threat, launch_offset_s)]`` for each ``[[threat]]``.
+
+    A library entry keeps its launch and aim points; ``name``, ``vehicle`` and
+    ``description`` given beside ``library`` replace the entry's.
+    """
+    out = []
+    offsets = scenario.threat_launch_offsets_s()
+    for i, (spec, offset) in enumerate(zip(scenario.threat, offsets)):
+        extra = {k: getattr(spec, k) for k in ("vehicle", "description")
+                 if getattr(spec, k) is not None}
+        if spec.library is not None:
+            if spec.name is not None:
+                extra = {"name": spec.name, **extra}
+            th = THREAT_LIBRARY[spec.library]
+            if extra:
+                th = dataclasses.replace(th, **extra)
+        else:
+            try:
+                th = Threat(name=spec.name, launch_lat_deg=spec.launch[0],
+                            launch_lon_deg=spec.launch[1], aim_lat_deg=spec.aim[0],
+                            aim_lon_deg=spec.aim[1], **extra)
+            except ValueError as exc:
+                raise scenario.input_error(f"threat[{i}]", spec.label, str(exc)) from exc
+        out.append((spec.label, th, offset))
+    return out

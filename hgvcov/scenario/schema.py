@@ -1,0 +1,606 @@
+"""The scenario schema: pydantic models of every TOML table (see :mod:`hgvcov.scenario`).
+
+Every table refuses unknown keys (``extra="forbid"``) and wrong types (strict mode:
+``"300"`` is not an integer, ``true`` is not a number); the ``model_validator`` methods
+refuse impossible combinations (``total`` not a multiple of ``planes``, an empty region,
+a perigee below the surface ...) by raising :class:`~hgvcov.scenario.errors.Problem`,
+which :mod:`hgvcov.scenario.errors` turns into one message naming the key path.
+
+A validated :class:`Scenario` builds the run's engine objects through its ``build_*``
+methods, which delegate to :mod:`hgvcov.scenario.builders`.
+"""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
+
+from .errors import Problem, ScenarioError, describe_validation_error, fmt_value, key_error
+
+__all__ = ["Scenario", "TimeSpec", "SensorSpec", "WalkerShell", "TleShell", "PresetShell",
+           "SatelliteElements", "ElementsShell", "Shell", "SHELL_KINDS", "PointSpec",
+           "RegionSpec", "ThreatSpec", "OutputSpec", "UtcTime", "WGS84_A_KM"]
+
+#: WGS84 equatorial radius (km): a perigee below it is below the surface.
+WGS84_A_KM = 6378.137
+#: Largest region grid we even try to describe (points); the run's memory check is finer.
+_MAX_POINTS_SCHEMA = 2_000_000_000
+
+
+# ---------------------------------------------------------------------------------------
+# value parsers
+# ---------------------------------------------------------------------------------------
+
+def _parse_time(value: Any) -> Any:
+    """ISO-8601 string or TOML date-time -> tz-aware UTC datetime (naive = UTC)."""
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, date):
+        dt = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            dt = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise Problem(None, value, "an ISO-8601 UTC date-time such as "
+                           "\"2026-11-21T00:00:00Z\"") from None
+    else:
+        raise Problem(None, value, "an ISO-8601 UTC date-time string such as "
+                       "\"2026-11-21T00:00:00Z\"")
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+UtcTime = Annotated[datetime, BeforeValidator(_parse_time)]
+
+
+def _check_lat(value: float, key: str, shown: Any = None, what: str = "") -> None:
+    if not (-90.0 <= value <= 90.0) or not math.isfinite(value):
+        raise Problem(key, value if shown is None else shown,
+                       f"{what}a latitude from -90 to 90 degrees")
+
+
+def _check_lon(value: float, key: str, shown: Any = None, what: str = "") -> None:
+    if not (-180.0 <= value <= 360.0) or not math.isfinite(value):
+        raise Problem(key, value if shown is None else shown,
+                       f"{what}a longitude from -180 to 360 degrees")
+
+
+# ---------------------------------------------------------------------------------------
+# schema
+# ---------------------------------------------------------------------------------------
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, validate_default=False,
+                              allow_inf_nan=False)
+
+
+class TimeSpec(_Model):
+    """``[time]``: the analysis window and propagator."""
+
+    start: UtcTime = Field(description="first time sample (UTC, ISO-8601)")
+    duration_s: float = Field(gt=0, description="window length (s)")
+    step_s: float = Field(gt=0, description="sample step (s)")
+    propagator: Literal["sgp4", "j2"] = Field(
+        "sgp4", description="sgp4 (SGP4/SDP4 on mean elements) or j2 (analytic J2 secular)")
+
+    @model_validator(mode="after")
+    def _window(self):
+        if not math.isfinite(self.duration_s):
+            raise Problem("duration_s", self.duration_s, "a finite number of seconds > 0")
+        if self.step_s > self.duration_s:
+            raise Problem("step_s", self.step_s,
+                           f"a step no longer than duration_s ({fmt_value(self.duration_s)} s), "
+                           "so that there is at least one time sample")
+        return self
+
+    @property
+    def count(self) -> int:
+        """Number of samples, ``floor(duration_s / step_s)`` (k = 0 .. count-1)."""
+        return int(math.floor(self.duration_s / self.step_s + 1e-9))
+
+
+class SensorSpec(_Model):
+    """``[sensor]`` / ``[sensors.NAME]``: one sensor type (see ``constellation.sensors.Sensor``)."""
+
+    min_elevation_deg: float = Field(10.0, ge=-90, le=90)
+    field_of_regard_deg: Optional[float] = Field(None, gt=0, le=180)
+    max_range_km: Optional[float] = Field(None, gt=0)
+    grazing_altitude_km: Optional[float] = Field(None, ge=0)
+    stereo_min_angle_deg: float = Field(20.0, ge=0, le=90)
+    angular_noise_urad: float = Field(30.0, gt=0)
+    detection_threshold_kw_sr: Optional[float] = Field(None, gt=0)
+    reference_range_km: float = Field(1000.0, gt=0)
+    noise_equivalent_irradiance_w_m2: Optional[float] = Field(None, gt=0)
+    snr_threshold: float = Field(5.0, gt=0)
+    band_um: Optional[list[float]] = Field(None, min_length=2, max_length=2)
+
+    @model_validator(mode="after")
+    def _band(self):
+        if self.noise_equivalent_irradiance_w_m2 is not None and \
+                self.detection_threshold_kw_sr is not None:
+            raise Problem("noise_equivalent_irradiance_w_m2",
+                           self.noise_equivalent_irradiance_w_m2,
+                           "at most one radiometric model: drop it or detection_threshold_kw_sr")
+        if self.band_um is not None:
+            lo, hi = self.band_um
+            if not (0 < lo < hi):
+                raise Problem("band_um", self.band_um,
+                               "[lo, hi] in micrometres with 0 < lo < hi, e.g. [3.0, 5.0]")
+        return self
+
+
+class _ShellBase(_Model):
+    sensor: Optional[str] = Field(None, description="named sensor type ([sensors.NAME])")
+
+
+class WalkerShell(_ShellBase):
+    """Walker delta (RAAN spread over 360 deg) or star (over 180 deg) shell ``total/planes/phasing``."""
+
+    kind: Literal["walker-delta", "walker-star"]
+    total: int = Field(ge=1, description="number of satellites, a multiple of planes")
+    planes: int = Field(ge=1, description="number of orbit planes")
+    phasing: int = Field(0, ge=0, description="Walker phasing factor 0 .. planes-1")
+    altitude_km: float = Field(gt=0, description="circular altitude above the equatorial radius")
+    inclination_deg: float = Field(ge=0, le=180, description="inclination 0 to 180 deg")
+    epoch: Optional[UtcTime] = None
+    name_prefix: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _pattern(self):
+        if self.planes > self.total:
+            raise Problem("planes", self.planes,
+                           f"1 to total ({self.total}) planes")
+        if self.total % self.planes:
+            divisors = [p for p in range(1, self.total + 1) if self.total % p == 0]
+            raise Problem("total", self.total,
+                           f"a multiple of planes ({self.planes}); with total = {self.total}, "
+                           f"planes may be one of {divisors[:12]}")
+        if self.phasing > self.planes - 1:
+            raise Problem("phasing", self.phasing,
+                           f"an integer from 0 to planes - 1 = {self.planes - 1}")
+        if not math.isfinite(self.altitude_km):
+            raise Problem("altitude_km", self.altitude_km, "a finite altitude > 0 km")
+        return self
+
+
+class TleShell(_ShellBase):
+    """Satellites from a TLE (2- or 3-line) or OMM (XML/JSON/CSV) file."""
+
+    kind: Literal["tle"]
+    path: str = Field(min_length=1, description="a TLE/OMM file, relative to the scenario file")
+
+
+class PresetShell(_ShellBase):
+    """A named constellation from ``constellation.presets.PRESETS``."""
+
+    kind: Literal["preset"]
+    name: str = Field(description="a preset name such as \"sda-tranche1-tracking\"")
+    epoch: Optional[UtcTime] = None
+
+    @model_validator(mode="after")
+    def _known(self):
+        names = _preset_names()
+        if self.name.strip().lower() not in names:
+            raise Problem("name", self.name, "one of " + ", ".join(sorted(names)))
+        return self
+
+
+class SatelliteElements(_Model):
+    """One satellite by classical osculating/mean elements (issue 6)."""
+
+    name: Optional[str] = None
+    altitude_km: Optional[float] = Field(
+        None, description="semi-major axis minus the WGS84 equatorial radius (km)")
+    semi_major_axis_km: Optional[float] = Field(None, gt=0)
+    eccentricity: float = Field(0.0, ge=0, lt=1)
+    inclination_deg: float = Field(ge=0, le=180, description="inclination 0 to 180 deg")
+    raan_deg: float = 0.0
+    arg_perigee_deg: float = 0.0
+    true_anomaly_deg: Optional[float] = None
+    mean_anomaly_deg: Optional[float] = None
+    epoch: Optional[UtcTime] = None
+    bstar: float = Field(0.0, description="SGP4 drag term (1/earth radii)")
+
+    @model_validator(mode="after")
+    def _size(self):
+        if (self.altitude_km is None) == (self.semi_major_axis_km is None):
+            raise Problem("altitude_km", self.altitude_km,
+                           "exactly one of altitude_km or semi_major_axis_km")
+        if self.true_anomaly_deg is not None and self.mean_anomaly_deg is not None:
+            raise Problem("mean_anomaly_deg", self.mean_anomaly_deg,
+                           "at most one of true_anomaly_deg or mean_anomaly_deg")
+        a = self.semi_major_axis_km if self.semi_major_axis_km is not None \
+            else WGS84_A_KM + self.altitude_km
+        perigee_alt = a * (1.0 - self.eccentricity) - WGS84_A_KM
+        if not perigee_alt > 0:
+            key = "altitude_km" if self.altitude_km is not None else "semi_major_axis_km"
+            if self.eccentricity > 0:
+                key = "eccentricity"
+            raise Problem(key, getattr(self, key),
+                           f"elements whose perigee is above the surface (perigee altitude "
+                           f"a(1-e) - {WGS84_A_KM} km = {perigee_alt:.1f} km)")
+        return self
+
+    def semi_major_axis(self) -> float:
+        """Semi-major axis (km)."""
+        return self.semi_major_axis_km if self.semi_major_axis_km is not None \
+            else WGS84_A_KM + self.altitude_km
+
+
+class ElementsShell(_ShellBase):
+    """A list of satellites by classical elements (``[[constellation.satellites]]``)."""
+
+    kind: Literal["elements"]
+    element_type: Literal["osculating", "mean"] = Field(
+        "osculating", description="osculating (fitted to SGP4 mean elements) or SGP4 mean")
+    satellites: list[SatelliteElements] = Field(min_length=1)
+
+
+Shell = Annotated[Union[WalkerShell, TleShell, PresetShell, ElementsShell],
+                  Field(discriminator="kind")]
+SHELL_KINDS = ("walker-delta", "walker-star", "tle", "preset", "elements")
+
+
+class PointSpec(_Model):
+    """One inline point of ``region.points``."""
+
+    name: str = Field(min_length=1)
+    lat_deg: float
+    lon_deg: float
+    altitude_km: Optional[float] = Field(None, ge=-0.5, le=100)
+
+    @model_validator(mode="after")
+    def _range(self):
+        _check_lat(self.lat_deg, "lat_deg")
+        _check_lon(self.lon_deg, "lon_deg")
+        return self
+
+
+def _points_value(value: Any) -> Any:
+    # a path (str) or an inline list of point tables; other types are refused here so the
+    # union below never reports one error per member.
+    if isinstance(value, str):
+        if not value.strip():
+            raise Problem(None, value, "a CSV path or a list of {name, lat_deg, lon_deg} tables")
+        return value
+    if isinstance(value, list):
+        if not value:
+            raise Problem(None, value, "at least one point")
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise Problem(f"[{i}]", item, "a table {name, lat_deg, lon_deg, altitude_km?}")
+            try:
+                out.append(PointSpec.model_validate(item))
+            except ValidationError as exc:
+                key, val, allowed, tail = describe_validation_error(exc, item, PointSpec)
+                raise Problem(f"[{i}]" + ("" if key.startswith("[") or not key else ".")
+                               + key, val, allowed, tail) from None
+        return out
+    raise Problem(None, value, "a CSV path (string) or a list of {name, lat_deg, lon_deg} tables")
+
+
+class RegionSpec(_Model):
+    """``[region]``: a lat/lon box (optionally masked by a polygon) or a list of points."""
+
+    lat_deg: Optional[list[float]] = Field(None, min_length=2, max_length=2)
+    lon_deg: Optional[list[float]] = Field(None, min_length=2, max_length=2)
+    step_deg: Optional[float] = Field(None, gt=0, le=90)
+    altitude_km: float = Field(0.0, ge=0, le=1000,
+                               description="target altitude (0 ground, 40 glide layer)")
+    points: Annotated[Any, BeforeValidator(_points_value)] = None
+    polygon: Optional[str] = Field(None, min_length=1)
+    target_intensity_kw_sr: Optional[float] = Field(
+        None, gt=0, description="in-band intensity of the region's notional target (kW/sr); "
+        "needed when a sensor is radiometric (threats use their own signature)")
+
+    @model_validator(mode="after")
+    def _shape(self):
+        box = self.lat_deg is not None or self.lon_deg is not None
+        if self.points is not None:
+            for key in ("lat_deg", "lon_deg", "step_deg", "polygon"):
+                if getattr(self, key) is not None:
+                    raise Problem(key, getattr(self, key),
+                                   "no box or polygon keys beside region.points "
+                                   "(a region is either a point list or a lat/lon box)")
+            return self
+        if self.polygon is not None and not box:
+            if self.step_deg is None:
+                raise Problem("step_deg", None, "a grid step in degrees > 0 "
+                               "(the polygon is gridded at this step)")
+            return self
+        if self.lat_deg is None or self.lon_deg is None:
+            missing = "lat_deg" if self.lat_deg is None else "lon_deg"
+            raise Problem(missing, None, "[lo, hi] in degrees (a region needs lat_deg, "
+                           "lon_deg and step_deg, or points, or polygon)")
+        if self.step_deg is None:
+            raise Problem("step_deg", None, "a grid step in degrees > 0")
+        (la0, la1), (lo0, lo1) = self.lat_deg, self.lon_deg
+        for v in (la0, la1):
+            _check_lat(v, "lat_deg", self.lat_deg, "[lo, hi] with each ")
+        for v in (lo0, lo1):
+            _check_lon(v, "lon_deg", self.lon_deg, "[lo, hi] with each ")
+        if la0 > la1:
+            raise Problem("lat_deg", self.lat_deg, "[lo, hi] with lo <= hi (the region is empty)")
+        if lo0 > lo1:
+            raise Problem("lon_deg", self.lon_deg,
+                           "[lo, hi] with lo <= hi (use 0..360 longitudes to cross the "
+                           "antimeridian, e.g. [150, 210]); the region is empty")
+        if lo1 - lo0 > 360:
+            raise Problem("lon_deg", self.lon_deg, "a span of at most 360 degrees")
+        for name, (lo, hi) in (("lat", self.lat_deg), ("lon", self.lon_deg)):
+            n_float = (hi - lo) / self.step_deg
+            if abs(n_float - round(n_float)) > 1e-6:
+                raise Problem("step_deg", self.step_deg,
+                               f"a step that divides the {name} span {hi - lo:g} deg "
+                               f"({name}_deg = [{lo:g}, {hi:g}]) into whole steps "
+                               "(both ends are grid points)")
+        n = self.n_lat * self.n_lon
+        if n > _MAX_POINTS_SCHEMA:
+            raise Problem("step_deg", self.step_deg,
+                           f"a coarser step: this box has {n:.3g} grid points")
+        return self
+
+    @property
+    def target_intensity_w_sr(self) -> Optional[float]:
+        """``target_intensity_kw_sr`` in W/sr (None when not given)."""
+        k = self.target_intensity_kw_sr
+        return None if k is None else 1000.0 * k
+
+    @property
+    def kind(self) -> str:
+        """``"points"``, ``"polygon"`` or ``"box"``."""
+        if self.points is not None:
+            return "points"
+        return "polygon" if self.polygon is not None else "box"
+
+    @property
+    def n_lat(self) -> int:
+        """Grid rows: ``lat0, lat0 + step, ..., lat1`` (both ends included)."""
+        return int(math.floor((self.lat_deg[1] - self.lat_deg[0]) / self.step_deg + 1e-9)) + 1
+
+    @property
+    def n_lon(self) -> int:
+        """Grid columns (both ends included)."""
+        return int(math.floor((self.lon_deg[1] - self.lon_deg[0]) / self.step_deg + 1e-9)) + 1
+
+
+class ThreatSpec(_Model):
+    """``[[threat]]``: a library threat or a launch/aim pair."""
+
+    name: Optional[str] = Field(None, min_length=1)
+    library: Optional[str] = None
+    launch: Optional[list[float]] = Field(None, min_length=2, max_length=2)
+    aim: Optional[list[float]] = Field(None, min_length=2, max_length=2)
+    launch_time: Optional[UtcTime] = None
+    vehicle: Optional[str] = None
+    description: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _source(self):
+        if self.library is not None:
+            for key in ("launch", "aim"):
+                if getattr(self, key) is not None:
+                    raise Problem(key, getattr(self, key),
+                                   "no launch/aim beside library (the library entry fixes "
+                                   "them; drop library to give your own)")
+            names = _library_names()
+            if self.library not in names:
+                raise Problem("library", self.library, "one of " + ", ".join(sorted(names)))
+        else:
+            for key in ("launch", "aim"):
+                if getattr(self, key) is None:
+                    raise Problem(key, None, "[lat_deg, lon_deg] (or library = \"NAME\" "
+                                   "for a threat-library entry)")
+            for key in ("launch", "aim"):
+                lat, lon = getattr(self, key)
+                _check_lat(lat, key, [lat, lon], "[lat_deg, lon_deg] with ")
+                _check_lon(lon, key, [lat, lon], "[lat_deg, lon_deg] with ")
+            if self.name is None:
+                raise Problem("name", None, "a name for this threat (used in tracks.csv)")
+        if self.vehicle is not None:
+            vehicles = _vehicle_names()
+            if self.vehicle.lower() not in vehicles:
+                raise Problem("vehicle", self.vehicle, "one of " + ", ".join(sorted(vehicles)))
+        return self
+
+    @property
+    def label(self) -> str:
+        """The threat's name (the library key when only ``library`` is given)."""
+        return self.name or self.library
+
+
+class OutputSpec(_Model):
+    """``[output]``: what to write besides coverage.nc and summary.json."""
+
+    maps: bool = True
+    accesses: bool = False
+    monte_carlo: int = Field(0, ge=0, le=100_000)
+    track_step_s: float = Field(2.0, gt=0, le=60)
+
+
+class Scenario(_Model):
+    """A validated scenario; build the run's objects with the ``build_*`` methods."""
+
+    name: str = "hgv-coverage scenario"
+    description: str = ""
+    time: TimeSpec
+    constellation: list[Shell] = Field(min_length=1)
+    sensor: SensorSpec = Field(default_factory=SensorSpec)
+    sensors: dict[str, SensorSpec] = Field(default_factory=dict)
+    region: RegionSpec
+    threat: list[ThreatSpec] = Field(default_factory=list)
+    output: OutputSpec = Field(default_factory=OutputSpec)
+
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _source: Optional[str] = PrivateAttr(default=None)
+    _data: dict = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cross(self):
+        if "default" in self.sensors:
+            raise Problem("sensors.default", "(table)",
+                           "another name: the [sensor] table is the default sensor type")
+        known = ["default", *self.sensors]
+        for i, shell in enumerate(self.constellation):
+            if shell.sensor is not None and shell.sensor not in known:
+                raise Problem(f"constellation[{i}].sensor", shell.sensor,
+                               "one of " + ", ".join(repr(k) for k in known)
+                               + " (define others as [sensors.NAME] tables)")
+        radiometric = [n for n, sp in [("sensor", self.sensor),
+                                       *((f"sensors.{k}", v) for k, v in self.sensors.items())]
+                       if sp.detection_threshold_kw_sr is not None
+                       or sp.noise_equivalent_irradiance_w_m2 is not None]
+        if radiometric and self.region.target_intensity_kw_sr is None:
+            raise Problem("region.target_intensity_kw_sr", None,
+                           f"a target in-band intensity in kW/sr > 0, because {radiometric[0]} "
+                           "is radiometric (detection_threshold_kw_sr or "
+                           "noise_equivalent_irradiance_w_m2)")
+        if self.output.accesses and self.region.kind != "points":
+            raise Problem("output.accesses", True,
+                           "false unless the region is a point list (region.points)")
+        for i, th in enumerate(self.threat):
+            if th.launch_time is not None and th.launch_time < self.time.start:
+                raise Problem(f"threat[{i}].launch_time", th.launch_time,
+                               f"a time at or after time.start ({fmt_value(self.time.start)})")
+        labels = [t.label for t in self.threat]
+        for i, lab in enumerate(labels):
+            if lab in labels[:i]:
+                raise Problem(f"threat[{i}].name", lab, "a name not used by another threat")
+        return self
+
+    # -- information ------------------------------------------------------------------
+    @property
+    def base_dir(self) -> Path:
+        """Directory relative paths are resolved against (the scenario file's folder)."""
+        return self._base_dir
+
+    @property
+    def source(self) -> Optional[str]:
+        """The scenario file this came from (None for dictionaries / the default)."""
+        return self._source
+
+    @property
+    def data(self) -> dict:
+        """The raw (TOML) dictionary this scenario was validated from."""
+        return self._data
+
+    def set_origin(self, base_dir: Path, source: Optional[str], data: dict) -> None:
+        """Record where this scenario came from (done once, by the loaders)."""
+        self._base_dir = base_dir
+        self._source = source
+        self._data = data
+
+    def resolve(self, path: str) -> Path:
+        """A path of the file, relative to :attr:`base_dir` unless absolute."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self._base_dir / p)
+
+    def sensor_names(self) -> list[str]:
+        """Sensor type names in sensor-index order (``default`` first)."""
+        return ["default", *self.sensors]
+
+    def constellation_summary(self) -> str:
+        """One line describing the shells, e.g. ``walker-delta 28/4/1 @ 1000 km 81 deg``."""
+        parts = []
+        for s in self.constellation:
+            if isinstance(s, WalkerShell):
+                parts.append(f"{s.kind} {s.total}/{s.planes}/{s.phasing} "
+                             f"@ {s.altitude_km:g} km, i={s.inclination_deg:g} deg")
+            elif isinstance(s, TleShell):
+                parts.append(f"tle {Path(s.path).name}")
+            elif isinstance(s, PresetShell):
+                parts.append(f"preset {s.name}")
+            else:
+                parts.append(f"elements ({len(s.satellites)} satellites)")
+        return "; ".join(parts)
+
+
+    # -- building the run's objects: see hgvcov.scenario.builders.  The builders module
+    # (and with it the engine: numba, xarray) is imported on the first build, so that
+    # validating a scenario never loads it.
+    def build_time_grid(self):
+        """:class:`orbits.timegrid.TimeGrid` of ``time.count`` samples from ``time.start``."""
+        from . import builders
+        return builders.build_time_grid(self)
+
+    def build_sensors(self) -> list:
+        """``[Sensor]`` in :meth:`sensor_names` order (index = ``SatelliteSet.sensor_index``)."""
+        from . import builders
+        return builders.build_sensors(self)
+
+    def build_satellites(self):
+        """Union of all shells as one :class:`orbits.satellites.SatelliteSet` (see
+        :func:`hgvcov.scenario.builders.build_satellites`)."""
+        from . import builders
+        return builders.build_satellites(self)
+
+    def build_grid(self):
+        """``RegionGrid`` for a box/polygon region, ``PointSet`` for a point list."""
+        from . import builders
+        return builders.build_grid(self)
+
+    def box(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The lat/lon box (deg); for a polygon without a box, its bounds snapped to the step."""
+        from . import builders
+        return builders.region_box(self)
+
+    def build_polygon(self):
+        """The region's polygon (shapely geometry) or None."""
+        from . import builders
+        return builders.build_polygon(self)
+
+    def build_polygon_mask(self, grid, geometry=None):
+        """Boolean ``(n_lat, n_lon)`` mask of the grid inside the polygon, or None.
+
+        ``geometry``: the already loaded polygon (default: load ``region.polygon``).
+        """
+        from . import builders
+        return builders.build_polygon_mask(self, grid, geometry)
+
+    def threat_launch_offsets_s(self) -> list[float]:
+        """Launch time of each threat in seconds since ``time.start``."""
+        return [((t.launch_time or self.time.start) - self.time.start).total_seconds()
+                for t in self.threat]
+
+    def build_threats(self) -> list[tuple[str, Any, float]]:
+        """``[(name, hgv_models.threats.Threat, launch_offset_s)]`` for each ``[[threat]]``."""
+        from . import builders
+        return builders.build_threats(self)
+
+    def input_error(self, key: str, value: Any, allowed: str) -> ScenarioError:
+        """A :class:`ScenarioError` ``KEY = VALUE: ALLOWED`` naming this scenario's file."""
+        return key_error(key, value, allowed, source=self._source)
+
+
+# ---------------------------------------------------------------------------------------
+# names checked against the engine's catalogues.  The engine is imported when a name is
+# checked, not when this module loads: validating a scenario that uses no preset, library
+# threat or vehicle name (``hgvcov init``, most sweep cases) stays light.
+# ---------------------------------------------------------------------------------------
+
+def _preset_names() -> set[str]:
+    from constellation.presets import PRESETS
+    return set(PRESETS)
+
+
+def _library_names() -> set[str]:
+    from hgv_models.threats import THREAT_LIBRARY
+    return set(THREAT_LIBRARY)
+
+
+def _vehicle_names() -> set[str]:
+    from hgv_models.vehicles import VEHICLES
+    return {str(n).lower() for n in VEHICLES}
