@@ -49,7 +49,13 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
+from orbits.propagate import PROPAGATORS, propagate
+from orbits.satellites import SatelliteSet
+from orbits.timegrid import TimeGrid
+
 from . import _access as AK
+from .points import PointSet, load_points
+from .sensors import as_sensor_list, sensor_table
 
 __all__ = ["AccessError", "access_intervals", "ACCESS_COLUMNS", "REFINE_BRACKET_S"]
 
@@ -106,8 +112,6 @@ class _Refiner:
     def positions(self, sat_idx, t_s):
         """ITRS km (n, 3) of satellite ``sat_idx[i]`` at ``t_s[i]`` s after the start; NaN
         where propagation fails."""
-        from orbits.propagate import propagate
-        from orbits.timegrid import TimeGrid
         t_s = np.asarray(t_s, dtype=np.float64)
         sat_idx = np.asarray(sat_idx, dtype=np.int64)
         n = t_s.size
@@ -150,7 +154,6 @@ class _Refiner:
 
 
 def _as_points(points):
-    from .points import PointSet, load_points
     if isinstance(points, PointSet):
         return points
     return load_points(points)
@@ -194,10 +197,6 @@ def access_intervals(sats, points, time_grid, sensor=None, propagator="sgp4",
         Unknown propagator, fewer than 2 time samples, radiometric sensor without intensity,
         sensor index out of range.
     """
-    from orbits.propagate import PROPAGATORS, propagate
-    from orbits.satellites import SatelliteSet
-    from orbits.timegrid import TimeGrid
-    from .sensors import as_sensor_list, sensor_table
 
     if not isinstance(sats, SatelliteSet):
         raise AccessError("sats", type(sats).__name__, "a SatelliteSet")

@@ -66,7 +66,6 @@ Metric definitions (``dataset`` variables, DESIGN.md names)
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import dataclass, field
 
@@ -74,7 +73,9 @@ import numba
 import numpy as np
 import xarray as xr
 
-from orbits.propagate import Ephemeris, propagate
+from orbits.geodesy import geodetic_to_ecef, up_vector
+from orbits.propagate import ERROR_MESSAGES, Ephemeris, propagate
+
 from orbits.satellites import SatelliteSet
 from orbits.timegrid import TimeGrid
 
@@ -84,7 +85,7 @@ from ._grid import grid_chunk
 from ._metrics import N_FSTATE, N_ISTATE, ST_LAST_DET, ST_LAST_ST, finalize
 from ._tiles import TILE_COLS, TILE_ROWS
 from .grid import RegionGrid
-from .sensors import Sensor, as_sensor_list, sensor_table
+from .sensors import as_sensor_list, sensor_table
 
 __all__ = [
     "CoverageError",
@@ -200,7 +201,6 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
         minima, the strip's points, counts, point indices and streaming-state copy (~184 B per
         point) and scratch. Independent of ``n_time`` beyond ``chunk_steps``.
     """
-    import numba
 
     n_sat = int(n_sat)
     n_point = int(n_point)
@@ -380,7 +380,6 @@ def _chunks(sats, eph, grid, propagator, chunk):
 
 
 def _failed_list(names, codes):
-    from orbits.propagate import ERROR_MESSAGES
 
     out = []
     for j in np.flatnonzero(codes):
@@ -607,7 +606,6 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
     (:func:`constellation._brute_force.brute_force_chunk`, parallel over points); metrics are the
     same as for grids.
     """
-    from orbits.geodesy import geodetic_to_ecef, up_vector
 
     t_start = time.perf_counter()
     sats, eph, tg = _sats_and_grid(sats, time_grid)

@@ -74,6 +74,8 @@ from numbers import Real
 import numpy as np
 
 from orbits.constants import MU_EARTH_KM3_S2, WGS84_A_KM
+from orbits.satellites import SatelliteSet
+from orbits.timegrid import parse_utc
 
 __all__ = ["ElementsError", "ELEMENT_KEYS", "satellites_from_elements",
            "true_to_mean_anomaly", "mean_to_true_anomaly", "coe_to_rv", "rv_to_equinoctial",
@@ -210,7 +212,6 @@ def equinoctial_to_coe(eq, retrograde=False):
 
 
 def _satrec(name, a_km, e, i_rad, raan_rad, argp_rad, M_rad, epoch, bstar):
-    from orbits.satellites import SatelliteSet
     s = SatelliteSet.from_elements([name], a_km, e, math.degrees(i_rad), math.degrees(raan_rad),
                                    math.degrees(argp_rad), math.degrees(M_rad), epoch,
                                    bstar=bstar)
@@ -304,8 +305,6 @@ def satellites_from_elements(list_of_dicts, default_epoch_utc, element_type="osc
         Unknown key, missing/ambiguous size or anomaly, out-of-range value, perigee below
         the surface; the message names the satellite index (0-based), its name and the key.
     """
-    from orbits.satellites import SatelliteSet
-    from orbits.timegrid import parse_utc
 
     if element_type not in ELEMENT_TYPES:
         raise ElementsError(None, "element_type", element_type, "one of 'osculating', 'mean'")

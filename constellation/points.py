@@ -27,6 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+
+from orbits.geodesy import geodetic_to_ecef, up_vector
 
 __all__ = ["PointsError", "PointSet", "load_points", "POINT_COLUMNS",
            "LAT_RANGE_DEG", "LON_RANGE_DEG", "ALTITUDE_RANGE_KM"]
@@ -107,17 +110,14 @@ class PointSet:
 
     def ecef_km(self) -> np.ndarray:
         """Earth-fixed positions, shape (n_point, 3) km (WGS84, :mod:`orbits.geodesy`)."""
-        from orbits.geodesy import geodetic_to_ecef
         return geodetic_to_ecef(self.lat_deg, self.lon_deg, self.altitude_km)
 
     def up(self) -> np.ndarray:
         """Unit normals to the ellipsoid (local geodetic up), shape (n_point, 3)."""
-        from orbits.geodesy import up_vector
         return up_vector(self.lat_deg, self.lon_deg)
 
     def to_dataframe(self):
         """pandas DataFrame with columns ``name, lat_deg, lon_deg, altitude_km``."""
-        import pandas as pd
         return pd.DataFrame({"name": self.name, "lat_deg": self.lat_deg,
                              "lon_deg": self.lon_deg, "altitude_km": self.altitude_km})
 

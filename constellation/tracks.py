@@ -89,6 +89,9 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from hgv_models.flight import fly_threat
+from hgv_models.radar import JAPAN_RADAR_SITES, first_radar_detection_s
+from hgv_models.signature import trajectory_intensity_w_sr
 from hgv_models.trajectory import PHASE_NAMES
 from orbits.geodesy import geodetic_to_ecef, up_vector
 from orbits.propagate import propagate
@@ -96,6 +99,7 @@ from orbits.satellites import SatelliteSet
 from orbits.timegrid import TimeGrid, parse_utc
 
 from . import _tracks as TK
+from ._geometry import P_MAX_RANGE_KM, P_MIN_EL_RAD
 from .sensors import as_sensor_list, sensor_table
 
 __all__ = [
@@ -268,7 +272,6 @@ def _prepare_flight(name, traj, sensors, sample_step_s, intensity_override):
             elif v.shape != (n,):
                 raise TrackError(f"intensity_w_sr[{name!r}]: shape {v.shape}, expected ({n},) or ({n}, {len(sensors)})")
         else:
-            from hgv_models.signature import trajectory_intensity_w_sr
 
             v = trajectory_intensity_w_sr(traj, band_um=tuple(s.band_um))
         if np.any(np.isnan(v)):
@@ -294,8 +297,6 @@ def _sensor_setup(sats, sensors):
 def _radar_first_s(flight, radar_sites):
     if radar_sites is None:
         return None
-    from hgv_models.radar import first_radar_detection_s
-
     v = float(first_radar_detection_s(flight.traj, radar_sites))
     return v if math.isfinite(v) else None
 
@@ -303,10 +304,6 @@ def _radar_first_s(flight, radar_sites):
 def _default_radar_sites(radar_sites):
     if radar_sites is not None:
         return list(radar_sites) or None
-    try:
-        from hgv_models.radar import JAPAN_RADAR_SITES
-    except ImportError:  # radar model not available: no ground-radar comparison
-        return None
     return list(JAPAN_RADAR_SITES)
 
 
@@ -334,8 +331,6 @@ class _Core:
 
 def _reach_parameters(table):
     """(sin, cos of the smallest geocentric elevation, largest max range) for the pre-filter."""
-    from ._geometry import P_MAX_RANGE_KM, P_MIN_EL_RAD
-
     el = float(np.min(table[:, P_MIN_EL_RAD])) - TK.GEODETIC_NORMAL_TILT_RAD
     if el <= -math.pi / 2:
         return -1.0, 0.0, math.inf
@@ -673,7 +668,6 @@ def _mc_flights_input(threats_or_trajectories, sample_step_s):
     out = []
     for name, obj in raw:
         if hasattr(obj, "launch_lat_deg"):  # a Threat: fly it once (Earth-fixed track)
-            from hgv_models import fly_threat
 
             obj = fly_threat(obj, sample_step_s=sample_step_s)
         out.append((name, obj))

@@ -46,7 +46,9 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from orbits import tle
 from orbits.constants import WGS84_A_KM
+from orbits.satellites import SatelliteSet
 
 __all__ = [
     "WalkerError",
@@ -274,7 +276,6 @@ def walker(pattern: str = "delta", total: int = 24, planes: int = 3, phasing: in
     alt = _check_altitude(altitude_km)
     if not isinstance(name_prefix, str) or not name_prefix.strip():
         raise WalkerError("name_prefix", name_prefix, "a non-empty string")
-    from orbits.satellites import SatelliteSet  # local: orbits is a sibling package
 
     raan, mean_anomaly = walker_elements(pattern_n, T, P, F, inc, raan0_deg, seam_spacing_deg)
     n = T
@@ -311,7 +312,6 @@ def export(sats, path, fmt: str = "tle"):
         formats write CCSDS OMM records as CelesTrak serves them with
         :func:`orbits.tle.write_omm`.
     """
-    from orbits import tle
 
     f = fmt.lower()
     if f == "tle":
