@@ -39,9 +39,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import numba  # noqa: E402
 
-from constellation import _tracks as TK  # noqa: E402
+from constellation import kernels  # noqa: E402
 from constellation.sensors import Sensor, sensor_table  # noqa: E402
-from constellation.tracks import _prepare_flight, _reach_parameters, launch_offsets_s, monte_carlo  # noqa: E402
+from constellation.tracks import prepare_flight, reach_parameters, launch_offsets_s, monte_carlo  # noqa: E402
 from constellation.walker import walker  # noqa: E402
 from hgv_models import fly_threat  # noqa: E402
 from hgv_models.threats import THREAT_LIBRARY  # noqa: E402
@@ -140,7 +140,7 @@ def main(argv=None):
     print(f"ours, 1 thread: detection {df1.attrs['timings']['detection_s']:.2f} s")
 
     # ---- same samples for the baselines
-    flights = [_prepare_flight(n, t, [sensor], args.step, None) for n, t in trajs]
+    flights = [prepare_flight(n, t, [sensor], args.step, None) for n, t in trajs]
     offsets = launch_offsets_s(args.launches, 86400.0, seed=1, snap_s=args.step)
     sec, xyz, up = samples(flights, offsets)
     rng = np.random.default_rng(0)
@@ -181,9 +181,9 @@ def main(argv=None):
     u_s = np.ascontiguousarray(up[idx])
     pos_c = np.ascontiguousarray(pos_s)
     rs_max = float(np.nanmax(np.linalg.norm(pos_c, axis=2)))
-    k_sub, _ = best_of(lambda: TK.track_samples(pos_c, valid, 0, tid, tid, x_s, u_s, inten, si, table,
+    k_sub, _ = best_of(lambda: kernels.track_samples(pos_c, valid, 0, tid, tid, x_s, u_s, inten, si, table,
                                                 nd, st, conv, err, pa, pb, near, rs_max,
-                                                *_reach_parameters(table)))
+                                                *reach_parameters(table)))
     assert np.array_equal(nd, nd_b), "n_detect differs from the NumPy baseline"
     assert np.array_equal(st, st_b), "stereo differs from the NumPy baseline"
     np.testing.assert_allclose(err, err_b, rtol=1e-9)

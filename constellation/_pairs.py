@@ -6,7 +6,7 @@ Two exact searches with the same variance (module docstring of
 
 - per point (:func:`best_pair_sigma2`), over a point's detection records (``N_REC`` columns),
   warm-started from the previous step's best pair: the every-triple kernel
-  (:mod:`constellation._brute_force`);
+  (:mod:`constellation._points`);
 - per tile of a grid strip (:func:`row_pairs`, layout in :mod:`constellation._tiles`): slots
   sorted by the tile's smallest ``q`` (:func:`sort_by_key`), pairs swept over whole tiles
   (:func:`pair_block`, vectorised) while ``L`` stays below the tile's worst current best

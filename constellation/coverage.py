@@ -79,7 +79,7 @@ from orbits.propagate import ERROR_MESSAGES, Ephemeris, propagate
 from orbits.satellites import SatelliteSet
 from orbits.timegrid import TimeGrid
 
-from ._brute_force import brute_force_chunk
+from ._points import point_chunk
 from ._candidates import N_BF, cap_bounds, pack_bands
 from ._grid import grid_chunk
 from ._metrics import N_FSTATE, N_ISTATE, ST_LAST_DET, ST_LAST_ST, finalize
@@ -603,7 +603,7 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
     Notes
     -----
     Point lists are short, so every (time, satellite, point) triple is tested
-    (:func:`constellation._brute_force.brute_force_chunk`, parallel over points); metrics are the
+    (:func:`constellation._points.point_chunk`, parallel over points); metrics are the
     same as for grids.
     """
 
@@ -633,7 +633,7 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
         timings["propagation_s"] += t_prop
         codes_all = np.where(codes_all == 0, codes, codes_all)
         t0 = time.perf_counter()
-        brute_force_chunk(pos, valid, sidx, table, k0, pts, ups, 1, istate, fstate, hist, t_edge, log_lo,
+        point_chunk(pos, valid, sidx, table, k0, pts, ups, 1, istate, fstate, hist, t_edge, log_lo,
                             1.0 / dlog)
         timings["exact_s"] += time.perf_counter() - t0
         done += pos.shape[0]

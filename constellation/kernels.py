@@ -23,15 +23,19 @@ Metrics
     float64 with columns ``FS_*``, and an error histogram; :func:`update_point` folds one
     (point, time step) in, :func:`finalize` turns the accumulators into the metrics of
     :mod:`constellation.coverage`.
-Every-triple kernel
-    :func:`brute_force_chunk`: all of the above over every (time, satellite, point) triple of
+Point-list kernel
+    :func:`point_chunk`: all of the above over every (time, satellite, point) triple of
     a time chunk, parallel over rows of points (the kernel of
     :func:`constellation.coverage.point_coverage`, and a baseline for the grid kernel).
+Track samples
+    :func:`track_samples`: detection count, stereo flag, best pair and its triangulation
+    error for each (track sample, instant) (the kernel of
+    :func:`constellation.tracks.track_coverage`).
 """
 
 from __future__ import annotations
 
-from ._brute_force import brute_force_chunk
+from ._points import point_chunk
 from ._geometry import (
     N_PARAM,
     P_COS_HALF_FOR,
@@ -81,6 +85,7 @@ from ._metrics import (
     update_point,
 )
 from ._pairs import N_REC, best_pair_sigma2
+from ._tracks import track_samples
 from .sensors import sensor_table
 
 __all__ = [
@@ -97,6 +102,8 @@ __all__ = [
     # metrics
     "N_ISTATE", "ST_N1", "ST_N2", "ST_NST", "ST_LAST_DET", "ST_LAST_ST", "ST_NGAP",
     "N_FSTATE", "FS_SUMC", "FS_MAXGAP", "FS_SUMGAP", "FS_MAXGAP_ST", "update_point", "finalize",
-    # every-triple kernel
-    "brute_force_chunk",
+    # point-list kernel
+    "point_chunk",
+    # track samples
+    "track_samples",
 ]

@@ -169,7 +169,7 @@ class TrackResult:
 
 # ----------------------------------------------------------------------------- inputs
 @dataclass
-class _Flight:
+class PreparedFlight:
     """One prepared trajectory (Earth-fixed, independent of launch time)."""
 
     name: str
@@ -211,7 +211,15 @@ def _miss_distance_km(traj):
     return None
 
 
-def _prepare_flight(name, traj, sensors, sample_step_s, intensity_override):
+def prepare_flight(name, traj, sensors, sample_step_s, intensity_override):
+    """Validate one trajectory and put it in the kernels' terms (:class:`PreparedFlight`).
+
+    Resampled at ``sample_step_s`` (s, None = as given), positions and local up vectors in
+    ECEF (km) on the WGS84 ellipsoid, in-band intensity per sensor (W/sr; from
+    ``intensity_override`` (n,) or (n, n_sensor), else from the trajectory's heating when a
+    sensor has a radiometric threshold, else NaN). Raises :class:`TrackError` naming the
+    trajectory and the field on bad input.
+    """
     label = f"trajectories[{name!r}]"
     miss = _miss_distance_km(traj)
     if sample_step_s is not None:
@@ -272,12 +280,11 @@ def _prepare_flight(name, traj, sensors, sample_step_s, intensity_override):
             elif v.shape != (n,):
                 raise TrackError(f"intensity_w_sr[{name!r}]: shape {v.shape}, expected ({n},) or ({n}, {len(sensors)})")
         else:
-
             v = trajectory_intensity_w_sr(traj, band_um=tuple(s.band_um))
         if np.any(np.isnan(v)):
             raise TrackError(f"intensity_w_sr[{name!r}]: NaN intensity for radiometric sensor {s.name!r}")
         inten[:, k] = v
-    return _Flight(name, traj, t, lat, lon, alt, speed, mach, phase_name, xyz, up, inten, miss)
+    return PreparedFlight(name, traj, t, lat, lon, alt, speed, mach, phase_name, xyz, up, inten, miss)
 
 
 def _sensor_setup(sats, sensors):
@@ -329,7 +336,7 @@ class _Core:
     timings: dict
 
 
-def _reach_parameters(table):
+def reach_parameters(table):
     """(sin, cos of the smallest geocentric elevation, largest max range) for the pre-filter."""
     el = float(np.min(table[:, P_MIN_EL_RAD])) - TK.GEODETIC_NORMAL_TILT_RAD
     if el <= -math.pi / 2:
@@ -380,7 +387,7 @@ def _evaluate(sats, flights, tracks, si, table, start_utc, propagator, chunk_sta
     ho_pair = np.zeros(n_track, dtype=np.int64)
     ho_single = np.zeros(n_track, dtype=np.int64)
 
-    reach = _reach_parameters(table)
+    reach = reach_parameters(table)
     chunk = max(1, int(chunk_states) // len(sats))
     failed = {}
     for c0 in range(0, n_inst, chunk):
@@ -529,7 +536,7 @@ def track_coverage(sats, trajectories, sensors, scenario_start_utc, propagator="
             raise TrackError(f"trajectories[{k}] launch_offset_s={offset!r}: must be a number of seconds") from None
         if not math.isfinite(offset):
             raise TrackError(f"trajectories[{k}] launch_offset_s={offset!r}: must be finite")
-        flights.append(_prepare_flight(name, traj, sensors, sample_step_s, intensity_w_sr))
+        flights.append(prepare_flight(name, traj, sensors, sample_step_s, intensity_w_sr))
         tracks.append((k, offset))
     t0 = time.perf_counter()
     sites = _default_radar_sites(radar_sites)
@@ -743,7 +750,7 @@ def monte_carlo(sats, threats_or_trajectories, sensors, scenario_start_utc, n_la
             raise TrackError(f"sample_step_s={sample_step_s!r}: must be a finite number > 0 (s) or None")
     offsets = launch_offsets_s(n_launch_times, window_s, seed=seed, sampling=sampling, snap_s=step)
     pairs = _mc_flights_input(threats_or_trajectories, 2.0 if step is None else step)
-    flights = [_prepare_flight(name, traj, sensors, step, intensity_w_sr) for name, traj in pairs]
+    flights = [prepare_flight(name, traj, sensors, step, intensity_w_sr) for name, traj in pairs]
     sites = _default_radar_sites(radar_sites)
     for fl in flights:
         fl.radar_first_s = _radar_first_s(fl, sites)

@@ -1,6 +1,6 @@
 """Baselines the grid-coverage engine is checked and benchmarked against.
 
-- :func:`brute_force_coverage`: :func:`constellation.kernels.brute_force_chunk` over every
+- :func:`brute_force_coverage`: :func:`constellation.kernels.point_chunk` over every
   (time, satellite, point) triple of a grid, the same exact test and the same metric
   accumulators as :func:`constellation.coverage.grid_coverage` without any footprint pruning,
   parallel over latitude rows like the engine;
@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from constellation.kernels import N_FSTATE, N_ISTATE, ST_LAST_DET, ST_LAST_ST, brute_force_chunk, sensor_table
+from constellation.kernels import N_FSTATE, N_ISTATE, ST_LAST_DET, ST_LAST_ST, point_chunk, sensor_table
 
 __all__ = ["brute_force_coverage", "numpy_broadcast_coverage"]
 
@@ -60,7 +60,7 @@ def brute_force_coverage(eph, grid, sensor, mode=0, chunk=720):
     t0 = time.perf_counter()
     for k0 in range(0, eph.n_time, chunk):
         k1 = min(eph.n_time, k0 + chunk)
-        brute_force_chunk(np.ascontiguousarray(eph.positions_km[k0:k1]), np.ascontiguousarray(eph.valid[k0:k1]),
+        point_chunk(np.ascontiguousarray(eph.positions_km[k0:k1]), np.ascontiguousarray(eph.valid[k0:k1]),
                           sidx, table, k0, pts, ups, grid.shape[1], ist, fs, h, t_edge, math.log(1.0), 50.0, mode)
     return time.perf_counter() - t0, ist
 

@@ -1,7 +1,8 @@
 """The import layers of ../shared/DESIGN.md ("Layout"), enforced.
 
-- ``hgvcov -> constellation -> (orbits | hgv_models)``, and a private (``_``-prefixed) module
-  imported only from inside its own package: import-linter's contracts in pyproject.toml
+- ``hgvcov -> constellation -> (orbits | hgv_models)``, a private (``_``-prefixed) module
+  imported only from inside its own package, and no kernel module importing an API module
+  of its package: import-linter's contracts in pyproject.toml
   (``[tool.importlinter]``), run here exactly as ``lint-imports`` runs them.
 - No module uses another module's ``_private`` names (``from m import _x`` or ``m._x``):
   import-linter sees modules, not names, so an AST walk checks this one.
@@ -61,6 +62,9 @@ def test_import_contracts_are_kept():
     ("hgv_models/vehicles.py", "import orbits.constants  # noqa", "Imports flow one way"),
     ("constellation/grid.py", "import hgvcov.outputs  # noqa", "Imports flow one way"),
     ("hgvcov/outputs.py", "import orbits._kernels  # noqa", "private (_-prefixed) module"),
+    ("constellation/_geometry.py", "import constellation.sensors  # noqa",
+     "Kernel modules import no API module"),
+    ("orbits/_kernels.py", "import orbits.timegrid  # noqa", "Kernel modules import no API module"),
 ])
 def test_a_reverse_or_private_import_breaks_a_contract(tmp_path, where, line, contract):
     root = copy_tree(tmp_path)

@@ -1,4 +1,4 @@
-"""The every-triple kernel: exact tests and metrics over every (time, satellite, point) triple.
+"""The point-list kernel: exact tests and metrics over every (time, satellite, point) triple.
 
 No footprint pruning: the kernel of :func:`constellation.coverage.point_coverage` (short
 point lists) and the reference the grid kernel is checked and benchmarked against
@@ -21,7 +21,7 @@ from ._pairs import N_REC, best_pair_sigma2
 
 
 @jit_parallel
-def brute_force_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
+def point_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
                       istate, fstate, hist, t_edge, log_lo, inv_dlog, mode=0):
     """Baseline: the same exact tests and metrics over every (time, satellite, point) triple.
 
