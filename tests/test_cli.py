@@ -15,48 +15,30 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+import xarray as xr
 
+import hgvcov.bench as bench
+import hgvcov.run as run_package
+from constellation.polygon import load_polygon, polygon_mask
+from hgv_models.threats import great_circle_distance_km
+from hgvcov.cli import main
 from hgvcov.outputs import OutputError, OutputTransaction
-from hgvcov.scenario import default_scenario_toml, load_scenario
+from hgvcov.run import run_scenario
+from hgvcov.scenario import default_scenario_toml, load_scenario, scenario_from_toml
+
+from .conftest import EXAMPLES, SMALL_RUN, scenario_toml
 
 #: Generous wall-clock limits (s) for one subprocess on a loaded 2-core CI machine.
 QUICK_LIMIT_S = 120
 RUN_LIMIT_S = 900
 
-SMALL = """
-name = "small e2e"
-[time]
-start = "2026-11-21T00:00:00Z"
-duration_s = 3600
-step_s = 120
-[[constellation]]
-kind = "walker-delta"
-total = 12
-planes = 3
-phasing = 1
-altitude_km = 1000
-inclination_deg = 60
-[sensor]
-min_elevation_deg = 5
-field_of_regard_deg = 120
-[region]
-lat_deg = [20, 50]
-lon_deg = [120, 150]
-step_deg = 5
-altitude_km = 40
-[[threat]]
-name = "toward Tokyo"
-launch = [40.0, 116.0]
-aim = [35.68, 139.77]
-launch_time = "2026-11-21T00:10:00Z"
-[output]
-track_step_s = 5
-"""
-
+SMALL = SMALL_RUN
 
 def hgvcov(*args, cwd=None, env=None, timeout=QUICK_LIMIT_S) -> subprocess.CompletedProcess:
-    """Run ``python -m constellation ARGS`` (the ``hgvcov`` entry point) and capture it."""
+    """Run ``python -m hgvcov ARGS`` (the ``hgvcov`` entry point) and capture it."""
     full_env = {**os.environ, **(env or {})}
     full_env.pop("HGVCOV_DEBUG", None)
     return subprocess.run([sys.executable, "-m", "hgvcov", *map(str, args)],
@@ -109,7 +91,6 @@ BAD = {
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_scenario_exits_2_with_one_message(tmp_path, monkeypatch, capsys, case):
     """In-process (``cli.main``) for every case: same code path, no interpreter start-up."""
-    from hgvcov.cli import main
     text, fragments = BAD[case]
     (tmp_path / "bad.toml").write_text(text)
     monkeypatch.chdir(tmp_path)
@@ -146,8 +127,6 @@ def test_cli_usage_errors_exit_2(tmp_path):
 
 def test_bench_is_quick_unless_asked_for_the_full_case(monkeypatch):
     """``hgvcov bench`` runs the quick comparison (issue 4); ``--full`` the 1-day reference case."""
-    import hgvcov.bench as bench
-    from hgvcov.cli import main
 
     calls = []
     monkeypatch.setattr(bench, "run_bench", lambda quick=True, out=print, **kw: calls.append(quick) or {})
@@ -159,7 +138,6 @@ def test_bench_is_quick_unless_asked_for_the_full_case(monkeypatch):
 
 
 def test_bad_sweep_file_exits_2(tmp_path, monkeypatch, capsys):
-    from hgvcov.cli import main
     (tmp_path / "base.toml").write_text(SMALL)
     (tmp_path / "sweep.toml").write_text(
         'base = "base.toml"\n[grid]\n"constellation[0].total" = [12, 13]\n')
@@ -199,7 +177,6 @@ def test_memory_refusal_before_allocating(tmp_path):
 
 
 def test_output_path_that_is_a_file_is_refused_up_front(tmp_path, monkeypatch, capsys):
-    from hgvcov.cli import main
     (tmp_path / "s.toml").write_text(SMALL)
     (tmp_path / "taken").write_text("not a folder")
     monkeypatch.chdir(tmp_path)
@@ -217,7 +194,6 @@ def test_trajectory_command(tmp_path):
     info = json.loads(proc.stdout)
     assert info["threat"] == "korea-inland-tokyo"
     # the flight ends at the aim point (Tokyo) within the library's 25 km contract
-    from hgv_models.threats import great_circle_distance_km
     assert great_circle_distance_km(*info["impact"], 35.68, 139.77) < 25.0
     lines = (tmp_path / "tj" / "trajectory.csv").read_text().splitlines()
     assert lines[0].startswith("time_s,lat_deg,lon_deg,altitude_km")
@@ -228,13 +204,11 @@ def test_trajectory_command(tmp_path):
 
 def test_internal_error_exit_1_short_message_and_debug(tmp_path, monkeypatch, capsys):
     """A bug (not bad input) is exit 1 with a hint; --debug adds the traceback."""
-    import hgvcov.run
-    from hgvcov.cli import main
 
     def broken(*a, **k):
         raise ValueError("a plain ValueError from inside the engine is not an input error")
 
-    monkeypatch.setattr(hgvcov.run, "run_scenario", broken)
+    monkeypatch.setattr(run_package, "run_scenario", broken)
     (tmp_path / "s.toml").write_text(SMALL)
     monkeypatch.chdir(tmp_path)
     assert main(["run", "s.toml"]) == 1
@@ -323,8 +297,6 @@ def test_run_writes_every_file_and_json(small_run):
     assert list(summary["per_threat"]) == ["toward Tokyo"]
     assert summary["constellation"]["n_satellites"] == 12
 
-    import pandas as pd
-    import xarray as xr
     ds = xr.load_dataset(out / "coverage.nc")
     assert ds.sizes == {"lat": 7, "lon": 7}
     assert float(ds.lat[0]) == 20.0 and float(ds.lon[-1]) == 150.0
@@ -399,37 +371,15 @@ def test_map_replots_saved_coverage(small_run):
 
 # ------------------------------------------- polygon and point regions (in-process, no maps)
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-SHORT = """
-name = "{name}"
-[time]
-start = "2026-11-21T00:00:00Z"
-duration_s = 1800
-step_s = 120
-propagator = "j2"
-[[constellation]]
-kind = "walker-delta"
-total = 12
-planes = 3
-phasing = 1
-altitude_km = 1000
-inclination_deg = 60
-[region]
-{region}
-altitude_km = 40
-{output}
-"""
+def short_j2(name: str, region: str, output: str = "") -> str:
+    """Half an hour of the small shell on J2 at the glide layer over ``region``."""
+    return scenario_toml(name, 1800, 120, region + "\naltitude_km = 40\n", propagator="j2",
+                         extra=output + "\n" if output else "")
 
 
 def test_polygon_region_masks_grid_and_statistics(tmp_path):
-    import numpy as np
-    import xarray as xr
-    from constellation.polygon import load_polygon, polygon_mask
-    from hgvcov.run import run_scenario
-    from hgvcov.scenario import scenario_from_toml
     poly = EXAMPLES / "sea_of_japan_box.geojson"
-    text = SHORT.format(name="polygon", region=f'polygon = "{poly}"\nstep_deg = 1.0', output="")
+    text = short_j2("polygon", f'polygon = "{poly}"\nstep_deg = 1.0')
     sc = scenario_from_toml(text, base_dir=tmp_path)
     summary = run_scenario(sc, tmp_path / "out", maps=False)
     ds = xr.load_dataset(tmp_path / "out" / "coverage.nc")
@@ -449,13 +399,9 @@ def test_polygon_region_masks_grid_and_statistics(tmp_path):
 
 
 def test_point_region_with_accesses(tmp_path):
-    import pandas as pd
-    import xarray as xr
-    from hgvcov.run import run_scenario
-    from hgvcov.scenario import scenario_from_toml
     region = ('points = [{name = "Tokyo", lat_deg = 35.68, lon_deg = 139.77},\n'
               '          {name = "Naha", lat_deg = 26.21, lon_deg = 127.68, altitude_km = 0}]')
-    text = SHORT.format(name="points", region=region, output="[output]\naccesses = true")
+    text = short_j2("points", region, "[output]\naccesses = true")
     sc = scenario_from_toml(text, base_dir=tmp_path)
     summary = run_scenario(sc, tmp_path / "out", maps=False)
     ds = xr.load_dataset(tmp_path / "out" / "coverage.nc")

@@ -13,42 +13,7 @@ import pytest
 from hgvcov import sweep
 from hgvcov.sweep import SweepError
 
-BASE_TOML = """\
-name = "tiny sweep base"
-[time]
-start = "2026-11-21T00:00:00Z"
-duration_s = 600
-step_s = 60
-[[constellation]]
-kind = "walker-delta"
-total = 12
-planes = 3
-phasing = 1
-altitude_km = 1000
-inclination_deg = 60
-[sensor]
-min_elevation_deg = 10
-field_of_regard_deg = 120
-[region]
-lat_deg = [30, 40]
-lon_deg = [130, 140]
-step_deg = 5
-altitude_km = 0
-"""
-
-SWEEP_TOML = """\
-base = "base.toml"
-[grid]
-"constellation[0].total" = [12, 24]
-"sensor.field_of_regard_deg" = [100, 120]
-"""
-
-
-def _write(tmp_path: Path, sweep_text: str = SWEEP_TOML, base_text: str = BASE_TOML) -> Path:
-    (tmp_path / "base.toml").write_text(base_text)
-    p = tmp_path / "sweep.toml"
-    p.write_text(sweep_text)
-    return p
+from .conftest import SWEEP_2X2, SWEEP_BASE
 
 
 class FakeRunner:
@@ -133,8 +98,8 @@ def test_case_id_is_stable():
 # ----------------------------------------------------------------------------- validation
 
 
-def test_load_sweep(tmp_path):
-    spec = sweep.load_sweep(_write(tmp_path))
+def test_load_sweep(tmp_path, sweep_files):
+    spec = sweep.load_sweep(sweep_files())
     assert spec.keys == ["constellation[0].total", "sensor.field_of_regard_deg"]
     assert [c.overrides for c in spec.cases] == [
         {"constellation[0].total": 12, "sensor.field_of_regard_deg": 100},
@@ -162,8 +127,8 @@ def test_load_sweep(tmp_path):
         ('"sensor.fov_deg" = [10]', "sensor.fov_deg", "fov_deg"),  # unknown optional key
     ],
 )
-def test_bad_grid_values_are_named(tmp_path, grid_line, key, fragment):
-    p = _write(tmp_path, f'base = "base.toml"\n[grid]\n{grid_line}\n')
+def test_bad_grid_values_are_named(tmp_path, grid_line, key, fragment, sweep_files):
+    p = sweep_files(f'base = "base.toml"\n[grid]\n{grid_line}\n')
     with pytest.raises(SweepError) as exc:
         sweep.load_sweep(p)
     assert exc.value.key == key
@@ -182,17 +147,17 @@ def test_bad_grid_values_are_named(tmp_path, grid_line, key, fragment):
         ('base = "base.toml"\n[grid\n', "TOML"),
     ],
 )
-def test_bad_sweep_files(tmp_path, text, fragment):
+def test_bad_sweep_files(tmp_path, text, fragment, sweep_files):
     with pytest.raises(SweepError, match=None) as exc:
-        sweep.load_sweep(_write(tmp_path, text))
+        sweep.load_sweep(sweep_files(text))
     assert fragment in str(exc.value)
 
 
 # ----------------------------------------------------------------------------- running
 
 
-def test_sweep_runs_every_case_and_resumes(tmp_path, fake_runner):
-    p = _write(tmp_path)
+def test_sweep_runs_every_case_and_resumes(tmp_path, fake_runner, sweep_files):
+    p = sweep_files()
     out = tmp_path / "out"
     df = sweep.run_sweep(p, out, processes=False, n_workers=2)
     assert sorted(fake_runner.calls) == [(12, 100), (12, 120), (24, 100), (24, 120)]
@@ -226,28 +191,28 @@ def test_sweep_runs_every_case_and_resumes(tmp_path, fake_runner):
 
     # Extending the grid runs only the new cases.
     fake_runner.calls.clear()
-    p.write_text(SWEEP_TOML.replace("[12, 24]", "[12, 24, 36]"))
+    p.write_text(SWEEP_2X2.replace("[12, 24]", "[12, 24, 36]"))
     df3 = sweep.run_sweep(p, out, processes=False, n_workers=2)
     assert sorted(fake_runner.calls) == [(36, 100), (36, 120)]
     assert len(df3) == 6 and (df3["status"] == "ok").all()
     assert not [f for f in os.listdir(out) if ".tmp" in f]
 
 
-def test_changed_base_scenario_invalidates_cases(tmp_path, fake_runner):
-    p = _write(tmp_path, 'base = "base.toml"\n[grid]\n"sensor.field_of_regard_deg" = [100, 120]\n')
+def test_changed_base_scenario_invalidates_cases(tmp_path, fake_runner, sweep_files):
+    p = sweep_files('base = "base.toml"\n[grid]\n"sensor.field_of_regard_deg" = [100, 120]\n')
     out = tmp_path / "out"
     sweep.run_sweep(p, out, processes=False, n_workers=1)
     assert len(fake_runner.calls) == 2
-    (tmp_path / "base.toml").write_text(BASE_TOML.replace("duration_s = 600", "duration_s = 1200"))
+    (tmp_path / "base.toml").write_text(SWEEP_BASE.replace("duration_s = 600", "duration_s = 1200"))
     fake_runner.calls.clear()
     sweep.run_sweep(p, out, processes=False, n_workers=1)
     assert len(fake_runner.calls) == 2
 
 
-def test_failed_case_is_reported_and_retried(tmp_path, monkeypatch):
+def test_failed_case_is_reported_and_retried(tmp_path, monkeypatch, sweep_files):
     runner = FakeRunner(fail_total=24)
     monkeypatch.setattr(sweep, "_runner", lambda: runner)
-    p = _write(tmp_path)
+    p = sweep_files()
     out = tmp_path / "out"
     df = sweep.run_sweep(p, out, processes=False, n_workers=2)
     bad = df[df["constellation[0].total"] == 24]
@@ -275,29 +240,27 @@ def _dying_run_case(payload):
     return _REAL_RUN_CASE(payload)
 
 
-def test_task_that_dies_keeps_other_results(tmp_path, fake_runner, monkeypatch):
+def test_task_that_dies_keeps_other_results(tmp_path, fake_runner, monkeypatch, sweep_files):
     """A task lost on the Dask side (e.g. KilledWorker) is an error row; finished cases are kept."""
     monkeypatch.setattr(sweep, "_run_case", _dying_run_case)
-    p = _write(tmp_path)
+    p = sweep_files()
     df = sweep.run_sweep(p, tmp_path / "out", processes=False, n_workers=2)
     assert list(df["status"]) == ["ok", "ok", "ok", "error"]
     assert "worker lost" in df.iloc[3]["error"]
     assert len(list((tmp_path / "out" / "cases").glob("*[0-9a-f].json"))) == 3
 
 
-def test_bad_sweep_runs_nothing(tmp_path, fake_runner):
-    p = _write(tmp_path, 'base = "base.toml"\n[grid]\n"constellation[0].total" = [12, 13]\n')
+def test_bad_sweep_runs_nothing(tmp_path, fake_runner, sweep_files):
+    p = sweep_files('base = "base.toml"\n[grid]\n"constellation[0].total" = [12, 13]\n')
     with pytest.raises(SweepError):
         sweep.run_sweep(p, tmp_path / "out", processes=False)
     assert fake_runner.calls == []
     assert not (tmp_path / "out").exists()
 
 
-def test_real_tiny_sweep(tmp_path):
+def test_real_tiny_sweep(tmp_path, sweep_files):
     """Two real cases through run_scenario on a small threaded LocalCluster."""
-    pytest.importorskip("constellation.coverage")
-    pytest.importorskip("hgvcov.run")
-    p = _write(tmp_path, 'base = "base.toml"\n[grid]\n"constellation[0].total" = [12, 24]\n')
+    p = sweep_files('base = "base.toml"\n[grid]\n"constellation[0].total" = [12, 24]\n')
     out = tmp_path / "out"
     df = sweep.run_sweep(p, out, processes=False, n_workers=1)
     assert list(df["status"]) == ["ok", "ok"], df["error"].tolist()
@@ -309,11 +272,11 @@ def test_real_tiny_sweep(tmp_path):
     assert (out / "sweep.csv").exists()
 
 
-def test_warm_cases_cover_categorical_values(tmp_path):
+def test_warm_cases_cover_categorical_values(tmp_path, sweep_files):
     text = ('base = "base.toml"\n[grid]\n"constellation[0].total" = [24, 12]\n'
             '"time.propagator" = ["sgp4", "j2"]\n')
-    base = BASE_TOML.replace("step_s = 60", 'step_s = 60\npropagator = "sgp4"')
-    spec = sweep.load_sweep(_write(tmp_path, text, base))
+    base = SWEEP_BASE.replace("step_s = 60", 'step_s = 60\npropagator = "sgp4"')
+    spec = sweep.load_sweep(sweep_files(text, base))
     warm = sweep._warm_cases(spec, spec.cases)
     # The cheapest case (12 satellites) for each propagator, cheapest first.
     assert [c.overrides for c in warm] == [
@@ -342,11 +305,11 @@ class RecordingProgress:
         return _Task()
 
 
-def test_existing_scheduler_and_progress(tmp_path, fake_runner):
+def test_existing_scheduler_and_progress(tmp_path, fake_runner, sweep_files):
     """A scheduler given by address (as `hgvcov sweep --scheduler tcp://...` does) runs the cases."""
     from dask.distributed import LocalCluster
 
-    p = _write(tmp_path)
+    p = sweep_files()
     prog = RecordingProgress()
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
         df = sweep.run_sweep(p, tmp_path / "out", scheduler=cluster.scheduler_address, progress=prog)
@@ -356,11 +319,10 @@ def test_existing_scheduler_and_progress(tmp_path, fake_runner):
 
 
 @pytest.mark.slow
-def test_real_sweep_on_worker_processes(tmp_path):
+def test_real_sweep_on_worker_processes(tmp_path, sweep_files):
     """The default path: cases run in separate worker processes (loading numba's cache warmed
     by the in-process first case); results identical to an in-process run of the same case."""
-    pytest.importorskip("constellation.coverage")
-    p = _write(tmp_path, 'base = "base.toml"\n[grid]\n"sensor.field_of_regard_deg" = [110, 120]\n')
+    p = sweep_files('base = "base.toml"\n[grid]\n"sensor.field_of_regard_deg" = [110, 120]\n')
     out = tmp_path / "out"
     df = sweep.run_sweep(p, out, processes=True, n_workers=1)
     assert list(df["status"]) == ["ok", "ok"], df["error"].tolist()
@@ -373,8 +335,8 @@ def test_real_sweep_on_worker_processes(tmp_path):
     assert df.iloc[1][mean_1] >= df.iloc[0][mean_1]
 
 
-def test_workers_fit_in_memory(tmp_path, monkeypatch):
-    spec = sweep.load_sweep(_write(tmp_path))
+def test_workers_fit_in_memory(tmp_path, monkeypatch, sweep_files):
+    spec = sweep.load_sweep(sweep_files())
     mem = max(sweep._case_memory_bytes(sweep._case_scenario(spec, c)) for c in spec.cases)
     assert mem > 0
     monkeypatch.setattr(os, "cpu_count", lambda: 16)
@@ -385,10 +347,10 @@ def test_workers_fit_in_memory(tmp_path, monkeypatch):
     assert sweep._default_workers(8, mem) == 1  # at least one (run_scenario refuses a case that cannot fit)
 
 
-def test_warm_up_moves_on_when_the_cheapest_case_fails(tmp_path, monkeypatch):
+def test_warm_up_moves_on_when_the_cheapest_case_fails(tmp_path, monkeypatch, sweep_files):
     runner = FakeRunner(fail_total=12)
     monkeypatch.setattr(sweep, "_runner", lambda: runner)
-    df = sweep.run_sweep(_write(tmp_path), tmp_path / "out", processes=False, n_workers=1)
+    df = sweep.run_sweep(sweep_files(), tmp_path / "out", processes=False, n_workers=1)
     # In this process, cheapest first, until one succeeds: both 12-satellite cases fail, then 24.
     assert runner.calls[:3] == [(12, 100), (12, 120), (24, 100)]
     assert list(df["status"]) == ["error", "error", "ok", "ok"]
