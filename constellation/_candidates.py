@@ -233,7 +233,7 @@ def acos_upper(x):
     ``acos(x) = pi - acos(-x)`` for ``x < 0``, plus ``ACOS_PAD_RAD``. Used only for the
     candidate longitude windows, which must contain the exact ones (every candidate is then
     tested exactly); the polynomial is cheaper there than libm's ``acos``
-    (``docs/KERNEL_HISTORY.md``).
+    (``docs/ARCHITECTURE.md``).
     """
     ax = abs(x)
     p = -0.0012624911

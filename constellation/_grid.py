@@ -36,7 +36,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     tests at the cap edges; the candidate set-up is shared by six rows. Strips are dealt
     heaviest first (the candidates over the chunk's steps counted in a parallel pre-pass,
     which also sizes each strip's scratch), so the threads finish together. The measured
-    tile shapes and orders are in ``docs/KERNEL_HISTORY.md``. Per step:
+    tile shapes and orders are in ``docs/ARCHITECTURE.md``. Per step:
 
     1. *Detection* (:func:`row_detect`). Every satellite whose row band meets the strip (the
        step's packed band records, :func:`pack_bands`, sorted by first row, so the scan stops

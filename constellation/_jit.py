@@ -27,7 +27,7 @@ must equal the brute-force oracle bit for bit.
     and with the runtime numba increments and decrements the reference count of every array
     argument at each call, atomic operations on counts that the threads share: about a tenth
     of the grid kernel's time, since they are called once per strip and time step (see
-    ``docs/KERNEL_HISTORY.md``). A function compiled so must not allocate arrays (numba then
+    ``docs/ARCHITECTURE.md``). A function compiled so must not allocate arrays (numba then
     refuses to compile it). Being private, the option may change with numba versions; it is
     used here only, so dropping it is a one-line change (same results, slower).
 """

@@ -47,7 +47,7 @@ def ln_positive(x):
     ``z = (m - 1) / (m + 1)``, ``|z| <= 0.1716``, summed to ``z^17/17`` (next term < 1e-16;
     Abramowitz & Stegun 4.1.27). The metric updates need one logarithm per stereo (point,
     step) for the error histogram's bin, cheaper without libm's ``log``
-    (``docs/KERNEL_HISTORY.md``).
+    (``docs/ARCHITECTURE.md``).
     """
     bits = np.float64(x).view(np.int64)
     e = (bits >> 52) - 1023

@@ -114,7 +114,7 @@ DEFAULT_CHUNK_STATES = 1 << 16
 
 Every grid strip walks the whole chunk's packed band records, so a chunk whose records fit in
 the processor cache keeps that walk out of main memory,
-and the candidate stage allocates less (measurements in ``docs/KERNEL_HISTORY.md``).
+and the candidate stage allocates less (measurements in ``docs/ARCHITECTURE.md``).
 """
 
 
@@ -124,7 +124,7 @@ GRID_ROWS_PER_TASK = 1
 Set with :func:`numba.parallel_chunksize` around each call: a thread takes its next strip when
 it finishes one (dynamic scheduling) instead of one fixed share of them, so the threads finish
 together although the work per strip varies with latitude and with where the satellites are
-(the kernel orders the strips heaviest first); measurements in ``docs/KERNEL_HISTORY.md``.
+(the kernel orders the strips heaviest first); measurements in ``docs/ARCHITECTURE.md``.
 The setting cannot be made inside the kernel without losing numba's on-disk cache.
 """
 
