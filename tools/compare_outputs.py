@@ -12,9 +12,9 @@ Compared exactly (NaN equals NaN, no tolerance):
 - every CSV (``tracks.csv``, ``accesses.csv``, ``montecarlo.csv``, ``sweep.csv``, ...):
   columns and values;
 - ``summary.json`` and a sweep's ``cases/*.json``: every key except those that measure the
-  run rather than its results (``timings``, ``available_bytes``, wall-clock columns), and
-  except paths (``source_file``, ``files``), which name the folders being compared, and
-  ``coverage.nc``'s ``history`` attribute (when it was written).
+  run rather than its results (``timings``, ``available_bytes``, wall-clock columns), the
+  paths that name the folders and checkouts being compared (``source_file``, ``files``,
+  ``region_polygon``), and ``coverage.nc``'s ``history`` attribute (when it was written).
 
 Figures (PNG) are not compared: they embed the software versions, and a restructure may
 change nothing in them that this script would see. Exit code 0 when the folders agree, 1
@@ -34,7 +34,7 @@ import xarray as xr
 
 #: summary.json keys that measure the run (machine load, paths), not its results.
 IGNORED_KEYS = {"timings", "available_bytes", "source_file", "files", "wall_s", "elapsed_s",
-                "case_dir", "out_dir", "history"}
+                "case_dir", "out_dir", "history", "region_polygon"}
 #: CSV columns that measure the run.
 IGNORED_COLUMNS = {"wall_s", "elapsed_s", "total_s", "coverage_s", "propagation_s",
                    "tracks_s", "write_s", "maps_s", "accesses_s", "monte_carlo_s"}
