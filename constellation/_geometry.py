@@ -107,15 +107,20 @@ def sin_elevation(sat_xyz, tgt_xyz, tgt_up):
     return (dx * tgt_up[0] + dy * tgt_up[1] + dz * tgt_up[2]) / r
 
 
+@jit_inline
+def clamp_unit(x):
+    """``x`` clipped to [-1, 1]: a cosine or sine from rounded dot products, before acos/asin."""
+    if x > 1.0:
+        return 1.0
+    if x < -1.0:
+        return -1.0
+    return x
+
+
 @jit
 def elevation_rad(sat_xyz, tgt_xyz, tgt_up):
     """Elevation (rad) of the satellite above the target's (geodetic) horizon."""
-    s = sin_elevation(sat_xyz, tgt_xyz, tgt_up)
-    if s > 1.0:
-        s = 1.0
-    elif s < -1.0:
-        s = -1.0
-    return math.asin(s)
+    return math.asin(clamp_unit(sin_elevation(sat_xyz, tgt_xyz, tgt_up)))
 
 
 @jit
@@ -134,12 +139,7 @@ def cos_off_nadir(sat_xyz, tgt_xyz):
 @jit
 def off_nadir_rad(sat_xyz, tgt_xyz):
     """Off-nadir angle (rad) of the target about geocentric nadir."""
-    c = cos_off_nadir(sat_xyz, tgt_xyz)
-    if c > 1.0:
-        c = 1.0
-    elif c < -1.0:
-        c = -1.0
-    return math.acos(c)
+    return math.acos(clamp_unit(cos_off_nadir(sat_xyz, tgt_xyz)))
 
 
 @jit
@@ -293,12 +293,7 @@ def cos_convergence(sat1, sat2, tgt):
     nb = math.sqrt(bx * bx + by * by + bz * bz)
     if na == 0.0 or nb == 0.0:
         return 1.0
-    c = (ax * bx + ay * by + az * bz) / (na * nb)
-    if c > 1.0:
-        c = 1.0
-    elif c < -1.0:
-        c = -1.0
-    return c
+    return clamp_unit((ax * bx + ay * by + az * bz) / (na * nb))
 
 
 @jit
