@@ -159,6 +159,306 @@ def _as_points(points):
     return load_points(points)
 
 
+def _check_access_inputs(sats, points, time_grid, sensor, propagator, target_intensity_w_sr):
+    """Validate an :func:`access_intervals` request and build the detection test's inputs.
+
+    Parameters
+    ----------
+    sats, points, time_grid, sensor, propagator, target_intensity_w_sr
+        As :func:`access_intervals`.
+
+    Returns
+    -------
+    pts : constellation.points.PointSet
+        The target points.
+    table : ndarray (n_sensor, k) float64
+        :func:`constellation.sensors.sensor_table` of the sensors.
+    intensity : float
+        Target in-band intensity (W/sr), NaN when none is given (no radiometric sensor).
+    sensor_of_sat : ndarray (n_sat,) int64
+        Row of ``table`` used by each satellite (C-contiguous, as the kernels take it).
+
+    Raises
+    ------
+    AccessError
+        As :func:`access_intervals`, checked in this order: satellites, propagator, time
+        grid, then (after the points are loaded) the radiometric intensity and the sensor
+        indices; an invalid point list raises the loader's own error in between.
+    """
+    if not isinstance(sats, SatelliteSet):
+        raise AccessError("sats", type(sats).__name__, "a SatelliteSet")
+    if propagator not in PROPAGATORS:
+        raise AccessError("propagator", propagator, f"one of {', '.join(PROPAGATORS)}")
+    if not isinstance(time_grid, TimeGrid) or time_grid.count < 2:
+        raise AccessError("time_grid", time_grid, "a TimeGrid with at least 2 samples")
+    pts = _as_points(points)
+    sensors = as_sensor_list(sensor)
+    if any(s.radiometric for s in sensors) and target_intensity_w_sr is None:
+        raise AccessError("target_intensity_w_sr", None,
+                          "a target intensity in W/sr when the sensor has a radiometric "
+                          "threshold (or a sensor without one)")
+    table = sensor_table(sensors, target_intensity_w_sr)
+    intensity = math.nan if target_intensity_w_sr is None else float(target_intensity_w_sr)
+    sensor_of_sat = np.ascontiguousarray(sats.sensor_index.astype(np.int64))
+    if sensor_of_sat.size and sensor_of_sat.max() >= table.shape[0]:
+        raise AccessError("sensor", f"{table.shape[0]} sensor(s)",
+                          f"at least {sensor_of_sat.max() + 1} sensors: satellites refer to "
+                          f"sensor index {sensor_of_sat.max()}")
+    return pts, table, intensity, sensor_of_sat
+
+
+def _scan_chunk_steps(chunk_steps, n_sat, n_point):
+    """Time samples per scan chunk: the caller's value, else ~``TARGET_STATES_PER_CHUNK``
+    (time, satellite, point) triples; at least 2 either way so that every chunk holds a step."""
+    if chunk_steps is None:
+        chunk_steps = max(2, TARGET_STATES_PER_CHUNK // max(1, n_sat * n_point))
+    return int(max(2, chunk_steps))
+
+
+class _PassTracker:
+    """Rise/set brackets and best samples of every (satellite, point) pair, fed in time order.
+
+    The scan calls :meth:`step` once per time sample with that sample's detection flags and
+    elevations; a flag that changes between samples ``k - 1`` and ``k`` brackets a rise or a
+    set in ``[k - 1, k]``. :meth:`close` ends the accesses still open at the last sample.
+
+    Attributes
+    ----------
+    raw : list of tuple
+        One entry per access, ``(s, p, k_rise, k_set, k_max, closed)``: satellite and point
+        index, the sample before the rise (``-1`` = already open at the first sample), the
+        sample before the set (``n_t - 1`` when still open at the end), the sample of highest
+        elevation, and whether the access ended inside the grid.
+    """
+
+    def __init__(self, n_sat, n_point):
+        self.prev_vis = None
+        # sample before the rise; -1 = open at start
+        self.start_k = np.full((n_sat, n_point), -1, dtype=np.int64)
+        self.max_el = np.full((n_sat, n_point), -np.inf)
+        self.max_k = np.zeros((n_sat, n_point), dtype=np.int64)
+        self.raw = []
+
+    def step(self, k, v, e):
+        """Take sample ``k``: ``v`` (n_sat, n_point) bool detection flags, ``e`` (n_sat,
+        n_point) float64 elevations (rad); records the accesses that set at ``k``."""
+        if self.prev_vis is None:
+            # open at the first sample: start clipped
+            self.start_k[v] = -1
+            self.max_el[v] = e[v]
+            self.max_k[v] = k
+        else:
+            rise = v & ~self.prev_vis
+            sets = self.prev_vis & ~v
+            if sets.any():
+                for s_i, p_i in zip(*np.nonzero(sets)):
+                    self.raw.append((s_i, p_i, self.start_k[s_i, p_i], k - 1,
+                                     self.max_k[s_i, p_i], True))
+            if rise.any():
+                self.start_k[rise] = k - 1
+                self.max_el[rise] = -np.inf
+            better = v & (e > self.max_el)
+            self.max_el[better] = e[better]
+            self.max_k[better] = k
+        self.prev_vis = v.copy()
+
+    def close(self, n_t):
+        """Record the accesses still open at the last sample (``n_t - 1``) as unclosed."""
+        for s_i, p_i in zip(*np.nonzero(self.prev_vis)):
+            self.raw.append((s_i, p_i, self.start_k[s_i, p_i], n_t - 1, self.max_k[s_i, p_i],
+                             False))
+
+
+def _scan(sats, time_grid, propagator, sensor_of_sat, table, intensity, p_xyz, p_up,
+          chunk_steps):
+    """Step 1, the scan: detection flags on the grid, chunk by chunk, reduced to brackets.
+
+    Parameters
+    ----------
+    sats : orbits.satellites.SatelliteSet
+    time_grid : orbits.timegrid.TimeGrid
+        ``n_t >= 2`` samples.
+    propagator : str
+    sensor_of_sat : ndarray (n_sat,) int64
+    table : ndarray (n_sensor, k) float64
+    intensity : float
+        W/sr, NaN for none.
+    p_xyz, p_up : ndarray (n_point, 3) float64
+        Point ECEF positions (km) and geodetic up unit vectors.
+    chunk_steps : int
+        Time samples propagated and tested at once (>= 2); memory
+        ``O(chunk_steps x n_sat x n_point)``.
+
+    Returns
+    -------
+    list of tuple
+        :attr:`_PassTracker.raw`: one ``(s, p, k_rise, k_set, k_max, closed)`` per access.
+    """
+    n_s, n_p, n_t = len(sats), p_xyz.shape[0], time_grid.count
+    tracker = _PassTracker(n_s, n_p)
+    k0 = 0
+    while k0 < n_t:
+        k1 = min(n_t, k0 + chunk_steps)
+        eph = propagate(sats, time_grid.subgrid(k0, k1), propagator)
+        m = k1 - k0
+        vis = np.empty((m, n_s, n_p), dtype=np.bool_)
+        el = np.empty((m, n_s, n_p), dtype=np.float64)
+        AK.visibility_chunk(np.ascontiguousarray(eph.positions_km), np.ascontiguousarray(eph.valid),
+                            sensor_of_sat, table, intensity, p_xyz, p_up, vis, el)
+        for j in range(m):
+            tracker.step(k0 + j, vis[j], el[j])
+        k0 = k1
+    tracker.close(n_t)
+    return tracker.raw
+
+
+def _refine_crossings(ref, sec, s_idx, p_idx, kr, ks, closed, start_s, end_s, sensor_of_sat,
+                      table, intensity, p_xyz, p_up):
+    """Step 2: bisect every rise and set bracket until shorter than ``REFINE_BRACKET_S``.
+
+    Parameters
+    ----------
+    ref : _Refiner
+        Re-propagates satellites at trial instants.
+    sec : ndarray (n_t,) float64
+        Grid instants (s since the grid start).
+    s_idx, p_idx, kr, ks : ndarray (n_acc,) int64
+        Satellite, point, sample before the rise (``-1``: clipped) and before the set.
+    closed : ndarray (n_acc,) bool
+        The access set inside the grid (its set is refined).
+    start_s, end_s : ndarray (n_acc,) float64
+        Updated in place: refined rises (rows with ``kr >= 0``) and sets (``closed`` rows)
+        become their bracket's final midpoint (s since the grid start).
+    sensor_of_sat, table, intensity, p_xyz, p_up
+        The detection test's inputs, as in :func:`_scan`.
+    """
+    r_rows = np.flatnonzero(kr >= 0)           # rises: invisible at lo
+    x_rows = np.flatnonzero(closed)            # sets: visible at lo
+    lo = np.r_[sec[kr[r_rows]], sec[ks[x_rows]]]
+    hi = np.r_[sec[kr[r_rows] + 1], sec[ks[x_rows] + 1]]
+    lo_vis = np.r_[np.zeros(len(r_rows), bool), np.ones(len(x_rows), bool)]
+    b_sat = np.r_[s_idx[r_rows], s_idx[x_rows]]
+    b_pt = np.r_[p_idx[r_rows], p_idx[x_rows]]
+    b_row = np.ascontiguousarray(sensor_of_sat[b_sat])
+    tgt, up = p_xyz[b_pt], p_up[b_pt]
+    out = np.empty(len(lo), dtype=np.bool_)
+    while len(lo) and np.max(hi - lo) > REFINE_BRACKET_S:
+        mid = 0.5 * (lo + hi)
+        AK.detect_rows(ref.positions(b_sat, mid), tgt, up, table, b_row, intensity, out)
+        same = out == lo_vis
+        lo = np.where(same, mid, lo)
+        hi = np.where(same, hi, mid)
+    t_cross = 0.5 * (lo + hi)
+    start_s[r_rows] = t_cross[:len(r_rows)]
+    end_s[x_rows] = t_cross[len(r_rows):]
+
+
+def _max_elevation(ref, sec, s_idx, p_idx, kmax, start_s, end_s, p_xyz, p_up):
+    """Step 3: instant and value of each access's highest elevation.
+
+    Golden-section search on the geodetic elevation between the neighbours of the best
+    sample ``kmax`` (clipped to the refined interval), to ``MAX_EL_TOL_S``; the result is the
+    best of the search's midpoint, the interval ends and the best sample (an elevation that
+    cannot be computed counts as ``-inf``).
+
+    Parameters
+    ----------
+    ref : _Refiner
+    sec : ndarray (n_t,) float64
+        Grid instants (s since the grid start).
+    s_idx, p_idx, kmax : ndarray (n_acc,) int64
+        Satellite, point and best sample of each access.
+    start_s, end_s : ndarray (n_acc,) float64
+        Refined interval (s since the grid start).
+    p_xyz, p_up : ndarray (n_point, 3) float64
+
+    Returns
+    -------
+    max_t : ndarray (n_acc,) float64
+        Instant of the maximum (s since the grid start).
+    max_el : ndarray (n_acc,) float64
+        Maximum elevation (deg).
+    """
+    n_t = sec.size
+    tgt, up = p_xyz[p_idx], p_up[p_idx]
+    elv = np.empty(len(s_idx))
+
+    def f(t):
+        AK.elevation_pairs(ref.positions(s_idx, t), tgt, up, elv)
+        return elv.copy()
+
+    a = np.maximum(sec[np.maximum(kmax - 1, 0)], start_s)
+    b = np.maximum(a, np.minimum(sec[np.minimum(kmax + 1, n_t - 1)], end_s))
+    c = b - _INV_PHI * (b - a)
+    d = a + _INV_PHI * (b - a)
+    fc, fd = f(c), f(d)
+    while np.max(b - a) > MAX_EL_TOL_S:
+        left = fc > fd              # the maximum lies in [a, d]
+        b = np.where(left, d, b)
+        a = np.where(left, a, c)
+        nc = np.where(left, b - _INV_PHI * (b - a), d)
+        nd = np.where(left, c, a + _INV_PHI * (b - a))
+        fn = f(np.where(left, nc, nd))
+        fc, fd = np.where(left, fn, fd), np.where(left, fc, fn)
+        c, d = nc, nd
+    # candidates: the golden-section result, the interval ends and the best sample
+    cand_t = np.stack([0.5 * (a + b), start_s, end_s, sec[kmax]])
+    cand_e = np.stack([f(ct) for ct in cand_t])
+    cand_e = np.where(np.isnan(cand_e), -np.inf, cand_e)
+    best = np.argmax(cand_e, axis=0)
+    cols = np.arange(len(s_idx))
+    return cand_t[best, cols], np.degrees(cand_e[best, cols])
+
+
+def _empty_access_frame():
+    """The :data:`ACCESS_COLUMNS` frame with no rows (each column with its dtype)."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
+        ACCESS_COLUMNS, [object, object, object, object, float, float, float, float,
+                         object, bool, bool])})
+
+
+def _access_frame(pts, sats, start_utc, p_idx, s_idx, start_s, end_s, max_t, max_el, kr,
+                  closed):
+    """Build the result: one row per access, :data:`ACCESS_COLUMNS`, sorted.
+
+    Parameters
+    ----------
+    pts : constellation.points.PointSet
+    sats : orbits.satellites.SatelliteSet
+    start_utc : datetime
+        Grid start (the ``*_utc`` strings are this plus the seconds, to the millisecond).
+    p_idx, s_idx, kr : ndarray (n_acc,) int64
+        Point, satellite and sample before the rise (``-1``: clipped start).
+    start_s, end_s, max_t, max_el : ndarray (n_acc,) float64
+        Refined rise and set, instant of the maximum (s since the grid start) and the
+        maximum elevation (deg).
+    closed : ndarray (n_acc,) bool
+        False where the access is still open at the last sample (clipped end).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by point (input order), start, satellite; index 0..n_acc-1.
+    """
+    df = pd.DataFrame({
+        "point": [pts.name[i] for i in p_idx],
+        "satellite": [sats.names[i] for i in s_idx],
+        "start_utc": [_iso_ms(start_utc, t) for t in start_s],
+        "end_utc": [_iso_ms(start_utc, t) for t in end_s],
+        "duration_s": end_s - start_s,
+        "max_elevation_deg": max_el,
+        "start_s": start_s,
+        "end_s": end_s,
+        "max_elevation_utc": [_iso_ms(start_utc, t) for t in max_t],
+        "clipped_start": kr < 0,
+        "clipped_end": ~closed,
+        "_p": p_idx,
+        "_s": s_idx,
+    })
+    df = df.sort_values(["_p", "start_s", "_s"], kind="stable").drop(columns=["_p", "_s"])
+    return df.reset_index(drop=True)[ACCESS_COLUMNS]
+
+
 def access_intervals(sats, points, time_grid, sensor=None, propagator="sgp4",
                      target_intensity_w_sr=None, chunk_steps=None):
     """Access intervals of every satellite over every point, rise/set refined to < 0.1 s.
@@ -198,156 +498,27 @@ def access_intervals(sats, points, time_grid, sensor=None, propagator="sgp4",
         sensor index out of range.
     """
 
-    if not isinstance(sats, SatelliteSet):
-        raise AccessError("sats", type(sats).__name__, "a SatelliteSet")
-    if propagator not in PROPAGATORS:
-        raise AccessError("propagator", propagator, f"one of {', '.join(PROPAGATORS)}")
-    if not isinstance(time_grid, TimeGrid) or time_grid.count < 2:
-        raise AccessError("time_grid", time_grid, "a TimeGrid with at least 2 samples")
-    pts = _as_points(points)
-    sensors = as_sensor_list(sensor)
-    if any(s.radiometric for s in sensors) and target_intensity_w_sr is None:
-        raise AccessError("target_intensity_w_sr", None,
-                          "a target intensity in W/sr when the sensor has a radiometric "
-                          "threshold (or a sensor without one)")
-    table = sensor_table(sensors, target_intensity_w_sr)
-    intensity = math.nan if target_intensity_w_sr is None else float(target_intensity_w_sr)
-    sensor_of_sat = np.ascontiguousarray(sats.sensor_index.astype(np.int64))
-    if sensor_of_sat.size and sensor_of_sat.max() >= table.shape[0]:
-        raise AccessError("sensor", f"{table.shape[0]} sensor(s)",
-                          f"at least {sensor_of_sat.max() + 1} sensors: satellites refer to "
-                          f"sensor index {sensor_of_sat.max()}")
-
+    pts, table, intensity, sensor_of_sat = _check_access_inputs(
+        sats, points, time_grid, sensor, propagator, target_intensity_w_sr)
     p_xyz = np.ascontiguousarray(pts.ecef_km(), dtype=np.float64)
     p_up = np.ascontiguousarray(pts.up(), dtype=np.float64)
-    n_s, n_p, n_t = len(sats), len(pts), time_grid.count
     sec = np.asarray(time_grid.seconds, dtype=np.float64)
-    if chunk_steps is None:
-        chunk_steps = max(2, TARGET_STATES_PER_CHUNK // max(1, n_s * n_p))
-    chunk_steps = int(max(2, chunk_steps))
+    chunk_steps = _scan_chunk_steps(chunk_steps, len(sats), len(pts))
 
-    # ---------------------------------------------------------------- 1. scan
-    prev_vis = None
-    cur_start_k = np.full((n_s, n_p), -1, dtype=np.int64)   # sample before the rise; -1 = open at start
-    cur_max_el = np.full((n_s, n_p), -np.inf)
-    cur_max_k = np.zeros((n_s, n_p), dtype=np.int64)
-    raw = []   # (s, p, k_rise_before or -1, k_set_before or n_t-1 (open), k_max, closed)
-    k0 = 0
-    while k0 < n_t:
-        k1 = min(n_t, k0 + chunk_steps)
-        eph = propagate(sats, time_grid.subgrid(k0, k1), propagator)
-        m = k1 - k0
-        vis = np.empty((m, n_s, n_p), dtype=np.bool_)
-        el = np.empty((m, n_s, n_p), dtype=np.float64)
-        AK.visibility_chunk(np.ascontiguousarray(eph.positions_km), np.ascontiguousarray(eph.valid),
-                            sensor_of_sat, table, intensity, p_xyz, p_up, vis, el)
-        for j in range(m):
-            k = k0 + j
-            v = vis[j]
-            e = el[j]
-            if prev_vis is None:
-                # open at the first sample: start clipped
-                cur_start_k[v] = -1
-                cur_max_el[v] = e[v]
-                cur_max_k[v] = k
-            else:
-                rise = v & ~prev_vis
-                sets = prev_vis & ~v
-                if sets.any():
-                    for s_i, p_i in zip(*np.nonzero(sets)):
-                        raw.append((s_i, p_i, cur_start_k[s_i, p_i], k - 1,
-                                    cur_max_k[s_i, p_i], True))
-                if rise.any():
-                    cur_start_k[rise] = k - 1
-                    cur_max_el[rise] = -np.inf
-                better = v & (e > cur_max_el)
-                cur_max_el[better] = e[better]
-                cur_max_k[better] = k
-            prev_vis = v.copy()
-        k0 = k1
-    for s_i, p_i in zip(*np.nonzero(prev_vis)):
-        raw.append((s_i, p_i, cur_start_k[s_i, p_i], n_t - 1, cur_max_k[s_i, p_i], False))
-
+    raw = _scan(sats, time_grid, propagator, sensor_of_sat, table, intensity, p_xyz, p_up,
+                chunk_steps)
     if not raw:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-            ACCESS_COLUMNS, [object, object, object, object, float, float, float, float,
-                             object, bool, bool])})
-
+        return _empty_access_frame()
     raw = np.array(raw, dtype=np.int64)
     s_idx, p_idx, kr, ks, kmax, closed = (raw[:, i] for i in range(6))
     closed = closed.astype(bool)
+    # clipped ends stay at the grid's first / last instant; the others are refined
     start_s = np.where(kr >= 0, 0.0, sec[0])
     end_s = np.where(closed, 0.0, sec[-1])
 
-    # ---------------------------------------------------------------- 2. refine rise/set
     ref = _Refiner(sats, time_grid.start_utc, propagator)
-    r_rows = np.flatnonzero(kr >= 0)           # rises: invisible at lo
-    x_rows = np.flatnonzero(closed)            # sets: visible at lo
-    lo = np.r_[sec[kr[r_rows]], sec[ks[x_rows]]]
-    hi = np.r_[sec[kr[r_rows] + 1], sec[ks[x_rows] + 1]]
-    lo_vis = np.r_[np.zeros(len(r_rows), bool), np.ones(len(x_rows), bool)]
-    b_sat = np.r_[s_idx[r_rows], s_idx[x_rows]]
-    b_pt = np.r_[p_idx[r_rows], p_idx[x_rows]]
-    b_row = np.ascontiguousarray(sensor_of_sat[b_sat])
-    tgt, up = p_xyz[b_pt], p_up[b_pt]
-    out = np.empty(len(lo), dtype=np.bool_)
-    while len(lo) and np.max(hi - lo) > REFINE_BRACKET_S:
-        mid = 0.5 * (lo + hi)
-        AK.detect_rows(ref.positions(b_sat, mid), tgt, up, table, b_row, intensity, out)
-        same = out == lo_vis
-        lo = np.where(same, mid, lo)
-        hi = np.where(same, hi, mid)
-    t_cross = 0.5 * (lo + hi)
-    start_s[r_rows] = t_cross[:len(r_rows)]
-    end_s[x_rows] = t_cross[len(r_rows):]
-
-    # ---------------------------------------------------------------- 3. max elevation
-    # golden section around the best sample, inside the refined interval
-    tgt, up = p_xyz[p_idx], p_up[p_idx]
-    elv = np.empty(len(raw))
-
-    def f(t):
-        AK.elevation_pairs(ref.positions(s_idx, t), tgt, up, elv)
-        return elv.copy()
-
-    a = np.maximum(sec[np.maximum(kmax - 1, 0)], start_s)
-    b = np.maximum(a, np.minimum(sec[np.minimum(kmax + 1, n_t - 1)], end_s))
-    c = b - _INV_PHI * (b - a)
-    d = a + _INV_PHI * (b - a)
-    fc, fd = f(c), f(d)
-    while np.max(b - a) > MAX_EL_TOL_S:
-        left = fc > fd              # the maximum lies in [a, d]
-        b = np.where(left, d, b)
-        a = np.where(left, a, c)
-        nc = np.where(left, b - _INV_PHI * (b - a), d)
-        nd = np.where(left, c, a + _INV_PHI * (b - a))
-        fn = f(np.where(left, nc, nd))
-        fc, fd = np.where(left, fn, fd), np.where(left, fc, fn)
-        c, d = nc, nd
-    # candidates: the golden-section result, the interval ends and the best sample
-    cand_t = np.stack([0.5 * (a + b), start_s, end_s, sec[kmax]])
-    cand_e = np.stack([f(ct) for ct in cand_t])
-    cand_e = np.where(np.isnan(cand_e), -np.inf, cand_e)
-    best = np.argmax(cand_e, axis=0)
-    cols = np.arange(len(raw))
-    max_t = cand_t[best, cols]
-    max_el = np.degrees(cand_e[best, cols])
-
-    start0 = time_grid.start_utc
-    df = pd.DataFrame({
-        "point": [pts.name[i] for i in p_idx],
-        "satellite": [sats.names[i] for i in s_idx],
-        "start_utc": [_iso_ms(start0, t) for t in start_s],
-        "end_utc": [_iso_ms(start0, t) for t in end_s],
-        "duration_s": end_s - start_s,
-        "max_elevation_deg": max_el,
-        "start_s": start_s,
-        "end_s": end_s,
-        "max_elevation_utc": [_iso_ms(start0, t) for t in max_t],
-        "clipped_start": kr < 0,
-        "clipped_end": ~closed,
-        "_p": p_idx,
-        "_s": s_idx,
-    })
-    df = df.sort_values(["_p", "start_s", "_s"], kind="stable").drop(columns=["_p", "_s"])
-    return df.reset_index(drop=True)[ACCESS_COLUMNS]
+    _refine_crossings(ref, sec, s_idx, p_idx, kr, ks, closed, start_s, end_s, sensor_of_sat,
+                      table, intensity, p_xyz, p_up)
+    max_t, max_el = _max_elevation(ref, sec, s_idx, p_idx, kmax, start_s, end_s, p_xyz, p_up)
+    return _access_frame(pts, sats, time_grid.start_utc, p_idx, s_idx, start_s, end_s, max_t,
+                         max_el, kr, closed)

@@ -400,6 +400,275 @@ def _constellation_summary(sats, eph, propagator):
 
 
 # ---------------------------------------------------------------------------- grid coverage
+@dataclass
+class _GridRequest:
+    """A validated :func:`grid_coverage` request, in the form the kernels take.
+
+    Attributes
+    ----------
+    sats : SatelliteSet or None
+        Satellites to propagate (None when an ephemeris is given).
+    eph : Ephemeris or None
+        Precomputed positions (None when ``sats`` is given).
+    tg : TimeGrid
+        The time grid, ``n_time = tg.count`` samples.
+    sensors : list of Sensor
+    table : ndarray (n_sensor, k) float64
+        :func:`constellation.sensors.sensor_table` of ``sensors``.
+    sidx : ndarray (n_sat,) int64
+        Row of ``table`` used by each satellite.
+    names : list of str
+        Satellite names (n_sat,).
+    chunk : int
+        Time samples per chunk.
+    """
+
+    sats: SatelliteSet | None
+    eph: Ephemeris | None
+    tg: TimeGrid
+    sensors: list
+    table: np.ndarray
+    sidx: np.ndarray
+    names: list
+    chunk: int
+
+
+def _check_grid_request(sats, time_grid, grid, sensors, target_intensity_w_sr, chunk_steps,
+                        error_bins) -> _GridRequest:
+    """Validate the inputs of :func:`grid_coverage` (same meanings) and build the sensor table.
+
+    Checked in this order: satellites / ephemeris and time grid, ``grid``, sensors, target
+    intensity, sensor indices, ``error_bins``, ``chunk_steps``.
+
+    Raises
+    ------
+    CoverageError
+        Naming the parameter, the value and what is allowed.
+    """
+    sats, eph, tg = _sats_and_grid(sats, time_grid)
+    if not isinstance(grid, RegionGrid):
+        raise CoverageError(f"grid: expected a RegionGrid (constellation.grid.region_grid), got {type(grid).__name__}")
+    sensors = as_sensor_list(sensors)
+    intensity = _check_radiometric(sensors, target_intensity_w_sr)
+    table = sensor_table(sensors, intensity)
+    sidx = _sensor_index(sats, eph, len(sensors))
+    names = list(sats.names) if sats is not None else list(eph.names)
+    if isinstance(error_bins, bool) or not isinstance(error_bins, (int, np.integer)) or not 8 <= error_bins <= 65536:
+        raise CoverageError(f"error_bins={error_bins!r}: must be an integer in [8, 65536]")
+    chunk = _chunk_steps(chunk_steps, len(names), tg.count)
+    return _GridRequest(sats, eph, tg, sensors, table, sidx, names, chunk)
+
+
+@dataclass
+class _GridGeometry:
+    """Arrays of a :class:`RegionGrid` that the candidate and exact-test kernels take.
+
+    Attributes
+    ----------
+    n_lon : int
+        Points per latitude row.
+    pts, ups : ndarray (n_point, 3) float64
+        ECEF positions (km) and unit ellipsoid normals, row-major (longitude fastest).
+    r_min, r_max : float
+        Smallest and largest geocentric radius of the points (km), padded by 1e-12 relative
+        so that the candidate bounds hold for every row.
+    tilt : float
+        Largest normal-to-radius angle on the grid (rad), plus 1e-9.
+    row_sin, row_cos : ndarray (n_lat,) float64
+        Sine and cosine of each row's geocentric latitude.
+    lon0, step, lon_span : float
+        First longitude, longitude step and span of the longitude axis (rad).
+    """
+
+    n_lon: int
+    pts: np.ndarray
+    ups: np.ndarray
+    r_min: float
+    r_max: float
+    tilt: float
+    row_sin: np.ndarray
+    row_cos: np.ndarray
+    lon0: float
+    step: float
+    lon_span: float
+
+    @classmethod
+    def from_grid(cls, grid: RegionGrid) -> "_GridGeometry":
+        """The kernel arrays of ``grid`` (positions, normals, row trigonometry, padded bounds)."""
+        pts = grid.points_ecef_km
+        ups = grid.up
+        gc_lat, radius = grid.row_geometry()
+        return cls(
+            n_lon=grid.shape[1],
+            pts=pts,
+            ups=ups,
+            r_min=float(radius.min()) * (1.0 - 1e-12),
+            r_max=float(radius.max()) * (1.0 + 1e-12),
+            tilt=grid.max_normal_tilt_rad() + 1e-9,
+            row_sin=np.sin(gc_lat),
+            row_cos=np.cos(gc_lat),
+            lon0=math.radians(float(grid.lon_deg[0])),
+            step=math.radians(float(grid.step_deg)),
+            lon_span=math.radians(float(grid.lon_deg[-1] - grid.lon_deg[0])),
+        )
+
+
+def _candidate_bands(pos, valid, sidx, table, geo):
+    """Stage 1 of one chunk: each satellite's band of latitude rows, packed per time step.
+
+    Parameters
+    ----------
+    pos : ndarray (nc, n_sat, 3) float64
+        Satellite ECEF positions (km) of the chunk's ``nc`` samples.
+    valid : ndarray (nc, n_sat) bool
+    sidx : ndarray (n_sat,) int64
+    table : ndarray (n_sensor, k) float64
+    geo : _GridGeometry
+
+    Returns
+    -------
+    band_n : ndarray (nc,) int64
+        Non-empty bands per step.
+    band_lh, band_f, band_si : ndarray (nc, n_sat, 2) int64, (nc, n_sat, N_BF) float64, (nc, n_sat, 2) int64
+        Packed band records of :func:`constellation._candidates.pack_bands`.
+    """
+    nc, n_sat = pos.shape[:2]
+    cos_lam = np.empty((nc, n_sat))
+    sls = np.zeros((nc, n_sat))
+    cls = np.zeros((nc, n_sat))
+    lons = np.zeros((nc, n_sat))
+    rlo = np.empty((nc, n_sat), dtype=np.int64)
+    rhi = np.empty((nc, n_sat), dtype=np.int64)
+    cap_bounds(pos, valid, sidx, table, geo.r_min, geo.r_max, geo.tilt, geo.row_sin, geo.lon0, geo.lon_span,
+               cos_lam, sls, cls, lons, rlo, rhi)
+    band_n = np.empty(nc, dtype=np.int64)
+    band_lh = np.empty((nc, n_sat, 2), dtype=np.int64)
+    band_f = np.empty((nc, n_sat, N_BF))
+    band_si = np.empty((nc, n_sat, 2), dtype=np.int64)
+    pack_bands(pos, sidx, cos_lam, sls, cls, lons, rlo, rhi, band_n, band_lh, band_f, band_si)
+    return band_n, band_lh, band_f, band_si
+
+
+def _exact_pass(bands, table, k0, geo, stream, test_only):
+    """Stages 2-4 of one chunk: :func:`constellation._grid.grid_chunk` on the packed bands.
+
+    Parameters
+    ----------
+    bands : tuple
+        :func:`_candidate_bands` of the chunk.
+    table : ndarray (n_sensor, k) float64
+    k0 : int
+        Grid index of the chunk's first sample.
+    geo : _GridGeometry
+    stream : tuple
+        ``(istate, fstate, hist, t_edge, log_lo, dlog)``: the streaming accumulators (updated in
+        place unless ``test_only``) and the error histogram's axis (see :func:`_metric_state`).
+    test_only : bool
+        Run the exact tests alone, without the metric updates (``profile=True`` timing pass).
+
+    Returns
+    -------
+    int
+        Exact tests performed, as the kernel counts them.
+    """
+    band_n, band_lh, band_f, band_si = bands
+    istate, fstate, hist, t_edge, log_lo, dlog = stream
+    with numba.parallel_chunksize(GRID_ROWS_PER_TASK):
+        return int(grid_chunk(band_n, band_lh, band_f, band_si, table, k0, geo.pts, geo.ups, geo.row_sin,
+                              geo.row_cos, geo.lon0, geo.step, geo.n_lon, istate, fstate, hist, t_edge, log_lo,
+                              1.0 / dlog, 1 if test_only else 0))
+
+
+def _grid_chunk_loop(req, geo, propagator, stream, profile, progress, timings):
+    """Propagate chunk by chunk and feed each chunk through the candidate and exact stages.
+
+    Parameters
+    ----------
+    req : _GridRequest
+    geo : _GridGeometry
+    propagator : str
+    stream : tuple
+        As :func:`_exact_pass`; the accumulators end up holding the whole run.
+    profile : bool
+        Also time a test-only pass per chunk (see :func:`grid_coverage`).
+    progress : callable or None
+        ``progress(samples_done, n_time)`` after each chunk.
+    timings : dict
+        ``propagation_s``, ``candidate_s``, ``exact_s``, ``metrics_s`` incremented (s).
+
+    Returns
+    -------
+    codes_all : ndarray (n_sat,) int64
+        First non-zero propagation error code of each satellite (0 = none).
+    n_tests : int
+        Exact tests performed (counted by the fused pass only).
+    n_chunks : int
+    """
+    codes_all = np.zeros(len(req.names), dtype=np.int64)
+    n_tests = 0
+    n_chunks = 0
+    done = 0
+    for k0, pos, valid, codes, t_prop in _chunks(req.sats, req.eph, req.tg, propagator, req.chunk):
+        timings["propagation_s"] += t_prop
+        codes_all = np.where(codes_all == 0, codes, codes_all)
+        t0 = time.perf_counter()
+        bands = _candidate_bands(pos, valid, req.sidx, req.table, geo)
+        t1 = time.perf_counter()
+        timings["candidate_s"] += t1 - t0
+        t_exact_only = 0.0
+        if profile:
+            _exact_pass(bands, req.table, k0, geo, stream, test_only=True)
+            t2 = time.perf_counter()
+            t_exact_only = t2 - t1
+            t1 = t2
+        n_tests += _exact_pass(bands, req.table, k0, geo, stream, test_only=False)
+        t_fused = time.perf_counter() - t1
+        if profile:  # fused pass minus the test-only pass = per-step metric updates
+            timings["exact_s"] += t_exact_only
+            timings["metrics_s"] += max(0.0, t_fused - t_exact_only)
+        else:
+            timings["exact_s"] += t_fused
+        n_chunks += 1
+        done += pos.shape[0]
+        if progress is not None:
+            progress(done, req.tg.count)
+    return codes_all, n_tests, n_chunks
+
+
+def _grid_dataset(out, grid, req, propagator, name, constellation_summary, dlog, error_bins, attrs):
+    """Build the grid's dataset: metric variables on ``(lat, lon)``, CF coordinates, attributes.
+
+    Parameters
+    ----------
+    out : dict of str to ndarray (n_point,)
+        :func:`_finalize`'s metrics, row-major.
+    grid : RegionGrid
+    req : _GridRequest
+    propagator, name, constellation_summary, error_bins, attrs
+        As :func:`grid_coverage`.
+    dlog : float
+        Error-histogram bin width in ``log(error_m)``.
+
+    Returns
+    -------
+    xarray.Dataset
+    """
+    n_lat, n_lon = grid.shape
+    coords = {
+        "lat": ("lat", grid.lat_deg.copy(), {"units": "degrees_north", "standard_name": "latitude",
+                                             "long_name": "geodetic latitude (WGS84)", "axis": "Y"}),
+        "lon": ("lon", grid.lon_deg.copy(), {"units": "degrees_east", "standard_name": "longitude",
+                                             "long_name": "longitude", "axis": "X"}),
+    }
+    data_vars = {k: (("lat", "lon"), v.reshape(n_lat, n_lon)) for k, v in out.items()}
+    ds = _make_dataset(data_vars, coords, req.tg, req.sensors, name, constellation_summary or
+                       _constellation_summary(req.sats, req.eph, propagator), len(req.names), dlog, error_bins,
+                       attrs)
+    ds.attrs["target_altitude_km"] = float(grid.altitude_km)
+    ds.attrs["grid_step_deg"] = float(grid.step_deg)
+    return ds
+
+
 def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp4", chunk_steps=None,
                   target_intensity_w_sr=None, progress=None, *, name="", constellation_summary=None,
                   error_bins=DEFAULT_ERROR_BINS, profile=False, attrs=None) -> CoverageResult:
@@ -440,83 +709,17 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
     CoverageResult
     """
     t_start = time.perf_counter()
-    sats, eph, tg = _sats_and_grid(sats, time_grid)
-    if not isinstance(grid, RegionGrid):
-        raise CoverageError(f"grid: expected a RegionGrid (constellation.grid.region_grid), got {type(grid).__name__}")
-    sensors = as_sensor_list(sensors)
-    intensity = _check_radiometric(sensors, target_intensity_w_sr)
-    table = sensor_table(sensors, intensity)
-    sidx = _sensor_index(sats, eph, len(sensors))
-    names = list(sats.names) if sats is not None else list(eph.names)
-    n_sat = len(names)
-    n_time = tg.count
-    if isinstance(error_bins, bool) or not isinstance(error_bins, (int, np.integer)) or not 8 <= error_bins <= 65536:
-        raise CoverageError(f"error_bins={error_bins!r}: must be an integer in [8, 65536]")
-    chunk = _chunk_steps(chunk_steps, n_sat, n_time)
-
-    n_lat, n_lon = grid.shape
+    req = _check_grid_request(sats, time_grid, grid, sensors, target_intensity_w_sr, chunk_steps, error_bins)
+    n_sat = len(req.names)
+    n_time = req.tg.count
     n_point = grid.n_point
-    pts = grid.points_ecef_km
-    ups = grid.up
-    gc_lat, radius = grid.row_geometry()
-    r_min = float(radius.min()) * (1.0 - 1e-12)
-    r_max = float(radius.max()) * (1.0 + 1e-12)
-    tilt = grid.max_normal_tilt_rad() + 1e-9
-    row_sin = np.sin(gc_lat)
-    row_cos = np.cos(gc_lat)
-    lon0 = math.radians(float(grid.lon_deg[0]))
-    step = math.radians(float(grid.step_deg))
-    lon_span = math.radians(float(grid.lon_deg[-1] - grid.lon_deg[0]))
-
-    log_lo, dlog, istate, fstate, hist, t_edge = _metric_state(sats, eph, sensors, r_min, r_max, tilt, n_point,
-                                                               tg, error_bins)
+    geo = _GridGeometry.from_grid(grid)
+    log_lo, dlog, istate, fstate, hist, t_edge = _metric_state(req.sats, req.eph, req.sensors, geo.r_min, geo.r_max,
+                                                               geo.tilt, n_point, req.tg, error_bins)
 
     timings = dict(propagation_s=0.0, candidate_s=0.0, exact_s=0.0, metrics_s=0.0, output_s=0.0)
-    codes_all = np.zeros(n_sat, dtype=np.int64)
-    n_tests = 0
-    n_chunks = 0
-    done = 0
-    for k0, pos, valid, codes, t_prop in _chunks(sats, eph, tg, propagator, chunk):
-        timings["propagation_s"] += t_prop
-        codes_all = np.where(codes_all == 0, codes, codes_all)
-        nc = pos.shape[0]
-        t0 = time.perf_counter()
-        cos_lam = np.empty((nc, n_sat))
-        sls = np.zeros((nc, n_sat))
-        cls = np.zeros((nc, n_sat))
-        lons = np.zeros((nc, n_sat))
-        rlo = np.empty((nc, n_sat), dtype=np.int64)
-        rhi = np.empty((nc, n_sat), dtype=np.int64)
-        cap_bounds(pos, valid, sidx, table, r_min, r_max, tilt, row_sin, lon0, lon_span, cos_lam, sls, cls, lons,
-                     rlo, rhi)
-        band_n = np.empty(nc, dtype=np.int64)
-        band_lh = np.empty((nc, n_sat, 2), dtype=np.int64)
-        band_f = np.empty((nc, n_sat, N_BF))
-        band_si = np.empty((nc, n_sat, 2), dtype=np.int64)
-        pack_bands(pos, sidx, cos_lam, sls, cls, lons, rlo, rhi, band_n, band_lh, band_f, band_si)
-        t1 = time.perf_counter()
-        timings["candidate_s"] += t1 - t0
-        t_exact_only = 0.0
-        if profile:
-            with numba.parallel_chunksize(GRID_ROWS_PER_TASK):
-                grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, row_cos, lon0, step,
-                             n_lon, istate, fstate, hist, t_edge, log_lo, 1.0 / dlog, 1)
-            t2 = time.perf_counter()
-            t_exact_only = t2 - t1
-            t1 = t2
-        with numba.parallel_chunksize(GRID_ROWS_PER_TASK):
-            n_tests += int(grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, row_cos,
-                                        lon0, step, n_lon, istate, fstate, hist, t_edge, log_lo, 1.0 / dlog, 0))
-        t_fused = time.perf_counter() - t1
-        if profile:  # fused pass minus the test-only pass = per-step metric updates
-            timings["exact_s"] += t_exact_only
-            timings["metrics_s"] += max(0.0, t_fused - t_exact_only)
-        else:
-            timings["exact_s"] += t_fused
-        n_chunks += 1
-        done += nc
-        if progress is not None:
-            progress(done, n_time)
+    codes_all, n_tests, n_chunks = _grid_chunk_loop(req, geo, propagator, (istate, fstate, hist, t_edge, log_lo, dlog),
+                                                    profile, progress, timings)
 
     t0 = time.perf_counter()
     out = _finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog)
@@ -524,23 +727,13 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
     del istate, fstate, hist
 
     t0 = time.perf_counter()
-    coords = {
-        "lat": ("lat", grid.lat_deg.copy(), {"units": "degrees_north", "standard_name": "latitude",
-                                             "long_name": "geodetic latitude (WGS84)", "axis": "Y"}),
-        "lon": ("lon", grid.lon_deg.copy(), {"units": "degrees_east", "standard_name": "longitude",
-                                             "long_name": "longitude", "axis": "X"}),
-    }
-    data_vars = {k: (("lat", "lon"), v.reshape(n_lat, n_lon)) for k, v in out.items()}
-    ds = _make_dataset(data_vars, coords, tg, sensors, name, constellation_summary or
-                       _constellation_summary(sats, eph, propagator), n_sat, dlog, error_bins, attrs)
-    ds.attrs["target_altitude_km"] = float(grid.altitude_km)
-    ds.attrs["grid_step_deg"] = float(grid.step_deg)
+    ds = _grid_dataset(out, grid, req, propagator, name, constellation_summary, dlog, error_bins, attrs)
     timings["output_s"] = time.perf_counter() - t0
     timings["coverage_s"] = timings["candidate_s"] + timings["exact_s"] + timings["metrics_s"]
     timings["total_s"] = time.perf_counter() - t_start
-    counters = dict(exact_tests=n_tests, triples=int(n_time) * n_sat * n_point, chunks=n_chunks, chunk_steps=chunk,
-                    n_time=int(n_time), n_sat=n_sat, n_point=int(n_point))
-    return CoverageResult(dataset=ds, timings=timings, failed=_failed_list(names, codes_all), counters=counters)
+    counters = dict(exact_tests=n_tests, triples=int(n_time) * n_sat * n_point, chunks=n_chunks,
+                    chunk_steps=req.chunk, n_time=int(n_time), n_sat=n_sat, n_point=int(n_point))
+    return CoverageResult(dataset=ds, timings=timings, failed=_failed_list(req.names, codes_all), counters=counters)
 
 
 def _finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog):
