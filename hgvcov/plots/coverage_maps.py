@@ -197,6 +197,171 @@ def _region_mask(dataset, polygon, lat, lon, is_points):
         return None
 
 
+# --------------------------------------------------------------------------- coverage map layers
+
+
+def _map_values(dataset, var):
+    """(lat, lon, is_points, data array, values) of ``var``; a grid's values are (n_lat, n_lon).
+
+    Raises MapError naming the allowed variables when ``var`` is missing, and when a grid
+    variable does not span ``lat``/``lon``.
+    """
+    if var not in dataset.variables:
+        allowed = sorted(v for v in dataset.data_vars)
+        raise MapError(f"var={var!r} is not in the data set; allowed: {allowed}")
+    lat, lon, is_points = _latlon_of(dataset)
+    da = dataset[var]
+    values = np.asarray(da, float)
+    if not is_points:
+        if set(da.dims) != {"lat", "lon"}:
+            raise MapError(f"var={var!r} has dims {da.dims}; a map needs ('lat', 'lon')")
+        values = np.asarray(da.transpose("lat", "lon"), float)
+    return lat, lon, is_points, da, values
+
+
+def _overlay_lonlat(groups, threat_pts) -> list:
+    """(lon, lat) points the map box must hold besides the data: every fifth track sample and each
+    track's ends (great-circle arcs bulge poleward of their ends), and launch and aim points."""
+    extra = []
+    for g in groups.values():
+        extra += list(zip(g["lon_deg"].to_numpy(float)[::5], g["lat_deg"].to_numpy(float)[::5]))
+        extra += list(zip(g["lon_deg"].to_numpy(float)[[0, -1]], g["lat_deg"].to_numpy(float)[[0, -1]]))
+    for _, lp, ap in threat_pts:
+        extra += [lp, ap]
+    return extra
+
+
+def _colour_scale(var, shown, vmin, vmax):
+    """(colour map, norm) of a metric in display units.
+
+    The colour map comes from :data:`METRIC_STYLES` (viridis otherwise), with missing values
+    transparent.  Without a fixed maximum the scale ends at the 99.5th percentile of the finite
+    values, so that a few outliers do not wash out the rest, and always above ``vmin``.
+    """
+    style = METRIC_STYLES.get(var, {})
+    cmap = matplotlib.colormaps[style.get("cmap", "viridis")].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
+    finite = shown[np.isfinite(shown)]
+    if vmax is None:
+        vmax = float(np.nanpercentile(finite, 99.5)) if finite.size else 1.0
+        vmax = vmax if vmax > (vmin or 0.0) else (vmin or 0.0) + 1.0
+    return cmap, mcolors.Normalize(vmin=vmin, vmax=vmax)
+
+
+def _draw_point_layer(ax, dataset, lat, lon, shown, cmap, norm, box, central, proj, resolution):
+    """Draw a point list as coloured markers over filled land, named when there are at most 30.
+
+    Names come from a ``name``/``point_name`` variable, else from a string ``point`` coordinate.
+
+    Returns
+    -------
+    (mappable, str)
+        The markers (for the colour bar) and the coastline source credit.
+    """
+    (lon0, lon1, lat0, lat1) = box
+    source = add_land(ax, (lon0, lon1), (lat0, lat1), central, mode="fill", resolution=resolution)
+    x = wrap180(lon - central)
+    mappable = ax.scatter(
+        x, lat, c=shown, cmap=cmap, norm=norm, s=70, edgecolors="black", linewidths=0.7, transform=proj, zorder=6
+    )
+    names = first_present(dataset, "name", "point_name", default=None)
+    if names is None and "point" in dataset.coords and dataset["point"].dtype.kind in "OUS":
+        names = dataset["point"]
+    if names is not None and len(lat) <= 30:
+        for xi, yi, nm in zip(x, lat, np.asarray(names).astype(str)):
+            t = ax.text(xi + 0.4, yi + 0.3, nm, fontsize=7.5, transform=proj, zorder=7)
+            t.set_path_effects([patheffects.withStroke(linewidth=2, foreground="white")])
+    return mappable, source
+
+
+def _draw_grid_layer(ax, dataset, polygon, lat, lon, shown, cmap, norm, box, central, proj, resolution):
+    """Draw a grid as cells, land filled underneath and coastlines on top; veil cells outside the
+    area of interest.
+
+    Longitudes are wrapped into the map's frame and sorted, so a grid across the antimeridian
+    draws as one block.  The land fill shows where the map reaches beyond the data.
+
+    Returns
+    -------
+    (mappable, str)
+        The cells (for the colour bar) and the coastline source credit.
+    """
+    (lon0, lon1, lat0, lat1) = box
+    x = central + wrap180(lon - central) - central
+    order = np.argsort(x)
+    mappable = ax.pcolormesh(
+        x[order], lat, np.ma.masked_invalid(shown[:, order]), cmap=cmap, norm=norm,
+        shading="nearest", transform=proj, zorder=1, rasterized=True,
+    )
+    add_land(ax, (lon0, lon1), (lat0, lat1), central, mode="fill", resolution=resolution, zorder=0.5)
+    source = add_land(ax, (lon0, lon1), (lat0, lat1), central, mode="outline", resolution=resolution, zorder=2.5)
+    outside = _region_mask(dataset, polygon, lat, lon, False)
+    if outside is not None:  # fade the cells outside the area of interest
+        veil = np.where(outside, np.nan, 1.0)[:, order]
+        ax.pcolormesh(x[order], lat, np.ma.masked_invalid(veil), cmap=mcolors.ListedColormap(["white"]),
+                      alpha=0.55, shading="nearest", transform=proj, zorder=1.2, rasterized=True)
+    return mappable, source
+
+
+def _draw_overlays(ax, dataset, polygon, radar_sites, groups, threat_pts, central, proj):
+    """Draw the area-of-interest outline, radar horizons and tracks, with one legend for them.
+
+    Radar horizons are against the data set's target altitude, or
+    :data:`DEFAULT_TARGET_ALTITUDE_KM` when it is at ground level or has none.  With tracks the
+    legend gets a grey frame so that the custody colours stand out.
+    """
+    handles = draw_polygon(ax, polygon, central, proj)
+    alt = target_altitude_km(dataset, None)
+    radar_alt = alt if alt else DEFAULT_TARGET_ALTITUDE_KM
+    handles += draw_radars(ax, radar_sites, radar_alt, central, proj)
+    handles += draw_tracks(ax, groups, threat_pts, central, proj)
+    if handles:
+        leg = ax.legend(handles=handles, loc="lower left", fontsize=7.5, framealpha=0.92, borderpad=0.6)
+        leg.set_zorder(20)
+        if groups:
+            leg.get_frame().set_facecolor("#9e9e9e")
+
+
+def _draw_colorbar(fig, ax, mappable, kind, label):
+    """Vertical colour bar right of the map, 80 % of its height; open-ended ("max") for durations
+    and distances, whose scale has no fixed top."""
+    pos = ax.get_position()
+    cax = fig.add_axes([pos.x1 + 0.02, pos.y0 + 0.1 * pos.height, 0.022, 0.8 * pos.height])
+    cbar = fig.colorbar(mappable, cax=cax, orientation="vertical", extend="max" if kind in ("duration", "distance") else "neither")
+    cbar.set_label(label, fontsize=9)
+    cbar.ax.tick_params(labelsize=8)
+
+
+def _stats_text(values, lat, is_points, mask, kind, scale, unit) -> str:
+    """The statistics part of the title, over the area of interest (``mask``), the points or the region.
+
+    Fractions give the mean and minimum in %, durations the worst and the mean, anything else
+    the mean and range; grid means are area-weighted (:func:`_area_stats`).
+    """
+    mean, vmin_d, vmax_d = _area_stats(values, lat, is_points, mask)
+    where = "area of interest" if mask is not None else (f"{len(lat)} points" if is_points else "region")
+    avg = "mean" if is_points else "area-weighted mean"
+    if kind == "fraction":
+        return f"{where}: {avg} {mean * 100:.1f} %, minimum {vmin_d * 100:.1f} %"
+    if kind == "duration":
+        return f"{where}: worst {vmax_d * scale:.1f} {unit}, {avg} {mean * scale:.1f} {unit}"
+    u = f" {unit}" if unit else ""
+    return f"{where}: {avg} {mean * scale:.3g}{u}, range {vmin_d * scale:.3g} to {vmax_d * scale:.3g}{u}"
+
+
+def _draw_titles(fig, ax, dataset, title, name, stat, sub, n_title_lines, source):
+    """Write the bold title, the metric line with its statistics and the subtitle, and the credit.
+
+    The bold title sits above the metric and subtitle lines (``n_title_lines`` of them, which
+    :func:`_new_map` left room for); the coastline source and the program name go bottom right.
+    """
+    ax.set_title(f"{name} — {stat}" + (f"\n{sub}" if sub else ""), fontsize=9, loc="left", pad=8)
+    ax.annotate(
+        dataset_title(dataset, title), xy=(0.0, 1.0), xycoords="axes fraction", xytext=(0, 14 + 12 * n_title_lines),
+        textcoords="offset points", fontsize=12.5, fontweight="bold", ha="left", va="bottom",
+    )
+    fig.text(0.995, 0.005, f"{source}. hgv-coverage", fontsize=6.5, ha="right", va="bottom", color="#555555")
+
+
 # --------------------------------------------------------------------------- public: coverage map
 
 
@@ -255,104 +420,30 @@ def plot_coverage_map(
     Path
         The PNG written.
     """
-    if var not in dataset.variables:
-        allowed = sorted(v for v in dataset.data_vars)
-        raise MapError(f"var={var!r} is not in the data set; allowed: {allowed}")
-    lat, lon, is_points = _latlon_of(dataset)
-    da = dataset[var]
-    values = np.asarray(da, float)
-    if not is_points:
-        if set(da.dims) != {"lat", "lon"}:
-            raise MapError(f"var={var!r} has dims {da.dims}; a map needs ('lat', 'lon')")
-        values = np.asarray(da.transpose("lat", "lon"), float)
+    lat, lon, is_points, da, values = _map_values(dataset, var)
     scale, unit, kind, vmin, vmax = _display_scale(var, values, da.attrs)
     shown = values * scale
 
     groups = track_groups(tracks)
     threat_pts = threat_points(threats)
-    extra = []
-    for g in groups.values():  # the whole track (great-circle arcs bulge poleward of their ends)
-        extra += list(zip(g["lon_deg"].to_numpy(float)[::5], g["lat_deg"].to_numpy(float)[::5]))
-        extra += list(zip(g["lon_deg"].to_numpy(float)[[0, -1]], g["lat_deg"].to_numpy(float)[[0, -1]]))
-    for _, lp, ap in threat_pts:
-        extra += [lp, ap]
-    lon0, lon1, lat0, lat1 = _map_box(lat, lon, is_points, extra)
+    box = _map_box(lat, lon, is_points, _overlay_lonlat(groups, threat_pts))
     sub = dataset_subtitle(dataset)
     n_title_lines = 1 + (sub.count("\n") + 1 if sub else 0)
-    fig, ax, proj, central = _new_map(lon0, lon1, lat0, lat1, top_in=0.62 + 0.2 * n_title_lines)
+    fig, ax, proj, central = _new_map(*box, top_in=0.62 + 0.2 * n_title_lines)
 
-    style = METRIC_STYLES.get(var, {})
-    cmap = matplotlib.colormaps[style.get("cmap", "viridis")].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
-    finite = shown[np.isfinite(shown)]
-    if vmax is None:
-        vmax = float(np.nanpercentile(finite, 99.5)) if finite.size else 1.0
-        vmax = vmax if vmax > (vmin or 0.0) else (vmin or 0.0) + 1.0
-    norm = mcolors.Normalize(vmin=vmin, vmax=vmax)
-
+    cmap, norm = _colour_scale(var, shown, vmin, vmax)
     if is_points:
-        source = add_land(ax, (lon0, lon1), (lat0, lat1), central, mode="fill", resolution=resolution)
-        x = wrap180(lon - central)
-        mappable = ax.scatter(
-            x, lat, c=shown, cmap=cmap, norm=norm, s=70, edgecolors="black", linewidths=0.7, transform=proj, zorder=6
-        )
-        names = first_present(dataset, "name", "point_name", default=None)
-        if names is None and "point" in dataset.coords and dataset["point"].dtype.kind in "OUS":
-            names = dataset["point"]
-        if names is not None and len(lat) <= 30:
-            for xi, yi, nm in zip(x, lat, np.asarray(names).astype(str)):
-                t = ax.text(xi + 0.4, yi + 0.3, nm, fontsize=7.5, transform=proj, zorder=7)
-                t.set_path_effects([patheffects.withStroke(linewidth=2, foreground="white")])
+        mappable, source = _draw_point_layer(ax, dataset, lat, lon, shown, cmap, norm, box, central, proj, resolution)
     else:
-        x = central + wrap180(lon - central) - central
-        order = np.argsort(x)
-        mappable = ax.pcolormesh(
-            x[order], lat, np.ma.masked_invalid(shown[:, order]), cmap=cmap, norm=norm,
-            shading="nearest", transform=proj, zorder=1, rasterized=True,
-        )
-        # Land filled underneath (visible where the map reaches beyond the data), outlines on top.
-        add_land(ax, (lon0, lon1), (lat0, lat1), central, mode="fill", resolution=resolution, zorder=0.5)
-        source = add_land(ax, (lon0, lon1), (lat0, lat1), central, mode="outline", resolution=resolution, zorder=2.5)
-        outside = _region_mask(dataset, polygon, lat, lon, is_points)
-        if outside is not None:  # fade the cells outside the area of interest
-            veil = np.where(outside, np.nan, 1.0)[:, order]
-            ax.pcolormesh(x[order], lat, np.ma.masked_invalid(veil), cmap=mcolors.ListedColormap(["white"]),
-                          alpha=0.55, shading="nearest", transform=proj, zorder=1.2, rasterized=True)
-    _gridlines(ax, lon0, lon1, lat0, lat1)
-
-    handles = draw_polygon(ax, polygon, central, proj)
-    alt = target_altitude_km(dataset, None)
-    radar_alt = alt if alt else DEFAULT_TARGET_ALTITUDE_KM
-    handles += draw_radars(ax, radar_sites, radar_alt, central, proj)
-    handles += draw_tracks(ax, groups, threat_pts, central, proj)
-    if handles:
-        leg = ax.legend(handles=handles, loc="lower left", fontsize=7.5, framealpha=0.92, borderpad=0.6)
-        leg.set_zorder(20)
-        if groups:
-            leg.get_frame().set_facecolor("#9e9e9e")
-
-    pos = ax.get_position()
-    cax = fig.add_axes([pos.x1 + 0.02, pos.y0 + 0.1 * pos.height, 0.022, 0.8 * pos.height])
-    cbar = fig.colorbar(mappable, cax=cax, orientation="vertical", extend="max" if kind in ("duration", "distance") else "neither")
-    cbar.set_label(_long_name(var, da.attrs) + (f" ({unit})" if unit else ""), fontsize=9)
-    cbar.ax.tick_params(labelsize=8)
+        mappable, source = _draw_grid_layer(ax, dataset, polygon, lat, lon, shown, cmap, norm, box, central, proj,
+                                            resolution)
+    _gridlines(ax, *box)
+    _draw_overlays(ax, dataset, polygon, radar_sites, groups, threat_pts, central, proj)
+    name = _long_name(var, da.attrs)
+    _draw_colorbar(fig, ax, mappable, kind, name + (f" ({unit})" if unit else ""))
 
     mask = _region_mask(dataset, polygon, lat, lon, is_points)
-    mean, vmin_d, vmax_d = _area_stats(values, lat, is_points, mask)
-    where = "area of interest" if mask is not None else (f"{len(lat)} points" if is_points else "region")
-    avg = "mean" if is_points else "area-weighted mean"
-    if kind == "fraction":
-        stat = f"{where}: {avg} {mean * 100:.1f} %, minimum {vmin_d * 100:.1f} %"
-    elif kind == "duration":
-        stat = f"{where}: worst {vmax_d * scale:.1f} {unit}, {avg} {mean * scale:.1f} {unit}"
-    else:
-        u = f" {unit}" if unit else ""
-        stat = f"{where}: {avg} {mean * scale:.3g}{u}, range {vmin_d * scale:.3g} to {vmax_d * scale:.3g}{u}"
-
-    ax.set_title(f"{_long_name(var, da.attrs)} — {stat}" + (f"\n{sub}" if sub else ""), fontsize=9, loc="left", pad=8)
-    ax.annotate(
-        dataset_title(dataset, title), xy=(0.0, 1.0), xycoords="axes fraction", xytext=(0, 14 + 12 * n_title_lines),
-        textcoords="offset points", fontsize=12.5, fontweight="bold", ha="left", va="bottom",
-    )
-    fig.text(0.995, 0.005, f"{source}. hgv-coverage", fontsize=6.5, ha="right", va="bottom", color="#555555")
+    stat = _stats_text(values, lat, is_points, mask, kind, scale, unit)
+    _draw_titles(fig, ax, dataset, title, name, stat, sub, n_title_lines, source)
     # The layout above leaves room for every label: no second "tight" layout pass (halves the time).
     return atomic_savefig(fig, Path(path), dpi=dpi, tight=False)

@@ -81,8 +81,178 @@ def radar_first_detection_from_tracks_s(track, radar_sites) -> float:
     return float(t[np.argmax(seen)]) if seen.any() else float("nan")
 
 
+def _threat_rows(tracks_df, threat_name):
+    """One threat's ``tracks.csv`` rows sorted by time; MapError naming what is missing or allowed."""
+    if "threat" not in tracks_df.columns:
+        raise MapError("tracks_df is missing column 'threat'")
+    g = tracks_df[tracks_df["threat"].astype(str) == str(threat_name)]
+    if len(g) == 0:
+        names = sorted(tracks_df["threat"].astype(str).unique())
+        raise MapError(f"threat_name={threat_name!r} has no rows in tracks; allowed: {names}")
+    for col in ("time_s", "altitude_km", "mach", "n_detect", "stereo"):
+        if col not in g.columns:
+            raise MapError(f"tracks_df is missing column {col!r}")
+    return g.sort_values("time_s")
+
+
+def _threat_info(per_threat, threat_name) -> Mapping:
+    """The threat's summary dict: ``per_threat[threat_name]``, or ``per_threat`` itself when it is
+    already that threat's dict; empty when there is none."""
+    info = {}
+    if per_threat:
+        info = per_threat.get(threat_name, per_threat) if isinstance(per_threat, Mapping) else {}
+        info = info if isinstance(info, Mapping) else {}
+    return info
+
+
+def _shade_phases(axes, g, x):
+    """Shade the flight phases (column ``phase``, if any) on the physical panels and name them on top.
+
+    Each run of equal phase is one span from its first to its last sample, coloured by
+    :data:`PHASE_COLORS`; unknown phases are left blank.
+    """
+    if "phase" not in g.columns:
+        return
+    ph = g["phase"].astype(str).str.lower().to_numpy()
+    edges = np.flatnonzero(ph[1:] != ph[:-1]) + 1
+    starts = np.r_[0, edges]
+    ends = np.r_[edges, len(ph) - 1]
+    for s, e in zip(starts, ends):
+        c = PHASE_COLORS.get(ph[s])
+        if c:
+            for a in axes[:3]:
+                a.axvspan(x[s], x[e], color=c, zorder=0, lw=0)
+            axes[0].text(0.5 * (x[s] + x[e]), 0.97, ph[s], transform=axes[0].get_xaxis_transform(),
+                         ha="center", va="top", fontsize=8, color="#555555")
+
+
+def _draw_flight_panels(axes, g, x) -> np.ndarray:
+    """Draw altitude, Mach (with the Mach 5 hypersonic line) and the number of detecting satellites.
+
+    Returns
+    -------
+    numpy.ndarray
+        The detecting-satellite counts, as floats.
+    """
+    axes[0].plot(x, g["altitude_km"].to_numpy(float), color="#08519c", lw=1.8)
+    axes[0].set_ylabel("Altitude (km)")
+    axes[1].plot(x, g["mach"].to_numpy(float), color="#a50f15", lw=1.8)
+    axes[1].axhline(5.0, color="#a50f15", lw=0.6, ls=":")
+    axes[1].set_ylabel("Mach")
+    n = g["n_detect"].to_numpy(float)
+    axes[2].step(x, n, where="post", color="#2b2b2b", lw=1.4)
+    axes[2].fill_between(x, 0, n, step="post", color="#9ecae1", alpha=0.6)
+    axes[2].set_ylabel("Satellites\ndetecting")
+    axes[2].yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    axes[2].set_ylim(bottom=0)
+    return n
+
+
+def _draw_custody_strip(ax, x, state, tu):
+    """Draw the custody state as a strip of cells (none / single / stereo), one per sample.
+
+    Each cell runs from its sample to the next; the last one is as wide as the step before it
+    (1 time unit for a single sample).  The strip carries the time axis label.
+    """
+    codes = np.array([CUSTODY_CODES[s] for s in state])
+    cmap = mcolors.ListedColormap([CUSTODY_COLORS[k] for k in ("none", "single", "stereo")])
+    xe = np.r_[x, x[-1] + (x[-1] - x[-2] if len(x) > 1 else 1.0)]
+    ax.pcolormesh(xe, [0, 1], codes[None, :], cmap=cmap, vmin=-0.5, vmax=2.5, shading="flat")
+    ax.set_yticks([])
+    ax.set_ylabel("Custody", rotation=0, ha="right", va="center")
+    ax.set_xlabel(f"Time since launch ({tu})")
+
+
+def _event_times(info, g, t_s, n, state, radar_sites):
+    """(first detection, first stereo track, ground radar first detection) in seconds after launch.
+
+    Each is read from the summary ``info`` first; a missing first detection or first stereo
+    track is read off the track (``n``, ``state``), and a missing radar detection is computed
+    from ``radar_sites`` when the track has positions.  None where there is no such event.
+    """
+    fd = finite_or_none(first_present(info, *_FIRST_DETECT_KEYS))
+    if fd is None and (n >= 1).any():
+        fd = float(t_s[np.argmax(n >= 1)])
+    fs = finite_or_none(first_present(info, *_FIRST_STEREO_KEYS))
+    if fs is None and (state == "stereo").any():
+        fs = float(t_s[np.argmax(state == "stereo")])
+    rd = finite_or_none(first_present(info, *_RADAR_KEYS))
+    if rd is None and radar_sites and "lat_deg" in g.columns and "altitude_km" in g.columns:
+        rd = finite_or_none(radar_first_detection_from_tracks_s(g, radar_sites))
+    return fd, fs, rd
+
+
+def _draw_events(axes, fd, fs, rd, tf, tu):
+    """Mark the events with vertical lines across every panel, and list them with their times in a
+    legend on the altitude panel; then add the custody colour key under the strip."""
+    events = []
+    for t_ev, label, color, ls in (
+        (fd, "first detection", "#fdae61", "-"),
+        (fs, "first stereo track", "#138d4f", "-"),
+        (rd, "ground radar first detection", "#08306b", "--"),
+    ):
+        if t_ev is None:
+            continue
+        for a in axes:
+            a.axvline(t_ev * tf, color=color, lw=1.6, ls=ls, zorder=5)
+        events.append(Line2D([], [], color=color, lw=1.6, ls=ls, label=f"{label}: {t_ev * tf:.1f} {tu}"))
+    if events:
+        axes[0].legend(handles=events, loc="upper right", fontsize=8, framealpha=0.9, bbox_to_anchor=(1.0, 0.88))
+    custody_handles = [
+        matplotlib.patches.Patch(facecolor=c, edgecolor="#555555", label=lab)
+        for c, lab in ((CUSTODY_COLORS["none"], "none"), (CUSTODY_COLORS["single"], "single"), (CUSTODY_COLORS["stereo"], "stereo"))
+    ]
+    axes[3].legend(handles=custody_handles, loc="upper center", bbox_to_anchor=(0.5, -0.9), ncol=3, fontsize=8, frameon=False)
+
+
+def _fmt_duration(v) -> str:
+    """A duration for the summary line: "none", whole seconds below 2 minutes, else minutes."""
+    return "none" if v is None else (f"{v / 60:.1f} min" if v >= 120 else f"{v:.0f} s")
+
+
+def _whole_seconds(t) -> str:
+    """A UTC time string without its fractional seconds (whole seconds are plenty here)."""
+    return re.sub(r"\.\d+", "", str(t))
+
+
+def _draw_titles(fig, info, threat_name, t_s, state, fs, rd):
+    """Write the title and the summary lines above the panels.
+
+    The summary gives the vehicle and launch/impact times when known, the flight time, the
+    shares of the flight in custody and in stereo, and the warning times from the first stereo
+    track and from the ground radar alone.  A warning time missing from the summary is the
+    flight time left after that event.
+    """
+    flight = t_s[-1]
+    custody = float(np.mean(state != "none")) * 100
+    stereo_pct = float(np.mean(state == "stereo")) * 100
+    warn = finite_or_none(first_present(info, *_WARNING_KEYS))
+    if warn is None and fs is not None:
+        warn = flight - fs
+    rwarn = finite_or_none(first_present(info, *_RADAR_WARNING_KEYS))
+    if rwarn is None and rd is not None:
+        rwarn = flight - rd
+    line2 = (
+        f"flight {_fmt_duration(flight)}; custody {custody:.0f} % and stereo {stereo_pct:.0f} % of the flight; "
+        f"warning from first stereo track {_fmt_duration(warn)} vs ground radar only {_fmt_duration(rwarn)}"
+    )
+    who = [f"vehicle {v}" for v in (first_present(info, "vehicle"),) if v]
+    launch_utc, impact_utc = first_present(info, "launch_utc"), first_present(info, "impact_utc")
+    if launch_utc:
+        who.append(f"launch {_whole_seconds(launch_utc)}"
+                   + (f", impact {_whole_seconds(impact_utc)}" if impact_utc else ""))
+    fig.suptitle(f"Threat timeline: {threat_name}", fontsize=12.5, fontweight="bold", x=0.08, ha="left", y=0.975)
+    fig.text(0.08, 0.905, ("; ".join(who) + "\n" if who else "") + line2, fontsize=8.5, ha="left", va="bottom",
+             linespacing=1.5)
+
+
 def plot_timeline(tracks_df, per_threat: Mapping | None, threat_name: str, path, radar_sites=None, dpi: int = 150) -> Path:
     """Altitude, Mach, detecting satellites and custody state of one threat against time since launch.
+
+    Four panels share the time axis (minutes when the flight lasts over 10 minutes, else
+    seconds): altitude, Mach and detecting satellites, shaded by flight phase, and the custody
+    strip, with the first detection, first stereo track and ground radar first detection marked
+    across all of them, and a summary of the warning times above.
 
     Parameters
     ----------
@@ -109,20 +279,8 @@ def plot_timeline(tracks_df, per_threat: Mapping | None, threat_name: str, path,
     -------
     Path
     """
-    if "threat" not in tracks_df.columns:
-        raise MapError("tracks_df is missing column 'threat'")
-    g = tracks_df[tracks_df["threat"].astype(str) == str(threat_name)]
-    if len(g) == 0:
-        names = sorted(tracks_df["threat"].astype(str).unique())
-        raise MapError(f"threat_name={threat_name!r} has no rows in tracks; allowed: {names}")
-    for col in ("time_s", "altitude_km", "mach", "n_detect", "stereo"):
-        if col not in g.columns:
-            raise MapError(f"tracks_df is missing column {col!r}")
-    g = g.sort_values("time_s")
-    info = {}
-    if per_threat:
-        info = per_threat.get(threat_name, per_threat) if isinstance(per_threat, Mapping) else {}
-        info = info if isinstance(info, Mapping) else {}
+    g = _threat_rows(tracks_df, threat_name)
+    info = _threat_info(per_threat, threat_name)
 
     t_s = g["time_s"].to_numpy(float)
     t_s = t_s - t_s[0]
@@ -138,98 +296,16 @@ def plot_timeline(tracks_df, per_threat: Mapping | None, threat_name: str, path,
     for a in axes[1:]:
         a.sharex(axes[0])
 
-    # Phase shading on the physical panels.
-    if "phase" in g.columns:
-        ph = g["phase"].astype(str).str.lower().to_numpy()
-        edges = np.flatnonzero(ph[1:] != ph[:-1]) + 1
-        starts = np.r_[0, edges]
-        ends = np.r_[edges, len(ph) - 1]
-        for s, e in zip(starts, ends):
-            c = PHASE_COLORS.get(ph[s])
-            if c:
-                for a in axes[:3]:
-                    a.axvspan(x[s], x[e], color=c, zorder=0, lw=0)
-                axes[0].text(0.5 * (x[s] + x[e]), 0.97, ph[s], transform=axes[0].get_xaxis_transform(),
-                             ha="center", va="top", fontsize=8, color="#555555")
-
-    axes[0].plot(x, g["altitude_km"].to_numpy(float), color="#08519c", lw=1.8)
-    axes[0].set_ylabel("Altitude (km)")
-    axes[1].plot(x, g["mach"].to_numpy(float), color="#a50f15", lw=1.8)
-    axes[1].axhline(5.0, color="#a50f15", lw=0.6, ls=":")
-    axes[1].set_ylabel("Mach")
-    n = g["n_detect"].to_numpy(float)
-    axes[2].step(x, n, where="post", color="#2b2b2b", lw=1.4)
-    axes[2].fill_between(x, 0, n, step="post", color="#9ecae1", alpha=0.6)
-    axes[2].set_ylabel("Satellites\ndetecting")
-    axes[2].yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    axes[2].set_ylim(bottom=0)
-
-    # Custody strip.
-    codes = np.array([CUSTODY_CODES[s] for s in state])
-    cmap = mcolors.ListedColormap([CUSTODY_COLORS[k] for k in ("none", "single", "stereo")])
-    xe = np.r_[x, x[-1] + (x[-1] - x[-2] if len(x) > 1 else 1.0)]
-    axes[3].pcolormesh(xe, [0, 1], codes[None, :], cmap=cmap, vmin=-0.5, vmax=2.5, shading="flat")
-    axes[3].set_yticks([])
-    axes[3].set_ylabel("Custody", rotation=0, ha="right", va="center")
-    axes[3].set_xlabel(f"Time since launch ({tu})")
+    _shade_phases(axes, g, x)
+    n = _draw_flight_panels(axes, g, x)
+    _draw_custody_strip(axes[3], x, state, tu)
     for a in axes[:3]:
         a.grid(True, lw=0.4, alpha=0.5)
         a.tick_params(labelbottom=False)
     pad = 0.012 * (x[-1] - x[0]) if x[-1] > x[0] else 1.0
     axes[0].set_xlim(x[0] - pad, x[-1] + pad)  # events at launch (t = 0) stay visible
 
-    # Event markers.
-    events = []
-    fd = finite_or_none(first_present(info, *_FIRST_DETECT_KEYS))
-    if fd is None and (n >= 1).any():
-        fd = float(t_s[np.argmax(n >= 1)])
-    fs = finite_or_none(first_present(info, *_FIRST_STEREO_KEYS))
-    if fs is None and (state == "stereo").any():
-        fs = float(t_s[np.argmax(state == "stereo")])
-    rd = finite_or_none(first_present(info, *_RADAR_KEYS))
-    if rd is None and radar_sites and "lat_deg" in g.columns and "altitude_km" in g.columns:
-        rd = finite_or_none(radar_first_detection_from_tracks_s(g, radar_sites))
-    for t_ev, label, color, ls in (
-        (fd, "first detection", "#fdae61", "-"),
-        (fs, "first stereo track", "#138d4f", "-"),
-        (rd, "ground radar first detection", "#08306b", "--"),
-    ):
-        if t_ev is None:
-            continue
-        for a in axes:
-            a.axvline(t_ev * tf, color=color, lw=1.6, ls=ls, zorder=5)
-        events.append(Line2D([], [], color=color, lw=1.6, ls=ls, label=f"{label}: {t_ev * tf:.1f} {tu}"))
-    if events:
-        axes[0].legend(handles=events, loc="upper right", fontsize=8, framealpha=0.9, bbox_to_anchor=(1.0, 0.88))
-    custody_handles = [
-        matplotlib.patches.Patch(facecolor=c, edgecolor="#555555", label=lab)
-        for c, lab in ((CUSTODY_COLORS["none"], "none"), (CUSTODY_COLORS["single"], "single"), (CUSTODY_COLORS["stereo"], "stereo"))
-    ]
-    axes[3].legend(handles=custody_handles, loc="upper center", bbox_to_anchor=(0.5, -0.9), ncol=3, fontsize=8, frameon=False)
-
-    flight = t_s[-1]
-    custody = float(np.mean(state != "none")) * 100
-    stereo_pct = float(np.mean(state == "stereo")) * 100
-    warn = finite_or_none(first_present(info, *_WARNING_KEYS))
-    if warn is None and fs is not None:
-        warn = flight - fs
-    rwarn = finite_or_none(first_present(info, *_RADAR_WARNING_KEYS))
-    if rwarn is None and rd is not None:
-        rwarn = flight - rd
-
-    def fmt_t(v):
-        return "none" if v is None else (f"{v / 60:.1f} min" if v >= 120 else f"{v:.0f} s")
-
-    line2 = (
-        f"flight {fmt_t(flight)}; custody {custody:.0f} % and stereo {stereo_pct:.0f} % of the flight; "
-        f"warning from first stereo track {fmt_t(warn)} vs ground radar only {fmt_t(rwarn)}"
-    )
-    who = [f"vehicle {v}" for v in (first_present(info, "vehicle"),) if v]
-    launch_utc, impact_utc = first_present(info, "launch_utc"), first_present(info, "impact_utc")
-    if launch_utc:
-        short = lambda t: re.sub(r"\.\d+", "", str(t))  # noqa: E731 - whole seconds are plenty here
-        who.append(f"launch {short(launch_utc)}" + (f", impact {short(impact_utc)}" if impact_utc else ""))
-    fig.suptitle(f"Threat timeline: {threat_name}", fontsize=12.5, fontweight="bold", x=0.08, ha="left", y=0.975)
-    fig.text(0.08, 0.905, ("; ".join(who) + "\n" if who else "") + line2, fontsize=8.5, ha="left", va="bottom",
-             linespacing=1.5)
+    fd, fs, rd = _event_times(info, g, t_s, n, state, radar_sites)
+    _draw_events(axes, fd, fs, rd, tf, tu)
+    _draw_titles(fig, info, threat_name, t_s, state, fs, rd)
     return atomic_savefig(fig, Path(path), dpi=dpi)
