@@ -1,4 +1,4 @@
-"""Parameter sweeps on Dask: ``hgvcov sweep SWEEP.toml [-o DIR] [--scheduler ADDRESS]``.
+"""Parameter sweeps on Dask: ``hgvcov sweep SWEEP.toml [-o DIR] [--scheduler ADDRESS [--connect-timeout S]]``.
 
 A sweep file names a base scenario and lists values for dotted key paths into it::
 
@@ -22,8 +22,11 @@ Resumability
 case finishes, by the worker and again by the client.  ``case_id`` is a stable hash
 of the case's overrides, so rerunning the same sweep skips every case whose file
 exists and whose recorded base-scenario hash still matches; a worker that dies
-loses only the case it was running.  Failed cases are recorded in the table with
-their error and retried on the next run.  Each case's own outputs
+loses only the case it was running.  A case that fails (its scenario is refused
+when run, e.g. too big for memory, or a worker dies) does not stop the sweep: it is
+recorded in the table with its error (``status`` ``error``) and retried on the next
+run; ``hgvcov sweep`` then lists every failed case on stderr (case id, swept values,
+reason) and exits 3.  Each case's own outputs
 (``coverage.nc``, ``summary.json``, ``tracks.csv``) stay in ``DIR/cases/<case_id>/``.
 ``DIR/sweep.csv`` (one row per case: ``case_id``, one column per swept key named by
 the key, then the region statistics of ``summary.json`` flattened with ``.``) and
@@ -34,7 +37,9 @@ Dask
 Without ``scheduler`` a :class:`dask.distributed.LocalCluster` sized to the machine
 runs the cases (one single-threaded worker process per case slot; each case's numba
 kernels get ``cores // workers`` threads).  With ``scheduler="tcp://host:8786"`` the
-cases go to an existing ``dask scheduler``; its workers need hgv-coverage installed
+cases go to an existing ``dask scheduler`` (checked before any case runs: a malformed
+address, or one where no scheduler answers within ``connect_timeout``, 10 s by default,
+is a :class:`SweepError`); its workers need hgv-coverage installed
 and, for the worker-side case files, ``DIR`` on a shared file system (the client
 writes every case file it receives as well, so results are never lost either way).
 
