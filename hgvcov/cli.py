@@ -139,18 +139,38 @@ def _cmd_init(args) -> int:
     return EXIT_OK
 
 
+#: ``hgvcov sweep`` finished, but some cases failed: every result written is valid and kept,
+#: the failed cases are listed on stderr (and in sweep.csv) and a rerun retries only them.
+EXIT_SWEEP_FAILURES = 3
+#: Default of ``hgvcov sweep --connect-timeout`` (s).
+DEFAULT_CONNECT_TIMEOUT_S = 10.0
+
+
+def _connect_timeout(text: str) -> float:
+    """argparse type of ``--connect-timeout``: seconds, a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds > 0 (e.g. --connect-timeout 10)")
+    return value
+
+
 def _cmd_sweep(args) -> int:
     try:
         from .sweep import quiet_dask_shutdown, run_sweep
     except ImportError as exc:
         raise RuntimeError(f"sweeps are unavailable: {exc}") from exc
-    from .report import print_sweep
+    from .report import print_sweep, print_sweep_failures
     path = Path(args.sweep)
     if not path.is_file():
         raise CliInputError(f"sweep file not found: {path}")
     try:
         with make_progress(enabled=not args.json) as prog:
-            df = run_sweep(path, args.output, scheduler=args.scheduler, progress=prog)
+            df = run_sweep(path, args.output, scheduler=args.scheduler, progress=prog,
+                           connect_timeout=args.connect_timeout)
     except KeyboardInterrupt:
         quiet_dask_shutdown()
         raise
@@ -158,7 +178,9 @@ def _cmd_sweep(args) -> int:
         sys.stdout.write(df.to_json(orient="records", indent=2) + "\n")
     else:
         print_sweep(df, Path(args.output))
-    return EXIT_OK
+    sys.stdout.flush()
+    failed = print_sweep_failures(df, Path(args.output), stream=sys.stderr)
+    return EXIT_SWEEP_FAILURES if failed else EXIT_OK
 
 
 def _open_coverage(src: Path, var: str):
@@ -365,12 +387,21 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--force", action="store_true", help="overwrite an existing file")
     i.set_defaults(func=_cmd_init)
 
-    s = sub.add_parser("sweep", help="parameter sweep on Dask (resumable)")
+    s = sub.add_parser("sweep", help="parameter sweep on Dask (resumable)",
+                       epilog="exit codes: 0 every case ok; 3 finished, but some cases failed "
+                              "(each listed on stderr with its swept values and reason, and in "
+                              "sweep.csv; finished cases are kept, a rerun runs only the failed "
+                              "ones); 2 bad input (sweep file, --scheduler address); "
+                              "1 internal error; 130 interrupted")
     s.add_argument("sweep", help="sweep TOML file")
     s.add_argument("-o", "--output", default=DEFAULT_SWEEP_DIR,
                    help=f"output folder (default ./{DEFAULT_SWEEP_DIR})")
     s.add_argument("--scheduler", default=None,
                    help="address of a running dask scheduler (default: a LocalCluster)")
+    s.add_argument("--connect-timeout", type=_connect_timeout, default=DEFAULT_CONNECT_TIMEOUT_S,
+                   metavar="SECONDS",
+                   help="how long to wait for the --scheduler to answer before giving up "
+                        f"(default {DEFAULT_CONNECT_TIMEOUT_S:g} s)")
     s.add_argument("--json", action="store_true", help="print sweep rows as JSON")
     s.set_defaults(func=_cmd_sweep)
 

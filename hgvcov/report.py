@@ -5,6 +5,7 @@ Values come from ``summary.json`` / ``sweep.csv``; a missing or NaN value prints
 from __future__ import annotations
 
 import math
+import re
 import sys
 from pathlib import Path
 from typing import Optional
@@ -12,7 +13,8 @@ from typing import Optional
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["print_summary", "print_sweep", "fmt_seconds", "fmt_fraction"]
+__all__ = ["print_summary", "print_sweep", "print_sweep_failures", "sweep_column_labels",
+           "fmt_seconds", "fmt_fraction"]
 
 #: Region statistics shown as area mean and minimum: (variable, label).
 _FRACTIONS = (("fraction_1", ">= 1 satellite"), ("fraction_2", ">= 2 satellites"),
@@ -136,16 +138,64 @@ def print_summary(summary: dict, out_dir: Optional[str] = None, stream=None) -> 
         con.print(f"wrote {out_dir}: {files}")
 
 
+def _swept_columns(df) -> list[str]:
+    """The swept-key columns of a sweep table (between ``case_id`` and ``status``)."""
+    cols = list(df.columns)
+    if "status" in cols and cols[:1] == ["case_id"]:
+        return cols[1:cols.index("status")]
+    return [c for c in cols if "[" in c or c.startswith(("sensor", "time", "region"))]
+
+
+def _key_tokens(key: str) -> list[str]:
+    """``"constellation[0].total"`` -> ``["constellation", "[0]", "total"]``."""
+    return [t for t in re.split(r"\.|(\[\d+\])", key) if t]
+
+
+def _join_tokens(tokens: list[str]) -> str:
+    out = ""
+    for t in tokens:
+        out += t if (t.startswith("[") or not out) else f".{t}"
+    return out
+
+
+def sweep_column_labels(keys: list[str]) -> list[str]:
+    """Short, distinct table headers for swept key paths.
+
+    Each key is shown by its shortest ending that no other key shares
+    (``constellation[0].total`` and ``constellation[0].altitude_km`` -> ``total``,
+    ``altitude_km``; ``constellation[0].total`` and ``constellation[1].total`` ->
+    ``constellation[0].total``, ``constellation[1].total``).  An ending never starts
+    with a bare index: the name it indexes is kept with it.
+    """
+    toks = [_key_tokens(k) for k in keys]
+    labels = []
+    for i, t in enumerate(toks):
+        n = 1
+        while n < len(t):
+            end = t[-n:]
+            if not end[0].startswith("[") and not any(
+                    j != i and o[-n:] == end for j, o in enumerate(toks)):
+                break
+            n += 1
+        labels.append(_join_tokens(t[-n:]))
+    # Two keys that differ only in spelling (never in a valid sweep): the full keys.
+    return labels if len(set(labels)) == len(labels) else list(keys)
+
+
 def print_sweep(df, out_dir: Path, stream=None) -> None:
-    """Compact sweep table: the swept keys, status and the headline region statistics."""
+    """Compact sweep table: the swept keys, status and the headline region statistics.
+
+    Swept keys are headed by their shortest distinct ending (:func:`sweep_column_labels`),
+    never truncated; a line under the table gives the full key of each shortened header.
+    """
     con = Console(file=stream or sys.stdout, highlight=False, soft_wrap=True)
     cols = list(df.columns)
-    swept = cols[1:cols.index("status")] if "status" in cols and cols[:1] == ["case_id"] \
-        else [c for c in cols if "[" in c or c.startswith(("sensor", "time", "region"))]
+    swept = _swept_columns(df)
+    labels = sweep_column_labels(swept)
     shown = [(c, label, _FORMAT[f]) for c, label, f in _SWEEP_SHOWN if c in cols]
     table = Table(title=f"Sweep ({len(df)} cases)", title_justify="left")
-    for c in swept:
-        table.add_column(c, justify="right")
+    for label in labels:
+        table.add_column(label, justify="right", no_wrap=True, min_width=len(label))
     if "status" in cols:
         table.add_column("status")
     for _, label, _ in shown:
@@ -159,6 +209,45 @@ def print_sweep(df, out_dir: Path, stream=None) -> None:
             cells.append(fmt(None if v is None or v != v else float(v)))
         table.add_row(*cells)
     con.print(table)
+    renamed = [f"{label} = {key}" for label, key in zip(labels, swept) if label != key]
+    if renamed:
+        con.print("columns: " + ", ".join(renamed))
     if len(df) > _SWEEP_ROWS:
         con.print(f"... {len(df) - _SWEEP_ROWS} more rows in sweep.csv")
     con.print(f"wrote {out_dir / 'sweep.csv'} and {out_dir / 'sweep.png'}")
+
+
+def print_sweep_failures(df, out_dir: Path, stream=None) -> int:
+    """List the cases of a sweep table that did not finish ok; returns how many.
+
+    One line per case on ``stream`` (default stderr): case id, swept values, and the
+    reason (``error`` of sweep.csv on one line), after a line saying how many failed
+    and that a rerun runs only these.  Nothing is printed when every case is ok.
+    """
+    if "status" not in df.columns:
+        return 0
+    bad = df[df["status"] != "ok"]
+    if not len(bad):
+        return 0
+    stream = stream or sys.stderr
+    swept = _swept_columns(df)
+    print(f"hgvcov: {len(bad)} of {len(df)} cases failed (finished cases are kept in "
+          f"{Path(out_dir) / 'sweep.csv'}; rerun the same command to run only these):",
+          file=stream)
+    for _, row in bad.iterrows():
+        values = ", ".join(f"{k} = {_fmt_value(row[k])}" for k in swept)
+        reason = row.get("error") if "error" in df.columns else None
+        if reason is None or reason != reason or not str(reason).strip():
+            reason = "not run" if row["status"] == "pending" else str(row["status"])
+        reason = " ".join(str(reason).split())
+        print(f"  case {row['case_id']} ({values}): {reason}", file=stream)
+    return len(bad)
+
+
+def _fmt_value(v) -> str:
+    """A swept value as the sweep file would spell it (``0.1``, ``12``, ``'sgp4'``)."""
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return repr(v)

@@ -1,4 +1,4 @@
-"""Parameter sweeps on Dask: ``hgvcov sweep SWEEP.toml [-o DIR] [--scheduler ADDRESS]``.
+"""Parameter sweeps on Dask: ``hgvcov sweep SWEEP.toml [-o DIR] [--scheduler ADDRESS [--connect-timeout S]]``.
 
 A sweep file names a base scenario and lists values for dotted key paths into it::
 
@@ -22,8 +22,11 @@ Resumability
 case finishes, by the worker and again by the client.  ``case_id`` is a stable hash
 of the case's overrides, so rerunning the same sweep skips every case whose file
 exists and whose recorded base-scenario hash still matches; a worker that dies
-loses only the case it was running.  Failed cases are recorded in the table with
-their error and retried on the next run.  Each case's own outputs
+loses only the case it was running.  A case that fails (its scenario is refused
+when run, e.g. too big for memory, or a worker dies) does not stop the sweep: it is
+recorded in the table with its error (``status`` ``error``) and retried on the next
+run; ``hgvcov sweep`` then lists every failed case on stderr (case id, swept values,
+reason) and exits 3.  Each case's own outputs
 (``coverage.nc``, ``summary.json``, ``tracks.csv``) stay in ``DIR/cases/<case_id>/``.
 ``DIR/sweep.csv`` (one row per case: ``case_id``, one column per swept key named by
 the key, then the region statistics of ``summary.json`` flattened with ``.``) and
@@ -34,7 +37,9 @@ Dask
 Without ``scheduler`` a :class:`dask.distributed.LocalCluster` sized to the machine
 runs the cases (one single-threaded worker process per case slot; each case's numba
 kernels get ``cores // workers`` threads).  With ``scheduler="tcp://host:8786"`` the
-cases go to an existing ``dask scheduler``; its workers need hgv-coverage installed
+cases go to an existing ``dask scheduler`` (checked before any case runs: a malformed
+address, or one where no scheduler answers within ``connect_timeout``, 10 s by default,
+is a :class:`SweepError`); its workers need hgv-coverage installed
 and, for the worker-side case files, ``DIR`` on a shared file system (the client
 writes every case file it receives as well, so results are never lost either way).
 
@@ -87,6 +92,8 @@ __all__ = [
     "case_id",
     "sweep_table",
     "quiet_dask_shutdown",
+    "connect_scheduler",
+    "DEFAULT_CONNECT_TIMEOUT_S",
 ]
 
 CASES_DIR = "cases"
@@ -706,8 +713,102 @@ def _pick_plot_axes(spec: SweepSpec, df: pd.DataFrame) -> tuple[str | None, str 
     return x, y, line_by
 
 
+#: Seconds :func:`run_sweep` waits for a ``dask scheduler`` given by address to answer.
+DEFAULT_CONNECT_TIMEOUT_S = 10.0
+_SCHEDULER_ALLOWED = "the address of a running dask scheduler reachable from here, e.g. tcp://host:8786"
+_SCHEDULER_HINT = "omit --scheduler to run on a LocalCluster on this machine"
+
+
+def connect_scheduler(address: str, timeout: float = DEFAULT_CONNECT_TIMEOUT_S):
+    """A :class:`dask.distributed.Client` of the ``dask scheduler`` at ``address``.
+
+    The address is first probed with one plain connection attempt of at most
+    ``timeout`` seconds (in a thread of its own, so this works inside a running event
+    loop too), so that a malformed address or one where no scheduler answers is a
+    :class:`SweepError` (bad input, exit code 2) after ``timeout`` at most, and no
+    half-built Client is left behind to complain at exit.
+
+    Parameters
+    ----------
+    address : str
+        ``tcp://host:port`` (or another scheme dask supports: tls, ws, wss, ucx).
+    timeout : float
+        Seconds to wait for the scheduler to answer (> 0).
+
+    Returns
+    -------
+    dask.distributed.Client
+
+    Raises
+    ------
+    SweepError
+        The address is malformed, or no scheduler answered within ``timeout``.
+    """
+    if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+        raise SweepError(f"connect timeout {timeout!r}: allowed: a number of seconds > 0",
+                         key="--connect-timeout", value=timeout, allowed="a number of seconds > 0")
+    if not isinstance(address, str) or not address.strip():
+        raise SweepError(f"--scheduler {address!r} is not an address; allowed: {_SCHEDULER_ALLOWED} "
+                         f"({_SCHEDULER_HINT})",
+                         key="--scheduler", value=address, allowed=_SCHEDULER_ALLOWED)
+    from dask.distributed import Client  # see _dispatch
+
+    problem = _probe_scheduler(address, timeout)
+    if problem is None:
+        try:
+            return Client(address, timeout=timeout)
+        except (OSError, ValueError) as exc:  # went away between the probe and now
+            problem = _scheduler_problem(address, timeout, exc)
+    raise SweepError(problem, key="--scheduler", value=address, allowed=_SCHEDULER_ALLOWED)
+
+
+def _scheduler_problem(address: str, timeout: float, exc: BaseException) -> str:
+    """The message of a failed connection to ``address`` (malformed or unreachable)."""
+    if isinstance(exc, ValueError):
+        return (f"--scheduler {address!r} is not a valid scheduler address ({exc}); "
+                f"allowed: {_SCHEDULER_ALLOWED} ({_SCHEDULER_HINT})")
+    return (f"--scheduler {address!r}: no dask scheduler answered within {timeout:g} s "
+            f"({type(exc).__name__}: {exc}); allowed: {_SCHEDULER_ALLOWED} (or a longer "
+            f"--connect-timeout; {_SCHEDULER_HINT})")
+
+
+def _probe_scheduler(address: str, timeout: float) -> str | None:
+    """None when a connection to ``address`` opens within ``timeout`` s, else the message."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    outcome: list = []
+
+    async def probe():
+        comm = await connect(address, timeout=timeout)
+        await comm.close()
+
+    def target():
+        try:
+            asyncio.run(probe())
+            outcome.append(None)
+        except (OSError, ValueError, TypeError, asyncio.TimeoutError) as exc:
+            outcome.append(exc)
+        except Exception as exc:  # noqa: BLE001 - anything else the comm layer raises for an address
+            outcome.append(OSError(f"{type(exc).__name__}: {exc}"))
+
+    thread = threading.Thread(target=target, name="hgvcov-scheduler-probe", daemon=True)
+    thread.start()
+    thread.join(timeout + 5.0)
+    if not outcome:
+        return _scheduler_problem(address, timeout, TimeoutError("no answer"))
+    exc = outcome[0]
+    if exc is None:
+        return None
+    if isinstance(exc, TypeError):
+        exc = ValueError(str(exc))
+    return _scheduler_problem(address, timeout, exc)
+
+
 def run_sweep(path, out_dir, scheduler=None, progress=None, n_workers: int | None = None,
-              processes: bool = True, warm: bool = True) -> pd.DataFrame:
+              processes: bool = True, warm: bool = True,
+              connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S) -> pd.DataFrame:
     """Run every case of a sweep on Dask and write ``sweep.csv`` and ``sweep.png``.
 
     Parameters
@@ -731,24 +832,44 @@ def run_sweep(path, out_dir, scheduler=None, progress=None, n_workers: int | Non
     warm : bool
         Run the smallest pending case in this process first (compiles the numba
         cache once before workers load it).
+    connect_timeout : float
+        Seconds to wait for a scheduler given by address (checked before any case
+        runs; see :func:`connect_scheduler`).
 
     Returns
     -------
     pandas.DataFrame
-        The ``sweep.csv`` table.
+        The ``sweep.csv`` table.  A case that failed (its ``status`` is
+        ``error``, the reason in ``error``) does not stop the sweep; the caller
+        decides what that means (``hgvcov sweep`` lists them and exits 3).
 
     Raises
     ------
     SweepError
-        Bad sweep file (nothing is run).
+        Bad sweep file, or a scheduler address that is malformed or where no
+        scheduler answers within ``connect_timeout`` (nothing is run).
     """
     spec = load_sweep(path)
     out_dir = Path(out_dir)
+    pending = [c for c in spec.cases if not _is_done(spec, out_dir, c)]
+    client = None
+    if pending and isinstance(scheduler, str):
+        client = connect_scheduler(scheduler, connect_timeout)  # before any work or output
+        scheduler = client
+    try:
+        return _run_pending(spec, out_dir, pending, scheduler, progress, n_workers, processes, warm)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _run_pending(spec: SweepSpec, out_dir: Path, pending: list, scheduler, progress, n_workers,
+                 processes: bool, warm: bool) -> pd.DataFrame:
+    """The body of :func:`run_sweep` once the cases left to run are known."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / CASES_DIR).mkdir(exist_ok=True)
     if progress is None:
         progress = make_progress(enabled=True)
-    pending = [c for c in spec.cases if not _is_done(spec, out_dir, c)]
     task = progress.task(f"sweep {spec.name}", len(spec.cases))
     done = len(spec.cases) - len(pending)
     task(done, len(spec.cases))
@@ -841,7 +962,7 @@ def _dispatch(pending, payload, record, scheduler, n_workers, processes):
         client = Client(cluster)
     elif isinstance(scheduler, str):
         threads = None
-        client = Client(scheduler)
+        client = connect_scheduler(scheduler)
     else:  # an existing Client
         threads = None
         client = scheduler

@@ -354,3 +354,61 @@ def test_warm_up_moves_on_when_the_cheapest_case_fails(tmp_path, monkeypatch, sw
     # In this process, cheapest first, until one succeeds: both 12-satellite cases fail, then 24.
     assert runner.calls[:3] == [(12, 100), (12, 120), (24, 100)]
     assert list(df["status"]) == ["error", "error", "ok", "ok"]
+
+
+# ----------------------------------------------------------------------------- console and scheduler
+
+
+def test_sweep_column_labels_are_short_and_distinct():
+    from hgvcov.report import sweep_column_labels
+
+    assert sweep_column_labels(["constellation[0].total", "constellation[0].altitude_km"]) == \
+        ["total", "altitude_km"]
+    # Same last name: the indexed name is kept with its index, never a bare "[0].total".
+    assert sweep_column_labels(["constellation[0].total", "constellation[1].total",
+                                "sensor.field_of_regard_deg"]) == \
+        ["constellation[0].total", "constellation[1].total", "field_of_regard_deg"]
+    assert sweep_column_labels(["region.lat_deg[0]", "region.lat_deg[1]"]) == ["lat_deg[0]", "lat_deg[1]"]
+    assert sweep_column_labels(["a.total", "b.x.total"]) == ["a.total", "x.total"]
+
+
+def test_print_sweep_failures_one_line_per_case(tmp_path, monkeypatch, sweep_files):
+    import io
+
+    from hgvcov.report import print_sweep_failures
+
+    runner = FakeRunner(fail_total=24)
+    monkeypatch.setattr(sweep, "_runner", lambda: runner)
+    df = sweep.run_sweep(sweep_files(), tmp_path / "out", processes=False, n_workers=1)
+    buf = io.StringIO()
+    assert print_sweep_failures(df, tmp_path / "out", stream=buf) == 2
+    lines = buf.getvalue().splitlines()
+    assert lines[0].startswith("hgvcov: 2 of 4 cases failed")
+    for cid, fov in zip(df["case_id"][2:], (100, 120)):
+        (line,) = [ln for ln in lines if cid in ln]
+        assert f"constellation[0].total = 24, sensor.field_of_regard_deg = {fov}" in line
+        assert line.endswith("RuntimeError: synthetic failure for total=24")
+    ok = io.StringIO()
+    assert print_sweep_failures(df[df["status"] == "ok"], tmp_path, stream=ok) == 0
+    assert ok.getvalue() == ""
+
+
+def test_unreachable_scheduler_is_refused_before_any_case(tmp_path, fake_runner, sweep_files):
+    import socket
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    t0 = time.monotonic()
+    with pytest.raises(SweepError, match=r"--scheduler 'tcp://127\.0\.0\.1:\d+': no dask scheduler answered "
+                                         r"within 1 s") as exc:
+        sweep.run_sweep(sweep_files(), tmp_path / "out", scheduler=f"tcp://127.0.0.1:{port}",
+                        connect_timeout=1)
+    assert time.monotonic() - t0 < 10
+    assert exc.value.key == "--scheduler"
+    assert fake_runner.calls == [] and not (tmp_path / "out").exists()
+    with pytest.raises(SweepError, match="is not a valid scheduler address"):
+        sweep.connect_scheduler("tcp://127.0.0.1:notaport", 1)
+    with pytest.raises(SweepError, match="seconds > 0"):
+        sweep.connect_scheduler("tcp://127.0.0.1:8786", 0)
