@@ -59,6 +59,13 @@ def free_loopback_port() -> int:
 
 # --------------------------------------------------------------------- failed cases: exit 3
 
+def traceback_of_ours(stderr: str) -> bool:
+    """A traceback through our packages (a Dask worker's shutdown noise, which can print a
+    heartbeat traceback through ``distributed/`` while the cluster closes, is not ours)."""
+    return "Traceback" in stderr and any(f"/{pkg}/" in stderr for pkg in
+                                         ("hgvcov", "constellation", "orbits", "hgv_models"))
+
+
 
 def test_failed_cases_exit_3_listed_on_stderr_and_resumable(tmp_path):
     p = write_sweep(tmp_path, '"region.step_deg" = [5, 0.1]\n')
@@ -78,7 +85,7 @@ def test_failed_cases_exit_3_listed_on_stderr_and_resumable(tmp_path):
     assert "RunRefused" in lines[0] and "needs about" in lines[0]
     assert ok_id not in proc.stderr
     assert "1 of 2 cases failed" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert not traceback_of_ours(proc.stderr), proc.stderr
     # The table still shows both rows; the finished case's results are written.
     assert "ok" in proc.stdout and "error" in proc.stdout
     ok_file = out / "cases" / f"{ok_id}.json"
