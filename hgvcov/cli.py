@@ -35,6 +35,9 @@ from .version import package_version
 __all__ = ["main", "input_error_types"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: finished with failures: every result file written is valid and kept; the failures are
+#: listed on the console and in summary.json (e.g. figures that could not be drawn)
+EXIT_FAILURES = 3
 
 DEFAULT_RUN_DIR = "hgvcov-out"
 DEFAULT_SWEEP_DIR = "hgvcov-sweep"
@@ -117,12 +120,20 @@ def _cmd_run(args) -> int:
             sys.stdout.write(json.dumps(summary, indent=2) + "\n")
         elif not args.quiet:
             print_summary(summary, out_dir=args.output)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        summary = summary or getattr(exc, "summary", None)  # run.InterruptedAfterData
         if summary is None:
             raise  # main(): "no output files were changed"
         print(f"\nhgvcov: interrupted after the outputs were written to {summary['out_dir']}",
               file=sys.stderr)
         return EXIT_INTERRUPTED
+    failed = summary.get("figures_failed") or []
+    for f in failed:
+        print(f"hgvcov: figure {f['name']} failed: {f['message']}", file=sys.stderr)
+    if failed:
+        print(f"hgvcov: {len(failed)} figure(s) failed; the data files in {summary['out_dir']} "
+              "are complete (see figures_failed in summary.json)", file=sys.stderr)
+        return EXIT_FAILURES
     return EXIT_OK
 
 
@@ -343,7 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "  hgvcov sweep sweep.toml -o sweep-out [--scheduler tcp://host:8786]\n"
                     "  hgvcov trajectory --list\n\n"
                     "exit codes: 0 ok, 1 internal error (rerun with --debug), "
-                    "2 bad input, 130 interrupted"))
+                    "2 bad input, 3 finished with failures (every file written is kept; "
+                    "see figures_failed in summary.json), 130 interrupted"))
     p.add_argument("--version", action=_VersionAction)
     p.add_argument("--debug", action="store_true",
                    help="show the full traceback on internal errors")

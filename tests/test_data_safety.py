@@ -50,7 +50,7 @@ def digest(folder: Path) -> dict[str, str]:
 
 
 def pngs(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.glob("*.png"))
+    return sorted(p.name for p in folder.glob("*.png") if p.is_file())
 
 
 # ------------------------------------------------------------- 1. regions round the globe
