@@ -206,14 +206,18 @@ def _saved_polygon(ds):
 def _cmd_map(args) -> int:
     src = Path(args.coverage)
     ds = _open_coverage(src, args.var)
-    out = Path(args.output) if args.output else src.with_name(f"map_{args.var}.png")
+    from .plots import map_file_name
+    out = Path(args.output) if args.output else src.with_name(map_file_name(args.var, "_replot"))
     if out.suffix.lower() != ".png":
         raise CliInputError(f"-o {out}: expected a .png file name")
     from .outputs import atomic_path
-    from .plots import plot_coverage_map
+    from .plots import plot_coverage_map, saved_run_overlays
     polygon = _saved_polygon(ds)
-    atomic_path(out, lambda p: plot_coverage_map(ds, args.var, p, title=args.title,
-                                                 polygon=polygon))
+    overlays = {} if args.no_tracks else saved_run_overlays(src.parent)
+    title = args.title if args.title is not None else overlays.pop("title", None)
+    overlays.pop("title", None)
+    atomic_path(out, lambda p: plot_coverage_map(ds, args.var, p, title=title,
+                                                 polygon=polygon, **overlays))
     print(f"wrote {out}", file=sys.stderr)
     return EXIT_OK
 
@@ -386,12 +390,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print sweep rows as JSON")
     s.set_defaults(func=_cmd_sweep)
 
-    m = sub.add_parser("map", help="re-plot a saved coverage.nc")
+    m = sub.add_parser(
+        "map", help="re-plot a saved coverage.nc",
+        description="Re-plot one variable of a saved coverage.nc.  By default the figure is "
+                    "written beside it as the run's name for that map with _replot added "
+                    "(map_fraction_stereo_replot.png, map_max_gap_replot.png for max_gap_s, "
+                    "map_VAR_replot.png for other variables), so the run's own figures are "
+                    "never overwritten unless -o names one.  When the run's tracks.csv and "
+                    "summary.json sit beside the coverage.nc, the HGV tracks, launch/aim "
+                    "points and radar horizons are drawn too (--no-tracks leaves them out).")
     m.add_argument("coverage", help="coverage.nc from hgvcov run")
     m.add_argument("--var", default="fraction_stereo", help="variable (default fraction_stereo)")
     m.add_argument("-o", "--output", default=None,
-                   help="PNG to write (default map_VAR.png beside coverage.nc)")
+                   help="PNG to write (default: map_<name>_replot.png beside coverage.nc)")
     m.add_argument("--title", default=None, help="title (default: the scenario name)")
+    m.add_argument("--no-tracks", action="store_true",
+                   help="do not draw the run's threats even when tracks.csv is beside the file")
     m.set_defaults(func=_cmd_map)
 
     t = sub.add_parser("trajectory", help="fly one HGV threat and write its trajectory")

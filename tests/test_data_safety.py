@@ -186,6 +186,13 @@ def test_map_does_not_clobber_the_run_figure(threat_run):
     assert set(after) - set(before) == {"map_fraction_stereo_replot.png", "map_max_gap_replot.png"}
     help_text = hgvcov("map", "--help").stdout
     assert "_replot.png" in help_text
+    # the re-plot reproduces the run's figure (tracks read back from tracks.csv at 6
+    # significant digits: a few anti-aliased pixels may differ)
+    import matplotlib.image as mpimg
+    run_px = mpimg.imread(out / "map_fraction_stereo.png")
+    replot_px = mpimg.imread(out / "map_fraction_stereo_replot.png")
+    assert run_px.shape == replot_px.shape
+    assert (abs(run_px - replot_px).max(axis=-1) > 0.02).mean() < 0.002
 
 
 def test_map_redraws_tracks_beside_the_coverage(threat_run):

@@ -14,7 +14,7 @@ from hgvcov.plots._common import slug
 from hgvcov.plots.coverage_maps import plot_coverage_map
 from hgvcov.plots.timelines import plot_timeline
 
-__all__ = ["STANDARD_MAPS", "figure_jobs", "map_file_name", "write_maps"]
+__all__ = ["STANDARD_MAPS", "figure_jobs", "map_file_name", "saved_run_overlays", "write_maps"]
 
 #: (file name, variable drawn) of the maps :func:`write_maps` writes, in order.
 STANDARD_MAPS = (
@@ -106,3 +106,54 @@ def write_maps(
     jobs = figure_jobs(dataset, title, tracks=tracks, per_threat=per_threat,
                        radar_sites=radar_sites, threats=threats, polygon=polygon)
     return [draw(out_dir / fname) for fname, draw in jobs]
+
+
+def saved_run_overlays(folder) -> dict:
+    """What a run in ``folder`` drew over its stereo map, read back from its files.
+
+    ``tracks.csv`` gives the tracks; ``summary.json`` the title (scenario name), the
+    per-threat results and the threats' launch and aim points (its ``scenario_input``);
+    radar horizons are drawn as ``hgvcov run`` draws them when threats exist
+    (``hgv_models.radar.JAPAN_RADAR_SITES``).  Files that are missing or unreadable are
+    skipped, so the result may be empty.
+
+    Returns
+    -------
+    dict
+        Keyword arguments for :func:`hgvcov.plots.plot_coverage_map` (``tracks``,
+        ``per_threat``, ``threats``, ``radar_sites``) plus ``title`` when known.
+    """
+    import json
+
+    import pandas as pd
+
+    folder = Path(folder)
+    out: dict = {}
+    summary = {}
+    try:
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    if not isinstance(summary, dict):
+        summary = {}
+    if isinstance(summary.get("scenario"), str):
+        out["title"] = summary["scenario"]
+    try:
+        tracks = pd.read_csv(folder / "tracks.csv")
+    except (OSError, ValueError):
+        tracks = None
+    if tracks is None or not len(tracks) or not {"threat", "lat_deg", "lon_deg", "n_detect",
+                                                 "stereo"} <= set(tracks.columns):
+        return out
+    out["tracks"] = tracks
+    if isinstance(summary.get("per_threat"), dict):
+        out["per_threat"] = summary["per_threat"]
+    scenario_input = summary.get("scenario_input")
+    listed = scenario_input.get("threat") if isinstance(scenario_input, dict) else None
+    threats = [t for t in listed or [] if isinstance(t, dict) and t.get("launch") is not None
+               and t.get("aim") is not None]
+    if threats:
+        out["threats"] = threats
+    from hgv_models.radar import JAPAN_RADAR_SITES
+    out["radar_sites"] = JAPAN_RADAR_SITES
+    return out
