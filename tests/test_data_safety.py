@@ -210,3 +210,32 @@ def test_map_redraws_tracks_beside_the_coverage(threat_run):
     track_px = sum(_color_pixels(work / "with_tracks.png", c) for c in CUSTODY_COLORS.values())
     bare_px = sum(_color_pixels(work / "bare.png", c) for c in CUSTODY_COLORS.values())
     assert track_px > bare_px + 100, (track_px, bare_px)
+
+
+def test_manifest_never_removes_what_no_run_of_ours_wrote(tmp_path):
+    """In-process: a corrupt manifest removes nothing; names it lists that are now a folder,
+    a symlink or a path outside the folder are left alone; a failed commit changes nothing."""
+    from hgvcov.outputs import OutputTransaction, read_manifest
+
+    (tmp_path / "old.csv").write_text("ours")
+    (tmp_path / "now_a_folder").mkdir()
+    (tmp_path / "target.txt").write_text("user")
+    (tmp_path / "link.png").symlink_to(tmp_path / "target.txt")
+    (tmp_path / MANIFEST).write_text("{not json")
+    with OutputTransaction(tmp_path) as tx:
+        tx.path("a.txt").write_text("a")
+    assert (tmp_path / "old.csv").is_file()                 # corrupt manifest: nothing removed
+    assert read_manifest(tmp_path) == ["a.txt"]
+    (tmp_path / MANIFEST).write_text(json.dumps({"files": [
+        "old.csv", "now_a_folder", "link.png", "../target.txt", "a.txt"]}))
+    with OutputTransaction(tmp_path) as tx:
+        tx.path("b.txt").write_text("b")
+    assert not (tmp_path / "old.csv").exists() and not (tmp_path / "a.txt").exists()
+    assert (tmp_path / "now_a_folder").is_dir() and (tmp_path / "link.png").is_symlink()
+    assert (tmp_path / "target.txt").read_text() == "user"
+    before = digest(tmp_path)
+    with pytest.raises(ZeroDivisionError):
+        with OutputTransaction(tmp_path) as tx:
+            tx.path("c.txt").write_text("c")
+            1 / 0
+    assert digest(tmp_path) == before
