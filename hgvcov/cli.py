@@ -35,6 +35,9 @@ from .version import package_version
 __all__ = ["main", "input_error_types"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: finished with failures: every result file written is valid and kept; the failures are
+#: listed on the console and in summary.json (e.g. figures that could not be drawn)
+EXIT_FAILURES = 3
 
 DEFAULT_RUN_DIR = "hgvcov-out"
 DEFAULT_SWEEP_DIR = "hgvcov-sweep"
@@ -117,12 +120,20 @@ def _cmd_run(args) -> int:
             sys.stdout.write(json.dumps(summary, indent=2) + "\n")
         elif not args.quiet:
             print_summary(summary, out_dir=args.output)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        summary = summary or getattr(exc, "summary", None)  # run.InterruptedAfterData
         if summary is None:
             raise  # main(): "no output files were changed"
         print(f"\nhgvcov: interrupted after the outputs were written to {summary['out_dir']}",
               file=sys.stderr)
         return EXIT_INTERRUPTED
+    failed = summary.get("figures_failed") or []
+    for f in failed:
+        print(f"hgvcov: figure {f['name']} failed: {f['message']}", file=sys.stderr)
+    if failed:
+        print(f"hgvcov: {len(failed)} figure(s) failed; the data files in {summary['out_dir']} "
+              "are complete (see figures_failed in summary.json)", file=sys.stderr)
+        return EXIT_FAILURES
     return EXIT_OK
 
 
@@ -217,14 +228,18 @@ def _saved_polygon(ds):
 def _cmd_map(args) -> int:
     src = Path(args.coverage)
     ds = _open_coverage(src, args.var)
-    out = Path(args.output) if args.output else src.with_name(f"map_{args.var}.png")
+    from .plots import map_file_name
+    out = Path(args.output) if args.output else src.with_name(map_file_name(args.var, "_replot"))
     if out.suffix.lower() != ".png":
         raise CliInputError(f"-o {out}: expected a .png file name")
     from .outputs import atomic_path
-    from .plots import plot_coverage_map
+    from .plots import plot_coverage_map, saved_run_overlays
     polygon = _saved_polygon(ds)
-    atomic_path(out, lambda p: plot_coverage_map(ds, args.var, p, title=args.title,
-                                                 polygon=polygon))
+    overlays = {} if args.no_tracks else saved_run_overlays(src.parent)
+    title = args.title if args.title is not None else overlays.pop("title", None)
+    overlays.pop("title", None)
+    atomic_path(out, lambda p: plot_coverage_map(ds, args.var, p, title=title,
+                                                 polygon=polygon, **overlays))
     print(f"wrote {out}", file=sys.stderr)
     return EXIT_OK
 
@@ -365,7 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "  hgvcov sweep sweep.toml -o sweep-out [--scheduler tcp://host:8786]\n"
                     "  hgvcov trajectory --list\n\n"
                     "exit codes: 0 ok, 1 internal error (rerun with --debug), "
-                    "2 bad input, 130 interrupted"))
+                    "2 bad input, 3 finished with failures (every file written is kept; "
+                    "see figures_failed in summary.json), 130 interrupted"))
     p.add_argument("--version", action=_VersionAction)
     p.add_argument("--debug", action="store_true",
                    help="show the full traceback on internal errors")
@@ -405,12 +421,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print sweep rows as JSON")
     s.set_defaults(func=_cmd_sweep)
 
-    m = sub.add_parser("map", help="re-plot a saved coverage.nc")
+    m = sub.add_parser(
+        "map", help="re-plot a saved coverage.nc",
+        description="Re-plot one variable of a saved coverage.nc.  By default the figure is "
+                    "written beside it as the run's name for that map with _replot added "
+                    "(map_fraction_stereo_replot.png, map_max_gap_replot.png for max_gap_s, "
+                    "map_VAR_replot.png for other variables), so the run's own figures are "
+                    "never overwritten unless -o names one.  When the run's tracks.csv and "
+                    "summary.json sit beside the coverage.nc, the HGV tracks, launch/aim "
+                    "points and radar horizons are drawn too (--no-tracks leaves them out).")
     m.add_argument("coverage", help="coverage.nc from hgvcov run")
     m.add_argument("--var", default="fraction_stereo", help="variable (default fraction_stereo)")
     m.add_argument("-o", "--output", default=None,
-                   help="PNG to write (default map_VAR.png beside coverage.nc)")
+                   help="PNG to write (default: map_<name>_replot.png beside coverage.nc)")
     m.add_argument("--title", default=None, help="title (default: the scenario name)")
+    m.add_argument("--no-tracks", action="store_true",
+                   help="do not draw the run's threats even when tracks.csv is beside the file")
     m.set_defaults(func=_cmd_map)
 
     t = sub.add_parser("trajectory", help="fly one HGV threat and write its trajectory")

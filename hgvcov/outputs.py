@@ -7,11 +7,17 @@ to its final name with :func:`os.replace`.  The renames run with SIGINT/SIGTERM 
 that Ctrl-C cannot split the set.  On any exception (including ``KeyboardInterrupt``) the
 staging folder is removed and the earlier run's files are left byte-for-byte as they were.
 
-Files of an earlier run that the new run does not produce (e.g. maps after ``--no-maps``)
-are left alone: the new ``summary.json`` lists the files that belong to it.
+A run owns the files it writes.  Each commit records them in ``DIR/.hgvcov-manifest.json``
+(:data:`MANIFEST_NAME`); the next commit into that folder removes the files the previous
+manifest lists that the new run does not write again (e.g. ``tracks.csv`` and
+``timeline_*.png`` after a run without threats, the maps after ``--no-maps``), so results
+of two runs never sit side by side.  Files no run of ours wrote (not on the manifest) are
+never touched, whatever their names: ``-o .`` is safe.  The removals happen inside the same
+signal-blocked commit and are undone with it.
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -21,10 +27,33 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-__all__ = ["OutputError", "OutputTransaction", "atomic_path", "write_text_atomic",
-           "check_output_dir"]
+__all__ = ["MANIFEST_NAME", "OutputError", "OutputTransaction", "atomic_path",
+           "write_text_atomic", "check_output_dir", "read_manifest"]
 
 _PREFIX = ".hgvcov-partial-"
+#: The file, in an output folder, listing what the last run wrote there.
+MANIFEST_NAME = ".hgvcov-manifest.json"
+
+
+def _plain_name(name) -> bool:
+    return (isinstance(name, str) and bool(name) and Path(name).name == name
+            and name not in (".", "..", MANIFEST_NAME) and not name.startswith(_PREFIX))
+
+
+def read_manifest(out_dir: str | os.PathLike) -> list[str]:
+    """Names of the files the last run wrote in ``out_dir`` (its manifest), [] if none.
+
+    An unreadable or malformed manifest counts as none (nothing will be removed), and only
+    plain file names in the folder itself are returned.
+    """
+    try:
+        data = json.loads((Path(out_dir) / MANIFEST_NAME).read_text(encoding="utf-8"))
+        files = data["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    if not isinstance(files, list):
+        return []
+    return [n for n in files if _plain_name(n)]
 
 
 class OutputError(ValueError):
@@ -114,9 +143,15 @@ class OutputTransaction:
     ----------
     out_dir : path
         Destination folder (created if missing).
+    keep : iterable of str
+        Files this run already committed to ``out_dir`` in an earlier transaction (e.g. the
+        data files before the figures): they stay on the manifest and are not removed.
+
+    On commit the manifest becomes ``keep`` plus the names staged here, and the files the
+    previous manifest lists that are not on the new one are removed.
     """
 
-    def __init__(self, out_dir: str | os.PathLike):
+    def __init__(self, out_dir: str | os.PathLike, keep=()):
         self.out_dir = _prepare_dir(Path(out_dir))
         _clean_stale(self.out_dir)
         self.staging = self.out_dir / f"{_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
@@ -126,18 +161,26 @@ class OutputTransaction:
             raise OutputError(f"cannot write in output folder {self.out_dir}: "
                               f"{exc.strerror or exc}") from None
         self._names: list[str] = []
+        self.keep = [n for n in keep if _plain_name(n)]
         self.committed: list[Path] = []
+        self.removed: list[str] = []
         self._open = True
 
     def path(self, name: str) -> Path:
         """Staged path for the final file ``out_dir/name`` (``name`` has no folders)."""
         if not self._open:
             raise RuntimeError("transaction already finished")
-        if Path(name).name != name or name.startswith(_PREFIX) or name == ".previous":
+        if not _plain_name(name) or name == ".previous":
             raise ValueError(f"output name {name!r} must be a plain file name")
         if name not in self._names:
             self._names.append(name)
         return self.staging / name
+
+    def discard(self, name: str) -> None:
+        """Drop a staged name (e.g. a figure that failed), and its staged file if any."""
+        if name in self._names:
+            self._names.remove(name)
+            (self.staging / name).unlink(missing_ok=True)
 
     @property
     def names(self) -> list[str]:
@@ -158,9 +201,22 @@ class OutputTransaction:
         backup = self.staging / ".previous"
         moved_aside: list[str] = []
         placed: list[str] = []
+        owned = sorted(set(self.keep) | set(self._names))
+        stale = [n for n in read_manifest(self.out_dir) if n not in owned
+                 and (self.out_dir / n).is_file() and not (self.out_dir / n).is_symlink()]
+        manifest_tmp = self.staging / MANIFEST_NAME
+        manifest_tmp.write_text(json.dumps({"written_by": "hgvcov", "files": owned}, indent=1)
+                                + "\n", encoding="utf-8")
+        manifest = self.out_dir / MANIFEST_NAME
         with _signals_blocked():
             try:
                 backup.mkdir()
+                if manifest.is_file():
+                    os.replace(manifest, backup / MANIFEST_NAME)
+                    moved_aside.append(MANIFEST_NAME)
+                for n in stale:  # the previous run's files this run does not write again
+                    os.replace(self.out_dir / n, backup / n)
+                    moved_aside.append(n)
                 for n in self._names:
                     final = self.out_dir / n
                     if final.is_dir() and not final.is_symlink():
@@ -171,6 +227,8 @@ class OutputTransaction:
                 for n in self._names:
                     os.replace(self.staging / n, self.out_dir / n)
                     placed.append(n)
+                os.replace(manifest_tmp, manifest)
+                placed.append(MANIFEST_NAME)
             except BaseException:
                 for n in placed:
                     try:
@@ -184,6 +242,7 @@ class OutputTransaction:
                         pass
                 raise
             self.committed = [self.out_dir / n for n in self._names]
+            self.removed = stale
             shutil.rmtree(self.staging, ignore_errors=True)
             self._open = False
         return list(self.committed)

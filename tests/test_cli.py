@@ -25,7 +25,7 @@ import hgvcov.run as run_package
 from constellation.polygon import load_polygon, polygon_mask
 from hgv_models.threats import great_circle_distance_km
 from hgvcov.cli import main
-from hgvcov.outputs import OutputError, OutputTransaction
+from hgvcov.outputs import MANIFEST_NAME, OutputError, OutputTransaction
 from hgvcov.run import run_scenario
 from hgvcov.scenario import default_scenario_toml, load_scenario, scenario_from_toml
 
@@ -243,7 +243,8 @@ def test_transaction_failure_leaves_previous_files(tmp_path):
         tx.path("summary.json").write_text("new")
     assert (tmp_path / "summary.json").read_text() == "new"
     assert (tmp_path / "keep.txt").read_text() == "user file"
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    # nothing hidden left but the folder's manifest of what the run wrote
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [MANIFEST_NAME]
 
 
 def test_transaction_rolls_back_a_failed_commit(tmp_path):
@@ -285,7 +286,7 @@ def test_run_writes_every_file_and_json(small_run):
               "map_fraction_stereo.png", "map_max_gap.png"):
         assert f in names, names
     assert any(n.startswith("timeline_") for n in names)
-    assert not [n for n in names if n.startswith(".")]     # no staging left behind
+    assert [n for n in names if n.startswith(".")] == [MANIFEST_NAME]  # no staging left behind
     on_disk = json.loads((out / "summary.json").read_text())
     assert on_disk["region_statistics"] == summary["region_statistics"]
     assert set(summary["files"]) <= names
@@ -356,7 +357,7 @@ def test_interrupted_run_leaves_previous_outputs_byte_identical(small_run):
     assert p.returncode == 130, err
     assert "Traceback" not in err and "interrupted" in err
     assert digest(out) == before
-    assert not [q for q in out.iterdir() if q.name.startswith(".")]
+    assert [q.name for q in out.iterdir() if q.name.startswith(".")] == [MANIFEST_NAME]
 
 
 def test_map_replots_saved_coverage(small_run):

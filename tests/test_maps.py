@@ -346,3 +346,33 @@ def test_radar_horizon_circles(tmp_path, no_network):
     out = plots.plot_coverage_map(_dataset(), "fraction_stereo", tmp_path / "radar.png", radar_sites=[near, capped])
     without = plots.plot_coverage_map(_dataset(), "fraction_stereo", tmp_path / "plain.png")
     assert _color_pixels(out, "#08306b", tol=0.03) > _color_pixels(without, "#08306b", tol=0.03) + 300
+
+
+@pytest.mark.parametrize("lat, lon, frame", [
+    ((-90, -60), (-180, 180), "south"),
+    ((60, 90), (0, 360), "north"),
+    ((-90, 90), (0, 350), "world"),
+    ((20, 50), (120, 200), "box"),
+])
+def test_maps_round_the_globe(tmp_path, no_network, lat, lon, frame):
+    """All longitudes: a polar cap on a polar stereographic disc, else a world map; each cell
+    drawn once, edges clipped at +-180 deg and the poles."""
+    import xarray as xr
+
+    from hgvcov.plots.coverage_maps import _cell_edges, _frame_kind, _map_box
+
+    lats = np.arange(lat[0], lat[1] + 1e-9, 10.0)
+    lons = np.arange(lon[0], lon[1] + 1e-9, 10.0)
+    values = np.cos(np.radians(lats))[:, None] * np.ones(lons.size)
+    ds = xr.Dataset({"fraction_1": (("lat", "lon"), values)}, coords={"lat": lats, "lon": lons})
+    box = _map_box(lats, lons, False)
+    assert _frame_kind(box) == frame
+    if frame != "box":
+        central = 0.5 * (box[0] + box[1])
+        xs, x_edges, lat_edges, order = _cell_edges(
+            central + (lons - central + 180.0) % 360.0 - 180.0 - central, lats)
+        assert x_edges[0] == -180.0 and x_edges[-1] == 180.0 and np.all(np.diff(x_edges) > 0)
+        assert lat_edges.min() >= -90.0 and lat_edges.max() <= 90.0
+        assert len(set(np.round(xs % 360.0, 6))) == len(set(np.round(lons % 360.0, 6)))
+    out = plots.plot_coverage_map(ds, "fraction_1", tmp_path / "m.png")
+    assert out.read_bytes()[:8] == PNG_MAGIC

@@ -25,10 +25,10 @@ One module per kind of figure:
 from hgvcov.plots._common import METRIC_STYLES, MapError
 from hgvcov.plots.coverage_maps import plot_coverage_map
 from hgvcov.plots.overlays import CUSTODY_COLORS, CUSTODY_LABELS, add_land, custody_state
-from hgvcov.plots.standard import STANDARD_MAPS, write_maps
+from hgvcov.plots.standard import STANDARD_MAPS, figure_jobs, map_file_name, saved_run_overlays, write_maps
 from hgvcov.plots.sweep_plots import plot_sweep
 from hgvcov.plots.timelines import PHASE_COLORS, plot_timeline, radar_first_detection_from_tracks_s
 
 __all__ = ["CUSTODY_COLORS", "CUSTODY_LABELS", "METRIC_STYLES", "MapError", "PHASE_COLORS", "STANDARD_MAPS",
-           "add_land", "custody_state", "plot_coverage_map", "plot_sweep", "plot_timeline",
+           "add_land", "custody_state", "figure_jobs", "map_file_name", "saved_run_overlays", "plot_coverage_map", "plot_sweep", "plot_timeline",
            "radar_first_detection_from_tracks_s", "write_maps"]

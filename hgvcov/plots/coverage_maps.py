@@ -1,4 +1,8 @@
-"""Coverage maps: one metric of ``coverage.nc`` over the region, on a PlateCarree map.
+"""Coverage maps: one metric of ``coverage.nc`` over the region.
+
+A region narrower than 360 deg of longitude is drawn on a PlateCarree map of its box; one
+spanning all longitudes on a polar stereographic map when it lies on one side of the
+equator (a polar cap) and on a Robinson world map otherwise.
 
 plot_coverage_map(dataset, var, path, ...)
     A grid (dims ``lat``/``lon``, drawn as cells with coastlines on top) or a point
@@ -18,6 +22,7 @@ from typing import Iterable, Mapping
 
 import cartopy.crs as ccrs
 import matplotlib
+import matplotlib.path as mpath
 import matplotlib.ticker as mticker
 import numpy as np
 from cartopy.mpl.ticker import LatitudeFormatter, LongitudeFormatter
@@ -123,6 +128,98 @@ def _new_map(lon0, lon1, lat0, lat1, map_width_in=8.0, top_in=1.25):
     ax.set_extent([lon0 - central, lon1 - central, lat0, lat1], crs=proj)
     ax.set_facecolor("#cfe3f0")
     return fig, ax, proj, central
+
+
+def _frame_kind(box) -> str:
+    """'box' for a map box narrower than 360 deg of longitude, else the frame of a map round
+    the globe: 'north' / 'south' (polar stereographic, the box on one side of the equator)
+    or 'world'."""
+    lon0, lon1, lat0, lat1 = box
+    if lon1 - lon0 < 360.0 - 1e-9:
+        return "box"
+    if lat0 >= 0.0:
+        return "north"
+    if lat1 <= 0.0:
+        return "south"
+    return "world"
+
+
+def _new_global_map(frame, box, top_in=1.25):
+    """Figure and axes of a map round the globe: polar stereographic about the pole for a
+    polar cap ('north' / 'south', down to the box's equatorward edge), Robinson for 'world'.
+
+    Data are drawn, as on the box maps, in PlateCarree about the box's central longitude;
+    returns (figure, axes, that data projection, central longitude, box of 360 deg).
+    """
+    lon0, lon1, lat0, lat1 = box
+    central = 0.5 * (lon0 + lon1)
+    box = (central - 180.0, central + 180.0, lat0, lat1)
+    if frame == "world":
+        map_proj, map_w, map_h = ccrs.Robinson(central_longitude=central), 9.0, 9.0 * 0.507
+    elif frame == "north":
+        map_proj, map_w, map_h = ccrs.NorthPolarStereo(central_longitude=central), 6.5, 6.5
+    else:
+        map_proj, map_w, map_h = ccrs.SouthPolarStereo(central_longitude=central), 6.5, 6.5
+    bottom_in, left_in, right_in = 0.55, 0.75, 1.45 if frame == "world" else 1.75
+    fig_w, fig_h = map_w + left_in + right_in, map_h + top_in + bottom_in
+    fig = Figure(figsize=(fig_w, fig_h))
+    ax = fig.add_axes([left_in / fig_w, bottom_in / fig_h, map_w / fig_w, map_h / fig_h],
+                      projection=map_proj)
+    if frame == "world":
+        ax.set_global()
+    else:  # a disc about the pole down to the equatorward edge (set_extent degenerates here)
+        edge = lat0 if frame == "north" else lat1
+        x, y = map_proj.transform_point(central, edge, ccrs.PlateCarree())
+        r = float(np.hypot(x, y))
+        ax.set_xlim(-r, r)
+        ax.set_ylim(-r, r)
+        theta = np.linspace(0.0, 2.0 * np.pi, 200)
+        ax.set_boundary(mpath.Path(np.column_stack([0.5 + 0.5 * np.cos(theta), 0.5 + 0.5 * np.sin(theta)])),
+                        transform=ax.transAxes)
+    ax.set_facecolor("#cfe3f0")
+    return fig, ax, ccrs.PlateCarree(central_longitude=central), central, box
+
+
+def _global_gridlines(ax, frame, lat0, lat1):
+    """Dashed graticule of a map round the globe: meridians every 60 deg (45 on polar caps,
+    labelled round the rim), parallels at the finest of 5, 10, 15, 30 deg giving at most six
+    intervals."""
+    step = next(s for s in (5, 10, 15, 30) if (lat1 - lat0) / s <= 6)
+    gl = ax.gridlines(crs=ccrs.PlateCarree(), draw_labels=True, linewidth=0.4, color="#404040",
+                      alpha=0.5, linestyle="--", zorder=3)
+    lon_step = 60 if frame == "world" else 45
+    gl.xlocator = mticker.FixedLocator(np.arange(-180, 180, lon_step).tolist())
+    gl.ylocator = mticker.FixedLocator(
+        np.arange(math.floor(lat0 / step) * step, lat1 + step, step).clip(-90, 90).tolist())
+    gl.xformatter = LongitudeFormatter()
+    gl.yformatter = LatitudeFormatter()
+    gl.xlabel_style = {"size": 8}
+    gl.ylabel_style = {"size": 8}
+    return gl
+
+
+def _cell_edges(x, lat):
+    """(x, lon edges, lat edges, column order) of a grid round the globe, in the map's frame.
+
+    Columns that wrap onto the same longitude are drawn once; the first/last column is
+    repeated one turn away when its cell crosses the frame's edge (so no sliver is lost at
+    +-180 deg), and edges are clipped to the frame (+-180 deg) and the poles.
+    """
+    order = np.argsort(x, kind="stable")
+    xs, first = np.unique(x[order], return_index=True)
+    order = order[first]
+    dx = float(np.median(np.diff(xs))) if xs.size > 1 else 360.0
+    if xs.size > 1 and xs[0] - dx / 2 < -180.0:
+        xs, order = np.append(xs, xs[0] + 360.0), np.append(order, order[0])
+    if xs.size > 1 and xs[-1] + dx / 2 > 180.0 and xs[-1] < 180.0:
+        xs, order = np.insert(xs, 0, xs[-1] - 360.0), np.insert(order, 0, order[-1])
+
+    def edges(v, step, lo, hi):
+        mid = 0.5 * (v[1:] + v[:-1]) if v.size > 1 else np.empty(0)
+        return np.clip(np.concatenate([[v[0] - step / 2], mid, [v[-1] + step / 2]]), lo, hi)
+
+    dlat = float(np.median(np.diff(lat))) if lat.size > 1 else 1.0
+    return xs, edges(xs, dx, -180.0, 180.0), edges(np.asarray(lat, float), dlat, -90.0, 90.0), order
 
 
 def _gridlines(ax, lon0, lon1, lat0, lat1):
@@ -273,12 +370,14 @@ def _draw_point_layer(ax, dataset, lat, lon, shown, cmap, norm, box, central, pr
     return mappable, source
 
 
-def _draw_grid_layer(ax, dataset, polygon, lat, lon, shown, cmap, norm, box, central, proj, resolution):
+def _draw_grid_layer(ax, dataset, polygon, lat, lon, shown, cmap, norm, box, central, proj, resolution,
+                     round_globe=False):
     """Draw a grid as cells, land filled underneath and coastlines on top; veil cells outside the
     area of interest.
 
     Longitudes are wrapped into the map's frame and sorted, so a grid across the antimeridian
-    draws as one block.  The land fill shows where the map reaches beyond the data.
+    draws as one block.  The land fill shows where the map reaches beyond the data.  On a map
+    round the globe (``round_globe``) the cells get explicit edges (:func:`_cell_edges`).
 
     Returns
     -------
@@ -287,18 +386,23 @@ def _draw_grid_layer(ax, dataset, polygon, lat, lon, shown, cmap, norm, box, cen
     """
     (lon0, lon1, lat0, lat1) = box
     x = central + wrap180(lon - central) - central
-    order = np.argsort(x)
+    if round_globe:  # explicit cell edges, clipped at +-180 deg and the poles
+        _, x_edges, lat_edges, order = _cell_edges(x, np.asarray(lat, float))
+        mesh_x, mesh_y, shading = x_edges, lat_edges, "flat"
+    else:
+        order = np.argsort(x)
+        mesh_x, mesh_y, shading = x[order], lat, "nearest"
     mappable = ax.pcolormesh(
-        x[order], lat, np.ma.masked_invalid(shown[:, order]), cmap=cmap, norm=norm,
-        shading="nearest", transform=proj, zorder=1, rasterized=True,
+        mesh_x, mesh_y, np.ma.masked_invalid(shown[:, order]), cmap=cmap, norm=norm,
+        shading=shading, transform=proj, zorder=1, rasterized=True,
     )
     add_land(ax, (lon0, lon1), (lat0, lat1), central, mode="fill", resolution=resolution, zorder=0.5)
     source = add_land(ax, (lon0, lon1), (lat0, lat1), central, mode="outline", resolution=resolution, zorder=2.5)
     outside = _region_mask(dataset, polygon, lat, lon, False)
     if outside is not None:  # fade the cells outside the area of interest
         veil = np.where(outside, np.nan, 1.0)[:, order]
-        ax.pcolormesh(x[order], lat, np.ma.masked_invalid(veil), cmap=mcolors.ListedColormap(["white"]),
-                      alpha=0.55, shading="nearest", transform=proj, zorder=1.2, rasterized=True)
+        ax.pcolormesh(mesh_x, mesh_y, np.ma.masked_invalid(veil), cmap=mcolors.ListedColormap(["white"]),
+                      alpha=0.55, shading=shading, transform=proj, zorder=1.2, rasterized=True)
     return mappable, source
 
 
@@ -429,15 +533,22 @@ def plot_coverage_map(
     box = _map_box(lat, lon, is_points, _overlay_lonlat(groups, threat_pts))
     sub = dataset_subtitle(dataset)
     n_title_lines = 1 + (sub.count("\n") + 1 if sub else 0)
-    fig, ax, proj, central = _new_map(*box, top_in=0.62 + 0.2 * n_title_lines)
+    frame = _frame_kind(box)
+    if frame == "box":
+        fig, ax, proj, central = _new_map(*box, top_in=0.62 + 0.2 * n_title_lines)
+    else:  # all longitudes: a polar cap or the whole globe
+        fig, ax, proj, central, box = _new_global_map(frame, box, top_in=0.62 + 0.2 * n_title_lines)
 
     cmap, norm = _colour_scale(var, shown, vmin, vmax)
     if is_points:
         mappable, source = _draw_point_layer(ax, dataset, lat, lon, shown, cmap, norm, box, central, proj, resolution)
     else:
         mappable, source = _draw_grid_layer(ax, dataset, polygon, lat, lon, shown, cmap, norm, box, central, proj,
-                                            resolution)
-    _gridlines(ax, *box)
+                                            resolution, round_globe=frame != "box")
+    if frame == "box":
+        _gridlines(ax, *box)
+    else:
+        _global_gridlines(ax, frame, box[2], box[3])
     _draw_overlays(ax, dataset, polygon, radar_sites, groups, threat_pts, central, proj)
     name = _long_name(var, da.attrs)
     _draw_colorbar(fig, ax, mappable, kind, name + (f" ({unit})" if unit else ""))

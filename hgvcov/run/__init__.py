@@ -7,7 +7,7 @@ any large allocation is :mod:`~hgvcov.run.estimate`.
 """
 from ..version import package_version
 from .estimate import MEMORY_HEADROOM, RunRefused, available_memory_bytes, estimate_run
-from .pipeline import run_scenario
+from .pipeline import InterruptedAfterData, run_scenario
 
-__all__ = ["RunRefused", "run_scenario", "estimate_run", "available_memory_bytes",
+__all__ = ["InterruptedAfterData", "RunRefused", "run_scenario", "estimate_run", "available_memory_bytes",
            "package_version", "MEMORY_HEADROOM"]

@@ -13,10 +13,15 @@
 4. **tracks** - each ``[[threat]]`` flown by :func:`hgv_models.threats.fly_threat` and
    scored by :func:`constellation.track_coverage` against the same satellites, with the
    ground-radar-only warning time; access intervals and Monte Carlo launch times when asked.
-5. **outputs** and 6. **figures** - every file is staged in a hidden folder inside
-   ``out_dir`` and renamed into place only when all of them were written
-   (:class:`hgvcov.outputs.OutputTransaction`): a failed or interrupted run leaves an
-   earlier run's files untouched.  ``summary.json`` is written last, with the timings.
+5. **outputs** - ``coverage.nc``, the CSVs and ``summary.json`` are staged in a hidden
+   folder inside ``out_dir`` and renamed into place together only when all of them were
+   written (:class:`hgvcov.outputs.OutputTransaction`): a failed or interrupted run leaves
+   an earlier run's files untouched.  The same commit removes the files the previous run
+   in that folder wrote and this one does not (``.hgvcov-manifest.json``), so the figures
+   of the earlier run never sit beside the new data.
+6. **figures** - drawn afterwards, one by one, in a second transaction: a figure that fails
+   is left out and listed in ``summary.json["figures_failed"]`` (rewritten with the
+   figures and the final timings); the data are never lost to a figure.
 """
 from __future__ import annotations
 
@@ -34,7 +39,16 @@ from .stages import (StageClock, build_inputs, build_region, compute_accesses, c
                      write_data_files, write_figures)
 from .summary import annotate_dataset, run_summary, run_timings
 
-__all__ = ["run_scenario"]
+__all__ = ["InterruptedAfterData", "run_scenario"]
+
+
+class InterruptedAfterData(KeyboardInterrupt):
+    """Ctrl-C while the figures were drawn: the data files and ``summary.json`` (without
+    the figures) were already written; ``summary`` is that summary (with ``out_dir``)."""
+
+    def __init__(self, summary: dict):
+        super().__init__()
+        self.summary = summary
 
 
 def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
@@ -69,6 +83,12 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
         Input files referenced by the scenario are unusable.
     OutputError
         ``out_dir`` cannot be written (checked before any computation).
+    InterruptedAfterData
+        Ctrl-C while the figures were drawn (a ``KeyboardInterrupt``): the data files
+        are written; the exception carries their summary.
+
+    A figure that cannot be drawn does not raise: it is listed in the summary's
+    ``figures_failed`` (``[{"name": ..., "message": ...}]``) and every other file is kept.
     """
     progress = progress or NullProgress()
     t_total = time.perf_counter()
@@ -91,16 +111,32 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     version = package_version()
     annotate_dataset(coverage.dataset, scenario, inputs, version)
     t_write = time.perf_counter()
-    with OutputTransaction(out_dir) as tx:
-        write_data_files(tx, coverage, threats, accesses, montecarlo, clock)
-        if maps:
-            write_figures(tx, scenario, coverage, threats, region, clock)
-        clock.seconds["write"] = time.perf_counter() - t_write
+
+    def summary_of(files, figures_failed=()):
         timings = run_timings(clock.seconds, coverage.engine_timings,
                               time.perf_counter() - t_total)
-        summary = run_summary(scenario, inputs, region, coverage, threats, mc_summary, est,
-                              timings, tx.names, version)
-        tx.path("summary.json").write_text(json.dumps(summary, indent=2) + "\n",
-                                           encoding="utf-8")
+        return run_summary(scenario, inputs, region, coverage, threats, mc_summary, est,
+                           timings, files, version, figures_failed)
+
+    # The data first, in one transaction: no figure can cost it.
+    with OutputTransaction(out_dir) as tx:
+        write_data_files(tx, coverage, threats, accesses, montecarlo, clock)
+        clock.seconds["write"] = time.perf_counter() - t_write
+        summary = summary_of(tx.names)
+        _write_summary(tx, summary)
+    data_files = tx.names
     summary["out_dir"] = str(Path(out_dir).resolve())
+    if maps:
+        try:
+            with OutputTransaction(out_dir, keep=data_files) as ftx:
+                failed = write_figures(ftx, scenario, coverage, threats, region, clock)
+                summary = summary_of(data_files + ftx.names, failed)
+                _write_summary(ftx, summary)
+        except KeyboardInterrupt as exc:
+            raise InterruptedAfterData(summary) from exc
+        summary["out_dir"] = str(Path(out_dir).resolve())
     return summary
+
+
+def _write_summary(tx: OutputTransaction, summary: dict) -> None:
+    tx.path("summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

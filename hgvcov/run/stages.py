@@ -253,16 +253,34 @@ def write_data_files(tx: OutputTransaction, coverage: Coverage, threats: Threats
 
 
 def write_figures(tx: OutputTransaction, scenario: Scenario, coverage: Coverage,
-                  threats: Threats, region: Region, clock: StageClock) -> list[str]:
-    """Stage *figures*: the maps and timelines, staged in the same transaction."""
+                  threats: Threats, region: Region, clock: StageClock) -> list[dict]:
+    """Stage *figures*: the maps and timelines, one by one, in their own transaction.
+
+    A figure that fails (any ``Exception`` while drawing it, or a folder in the way of its
+    file) is dropped from ``tx`` and reported; the others are still drawn.  Interrupts
+    (``KeyboardInterrupt``) are not caught.
+
+    Returns
+    -------
+    list of dict
+        ``{"name": file name, "message": why}`` per failed figure, in drawing order.
+    """
     # matplotlib and cartopy load only for runs that draw (not --no-maps, not sweep cases).
-    from hgvcov.plots import write_maps
-    names = []
+    from hgvcov.plots import figure_jobs
+    failed = []
     with clock.timed("maps"):
-        written = write_maps(tx.staging, coverage.dataset, scenario.name, tracks=threats.tracks,
-                             per_threat=threats.per_threat, radar_sites=threats.radar_sites,
-                             threats=threats.threats or None, polygon=region.polygon)
-        for p in written:
-            tx.path(Path(p).name)
-            names.append(Path(p).name)
-    return names
+        jobs = figure_jobs(coverage.dataset, scenario.name, tracks=threats.tracks,
+                           per_threat=threats.per_threat, radar_sites=threats.radar_sites,
+                           threats=threats.threats or None, polygon=region.polygon)
+        for name, draw in jobs:
+            final = tx.out_dir / name
+            if final.is_dir() and not final.is_symlink():
+                failed.append({"name": name,
+                               "message": f"cannot write {final}: a folder of that name exists"})
+                continue
+            try:
+                draw(tx.path(name))
+            except Exception as exc:  # noqa: BLE001 - one figure's failure costs only itself
+                tx.discard(name)
+                failed.append({"name": name, "message": f"{type(exc).__name__}: {exc}"})
+    return failed

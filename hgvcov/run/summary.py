@@ -102,8 +102,12 @@ def _region_summary(scenario: Scenario, region: Region) -> dict:
 
 def run_summary(scenario: Scenario, inputs: Inputs, region: Region, coverage: Coverage,
                 threats: Threats, monte_carlo: dict | None, est: dict, timings: dict,
-                files: list[str], version: str) -> dict:
-    """The contents of ``summary.json`` (JSON-safe; ``files`` includes summary.json)."""
+                files: list[str], version: str, figures_failed=()) -> dict:
+    """The contents of ``summary.json`` (JSON-safe; ``files`` includes summary.json).
+
+    ``figures_failed`` lists the figures that could not be drawn, as
+    ``{"name": file name, "message": why}`` (empty when every figure was written).
+    """
     tg = inputs.time_grid
     summary = {
         "scenario": scenario.name,
@@ -125,6 +129,7 @@ def run_summary(scenario: Scenario, inputs: Inputs, region: Region, coverage: Co
                      "time_s": est["time_s"]},
         "timings": timings,
         "files": sorted(set(files) | {"summary.json"}),
+        "figures_failed": [dict(f) for f in figures_failed],
         "scenario_input": scenario.data,   # the validated TOML, for reproducibility
     }
     return jsonable(summary)
