@@ -36,7 +36,8 @@ __all__ = ["main", "input_error_types"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: finished with failures: every result file written is valid and kept; the failures are
-#: listed on the console and in summary.json (e.g. figures that could not be drawn)
+#: listed on the console and in the outputs (figures that could not be drawn: summary.json;
+#: failed sweep cases: sweep.csv; a rerun of a sweep retries only those)
 EXIT_FAILURES = 3
 
 DEFAULT_RUN_DIR = "hgvcov-out"
@@ -150,9 +151,6 @@ def _cmd_init(args) -> int:
     return EXIT_OK
 
 
-#: ``hgvcov sweep`` finished, but some cases failed: every result written is valid and kept,
-#: the failed cases are listed on stderr (and in sweep.csv) and a rerun retries only them.
-EXIT_SWEEP_FAILURES = 3
 #: Default of ``hgvcov sweep --connect-timeout`` (s).
 DEFAULT_CONNECT_TIMEOUT_S = 10.0
 
@@ -191,7 +189,7 @@ def _cmd_sweep(args) -> int:
         print_sweep(df, Path(args.output))
     sys.stdout.flush()
     failed = print_sweep_failures(df, Path(args.output), stream=sys.stderr)
-    return EXIT_SWEEP_FAILURES if failed else EXIT_OK
+    return EXIT_FAILURES if failed else EXIT_OK
 
 
 def _open_coverage(src: Path, var: str):
