@@ -1,0 +1,237 @@
+"""Issue 16, "honest console and files": what the console and the files say is what was computed.
+
+One cheap end-to-end run (12 satellites on J2, one point, half an hour, one threat, no maps)
+is shared by the console tests: its threat is detected at launch but never tracked in
+stereo, the case where the console's warning column used to print ``-`` while summary.json
+held the detection warning time.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hgvcov.cli import main
+from hgvcov.scenario import default_scenario_toml, scenario_from_toml
+
+from .conftest import START_UTC, TOKYO_THREAT, scenario_toml
+
+#: Wall-clock limits (s) for one subprocess on a loaded 2-core machine.
+QUICK_LIMIT_S = 120
+RUN_LIMIT_S = 600
+
+TOKYO_POINT = ('points = [{name = "Tokyo", lat_deg = 35.68, lon_deg = 139.77}]\n'
+               "altitude_km = 40\n")
+
+#: Half an hour of the small shell (J2) over one point, the Tokyo threat, accesses on.
+HONEST_RUN = scenario_toml("honest e2e", 1800, 120, TOKYO_POINT, propagator="j2",
+                           extra=TOKYO_THREAT + "[output]\ntrack_step_s = 10\naccesses = true\n")
+
+
+def hgvcov(*args, cwd=None, timeout=QUICK_LIMIT_S) -> subprocess.CompletedProcess:
+    """Run ``python -m hgvcov ARGS`` and capture it."""
+    env = {k: v for k, v in os.environ.items() if k != "HGVCOV_DEBUG"}
+    return subprocess.run([sys.executable, "-m", "hgvcov", *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def assert_one_clean_error(rc, out, err, *fragments):
+    assert rc == 2, (rc, err)
+    assert "Traceback" not in err
+    assert err.strip().count("\n") == 0, err
+    assert err.startswith("hgvcov: error: ")
+    for f in fragments:
+        assert f in err, err
+    assert out == ""
+
+
+@pytest.fixture(scope="module")
+def honest_run(tmp_path_factory):
+    """``hgvcov run honest.toml -o out --no-maps`` once: (folder, process, summary)."""
+    work = tmp_path_factory.mktemp("honest")
+    (work / "honest.toml").write_text(HONEST_RUN)
+    proc = hgvcov("run", "honest.toml", "-o", "out", "--no-maps", cwd=work, timeout=RUN_LIMIT_S)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((work / "out" / "summary.json").read_text())
+    return work, proc, summary
+
+
+# ------------------------------------------------------------ 1. threat table = summary.json
+
+def _table_rows(text: str) -> list[list[str]]:
+    """Cells of every body row of the rich tables in ``text``."""
+    return [[c.strip() for c in line.strip().strip("│").split("│")]
+            for line in text.splitlines() if line.startswith("│")]
+
+
+def _seconds(cell: str):
+    return None if cell == "-" else float(cell.removesuffix(" s").replace(",", ""))
+
+
+def _percent(cell: str):
+    return None if cell == "-" else float(cell.removesuffix(" %")) / 100.0
+
+
+#: Console threat-table columns after the name, and the summary.json key each shows.
+THREAT_KEYS = ["flight_time_s", "first_detection_s", "first_stereo_s", "custody_fraction",
+               "stereo_fraction", "warning_time_s", "detection_warning_time_s",
+               "radar_warning_time_s"]
+
+
+def test_console_threat_table_matches_summary_json(honest_run):
+    _, proc, summary = honest_run
+    per = summary["per_threat"]["toward Tokyo"]
+    # the case of the issue: detected at launch, never in stereo
+    assert per["first_detection_s"] == 0.0 and per["warning_time_s"] is None
+    assert per["detection_warning_time_s"] > 0
+    rows = [r for r in _table_rows(proc.stdout) if r[0] == "toward Tokyo"]
+    assert len(rows) == 1, proc.stdout
+    cells = rows[0][1:]
+    assert len(cells) == len(THREAT_KEYS), proc.stdout
+    for key, cell in zip(THREAT_KEYS, cells):
+        want = per[key]
+        if key.endswith("fraction"):
+            assert _percent(cell) == pytest.approx(want, abs=0.0005), (key, cell)
+        elif want is None:
+            assert cell == "-", (key, cell)
+        else:
+            assert _seconds(cell) == pytest.approx(want, abs=0.5), (key, cell)
+    for label in ("(stereo)", "(detect)", "(radar only)"):
+        assert label in proc.stdout
+
+
+def test_console_time_line_lists_every_timed_stage(honest_run):
+    _, proc, summary = honest_run
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("time: "))
+    tim = summary["timings"]
+    assert f"total {tim['total_s']:.1f} s" in line
+    shown = dict((lab.strip(), float(v)) for lab, v in
+                 re.findall(r"([a-z ]+) (\d+\.\d) s", line.split("(", 1)[1]))
+    headline = [k for k in tim if k.endswith("_s") and k != "total_s"]
+    assert "accesses_s" in headline and tim["accesses_s"] > 0
+    for key in headline:
+        label = key[:-2].replace("_", " ")
+        assert label in shown, (key, line)
+        assert shown[label] == pytest.approx(tim[key], abs=0.051), (key, line)
+
+
+# ----------------------------------------------------------------------- 2. shell epochs
+
+def test_shell_epoch_in_console_header_and_summary_json(honest_run):
+    _, proc, summary = honest_run
+    shells = summary["constellation"]["shells"]
+    assert len(shells) == 1
+    sh = shells[0]
+    assert sh["epoch_utc"] == START_UTC.replace("Z", ".000Z") == sh["epoch_last_utc"]
+    assert sh["epoch_source"] == "time.start" and sh["n_satellites"] == 12
+    assert f"epoch {sh['epoch_utc']} (time.start)" in proc.stdout
+    # each fact once: no "(12 satellites) (12 satellites)"-style repetition
+    assert not re.search(r"\((\d+) satellites\)\s*\(\1 satellites\)", proc.stdout)
+
+
+def test_init_template_documents_epoch():
+    text = default_scenario_toml()
+    lines = [ln for ln in text.splitlines() if re.match(r"#\s*epoch\s*=", ln)]
+    assert lines, "the init template shows no epoch key"
+    # uncommented, the key is valid and moves the shell's epoch (not the window)
+    line = lines[0]
+    on = text.replace(line, line.lstrip("# ").split("#")[0].rstrip())
+    sc = scenario_from_toml(on)
+    shell = sc.constellation[0]
+    assert shell.epoch is not None and shell.epoch != sc.time.start
+
+
+def test_elements_shell_not_counted_twice(tmp_path, capsys):
+    from hgvcov.report import print_summary
+    sc = scenario_from_toml(HONEST_RUN.replace(
+        'kind = "walker-delta"\ntotal = 12\nplanes = 3\nphasing = 1\naltitude_km = 1000\n'
+        'inclination_deg = 60\n',
+        'kind = "elements"\n[[constellation.satellites]]\naltitude_km = 1000\n'
+        'inclination_deg = 60\n[[constellation.satellites]]\naltitude_km = 1000\n'
+        'inclination_deg = 60\nraan_deg = 90\n'))
+    sats = sc.build_satellites()
+    summary = {"scenario": sc.name, "constellation": {
+        "summary": sc.constellation_summary(), "n_satellites": len(sats),
+        "shells": sc.shells()}, "time": {}}
+    print_summary(summary)
+    out = capsys.readouterr().out
+    assert "elements (2 satellites)" in out
+    assert not re.search(r"\((\d+) satellites\)\s*\(\1 satellites\)", out), out
+
+
+# ------------------------------------------------------------ 3. accepted without a word
+
+def test_threat_launched_after_the_window_is_refused(tmp_path, monkeypatch, capsys):
+    late = HONEST_RUN.replace('launch_time = "2026-11-21T00:10:00Z"',
+                              'launch_time = "2026-11-21T00:31:00Z"')
+    (tmp_path / "late.toml").write_text(late)
+    monkeypatch.chdir(tmp_path)
+    rc = main(["run", "late.toml", "-o", "out"])
+    cap = capsys.readouterr()
+    assert_one_clean_error(rc, cap.out, cap.err, "late.toml", "threat[0].launch_time",
+                           "2026-11-21T00:31:00Z", "2026-11-21T00:00:00Z",
+                           "2026-11-21T00:30:00Z")
+    assert not (tmp_path / "out").exists()
+    # the window's last instant itself is allowed (the same rule as the start)
+    edge = HONEST_RUN.replace('launch_time = "2026-11-21T00:10:00Z"',
+                              'launch_time = "2026-11-21T00:30:00Z"')
+    assert scenario_from_toml(edge).threat[0].launch_time.minute == 30
+
+
+ISS_2019 = ("ISS (ZARYA)\n"
+            "1 25544U 98067A   19343.69339541  .00001764  00000-0  38792-4 0  9991\n"
+            "2 25544  51.6439 211.2001 0007417  17.6667  85.6398 15.50103472202482\n")
+
+TLE_SHELL = 'kind = "tle"\npath = "old.tle"\n'
+WALKER_BODY = ('kind = "walker-delta"\ntotal = 12\nplanes = 3\nphasing = 1\n'
+               'altitude_km = 1000\ninclination_deg = 60\n')
+
+
+def test_old_tle_warns_with_its_age(tmp_path, capsys):
+    (tmp_path / "old.tle").write_text(ISS_2019)
+    sc = scenario_from_toml(HONEST_RUN.replace(WALKER_BODY, TLE_SHELL), base_dir=tmp_path)
+    sc.build_satellites()
+    err = capsys.readouterr().err
+    assert err.startswith("hgvcov: warning: constellation[0].path = 'old.tle'"), err
+    # 2019-12-09T16:38 to the window's end 2026-11-21T00:30 is 2538.3 days
+    assert "up to 2538 days" in err, err
+    assert sc.shells()[0]["epoch_source"] == "file"
+    assert sc.shells()[0]["max_age_days"] == pytest.approx(2538.33, abs=0.01)
+
+
+def test_current_tle_does_not_warn(tmp_path, capsys):
+    from orbits.tle import write_tle
+    walker = scenario_from_toml(HONEST_RUN).build_satellites()
+    write_tle(walker, tmp_path / "old.tle")
+    sc = scenario_from_toml(HONEST_RUN.replace(WALKER_BODY, TLE_SHELL), base_dir=tmp_path)
+    sc.build_satellites()
+    assert capsys.readouterr().err == ""
+    assert sc.shells()[0]["max_age_days"] < 0.03
+
+
+def test_trajectory_negative_coordinates_and_own_folder(tmp_path):
+    (tmp_path / "hgvcov-out").mkdir()
+    (tmp_path / "hgvcov-out" / "trajectory.csv").write_text("a run's file\n")
+    proc = hgvcov("trajectory", "--launch", "-27.5,140.0", "--aim", "-33.9,151.2",
+                  "--name", "south", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "hgvcov-trajectory"
+    assert (out / "trajectory.csv").exists() and (out / "trajectory.json").exists()
+    assert str(out.resolve()) in proc.stdout, proc.stdout
+    assert (tmp_path / "hgvcov-out" / "trajectory.csv").read_text() == "a run's file\n"
+    info = json.loads((out / "trajectory.json").read_text())
+    assert info["aim"] == [-33.9, 151.2] and info["launch"] == [-27.5, 140.0]
+
+
+def test_trajectory_unknown_vehicle_named_once(tmp_path):
+    proc = hgvcov("trajectory", "--launch", "40,116", "--aim", "35,139", "--vehicle", "foo",
+                  cwd=tmp_path)
+    assert_one_clean_error(proc.returncode, proc.stdout, proc.stderr, "--vehicle", "'foo'",
+                           "cav-h")
+    assert proc.stderr.count("foo") == 1, proc.stderr
