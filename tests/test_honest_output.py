@@ -26,11 +26,13 @@ from .conftest import START_UTC, TOKYO_THREAT, scenario_toml
 QUICK_LIMIT_S = 120
 RUN_LIMIT_S = 600
 
-TOKYO_POINT = ('points = [{name = "Tokyo", lat_deg = 35.68, lon_deg = 139.77}]\n'
-               "altitude_km = 40\n")
+TWO_POINTS = ('points = [{name = "Tokyo", lat_deg = 35.68, lon_deg = 139.77},\n'
+              '          {name = "launch", lat_deg = 40.0, lon_deg = 116.0}]\n'
+              "altitude_km = 40\n")
 
-#: Half an hour of the small shell (J2) over one point, the Tokyo threat, accesses on.
-HONEST_RUN = scenario_toml("honest e2e", 1800, 120, TOKYO_POINT, propagator="j2",
+#: 15 minutes of the small shell (J2) over two points, the Tokyo threat, accesses on.  The
+#: last sample is at 720 s (900 - 120), inside a pass over the launch point (325 .. 911 s).
+HONEST_RUN = scenario_toml("honest e2e", 900, 120, TWO_POINTS, propagator="j2",
                            extra=TOKYO_THREAT + "[output]\ntrack_step_s = 10\naccesses = true\n")
 
 
@@ -169,19 +171,19 @@ def test_elements_shell_not_counted_twice(tmp_path, capsys):
 
 def test_threat_launched_after_the_window_is_refused(tmp_path, monkeypatch, capsys):
     late = HONEST_RUN.replace('launch_time = "2026-11-21T00:10:00Z"',
-                              'launch_time = "2026-11-21T00:31:00Z"')
+                              'launch_time = "2026-11-21T00:16:00Z"')
     (tmp_path / "late.toml").write_text(late)
     monkeypatch.chdir(tmp_path)
     rc = main(["run", "late.toml", "-o", "out"])
     cap = capsys.readouterr()
     assert_one_clean_error(rc, cap.out, cap.err, "late.toml", "threat[0].launch_time",
-                           "2026-11-21T00:31:00Z", "2026-11-21T00:00:00Z",
-                           "2026-11-21T00:30:00Z")
+                           "2026-11-21T00:16:00Z", "2026-11-21T00:00:00Z",
+                           "2026-11-21T00:15:00Z")
     assert not (tmp_path / "out").exists()
     # the window's last instant itself is allowed (the same rule as the start)
     edge = HONEST_RUN.replace('launch_time = "2026-11-21T00:10:00Z"',
-                              'launch_time = "2026-11-21T00:30:00Z"')
-    assert scenario_from_toml(edge).threat[0].launch_time.minute == 30
+                              'launch_time = "2026-11-21T00:15:00Z"')
+    assert scenario_from_toml(edge).threat[0].launch_time.minute == 15
 
 
 ISS_2019 = ("ISS (ZARYA)\n"
@@ -199,10 +201,10 @@ def test_old_tle_warns_with_its_age(tmp_path, capsys):
     sc.build_satellites()
     err = capsys.readouterr().err
     assert err.startswith("hgvcov: warning: constellation[0].path = 'old.tle'"), err
-    # 2019-12-09T16:38 to the window's end 2026-11-21T00:30 is 2538.3 days
+    # 2019-12-09T16:38:29 to the window's end 2026-11-21T00:15 is 2538.32 days
     assert "up to 2538 days" in err, err
     assert sc.shells()[0]["epoch_source"] == "file"
-    assert sc.shells()[0]["max_age_days"] == pytest.approx(2538.33, abs=0.01)
+    assert sc.shells()[0]["max_age_days"] == pytest.approx(2538.32, abs=0.005)
 
 
 def test_current_tle_does_not_warn(tmp_path, capsys):
@@ -235,3 +237,88 @@ def test_trajectory_unknown_vehicle_named_once(tmp_path):
     assert_one_clean_error(proc.returncode, proc.stdout, proc.stderr, "--vehicle", "'foo'",
                            "cav-h")
     assert proc.stderr.count("foo") == 1, proc.stderr
+
+
+# ------------------------------------------------------------------- 4. digits and words
+
+def test_tracks_csv_keeps_the_digits_of_the_flight(honest_run):
+    from hgv_models.threats import fly_threat
+    from hgvcov.scenario import scenario_from_toml as load
+    work, _, _ = honest_run
+    text = (work / "out" / "tracks.csv").read_text()
+    tracks = pd.read_csv(work / "out" / "tracks.csv")
+    (_, threat, offset), = load(HONEST_RUN).build_threats()
+    traj = fly_threat(threat, sample_step_s=10)
+    assert len(tracks) == len(traj.time_s)
+    for col, tol in (("lat_deg", 5e-7), ("lon_deg", 5e-7), ("altitude_km", 5e-5)):
+        got = tracks[col].to_numpy()
+        want = getattr(traj, col)
+        assert abs(got - want).max() <= tol, col        # %.6g: up to 5e-4 deg (~50 m)
+    assert abs(tracks["time_s"].to_numpy() - (offset + traj.time_s)).max() <= 5e-4
+    err = tracks["position_error_m"].dropna()
+    assert (abs(err - err.round(1)) < 1e-9).all()
+    # no column is cut to 6 significant digits: the last sample's time (1,412.2 s) is whole
+    last = text.splitlines()[-1].split(",")
+    assert last[2] == f"{offset + traj.time_s[-1]:.3f}".rstrip("0").rstrip("."), last
+
+
+def test_accesses_csv_times_are_clean_and_consistent(honest_run):
+    work, _, _ = honest_run
+    acc = pd.read_csv(work / "out" / "accesses.csv", dtype={"start_s": str, "end_s": str,
+                                                               "duration_s": str})
+    assert len(acc) >= 1
+    for col in ("start_s", "end_s", "duration_s"):
+        for cell in acc[col]:
+            assert len(cell.split(".")[1]) <= 3 if "." in cell else True, (col, cell)
+    start, end = acc["start_s"].astype(float), acc["end_s"].astype(float)
+    assert ((end - start - acc["duration_s"].astype(float)).abs() < 1e-9).all()
+    t0 = pd.Timestamp(START_UTC)
+    for s, utc in zip(start, acc["start_utc"]):
+        assert pd.Timestamp(utc) == t0 + pd.Timedelta(milliseconds=round(s * 1000)), (s, utc)
+
+
+def test_bench_prints_ratios_and_goals_not_a_verdict():
+    import hgvcov.bench as bench
+    lines = []
+    m = {"brute_s": 10.0, "brute_det_s": 6.0, "brute_cpu": 10.0, "ours_s": 0.8,
+         "ours_det_s": 0.5, "ours_cpu": 0.7, "np_s": 900.0, "r_full": 12.5, "r_det": 12.0,
+         "r_np": 1125.0, "profiled": {"metrics_s": 0.2}}
+    bench._print_comparison(m, lines.append)
+    text = "\n".join(lines)
+    assert "goals met" not in text and "False" not in text and "True" not in text, text
+    line = next(ln for ln in lines if ln.startswith("speed-ups"))
+    assert "12.5x (goal >= 20x)" in line and "1,125x (goal >= 1,000x)" in line, line
+
+
+@pytest.mark.parametrize("value, ok", [(120, True), (200, True), (360, True), (361, False),
+                                       (0, False)])
+def test_field_of_regard_one_rule_in_schema_and_sensor(value, ok):
+    from constellation.sensors import Sensor
+    from hgvcov.scenario import ScenarioError
+    text = HONEST_RUN.replace("[region]", f"[sensor]\nfield_of_regard_deg = {value}\n[region]")
+    if ok:
+        sensors = scenario_from_toml(text).build_sensors()
+        assert sensors[0].field_of_regard_deg == value
+        Sensor(field_of_regard_deg=value)
+    else:
+        with pytest.raises(ScenarioError, match=r"sensor.field_of_regard_deg"):
+            scenario_from_toml(text)
+        with pytest.raises(ValueError, match=r"\(0, 360\]"):
+            Sensor(field_of_regard_deg=value)
+
+
+# -------------------------------------------------------------------------- 5. window ends
+
+def test_accesses_cut_by_the_window_end_are_flagged(honest_run):
+    work, _, summary = honest_run
+    acc = pd.read_csv(work / "out" / "accesses.csv")
+    assert {"clipped_start", "clipped_end"} <= set(acc.columns)
+    # samples k = 0 .. duration/step - 1: the last is start + duration - step = 720 s
+    assert summary["time"]["n_time"] == 7
+    assert summary["time"]["stop_utc"].startswith("2026-11-21T00:12:00")
+    cut = acc[acc["clipped_end"]]
+    assert len(cut) >= 1, acc
+    assert (cut["end_s"] == 720.0).all()
+    assert cut["end_utc"].str.startswith("2026-11-21T00:12:00.000").all()
+    assert (acc.loc[~acc["clipped_end"], "end_s"] < 720.0).all()
+    assert not acc["clipped_start"].any() or (acc.loc[acc["clipped_start"], "start_s"] == 0).all()

@@ -83,7 +83,7 @@ def test_toml_datetime_and_naive_times_are_utc(base):
     ("region.lon_deg", [100, 400], "-180 to 360"),
     ("region.lon_deg", [100], "at least 2 items"),
     ("region.lon_deg", [100, 120, 140], "at most 2 items"),
-    ("sensor.field_of_regard_deg", 200, "<= 180"),
+    ("sensor.field_of_regard_deg", 400, "<= 360"),
     ("sensor.min_elevation_deg", 95, "<= 90"),
     ("sensor.angular_noise_urad", 0, "> 0"),
     ("sensor.band_um", [5, 3], "0 < lo < hi"),

@@ -115,7 +115,12 @@ class SensorSpec(_Model):
     """``[sensor]`` / ``[sensors.NAME]``: one sensor type (see ``constellation.sensors.Sensor``)."""
 
     min_elevation_deg: float = Field(10.0, ge=-90, le=90)
-    field_of_regard_deg: Optional[float] = Field(None, gt=0, le=180)
+    # Full cone angle about geocentric nadir, (0, 360] deg as constellation.sensors.Sensor:
+    # the off-nadir angle of a target is 0..180 deg, so a cone up to 360 deg is meaningful.
+    # Above 180 deg it reaches above the satellite's local horizontal, which matters only
+    # for targets higher than the satellite (region.altitude_km is up to 1,000 km); for
+    # targets below the satellite every value from 180 up is the same as no limit.
+    field_of_regard_deg: Optional[float] = Field(None, gt=0, le=360)
     max_range_km: Optional[float] = Field(None, gt=0)
     grazing_altitude_km: Optional[float] = Field(None, ge=0)
     stereo_min_angle_deg: float = Field(20.0, ge=0, le=90)
