@@ -14,13 +14,20 @@ from typing import Mapping
 
 import pandas as pd
 
-__all__ = ["TRACK_DECIMALS", "ACCESS_DECIMALS", "write_csv"]
+__all__ = ["TRACK_DECIMALS", "ACCESS_DECIMALS", "TRAJECTORY_DECIMALS", "write_csv"]
 
 #: Decimals of tracks.csv columns: lat/lon 1e-6 deg (0.1 m), altitude 0.1 m, speed 1 mm/s,
 #: times 1 ms, angles 1e-4 deg, position error 0.1 m.
 TRACK_DECIMALS = {
     "time_s": 3, "time_since_launch_s": 3, "lat_deg": 6, "lon_deg": 6, "altitude_km": 4,
     "speed_km_s": 6, "mach": 4, "convergence_deg": 4, "position_error_m": 1,
+}
+
+#: Decimals of ``hgvcov trajectory``'s trajectory.csv: as tracks.csv, plus heading and
+#: flight-path angle to 1e-4 deg; heating, temperature, pressure and load at full precision.
+TRAJECTORY_DECIMALS = {
+    "time_s": 3, "lat_deg": 6, "lon_deg": 6, "altitude_km": 4, "speed_km_s": 6, "mach": 4,
+    "heading_deg": 4, "flight_path_deg": 4,
 }
 
 #: Decimals of accesses.csv columns: times to 1 ms (as the ``*_utc`` strings; rise and set

@@ -229,6 +229,9 @@ def test_trajectory_negative_coordinates_and_own_folder(tmp_path):
     assert (tmp_path / "hgvcov-out" / "trajectory.csv").read_text() == "a run's file\n"
     info = json.loads((out / "trajectory.json").read_text())
     assert info["aim"] == [-33.9, 151.2] and info["launch"] == [-27.5, 140.0]
+    # positions to 1e-6 deg, not 6 significant digits (151.2 -> 151.200000 +- 5e-7)
+    tj = pd.read_csv(out / "trajectory.csv", dtype={"lon_deg": str})
+    assert max(len(c.split(".")[1]) if "." in c else 0 for c in tj["lon_deg"]) >= 5
 
 
 def test_trajectory_unknown_vehicle_named_once(tmp_path):
