@@ -19,7 +19,7 @@ Algorithm
    :meth:`orbits.timegrid.TimeGrid.from_seconds` grid, the same propagator and frames as the
    scan), halving the bracket until it is shorter than ``REFINE_BRACKET_S`` (0.05 s); the
    reported instant is the bracket's midpoint, within 0.025 s of the crossing of the
-   propagated orbit. All brackets of one satellite are refined together (one propagation
+   propagated orbit, kept to the millisecond (as the ``*_utc`` strings). All brackets of one satellite are refined together (one propagation
    per bisection step).
 3. **Maximum elevation.** Golden-section search on the elevation (geodetic horizon)
    between the neighbours of the best sample of the interval (clipped to the refined
@@ -440,12 +440,18 @@ def _access_frame(pts, sats, start_utc, p_idx, s_idx, start_s, end_s, max_t, max
     pandas.DataFrame
         Sorted by point (input order), start, satellite; index 0..n_acc-1.
     """
+    # Rise, set and maximum are good to REFINE_BRACKET_S / MAX_EL_TOL_S; the bisection leaves
+    # binary fractions (736.3330078125) that no refinement resolved.  Every time is kept to
+    # the millisecond, as the *_utc strings, and the duration is the difference of the kept
+    # times (so duration_s == end_s - start_s in the table and in accesses.csv).
+    start_s, end_s, max_t = (np.round(np.asarray(a, dtype=np.float64), 3)
+                             for a in (start_s, end_s, max_t))
     df = pd.DataFrame({
         "point": [pts.name[i] for i in p_idx],
         "satellite": [sats.names[i] for i in s_idx],
         "start_utc": [_iso_ms(start_utc, t) for t in start_s],
         "end_utc": [_iso_ms(start_utc, t) for t in end_s],
-        "duration_s": end_s - start_s,
+        "duration_s": np.round(end_s - start_s, 3),
         "max_elevation_deg": max_el,
         "start_s": start_s,
         "end_s": end_s,
@@ -461,7 +467,10 @@ def _access_frame(pts, sats, start_utc, p_idx, s_idx, start_s, end_s, max_t, max
 
 def access_intervals(sats, points, time_grid, sensor=None, propagator="sgp4",
                      target_intensity_w_sr=None, chunk_steps=None):
-    """Access intervals of every satellite over every point, rise/set refined to < 0.1 s.
+    """Access intervals of every satellite over every point, rise/set refined to 0.025 s.
+
+    Rise and set are bisected until the bracket is shorter than :data:`REFINE_BRACKET_S`
+    (0.05 s) and reported at its midpoint (within 0.025 s); every time is kept to 1 ms.
 
     Parameters
     ----------

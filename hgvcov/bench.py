@@ -301,7 +301,7 @@ def _time_numpy(eph, grid, sensor, n_np, n_time, out) -> tuple[float, float]:
 
 
 def _print_comparison(m, out):
-    """Print the baseline / ours table, whether the speed-up goals are met, and the per-stage ceilings.
+    """Print the baseline / ours table, the speed-ups beside their goals, and the per-stage ceilings.
 
     The ceilings follow Amdahl's law: the full-metrics ratio could reach brute force / our
     detection stage if our metric stage cost nothing, and brute force / our metric stage if our
@@ -328,7 +328,10 @@ def _print_comparison(m, out):
         f"   (goal >= 1,000x)")
     out(f"{'CPU time, full metrics: brute-force numba / ours':<58}{brute_cpu:>11.2f}s{ours_cpu:>10.2f}s"
         f"{brute_cpu / ours_cpu:>8.1f}x   (insensitive to other load on the machine)")
-    out(f"goals met: brute-force >= 20x: {r_full >= 20}; NumPy >= 1,000x: {r_np >= 1000}")
+    # ratios and goals, not a pass/fail verdict: wall-clock ratios move with the other load
+    # on the machine (the CPU-time ratio above does not)
+    out(f"speed-ups (wall clock, this machine, its current load): brute force {r_full:.1f}x "
+        f"(goal >= 20x), NumPy {r_np:,.0f}x (goal >= 1,000x)")
     brute_metrics_s = max(brute_s - brute_det_s, 0.0)
     ours_metrics_s = m["profiled"]["metrics_s"]
     out(f"metric stage (best stereo pair + updates): brute force ~{brute_metrics_s:.2f} s (full - detection-only), "

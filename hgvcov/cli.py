@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -242,6 +243,13 @@ def _cmd_map(args) -> int:
     return EXIT_OK
 
 
+#: Default folder of ``hgvcov trajectory`` (not a run's folder: nothing of a run is touched).
+DEFAULT_TRAJECTORY_DIR = "hgvcov-trajectory"
+#: What ``hgvcov trajectory`` reads as a value, not an option: a negative number or a
+#: ``LAT,LON`` pair (``--aim -33.9,151.2``).
+_LATLON_OR_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$|^-?\d*\.?\d+(e-?\d+)?,\s*-?\d*\.?\d+(e-?\d+)?$")
+
+
 def _latlon(text: str, what: str) -> tuple[float, float]:
     try:
         lat, lon = (float(x) for x in text.replace(" ", "").split(","))
@@ -274,6 +282,16 @@ def _trajectory_threat(args, trajectory):
     return trajectory.Threat(**kw)
 
 
+def _check_vehicle(vehicle: Optional[str]) -> None:
+    """``--vehicle``: one of the vehicle models (one message naming the option)."""
+    if vehicle is None:
+        return
+    from hgv_models.vehicles import VEHICLES
+    names = sorted(str(n).lower() for n in VEHICLES)
+    if vehicle.lower() not in names:
+        raise CliInputError(f"--vehicle {vehicle!r}: expected one of " + ", ".join(names))
+
+
 def _cmd_trajectory(args) -> int:
     from . import trajectory
     from .report import fmt_seconds
@@ -281,19 +299,22 @@ def _cmd_trajectory(args) -> int:
         for line in trajectory.library_listing():
             print(line)
         return EXIT_OK
+    _check_vehicle(args.vehicle)
     th = _trajectory_threat(args, trajectory)
     if not args.step > 0:
         raise CliInputError(f"--step {args.step}: expected a sample step > 0 s")
     table, summary = trajectory.fly(th, args.step)
-    trajectory.write_trajectory(args.output, table, summary)
+    out = trajectory.write_trajectory(args.output, table, summary).resolve()
+    wrote = f"wrote {out / 'trajectory.csv'} and {out / 'trajectory.json'}"
     if args.json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        print(wrote, file=sys.stderr)
     else:
         print(f"{summary['threat']} ({summary['vehicle']}): flight "
               f"{fmt_seconds(summary['flight_time_s'])}, max Mach {summary['max_mach']:.1f}, "
               f"apogee {summary['max_altitude_km']:.0f} km, ground-radar warning "
               f"{fmt_seconds(summary['radar_warning_s'])}")
-        print(f"wrote {Path(args.output) / 'trajectory.csv'} and trajectory.json")
+        print(wrote)
     return EXIT_OK
 
 
@@ -438,6 +459,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.set_defaults(func=_cmd_map)
 
     t = sub.add_parser("trajectory", help="fly one HGV threat and write its trajectory")
+    # `--aim -33.9,151.2`: argparse takes an argument that starts with "-" for an option
+    # unless it looks like a negative number; a LAT,LON pair looks like one here.
+    t._negative_number_matcher = _LATLON_OR_NUMBER
     t.add_argument("--threat", help="threat-library entry (see --list)")
     t.add_argument("--list", action="store_true", help="list the threat library")
     t.add_argument("--launch", help="LAT,LON of the launch point (deg)")
@@ -445,8 +469,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--vehicle", help="vehicle name (default cav-h)")
     t.add_argument("--name", help="name of a --launch/--aim threat")
     t.add_argument("--step", type=float, default=2.0, help="sample step (s), default 2")
-    t.add_argument("-o", "--output", default=DEFAULT_RUN_DIR,
-                   help=f"output folder (default ./{DEFAULT_RUN_DIR})")
+    t.add_argument("-o", "--output", default=DEFAULT_TRAJECTORY_DIR,
+                   help=f"output folder for trajectory.csv and trajectory.json (default "
+                        f"./{DEFAULT_TRAJECTORY_DIR}, apart from a run's ./{DEFAULT_RUN_DIR})")
     t.add_argument("--json", action="store_true", help="print the summary as JSON")
     t.set_defaults(func=_cmd_trajectory)
 

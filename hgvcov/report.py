@@ -14,23 +14,30 @@ from rich.console import Console
 from rich.table import Table
 
 __all__ = ["print_summary", "print_sweep", "print_sweep_failures", "sweep_column_labels",
-           "fmt_seconds", "fmt_fraction"]
+           "fmt_seconds", "fmt_whole_seconds", "fmt_fraction"]
 
 #: Region statistics shown as area mean and minimum: (variable, label).
 _FRACTIONS = (("fraction_1", ">= 1 satellite"), ("fraction_2", ">= 2 satellites"),
               ("fraction_stereo", "stereo pair"))
 #: Region statistics shown as their worst value: (variable, label).
 _GAPS = (("max_gap_s", "worst gap (any)"), ("max_gap_stereo_s", "worst gap (stereo)"))
-#: Columns of the threat table: (title, formatter, summary keys tried in order).
+#: Columns of the threat table: (title, formatter, summary.json ``per_threat`` key).  Every
+#: column is one key of summary.json, printed in whole seconds (or %) so the two agree.
 _THREAT_COLUMNS = (
-    ("1st detect", "s", ("first_detection_s", "first_detection_after_launch_s")),
-    ("1st stereo", "s", ("first_stereo_s", "first_stereo_after_launch_s")),
-    ("custody", "%", ("custody_fraction", "fraction_custody")),
-    ("stereo", "%", ("stereo_fraction", "fraction_stereo")),
-    ("warning", "s", ("warning_time_s", "warning_s", "stereo_warning_s")),
-    ("radar-only warning", "s", ("radar_warning_time_s", "radar_only_warning_s",
-                                 "radar_warning_s")),
+    ("flight", "s0", "flight_time_s"),
+    ("1st\ndetect", "s0", "first_detection_s"),
+    ("1st\nstereo", "s0", "first_stereo_s"),
+    ("custody", "%", "custody_fraction"),
+    ("stereo", "%", "stereo_fraction"),
+    ("warning\n(stereo)", "s0", "warning_time_s"),
+    ("warning\n(detect)", "s0", "detection_warning_time_s"),
+    ("warning\n(radar only)", "s0", "radar_warning_time_s"),
 )
+#: The headline stage timings of summary.json["timings"] in print order: (key, label).
+#: Keys not listed here (a stage added later) are printed after them by their key.
+_TIMING_LABELS = (("propagation_s", "propagation"), ("coverage_s", "coverage"),
+                  ("tracks_s", "tracks"), ("accesses_s", "accesses"),
+                  ("monte_carlo_s", "monte carlo"), ("maps_s", "maps"), ("write_s", "write"))
 #: Sweep-table statistics: (sweep.csv column, title, formatter).
 _SWEEP_SHOWN = (("fraction_1_mean", ">=1 sat", "%"), ("fraction_stereo_mean", "stereo", "%"),
                 ("max_gap_stereo_s_worst", "worst stereo gap", "s"))
@@ -54,7 +61,14 @@ def fmt_fraction(v) -> str:
     return f"{100 * float(v):.1f} %"
 
 
-_FORMAT = {"s": fmt_seconds, "%": fmt_fraction}
+def fmt_whole_seconds(v) -> str:
+    """Seconds rounded to whole seconds, as ``"1,118 s"``; ``-`` when missing."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "-"
+    return f"{float(v):,.0f} s"
+
+
+_FORMAT = {"s": fmt_seconds, "s0": fmt_whole_seconds, "%": fmt_fraction}
 
 
 def _pick(d: dict, *names, default=None):
@@ -92,23 +106,43 @@ def _region_table(stats: dict) -> Table:
 
 
 def _threat_table(per: dict) -> Table:
-    tt = Table(title="Threats (times after launch; warning = impact minus first "
-               "stereo track, or minus first ground-radar detection)", title_justify="left")
+    tt = Table(title="Threats (seconds after launch; warning = impact minus the first stereo "
+               "track / the first detection / the first ground-radar detection; - = never)",
+               title_justify="left")
     tt.add_column("threat", no_wrap=True, min_width=max(len(str(n)) for n in per))
     for title, _, _ in _THREAT_COLUMNS:
         tt.add_column(title, justify="right", no_wrap=True)
     for name, r in per.items():
-        tt.add_row(str(name), *(_FORMAT[f](_pick(r, *keys)) for _, f, keys in _THREAT_COLUMNS))
+        tt.add_row(str(name), *(_FORMAT[f](_pick(r, key)) for _, f, key in _THREAT_COLUMNS))
     return tt
+
+
+def _epoch_text(shell: dict) -> str:
+    """``epoch 2026-11-21T00:00:00.000Z (time.start)``, or the range of a file's epochs."""
+    first, last = shell.get("epoch_utc"), shell.get("epoch_last_utc")
+    when = first if first == last or not last else f"{first} .. {last}"
+    src = shell.get("epoch_source", "")
+    if src == "file":
+        return f"epochs {when} (from the file; up to {shell.get('max_age_days', 0):.1f} days " \
+               "from the window)"
+    return f"epoch {when} ({src})"
 
 
 def _print_header(con: Console, summary: dict) -> None:
     c = summary.get("constellation", {})
     t = summary.get("time", {})
     con.print(f"[bold]{summary.get('scenario', '')}[/bold]")
-    con.print(f"{c.get('summary', '')} ({c.get('n_satellites', '?')} satellites); "
-              f"{t.get('start_utc', '')} + {fmt_seconds(t.get('duration_s'))} every "
-              f"{t.get('step_s', '?')} s ({t.get('propagator', '')})")
+    shells = c.get("shells") or []
+    con.print(f"constellation: {c.get('n_satellites', '?')} satellites in "
+              f"{len(shells) or '?'} shell(s)")
+    for sh in shells:
+        con.print(f"  [{sh.get('index')}] {sh.get('summary', '')}: {sh.get('n_satellites')} "
+                  f"satellites, {_epoch_text(sh)}")
+    if not shells:
+        con.print(f"  {c.get('summary', '')}")
+    con.print(f"window: {t.get('start_utc', '')} + {fmt_seconds(t.get('duration_s'))}, "
+              f"{t.get('n_time', '?')} samples every {t.get('step_s', '?')} s, the last at "
+              f"{t.get('stop_utc', '')} ({t.get('propagator', '')})")
     if c.get("failed"):
         names = ", ".join(f["name"] for f in c["failed"][:8])
         more = "" if len(c["failed"]) <= 8 else f" (+{len(c['failed']) - 8} more)"
@@ -116,8 +150,23 @@ def _print_header(con: Console, summary: dict) -> None:
                   f"masked: {names}{more}[/yellow]")
 
 
+def _timing_line(tim: dict) -> str:
+    """``time: total 98.5 s (propagation 2.8 s, ...)``: every headline stage summary.json
+    times (``timings`` keys ending in ``_s`` other than ``total_s``)."""
+    known = dict(_TIMING_LABELS)
+    keys = [k for k, _ in _TIMING_LABELS if k in tim]
+    keys += [k for k, v in tim.items() if k.endswith("_s") and k != "total_s"
+             and k not in known and isinstance(v, (int, float))]
+    parts = ", ".join(f"{known.get(k, k[:-2].replace('_', ' '))} {float(tim[k]):.1f} s"
+                      for k in keys)
+    return f"time: total {float(tim.get('total_s', 0)):.1f} s ({parts})"
+
+
 def print_summary(summary: dict, out_dir: Optional[str] = None, stream=None) -> None:
-    """A compact human summary: region statistics and one line per threat."""
+    """A compact human summary: header, region statistics, one line per threat, timings.
+
+    Every number is a value of ``summary``, labelled as summary.json labels it.
+    """
     stream = stream or sys.stdout
     con = Console(file=stream, highlight=False, soft_wrap=True, width=max(
         120, Console(file=stream).width))
@@ -130,9 +179,7 @@ def print_summary(summary: dict, out_dir: Optional[str] = None, stream=None) -> 
         con.print(_threat_table(per))
     tim = summary.get("timings") or {}
     if tim:
-        con.print(f"time: total {tim.get('total_s', 0):.1f} s (propagation "
-                  f"{tim.get('propagation_s', 0):.1f} s, coverage {tim.get('coverage_s', 0):.1f} s"
-                  f", tracks {tim.get('tracks_s', 0):.1f} s, maps {tim.get('maps_s', 0):.1f} s)")
+        con.print(_timing_line(tim))
     if out_dir:
         files = ", ".join(summary.get("files", []))
         con.print(f"wrote {out_dir}: {files}")

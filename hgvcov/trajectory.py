@@ -19,6 +19,7 @@ from hgv_models.radar import JAPAN_RADAR_SITES, first_radar_detection_s
 from hgv_models.threats import THREAT_LIBRARY, Threat, fly_threat
 from hgv_models.trajectory import PHASE_NAMES
 
+from .csvformat import TRAJECTORY_DECIMALS, write_csv
 from .outputs import OutputTransaction
 
 __all__ = ["THREAT_LIBRARY", "Threat", "library_listing", "library_threat", "fly", "trajectory_table",
@@ -82,6 +83,6 @@ def fly(threat: Threat, step_s: float) -> tuple[pd.DataFrame, dict]:
 def write_trajectory(out_dir, table: pd.DataFrame, summary: dict) -> Path:
     """Write trajectory.csv and trajectory.json into ``out_dir`` together (atomically)."""
     with OutputTransaction(out_dir) as tx:
-        table.to_csv(tx.path("trajectory.csv"), index=False, float_format="%.6g")
+        write_csv(table, tx.path("trajectory.csv"), TRAJECTORY_DECIMALS)
         tx.path("trajectory.json").write_text(json.dumps(summary, indent=2) + "\n")
     return Path(out_dir)

@@ -25,6 +25,7 @@ from hgv_models.flight import ThreatUnreachableError
 from hgv_models.radar import JAPAN_RADAR_SITES
 from hgv_models.threats import fly_threat
 
+from ..csvformat import ACCESS_DECIMALS, TRACK_DECIMALS, write_csv
 from ..outputs import OutputTransaction
 from ..progress import Progress, Task
 from ..scenario import Scenario
@@ -244,9 +245,9 @@ def write_data_files(tx: OutputTransaction, coverage: Coverage, threats: Threats
     with clock.timed("write coverage.nc"):
         coverage.dataset.to_netcdf(tx.path("coverage.nc"))
     if threats.tracks is not None:
-        threats.tracks.to_csv(tx.path("tracks.csv"), index=False, float_format="%.6g")
+        write_csv(threats.tracks, tx.path("tracks.csv"), TRACK_DECIMALS)
     if accesses is not None:
-        accesses.to_csv(tx.path("accesses.csv"), index=False)
+        write_csv(accesses, tx.path("accesses.csv"), ACCESS_DECIMALS)
     if montecarlo is not None:
         montecarlo.to_csv(tx.path("montecarlo.csv"), index=False)
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -22,14 +24,22 @@ from constellation import (Sensor, load_points, load_polygon, polygon_mask, pres
                            region_grid, satellites_from_elements, walker)
 from hgv_models.threats import THREAT_LIBRARY, Threat
 from orbits.satellites import SatelliteSet
-from orbits.timegrid import TimeGrid, time_grid
+from orbits.timegrid import TimeGrid, datetime_jd_utc_parts, time_grid
 from orbits.tle import read_orbits
 
 from .errors import ScenarioError
 from .schema import PresetShell, Scenario, TleShell, WalkerShell
 
 __all__ = ["build_time_grid", "build_sensors", "build_satellites", "build_shell", "build_grid",
-           "region_box", "build_polygon", "build_polygon_mask", "build_threats"]
+           "region_box", "build_polygon", "build_polygon_mask", "build_threats",
+           "shell_epochs", "TLE_AGE_WARN_DAYS"]
+
+#: A TLE/OMM shell whose element epochs lie more than this many days from the analysis
+#: window draws a warning: SGP4 is fitted to observations near the epoch, and its error
+#: grows from a few km at epoch by roughly 1-3 km per day for LEO (Vallado et al. 2006,
+#: "Revisiting Spacetrack Report #3", AIAA 2006-6753, sec. 7); years away the positions
+#: mean nothing.
+TLE_AGE_WARN_DAYS = 30.0
 
 #: Keyword arguments :class:`constellation.Sensor` accepts (a spec key it lacks is dropped).
 _SENSOR_FIELDS = frozenset(f.name for f in dataclasses.fields(Sensor))
@@ -65,6 +75,7 @@ def build_satellites(scenario: Scenario) -> SatelliteSet:
     """
     names = scenario.sensor_names()
     total = None
+    shells = []
     for i, shell in enumerate(scenario.constellation):
         try:
             sats = build_shell(scenario, i, shell)
@@ -74,8 +85,61 @@ def build_satellites(scenario: Scenario) -> SatelliteSet:
             raise scenario.input_error(f"constellation[{i}]", shell.kind, str(exc)) from exc
         idx = names.index(shell.sensor) if shell.sensor else 0
         sats.sensor_index = np.full(len(sats), idx, dtype=np.int64)
+        shells.append(shell_epochs(scenario, i, shell, sats))
         total = sats if total is None else total + sats
+    scenario.record_shells(shells)
     return total
+
+
+def _iso_ms(dt: datetime) -> str:
+    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def shell_epochs(scenario: Scenario, i: int, shell, sats: SatelliteSet) -> dict:
+    """The element epochs ``constellation[i]`` was built with, for the run's report.
+
+    Walker and preset shells are phased at their epoch (``constellation[i].epoch``, default
+    ``time.start``): the same shell with another start is another constellation. A TLE/OMM
+    shell keeps its file's epochs; one more than :data:`TLE_AGE_WARN_DAYS` from the window
+    prints a warning on stderr naming the shell, the file and the age in days.
+
+    Returns
+    -------
+    dict
+        ``index``, ``kind``, ``summary``, ``n_satellites``, ``epoch_utc`` (the earliest
+        epoch), ``epoch_last_utc`` (the latest), ``epoch_source`` (``"time.start"``,
+        ``"constellation[i].epoch"``, ``"file"`` or ``"per satellite"``) and
+        ``max_age_days`` (largest distance in days from an epoch to the window's start or
+        end).
+    """
+    start = scenario.time.start
+    sw, sf = datetime_jd_utc_parts(start)
+    w, f = sats.epoch_jd_parts()
+    off_days = (np.asarray(w) - sw) + (np.asarray(f) - sf)
+    first = start + timedelta(days=float(np.min(off_days)))
+    last = start + timedelta(days=float(np.max(off_days)))
+    span_days = scenario.time.duration_s / 86400.0
+    age = float(np.max(np.maximum(np.abs(off_days), np.abs(off_days - span_days))))
+    if isinstance(shell, TleShell):
+        source = "file"
+    elif isinstance(shell, (WalkerShell, PresetShell)):
+        source = f"constellation[{i}].epoch" if shell.epoch is not None else "time.start"
+    else:
+        given = [s.epoch is not None for s in shell.satellites]
+        source = ("per satellite" if any(given) and not all(given) else
+                  f"constellation[{i}].satellites[].epoch" if all(given) else "time.start")
+    rec = {"index": i, "kind": shell.kind, "summary": scenario.shell_summary(shell),
+           "n_satellites": int(len(sats)), "epoch_utc": _iso_ms(first),
+           "epoch_last_utc": _iso_ms(last), "epoch_source": source,
+           "max_age_days": round(age, 3)}
+    if isinstance(shell, TleShell) and age > TLE_AGE_WARN_DAYS:
+        when = "before" if np.max(off_days) < 0 else "after" if np.min(off_days) > 0 else "from"
+        print(f"hgvcov: warning: constellation[{i}].path = {shell.path!r}: element epochs "
+              f"{rec['epoch_utc']} .. {rec['epoch_last_utc']} lie up to {age:.0f} days "
+              f"{when} the analysis window (more than {TLE_AGE_WARN_DAYS:.0f} days); SGP4 "
+              "positions drift by km per day away from the epoch: use current elements",
+              file=sys.stderr)
+    return rec
 
 
 def build_shell(scenario: Scenario, i: int, shell) -> SatelliteSet:

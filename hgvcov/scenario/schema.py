@@ -12,7 +12,7 @@ methods, which delegate to :mod:`hgvcov.scenario.builders`.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
 
@@ -115,7 +115,12 @@ class SensorSpec(_Model):
     """``[sensor]`` / ``[sensors.NAME]``: one sensor type (see ``constellation.sensors.Sensor``)."""
 
     min_elevation_deg: float = Field(10.0, ge=-90, le=90)
-    field_of_regard_deg: Optional[float] = Field(None, gt=0, le=180)
+    # Full cone angle about geocentric nadir, (0, 360] deg as constellation.sensors.Sensor:
+    # the off-nadir angle of a target is 0..180 deg, so a cone up to 360 deg is meaningful.
+    # Above 180 deg it reaches above the satellite's local horizontal, which matters only
+    # for targets higher than the satellite (region.altitude_km is up to 1,000 km); for
+    # targets below the satellite every value from 180 up is the same as no limit.
+    field_of_regard_deg: Optional[float] = Field(None, gt=0, le=360)
     max_range_km: Optional[float] = Field(None, gt=0)
     grazing_altitude_km: Optional[float] = Field(None, ge=0)
     stereo_min_angle_deg: float = Field(20.0, ge=0, le=90)
@@ -447,6 +452,7 @@ class Scenario(_Model):
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _source: Optional[str] = PrivateAttr(default=None)
     _data: dict = PrivateAttr(default_factory=dict)
+    _shells: Optional[list] = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _cross(self):
@@ -471,10 +477,13 @@ class Scenario(_Model):
         if self.output.accesses and self.region.kind != "points":
             raise Problem("output.accesses", True,
                            "false unless the region is a point list (region.points)")
+        end = self.time.start + timedelta(seconds=self.time.duration_s)
         for i, th in enumerate(self.threat):
-            if th.launch_time is not None and th.launch_time < self.time.start:
+            if th.launch_time is not None and not self.time.start <= th.launch_time <= end:
                 raise Problem(f"threat[{i}].launch_time", th.launch_time,
-                               f"a time at or after time.start ({fmt_value(self.time.start)})")
+                               f"a time at or after time.start ({fmt_value(self.time.start)}) "
+                               f"and at or before the window's end, time.start + duration_s "
+                               f"({fmt_value(end)})")
         labels = [t.label for t in self.threat]
         for i, lab in enumerate(labels):
             if lab in labels[:i]:
@@ -512,20 +521,30 @@ class Scenario(_Model):
         """Sensor type names in sensor-index order (``default`` first)."""
         return ["default", *self.sensors]
 
+    @staticmethod
+    def shell_summary(s) -> str:
+        """One shell in words, e.g. ``walker-delta 28/4/1 @ 1000 km, i=81 deg``."""
+        if isinstance(s, WalkerShell):
+            return (f"{s.kind} {s.total}/{s.planes}/{s.phasing} "
+                    f"@ {s.altitude_km:g} km, i={s.inclination_deg:g} deg")
+        if isinstance(s, TleShell):
+            return f"tle {Path(s.path).name}"
+        if isinstance(s, PresetShell):
+            return f"preset {s.name}"
+        return f"elements ({len(s.satellites)} satellites)"
+
     def constellation_summary(self) -> str:
-        """One line describing the shells, e.g. ``walker-delta 28/4/1 @ 1000 km 81 deg``."""
-        parts = []
-        for s in self.constellation:
-            if isinstance(s, WalkerShell):
-                parts.append(f"{s.kind} {s.total}/{s.planes}/{s.phasing} "
-                             f"@ {s.altitude_km:g} km, i={s.inclination_deg:g} deg")
-            elif isinstance(s, TleShell):
-                parts.append(f"tle {Path(s.path).name}")
-            elif isinstance(s, PresetShell):
-                parts.append(f"preset {s.name}")
-            else:
-                parts.append(f"elements ({len(s.satellites)} satellites)")
-        return "; ".join(parts)
+        """One line describing the shells, e.g. ``walker-delta 28/4/1 @ 1000 km, i=81 deg``."""
+        return "; ".join(self.shell_summary(s) for s in self.constellation)
+
+    def record_shells(self, shells: list) -> None:
+        """Keep what :meth:`build_satellites` built per shell (see :meth:`shells`)."""
+        self._shells = list(shells)
+
+    def shells(self) -> list[dict]:
+        """Per shell: kind, summary, satellites and the element epochs used
+        (:func:`hgvcov.scenario.builders.shell_epochs`); empty before :meth:`build_satellites`."""
+        return [dict(s) for s in (self._shells or [])]
 
 
     # -- building the run's objects: see hgvcov.scenario.builders.  The builders module
