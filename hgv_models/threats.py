@@ -41,6 +41,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hgv_models import flight
+from hgv_models.vehicles import vehicle_by_name
+
 __all__ = [
     "R_EARTH_MEAN_KM",
     "ThreatError",
@@ -158,14 +161,9 @@ class Threat:
         if not isinstance(self.vehicle, str) or not self.vehicle.strip():
             raise ThreatError(f"vehicle={self.vehicle!r}: need a vehicle name such as 'cav-h'")
         try:
-            from hgv_models.vehicles import vehicle_by_name as _vehicle_by_name
-        except ImportError:  # pragma: no cover - vehicles module always ships
-            _vehicle_by_name = None
-        if _vehicle_by_name is not None:
-            try:
-                _vehicle_by_name(self.vehicle)
-            except ValueError as e:
-                raise ThreatError(f"threat {self.name!r}: vehicle={self.vehicle!r}: {e}") from None
+            vehicle_by_name(self.vehicle)
+        except ValueError as e:  # the message names the vehicle and the valid names
+            raise ThreatError(f"threat {self.name!r}: {e}") from None
         if not isinstance(self.description, str):
             raise ThreatError(f"description={self.description!r}: need a string")
         rng = self.ground_range_km
@@ -231,20 +229,12 @@ def fly_threat(threat, rotating_earth=True, sample_step_s=2.0, **kwargs):
 
     ``threat`` may be a :class:`Threat` or a library name.
     """
-    from hgv_models.flight import fly_threat as _fly_threat
-
     if isinstance(threat, str):
         threat = _lookup(threat)  # the parameter shadows threat()
-    return _fly_threat(threat, rotating_earth=rotating_earth, sample_step_s=sample_step_s,
+    return flight.fly_threat(threat, rotating_earth=rotating_earth, sample_step_s=sample_step_s,
                        **kwargs)
 
 
 def _lookup(name):
     return threat(name)
 
-
-def vehicle_by_name(name):
-    """Vehicle by name; see :func:`hgv_models.vehicles.vehicle_by_name`."""
-    from hgv_models.vehicles import vehicle_by_name as _vehicle_by_name
-
-    return _vehicle_by_name(name)
