@@ -177,6 +177,8 @@ def print_summary(summary: dict, out_dir: Optional[str] = None, stream=None) -> 
     per = summary.get("per_threat") or {}
     if per:
         con.print(_threat_table(per))
+    for note in summary.get("limitations") or []:
+        con.print(f"note: {note}")
     tim = summary.get("timings") or {}
     if tim:
         con.print(_timing_line(tim))

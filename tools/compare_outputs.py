@@ -35,6 +35,8 @@ import xarray as xr
 #: summary.json keys that measure the run (machine load, paths), not its results.
 IGNORED_KEYS = {"timings", "available_bytes", "source_file", "files", "wall_s", "elapsed_s",
                 "case_dir", "out_dir", "history", "region_polygon"}
+#: The output folder's bookkeeping (which files the last run wrote), not a result.
+MANIFEST = ".hgvcov-manifest.json"
 #: CSV columns that measure the run.
 IGNORED_COLUMNS = {"wall_s", "elapsed_s", "total_s", "coverage_s", "propagation_s",
                    "tracks_s", "write_s", "maps_s", "accesses_s", "monte_carlo_s"}
@@ -124,7 +126,8 @@ def compare_folders(a: Path, b: Path) -> list[str]:
     kinds = {".nc": compare_netcdf, ".csv": compare_csv}
     files_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file()}
     files_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file()}
-    results = {p for p in files_a | files_b if p.suffix in (".nc", ".csv", ".json")}
+    results = {p for p in files_a | files_b if p.suffix in (".nc", ".csv", ".json")
+               and p.name != MANIFEST}
     for rel in sorted(results):
         if rel not in files_a or rel not in files_b:
             diffs.append(f"{rel}: only in {'first' if rel in files_a else 'second'}")

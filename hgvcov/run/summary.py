@@ -100,6 +100,24 @@ def _region_summary(scenario: Scenario, region: Region) -> dict:
             "n_inside": int(region.mask.sum()) if region.mask is not None else None}
 
 
+#: Said wherever threat results come from a radiometric sensor (summary.json ``limitations``
+#: and the console): the signature model covers the glide body, not the rocket plume.
+BOOST_PLUME_NOT_MODELLED = (
+    "radiometric detection uses the vehicle's aero-thermal signature (hgv_models.signature: "
+    "stagnation and body heating); the boost-phase rocket plume is not modelled, so with a "
+    "radiometric sensor first detection comes only once the glider itself is hot enough "
+    "(late, conservative), and times before release understate what a plume-tracking "
+    "sensor would see")
+
+
+def result_limitations(inputs: Inputs, threats: Threats) -> list[str]:
+    """The modelling limitations that bear on this run's results, as sentences."""
+    notes = []
+    if threats.per_threat and any(s.radiometric for s in inputs.sensors):
+        notes.append(BOOST_PLUME_NOT_MODELLED)
+    return notes
+
+
 def run_summary(scenario: Scenario, inputs: Inputs, region: Region, coverage: Coverage,
                 threats: Threats, monte_carlo: dict | None, est: dict, timings: dict,
                 files: list[str], version: str, figures_failed=()) -> dict:
@@ -131,6 +149,7 @@ def run_summary(scenario: Scenario, inputs: Inputs, region: Region, coverage: Co
         "timings": timings,
         "files": sorted(set(files) | {"summary.json"}),
         "figures_failed": [dict(f) for f in figures_failed],
+        "limitations": result_limitations(inputs, threats),
         "scenario_input": scenario.data,   # the validated TOML, for reproducibility
     }
     return jsonable(summary)
