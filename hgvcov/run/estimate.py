@@ -34,26 +34,28 @@ _OUTPUT_VARS_PER_POINT = 24
 DEFAULT_TIME_LIMIT_S = 3600.0
 
 # Planning constants of the time estimate (warm steady state: numba kernels compiled and
-# cached), fitted with benchmarks/estimate_calibration.py on a shared 2-core machine.
-# Coverage: per satellite-sample (propagation + candidate bands), per visible
-# satellite-point pair (the exact test and detection update), per candidate stereo pair
-# at a point, per point-sample (metric update), per point (dataset, statistics, NetCDF).
-_S_PER_SAT_SAMPLE = {"sgp4": 3.0e-6, "j2": 1.5e-6}
-_S_PER_VISIBLE_PAIR = 1.2e-9
-_S_PER_STEREO_PAIR = 1.5e-9
-_S_PER_POINT_SAMPLE = 2.0e-9
-_S_PER_POINT = 2.0e-5
-# Point lists: no bands, every satellite-point pair is tested.
+# cached), fitted with benchmarks/estimate_calibration.py and the reference case at 300,
+# 600 and 1,200 satellites (2 h at 30 s) on a shared 2-core machine:
+# * per satellite-sample: propagation and candidate bands (~1.6 us measured for SGP4);
+# * per visible satellite-point pair: exact test and detection update (~6.4 ns);
+# * per candidate stereo pair at a point and step (~0.15 ns: pairs are pruned early);
+# * per point-sample: metric update; per point: dataset, statistics and NetCDF.
+_S_PER_SAT_SAMPLE = {"sgp4": 1.7e-6, "j2": 1.0e-6}
+_S_PER_VISIBLE_PAIR = 6.4e-9
+_S_PER_STEREO_PAIR = 1.5e-10
+_S_PER_POINT_SAMPLE = 5.0e-10
+_S_PER_POINT = 3.0e-5
+# Point lists: no candidate bands, every satellite-point pair is tested.
 _S_PER_POINT_PAIR = 4.0e-9
 # Access intervals: per satellite-point-sample, and per visible pair (refinement).
 _S_PER_ACCESS_TRIPLE = 2.0e-9
 _S_PER_ACCESS_PAIR = 5.0e-8
 # Threats: per track sample flown, per track sample and satellite scored.
-_S_PER_TRACK_SAMPLE = 5.0e-4
-_S_PER_TRACK_SAT_SAMPLE = 2.0e-6
-# Fixed set-up and outputs, and per figure drawn.
-_SECONDS_FIXED = 0.5
-_SECONDS_PER_FIGURE = 0.4
+_S_PER_TRACK_SAMPLE = 1.2e-4
+_S_PER_TRACK_SAT_SAMPLE = 1.0e-6
+# Fixed set-up and outputs, and per figure drawn (maps ~0.3-0.6 s each).
+_SECONDS_FIXED = 0.8
+_SECONDS_PER_FIGURE = 0.45
 #: Mean HGV ground speed (km/s) and boost time (s) for the flight time of a threat.
 _HGV_KM_S = 2.5
 _BOOST_S = 300.0
@@ -171,12 +173,14 @@ def estimate_run(n_sat: int, n_point: int, n_time: int, chunk_steps: Optional[in
     engine = int(estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps, n_lon=n_lon))
     base = 250 * 2**20
     mem = engine + outputs + base
-    parts = _time_parts(n_sat, n_point, n_time, n_threat, maps, visible_fraction, propagator,
-                        is_points, track_samples, accesses, monte_carlo)
+    model = dict(n_sat=n_sat, n_point=n_point, n_time=n_time, n_threat=n_threat, maps=maps,
+                 vis=visible_fraction, propagator=propagator, is_points=is_points,
+                 track_samples=track_samples, accesses=accesses, monte_carlo=monte_carlo)
+    parts = _time_parts(**model)
     return {"memory_bytes": int(mem), "engine_bytes": engine, "output_bytes": outputs,
             "time_s": float(sum(parts.values())), "n_sat": n_sat, "n_point": n_point,
             "n_time": n_time, "visible_fraction": float(visible_fraction),
-            "is_points": bool(is_points), "time_parts": parts}
+            "is_points": bool(is_points), "time_parts": parts, "time_model": model}
 
 
 def _time_parts(n_sat, n_point, n_time, n_threat, maps, vis, propagator, is_points,
@@ -322,36 +326,97 @@ def refuse_if_too_slow(est: dict, scenario: Scenario, limit_s: Optional[float] =
         f"compilation: {est['n_point']:,} points x {est['n_sat']:,} satellites x "
         f"{est['n_time']:,} time steps), over the limit of {fmt_duration(limit)}; try "
         + "; or ".join(hints)
-        + "; or accept it with --yes (or raise the limit: --max-time 6h, HGVCOV_TIME_LIMIT_S)")
+        + f"; or accept it with --yes or a higher limit (--max-time {_limit_arg(est['time_s'])}"
+        " or HGVCOV_TIME_LIMIT_S)")
+
+
+def _limit_arg(seconds: float) -> str:
+    """A ``--max-time`` value at least ``seconds``: ``"45min"``, ``"7h"``, ``"3d"``."""
+    if seconds <= 3600:
+        return f"{math.ceil(seconds / 60)}min"
+    if seconds <= 4 * 86400:
+        return f"{math.ceil(seconds / 3600)}h"
+    return f"{math.ceil(seconds / 86400)}d"
 
 
 def _time_hints(est: dict, scenario: Scenario, limit: float) -> list[str]:
-    """What to change so that the time estimate fits ``limit`` (values from the model)."""
-    parts = est.get("time_parts") or {}
-    fixed = parts.get("setup_s", 0.0) + parts.get("maps_s", 0.0) + parts.get("tracks_s", 0.0)
-    scaled = max(est["time_s"] - fixed, 1e-9)   # the part that grows with samples
-    room = limit - fixed
-    hints = []
-    if room <= 0:
-        return ["fewer threats or output.track_step_s larger, or --no-maps"]
-    ratio = scaled / room
+    """What to change so that the time estimate fits ``limit``: each suggestion alone,
+    with the value found by re-evaluating the model (rounded to two significant digits)."""
+    model = est["time_model"]
+
+    def fits(**change) -> bool:
+        return sum(_time_parts(**{**model, **change}).values()) <= limit
+
     t = scenario.time
-    steps = int(est["n_time"])
-    hints.append(f"a coarser time step (time.step_s = {_round_up(t.step_s * ratio):g} instead "
-                 f"of {t.step_s:g})")
+    n_time = int(est["n_time"])
+    duration = t.step_s * n_time
+    hints = []
+    step = _search(t.step_s, up=True,
+                   fits=lambda x: fits(n_time=max(1, int(duration // x))))
+    if step is not None:
+        hints.append(f"a coarser time step (time.step_s = {step:g} instead of {t.step_s:g})")
     r = scenario.region
     if r.kind != "points" and r.step_deg is not None:
-        coarser = r.step_deg * math.sqrt(ratio)
-        hints.append(f"a coarser grid (region.step_deg = {_round_up(coarser):g} instead of "
-                     f"{r.step_deg:g})")
-    dur = t.step_s * steps / ratio
-    hints.append(f"a shorter run (time.duration_s = {_round_down(dur):g} instead of "
-                 f"{t.step_s * steps:g})")
-    n_sat = est["n_sat"]
-    fewer = int(n_sat / ratio)
-    if fewer >= 1:
-        hints.append(f"fewer satellites (about {fewer:,} instead of {n_sat:,})")
+        (la0, la1), (lo0, lo1) = scenario.box()
+
+        def n_point(x):
+            return ((int(math.floor((la1 - la0) / x + 1e-9)) + 1)
+                    * (int(math.floor((lo1 - lo0) / x + 1e-9)) + 1))
+        deg = next((x for x in _coarser_steps(r.step_deg, la1 - la0, lo1 - lo0,
+                                              whole=r.kind == "box")
+                    if fits(n_point=n_point(x))), None)
+        if deg is not None:
+            hints.append(f"a coarser grid (region.step_deg = {deg:g} instead of "
+                         f"{r.step_deg:g})")
+    dur = _search(duration, up=False,
+                  fits=lambda x: x >= t.step_s and fits(n_time=max(1, int(x // t.step_s))))
+    if dur is not None:
+        hints.append(f"a shorter run (time.duration_s = {dur:.0f} instead of {duration:.0f})")
+    n_sat = int(est["n_sat"])
+    sats = _search(n_sat, up=False, fits=lambda x: x >= 1 and fits(n_sat=int(x)))
+    if sats is not None and int(sats) >= 1:
+        hints.append(f"fewer satellites (at most about {int(sats):,} instead of {n_sat:,})")
+    if not hints:
+        hints.append("fewer threats, a larger output.track_step_s, or --no-maps")
     return hints
+
+
+def _coarser_steps(step: float, lat_span: float, lon_span: float, whole: bool):
+    """Grid steps coarser than ``step``, finest first; ``whole``: only steps that divide
+    both spans into whole steps (a box region's rule), values of at most 3 decimals first.
+    """
+    if not whole:   # a polygon's box is rounded to the step: any step will do
+        x = step
+        while x < 360:
+            x = _round_up(x * 1.05)
+            yield x
+        return
+    n_max = int(round(lat_span / step)) if lat_span > 0 else int(round(lon_span / step))
+    span = lat_span if lat_span > 0 else lon_span
+    valid = []
+    for n in range(n_max - 1, 0, -1):
+        x = round(span / n, 6)
+        if x <= step:
+            continue
+        if all(abs(sp / x - round(sp / x)) <= 1e-6 for sp in (lat_span, lon_span)):
+            valid.append(x)
+    nice = [x for x in valid if abs(round(x, 3) - x) < 1e-9]
+    yield from nice
+    yield from (x for x in valid if x not in nice)
+
+
+def _search(x0: float, up: bool, fits) -> Optional[float]:
+    """The value nearest ``x0`` (larger if ``up``, else smaller; two significant digits)
+    for which ``fits(value)``; None when none within a factor 1e6."""
+    x = float(x0)
+    for _ in range(400):
+        x = x * 1.05 if up else x / 1.05
+        if up and x > x0 * 1e6 or not up and x < x0 * 1e-6:
+            return None
+        v = _round_up(x) if up else _round_down(x)
+        if v != x0 and fits(v):
+            return v
+    return None
 
 
 def _round_up(x: float) -> float:
