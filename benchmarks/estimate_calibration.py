@@ -9,9 +9,11 @@ process (imports included) and their ratio.  The estimate is a warm steady-state
 unless ``--cold``.
 
 Cases: the built-in default scenario, ``examples/japan_sites.toml``,
-``examples/sea_of_japan.toml``, ``examples/elements.toml`` and the grid reference case of
+``examples/sea_of_japan.toml``, ``examples/elements.toml``, the grid reference case of
 :func:`hgvcov.bench.reference_case` (Walker 300/10/1 at 1,000 km and 80 deg, 0.5 deg grid
-over 0-50N 100-160E at the ground, 10 deg elevation mask, one day at 30 s, no maps).
+over 0-50N 100-160E at the ground, 10 deg elevation mask, one day at 30 s, no maps), and
+two scaling checks: the reference grid with 1,200 satellites for 2 hours, and 12
+satellites over 90,601 points (0.1 deg) for 4 days at 60 s.
 
 Usage::
 
@@ -59,16 +61,51 @@ maps = false
 """
 
 
+#: Scaling checks beside the reference case: 4x the satellites (2 hours), and a sparse
+#: case (12 satellites, 90,601 points at 0.1 deg, 4 days at 60 s).
+REF_1200_TOML = REFERENCE_TOML.replace("total = 300", "total = 1200").replace(
+    "duration_s = 86400", "duration_s = 7200")
+SPARSE_TOML = """\
+name = "sparse"
+[time]
+start = "2026-11-21T00:00:00Z"
+duration_s = 345600
+step_s = 60
+[[constellation]]
+kind = "walker-delta"
+total = 12
+planes = 3
+phasing = 1
+altitude_km = 1000
+inclination_deg = 60
+[sensor]
+min_elevation_deg = 5
+field_of_regard_deg = 120
+[region]
+lat_deg = [20, 50]
+lon_deg = [120, 150]
+step_deg = 0.1
+altitude_km = 40
+[output]
+maps = false
+"""
+
+
 def cases(tmp: Path) -> dict[str, list[str]]:
     """Calibration cases: name -> the ``hgvcov run`` arguments before ``-o``."""
-    ref = tmp / "reference.toml"
-    ref.write_text(REFERENCE_TOML)
+    files = {}
+    for name, text in (("reference", REFERENCE_TOML), ("ref-1200-2h", REF_1200_TOML),
+                       ("sparse-0.1deg", SPARSE_TOML)):
+        files[name] = tmp / f"{name}.toml"
+        files[name].write_text(text)
     return {
         "default": [],
         "japan_sites": [str(EXAMPLES / "japan_sites.toml")],
         "sea_of_japan": [str(EXAMPLES / "sea_of_japan.toml")],
         "elements": [str(EXAMPLES / "elements.toml")],
-        "reference": [str(ref)],
+        "reference": [str(files["reference"])],
+        "ref-1200-2h": [str(files["ref-1200-2h"])],
+        "sparse-0.1deg": [str(files["sparse-0.1deg"])],
     }
 
 

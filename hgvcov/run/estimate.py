@@ -34,17 +34,19 @@ _OUTPUT_VARS_PER_POINT = 24
 DEFAULT_TIME_LIMIT_S = 3600.0
 
 # Planning constants of the time estimate (warm steady state: numba kernels compiled and
-# cached), fitted with benchmarks/estimate_calibration.py and the reference case at 300,
-# 600 and 1,200 satellites (2 h at 30 s) on a shared 2-core machine:
-# * per satellite-sample: propagation and candidate bands (~1.6 us measured for SGP4);
-# * per visible satellite-point pair: exact test and detection update (~6.4 ns);
-# * per candidate stereo pair at a point and step (~0.15 ns: pairs are pruned early);
-# * per point-sample: metric update; per point: dataset, statistics and NetCDF.
-_S_PER_SAT_SAMPLE = {"sgp4": 1.7e-6, "j2": 1.0e-6}
-_S_PER_VISIBLE_PAIR = 6.4e-9
-_S_PER_STEREO_PAIR = 1.5e-10
-_S_PER_POINT_SAMPLE = 5.0e-10
-_S_PER_POINT = 3.0e-5
+# cached), fitted with benchmarks/estimate_calibration.py (the default scenario, the
+# examples, the grid reference case at 300 and 1,200 satellites, a sparse 12-satellite
+# case on a 0.1 deg grid) on a 2-core machine when it was otherwise idle; under load from
+# other processes the same runs took up to 5x longer:
+# * per satellite-sample: propagation and candidate bands (~0.3 us for SGP4);
+# * per visible satellite-point pair: exact test and detection update (~1.35 ns);
+# * per candidate stereo pair at a point and step (~0.05 ns: pairs are pruned early);
+# * per point-sample: metric update (~1.2 ns); per point: dataset, statistics, NetCDF.
+_S_PER_SAT_SAMPLE = {"sgp4": 3.0e-7, "j2": 2.0e-7}
+_S_PER_VISIBLE_PAIR = 1.35e-9
+_S_PER_STEREO_PAIR = 5.0e-11
+_S_PER_POINT_SAMPLE = 1.2e-9
+_S_PER_POINT = 1.5e-5
 # Point lists: no candidate bands, every satellite-point pair is tested.
 _S_PER_POINT_PAIR = 4.0e-9
 # Access intervals: per satellite-point-sample, and per visible pair (refinement).
@@ -54,7 +56,7 @@ _S_PER_ACCESS_PAIR = 5.0e-8
 _S_PER_TRACK_SAMPLE = 1.2e-4
 _S_PER_TRACK_SAT_SAMPLE = 1.0e-6
 # Fixed set-up and outputs, and per figure drawn (maps ~0.3-0.6 s each).
-_SECONDS_FIXED = 0.8
+_SECONDS_FIXED = 0.6
 _SECONDS_PER_FIGURE = 0.45
 #: Mean HGV ground speed (km/s) and boost time (s) for the flight time of a threat.
 _HGV_KM_S = 2.5
