@@ -12,8 +12,9 @@ Cases: the built-in default scenario, ``examples/japan_sites.toml``,
 ``examples/sea_of_japan.toml``, ``examples/elements.toml``, the grid reference case of
 :func:`hgvcov.bench.reference_case` (Walker 300/10/1 at 1,000 km and 80 deg, 0.5 deg grid
 over 0-50N 100-160E at the ground, 10 deg elevation mask, one day at 30 s, no maps), and
-two scaling checks: the reference grid with 1,200 satellites for 2 hours, and 12
-satellites over 90,601 points (0.1 deg) for 4 days at 60 s.
+three scaling checks: the reference grid with 1,200 satellites for 2 hours, 12
+satellites over 90,601 points (0.1 deg) for 4 days at 60 s, and 12 satellites over
+251,001 points (0.01 deg) for 6 hours at 1 s.
 
 Usage::
 
@@ -90,12 +91,17 @@ altitude_km = 40
 maps = false
 """
 
+#: The refused "year at 1 s over a 0.01 deg grid" shape, cut to 6 hours: 251,001 points.
+FINE_6H_TOML = SPARSE_TOML.replace("duration_s = 345600", "duration_s = 21600").replace(
+    "step_s = 60", "step_s = 1").replace("lat_deg = [20, 50]", "lat_deg = [30, 35]").replace(
+    "lon_deg = [120, 150]", "lon_deg = [130, 135]").replace("step_deg = 0.1", "step_deg = 0.01")
+
 
 def cases(tmp: Path) -> dict[str, list[str]]:
     """Calibration cases: name -> the ``hgvcov run`` arguments before ``-o``."""
     files = {}
     for name, text in (("reference", REFERENCE_TOML), ("ref-1200-2h", REF_1200_TOML),
-                       ("sparse-0.1deg", SPARSE_TOML)):
+                       ("sparse-0.1deg", SPARSE_TOML), ("fine-0.01deg-6h", FINE_6H_TOML)):
         files[name] = tmp / f"{name}.toml"
         files[name].write_text(text)
     return {
@@ -106,6 +112,7 @@ def cases(tmp: Path) -> dict[str, list[str]]:
         "reference": [str(files["reference"])],
         "ref-1200-2h": [str(files["ref-1200-2h"])],
         "sparse-0.1deg": [str(files["sparse-0.1deg"])],
+        "fine-0.01deg-6h": [str(files["fine-0.01deg-6h"])],
     }
 
 
@@ -133,7 +140,7 @@ def main(argv=None) -> int:
         todo = cases(tmp)
         if args.only:
             todo = {k: v for k, v in todo.items() if k in args.only}
-        print(f"{'case':<14} {'estimate s':>10} {'measured s':>10} {'wall s':>8} "
+        print(f"{'case':<16} {'estimate s':>10} {'measured s':>10} {'wall s':>8} "
               f"{'est/meas':>8}  stages (s)")
         for name, case_args in todo.items():
             if not args.cold:
@@ -144,7 +151,7 @@ def main(argv=None) -> int:
                 meas = summary["timings"]["total_s"]
                 stages = ", ".join(f"{s} {t:.1f}" for s, t in summary["timings"]["stages"].items()
                                    if t >= 0.05)
-                print(f"{name:<14} {est:>10.1f} {meas:>10.1f} {wall:>8.1f} {est / meas:>8.2f}  "
+                print(f"{name:<16} {est:>10.1f} {meas:>10.1f} {wall:>8.1f} {est / meas:>8.2f}  "
                       f"{stages}", flush=True)
     return 0
 

@@ -35,18 +35,19 @@ DEFAULT_TIME_LIMIT_S = 3600.0
 
 # Planning constants of the time estimate (warm steady state: numba kernels compiled and
 # cached), fitted with benchmarks/estimate_calibration.py (the default scenario, the
-# examples, the grid reference case at 300 and 1,200 satellites, a sparse 12-satellite
-# case on a 0.1 deg grid) on a 2-core machine when it was otherwise idle; under load from
+# examples, the grid reference case at 300 and 1,200 satellites, 12 satellites on a 0.1
+# deg grid for 4 days and on a 0.01 deg grid for 6 hours at 1 s) on a 2-core machine when it was otherwise idle; under load from
 # other processes the same runs took up to 5x longer:
 # * per satellite-sample: propagation and candidate bands (~0.3 us for SGP4);
 # * per visible satellite-point pair: exact test and detection update (~1.35 ns);
 # * per candidate stereo pair at a point and step (~0.05 ns: pairs are pruned early);
-# * per point-sample: metric update (~1.2 ns); per point: dataset, statistics, NetCDF.
+# * per point-sample: metric update (0.2-1.7 ns, the least certain constant: 0.8 ns);
+#   per point: dataset, statistics, NetCDF (~1 us).
 _S_PER_SAT_SAMPLE = {"sgp4": 3.0e-7, "j2": 2.0e-7}
 _S_PER_VISIBLE_PAIR = 1.35e-9
 _S_PER_STEREO_PAIR = 5.0e-11
-_S_PER_POINT_SAMPLE = 1.2e-9
-_S_PER_POINT = 1.5e-5
+_S_PER_POINT_SAMPLE = 8.0e-10
+_S_PER_POINT = 1.0e-6
 # Point lists: no candidate bands, every satellite-point pair is tested.
 _S_PER_POINT_PAIR = 4.0e-9
 # Access intervals: per satellite-point-sample, and per visible pair (refinement).
