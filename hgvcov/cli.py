@@ -11,7 +11,7 @@ Subcommands::
     hgvcov version            (also: hgvcov --version)
 
 Exit codes: 0 success; 2 bad input (one message on stderr, no traceback: scenario or sweep
-file, orbit files, point/polygon files, a run refused for memory, an unusable output
+file, orbit files, point/polygon files, a run refused for memory or time, an unusable output
 folder); 1 an internal error (a short message; ``--debug`` shows the traceback);
 130 interrupted with Ctrl-C (nothing half-written: outputs are renamed into place only
 when complete).
@@ -122,6 +122,17 @@ def _duration_arg(text: str) -> float:
     return value
 
 
+def _run_time_limit(args) -> float:
+    """Seconds ``hgvcov run`` may be estimated to take: ``--yes`` none, else ``--max-time``,
+    else ``HGVCOV_TIME_LIMIT_S``, else one hour."""
+    if args.yes:
+        return float("inf")
+    if args.max_time is not None:
+        return args.max_time
+    from .run.estimate import time_limit_s
+    return time_limit_s()
+
+
 def _cmd_run(args) -> int:
     from . import run
     from .report import print_summary
@@ -132,7 +143,7 @@ def _cmd_run(args) -> int:
         with make_progress(enabled=not args.json and not args.quiet) as prog:
             summary = run.run_scenario(sc, args.output, maps=not args.no_maps, progress=prog,
                                        json_mode=args.json,
-                                       time_limit_s=float("inf") if args.yes else args.max_time)
+                                       time_limit_s=_run_time_limit(args))
         if args.json:
             sys.stdout.write(json.dumps(summary, indent=2) + "\n")
         elif not args.quiet:

@@ -57,8 +57,8 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     json_mode : bool
         Accepted for the CLI's ``--json``; the pipeline never prints either way.
     time_limit_s : float, optional
-        Refuse a run whose time estimate exceeds it (s); None: ``HGVCOV_TIME_LIMIT_S`` or
-        one hour (:func:`hgvcov.run.estimate.time_limit_s`); ``inf`` accepts any.
+        Refuse a run whose time estimate exceeds it (s); None: no limit (``hgvcov run``
+        passes ``--max-time``, ``HGVCOV_TIME_LIMIT_S`` or one hour).
 
     Returns
     -------

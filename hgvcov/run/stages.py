@@ -133,8 +133,8 @@ def estimate_memory(scenario: Scenario, inputs: Inputs, maps: bool,
     result array is allocated.
 
     Without ``region`` the size is read from the scenario; None when only the built region
-    knows it (a CSV point list): call again with the region.  ``time_limit_s`` None:
-    :func:`~hgvcov.run.estimate.time_limit_s` (``HGVCOV_TIME_LIMIT_S`` or one hour).
+    knows it (a CSV point list): call again with the region.  ``time_limit_s`` None: no
+    time limit (sweep cases; ``hgvcov run`` passes one).
     """
     if region is None:
         n_point, n_lon = region_size(scenario)
@@ -146,7 +146,8 @@ def estimate_memory(scenario: Scenario, inputs: Inputs, maps: bool,
                        n_threat=len(scenario.threat), maps=maps, n_lon=n_lon,
                        **run_work(scenario, inputs.satellites, inputs.sensors))
     est = refuse_if_too_big(est, scenario)
-    return refuse_if_too_slow(est, scenario, time_limit_s)
+    return refuse_if_too_slow(est, scenario,
+                              float("inf") if time_limit_s is None else time_limit_s)
 
 
 def report_estimate(progress: Progress, est: dict) -> None:
