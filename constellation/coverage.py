@@ -94,6 +94,7 @@ __all__ = [
     "point_coverage",
     "region_statistics",
     "estimate_memory_bytes",
+    "kernels_cached",
     "METRIC_VARIABLES",
 ]
 
@@ -217,6 +218,37 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
     strip = TILE_ROWS * TILE_COLS * n_blk  # points per strip buffer, padding included
     per_thread = strip * (n_sat * 8 + 184) + n_blk * n_sat * 8 + n_sat * 64  # slots; points, state; scratch
     return int(per_point * n_point + per_chunk + per_thread * n_threads + 64 * 2**20)
+
+
+def kernels_cached(points=False):
+    """Whether the coverage kernel is compiled or in numba's on-disk cache for this code.
+
+    Checks the kernel of the run's kind (:func:`constellation._grid.grid_chunk` for grids,
+    :func:`constellation._points.point_chunk` for point lists; the other kernels of a run are
+    compiled together with it): compiled in this process, or a cache index on disk
+    (``__pycache__`` or ``NUMBA_CACHE_DIR``) that numba accepts for the current source file
+    (same modification time and size) and that holds at least one compiled signature.
+
+    Parameters
+    ----------
+    points : bool
+        The point-list kernel instead of the grid kernel.
+
+    Returns
+    -------
+    bool
+        False when the next run will compile the kernels first (about a minute); True when
+        it will not, or when numba's cache cannot be inspected (the check relies on numba's
+        cache internals, which may change between numba versions).
+    """
+    disp = point_chunk if points else grid_chunk
+    if getattr(disp, "signatures", None):
+        return True
+    try:
+        cache_file = disp._cache._cache_file
+        return bool(cache_file._load_index())
+    except Exception:  # noqa: BLE001 - numba internals changed: claim nothing
+        return True
 
 
 def _sats_and_grid(sats, time_grid):

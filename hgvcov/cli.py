@@ -2,7 +2,7 @@
 
 Subcommands::
 
-    hgvcov run [SCENARIO.toml] [-o DIR] [--no-maps] [--json]
+    hgvcov run [SCENARIO.toml] [-o DIR] [--no-maps] [--json] [--max-time TIME] [--yes]
     hgvcov init [PATH] [--force]
     hgvcov sweep SWEEP.toml [-o DIR] [--scheduler ADDRESS] [--json]
     hgvcov map coverage.nc [--var fraction_stereo] [-o PNG]
@@ -11,7 +11,7 @@ Subcommands::
     hgvcov version            (also: hgvcov --version)
 
 Exit codes: 0 success; 2 bad input (one message on stderr, no traceback: scenario or sweep
-file, orbit files, point/polygon files, a run refused for memory, an unusable output
+file, orbit files, point/polygon files, a run refused for memory or time, an unusable output
 folder); 1 an internal error (a short message; ``--debug`` shows the traceback);
 130 interrupted with Ctrl-C (nothing half-written: outputs are renamed into place only
 when complete).
@@ -108,6 +108,36 @@ def _err(msg: str) -> None:
 # imported inside the subcommand that needs them.
 # ---------------------------------------------------------------------------------------
 
+_DURATION_UNITS = {"": 1.0, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0,
+                   "d": 86400.0}
+
+
+def _duration_arg(text: str) -> float:
+    """``--max-time`` value: seconds (``"600"``) or a number with a unit (``"2h"``, ``"30min"``)."""
+    t = text.strip().lower()
+    num = t.rstrip("abcdefghijklmnopqrstuvwxyz").strip()
+    unit = t[len(num):].strip() if t.startswith(num) else None
+    try:
+        value = float(num) * _DURATION_UNITS[unit]
+    except (KeyError, ValueError, TypeError):
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a time > 0 in seconds or with a "
+                                         "unit (s, min, h, d), e.g. 600, 90s, 30min, 2h")
+    return value
+
+
+def _run_time_limit(args) -> float:
+    """Seconds ``hgvcov run`` may be estimated to take: ``--yes`` none, else ``--max-time``,
+    else ``HGVCOV_TIME_LIMIT_S``, else one hour."""
+    if args.yes:
+        return float("inf")
+    if args.max_time is not None:
+        return args.max_time
+    from .run.estimate import time_limit_s
+    return time_limit_s()
+
+
 def _cmd_run(args) -> int:
     from . import run
     from .report import print_summary
@@ -117,7 +147,8 @@ def _cmd_run(args) -> int:
     try:
         with make_progress(enabled=not args.json and not args.quiet) as prog:
             summary = run.run_scenario(sc, args.output, maps=not args.no_maps, progress=prog,
-                                       json_mode=args.json)
+                                       json_mode=args.json,
+                                       time_limit_s=_run_time_limit(args))
         if args.json:
             sys.stdout.write(json.dumps(summary, indent=2) + "\n")
         elif not args.quiet:
@@ -414,6 +445,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true",
                    help="print summary.json on stdout and nothing else")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress, no table")
+    r.add_argument("--max-time", type=_duration_arg, default=None, metavar="TIME",
+                   help="refuse a run estimated to take longer than TIME: seconds or e.g. "
+                        "90s, 30min, 2h (default 1h, or $HGVCOV_TIME_LIMIT_S)")
+    r.add_argument("--yes", action="store_true",
+                   help="run even when the time estimate exceeds the limit")
     r.set_defaults(func=_cmd_run)
 
     i = sub.add_parser("init", help="write the default scenario as an editable TOML file")

@@ -1,4 +1,4 @@
-"""Progress reporting: rich bars on a terminal, silence otherwise.
+"""Progress reporting: rich bars on a terminal, plain lines otherwise.
 
 The engine functions (``grid_coverage``, ``run_sweep``, ...) take ``progress=None`` or a
 :class:`Progress`.  A :class:`Progress` is
@@ -10,18 +10,30 @@ The engine functions (``grid_coverage``, ``run_sweep``, ...) take ``progress=Non
 * ``progress.stage(description)`` - a context manager that times a stage and shows it as an
   indeterminate task until it ends (the elapsed seconds are kept in ``progress.timings``).
 
-:func:`make_progress` returns a rich-backed implementation only when ``enabled`` and
-stderr is a terminal; otherwise a :class:`NullProgress` that does nothing but keep the
-stage timings.  Nothing is ever printed to stdout (``--json`` keeps stdout clean).
+:func:`make_progress` returns a rich-backed implementation when ``enabled`` and stderr
+is a terminal; a :class:`PlainProgress` (one line per stage start and end, and a progress
+line with percent, elapsed time and ETA at most every :data:`PLAIN_INTERVAL_S` seconds)
+when ``enabled`` and stderr is not a terminal (CI, ``nohup``, a pipe); else a
+:class:`NullProgress` that does nothing but keep the stage timings.  Nothing is ever
+printed to stdout (``--json`` keeps stdout clean).
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
-__all__ = ["Progress", "NullProgress", "RichProgress", "Task", "make_progress"]
+__all__ = ["Progress", "NullProgress", "RichProgress", "PlainProgress", "Task", "make_progress",
+           "PLAIN_INTERVAL_S"]
+
+#: Seconds between two progress lines of one task in :class:`PlainProgress` (stage starts
+#: and ends are always printed); ``HGVCOV_PROGRESS_INTERVAL_S`` overrides it.
+PLAIN_INTERVAL_S = 10.0
+#: Seconds :class:`PlainProgress` holds its first lines back: a run that fails on its input
+#: within them prints its one error message alone.
+PLAIN_HOLD_S = 5.0
 
 
 class Task:
@@ -81,7 +93,7 @@ class Progress:
                 self.current = None
 
     def message(self, text: str) -> None:
-        """A one-line note (only shown on a terminal)."""
+        """A one-line note (not shown by :class:`NullProgress`)."""
 
     def close(self) -> None:
         """Stop drawing."""
@@ -146,16 +158,143 @@ class RichProgress(Progress):
         self._rp.stop()
 
 
+def _fmt_s(s: float) -> str:
+    """Seconds as ``"0.4 s"``, ``"8 s"``, ``"3 min 05 s"`` or ``"2 h 03 min"``."""
+    s = max(0.0, float(s))
+    if s < 9.95:
+        return f"{s:.1f} s"
+    if s < 60:
+        return f"{s:.0f} s"
+    m, sec = divmod(int(round(s)), 60)
+    if m < 60:
+        return f"{m} min {sec:02d} s"
+    h, m = divmod(m, 60)
+    return f"{h} h {m:02d} min"
+
+
+class PlainProgress(Progress):
+    """Plain lines on a stream that is not a terminal (CI logs, ``nohup``, a pipe).
+
+    Each task prints ``hgvcov: <task>: started`` and ``hgvcov: <task>: done in <t>``, and,
+    at most every ``interval_s`` seconds while it runs, ``hgvcov: <task>: <p>% (<done>/<total>),
+    <t> elapsed, ETA <t>`` (without percent and ETA when the total is unknown).
+
+    The first lines are held back until the run is under way (a :meth:`message`, such as
+    the run's estimate, or ``hold_s`` seconds): a run that fails on its input before then
+    prints nothing but its error; held lines are printed on a normal :meth:`close` and
+    dropped when the block of ``with make_progress(...)`` ends with an exception.
+
+    Parameters
+    ----------
+    stream : file
+        Where the lines go (default ``sys.stderr``).
+    interval_s : float
+        Seconds between two progress lines of one task.
+    hold_s : float
+        Seconds the first lines may be held back.
+    """
+
+    def __init__(self, stream=None, interval_s: float = PLAIN_INTERVAL_S,
+                 hold_s: float = PLAIN_HOLD_S):
+        super().__init__()
+        self.stream = sys.stderr if stream is None else stream
+        self.interval_s = float(interval_s)
+        self.hold_s = float(hold_s)
+        self._t0 = time.perf_counter()
+        self._held: Optional[list[str]] = []   # None once released
+        self._started: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+
+    def _write(self, line: str) -> None:
+        if self._held is not None:
+            self._held.append(line)
+            if time.perf_counter() - self._t0 < self.hold_s:
+                return
+            self._release()
+            return
+        self._emit([line])
+
+    def _release(self) -> None:
+        held, self._held = self._held or [], None
+        self._emit(held)
+
+    def _emit(self, lines: list[str]) -> None:
+        if not lines:
+            return
+        try:
+            self.stream.write("".join(f"hgvcov: {x}\n" for x in lines))
+            self.stream.flush()
+        except (OSError, ValueError):  # a closed pipe must not stop the run
+            pass
+
+    def _start(self, task: Task) -> None:
+        now = time.perf_counter()
+        self._started[id(task)] = self._last[id(task)] = now
+        self._write(f"{task.description}: started")
+
+    def _update(self, task: Task) -> None:
+        start = self._started.get(id(task))
+        if start is None:
+            return
+        now = time.perf_counter()
+        if now - self._last[id(task)] < self.interval_s:
+            return
+        self._last[id(task)] = now
+        elapsed = now - start
+        if task.total:
+            frac = min(max(task.done / task.total, 0.0), 1.0)
+            eta = f", ETA {_fmt_s(elapsed * (1 - frac) / frac)}" if frac > 0 else ""
+            self._write(f"{task.description}: {100 * frac:.0f}% ({task.done:g}/{task.total:g}), "
+                        f"{_fmt_s(elapsed)} elapsed{eta}")
+        else:
+            self._write(f"{task.description}: {task.done:g} done, {_fmt_s(elapsed)} elapsed")
+
+    def _close(self, task: Task) -> None:
+        start = self._started.pop(id(task), None)
+        self._last.pop(id(task), None)
+        if start is not None:
+            self._write(f"{task.description}: done in {_fmt_s(time.perf_counter() - start)}")
+
+    def message(self, text: str) -> None:
+        self._write(text)
+        if self._held is not None:
+            self._release()
+
+    def close(self) -> None:
+        if self._held is not None:
+            self._release()
+
+    def __exit__(self, exc_type, *exc):
+        if exc_type is not None and self._held is not None:
+            self._held = None   # an error before the run got under way: its message alone
+        self.close()
+        return False
+
+
+def _plain_interval() -> float:
+    env = os.environ.get("HGVCOV_PROGRESS_INTERVAL_S")
+    try:
+        return max(0.0, float(env)) if env else PLAIN_INTERVAL_S
+    except ValueError:
+        return PLAIN_INTERVAL_S
+
+
 def make_progress(enabled: bool = True, stream=None) -> Progress:
-    """Rich bars when ``enabled`` and ``stream`` (default stderr) is a terminal."""
+    """The progress reporter for ``stream`` (default stderr).
+
+    Rich bars when ``enabled`` and ``stream`` is a terminal, :class:`PlainProgress` lines
+    when ``enabled`` and it is not, else :class:`NullProgress`.
+    """
     stream = sys.stderr if stream is None else stream
+    if not enabled:
+        return NullProgress()
     try:
         tty = stream.isatty()
     except (AttributeError, ValueError):
         tty = False
-    if enabled and tty:
+    if tty:
         try:
             return RichProgress()
         except ImportError:  # pragma: no cover - rich is a dependency
             pass
-    return NullProgress()
+    return PlainProgress(stream, interval_s=_plain_interval())

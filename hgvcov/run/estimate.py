@@ -1,10 +1,12 @@
 """Up-front size check of a run: memory and time estimated before anything big exists.
 
 :func:`estimate_run` models memory (the engine's ephemeris chunk and per-point
-accumulators, the output data set, a fixed base) and time (linear in the number of
-(time, satellite, point) triples) from the problem size alone.  :func:`refuse_if_too_big`
-raises :class:`RunRefused` (exit code 2) when the memory estimate exceeds
-:data:`MEMORY_HEADROOM` of :func:`available_memory_bytes`, naming what to change.
+accumulators, the output data set, a fixed base) and time (the work the run will do: see
+:func:`estimate_run`) from the problem size.  :func:`refuse_if_too_big` raises
+:class:`RunRefused` (exit code 2) when the memory estimate exceeds :data:`MEMORY_HEADROOM`
+of :func:`available_memory_bytes`, :func:`refuse_if_too_slow` when the time estimate
+exceeds :func:`time_limit_s` (one hour unless ``HGVCOV_TIME_LIMIT_S`` or ``--max-time``
+says otherwise); both name what to change, with numbers that would fit.
 """
 from __future__ import annotations
 
@@ -13,11 +15,14 @@ import os
 from typing import Optional
 
 from constellation import estimate_memory_bytes
+from constellation.coverage import kernels_cached
 
 from ..scenario import Scenario
 
-__all__ = ["RunRefused", "MEMORY_HEADROOM", "available_memory_bytes", "estimate_run",
-           "refuse_if_too_big", "region_size", "fmt_bytes", "fmt_duration"]
+__all__ = ["RunRefused", "MEMORY_HEADROOM", "DEFAULT_TIME_LIMIT_S", "available_memory_bytes",
+           "time_limit_s", "estimate_run", "run_work", "visible_fraction", "kernels_cached",
+           "refuse_if_too_big", "refuse_if_too_slow", "region_size", "fmt_bytes",
+           "fmt_duration"]
 
 #: Fraction of the available memory a run may plan to use.
 MEMORY_HEADROOM = 0.8
@@ -25,15 +30,40 @@ MEMORY_HEADROOM = 0.8
 #: (the DESIGN.md variables plus accumulators), float64.
 _OUTPUT_VARS_PER_POINT = 24
 
-# Planning constants for the time estimate (steady state, JIT compile excluded), measured
-# with `hgvcov bench --quick`: ~1-1.5 ns per (time, satellite, point) triple for coverage
-# (the engine is output-sensitive: ~3 % of triples reach the exact test), ~1.25e-5 s per
-# satellite-sample of propagation, a fixed ~1 s of set-up and output, maps ~8-15 s.
-_SECONDS_PER_TRIPLE = 1.5e-9
-_SECONDS_FIXED = 1.0
-_SECONDS_PER_SAT_STEP = 1.25e-5
-_SECONDS_PER_THREAT = 1.0
-_SECONDS_MAPS = 10.0
+#: Default limit of the time estimate (s): a longer run is refused unless asked for.
+DEFAULT_TIME_LIMIT_S = 3600.0
+
+# Planning constants of the time estimate (warm steady state: numba kernels compiled and
+# cached), fitted with benchmarks/estimate_calibration.py (the default scenario, the
+# examples, the grid reference case at 300 and 1,200 satellites, 12 satellites on a 0.1
+# deg grid for 4 days and on a 0.01 deg grid for 6 hours at 1 s) on a 2-core machine when it was otherwise idle; under load from
+# other processes the same runs took up to 5x longer:
+# * per satellite-sample: propagation and candidate bands (~0.3 us for SGP4);
+# * per visible satellite-point pair: exact test and detection update (~1.35 ns);
+# * per candidate stereo pair at a point and step (~0.05 ns: pairs are pruned early);
+# * per point-sample: metric update (0.2-1.7 ns, the least certain constant: 0.8 ns);
+#   per point: dataset, statistics, NetCDF (~1 us).
+_S_PER_SAT_SAMPLE = {"sgp4": 3.0e-7, "j2": 2.0e-7}
+_S_PER_VISIBLE_PAIR = 1.35e-9
+_S_PER_STEREO_PAIR = 5.0e-11
+_S_PER_POINT_SAMPLE = 8.0e-10
+_S_PER_POINT = 1.0e-6
+# Point lists: no candidate bands, every satellite-point pair is tested.
+_S_PER_POINT_PAIR = 4.0e-9
+# Access intervals: per satellite-point-sample, and per visible pair (refinement).
+_S_PER_ACCESS_TRIPLE = 2.0e-9
+_S_PER_ACCESS_PAIR = 5.0e-8
+# Threats: per track sample flown, per track sample and satellite scored.
+_S_PER_TRACK_SAMPLE = 1.2e-4
+_S_PER_TRACK_SAT_SAMPLE = 1.0e-6
+# Fixed set-up and outputs, and per figure drawn (maps ~0.3-0.6 s each).
+_SECONDS_FIXED = 0.6
+_SECONDS_PER_FIGURE = 0.45
+#: Mean HGV ground speed (km/s) and boost time (s) for the flight time of a threat.
+_HGV_KM_S = 2.5
+_BOOST_S = 300.0
+#: Figures drawn besides the timelines (one per threat).
+_N_MAPS = 3
 
 
 class RunRefused(ValueError):
@@ -91,25 +121,321 @@ def fmt_duration(s: float) -> str:
 
 
 def estimate_run(n_sat: int, n_point: int, n_time: int, chunk_steps: Optional[int] = None,
-                 n_threat: int = 0, maps: bool = False, n_lon: Optional[int] = None) -> dict:
+                 n_threat: int = 0, maps: bool = False, n_lon: Optional[int] = None, *,
+                 visible_fraction: float = 0.05, propagator: str = "sgp4",
+                 is_points: bool = False, track_samples: float = 0.0,
+                 accesses: bool = False, monte_carlo: int = 0) -> dict:
     """Memory (bytes) and time (s) estimates for a run of this size.
 
     Memory: ``constellation.estimate_memory_bytes`` (ephemeris chunk, per-point
     accumulators) plus the output data set (``_OUTPUT_VARS_PER_POINT`` float64 per point)
-    and a fixed 250 MiB for the interpreter, numba and map drawing.  Time: a linear model
-    in ``n_time * n_sat * n_point`` (coverage) and ``n_time * n_sat`` (propagation); it is
-    a planning figure (factor ~3), not a promise. ``n_lon``: points per grid row (None:
-    the worst case, one row of ``n_point``).
+    and a fixed 250 MiB for the interpreter, numba and map drawing.
+
+    Time (warm: after JIT compilation) follows the work the engine does: satellite-samples
+    ``n_time * n_sat`` (propagation, candidate bands); visible satellite-point pairs
+    ``n_time * n_point * n_sat * visible_fraction`` (exact tests, detection updates);
+    candidate stereo pairs ``n_time * n_point * k**2 / 2`` with ``k = n_sat *
+    visible_fraction`` satellites in view of a point; point-samples (metric updates); track
+    samples (flight and scoring against every satellite, ``1 + monte_carlo`` times); access
+    refinement; figures.  It is a planning figure (within ~3x on the calibration cases of
+    ``benchmarks/estimate_calibration.py``), not a promise.
+
+    Parameters
+    ----------
+    n_sat, n_point, n_time : int
+        Satellites, grid points (or named points), time samples.
+    chunk_steps : int, optional
+        Time samples per engine chunk (memory only).
+    n_threat : int
+        ``[[threat]]`` entries (one timeline figure each).
+    maps : bool
+        Whether the maps and timelines are drawn.
+    n_lon : int, optional
+        Points per grid row (None: the worst case, one row of ``n_point``).
+    visible_fraction : float
+        Mean fraction of the points one satellite sees at a time (:func:`visible_fraction`).
+    propagator : str
+        ``"sgp4"`` or ``"j2"``.
+    is_points : bool
+        A point list (every satellite-point pair tested) rather than a grid.
+    track_samples : float
+        Track samples of all threats together (flight time / ``output.track_step_s``).
+    accesses : bool
+        Access intervals are computed (``output.accesses``).
+    monte_carlo : int
+        Extra launch times per threat (``output.monte_carlo``).
+
+    Returns
+    -------
+    dict
+        ``memory_bytes``, ``engine_bytes``, ``output_bytes``, ``time_s``, ``n_sat``,
+        ``n_point``, ``n_time``, ``visible_fraction``, ``is_points`` and ``time_parts``
+        (seconds per part of the model).
     """
     outputs = n_point * _OUTPUT_VARS_PER_POINT * 8   # the written copy of the data set
     engine = int(estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps, n_lon=n_lon))
     base = 250 * 2**20
     mem = engine + outputs + base
-    t = (_SECONDS_FIXED + n_time * n_sat * n_point * _SECONDS_PER_TRIPLE
-         + n_time * n_sat * _SECONDS_PER_SAT_STEP + _SECONDS_PER_THREAT * n_threat
-         + (_SECONDS_MAPS if maps else 0.0))
+    model = dict(n_sat=n_sat, n_point=n_point, n_time=n_time, n_threat=n_threat, maps=maps,
+                 vis=visible_fraction, propagator=propagator, is_points=is_points,
+                 track_samples=track_samples, accesses=accesses, monte_carlo=monte_carlo)
+    parts = _time_parts(**model)
     return {"memory_bytes": int(mem), "engine_bytes": engine, "output_bytes": outputs,
-            "time_s": float(t), "n_sat": n_sat, "n_point": n_point, "n_time": n_time}
+            "time_s": float(sum(parts.values())), "n_sat": n_sat, "n_point": n_point,
+            "n_time": n_time, "visible_fraction": float(visible_fraction),
+            "is_points": bool(is_points), "time_parts": parts, "time_model": model}
+
+
+def _time_parts(n_sat, n_point, n_time, n_threat, maps, vis, propagator, is_points,
+                track_samples, accesses, monte_carlo) -> dict:
+    """Seconds per part of the time model of :func:`estimate_run`."""
+    sat_samples = float(n_time) * n_sat
+    pairs = sat_samples * n_point * vis                  # visible satellite-point pairs
+    in_view = n_sat * vis                                 # satellites in view of a point
+    stereo = float(n_time) * n_point * in_view * in_view / 2
+    if is_points:
+        coverage = sat_samples * n_point * _S_PER_POINT_PAIR
+    else:
+        coverage = pairs * _S_PER_VISIBLE_PAIR
+    parts = {
+        "setup_s": _SECONDS_FIXED + n_point * _S_PER_POINT,
+        "propagation_s": sat_samples * _S_PER_SAT_SAMPLE.get(propagator, 3.0e-6),
+        "coverage_s": coverage + stereo * _S_PER_STEREO_PAIR
+        + float(n_time) * n_point * _S_PER_POINT_SAMPLE,
+        "tracks_s": (1 + monte_carlo) * track_samples
+        * (_S_PER_TRACK_SAMPLE + n_sat * _S_PER_TRACK_SAT_SAMPLE),
+        "accesses_s": (sat_samples * n_point * _S_PER_ACCESS_TRIPLE
+                       + pairs * _S_PER_ACCESS_PAIR) if accesses else 0.0,
+        "maps_s": (_N_MAPS + n_threat) * _SECONDS_PER_FIGURE if maps else 0.0,
+    }
+    return {k: float(v) for k, v in parts.items()}
+
+
+def visible_fraction(semi_major_axis_km, sensors, sensor_index, target_altitude_km: float) -> float:
+    """Mean fraction of the sphere a satellite sees (its visibility cap), over satellites.
+
+    The cap's Earth-central half-angle ``lam`` is the smaller of the elevation mask's
+    (``lam = 90 deg - eps - asin(r_t cos(eps) / r_s)``) and the field of regard's (the
+    half-cone ``eta``: ``lam = asin(r_s sin(eta) / r_t) - eta``, or the horizon's when the
+    cone reaches past it); the cap covers ``(1 - cos lam) / 2`` of the sphere, which is the
+    fraction of a region's points a satellite sees on average over its orbit.
+
+    Parameters
+    ----------
+    semi_major_axis_km : array_like
+        Satellite orbit radii (km); eccentric orbits are taken at their semi-major axis.
+    sensors : list of Sensor
+        Sensor types (``min_elevation_deg``, ``field_of_regard_deg``).
+    sensor_index : array_like of int
+        Each satellite's sensor type.
+    target_altitude_km : float
+        Altitude of the region's points.
+
+    Returns
+    -------
+    float
+        Mean cap fraction in [0, 1].
+    """
+    r_t = 6371.0 + float(target_altitude_km)
+    fracs = []
+    for a, k in zip(semi_major_axis_km, sensor_index):
+        s = sensors[int(k)] if 0 <= int(k) < len(sensors) else sensors[0]
+        r_s = max(float(a), r_t + 1.0)
+        eps = math.radians(s.min_elevation_deg)
+        lam = math.pi / 2 - eps - math.asin(min(1.0, r_t * math.cos(eps) / r_s))
+        if s.field_of_regard_deg is not None:
+            eta = math.radians(min(s.field_of_regard_deg, 360.0)) / 2
+            x = r_s * math.sin(min(eta, math.pi / 2)) / r_t
+            if x < 1.0:
+                lam = min(lam, math.asin(x) - eta)
+        fracs.append((1 - math.cos(max(lam, 0.0))) / 2)
+    return float(sum(fracs) / len(fracs)) if fracs else 0.0
+
+
+def run_work(scenario: Scenario, satellites, sensors) -> dict:
+    """The keyword arguments of :func:`estimate_run` that describe a scenario's work.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    satellites : SatelliteSet
+        Built satellites (``elements()`` gives their radii and sensor index).
+    sensors : list of Sensor
+        Built sensor types.
+
+    Returns
+    -------
+    dict
+        ``visible_fraction``, ``propagator``, ``is_points``, ``track_samples``,
+        ``accesses``, ``monte_carlo``.
+    """
+    el = satellites.elements()
+    vis = visible_fraction(el["semi_major_axis_km"], sensors, el["sensor_index"],
+                           scenario.region.altitude_km or 0.0)
+    samples = 0.0
+    if scenario.threat:
+        from hgv_models.threats import great_circle_distance_km
+        step = float(scenario.output.track_step_s)
+        for _, threat, _ in scenario.build_threats():
+            km = great_circle_distance_km(threat.launch_lat_deg, threat.launch_lon_deg,
+                                          threat.aim_lat_deg, threat.aim_lon_deg)
+            samples += (_BOOST_S + km / _HGV_KM_S) / step
+    return {"visible_fraction": vis, "propagator": scenario.time.propagator,
+            "is_points": scenario.region.kind == "points", "track_samples": samples,
+            "accesses": bool(scenario.output.accesses),
+            "monte_carlo": int(scenario.output.monte_carlo or 0)}
+
+
+def time_limit_s() -> float:
+    """The time-estimate limit (s): ``HGVCOV_TIME_LIMIT_S`` or :data:`DEFAULT_TIME_LIMIT_S`."""
+    env = os.environ.get("HGVCOV_TIME_LIMIT_S")
+    if not env:
+        return DEFAULT_TIME_LIMIT_S
+    try:
+        value = float(env)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise RunRefused(f"HGVCOV_TIME_LIMIT_S={env!r}: expected a number of seconds > 0")
+    return value
+
+
+def refuse_if_too_slow(est: dict, scenario: Scenario, limit_s: Optional[float] = None) -> dict:
+    """``est`` with ``time_limit_s`` added; :class:`RunRefused` if its time is over the limit.
+
+    Parameters
+    ----------
+    est : dict
+        From :func:`estimate_run`.
+    scenario : Scenario
+        For the suggestions (its time step, grid step, duration).
+    limit_s : float, optional
+        Limit (s); None: :func:`time_limit_s`; ``inf``: accept any run.
+
+    Raises
+    ------
+    RunRefused
+        One message: the estimate, the limit, how to accept anyway, and what to change
+        (a coarser ``time.step_s``, a coarser ``region.step_deg``, a shorter
+        ``time.duration_s``, fewer satellites) with the values that would fit.
+    """
+    limit = time_limit_s() if limit_s is None else float(limit_s)
+    est["time_limit_s"] = limit
+    if est["time_s"] <= limit:
+        return est
+    hints = _time_hints(est, scenario, limit)
+    raise RunRefused(
+        f"this run would take about {fmt_duration(est['time_s'])} (estimate after JIT "
+        f"compilation: {est['n_point']:,} points x {est['n_sat']:,} satellites x "
+        f"{est['n_time']:,} time steps), over the limit of {fmt_duration(limit)}; try "
+        + "; or ".join(hints)
+        + f"; or accept it with --yes or a higher limit (--max-time {_limit_arg(est['time_s'])}"
+        " or HGVCOV_TIME_LIMIT_S)")
+
+
+def _limit_arg(seconds: float) -> str:
+    """A ``--max-time`` value at least ``seconds``: ``"45min"``, ``"7h"``, ``"3d"``."""
+    if seconds <= 3600:
+        return f"{math.ceil(seconds / 60)}min"
+    if seconds <= 4 * 86400:
+        return f"{math.ceil(seconds / 3600)}h"
+    return f"{math.ceil(seconds / 86400)}d"
+
+
+def _time_hints(est: dict, scenario: Scenario, limit: float) -> list[str]:
+    """What to change so that the time estimate fits ``limit``: each suggestion alone,
+    with the value found by re-evaluating the model (rounded to two significant digits)."""
+    model = est["time_model"]
+
+    def fits(**change) -> bool:
+        return sum(_time_parts(**{**model, **change}).values()) <= limit
+
+    t = scenario.time
+    n_time = int(est["n_time"])
+    duration = t.step_s * n_time
+    hints = []
+    step = _search(t.step_s, up=True,
+                   fits=lambda x: fits(n_time=max(1, int(duration // x))))
+    if step is not None:
+        hints.append(f"a coarser time step (time.step_s = {step:g} instead of {t.step_s:g})")
+    r = scenario.region
+    if r.kind != "points" and r.step_deg is not None:
+        (la0, la1), (lo0, lo1) = scenario.box()
+
+        def n_point(x):
+            return ((int(math.floor((la1 - la0) / x + 1e-9)) + 1)
+                    * (int(math.floor((lo1 - lo0) / x + 1e-9)) + 1))
+        deg = next((x for x in _coarser_steps(r.step_deg, la1 - la0, lo1 - lo0,
+                                              whole=r.kind == "box")
+                    if fits(n_point=n_point(x))), None)
+        if deg is not None:
+            hints.append(f"a coarser grid (region.step_deg = {deg:g} instead of "
+                         f"{r.step_deg:g})")
+    dur = _search(duration, up=False,
+                  fits=lambda x: x >= t.step_s and fits(n_time=max(1, int(x // t.step_s))))
+    if dur is not None:
+        hints.append(f"a shorter run (time.duration_s = {dur:.0f} instead of {duration:.0f})")
+    n_sat = int(est["n_sat"])
+    sats = _search(n_sat, up=False, fits=lambda x: x >= 1 and fits(n_sat=int(x)))
+    if sats is not None and int(sats) >= 1:
+        hints.append(f"fewer satellites (at most about {int(sats):,} instead of {n_sat:,})")
+    if not hints:
+        hints.append("fewer threats, a larger output.track_step_s, or --no-maps")
+    return hints
+
+
+def _coarser_steps(step: float, lat_span: float, lon_span: float, whole: bool):
+    """Grid steps coarser than ``step``, finest first; ``whole``: only steps that divide
+    both spans into whole steps (a box region's rule), values of at most 3 decimals first.
+    """
+    if not whole:   # a polygon's box is rounded to the step: any step will do
+        x = step
+        while x < 360:
+            x = _round_up(x * 1.05)
+            yield x
+        return
+    n_max = int(round(lat_span / step)) if lat_span > 0 else int(round(lon_span / step))
+    span = lat_span if lat_span > 0 else lon_span
+    valid = []
+    for n in range(n_max - 1, 0, -1):
+        x = round(span / n, 6)
+        if x <= step:
+            continue
+        if all(abs(sp / x - round(sp / x)) <= 1e-6 for sp in (lat_span, lon_span)):
+            valid.append(x)
+    nice = [x for x in valid if abs(round(x, 3) - x) < 1e-9]
+    yield from nice
+    yield from (x for x in valid if x not in nice)
+
+
+def _search(x0: float, up: bool, fits) -> Optional[float]:
+    """The value nearest ``x0`` (larger if ``up``, else smaller; two significant digits)
+    for which ``fits(value)``; None when none within a factor 1e6."""
+    x = float(x0)
+    for _ in range(400):
+        x = x * 1.05 if up else x / 1.05
+        if up and x > x0 * 1e6 or not up and x < x0 * 1e-6:
+            return None
+        v = _round_up(x) if up else _round_down(x)
+        if v != x0 and fits(v):
+            return v
+    return None
+
+
+def _round_up(x: float) -> float:
+    """``x`` rounded up to two significant digits (a value that still fits)."""
+    if x <= 0:
+        return x
+    e = 10 ** (math.floor(math.log10(x)) - 1)
+    return math.ceil(x / e - 1e-9) * e
+
+
+def _round_down(x: float) -> float:
+    """``x`` rounded down to two significant digits."""
+    if x <= 0:
+        return x
+    e = 10 ** (math.floor(math.log10(x)) - 1)
+    return math.floor(x / e + 1e-9) * e
 
 
 def refuse_if_too_big(est: dict, scenario: Scenario) -> dict:

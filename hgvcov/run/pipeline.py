@@ -52,7 +52,8 @@ class InterruptedAfterData(KeyboardInterrupt):
 
 
 def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
-                 progress: Optional[Progress] = None, json_mode: bool = False) -> dict:
+                 progress: Optional[Progress] = None, json_mode: bool = False,
+                 time_limit_s: Optional[float] = None) -> dict:
     """Run a validated scenario and write its outputs to ``out_dir``.
 
     Parameters
@@ -69,6 +70,9 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
         Progress reporter (:mod:`hgvcov.progress`); None = silent.
     json_mode : bool
         Accepted for the CLI's ``--json``; the pipeline never prints either way.
+    time_limit_s : float, optional
+        Refuse a run whose time estimate exceeds it (s); None: no limit (``hgvcov run``
+        passes ``--max-time``, ``HGVCOV_TIME_LIMIT_S`` or one hour).
 
     Returns
     -------
@@ -78,7 +82,8 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     Raises
     ------
     RunRefused
-        The estimate does not fit in memory (nothing was allocated or written).
+        The estimate does not fit in memory, or exceeds the time limit (nothing was
+        allocated or written).
     ScenarioError
         Input files referenced by the scenario are unusable.
     OutputError
@@ -97,10 +102,10 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     maps = bool(maps and scenario.output.maps)
 
     inputs = build_inputs(scenario, clock)
-    est = estimate_memory(scenario, inputs, maps)  # before the region grid exists
+    est = estimate_memory(scenario, inputs, maps, time_limit_s=time_limit_s)  # before the grid
     region = build_region(scenario, clock)
     if est is None:  # a point list from a file: its size is known now
-        est = estimate_memory(scenario, inputs, maps, region)
+        est = estimate_memory(scenario, inputs, maps, region, time_limit_s=time_limit_s)
     report_estimate(progress, est)
 
     coverage = compute_coverage(scenario, inputs, region, clock)

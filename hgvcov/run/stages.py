@@ -29,7 +29,8 @@ from ..csvformat import ACCESS_DECIMALS, TRACK_DECIMALS, write_csv
 from ..outputs import OutputTransaction
 from ..progress import Progress, Task
 from ..scenario import Scenario
-from .estimate import estimate_run, fmt_bytes, fmt_duration, refuse_if_too_big, region_size
+from .estimate import (estimate_run, fmt_bytes, fmt_duration, kernels_cached, refuse_if_too_big,
+                       refuse_if_too_slow, region_size, run_work)
 
 __all__ = ["StageClock", "Inputs", "Region", "Coverage", "Threats", "build_inputs",
            "build_region", "estimate_memory", "report_estimate", "compute_coverage",
@@ -125,12 +126,15 @@ def build_region(scenario: Scenario, clock: StageClock) -> Region:
 
 
 def estimate_memory(scenario: Scenario, inputs: Inputs, maps: bool,
-                    region: Optional[Region] = None) -> Optional[dict]:
+                    region: Optional[Region] = None,
+                    time_limit_s: Optional[float] = None) -> Optional[dict]:
     """Stage *estimate*: refuse (:class:`~hgvcov.run.estimate.RunRefused`) a run too big
-    for memory, before the region or any result array is allocated.
+    for memory or estimated to take longer than ``time_limit_s``, before the region or any
+    result array is allocated.
 
     Without ``region`` the size is read from the scenario; None when only the built region
-    knows it (a CSV point list): call again with the region.
+    knows it (a CSV point list): call again with the region.  ``time_limit_s`` None: no
+    time limit (sweep cases; ``hgvcov run`` passes one).
     """
     if region is None:
         n_point, n_lon = region_size(scenario)
@@ -139,15 +143,21 @@ def estimate_memory(scenario: Scenario, inputs: Inputs, maps: bool,
     else:
         n_point, n_lon = region.n_point, None if region.is_points else region.grid.shape[1]
     est = estimate_run(len(inputs.satellites), n_point, inputs.time_grid.count,
-                       n_threat=len(scenario.threat), maps=maps, n_lon=n_lon)
-    return refuse_if_too_big(est, scenario)
+                       n_threat=len(scenario.threat), maps=maps, n_lon=n_lon,
+                       **run_work(scenario, inputs.satellites, inputs.sensors))
+    est = refuse_if_too_big(est, scenario)
+    return refuse_if_too_slow(est, scenario,
+                              float("inf") if time_limit_s is None else time_limit_s)
 
 
 def report_estimate(progress: Progress, est: dict) -> None:
-    """Show the estimate as a progress message."""
+    """Show the estimate as a progress message, and say so when the kernels must compile."""
     progress.message(f"estimate: {fmt_bytes(est['memory_bytes'])} of memory "
                      f"({fmt_bytes(est['available_bytes'])} available), about "
                      f"{fmt_duration(est['time_s'])} after JIT compilation")
+    if not kernels_cached(points=est.get("is_points", False)):
+        progress.message("compiling the numba kernels (first run of this installation: one "
+                         "time, about a minute; later runs load them from the cache)")
 
 
 def compute_coverage(scenario: Scenario, inputs: Inputs, region: Region,
