@@ -5,9 +5,9 @@
 1. **build** - satellites (all shells, with each shell's sensor index), the time grid, the
    sensor types; then the region (box grid, polygon mask or point list).
 2. **estimate** - memory and run time from the problem size *before* anything big is
-   allocated; a run whose estimate exceeds the memory available is refused
-   (:class:`~hgvcov.run.estimate.RunRefused`, exit code 2) with the estimate and what to
-   change.
+   allocated; a run whose estimate exceeds the memory available, or the time limit when
+   one is given, is refused (:class:`~hgvcov.run.estimate.RunRefused`, exit code 2) with
+   the estimate and what to change.
 3. **coverage** - :func:`constellation.grid_coverage` (or ``point_coverage``), which
    propagates in time chunks and streams the metrics.
 4. **tracks** - each ``[[threat]]`` flown by :func:`hgv_models.threats.fly_threat` and
