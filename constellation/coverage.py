@@ -55,12 +55,22 @@ Metric definitions (``dataset`` variables, DESIGN.md names)
   triangulation error (:func:`constellation._geometry.triangulation_sigma2_m`), NaN when the
   point is never in stereo. **Histogram method**: each sample's error goes into a histogram
   of ``error_bins`` bins uniform in ``log(error)`` between bounds derived from the geometry
-  (``lo = sigma_min R_min``, ``hi = sigma_max R_max sqrt(2 / sin^2 theta_min + 1/2)``, so no
-  value can fall outside); the median is the mean of the centres of the bins holding the two
-  middle samples. The relative error of the reported median is at most half a bin,
+  (``lo = sigma_min R_min``, ``hi = sigma_max R_max sqrt(2 / sin^2 theta_h + 1/2)`` with
+  ``theta_h = max(theta_min, HIST_THETA_FLOOR_DEG = 0.01 deg)``, ``theta_min`` the smallest
+  ``stereo_min_angle_deg``; ``R_min`` from the lowest satellite radius of the run, decay
+  included), plus one **overflow bin** above ``hi``. With ``theta_min >= 0.01 deg`` no value
+  can fall outside ``[lo, hi]``; with a smaller ``theta_min`` (0 allowed: the error is unbounded
+  as the convergence angle goes to 0) larger errors are counted in the overflow bin. The
+  median is the mean of the centres of the bins holding the two middle samples, ``+inf``
+  when one of them is in the overflow bin (the median is then known only to exceed
+  ``hi``). The relative error of a finite reported median is at most half a bin,
   ``exp(dlog / 2) - 1`` (stored as the attribute ``median_position_error_rel_resolution``;
-  about 0.4 % for the reference case with 512 bins). Exact streaming medians would need
-  memory growing with time.
+  about 0.4 % for the reference case with 512 bins, more for small ``theta_min``). The
+  attributes ``median_position_error_hist_top_m`` (``hi``),
+  ``median_position_error_overflow_possible`` (0/1), ``median_position_error_overflow_samples``
+  (stereo point-samples above ``hi``) and ``median_position_error_overflow_points`` (points
+  whose median is ``+inf``) report the overflow. Exact streaming medians would need memory
+  growing with time.
 """
 
 from __future__ import annotations
@@ -212,7 +222,7 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
     n_lon = n_point if n_lon is None else int(n_lon)
     n_threads = numba.get_num_threads() if n_threads is None else int(n_threads)
     hb = 2 if n_time < 65535 else 4
-    per_point = 48 + 56 + hb * int(error_bins) + 64 + 64
+    per_point = 48 + 56 + hb * (int(error_bins) + 1) + 64 + 64
     per_chunk = chunk_steps * n_sat * (24 * 4 + 1 + 8 * 6 + 8 * 11)  # ... + pack_bands' records
     n_blk = -(-n_lon // TILE_COLS)  # tiles per strip
     strip = TILE_ROWS * TILE_COLS * n_blk  # points per strip buffer, padding included
@@ -305,33 +315,92 @@ def _stream_state(n_point, n_time, error_bins):
         Step counters and last-seen step indices (``-1`` = never detected / never stereo).
     fstate : (n_point, N_FSTATE) float64
         Sums and running gap maxima.
-    hist : (n_point, error_bins) uint16 or uint32
+    hist : (n_point, error_bins + 1) uint16 or uint32
         Log-spaced histogram of the best-pair position error (counts of steps; uint16 when
-        fewer than 65,535 steps can land in one bin).
+        fewer than 65,535 steps can land in one bin); the last column is the overflow bin
+        (errors above the finite range's top, possible only when a sensor's
+        ``stereo_min_angle_deg`` is below :data:`HIST_THETA_FLOOR_DEG`).
     """
     istate = np.zeros((n_point, N_ISTATE), dtype=np.int32)
     istate[:, ST_LAST_DET] = -1
     istate[:, ST_LAST_ST] = -1
     fstate = np.zeros((n_point, N_FSTATE), dtype=np.float64)
-    hist = np.zeros((n_point, error_bins), dtype=np.uint16 if n_time < 65535 else np.uint32)
+    hist = np.zeros((n_point, error_bins + 1), dtype=np.uint16 if n_time < 65535 else np.uint32)
     return istate, fstate, hist
 
 
-def _satellite_radius_range(sats, eph):
-    """Geocentric radius range of the satellites (km), padded for SGP4 perturbations."""
+def _satellite_radius_range(sats, eph, tg=None, propagator="sgp4"):
+    """Geocentric radius range (km) that bounds every valid satellite position of the run.
+
+    With an ephemeris: the smallest and largest finite radius of the valid samples (NaN
+    positions flagged valid are ignored, as the kernels ignore them), padded by 0.1 %.
+    Otherwise from the elements: perigee ``a (1 - e)`` minus 100 km and apogee ``a (1 + e)``
+    plus 100 km (short-period perturbations), the perigee side lowered further to the lowest
+    radius reached during the last orbit of the run (``tg``; one sample per minute over the
+    longest period, propagated with ``propagator``) minus 100 km, so that a satellite whose orbit
+    decays during a long SGP4 run (drag lowers the perigee monotonically) stays inside the
+    error histogram's range.
+    """
     if eph is not None:
-        r = np.linalg.norm(eph.positions_km[eph.valid], axis=-1)
+        pos = eph.positions_km[eph.valid]
+        r = np.linalg.norm(pos[np.all(np.isfinite(pos), axis=-1)], axis=-1)
         if r.size == 0:
             return 6378.0, 6378.0 + 1.0
         return float(r.min()) * 0.999, float(r.max()) * 1.001
     el = sats.elements()
     a = np.asarray(el["semi_major_axis_km"], dtype=np.float64)
     e = np.asarray(el["eccentricity"], dtype=np.float64)
-    return float(np.min(a * (1 - e))) - 100.0, float(np.max(a * (1 + e))) + 100.0
+    lo = float(np.min(a * (1 - e))) - 100.0
+    hi = float(np.max(a * (1 + e))) + 100.0
+    if tg is not None and propagator == "sgp4":
+        lo = min(lo, _end_of_run_min_radius(sats, tg, propagator, float(np.max(a))) - 100.0)
+    return lo, hi
+
+
+def _end_of_run_min_radius(sats, tg, propagator, a_max_km):
+    """Lowest finite satellite radius (km) over the last orbital period of ``tg`` (1-min samples)."""
+    period_s = 2.0 * math.pi * math.sqrt(max(a_max_km, 6378.0) ** 3 / 398600.4418)
+    t_end = float(tg.seconds[-1])
+    t0 = max(float(tg.seconds[0]), t_end - period_s)
+    n = max(2, int(math.ceil((t_end - t0) / 60.0)) + 1)
+    end = TimeGrid.from_seconds(tg.start_utc, np.linspace(t0, t_end, n))
+    try:
+        e = propagate(sats, end, propagator)
+    except Exception:  # noqa: BLE001 - no better bound than the elements'
+        return math.inf
+    pos = e.positions_km[e.valid]
+    r = np.linalg.norm(pos[np.all(np.isfinite(pos), axis=-1)], axis=-1)
+    return float(r.min()) if r.size else math.inf
+
+
+HIST_THETA_FLOOR_DEG = 0.01
+"""Smallest stereo convergence angle (deg) the error histogram's finite range is sized for.
+
+With ``min(stereo_min_angle_deg) >= HIST_THETA_FLOOR_DEG`` no error can exceed the histogram's
+top; below it (``stereo_min_angle_deg = 0`` makes the error unbounded) the top is the bound at
+this angle and larger errors go to an overflow bin (see :func:`_error_hist_bounds`).
+"""
 
 
 def _error_hist_bounds(sensors, rs_min, rs_max, r_min, r_max, tilt_rad):
-    """Geometric bounds (m) of any best-pair triangulation error (histogram range)."""
+    """Bounds (m) of the error histogram's finite range and whether an overflow is possible.
+
+    The best pair's variance is ``sigma^2 = (q1 + q2) / sin^2 gamma + q1 q2 / (q1 + q2)`` with
+    ``q_i = (noise_i R_i)^2`` (:func:`constellation._geometry.triangulation_sigma2_m`); it grows
+    with each ``q_i``, so with ``gamma`` in ``[theta, 180 deg - theta]``,
+    ``sigma <= noise_max R_max sqrt(2 / sin^2 theta + 1/2)`` and
+    ``sigma >= noise_min R_min`` (``R_min = rs_min - r_max``, at least 1 km; ``R_max`` from the
+    elevation mask, the maximum range and the shell radii).
+
+    Returns
+    -------
+    lo, hi : float
+        ``0.99 noise_min R_min`` and ``1.01 noise_max R_max sqrt(2 / sin^2 theta_h + 1/2)`` (m),
+        ``theta_h = max(theta_min, HIST_THETA_FLOOR_DEG)``, ``theta_min`` the smallest
+        ``stereo_min_angle_deg`` of the sensors.
+    overflow_possible : bool
+        ``theta_min < HIST_THETA_FLOOR_DEG``: errors above ``hi`` can occur (overflow bin).
+    """
     noise = np.array([s.angular_noise_urad for s in sensors]) * 1e-6
     range_min = max(rs_min - r_max, 1.0)
     lo = 1000.0 * noise.min() * range_min * 0.99
@@ -346,28 +415,31 @@ def _error_hist_bounds(sensors, rs_min, rs_max, r_min, r_max, tilt_rad):
     ranges = [s.max_range_km for s in sensors]
     if all(x is not None for x in ranges):
         rmax_geo = min(rmax_geo, max(ranges))
-    theta = max(min(s.stereo_min_angle_deg for s in sensors), 0.5)
+    theta_min = min(s.stereo_min_angle_deg for s in sensors)
+    theta = max(theta_min, HIST_THETA_FLOOR_DEG)
     sin2 = math.sin(math.radians(theta)) ** 2
     hi = 1000.0 * noise.max() * rmax_geo * math.sqrt(2.0 / sin2 + 0.5) * 1.01
     if not hi > lo:
         hi = lo * 10.0
-    return lo, hi
+    return lo, hi, theta_min < HIST_THETA_FLOOR_DEG
 
 
-def _metric_state(sats, eph, sensors, r_min, r_max, tilt_rad, n_point, tg, error_bins):
+def _metric_state(sats, eph, sensors, r_min, r_max, tilt_rad, n_point, tg, error_bins, propagator="sgp4"):
     """Error-histogram axis and empty streaming accumulators for a grid or point run.
 
-    Returns ``(log_lo, dlog, istate, fstate, hist, t_edge)``: the histogram's first edge and bin
-    width in ``log(error_m)`` (bounds from :func:`_error_hist_bounds` for the satellites' radius
-    range and the targets' radii ``r_min .. r_max`` km), :func:`_stream_state` and
-    :func:`_time_edges`.
+    Returns ``(log_lo, dlog, istate, fstate, hist, t_edge, hi_m, overflow_possible)``: the
+    histogram's first edge and bin width in ``log(error_m)`` (bounds from
+    :func:`_error_hist_bounds` for the satellites' radius range
+    (:func:`_satellite_radius_range`) and the targets' radii ``r_min .. r_max`` km),
+    :func:`_stream_state` (``error_bins`` regular bins plus the overflow bin),
+    :func:`_time_edges`, the top of the finite range (m) and whether errors can overflow it.
     """
-    rs_min, rs_max = _satellite_radius_range(sats, eph)
-    lo, hi = _error_hist_bounds(sensors, rs_min, rs_max, r_min, r_max, tilt_rad)
+    rs_min, rs_max = _satellite_radius_range(sats, eph, tg, propagator)
+    lo, hi, overflow = _error_hist_bounds(sensors, rs_min, rs_max, r_min, r_max, tilt_rad)
     log_lo = math.log(lo)
     dlog = (math.log(hi) - log_lo) / error_bins
     istate, fstate, hist = _stream_state(n_point, tg.count, error_bins)
-    return (log_lo, dlog, istate, fstate, hist, _time_edges(tg))
+    return (log_lo, dlog, istate, fstate, hist, _time_edges(tg), hi, overflow)
 
 
 def _check_radiometric(sensors, target_intensity_w_sr):
@@ -746,8 +818,8 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
     n_time = req.tg.count
     n_point = grid.n_point
     geo = _GridGeometry.from_grid(grid)
-    log_lo, dlog, istate, fstate, hist, t_edge = _metric_state(req.sats, req.eph, req.sensors, geo.r_min, geo.r_max,
-                                                               geo.tilt, n_point, req.tg, error_bins)
+    log_lo, dlog, istate, fstate, hist, t_edge, hi_m, overflow = _metric_state(
+        req.sats, req.eph, req.sensors, geo.r_min, geo.r_max, geo.tilt, n_point, req.tg, error_bins, propagator)
 
     timings = dict(propagation_s=0.0, candidate_s=0.0, exact_s=0.0, metrics_s=0.0, output_s=0.0)
     codes_all, n_tests, n_chunks = _grid_chunk_loop(req, geo, propagator, (istate, fstate, hist, t_edge, log_lo, dlog),
@@ -755,11 +827,13 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
 
     t0 = time.perf_counter()
     out = _finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog)
+    n_over = int(hist[:, -1].sum())
     timings["metrics_s"] += time.perf_counter() - t0
     del istate, fstate, hist
 
     t0 = time.perf_counter()
-    ds = _grid_dataset(out, grid, req, propagator, name, constellation_summary, dlog, error_bins, attrs)
+    ds = _grid_dataset(out, grid, req, propagator, name, constellation_summary, dlog, error_bins,
+                       dict(attrs or {}, **_overflow_attrs(hi_m, overflow, n_over, out)))
     timings["output_s"] = time.perf_counter() - t0
     timings["coverage_s"] = timings["candidate_s"] + timings["exact_s"] + timings["metrics_s"]
     timings["total_s"] = time.perf_counter() - t_start
@@ -775,6 +849,25 @@ def _finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog):
                out["fraction_stereo"], out["mean_count"], out["max_gap_s"], out["mean_gap_s"],
                out["max_gap_stereo_s"], out["median_position_error_m"])
     return out
+
+
+def _overflow_attrs(hi_m, overflow_possible, n_overflow, out):
+    """Dataset attributes describing the error histogram's top and its overflow bin.
+
+    ``median_position_error_hist_top_m``: top of the histogram's finite range (m);
+    ``median_position_error_overflow_possible``: 1 when ``stereo_min_angle_deg`` allows errors
+    above it (:data:`HIST_THETA_FLOOR_DEG`), else 0; ``median_position_error_overflow_samples``:
+    stereo (point, sample) pairs whose best-pair error exceeded the top (all points);
+    ``median_position_error_overflow_points``: points whose median fell in the overflow bin
+    (their ``median_position_error_m`` is ``+inf``).
+    """
+    med = out["median_position_error_m"]
+    return {
+        "median_position_error_hist_top_m": float(hi_m),
+        "median_position_error_overflow_possible": int(bool(overflow_possible)),
+        "median_position_error_overflow_samples": int(n_overflow),
+        "median_position_error_overflow_points": int(np.count_nonzero(np.isposinf(med))),
+    }
 
 
 def _make_dataset(data_vars, coords, tg, sensors, name, constellation_summary, n_sat, dlog, error_bins, attrs):
@@ -801,8 +894,9 @@ def _make_dataset(data_vars, coords, tg, sensors, name, constellation_summary, n
         "source": "hgv-coverage constellation.coverage",
         "gap_definition": "maximal runs of samples without detection, duration = samples x step_s, "
                           "runs open at the window ends included",
-        "median_position_error_method": f"log-uniform histogram, {error_bins} bins; median = mean of the bin "
-                                        f"centres holding the two middle samples",
+        "median_position_error_method": f"log-uniform histogram, {error_bins} bins plus an overflow bin; median = "
+                                        f"mean of the bin centres holding the two middle samples (+inf when one "
+                                        f"of them is in the overflow bin)",
         "median_position_error_rel_resolution": float(math.expm1(dlog / 2.0)),
     })
     if attrs:
@@ -849,8 +943,8 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
     radius = np.linalg.norm(pts, axis=-1)
     gc = np.arctan2(pts[:, 2], np.hypot(pts[:, 0], pts[:, 1]))
     tilt = float(np.max(np.abs(np.deg2rad(lat) - gc))) + 1e-9
-    log_lo, dlog, istate, fstate, hist, t_edge = _metric_state(sats, eph, sensors, float(radius.min()),
-                                                               float(radius.max()), tilt, n_point, tg, error_bins)
+    log_lo, dlog, istate, fstate, hist, t_edge, hi_m, overflow = _metric_state(
+        sats, eph, sensors, float(radius.min()), float(radius.max()), tilt, n_point, tg, error_bins, propagator)
     timings = dict(propagation_s=0.0, candidate_s=0.0, exact_s=0.0, metrics_s=0.0, output_s=0.0)
     codes_all = np.zeros(n_sat, dtype=np.int64)
     done = 0
@@ -866,6 +960,7 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
             progress(done, n_time)
     t0 = time.perf_counter()
     out = _finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog)
+    n_over = int(hist[:, -1].sum())
     timings["metrics_s"] += time.perf_counter() - t0
     t0 = time.perf_counter()
     coords = {
@@ -877,7 +972,8 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
     }
     data_vars = {k: ("point", v) for k, v in out.items()}
     ds = _make_dataset(data_vars, coords, tg, sensors, name, constellation_summary or
-                       _constellation_summary(sats, eph, propagator), n_sat, dlog, error_bins, attrs)
+                       _constellation_summary(sats, eph, propagator), n_sat, dlog, error_bins,
+                       dict(attrs or {}, **_overflow_attrs(hi_m, overflow, n_over, out)))
     timings["output_s"] = time.perf_counter() - t0
     timings["coverage_s"] = timings["candidate_s"] + timings["exact_s"] + timings["metrics_s"]
     timings["total_s"] = time.perf_counter() - t_start

