@@ -103,6 +103,8 @@ __all__ = [
     "grid_coverage",
     "point_coverage",
     "region_statistics",
+    "area_statistics",
+    "repeated_meridian_columns",
     "estimate_memory_bytes",
     "kernels_cached",
     "METRIC_VARIABLES",
@@ -1025,6 +1027,79 @@ def _normalise_points(points):
 
 
 # ---------------------------------------------------------------------------- statistics
+def repeated_meridian_columns(lon_deg) -> np.ndarray:
+    """Longitude columns that repeat an earlier column's meridian (modulo 360 deg).
+
+    A grid over ``[0, 360]`` (or ``[-180, 180]``) has its last column on the first one's
+    meridian: the same points, which area statistics must count once.
+
+    Parameters
+    ----------
+    lon_deg : array_like (n_lon,)
+
+    Returns
+    -------
+    ndarray (n_lon,) bool
+        True for a column whose ``lon mod 360`` equals that of an earlier column (to 1e-9 deg).
+    """
+    lon = np.mod(np.asarray(lon_deg, dtype=np.float64), 360.0)
+    key = np.round(lon * 1e9).astype(np.int64) % (360 * 10**9)
+    _, first = np.unique(key, return_index=True)
+    dup = np.ones(lon.size, dtype=bool)
+    dup[first] = False
+    return dup
+
+
+def area_statistics(values, lat_deg, lon_deg=None, mask=None) -> dict:
+    """Area-weighted mean, minimum and maximum of a grid field or a point list.
+
+    The one implementation behind :func:`region_statistics` and the map titles of
+    :mod:`hgvcov.plots`.
+
+    Parameters
+    ----------
+    values : array_like
+        ``(n_lat, n_lon)`` grid field (then ``lat_deg`` is ``(n_lat,)`` and ``lon_deg``
+        ``(n_lon,)``) or ``(n_point,)`` point values (``lat_deg`` ``(n_point,)``, ``lon_deg``
+        None).
+    lat_deg, lon_deg : array_like
+    mask : array_like of bool or None
+        Points to include, same shape as ``values``; None = all.
+
+    Returns
+    -------
+    dict
+        ``n``: points taken (in ``mask``, value not NaN, a repeated meridian's column
+        (:func:`repeated_meridian_columns`) left out so the seam of a ``[0, 360]`` grid counts
+        once); ``mean`` = ``sum(w v) / sum(w)`` with ``w = cos(lat)`` (0 on a pole row,
+        |lat| >= 90: a pole point has no area) over those points, or their plain mean when
+        every weight is 0; ``min``, ``max`` over those points (pole points included). All NaN
+        when ``n = 0``. ``+inf`` values are kept (an unbounded median error makes the mean
+        ``+inf``).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    lat = np.asarray(lat_deg, dtype=np.float64)
+    if v.ndim == 2:
+        lat2 = np.broadcast_to(lat[:, None], v.shape)
+    else:
+        lat2 = np.broadcast_to(lat, v.shape)
+    w = np.where(np.abs(lat2) >= 90.0, 0.0, np.cos(np.deg2rad(lat2)))
+    take = ~np.isnan(v)
+    if mask is not None:
+        take &= np.asarray(mask, dtype=bool)
+    if v.ndim == 2 and lon_deg is not None:
+        take &= ~repeated_meridian_columns(lon_deg)[None, :]
+    n = int(take.sum())
+    if n == 0:
+        return {"n": 0, "mean": math.nan, "min": math.nan, "max": math.nan}
+    pos = take & (w > 0.0)
+    if pos.any():
+        mean = float(np.sum(v[pos] * w[pos]) / np.sum(w[pos]))
+    else:
+        mean = float(np.mean(v[take]))
+    return {"n": n, "mean": mean, "min": float(v[take].min()), "max": float(v[take].max())}
+
+
 def region_statistics(ds, mask=None) -> dict:
     """Area-weighted (cos latitude) region statistics of a coverage dataset.
 
@@ -1038,53 +1113,46 @@ def region_statistics(ds, mask=None) -> dict:
     Returns
     -------
     dict
-        ``n_points``; ``<var>_mean`` (cos-lat weighted) and ``<var>_min`` for ``fraction_1``,
-        ``fraction_2``, ``fraction_stereo``, ``mean_count``; ``max_gap_s_worst`` and
-        ``max_gap_stereo_s_worst`` (largest over the points), ``mean_gap_s_mean``;
-        ``median_position_error_m_mean`` (weighted over points ever in stereo, NaN if none) and
-        ``median_position_error_m_max``.
+        ``n_points`` (in ``mask``; a repeated meridian's column, e.g. 360 deg next to 0 deg,
+        counted once); ``<var>_mean`` (cos-lat weighted, pole rows weight 0) and ``<var>_min``
+        for ``fraction_1``, ``fraction_2``, ``fraction_stereo``, ``mean_count``;
+        ``max_gap_s_worst`` and ``max_gap_stereo_s_worst`` (largest over the points),
+        ``mean_gap_s_mean``; ``median_position_error_m_mean`` (weighted over points ever in
+        stereo, NaN if none; ``+inf`` when some point's median overflowed the error
+        histogram) and ``median_position_error_m_max``. Every value is
+        :func:`area_statistics` of its variable (NaN values left out).
     """
     lat = np.asarray(ds["lat"].values, dtype=np.float64)
     if "point" in ds.dims:
         shape = (ds.sizes["point"],)
-        w = np.cos(np.deg2rad(lat))
+        lon = None
     else:
         shape = (ds.sizes["lat"], ds.sizes["lon"])
-        w = np.broadcast_to(np.cos(np.deg2rad(lat))[:, None], shape)
-    w = np.where(np.abs(np.broadcast_to(lat if "point" in ds.dims else lat[:, None], shape)) >= 90.0, 0.0, w)
+        lon = np.asarray(ds["lon"].values, dtype=np.float64)
     if mask is None:
         m = np.ones(shape, dtype=bool)
     else:
         m = np.asarray(mask, dtype=bool)
         if m.shape != shape:
             raise CoverageError(f"mask: shape {m.shape} must equal the dataset's point shape {shape}")
+    if lon is not None:
+        m = m & ~repeated_meridian_columns(lon)[None, :]
     n = int(m.sum())
-    out = {"n_points": n}
     if n == 0:
         raise CoverageError("mask: selects no point")
-    wm = np.where(m, w, 0.0)
-    wsum = wm.sum()
+    out = {"n_points": n}
 
-    def wmean(v):
-        if wsum > 0:
-            return float((v * wm).sum() / wsum)
-        return float(v[m].mean())
+    def stats(var):
+        return area_statistics(np.asarray(ds[var].values, dtype=np.float64), lat, lon, m)
 
     for var in ("fraction_1", "fraction_2", "fraction_stereo", "mean_count"):
-        v = np.asarray(ds[var].values, dtype=np.float64)
-        out[f"{var}_mean"] = wmean(v)
-        out[f"{var}_min"] = float(v[m].min())
-    out["max_gap_s_worst"] = float(np.asarray(ds["max_gap_s"].values)[m].max())
-    out["max_gap_stereo_s_worst"] = float(np.asarray(ds["max_gap_stereo_s"].values)[m].max())
-    out["mean_gap_s_mean"] = wmean(np.asarray(ds["mean_gap_s"].values, dtype=np.float64))
-    e = np.asarray(ds["median_position_error_m"].values, dtype=np.float64)
-    ok = m & np.isfinite(e)
-    if ok.any():
-        we = np.where(ok, w, 0.0)
-        out["median_position_error_m_mean"] = float((np.where(ok, e, 0.0) * we).sum() / we.sum()) if we.sum() > 0 \
-            else float(e[ok].mean())
-        out["median_position_error_m_max"] = float(e[ok].max())
-    else:
-        out["median_position_error_m_mean"] = float("nan")
-        out["median_position_error_m_max"] = float("nan")
+        st = stats(var)
+        out[f"{var}_mean"] = st["mean"]
+        out[f"{var}_min"] = st["min"]
+    out["max_gap_s_worst"] = stats("max_gap_s")["max"]
+    out["max_gap_stereo_s_worst"] = stats("max_gap_stereo_s")["max"]
+    out["mean_gap_s_mean"] = stats("mean_gap_s")["mean"]
+    st = stats("median_position_error_m")
+    out["median_position_error_m_mean"] = st["mean"]
+    out["median_position_error_m_max"] = st["max"]
     return out

@@ -119,3 +119,29 @@ def test_theta_tiny_1e6_deg_equals_oracle():
                   ds.attrs["median_position_error_rel_resolution"])
     top = ds.attrs["median_position_error_hist_top_m"]
     assert ds.attrs["median_position_error_overflow_samples"] == int(np.sum(np.asarray(ref["errors"][0]) > top))
+
+
+def _stats_ds(lat, lon, field):
+    import xarray as xr
+    return xr.Dataset({k: (("lat", "lon"), field.copy()) for k in
+                       ("fraction_1", "fraction_2", "fraction_stereo", "mean_count", "max_gap_s", "mean_gap_s",
+                        "max_gap_stereo_s", "median_position_error_m")},
+                      coords={"lat": lat, "lon": lon})
+
+
+def test_region_statistics_counts_the_360_seam_column_once():
+    """A [0, 360] grid: column 360 is column 0's points; statistics equal those of [0, 330]."""
+    lat = np.array([0.0, 30.0, 60.0, 90.0])
+    lon = np.arange(0.0, 360.0 + 1e-9, 30.0)
+    rng = np.random.default_rng(3)
+    f = rng.uniform(0.0, 1.0, (lat.size, lon.size))
+    f[:, 0] = 1.0  # a seam column unlike the rest, so counting it twice shows
+    f[:, -1] = f[:, 0]
+    got = region_statistics(_stats_ds(lat, lon, f))
+    want = region_statistics(_stats_ds(lat, lon[:-1], f[:, :-1]))
+    assert got["n_points"] == lat.size * (lon.size - 1)
+    assert got == pytest.approx(want, rel=1e-15)
+    # oracle: explicit cos-latitude weights over the distinct points, poles weight 0
+    w = np.cos(np.radians(lat))[:, None] * np.ones(lon.size - 1)
+    w[lat == 90.0] = 0.0
+    assert got["fraction_1_mean"] == pytest.approx((f[:, :-1] * w).sum() / w.sum(), rel=1e-14)
