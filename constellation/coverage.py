@@ -47,9 +47,11 @@ Metric definitions (``dataset`` variables, DESIGN.md names)
 - ``max_gap_s`` / ``mean_gap_s``: a *gap* is a maximal run of consecutive samples without any
   detection; its duration is the number of samples times ``step_s`` (on an irregular grid: from
   the run's first sample to the next sample after it; the last sample lasts as long as the
-  step before it). Runs open at the start or end of the window count as gaps (truncated by
-  the window), so a point never seen has ``max_gap_s = mean_gap_s = duration_s``; a point
-  never without detection has both 0.
+  step before it; the one sample of a one-sample grid without a known step lasts 0 s).
+  Runs open at the start or end of the window count as gaps (truncated by the window), so a
+  point never seen has ``max_gap_s = mean_gap_s = duration_s`` (regular grids and one-sample
+  grids; on an irregular grid of several samples ``TimeGrid.duration_s`` leaves out the last
+  sample's duration, which the gap includes); a point never without detection has both 0.
 - ``max_gap_stereo_s``: the same for runs without a stereo pair.
 - ``median_position_error_m``: median over the stereo samples of the best pair's 1-sigma
   triangulation error (:func:`constellation._geometry.triangulation_sigma2_m`), NaN when the
@@ -300,11 +302,17 @@ def _sensor_index(sats, eph, n_sensor):
 
 
 def _time_edges(grid: TimeGrid):
-    """Sample boundaries (n_time + 1,): sample k lasts from seconds[k] to seconds[k+1]."""
+    """Sample boundaries (n_time + 1,): sample k lasts from seconds[k] to seconds[k+1].
+
+    The last sample lasts ``step_s`` on a regular grid (a one-sample grid from
+    :func:`orbits.timegrid.time_grid` remembers its step), else as long as the step before it;
+    the single sample of a one-sample irregular grid (no step known) lasts 0 s, as the grid's
+    ``duration_s`` (then gaps are 0 s and fractions, defined on sample counts, are 0 or 1).
+    """
     t = np.asarray(grid.seconds, dtype=np.float64)
     step = grid.step_s
     if step is None:
-        step = float(t[-1] - t[-2]) if t.size > 1 else 1.0
+        step = float(t[-1] - t[-2]) if t.size > 1 else 0.0
     return np.concatenate([t, [t[-1] + step]])
 
 

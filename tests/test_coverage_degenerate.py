@@ -145,3 +145,65 @@ def test_region_statistics_counts_the_360_seam_column_once():
     w = np.cos(np.radians(lat))[:, None] * np.ones(lon.size - 1)
     w[lat == 90.0] = 0.0
     assert got["fraction_1_mean"] == pytest.approx((f[:, :-1] * w).sum() / w.sum(), rel=1e-14)
+
+
+def _random_eph(seed, n_sat, tg):
+    from orbits.propagate import propagate
+    from orbits.satellites import SatelliteSet
+    rng = np.random.default_rng(seed)
+    alt = rng.uniform(500.0, 2500.0, n_sat)
+    sats = SatelliteSet.from_elements(
+        [f"S{i}" for i in range(n_sat)], 6378.137 + alt, rng.uniform(0.0, 0.02, n_sat), rng.uniform(0.0, 180.0, n_sat),
+        rng.uniform(0, 360, n_sat), rng.uniform(0, 360, n_sat), rng.uniform(0, 360, n_sat), EPOCH)
+    return propagate(sats, tg)
+
+
+@pytest.mark.parametrize("kernel", ["point", "grid"])
+def test_nan_positions_flagged_valid_do_not_detect_and_do_not_poison(kernel):
+    """NaN positions with valid = True: that satellite-sample detects nothing (as the oracle's
+    non-finite range), no crash, and every other point's metrics are the oracle's."""
+    tg = time_grid(EPOCH, 97.0, count=30)
+    eph = _random_eph(42, 16, tg)
+    pos = eph.positions_km.copy()
+    pos[5:20, 3] = np.nan
+    pos[::4, 7, 1] = np.nan  # one component only
+    eph = _ephemeris(pos, tg)  # valid everywhere
+    sensor = Sensor(min_elevation_deg=0.0, stereo_min_angle_deg=10.0, angular_noise_urad=30.0)
+    grid = region_grid([-40.0, 40.0], [0.0, 90.0], 10.0, 0.0)
+    pts, ups = grid.points_ecef_km, grid.up
+    if kernel == "point":
+        lat2, lon2 = np.meshgrid(grid.lat_deg, grid.lon_deg, indexing="ij")
+        ds = point_coverage(eph, None, [(f"P{i}", a, b) for i, (a, b) in enumerate(zip(lat2.ravel(), lon2.ravel()))],
+                            sensor).dataset
+    else:
+        ds = grid_coverage(eph, None, grid, sensor).dataset
+    with np.errstate(invalid="ignore"):
+        ref = naive_coverage(pos, eph.valid, pts, ups, [sensor], np.zeros(16, int), tg.seconds, tg.step_s)
+    assert ref["stereo"].sum() > 0
+    for var in ("fraction_1", "fraction_2", "fraction_stereo", "mean_count", "max_gap_s", "max_gap_stereo_s"):
+        np.testing.assert_array_equal(np.ravel(ds[var].values), ref[var], err_msg=var)
+    rel = ds.attrs["median_position_error_rel_resolution"]
+    assert math.isfinite(rel) and math.isfinite(ds.attrs["median_position_error_hist_top_m"])
+    got = np.ravel(ds["median_position_error_m"].values)
+    for g, w in zip(got, ref["median_position_error_m"]):
+        _check_median(g, w, rel)
+
+
+@pytest.mark.parametrize("regular", [False, True])
+def test_one_sample_time_grid_equals_oracle(regular):
+    """One sample: on an irregular grid (no step known) it lasts 0 s (= the grid's duration_s), so
+    a point never seen has a 0 s gap; a one-sample regular grid's sample lasts its step."""
+    tg = time_grid(EPOCH, 30.0, count=1) if regular else TimeGrid.from_seconds(EPOCH, [0.0])
+    duration = 30.0 if regular else 0.0
+    assert tg.duration_s == duration
+    eph = _random_eph(5, 24, tg)
+    sensor = Sensor(min_elevation_deg=5.0, stereo_min_angle_deg=10.0, angular_noise_urad=30.0)
+    grid = region_grid([-60.0, 60.0], [0.0, 350.0], 10.0, 0.0)
+    ds = grid_coverage(eph, None, grid, sensor).dataset
+    ref = naive_coverage(eph.positions_km, eph.valid, grid.points_ecef_km, grid.up, [sensor], np.zeros(24, int),
+                         tg.seconds, duration)
+    assert 0 < ref["counts"].astype(bool).sum() < grid.n_point  # some points seen, some not
+    for var in ("fraction_1", "fraction_2", "fraction_stereo", "mean_count", "max_gap_s", "mean_gap_s",
+                "max_gap_stereo_s"):
+        np.testing.assert_array_equal(np.ravel(ds[var].values), ref[var], err_msg=var)
+    assert np.nanmax(ds["max_gap_s"].values) == duration == ds.attrs["duration_s"]
