@@ -207,3 +207,37 @@ def test_one_sample_time_grid_equals_oracle(regular):
                 "max_gap_stereo_s"):
         np.testing.assert_array_equal(np.ravel(ds[var].values), ref[var], err_msg=var)
     assert np.nanmax(ds["max_gap_s"].values) == duration == ds.attrs["duration_s"]
+
+
+def test_satellite_decaying_below_its_initial_perigee_equals_oracle():
+    """Two satellites with strong drag (B* = 0.05) decay from 440 km to ~120 km in 10 days (far more
+    than the 100 km pad below the initial perigee); sampled at t = 0 and over the last orbit, the
+    targets under the track see them in stereo at ranges (<= 200 km) below the initial perigee
+    height minus 100 km (~340 km), the old lower end of the histogram. The error
+    histogram's range must hold those errors: medians equal the oracle's."""
+    from orbits.geodesy import ecef_to_geodetic
+    from orbits.propagate import propagate
+    from orbits.satellites import SatelliteSet
+
+    sats = SatelliteSet.from_elements(["A", "B"], 6378.137 + 450.0, 0.001, 51.6, 0.0, 0.0, [0.0, -1.0], EPOCH,
+                                      bstar=0.05)
+    day10 = 10 * 86400.0
+    tg = TimeGrid.from_seconds(EPOCH, np.concatenate([[0.0], np.arange(day10 - 5400.0, day10, 20.0)]))
+    eph = propagate(sats, tg)
+    assert eph.valid.all()
+    r = np.linalg.norm(eph.positions_km, axis=-1)
+    perigee0 = (6378.137 + 450.0) * (1 - 0.001)
+    assert r[1:].min() < perigee0 - 250.0  # decayed by far more than the 100 km pad
+    lat, lon, _ = ecef_to_geodetic(eph.positions_km[1:][::25, 0])  # under satellite A, late in the run
+    points = [(f"P{i}", float(a), float(b)) for i, (a, b) in enumerate(zip(lat, lon))]
+    # ranges <= 200 km: every stereo sample is closer than the initial perigee allows
+    sensor = Sensor(min_elevation_deg=0.0, stereo_min_angle_deg=5.0, angular_noise_urad=30.0, max_range_km=200.0)
+    ds = point_coverage(sats, tg, points, sensor).dataset
+    pts = np.asarray(geodetic_to_ecef(lat, lon, np.zeros_like(lat)), float).reshape(-1, 3)
+    ups = np.asarray(up_vector(lat, lon), float).reshape(-1, 3)
+    ref = naive_coverage(eph.positions_km, eph.valid, pts, ups, [sensor], [0, 0], tg.seconds, 20.0)
+    assert ref["stereo"].any(axis=0).sum() >= 3
+    rel = ds.attrs["median_position_error_rel_resolution"]
+    for g, w in zip(ds["median_position_error_m"].values, ref["median_position_error_m"]):
+        _check_median(float(g), w, rel)
+    np.testing.assert_array_equal(ds["fraction_stereo"].values, ref["fraction_stereo"])
