@@ -1127,8 +1127,10 @@ def region_statistics(ds, mask=None) -> dict:
         ``max_gap_s_worst`` and ``max_gap_stereo_s_worst`` (largest over the points),
         ``mean_gap_s_mean``; ``median_position_error_m_mean`` (weighted over points ever in
         stereo, NaN if none; ``+inf`` when some point's median overflowed the error
-        histogram) and ``median_position_error_m_max``. Every value is
+        histogram) and ``median_position_error_m_max``; every value so far is
         :func:`area_statistics` of its variable (NaN values left out).
+        ``median_position_error_m_overflow_points``: points whose median is ``+inf``
+        (``summary.json`` writes infinities as null; this count says why).
     """
     lat = np.asarray(ds["lat"].values, dtype=np.float64)
     if "point" in ds.dims:
@@ -1163,4 +1165,6 @@ def region_statistics(ds, mask=None) -> dict:
     st = stats("median_position_error_m")
     out["median_position_error_m_mean"] = st["mean"]
     out["median_position_error_m_max"] = st["max"]
+    e = np.asarray(ds["median_position_error_m"].values, dtype=np.float64)
+    out["median_position_error_m_overflow_points"] = int(np.count_nonzero(np.isposinf(e) & m))
     return out

@@ -241,3 +241,19 @@ def test_satellite_decaying_below_its_initial_perigee_equals_oracle():
     for g, w in zip(ds["median_position_error_m"].values, ref["median_position_error_m"]):
         _check_median(float(g), w, rel)
     np.testing.assert_array_equal(ds["fraction_stereo"].values, ref["fraction_stereo"])
+
+
+def test_region_statistics_of_an_overflowed_median():
+    """A point whose median overflowed (+inf): the mean and maximum are +inf (not silently
+    dropped, as NaN points are) and the count of such points is reported."""
+    lat = np.array([0.0, 30.0])
+    lon = np.array([0.0, 10.0])
+    f = np.array([[10.0, np.nan], [math.inf, 20.0]])
+    st = region_statistics(_stats_ds(lat, lon, f))
+    assert st["median_position_error_m_mean"] == math.inf == st["median_position_error_m_max"]
+    assert st["median_position_error_m_overflow_points"] == 1
+    g = np.array([[10.0, np.nan], [np.nan, 20.0]])
+    st = region_statistics(_stats_ds(lat, lon, g))
+    w = math.cos(math.radians(30.0))
+    assert st["median_position_error_m_mean"] == pytest.approx((10.0 + 20.0 * w) / (1.0 + w), rel=1e-15)
+    assert st["median_position_error_m_overflow_points"] == 0
