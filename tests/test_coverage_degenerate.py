@@ -87,19 +87,25 @@ def test_median_error_small_stereo_angles_equals_oracle(theta, kernel):
         np.testing.assert_array_equal(np.ravel(ds[var].values), ref[var], err_msg=var)
 
 
-def test_theta_zero_median_in_overflow_bin_is_inf_and_counted():
+@pytest.mark.parametrize("kernel", ["point", "grid"])
+def test_theta_zero_median_in_overflow_bin_is_inf_and_counted(kernel):
     """theta = 0: pairs 1e-4 deg apart exceed any finite histogram; their median is +inf, counted."""
     sensor = Sensor(min_elevation_deg=0.0, stereo_min_angle_deg=0.0, angular_noise_urad=20.0)
     pts, ups = _target()
     angles = [1e-4, 1e-4, 1e-4, 1.0, 2.0]  # 3 of 5 stereo samples far above the top: median overflows
     tg = time_grid(EPOCH, 60.0, count=len(angles))
     eph = _ephemeris(_pair_over_target(pts[0], ups[0], angles), tg)
-    ds = point_coverage(eph, None, [("T", 0.0, 0.0)], sensor).dataset
+    if kernel == "point":
+        ds = point_coverage(eph, None, [("T", 0.0, 0.0)], sensor).dataset
+    else:
+        grid = region_grid([0.0, 0.0], [0.0, 0.0], 1.0, 0.0)
+        pts, ups = grid.points_ecef_km, grid.up
+        ds = grid_coverage(eph, None, grid, sensor).dataset
     ref = naive_coverage(eph.positions_km, eph.valid, pts, ups, [sensor], [0, 0], tg.seconds, tg.step_s)
     top = ds.attrs["median_position_error_hist_top_m"]
     errors = np.asarray(ref["errors"][0])
     assert errors.size == 5 and ref["median_position_error_m"][0] > top
-    assert float(ds["median_position_error_m"].values[0]) == math.inf
+    assert float(np.ravel(ds["median_position_error_m"].values)[0]) == math.inf
     assert ds.attrs["median_position_error_overflow_samples"] == int(np.sum(errors > top)) == 3
     assert ds.attrs["median_position_error_overflow_points"] == 1
     assert ds.attrs["median_position_error_overflow_possible"] == 1
