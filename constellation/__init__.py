@@ -4,7 +4,7 @@ Shell builders (:func:`walker`, :func:`preset`, :func:`satellites_from_elements`
 files through :mod:`orbits`), sensors (:class:`Sensor`), regions (:func:`region_grid`,
 :func:`load_points`, :func:`load_polygon` with :func:`polygon_mask`), and what they give:
 coverage of a grid or of named points streamed through time (:func:`grid_coverage`,
-:func:`point_coverage`, :func:`region_statistics`), custody and stereo along HGV tracks
+:func:`point_coverage`, :func:`region_statistics`, :func:`area_statistics`), custody and stereo along HGV tracks
 (:func:`track_coverage`, :func:`monte_carlo`) and access intervals (:func:`access_intervals`).
 
 The numba kernels behind them live in the package's ``_``-prefixed modules (plain float64
@@ -14,9 +14,9 @@ and time objects. It imports :mod:`orbits` and :mod:`hgv_models`, never the appl
 """
 
 from constellation.access import ACCESS_COLUMNS, AccessError, access_intervals
-from constellation.coverage import (METRIC_VARIABLES, CoverageError, CoverageResult,
+from constellation.coverage import (METRIC_VARIABLES, CoverageError, CoverageResult, area_statistics,
                                     estimate_memory_bytes, grid_coverage, point_coverage,
-                                    region_statistics)
+                                    region_statistics, repeated_meridian_columns)
 from constellation.elements import ElementsError, satellites_from_elements
 from constellation.grid import GridError, RegionGrid, region_grid
 from constellation.points import PointSet, PointsError, load_points
@@ -36,7 +36,8 @@ __all__ = [
     "region_grid", "RegionGrid", "GridError",
     "load_points", "PointSet", "PointsError",
     "load_polygon", "polygon_mask", "polygon_outline", "split_at_antimeridian", "PolygonError",
-    "grid_coverage", "point_coverage", "region_statistics", "estimate_memory_bytes",
+    "grid_coverage", "point_coverage", "region_statistics", "area_statistics", "repeated_meridian_columns",
+    "estimate_memory_bytes",
     "CoverageResult", "CoverageError", "METRIC_VARIABLES",
     "track_coverage", "monte_carlo", "monte_carlo_summary", "launch_offsets_s", "TrackResult",
     "TrackError", "TRACK_COLUMNS",

@@ -216,7 +216,9 @@ def finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog,
     samples x step_s on a regular grid). Runs touching the start or the end of the window count
     (truncated by it). ``mean_gap`` is 0 for a point never without detection. The median of the
     best-pair error is read from the log histogram as the mean of the bin centres holding the
-    lower and upper middle samples (NaN without stereo).
+    lower and upper middle samples (NaN without stereo). The histogram's last column is the
+    overflow bin (errors above ``exp(log_lo + (nb - 1) dlog)``, ``nb = hist.shape[1]``): a
+    middle sample there makes the median ``+inf``.
     """
     n_point = istate.shape[0]
     nb = hist.shape[1]
@@ -257,10 +259,11 @@ def finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog,
                 c = hist[p, b]
                 if c == 0:
                     continue
+                centre = math.inf if b == nb - 1 else math.exp(log_lo + (b + 0.5) * dlog)
                 if cum <= lo_rank < cum + c:
-                    v_lo = math.exp(log_lo + (b + 0.5) * dlog)
+                    v_lo = centre
                 if cum <= hi_rank < cum + c:
-                    v_hi = math.exp(log_lo + (b + 0.5) * dlog)
+                    v_hi = centre
                     break
                 cum += c
             median_err[p] = 0.5 * (v_lo + v_hi)

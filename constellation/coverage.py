@@ -47,20 +47,32 @@ Metric definitions (``dataset`` variables, DESIGN.md names)
 - ``max_gap_s`` / ``mean_gap_s``: a *gap* is a maximal run of consecutive samples without any
   detection; its duration is the number of samples times ``step_s`` (on an irregular grid: from
   the run's first sample to the next sample after it; the last sample lasts as long as the
-  step before it). Runs open at the start or end of the window count as gaps (truncated by
-  the window), so a point never seen has ``max_gap_s = mean_gap_s = duration_s``; a point
-  never without detection has both 0.
+  step before it; the one sample of a one-sample grid without a known step lasts 0 s).
+  Runs open at the start or end of the window count as gaps (truncated by the window), so a
+  point never seen has ``max_gap_s = mean_gap_s = duration_s`` (regular grids and one-sample
+  grids; on an irregular grid of several samples ``TimeGrid.duration_s`` leaves out the last
+  sample's duration, which the gap includes); a point never without detection has both 0.
 - ``max_gap_stereo_s``: the same for runs without a stereo pair.
 - ``median_position_error_m``: median over the stereo samples of the best pair's 1-sigma
   triangulation error (:func:`constellation._geometry.triangulation_sigma2_m`), NaN when the
   point is never in stereo. **Histogram method**: each sample's error goes into a histogram
   of ``error_bins`` bins uniform in ``log(error)`` between bounds derived from the geometry
-  (``lo = sigma_min R_min``, ``hi = sigma_max R_max sqrt(2 / sin^2 theta_min + 1/2)``, so no
-  value can fall outside); the median is the mean of the centres of the bins holding the two
-  middle samples. The relative error of the reported median is at most half a bin,
+  (``lo = sigma_min R_min``, ``hi = sigma_max R_max sqrt(2 / sin^2 theta_h + 1/2)`` with
+  ``theta_h = max(theta_min, HIST_THETA_FLOOR_DEG = 0.01 deg)``, ``theta_min`` the smallest
+  ``stereo_min_angle_deg``; ``R_min`` from the lowest satellite radius of the run, decay
+  included), plus one **overflow bin** above ``hi``. With ``theta_min >= 0.01 deg`` no value
+  can fall outside ``[lo, hi]``; with a smaller ``theta_min`` (0 allowed: the error is unbounded
+  as the convergence angle goes to 0) larger errors are counted in the overflow bin. The
+  median is the mean of the centres of the bins holding the two middle samples, ``+inf``
+  when one of them is in the overflow bin (the median is then known only to exceed
+  ``hi``). The relative error of a finite reported median is at most half a bin,
   ``exp(dlog / 2) - 1`` (stored as the attribute ``median_position_error_rel_resolution``;
-  about 0.4 % for the reference case with 512 bins). Exact streaming medians would need
-  memory growing with time.
+  about 0.4 % for the reference case with 512 bins, more for small ``theta_min``). The
+  attributes ``median_position_error_hist_top_m`` (``hi``),
+  ``median_position_error_overflow_possible`` (0/1), ``median_position_error_overflow_samples``
+  (stereo point-samples above ``hi``) and ``median_position_error_overflow_points`` (points
+  whose median is ``+inf``) report the overflow. Exact streaming medians would need memory
+  growing with time.
 """
 
 from __future__ import annotations
@@ -93,6 +105,8 @@ __all__ = [
     "grid_coverage",
     "point_coverage",
     "region_statistics",
+    "area_statistics",
+    "repeated_meridian_columns",
     "estimate_memory_bytes",
     "kernels_cached",
     "METRIC_VARIABLES",
@@ -212,7 +226,7 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
     n_lon = n_point if n_lon is None else int(n_lon)
     n_threads = numba.get_num_threads() if n_threads is None else int(n_threads)
     hb = 2 if n_time < 65535 else 4
-    per_point = 48 + 56 + hb * int(error_bins) + 64 + 64
+    per_point = 48 + 56 + hb * (int(error_bins) + 1) + 64 + 64
     per_chunk = chunk_steps * n_sat * (24 * 4 + 1 + 8 * 6 + 8 * 11)  # ... + pack_bands' records
     n_blk = -(-n_lon // TILE_COLS)  # tiles per strip
     strip = TILE_ROWS * TILE_COLS * n_blk  # points per strip buffer, padding included
@@ -288,11 +302,17 @@ def _sensor_index(sats, eph, n_sensor):
 
 
 def _time_edges(grid: TimeGrid):
-    """Sample boundaries (n_time + 1,): sample k lasts from seconds[k] to seconds[k+1]."""
+    """Sample boundaries (n_time + 1,): sample k lasts from seconds[k] to seconds[k+1].
+
+    The last sample lasts ``step_s`` on a regular grid (a one-sample grid from
+    :func:`orbits.timegrid.time_grid` remembers its step), else as long as the step before it;
+    the single sample of a one-sample irregular grid (no step known) lasts 0 s, as the grid's
+    ``duration_s`` (then gaps are 0 s and fractions, defined on sample counts, are 0 or 1).
+    """
     t = np.asarray(grid.seconds, dtype=np.float64)
     step = grid.step_s
     if step is None:
-        step = float(t[-1] - t[-2]) if t.size > 1 else 1.0
+        step = float(t[-1] - t[-2]) if t.size > 1 else 0.0
     return np.concatenate([t, [t[-1] + step]])
 
 
@@ -305,33 +325,92 @@ def _stream_state(n_point, n_time, error_bins):
         Step counters and last-seen step indices (``-1`` = never detected / never stereo).
     fstate : (n_point, N_FSTATE) float64
         Sums and running gap maxima.
-    hist : (n_point, error_bins) uint16 or uint32
+    hist : (n_point, error_bins + 1) uint16 or uint32
         Log-spaced histogram of the best-pair position error (counts of steps; uint16 when
-        fewer than 65,535 steps can land in one bin).
+        fewer than 65,535 steps can land in one bin); the last column is the overflow bin
+        (errors above the finite range's top, possible only when a sensor's
+        ``stereo_min_angle_deg`` is below :data:`HIST_THETA_FLOOR_DEG`).
     """
     istate = np.zeros((n_point, N_ISTATE), dtype=np.int32)
     istate[:, ST_LAST_DET] = -1
     istate[:, ST_LAST_ST] = -1
     fstate = np.zeros((n_point, N_FSTATE), dtype=np.float64)
-    hist = np.zeros((n_point, error_bins), dtype=np.uint16 if n_time < 65535 else np.uint32)
+    hist = np.zeros((n_point, error_bins + 1), dtype=np.uint16 if n_time < 65535 else np.uint32)
     return istate, fstate, hist
 
 
-def _satellite_radius_range(sats, eph):
-    """Geocentric radius range of the satellites (km), padded for SGP4 perturbations."""
+def _satellite_radius_range(sats, eph, tg=None, propagator="sgp4"):
+    """Geocentric radius range (km) that bounds every valid satellite position of the run.
+
+    With an ephemeris: the smallest and largest finite radius of the valid samples (NaN
+    positions flagged valid are ignored, as the kernels ignore them), padded by 0.1 %.
+    Otherwise from the elements: perigee ``a (1 - e)`` minus 100 km and apogee ``a (1 + e)``
+    plus 100 km (short-period perturbations), the perigee side lowered further to the lowest
+    radius reached during the last orbit of the run (``tg``; one sample per minute over the
+    longest period, propagated with ``propagator``) minus 100 km, so that a satellite whose orbit
+    decays during a long SGP4 run (drag lowers the perigee monotonically) stays inside the
+    error histogram's range.
+    """
     if eph is not None:
-        r = np.linalg.norm(eph.positions_km[eph.valid], axis=-1)
+        pos = eph.positions_km[eph.valid]
+        r = np.linalg.norm(pos[np.all(np.isfinite(pos), axis=-1)], axis=-1)
         if r.size == 0:
             return 6378.0, 6378.0 + 1.0
         return float(r.min()) * 0.999, float(r.max()) * 1.001
     el = sats.elements()
     a = np.asarray(el["semi_major_axis_km"], dtype=np.float64)
     e = np.asarray(el["eccentricity"], dtype=np.float64)
-    return float(np.min(a * (1 - e))) - 100.0, float(np.max(a * (1 + e))) + 100.0
+    lo = float(np.min(a * (1 - e))) - 100.0
+    hi = float(np.max(a * (1 + e))) + 100.0
+    if tg is not None and propagator == "sgp4":
+        lo = min(lo, _end_of_run_min_radius(sats, tg, propagator, float(np.max(a))) - 100.0)
+    return lo, hi
+
+
+def _end_of_run_min_radius(sats, tg, propagator, a_max_km):
+    """Lowest finite satellite radius (km) over the last orbital period of ``tg`` (1-min samples)."""
+    period_s = 2.0 * math.pi * math.sqrt(max(a_max_km, 6378.0) ** 3 / 398600.4418)
+    t_end = float(tg.seconds[-1])
+    t0 = max(float(tg.seconds[0]), t_end - period_s)
+    n = max(2, int(math.ceil((t_end - t0) / 60.0)) + 1)
+    end = TimeGrid.from_seconds(tg.start_utc, np.linspace(t0, t_end, n))
+    try:
+        e = propagate(sats, end, propagator)
+    except Exception:  # noqa: BLE001 - no better bound than the elements'
+        return math.inf
+    pos = e.positions_km[e.valid]
+    r = np.linalg.norm(pos[np.all(np.isfinite(pos), axis=-1)], axis=-1)
+    return float(r.min()) if r.size else math.inf
+
+
+HIST_THETA_FLOOR_DEG = 0.01
+"""Smallest stereo convergence angle (deg) the error histogram's finite range is sized for.
+
+With ``min(stereo_min_angle_deg) >= HIST_THETA_FLOOR_DEG`` no error can exceed the histogram's
+top; below it (``stereo_min_angle_deg = 0`` makes the error unbounded) the top is the bound at
+this angle and larger errors go to an overflow bin (see :func:`_error_hist_bounds`).
+"""
 
 
 def _error_hist_bounds(sensors, rs_min, rs_max, r_min, r_max, tilt_rad):
-    """Geometric bounds (m) of any best-pair triangulation error (histogram range)."""
+    """Bounds (m) of the error histogram's finite range and whether an overflow is possible.
+
+    The best pair's variance is ``sigma^2 = (q1 + q2) / sin^2 gamma + q1 q2 / (q1 + q2)`` with
+    ``q_i = (noise_i R_i)^2`` (:func:`constellation._geometry.triangulation_sigma2_m`); it grows
+    with each ``q_i``, so with ``gamma`` in ``[theta, 180 deg - theta]``,
+    ``sigma <= noise_max R_max sqrt(2 / sin^2 theta + 1/2)`` and
+    ``sigma >= noise_min R_min`` (``R_min = rs_min - r_max``, at least 1 km; ``R_max`` from the
+    elevation mask, the maximum range and the shell radii).
+
+    Returns
+    -------
+    lo, hi : float
+        ``0.99 noise_min R_min`` and ``1.01 noise_max R_max sqrt(2 / sin^2 theta_h + 1/2)`` (m),
+        ``theta_h = max(theta_min, HIST_THETA_FLOOR_DEG)``, ``theta_min`` the smallest
+        ``stereo_min_angle_deg`` of the sensors.
+    overflow_possible : bool
+        ``theta_min < HIST_THETA_FLOOR_DEG``: errors above ``hi`` can occur (overflow bin).
+    """
     noise = np.array([s.angular_noise_urad for s in sensors]) * 1e-6
     range_min = max(rs_min - r_max, 1.0)
     lo = 1000.0 * noise.min() * range_min * 0.99
@@ -346,28 +425,31 @@ def _error_hist_bounds(sensors, rs_min, rs_max, r_min, r_max, tilt_rad):
     ranges = [s.max_range_km for s in sensors]
     if all(x is not None for x in ranges):
         rmax_geo = min(rmax_geo, max(ranges))
-    theta = max(min(s.stereo_min_angle_deg for s in sensors), 0.5)
+    theta_min = min(s.stereo_min_angle_deg for s in sensors)
+    theta = max(theta_min, HIST_THETA_FLOOR_DEG)
     sin2 = math.sin(math.radians(theta)) ** 2
     hi = 1000.0 * noise.max() * rmax_geo * math.sqrt(2.0 / sin2 + 0.5) * 1.01
     if not hi > lo:
         hi = lo * 10.0
-    return lo, hi
+    return lo, hi, theta_min < HIST_THETA_FLOOR_DEG
 
 
-def _metric_state(sats, eph, sensors, r_min, r_max, tilt_rad, n_point, tg, error_bins):
+def _metric_state(sats, eph, sensors, r_min, r_max, tilt_rad, n_point, tg, error_bins, propagator="sgp4"):
     """Error-histogram axis and empty streaming accumulators for a grid or point run.
 
-    Returns ``(log_lo, dlog, istate, fstate, hist, t_edge)``: the histogram's first edge and bin
-    width in ``log(error_m)`` (bounds from :func:`_error_hist_bounds` for the satellites' radius
-    range and the targets' radii ``r_min .. r_max`` km), :func:`_stream_state` and
-    :func:`_time_edges`.
+    Returns ``(log_lo, dlog, istate, fstate, hist, t_edge, hi_m, overflow_possible)``: the
+    histogram's first edge and bin width in ``log(error_m)`` (bounds from
+    :func:`_error_hist_bounds` for the satellites' radius range
+    (:func:`_satellite_radius_range`) and the targets' radii ``r_min .. r_max`` km),
+    :func:`_stream_state` (``error_bins`` regular bins plus the overflow bin),
+    :func:`_time_edges`, the top of the finite range (m) and whether errors can overflow it.
     """
-    rs_min, rs_max = _satellite_radius_range(sats, eph)
-    lo, hi = _error_hist_bounds(sensors, rs_min, rs_max, r_min, r_max, tilt_rad)
+    rs_min, rs_max = _satellite_radius_range(sats, eph, tg, propagator)
+    lo, hi, overflow = _error_hist_bounds(sensors, rs_min, rs_max, r_min, r_max, tilt_rad)
     log_lo = math.log(lo)
     dlog = (math.log(hi) - log_lo) / error_bins
     istate, fstate, hist = _stream_state(n_point, tg.count, error_bins)
-    return (log_lo, dlog, istate, fstate, hist, _time_edges(tg))
+    return (log_lo, dlog, istate, fstate, hist, _time_edges(tg), hi, overflow)
 
 
 def _check_radiometric(sensors, target_intensity_w_sr):
@@ -746,8 +828,8 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
     n_time = req.tg.count
     n_point = grid.n_point
     geo = _GridGeometry.from_grid(grid)
-    log_lo, dlog, istate, fstate, hist, t_edge = _metric_state(req.sats, req.eph, req.sensors, geo.r_min, geo.r_max,
-                                                               geo.tilt, n_point, req.tg, error_bins)
+    log_lo, dlog, istate, fstate, hist, t_edge, hi_m, overflow = _metric_state(
+        req.sats, req.eph, req.sensors, geo.r_min, geo.r_max, geo.tilt, n_point, req.tg, error_bins, propagator)
 
     timings = dict(propagation_s=0.0, candidate_s=0.0, exact_s=0.0, metrics_s=0.0, output_s=0.0)
     codes_all, n_tests, n_chunks = _grid_chunk_loop(req, geo, propagator, (istate, fstate, hist, t_edge, log_lo, dlog),
@@ -755,11 +837,13 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
 
     t0 = time.perf_counter()
     out = _finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog)
+    n_over = int(hist[:, -1].sum())
     timings["metrics_s"] += time.perf_counter() - t0
     del istate, fstate, hist
 
     t0 = time.perf_counter()
-    ds = _grid_dataset(out, grid, req, propagator, name, constellation_summary, dlog, error_bins, attrs)
+    ds = _grid_dataset(out, grid, req, propagator, name, constellation_summary, dlog, error_bins,
+                       dict(attrs or {}, **_overflow_attrs(hi_m, overflow, n_over, out)))
     timings["output_s"] = time.perf_counter() - t0
     timings["coverage_s"] = timings["candidate_s"] + timings["exact_s"] + timings["metrics_s"]
     timings["total_s"] = time.perf_counter() - t_start
@@ -775,6 +859,25 @@ def _finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog):
                out["fraction_stereo"], out["mean_count"], out["max_gap_s"], out["mean_gap_s"],
                out["max_gap_stereo_s"], out["median_position_error_m"])
     return out
+
+
+def _overflow_attrs(hi_m, overflow_possible, n_overflow, out):
+    """Dataset attributes describing the error histogram's top and its overflow bin.
+
+    ``median_position_error_hist_top_m``: top of the histogram's finite range (m);
+    ``median_position_error_overflow_possible``: 1 when ``stereo_min_angle_deg`` allows errors
+    above it (:data:`HIST_THETA_FLOOR_DEG`), else 0; ``median_position_error_overflow_samples``:
+    stereo (point, sample) pairs whose best-pair error exceeded the top (all points);
+    ``median_position_error_overflow_points``: points whose median fell in the overflow bin
+    (their ``median_position_error_m`` is ``+inf``).
+    """
+    med = out["median_position_error_m"]
+    return {
+        "median_position_error_hist_top_m": float(hi_m),
+        "median_position_error_overflow_possible": int(bool(overflow_possible)),
+        "median_position_error_overflow_samples": int(n_overflow),
+        "median_position_error_overflow_points": int(np.count_nonzero(np.isposinf(med))),
+    }
 
 
 def _make_dataset(data_vars, coords, tg, sensors, name, constellation_summary, n_sat, dlog, error_bins, attrs):
@@ -801,8 +904,9 @@ def _make_dataset(data_vars, coords, tg, sensors, name, constellation_summary, n
         "source": "hgv-coverage constellation.coverage",
         "gap_definition": "maximal runs of samples without detection, duration = samples x step_s, "
                           "runs open at the window ends included",
-        "median_position_error_method": f"log-uniform histogram, {error_bins} bins; median = mean of the bin "
-                                        f"centres holding the two middle samples",
+        "median_position_error_method": f"log-uniform histogram, {error_bins} bins plus an overflow bin; median = "
+                                        f"mean of the bin centres holding the two middle samples (+inf when one "
+                                        f"of them is in the overflow bin)",
         "median_position_error_rel_resolution": float(math.expm1(dlog / 2.0)),
     })
     if attrs:
@@ -849,8 +953,8 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
     radius = np.linalg.norm(pts, axis=-1)
     gc = np.arctan2(pts[:, 2], np.hypot(pts[:, 0], pts[:, 1]))
     tilt = float(np.max(np.abs(np.deg2rad(lat) - gc))) + 1e-9
-    log_lo, dlog, istate, fstate, hist, t_edge = _metric_state(sats, eph, sensors, float(radius.min()),
-                                                               float(radius.max()), tilt, n_point, tg, error_bins)
+    log_lo, dlog, istate, fstate, hist, t_edge, hi_m, overflow = _metric_state(
+        sats, eph, sensors, float(radius.min()), float(radius.max()), tilt, n_point, tg, error_bins, propagator)
     timings = dict(propagation_s=0.0, candidate_s=0.0, exact_s=0.0, metrics_s=0.0, output_s=0.0)
     codes_all = np.zeros(n_sat, dtype=np.int64)
     done = 0
@@ -866,6 +970,7 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
             progress(done, n_time)
     t0 = time.perf_counter()
     out = _finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog)
+    n_over = int(hist[:, -1].sum())
     timings["metrics_s"] += time.perf_counter() - t0
     t0 = time.perf_counter()
     coords = {
@@ -877,7 +982,8 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
     }
     data_vars = {k: ("point", v) for k, v in out.items()}
     ds = _make_dataset(data_vars, coords, tg, sensors, name, constellation_summary or
-                       _constellation_summary(sats, eph, propagator), n_sat, dlog, error_bins, attrs)
+                       _constellation_summary(sats, eph, propagator), n_sat, dlog, error_bins,
+                       dict(attrs or {}, **_overflow_attrs(hi_m, overflow, n_over, out)))
     timings["output_s"] = time.perf_counter() - t0
     timings["coverage_s"] = timings["candidate_s"] + timings["exact_s"] + timings["metrics_s"]
     timings["total_s"] = time.perf_counter() - t_start
@@ -929,6 +1035,79 @@ def _normalise_points(points):
 
 
 # ---------------------------------------------------------------------------- statistics
+def repeated_meridian_columns(lon_deg) -> np.ndarray:
+    """Longitude columns that repeat an earlier column's meridian (modulo 360 deg).
+
+    A grid over ``[0, 360]`` (or ``[-180, 180]``) has its last column on the first one's
+    meridian: the same points, which area statistics must count once.
+
+    Parameters
+    ----------
+    lon_deg : array_like (n_lon,)
+
+    Returns
+    -------
+    ndarray (n_lon,) bool
+        True for a column whose ``lon mod 360`` equals that of an earlier column (to 1e-9 deg).
+    """
+    lon = np.mod(np.asarray(lon_deg, dtype=np.float64), 360.0)
+    key = np.round(lon * 1e9).astype(np.int64) % (360 * 10**9)
+    _, first = np.unique(key, return_index=True)
+    dup = np.ones(lon.size, dtype=bool)
+    dup[first] = False
+    return dup
+
+
+def area_statistics(values, lat_deg, lon_deg=None, mask=None) -> dict:
+    """Area-weighted mean, minimum and maximum of a grid field or a point list.
+
+    The one implementation behind :func:`region_statistics` and the map titles of
+    :mod:`hgvcov.plots`.
+
+    Parameters
+    ----------
+    values : array_like
+        ``(n_lat, n_lon)`` grid field (then ``lat_deg`` is ``(n_lat,)`` and ``lon_deg``
+        ``(n_lon,)``) or ``(n_point,)`` point values (``lat_deg`` ``(n_point,)``, ``lon_deg``
+        None).
+    lat_deg, lon_deg : array_like
+    mask : array_like of bool or None
+        Points to include, same shape as ``values``; None = all.
+
+    Returns
+    -------
+    dict
+        ``n``: points taken (in ``mask``, value not NaN, a repeated meridian's column
+        (:func:`repeated_meridian_columns`) left out so the seam of a ``[0, 360]`` grid counts
+        once); ``mean`` = ``sum(w v) / sum(w)`` with ``w = cos(lat)`` (0 on a pole row,
+        |lat| >= 90: a pole point has no area) over those points, or their plain mean when
+        every weight is 0; ``min``, ``max`` over those points (pole points included). All NaN
+        when ``n = 0``. ``+inf`` values are kept (an unbounded median error makes the mean
+        ``+inf``).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    lat = np.asarray(lat_deg, dtype=np.float64)
+    if v.ndim == 2:
+        lat2 = np.broadcast_to(lat[:, None], v.shape)
+    else:
+        lat2 = np.broadcast_to(lat, v.shape)
+    w = np.where(np.abs(lat2) >= 90.0, 0.0, np.cos(np.deg2rad(lat2)))
+    take = ~np.isnan(v)
+    if mask is not None:
+        take &= np.asarray(mask, dtype=bool)
+    if v.ndim == 2 and lon_deg is not None:
+        take &= ~repeated_meridian_columns(lon_deg)[None, :]
+    n = int(take.sum())
+    if n == 0:
+        return {"n": 0, "mean": math.nan, "min": math.nan, "max": math.nan}
+    pos = take & (w > 0.0)
+    if pos.any():
+        mean = float(np.sum(v[pos] * w[pos]) / np.sum(w[pos]))
+    else:
+        mean = float(np.mean(v[take]))
+    return {"n": n, "mean": mean, "min": float(v[take].min()), "max": float(v[take].max())}
+
+
 def region_statistics(ds, mask=None) -> dict:
     """Area-weighted (cos latitude) region statistics of a coverage dataset.
 
@@ -942,53 +1121,50 @@ def region_statistics(ds, mask=None) -> dict:
     Returns
     -------
     dict
-        ``n_points``; ``<var>_mean`` (cos-lat weighted) and ``<var>_min`` for ``fraction_1``,
-        ``fraction_2``, ``fraction_stereo``, ``mean_count``; ``max_gap_s_worst`` and
-        ``max_gap_stereo_s_worst`` (largest over the points), ``mean_gap_s_mean``;
-        ``median_position_error_m_mean`` (weighted over points ever in stereo, NaN if none) and
-        ``median_position_error_m_max``.
+        ``n_points`` (in ``mask``; a repeated meridian's column, e.g. 360 deg next to 0 deg,
+        counted once); ``<var>_mean`` (cos-lat weighted, pole rows weight 0) and ``<var>_min``
+        for ``fraction_1``, ``fraction_2``, ``fraction_stereo``, ``mean_count``;
+        ``max_gap_s_worst`` and ``max_gap_stereo_s_worst`` (largest over the points),
+        ``mean_gap_s_mean``; ``median_position_error_m_mean`` (weighted over points ever in
+        stereo, NaN if none; ``+inf`` when some point's median overflowed the error
+        histogram) and ``median_position_error_m_max``; every value so far is
+        :func:`area_statistics` of its variable (NaN values left out).
+        ``median_position_error_m_overflow_points``: points whose median is ``+inf``
+        (``summary.json`` writes infinities as null; this count says why).
     """
     lat = np.asarray(ds["lat"].values, dtype=np.float64)
     if "point" in ds.dims:
         shape = (ds.sizes["point"],)
-        w = np.cos(np.deg2rad(lat))
+        lon = None
     else:
         shape = (ds.sizes["lat"], ds.sizes["lon"])
-        w = np.broadcast_to(np.cos(np.deg2rad(lat))[:, None], shape)
-    w = np.where(np.abs(np.broadcast_to(lat if "point" in ds.dims else lat[:, None], shape)) >= 90.0, 0.0, w)
+        lon = np.asarray(ds["lon"].values, dtype=np.float64)
     if mask is None:
         m = np.ones(shape, dtype=bool)
     else:
         m = np.asarray(mask, dtype=bool)
         if m.shape != shape:
             raise CoverageError(f"mask: shape {m.shape} must equal the dataset's point shape {shape}")
+    if lon is not None:
+        m = m & ~repeated_meridian_columns(lon)[None, :]
     n = int(m.sum())
-    out = {"n_points": n}
     if n == 0:
         raise CoverageError("mask: selects no point")
-    wm = np.where(m, w, 0.0)
-    wsum = wm.sum()
+    out = {"n_points": n}
 
-    def wmean(v):
-        if wsum > 0:
-            return float((v * wm).sum() / wsum)
-        return float(v[m].mean())
+    def stats(var):
+        return area_statistics(np.asarray(ds[var].values, dtype=np.float64), lat, lon, m)
 
     for var in ("fraction_1", "fraction_2", "fraction_stereo", "mean_count"):
-        v = np.asarray(ds[var].values, dtype=np.float64)
-        out[f"{var}_mean"] = wmean(v)
-        out[f"{var}_min"] = float(v[m].min())
-    out["max_gap_s_worst"] = float(np.asarray(ds["max_gap_s"].values)[m].max())
-    out["max_gap_stereo_s_worst"] = float(np.asarray(ds["max_gap_stereo_s"].values)[m].max())
-    out["mean_gap_s_mean"] = wmean(np.asarray(ds["mean_gap_s"].values, dtype=np.float64))
+        st = stats(var)
+        out[f"{var}_mean"] = st["mean"]
+        out[f"{var}_min"] = st["min"]
+    out["max_gap_s_worst"] = stats("max_gap_s")["max"]
+    out["max_gap_stereo_s_worst"] = stats("max_gap_stereo_s")["max"]
+    out["mean_gap_s_mean"] = stats("mean_gap_s")["mean"]
+    st = stats("median_position_error_m")
+    out["median_position_error_m_mean"] = st["mean"]
+    out["median_position_error_m_max"] = st["max"]
     e = np.asarray(ds["median_position_error_m"].values, dtype=np.float64)
-    ok = m & np.isfinite(e)
-    if ok.any():
-        we = np.where(ok, w, 0.0)
-        out["median_position_error_m_mean"] = float((np.where(ok, e, 0.0) * we).sum() / we.sum()) if we.sum() > 0 \
-            else float(e[ok].mean())
-        out["median_position_error_m_max"] = float(e[ok].max())
-    else:
-        out["median_position_error_m_mean"] = float("nan")
-        out["median_position_error_m_max"] = float("nan")
+    out["median_position_error_m_overflow_points"] = int(np.count_nonzero(np.isposinf(e) & m))
     return out

@@ -376,3 +376,89 @@ def test_maps_round_the_globe(tmp_path, no_network, lat, lon, frame):
         assert len(set(np.round(xs % 360.0, 6))) == len(set(np.round(lons % 360.0, 6)))
     out = plots.plot_coverage_map(ds, "fraction_1", tmp_path / "m.png")
     assert out.read_bytes()[:8] == PNG_MAGIC
+
+
+# ------------------------------------------------------------------ title statistics == summary.json
+def _capture_stat(monkeypatch):
+    """The statistics part of each map title drawn (the text after the metric name)."""
+    from hgvcov.plots import coverage_maps
+
+    seen = []
+    real = coverage_maps._draw_titles
+
+    def spy(fig, ax, dataset, title, name, stat, *args):
+        seen.append(stat)
+        return real(fig, ax, dataset, title, name, stat, *args)
+
+    monkeypatch.setattr(coverage_maps, "_draw_titles", spy)
+    return seen
+
+
+def _stats_dataset(lat, lon, rng):
+    shape = (len(lat), len(lon))
+    data = {}
+    for v in ("fraction_1", "fraction_2", "fraction_stereo"):
+        data[v] = rng.uniform(0.0, 1.0, shape)
+    data["mean_count"] = rng.uniform(0.0, 4.0, shape)
+    for v in ("max_gap_s", "mean_gap_s", "max_gap_stereo_s"):
+        data[v] = rng.uniform(0.0, 7200.0, shape)
+    e = rng.uniform(100.0, 5000.0, shape)
+    e[rng.random(shape) < 0.2] = np.nan  # never in stereo
+    data["median_position_error_m"] = e
+    for v in data:
+        data[v][:, -1] = data[v][:, 0]  # the 360 deg column is the 0 deg column's points
+    return xr.Dataset({k: (("lat", "lon"), v) for k, v in data.items()},
+                      coords={"lat": lat, "lon": lon}, attrs={"scenario_name": "stats"})
+
+
+def test_map_title_statistics_equal_summary_json(tmp_path, monkeypatch, no_network):
+    """A [0, 360] grid up to the pole, a polygon mask (outside set to NaN as `hgvcov run` does):
+    every title's numbers are summary.json's region statistics, formatted."""
+    from constellation import region_statistics
+    from hgvcov.run.stages import _mask_outside
+
+    rng = np.random.default_rng(18)
+    lat = np.arange(60.0, 90.0 + 1e-9, 5.0)
+    lon = np.arange(0.0, 360.0 + 1e-9, 30.0)
+    ds = _stats_dataset(lat, lon, rng)
+    mask = np.zeros((len(lat), len(lon)), bool)
+    mask[2:, :] = True  # lat >= 70, the pole row included
+    mask[2:4, 3:6] = False  # a hole in it
+    summary = region_statistics(ds, mask=mask)  # what compute_coverage writes to summary.json
+    _mask_outside(ds, mask)
+    seen = _capture_stat(monkeypatch)
+    checks = {
+        "fraction_1": f"mean {summary['fraction_1_mean'] * 100:.1f} %, minimum {summary['fraction_1_min'] * 100:.1f} %",
+        "fraction_stereo": f"mean {summary['fraction_stereo_mean'] * 100:.1f} %, "
+                           f"minimum {summary['fraction_stereo_min'] * 100:.1f} %",
+        "mean_count": f"mean {summary['mean_count_mean']:.3g}, range {summary['mean_count_min']:.3g}",
+        "max_gap_s": f"worst {summary['max_gap_s_worst'] / 60.0:.1f} min",
+        "mean_gap_s": f"mean {summary['mean_gap_s_mean'] / 60.0:.1f} min",
+    }
+    for var, want in checks.items():
+        plots.plot_coverage_map(ds, var, tmp_path / f"{var}.png", dpi=40)
+        assert want in seen[-1], (var, seen[-1], want)
+    from hgvcov.plots import coverage_maps
+    err = np.asarray(ds["median_position_error_m"].transpose("lat", "lon"), float)
+    mean, _, vmax = coverage_maps._area_stats(err, lat, lon, False, mask)
+    assert mean == summary["median_position_error_m_mean"] and vmax == summary["median_position_error_m_max"]
+    for var in ("fraction_1", "fraction_2", "fraction_stereo", "mean_count"):
+        mean, vmin, _ = coverage_maps._area_stats(np.asarray(ds[var], float), lat, lon, False, mask)
+        assert (mean, vmin) == (summary[f"{var}_mean"], summary[f"{var}_min"]), var
+
+
+def test_point_map_title_statistics_equal_summary_json(monkeypatch):
+    """A point list: the title's mean is summary.json's (cos-latitude weights), not a plain mean."""
+    from constellation import region_statistics
+    from hgvcov.plots import coverage_maps
+
+    lat = np.array([0.0, 60.0, 89.0, 90.0])
+    v = np.array([1.0, 0.0, 0.5, 0.25])
+    ds = xr.Dataset({k: ("point", v.copy()) for k in
+                     ("fraction_1", "fraction_2", "fraction_stereo", "mean_count", "max_gap_s", "mean_gap_s",
+                      "max_gap_stereo_s", "median_position_error_m")},
+                    coords={"lat": ("point", lat), "lon": ("point", np.zeros(4))})
+    summary = region_statistics(ds)
+    mean, vmin, vmax = coverage_maps._area_stats(v, lat, np.zeros(4), True, None)
+    assert (mean, vmin) == (summary["fraction_1_mean"], summary["fraction_1_min"])
+    assert vmax == summary["max_gap_s_worst"]

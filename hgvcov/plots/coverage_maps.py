@@ -26,6 +26,7 @@ import matplotlib.path as mpath
 import matplotlib.ticker as mticker
 import numpy as np
 from cartopy.mpl.ticker import LatitudeFormatter, LongitudeFormatter
+from constellation import area_statistics
 from constellation.polygon import polygon_mask
 from matplotlib import colors as mcolors
 from matplotlib import patheffects
@@ -96,19 +97,17 @@ def _long_name(var: str, attrs: Mapping) -> str:
     return METRIC_STYLES.get(var, {}).get("long_name") or str(attrs.get("long_name", var))
 
 
-def _area_stats(values: np.ndarray, lat: np.ndarray, is_points: bool, mask=None) -> tuple[float, float, float]:
-    """(area-weighted mean, minimum, maximum) of a grid field (cos-latitude weights) or a point list."""
-    v = np.asarray(values, float)
-    if is_points:
-        w = np.ones_like(v)
-    else:
-        w = np.broadcast_to(np.cos(np.radians(lat))[:, None], v.shape).copy()
-    ok = np.isfinite(v)
-    if mask is not None:
-        ok &= np.asarray(mask, bool)
-    if not ok.any():
-        return float("nan"), float("nan"), float("nan")
-    return float(np.sum(v[ok] * w[ok]) / np.sum(w[ok])), float(v[ok].min()), float(v[ok].max())
+def _area_stats(values: np.ndarray, lat: np.ndarray, lon: np.ndarray, is_points: bool,
+                mask=None) -> tuple[float, float, float]:
+    """(area-weighted mean, minimum, maximum) of a grid field or a point list.
+
+    :func:`constellation.area_statistics`, the implementation behind
+    :func:`constellation.region_statistics` (``summary.json``), so a map title and the
+    summary agree: cos-latitude weights with pole rows weight 0, NaN values left out, a
+    repeated meridian (the 360 deg column of a [0, 360] grid) counted once.
+    """
+    st = area_statistics(values, lat, None if is_points else lon, mask)
+    return st["mean"], st["min"], st["max"]
 
 
 # --------------------------------------------------------------------------- map frame
@@ -435,15 +434,15 @@ def _draw_colorbar(fig, ax, mappable, kind, label):
     cbar.ax.tick_params(labelsize=8)
 
 
-def _stats_text(values, lat, is_points, mask, kind, scale, unit) -> str:
+def _stats_text(values, lat, lon, is_points, mask, kind, scale, unit) -> str:
     """The statistics part of the title, over the area of interest (``mask``), the points or the region.
 
     Fractions give the mean and minimum in %, durations the worst and the mean, anything else
     the mean and range; grid means are area-weighted (:func:`_area_stats`).
     """
-    mean, vmin_d, vmax_d = _area_stats(values, lat, is_points, mask)
+    mean, vmin_d, vmax_d = _area_stats(values, lat, lon, is_points, mask)
     where = "area of interest" if mask is not None else (f"{len(lat)} points" if is_points else "region")
-    avg = "mean" if is_points else "area-weighted mean"
+    avg = "cos-latitude-weighted mean" if is_points else "area-weighted mean"
     if kind == "fraction":
         return f"{where}: {avg} {mean * 100:.1f} %, minimum {vmin_d * 100:.1f} %"
     if kind == "duration":
@@ -554,7 +553,7 @@ def plot_coverage_map(
     _draw_colorbar(fig, ax, mappable, kind, name + (f" ({unit})" if unit else ""))
 
     mask = _region_mask(dataset, polygon, lat, lon, is_points)
-    stat = _stats_text(values, lat, is_points, mask, kind, scale, unit)
+    stat = _stats_text(values, lat, lon, is_points, mask, kind, scale, unit)
     _draw_titles(fig, ax, dataset, title, name, stat, sub, n_title_lines, source)
     # The layout above leaves room for every label: no second "tight" layout pass (halves the time).
     return atomic_savefig(fig, Path(path), dpi=dpi, tight=False)
