@@ -180,7 +180,7 @@ def track_samples(pos, valid, c0, sample_ids, tidx, tgt_xyz, tgt_up, intensity_w
             error_m[i] = math.nan
             convergence_rad[i] = math.nan
             if nd >= 2:
-                a, b, g, sig = best_stereo_pair(pos[t], det, nd, sensor_of_sat, table, tgt)
+                a, b, g, sig = best_stereo_pair(pos[t], det, np.int64(nd), sensor_of_sat, table, tgt)
                 if a >= 0:
                     stereo[i] = True
                     pair_a[i] = a
@@ -375,12 +375,15 @@ def track_metrics(time_s, track_start, track_stop, n_detect, stereo, error_m, ou
         out[tr, M_FIRST_STEREO_S] = time_s[fs] if fs >= 0 else math.nan
         out[tr, M_CUSTODY_FRACTION] = n_c / n if n > 0 else math.nan
         out[tr, M_STEREO_FRACTION] = n_s / n if n > 0 else math.nan
+        # np.int64(...): fd, fs and nd may be typed as the literal -1 / 0 they start at;
+        # a literal argument would compile the callee once more (docs/ARCHITECTURE.md,
+        # "Cold start")
         if fd >= 0:
-            out[tr, M_LONGEST_CUSTODY_GAP_S] = _longest_gap_s(time_s, n_detect, 1, lo, hi, fd)
+            out[tr, M_LONGEST_CUSTODY_GAP_S] = _longest_gap_s(time_s, n_detect, 1, lo, hi, np.int64(fd))
         else:
             out[tr, M_LONGEST_CUSTODY_GAP_S] = time_s[hi - 1] - time_s[lo]
         if fs >= 0:
-            out[tr, M_LONGEST_STEREO_GAP_S] = _longest_gap_s(time_s, stereo, 2, lo, hi, fs)
+            out[tr, M_LONGEST_STEREO_GAP_S] = _longest_gap_s(time_s, stereo, 2, lo, hi, np.int64(fs))
         else:
             out[tr, M_LONGEST_STEREO_GAP_S] = time_s[hi - 1] - time_s[lo]
         if n_s > 0:
