@@ -4,8 +4,7 @@ The engine's kernels are compiled by numba on their first call and cached on dis
 (:mod:`hgvcov.cachedir` says where).  A fresh installation therefore spends its first
 ``hgvcov run`` compiling (about 40 s on 2 cores); :func:`warmup` does that work up front by
 running tiny scenarios through the same pipeline as ``hgvcov run`` (:data:`WARMUP_CASES`:
-a grid with SGP4, threats and Monte Carlo launch times; a grid with J2; a point list with
-access intervals), so the kernels are compiled for exactly the argument types a real run
+grids and point lists, SGP4 and J2, threats, Monte Carlo launch times, access intervals), so the kernels are compiled for exactly the argument types a real run
 passes.  Every later run, and every sweep worker on the machine, then only loads them.
 
 Compile times come from numba's event API (``numba.core.event``, ``"numba:compile"``),
@@ -27,16 +26,25 @@ __all__ = ["WARMUP_CASES", "KernelInfo", "CompileTimer", "kernel_dispatchers", "
            "warmup_scenarios", "warmup", "cache_location"]
 
 #: Label of each warm-up case -> what it changes in the built-in scenario (made small: 1 h
-#: at 2 min, a 5 deg box).  Together they reach every kernel of ``hgvcov run``: SGP4 and J2
-#: propagation, the grid and point-list coverage kernels, threat flight and track scoring,
-#: Monte Carlo launch times, access intervals.  A polygon region runs the grid kernel (the
-#: mask is applied outside it), and TLE, preset, Walker and element shells all propagate
-#: with one of the two propagators, so they need no case of their own.
+#: at 2 min, a 5 deg box or three points, one threat).  Together they reach every kernel of
+#: ``hgvcov run`` (checked on the built-in scenario and ``examples/*.toml``): SGP4
+#: (near-Earth kernels; deep-space satellites through python-sgp4 and the frame kernel)
+#: and J2 propagation (on the regular grid and at the tracks' sample instants), the grid
+#: and point-list coverage kernels, threat flight and track scoring, Monte Carlo launch
+#: times, access intervals.  A polygon region runs the grid kernel (the mask is applied
+#: outside it), and TLE, preset, Walker and element shells all propagate with one of the
+#: two propagators, so they need no case of their own.
 WARMUP_CASES = {
-    "grid, SGP4, threats, Monte Carlo": {"threat": "first", "monte_carlo": 2},
-    "grid, J2": {"propagator": "j2"},
-    "points, SGP4, accesses": {"points": True},
+    "grid, SGP4, threats, Monte Carlo": {"threat": True, "monte_carlo": 2},
+    "grid, J2, threats": {"propagator": "j2", "threat": True},
+    "points, SGP4 with a deep-space satellite, accesses": {"points": True, "deep_space": True},
+    "points, J2, accesses": {"points": True, "propagator": "j2"},
 }
+
+#: A Molniya-like satellite (period > 225 min: SGP4's deep-space branch).
+_DEEP_SPACE_SHELL = {"kind": "elements", "element_type": "mean", "satellites": [{
+    "name": "MOLNIYA-like", "semi_major_axis_km": 26600, "eccentricity": 0.74,
+    "inclination_deg": 63.4, "raan_deg": 120, "arg_perigee_deg": 270, "mean_anomaly_deg": 0}]}
 
 
 def warmup_scenarios() -> list[tuple[str, object]]:
@@ -55,8 +63,10 @@ def warmup_scenarios() -> list[tuple[str, object]]:
                          propagator=change.get("propagator", d["time"]["propagator"]))
         d["output"].update(maps=False, monte_carlo=change.get("monte_carlo", 0))
         threats = d.pop("threat", [])
-        if change.get("threat") == "first" and threats:
+        if change.get("threat") and threats:
             d["threat"] = [threats[0]]
+        if change.get("deep_space"):
+            d["constellation"] = list(d["constellation"]) + [dict(_DEEP_SPACE_SHELL)]
         if change.get("points"):
             d["region"] = {"altitude_km": 40, "points": [
                 {"name": "Tokyo", "lat_deg": 35.68, "lon_deg": 139.77},

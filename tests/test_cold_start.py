@@ -108,6 +108,9 @@ def test_warmup_cases_cover_run_kinds():
     assert {sc.time.propagator for sc in scs.values()} == {"sgp4", "j2"}
     assert any(sc.output.monte_carlo for sc in scs.values())
     assert any(sc.output.accesses for sc in scs.values())
+    assert any(sc.region.kind == "box" and sc.time.propagator == "j2" and sc.threat
+               for sc in scs.values())
+    assert any(sh.kind == "elements" for sc in scs.values() for sh in sc.constellation)
     assert not any(sc.output.maps for sc in scs.values())
 
 
@@ -131,7 +134,8 @@ def test_warmup_lists_kernels(capsys):
 
 def test_warmup_plain_output(capsys):
     from hgvcov.cli import main
+    from hgvcov.warmup import WARMUP_CASES
     assert main(["warmup"]) == 0
     cap = capsys.readouterr()
     assert "constellation._grid.grid_chunk" in cap.out
-    assert "[3/3]" in cap.err and "done in" in cap.err
+    assert f"[{len(WARMUP_CASES)}/{len(WARMUP_CASES)}]" in cap.err and "done in" in cap.err
