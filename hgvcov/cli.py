@@ -149,7 +149,8 @@ def _cmd_run(args) -> int:
         with make_progress(enabled=not args.json and not args.quiet) as prog:
             summary = run.run_scenario(sc, args.output, maps=not args.no_maps, progress=prog,
                                        json_mode=args.json,
-                                       time_limit_s=_run_time_limit(args))
+                                       time_limit_s=_run_time_limit(args),
+                                       compile_in_parallel=True)
         if args.json:
             sys.stdout.write(json.dumps(summary, indent=2) + "\n")
         elif not args.quiet:

@@ -22,7 +22,7 @@ from typing import Callable, Optional
 
 from .cachedir import KERNEL_PACKAGES
 
-__all__ = ["WARMUP_CASES", "KernelInfo", "CompileTimer", "kernel_dispatchers", "kernel_report",
+__all__ = ["start_flight_compile", "finish_flight_compile", "WARMUP_CASES", "KernelInfo", "CompileTimer", "kernel_dispatchers", "kernel_report",
            "warmup_scenarios", "warmup", "cache_location"]
 
 #: Label of each warm-up case -> what it changes in the built-in scenario (made small: 1 h
@@ -232,3 +232,70 @@ def warmup(out: Callable[[str], None] = lambda line: None) -> dict:
             "kernels": [dict(name=k.name, state=k.state, signatures=k.signatures,
                              compiled=k.compiled, loaded=k.loaded, compile_s=k.compile_s)
                         for k in kernels]}
+
+
+#: What the flight-compiling process runs: one library threat through the public API.
+_FLIGHT_CODE = ("from hgv_models.threats import THREAT_LIBRARY, fly_threat\n"
+                "fly_threat(next(iter(THREAT_LIBRARY)))\n")
+
+
+def start_flight_compile():
+    """Compile the HGV flight kernels in a second process, if that will save time.
+
+    On a first run (flight kernels neither compiled nor cached) with two or more cores, a
+    child process flies one library threat, which compiles :mod:`hgv_models`' kernels into
+    numba's cache while this process compiles the coverage kernels (numba compiles in one
+    thread).  The two sets share no function (the layers keep ``hgv_models`` apart from
+    ``orbits`` and ``constellation``), so the processes never write the same cache entry;
+    :func:`finish_flight_compile` must be called before this process flies a threat.
+    About 5 s less on a first run on 2 cores (docs/ARCHITECTURE.md, "Cold start").
+
+    Returns
+    -------
+    subprocess.Popen or None
+        The child process, or None when nothing was started.
+    """
+    import subprocess
+    if (os.cpu_count() or 1) < 2:
+        return None
+    try:
+        from hgv_models.dynamics import kernels_cached
+        if kernels_cached():
+            return None
+        import hgv_models
+        root = os.path.dirname(os.path.dirname(os.path.abspath(hgv_models.__file__)))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        return subprocess.Popen([sys.executable, "-c", _FLIGHT_CODE], env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    except Exception:  # noqa: BLE001 - an optimisation only: this process compiles instead
+        return None
+
+
+def finish_flight_compile(proc, timeout_s: float = 300.0, stop: bool = False) -> None:
+    """Wait for :func:`start_flight_compile`'s process, or stop it.
+
+    Parameters
+    ----------
+    proc : subprocess.Popen or None
+        From :func:`start_flight_compile` (None: nothing to do).
+    timeout_s : float
+        Longest wait (s); the process is stopped after it.
+    stop : bool
+        Stop it now (the run failed or was interrupted).
+
+    Whatever happened there, this process then flies its threats (loading the kernels
+    from the cache, or compiling what is missing).
+    """
+    if proc is None:
+        return
+    try:
+        if stop:
+            raise TimeoutError
+        proc.wait(timeout=timeout_s)
+    except BaseException as exc:
+        proc.kill()
+        proc.wait()
+        if not isinstance(exc, (TimeoutError, Exception)):
+            raise

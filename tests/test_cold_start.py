@@ -139,3 +139,40 @@ def test_warmup_plain_output(capsys):
     cap = capsys.readouterr()
     assert "constellation._grid.grid_chunk" in cap.out
     assert f"[{len(WARMUP_CASES)}/{len(WARMUP_CASES)}]" in cap.err and "done in" in cap.err
+
+
+# --- first run: the flight kernels compile in a second process --------------------------
+
+def test_flight_compile_not_started_when_cached(monkeypatch):
+    import hgv_models.dynamics as dyn
+    from hgvcov.warmup import finish_flight_compile, start_flight_compile
+    monkeypatch.setattr(dyn, "kernels_cached", lambda: True)
+    assert start_flight_compile() is None
+    finish_flight_compile(None)  # nothing to wait for
+
+
+def test_flight_compile_child_runs_and_is_joined(monkeypatch):
+    import hgv_models.dynamics as dyn
+    from hgvcov.warmup import finish_flight_compile, start_flight_compile
+    monkeypatch.setattr(dyn, "kernels_cached", lambda: False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    proc = start_flight_compile()
+    assert proc is not None
+    finish_flight_compile(proc)
+    assert proc.returncode == 0  # the child flew its threat (here: loading the cache)
+
+
+def test_flight_compile_child_stopped_on_failure(monkeypatch):
+    import hgv_models.dynamics as dyn
+    from hgvcov.warmup import finish_flight_compile, start_flight_compile
+    monkeypatch.setattr(dyn, "kernels_cached", lambda: False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    proc = start_flight_compile()
+    finish_flight_compile(proc, stop=True)
+    assert proc.returncode is not None
+
+
+def test_no_child_on_one_core(monkeypatch):
+    from hgvcov.warmup import start_flight_compile
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert start_flight_compile() is None
