@@ -388,8 +388,9 @@ def _cmd_warmup(args) -> int:
         n_comp = sum(k["state"] == "compiled" for k in kernels)
         n_load = sum(k["state"] == "loaded" for k in kernels)
         print(f"{n_comp} kernels compiled ({result['compile_s']:.1f} s compiling, numba's "
-              f"functions included), {n_load} loaded from the cache; '-': compiled into "
-              "their callers, inlined, or not used by a run")
+              f"functions included), {n_load} loaded from the cache (the flight kernels "
+              "of a first warm-up are compiled by a second process, then loaded); '-': "
+              "compiled into their callers, inlined, or not used by a run")
         print(f"numba cache: {result['cache']}")
     print(f"hgvcov warmup: done in {result['total_s']:.1f} s; later runs load the kernels "
           "from the cache", file=sys.stderr)
