@@ -2,10 +2,14 @@
 
 The engine's kernels are compiled by numba on their first call and cached on disk
 (:mod:`hgvcov.cachedir` says where).  A fresh installation therefore spends its first
-``hgvcov run`` compiling (about 40 s on 2 cores); :func:`warmup` does that work up front by
+``hgvcov run`` compiling (30-40 s on 2 cores); :func:`warmup` does that work up front by
 running tiny scenarios through the same pipeline as ``hgvcov run`` (:data:`WARMUP_CASES`:
-grids and point lists, SGP4 and J2, threats, Monte Carlo launch times, access intervals), so the kernels are compiled for exactly the argument types a real run
-passes.  Every later run, and every sweep worker on the machine, then only loads them.
+grids and point lists, SGP4 and J2, threats, Monte Carlo launch times, access intervals),
+so the kernels are compiled for exactly the argument types a real run passes.  Every later
+run, and every sweep worker on the machine, then only loads them.
+
+:func:`start_flight_compile` / :func:`finish_flight_compile`: on a first run, the HGV flight
+kernels compile in a child process while the run compiles the coverage kernels.
 
 Compile times come from numba's event API (``numba.core.event``, ``"numba:compile"``),
 which reports every compilation (not cache loads) with its dispatcher.
@@ -22,8 +26,9 @@ from typing import Callable, Optional
 
 from .cachedir import KERNEL_PACKAGES
 
-__all__ = ["start_flight_compile", "finish_flight_compile", "WARMUP_CASES", "KernelInfo", "CompileTimer", "kernel_dispatchers", "kernel_report",
-           "warmup_scenarios", "warmup", "cache_location"]
+__all__ = ["WARMUP_CASES", "KernelInfo", "CompileTimer", "kernel_dispatchers", "kernel_report",
+           "warmup_scenarios", "warmup", "cache_location", "start_flight_compile",
+           "finish_flight_compile"]
 
 #: Label of each warm-up case -> what it changes in the built-in scenario (made small: 1 h
 #: at 2 min, a 5 deg box or three points, one threat).  Together they reach every kernel of
