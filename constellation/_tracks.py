@@ -21,10 +21,10 @@ Kernels
     best stereo pair (smallest triangulation error), its convergence angle and 1-sigma error,
     and the nearest detecting satellite.
 :func:`track_handovers`
-    Per track (parallel over tracks, sequential in time, state carried across chunks): the
+    Per track (serially: a cheap pass; sequential in time, state carried across chunks): the
     pair and single-satellite handover counts (definitions in :mod:`constellation.tracks`).
 :func:`track_metrics`
-    Per track (parallel over tracks): first detection / first stereo times, custody and
+    Per track (serially): first detection / first stereo times, custody and
     stereo fractions, longest gaps, error statistics.
 """
 
@@ -180,7 +180,7 @@ def track_samples(pos, valid, c0, sample_ids, tidx, tgt_xyz, tgt_up, intensity_w
             error_m[i] = math.nan
             convergence_rad[i] = math.nan
             if nd >= 2:
-                a, b, g, sig = best_stereo_pair(pos[t], det, nd, sensor_of_sat, table, tgt)
+                a, b, g, sig = best_stereo_pair(pos[t], det, np.int64(nd), sensor_of_sat, table, tgt)
                 if a >= 0:
                     stereo[i] = True
                     pair_a[i] = a
@@ -210,7 +210,10 @@ def _detects_sat(pos, valid, t, s, tgt, up, intensity_row, sensor_of_sat, table)
     return detects_i(pos[t, s], tgt, up, table[k], intensity_row[k])
 
 
-@jit_parallel
+# Serial (jit, not jit_parallel) like track_metrics: one cheap pass per track; on 2 cores,
+# 804 tracks (Monte Carlo 200), serial costs 0.02 s per run and saves ~3 s of compilation
+# for the two (docs/ARCHITECTURE.md, "Cold start").
+@jit
 def track_handovers(pos, valid, c0, c1, tidx, track_stop, cursor, tgt_xyz, tgt_up,
                     intensity_w_sr, sensor_of_sat, table, n_detect, stereo, pair_a, pair_b,
                     nearest, held_a, held_b, held_single, pair_handovers, single_handovers):
@@ -244,7 +247,7 @@ def track_handovers(pos, valid, c0, c1, tidx, track_stop, cursor, tgt_xyz, tgt_u
     Other arrays as in :func:`track_samples` (read only, already filled for these samples).
     """
     n_track = track_stop.size
-    for tr in prange(n_track):
+    for tr in range(n_track):
         k = cursor[tr]
         while k < track_stop[tr] and tidx[k] < c1:
             t = tidx[k] - c0
@@ -318,7 +321,7 @@ def _longest_gap_s(time_s, state, mode, lo, hi, first):
     return best
 
 
-@jit_parallel
+@jit  # serial: see track_handovers
 def track_metrics(time_s, track_start, track_stop, n_detect, stereo, error_m, out):
     """Per-track custody metrics from the per-sample results.
 
@@ -346,7 +349,7 @@ def track_metrics(time_s, track_start, track_stop, n_detect, stereo, error_m, ou
           launch to impact.
     """
     n_track = track_start.size
-    for tr in prange(n_track):
+    for tr in range(n_track):
         lo = track_start[tr]
         hi = track_stop[tr]
         n = hi - lo
@@ -375,12 +378,15 @@ def track_metrics(time_s, track_start, track_stop, n_detect, stereo, error_m, ou
         out[tr, M_FIRST_STEREO_S] = time_s[fs] if fs >= 0 else math.nan
         out[tr, M_CUSTODY_FRACTION] = n_c / n if n > 0 else math.nan
         out[tr, M_STEREO_FRACTION] = n_s / n if n > 0 else math.nan
+        # np.int64(...): fd, fs and nd may be typed as the literal -1 / 0 they start at;
+        # a literal argument would compile the callee once more (docs/ARCHITECTURE.md,
+        # "Cold start")
         if fd >= 0:
-            out[tr, M_LONGEST_CUSTODY_GAP_S] = _longest_gap_s(time_s, n_detect, 1, lo, hi, fd)
+            out[tr, M_LONGEST_CUSTODY_GAP_S] = _longest_gap_s(time_s, n_detect, 1, lo, hi, np.int64(fd))
         else:
             out[tr, M_LONGEST_CUSTODY_GAP_S] = time_s[hi - 1] - time_s[lo]
         if fs >= 0:
-            out[tr, M_LONGEST_STEREO_GAP_S] = _longest_gap_s(time_s, stereo, 2, lo, hi, fs)
+            out[tr, M_LONGEST_STEREO_GAP_S] = _longest_gap_s(time_s, stereo, 2, lo, hi, np.int64(fs))
         else:
             out[tr, M_LONGEST_STEREO_GAP_S] = time_s[hi - 1] - time_s[lo]
         if n_s > 0:

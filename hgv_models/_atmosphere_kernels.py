@@ -312,8 +312,11 @@ def hydrostatic_phi(altitude_km):
     return phi + _phi_above_120(z)
 
 
-def _build_upper_nodes():
+def _build_upper_nodes(phi=None):
     """Nodes for the upper interpolation: Phi, ln P and d ln P / d Phi.
+
+    ``phi``: :data:`UPPER_PHI_NODES` (the module uses those); None computes them with
+    :func:`hydrostatic_phi` (which compiles it: tests check that both agree bit for bit).
 
     Slopes are the three-point (non-uniform) finite differences of ln P in
     Phi, one-sided at the ends.  (The standard's tabulated pressure is not
@@ -322,9 +325,11 @@ def _build_upper_nodes():
     the table itself, not from -M/R*.)
     """
     n = TABLE_Z_KM.shape[0]
-    phi = np.empty(n)
-    for i in range(n):
-        phi[i] = hydrostatic_phi(TABLE_Z_KM[i])
+    if phi is None:
+        phi = np.empty(n)
+        for i in range(n):
+            phi[i] = hydrostatic_phi(TABLE_Z_KM[i])
+    phi = np.array(phi, dtype=np.float64)
     lnp = np.log(TABLE_P_PA)
     slope = np.empty(n)
     for i in range(1, n - 1):
@@ -338,7 +343,36 @@ def _build_upper_nodes():
     return phi, lnp, slope
 
 
-UPPER_PHI, UPPER_LNP, UPPER_DLNP_DPHI = _build_upper_nodes()
+#: ``hydrostatic_phi(TABLE_Z_KM)`` as the compiled kernel computes it, written out so that
+#: importing the module compiles nothing (computing them here compiled or loaded
+#: ``hydrostatic_phi`` on every ``import hgv_models``: 0.1 s warm, 0.6 s cold; see
+#: docs/ARCHITECTURE.md, "Cold start").  ``tests/test_atmosphere.py`` checks them against
+#: ``_build_upper_nodes()`` bit for bit.
+UPPER_PHI_NODES = (
+    0.0, 0.0510796244416901, 0.10214339737713311, 0.1531913261838888, 0.20422341823503362,
+    0.2552396808990456, 0.35715491691352014, 0.4585877133171142, 0.5591169769056552,
+    0.6583159536976761, 0.7072801730115228, 0.7557457369773523, 0.8509431893091801,
+    0.9433968045054519, 1.0324923404535657, 1.1173573214346275, 1.1577188069535638,
+    1.1962403131178627, 1.2329581012409243, 1.268032589869555, 1.3016037053399088,
+    1.3337942299843646, 1.3647124932643404, 1.3944545547409068, 1.4231059898515874,
+    1.450743362180631, 1.4774354460346495, 1.5989640024158476, 1.7053036313174885,
+    1.8007583970688503, 1.8880546466133272, 1.9690281176092261, 2.0449734206578425,
+    2.1853325328946838, 2.3142989227121964, 2.4350391123669732, 2.5496268463134912,
+    2.659487910034655, 2.7656394123599677, 2.8688280023495123, 2.9696143391312195,
+    3.0684271363643028, 3.165599079511867, 3.26139147099915, 3.3560116061169802,
+    3.449625311542995, 3.5423661754819937, 3.6343424601062386, 3.7256423555188043,
+    3.816338024479512, 3.9064887506716786, 3.9961434125415054, 4.085342443117577,
+    4.1741193935579695, 4.2625021881132295, 4.350514136663781, 4.438174755334845,
+    4.525500434147782, 4.612504982044021, 4.699200073100676, 4.7855956127778, 4.871700039195968,
+    4.957520571452858, 5.0430634146417646, 5.128333929381469, 5.213336772193183,
+    5.298076011881862, 5.382555226132313, 5.592635599752764, 5.801150813835239,
+    6.008133100162254, 6.213608889070045, 6.417600796953801, 6.620128899071956,
+    6.821211548055876, 7.020865902511424, 7.219108269940657, 7.415954330328148,
+    7.611419282774506, 7.80551794234375, 7.998264804594362, 8.1896740890633, 8.379759768994528,
+    8.568535592044231, 8.756015095042818, 8.942211614824414, 9.127138296440453,
+    9.310808099621838,
+)
+UPPER_PHI, UPPER_LNP, UPPER_DLNP_DPHI = _build_upper_nodes(UPPER_PHI_NODES)
 
 
 @jit

@@ -333,14 +333,20 @@ def forces(t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_a
     """Lift (km/s^2), drag (km/s^2) and bank angle (rad) at time t, state y."""
     alt = y[0] - R_EARTH_KM
     g = MU_EARTH_KM3_S2 / (y[0] * y[0])
+    # np.bool_(True) rather than True: numba compiles a kernel once per literal argument
+    # value (Literal[bool](True), Literal[bool](False), bool: three signatures of
+    # aero_accel, forces and rhs); a bool variable gives one (docs/ARCHITECTURE.md,
+    # "Cold start")
     if terminal:
         lift_max, drag_b, drag0 = aero_accel(
-            params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, alt, y[3], np.nan, True)
+            params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, alt, y[3], np.nan,
+            np.bool_(True))
         lift, bank, drag = _pn_lift(params, y, lift_max, drag_b, drag0, g)
         return lift, bank, drag
     bank, alpha = program_controls(program, t)
     lift, drag, _d0 = aero_accel(
-        params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, alt, y[3], alpha, False)
+        params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux, alt, y[3], alpha,
+        np.bool_(False))
     return lift, bank, drag
 
 
@@ -508,7 +514,7 @@ def integrate(y0, step_s, output_step_s, max_time_s, params, mach_grid, alpha_gr
     tmp = np.empty(6)
     yi = np.empty(6)
     t = 0.0
-    terminal = False
+    terminal = np.bool_(False)  # a bool variable, not the constant False: see forces
     n_max = out.shape[0]
     z_imp = params[P_IMPACT_ALT_KM]
     dive = params[P_DIVE_ENABLED] != 0.0
@@ -524,7 +530,7 @@ def integrate(y0, step_s, output_step_s, max_time_s, params, mach_grid, alpha_gr
             if rng <= params[P_DIVE_RANGE_KM] or (
                     params[P_DIVE_ACCEL_G] > 0.0
                     and arc_accel >= params[P_DIVE_ACCEL_G] * G0_KM_S2):
-                terminal = True
+                terminal = np.bool_(True)
                 rhs(t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux,
                     program, f)
         h = step_s

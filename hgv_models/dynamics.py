@@ -296,5 +296,26 @@ def glide_batch(vehicle, states, programs=None, rotating_earth=True, step_s=1.0,
     return out, n_written, status
 
 
-__all__ = ["GlideError", "equilibrium_glide_altitude_km", "glide", "glide_batch", "Vehicle",
+__all__ = ["GlideError", "equilibrium_glide_altitude_km", "glide", "glide_batch", "kernels_cached", "Vehicle",
            "GuidanceProgram"]
+
+
+def kernels_cached() -> bool:
+    """Whether the glide integrator is compiled, or in numba's on-disk cache for this code.
+
+    Checks :func:`hgv_models._dynamics_kernels.integrate` (its callees are compiled with
+    it): compiled in this process, or a cache index on disk that numba accepts for the
+    current source file and that holds at least one signature.
+
+    Returns
+    -------
+    bool
+        False when the next flight compiles the kernels first (about 5 s on 2 cores); True
+        when it will not, or when numba's cache cannot be inspected (numba internals).
+    """
+    if K.integrate.signatures:
+        return True
+    try:
+        return bool(K.integrate._cache._cache_file._load_index())
+    except Exception:  # noqa: BLE001 - numba internals changed: claim nothing
+        return True

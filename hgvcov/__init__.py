@@ -9,10 +9,17 @@ builds on :mod:`orbits` and :mod:`hgv_models`; nothing below imports this packag
 
 The names below are loaded on first use (module ``__getattr__``): ``import hgvcov`` runs
 for every ``hgvcov --help`` and must not pull in pydantic, numpy or the engine.
+
+Importing it also points numba's cache at a per-user folder when the installation is not
+writable (:func:`hgvcov.cachedir.configure_numba_cache`; before numba is imported).
 """
 from __future__ import annotations
 
 from importlib import import_module
+
+from .cachedir import configure_numba_cache
+
+configure_numba_cache()
 
 __all__ = [
     "Scenario", "ScenarioError", "load_scenario", "scenario_from_dict", "scenario_from_toml",

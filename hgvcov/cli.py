@@ -8,6 +8,7 @@ Subcommands::
     hgvcov map coverage.nc [--var fraction_stereo] [-o PNG]
     hgvcov trajectory (--threat NAME | --launch LAT,LON --aim LAT,LON) [--vehicle V] [-o DIR]
     hgvcov bench [--full] [--json]
+    hgvcov warmup [--json] [-q]
     hgvcov version            (also: hgvcov --version)
 
 Exit codes: 0 success; 2 bad input (one message on stderr, no traceback: scenario or sweep
@@ -148,7 +149,8 @@ def _cmd_run(args) -> int:
         with make_progress(enabled=not args.json and not args.quiet) as prog:
             summary = run.run_scenario(sc, args.output, maps=not args.no_maps, progress=prog,
                                        json_mode=args.json,
-                                       time_limit_s=_run_time_limit(args))
+                                       time_limit_s=_run_time_limit(args),
+                                       compile_in_parallel=True)
         if args.json:
             sys.stdout.write(json.dumps(summary, indent=2) + "\n")
         elif not args.quiet:
@@ -367,6 +369,34 @@ def _cmd_bench(args) -> int:
     return EXIT_OK
 
 
+def _cmd_warmup(args) -> int:
+    from .warmup import warmup
+    say = (lambda line: None) if args.quiet or args.json else (
+        lambda line: print(line, file=sys.stderr, flush=True))
+    say("hgvcov warmup: compiling (or loading from numba's cache) every kernel a run can use")
+    result = warmup(out=say)
+    if args.json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return EXIT_OK
+    if not args.quiet:
+        kernels = result["kernels"]
+        width = max(len(k["name"]) for k in kernels)
+        print(f"{'kernel':<{width}}  {'state':<8}  signatures  compile s")
+        for k in kernels:
+            comp = f"{k['compile_s']:9.2f}" if k["compiled"] else f"{'':9}"
+            print(f"{k['name']:<{width}}  {k['state']:<8}  {len(k['signatures']):10d}  {comp}")
+        n_comp = sum(k["state"] == "compiled" for k in kernels)
+        n_load = sum(k["state"] == "loaded" for k in kernels)
+        print(f"{n_comp} kernels compiled ({result['compile_s']:.1f} s compiling, numba's "
+              f"functions included), {n_load} loaded from the cache (the flight kernels "
+              "of a first warm-up are compiled by a second process, then loaded); '-': "
+              "compiled into their callers, inlined, or not used by a run")
+        print(f"numba cache: {result['cache']}")
+    print(f"hgvcov warmup: done in {result['total_s']:.1f} s; later runs load the kernels "
+          "from the cache", file=sys.stderr)
+    return EXIT_OK
+
+
 def _versions() -> dict:
     """Versions of hgv-coverage, Python and the numeric stack (``orbits.diagnostics``)."""
     info = {"hgv-coverage": package_version(), "python": sys.version.split()[0]}
@@ -520,6 +550,16 @@ def build_parser() -> argparse.ArgumentParser:
                            "(several minutes; as python benchmarks/coverage.py)")
     b.add_argument("--json", action="store_true", help="print results as JSON")
     b.set_defaults(func=_cmd_bench, full=False)
+
+    w = sub.add_parser("warmup", help="compile (or load) every kernel now, so that runs "
+                       "and sweep workers start at once",
+                       description="Compile every numba kernel a run can use (or load it from "
+                       "numba's on-disk cache) by running three tiny scenarios, and list the "
+                       "kernels with their compile times.  Run it once after installing, "
+                       "before timing runs, and on a fresh worker image before a sweep.")
+    w.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    w.add_argument("-q", "--quiet", action="store_true", help="only the final line")
+    w.set_defaults(func=_cmd_warmup)
 
     v = sub.add_parser("version", help="versions of hgv-coverage and its numeric stack")
     v.add_argument("--json", action="store_true")

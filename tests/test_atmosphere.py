@@ -176,3 +176,12 @@ def test_kernel_never_raises_outside_range():
         assert all(math.isnan(v) for v in K.us1976_kernel(z))
     assert K.us1976_density_kernel(5000.0) == 0.0
     assert math.isnan(K.us1976_density_kernel(-6.0))
+
+
+def test_upper_nodes_written_out_equal_the_kernel_bit_for_bit():
+    """UPPER_PHI_NODES (written out so that importing compiles nothing) are what
+    hydrostatic_phi computes, and the derived tables follow from them unchanged."""
+    built = K._build_upper_nodes()
+    for got, want in zip((K.UPPER_PHI, K.UPPER_LNP, K.UPPER_DLNP_DPHI), built):
+        assert got.dtype == want.dtype == np.float64 and got.flags.c_contiguous
+        np.testing.assert_array_equal(got, want)

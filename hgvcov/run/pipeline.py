@@ -34,6 +34,7 @@ from ..outputs import OutputTransaction, check_output_dir
 from ..progress import NullProgress, Progress
 from ..scenario import Scenario
 from ..version import package_version
+from ..warmup import finish_flight_compile, start_flight_compile
 from .stages import (StageClock, build_inputs, build_region, compute_accesses, compute_coverage,
                      compute_monte_carlo, estimate_memory, report_estimate, score_threats,
                      write_data_files, write_figures)
@@ -53,7 +54,7 @@ class InterruptedAfterData(KeyboardInterrupt):
 
 def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
                  progress: Optional[Progress] = None, json_mode: bool = False,
-                 time_limit_s: Optional[float] = None) -> dict:
+                 time_limit_s: Optional[float] = None, compile_in_parallel: bool = False) -> dict:
     """Run a validated scenario and write its outputs to ``out_dir``.
 
     Parameters
@@ -73,6 +74,10 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     time_limit_s : float, optional
         Refuse a run whose time estimate exceeds it (s); None: no limit (``hgvcov run``
         passes ``--max-time``, ``HGVCOV_TIME_LIMIT_S`` or one hour).
+    compile_in_parallel : bool
+        On a first run with threats, compile the HGV flight kernels in a child process
+        while this one compiles the coverage kernels
+        (:func:`hgvcov.warmup.start_flight_compile`; ``hgvcov run`` passes True).
 
     Returns
     -------
@@ -108,7 +113,13 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
         est = estimate_memory(scenario, inputs, maps, region, time_limit_s=time_limit_s)
     report_estimate(progress, est)
 
-    coverage = compute_coverage(scenario, inputs, region, clock)
+    flight = start_flight_compile() if compile_in_parallel and scenario.threat else None
+    try:
+        coverage = compute_coverage(scenario, inputs, region, clock)
+    except BaseException:
+        finish_flight_compile(flight, stop=True)
+        raise
+    finish_flight_compile(flight)
     threats = score_threats(scenario, inputs, clock)
     accesses = compute_accesses(scenario, inputs, region, clock)
     montecarlo, mc_summary = compute_monte_carlo(scenario, inputs, threats, clock)

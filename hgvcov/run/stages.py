@@ -157,7 +157,8 @@ def report_estimate(progress: Progress, est: dict) -> None:
                      f"{fmt_duration(est['time_s'])} after JIT compilation")
     if not kernels_cached(points=est.get("is_points", False)):
         progress.message("compiling the numba kernels (first run of this installation: one "
-                         "time, about a minute; later runs load them from the cache)")
+                         "time, about a minute; later runs load them from the cache; "
+                         "`hgvcov warmup` compiles all of them ahead of time)")
 
 
 def compute_coverage(scenario: Scenario, inputs: Inputs, region: Region,
