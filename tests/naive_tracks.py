@@ -3,7 +3,8 @@
 Independent of the fast path in everything but SGP4 itself: each sample instant is
 propagated on its own (``orbits.propagate`` on a one-sample grid), the target point and its
 horizon normal come from the textbook WGS84 formulas written out here, every constraint of
-DESIGN.md's "Detection geometry" is evaluated with ``math`` in degrees, every pair of
+DESIGN.md's "Detection geometry" is evaluated with ``math`` in degrees (the radiometric one
+from the inverse-square law written out, not from ``Sensor.threshold_w_sr``), every pair of
 detecting satellites is tried, and the triangulation error is ``sqrt(trace(J^-1))`` with the
 Fisher information ``J = sum_i (I - u_i u_i^T) / (sigma_i R_i)^2`` inverted numerically
 (``numpy.linalg.inv``), not the closed form used by the kernels.
@@ -87,9 +88,26 @@ def naive_detects(sat, tgt, up, sensor, intensity_w_sr=float("nan")):
         return False
     if sensor.grazing_altitude_km is not None and not los_clears(sat, tgt, sensor.grazing_altitude_km):
         return False
-    if sensor.radiometric and intensity_w_sr == intensity_w_sr:
-        if intensity_w_sr < sensor.threshold_w_sr() * (r / sensor.reference_range_km) ** 2:
-            return False
+    if intensity_w_sr == intensity_w_sr and not radiometric_clears(sensor, intensity_w_sr, r):
+        return False
+    return True
+
+
+def radiometric_clears(sensor, intensity_w_sr, range_km):
+    """Radiometric test from its definition (DESIGN.md "Detection geometry"), inverse-square law.
+
+    The target's irradiance at the sensor is ``E = I / R^2`` (W/m^2, R in m, no atmospheric
+    transmission).  With ``detection_threshold_kw_sr`` the sensor needs the irradiance that
+    a source of that intensity gives at ``reference_range_km``: ``E >= 1000 I_thr / R_ref^2``;
+    with ``noise_equivalent_irradiance_w_m2`` it needs ``E >= snr_threshold * NEI``.  Neither
+    configured: no radiometric limit.
+    """
+    irradiance_w_m2 = intensity_w_sr / (range_km * 1000.0) ** 2
+    if sensor.detection_threshold_kw_sr is not None:
+        reference_m = sensor.reference_range_km * 1000.0
+        return irradiance_w_m2 >= sensor.detection_threshold_kw_sr * 1000.0 / reference_m ** 2
+    if sensor.noise_equivalent_irradiance_w_m2 is not None:
+        return irradiance_w_m2 >= sensor.snr_threshold * sensor.noise_equivalent_irradiance_w_m2
     return True
 
 
