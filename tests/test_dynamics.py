@@ -376,7 +376,11 @@ def test_angle_of_attack_command_changes_cav_h_glide():
     cl, cd = naive_hgv.cav_h_coefficients(10.0)
     ratio = ground_range_km(low) / ground_range_km(best)
     ld_ratio = (cl / cd) / CAV_H.max_lift_to_drag(10.0)
-    assert ratio == pytest.approx(ld_ratio, rel=0.15)  # range ~ L/D, released off-equilibrium
+    # Range is proportional to L/D in both closed-form terms (speed and altitude loss); the
+    # rest is the off-design glide being released off its own equilibrium (a phugoid) at a
+    # different C_L: measured 0.84 %, allowed 3 %.
+    off_equilibrium_release_rel = 0.03
+    assert ratio == pytest.approx(ld_ratio, rel=off_equilibrium_release_rel)
     assert ratio < 0.9
 
 
