@@ -127,6 +127,27 @@ def test_matches_naive_oracle(mixed, mixed_result, mixed_naive):
     assert len(ground) > 0
 
 
+@pytest.mark.parametrize("sensor_kw, range_km, need_w_sr", [
+    # 10 kW/sr at 1,000 km gives 1e4 / (1e6 m)^2 = 1e-8 W/m^2: at 2,000 km 40 kW/sr is needed
+    (dict(detection_threshold_kw_sr=10.0, reference_range_km=1000.0), 2000.0, 4.0e4),
+    # SNR 4 on an NEI of 1e-13 W/m^2: 4e-13 W/m^2, i.e. 0.4 W/sr at 1,000 km, 3.6 at 3,000 km
+    (dict(noise_equivalent_irradiance_w_m2=1e-13, snr_threshold=4.0), 3000.0, 3.6),
+])
+def test_radiometric_threshold_hand_values(sensor_kw, range_km, need_w_sr):
+    """Inverse-square law by hand: the oracle's test and the kernel's detect a target
+    straight below the satellite just above the needed intensity, not just below it."""
+    from constellation._geometry import detects
+
+    sensor = Sensor(min_elevation_deg=0.0, **sensor_kw)
+    tgt, up = (np.array(v) for v in NT.target_point(10.0, 20.0, 30.0))
+    sat = tgt + range_km * up
+    for factor, expect in ((1.0 + 1e-9, True), (1.0 - 1e-9, False)):
+        intensity = need_w_sr * factor
+        assert NT.radiometric_clears(sensor, intensity, range_km) == expect
+        assert bool(detects(sat, tgt, up, sensor.kernel_params(intensity))) == expect
+        assert NT.naive_detects(list(sat), list(tgt), list(up), sensor, intensity) == expect
+
+
 def test_radiometric_threshold_changes_counts(mixed, mixed_result):
     """Raising the target intensity can only add detections, and here it does."""
     sats, sensors, trajs, intensity = mixed
