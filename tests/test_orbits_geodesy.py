@@ -1,4 +1,4 @@
-"""WGS84 geodesy vs skyfield's wgs84 (< 1 mm both ways), numba twins, naive oracle."""
+"""WGS84 geodesy vs skyfield's wgs84 (float rounding both ways), numba twins, naive oracle."""
 
 import numpy as np
 import pytest
@@ -14,6 +14,10 @@ from . import naive_orbits
 
 one_mm_km = 1e-6
 one_mm_angle_deg = np.degrees(1e-6 / 6378.137)  # 1 mm along the surface
+# skyfield's forward transform is the same closed form, and ours inverts it exactly
+# (Vermeille): what is left is float64 rounding of coordinates up to ~46,000 km (ulp 7e-12 km).
+# Measured max 2.1e-11 km (3 ulp) both ways; allowed 1e-10 km (~15 ulp, 0.1 um).
+float_rounding_km = 1e-10
 
 
 def _points(n=400, seed=1):
@@ -28,21 +32,21 @@ def test_forward_matches_skyfield_wgs84():
     lat, lon, h = _points()
     ours = geodetic_to_ecef(lat, lon, h)
     sky = wgs84.latlon(lat, lon, elevation_m=h * 1000.0).itrs_xyz.km.T
-    assert np.abs(ours - sky).max() < one_mm_km
+    assert np.abs(ours - sky).max() < float_rounding_km
 
 
-def test_inverse_inverts_skyfield_forward_to_1mm():
+def test_inverse_inverts_skyfield_forward_to_rounding():
     """Our inverse applied to skyfield's wgs84.latlon(...).itrs_xyz recovers lat/lon/h."""
     lat, lon, h = _points(seed=2)
     xyz_sky = wgs84.latlon(lat, lon, elevation_m=h * 1000.0).itrs_xyz.km.T
     la, lo, hh = ecef_to_geodetic(xyz_sky)
     radius_km = np.linalg.norm(xyz_sky, axis=-1)
     # latitude/longitude differences as arc length at the point's distance
-    assert (np.radians(np.abs(la - lat)) * radius_km).max() < one_mm_km
-    assert np.abs(hh - h).max() < one_mm_km
+    assert (np.radians(np.abs(la - lat)) * radius_km).max() < float_rounding_km
+    assert np.abs(hh - h).max() < float_rounding_km
     dlon = (lo - lon + 180.0) % 360.0 - 180.0
     polar = np.abs(lat) > 89.99
-    assert (np.radians(np.abs(dlon)) * radius_km * np.cos(np.radians(lat)))[~polar].max() < one_mm_km
+    assert (np.radians(np.abs(dlon)) * radius_km * np.cos(np.radians(lat)))[~polar].max() < float_rounding_km
 
 
 def test_inverse_vs_skyfield_latlon_of():
