@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import numba
@@ -42,7 +43,8 @@ from constellation.sensors import Sensor
 from orbits.satellites import SatelliteSet
 from orbits.timegrid import time_grid
 
-__all__ = ["counts_at_samples", "sampled_metrics", "peer_jobs", "run_tatc_comparison", "tatc_table"]
+__all__ = ["numba_threads", "nadir_half_angle_deg", "counts_at_samples", "sampled_metrics", "peer_jobs",
+           "run_tatc_comparison", "tatc_table"]
 
 START = datetime(2026, 11, 21, tzinfo=timezone.utc)
 STEP_S = 30.0
@@ -176,24 +178,25 @@ def _tatc_counts(df, latlon, t_s):
     return out
 
 
-class _Threads:
-    """Context manager: run numba's parallel kernels on ``n`` threads, then restore."""
+@contextmanager
+def numba_threads(n):
+    """Run numba's parallel kernels on ``n`` threads inside the block, then restore the count.
 
-    def __init__(self, n):
-        self.n = n
-
-    def __enter__(self):
-        self.prev = numba.get_num_threads()
-        numba.set_num_threads(self.n)
-
-    def __exit__(self, *exc):
-        numba.set_num_threads(self.prev)
+    ``numba.set_num_threads`` limits the threads of every ``prange`` loop started from this
+    thread; ``n`` must be between 1 and ``numba.config.NUMBA_NUM_THREADS``.
+    """
+    prev = numba.get_num_threads()
+    numba.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        numba.set_num_threads(prev)
 
 
 def _time_ours(sats, tg, points, sensor, threads, repeats=3):
     """Best wall time (propagation + coverage + dataset, the whole ``point_coverage`` call) of ``repeats``."""
     best = (math.inf, None)
-    with _Threads(threads):
+    with numba_threads(threads):
         for _ in range(repeats):
             t0 = time.perf_counter()
             r = point_coverage(sats, tg, points, sensor)
