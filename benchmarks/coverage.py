@@ -1,13 +1,17 @@
-"""Grid-coverage benchmark: ours vs brute-force numba vs NumPy broadcasting (and TAT-C).
+"""Grid-coverage benchmark: ours vs brute-force numba vs NumPy broadcasting; TAT-C on a same-output job.
 
 Run from the repository root::
 
-    python benchmarks/coverage.py            # full: reference case over 1 day, 0.1 deg memory, scaling
+    python benchmarks/coverage.py            # full: reference case over 1 day, 0.1 deg memory, scaling, TAT-C
     python benchmarks/coverage.py --quick    # 2-hour version (also what ``hgvcov bench`` runs)
     python benchmarks/coverage.py --json out.json
 
-All baselines run in the same process on the same ephemeris; ratios are printed. JIT compile
-time is reported separately (a child process with an empty numba cache). See
+All baselines run in the same process on the same ephemeris and compute the same eight
+metrics; ours and the brute force are timed at 1 thread and at all numba threads, and every
+row of the printed GitHub-markdown ratio table gives its thread count and its ratio to ours
+at both. TAT-C, which computes access intervals, is compared in a table of its own on a job
+both run in full, its intervals sampled at our instants (:mod:`hgvcov.bench_peers`). JIT
+compile time is reported separately (a child process with an empty numba cache). See
 :mod:`hgvcov.bench` for what each baseline computes.
 """
 
