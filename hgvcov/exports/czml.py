@@ -56,8 +56,10 @@ SATELLITE_RGBA = [102, 204, 255, 255]
 
 
 def iso_utc(t: datetime) -> str:
-    """ISO-8601 UTC with ``Z`` (milliseconds only when not whole seconds)."""
+    """ISO-8601 UTC with ``Z``, rounded to the millisecond (shown only when not whole
+    seconds)."""
     t = t.replace(tzinfo=None)
+    t = t.replace(microsecond=0) + timedelta(milliseconds=round(t.microsecond / 1000.0))
     if t.microsecond:
         return t.isoformat(timespec="milliseconds") + "Z"
     return t.isoformat(timespec="seconds") + "Z"

@@ -127,7 +127,8 @@ def _track_placemarks(name: str, g) -> list[Placemark]:
     codes = custody_codes(g["n_detect"].to_numpy(), g["stereo"].to_numpy())
     out = []
     for state, i0, i1 in custody_runs(codes):
-        j1 = min(i1 + 1, lon.size)  # the segment to the next sample keeps this state
+        # through the next run's first sample: the segment to it keeps this state
+        j1 = min(i1 + 2, lon.size)
         if j1 - i0 < 2:
             continue
         pieces = split_at_seam(lon[i0:j1], lat[i0:j1], alt_m[i0:j1])
