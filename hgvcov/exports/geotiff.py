@@ -18,14 +18,18 @@ Integer variables (``region_mask``) keep their type and have no nodata.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import rioxarray  # noqa: F401  (registers the .rio accessor)
+import rioxarray
 import xarray as xr
 
 from .crs import WGS84_WKT, gridded_variables
+
+#: Importing rioxarray registers the ``.rio`` accessor on xarray objects used below.
+RIO_ACCESSOR_FROM = rioxarray.__name__
 
 __all__ = ["geotiff_name", "geotiff_variables", "first_column_shift_deg", "write_geotiffs"]
 
@@ -92,6 +96,8 @@ def write_geotiffs(ds: xr.Dataset, path_for: Callable[[str], Path],
                 "long_name": str(attrs.get("long_name", "")),
                 "source": "hgv-coverage coverage.nc", "scenario": str(title)}
         name = geotiff_name(var)
-        da.rio.to_raster(path_for(name), driver="GTiff", tags=tags, compress="DEFLATE")
+        with warnings.catch_warnings():  # rioxarray 0.19 multiplies Affines with `*`
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            da.rio.to_raster(path_for(name), driver="GTiff", tags=tags, compress="DEFLATE")
         names.append(name)
     return names
