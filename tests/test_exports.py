@@ -119,8 +119,12 @@ def test_point_region_has_no_grid_mapping_and_no_geotiff(point_run):
     names = {p.name for p in out.iterdir()}
     assert not [n for n in names if n.endswith(".tif")]
     assert "tracks.kml" not in names          # no threats
-    assert "scenario.czml" in names
     assert summary["exports_failed"] == []
+    # satellites still have their ground tracks and their CZML packets
+    assert ds["ground_track_lat_deg"].dims == ("satellite", "ground_track_time")
+    assert ds.sizes["satellite"] == 12
+    packets = json.loads((out / "scenario.czml").read_text())
+    assert len(packets) == 1 + 12
 
 
 # ------------------------------------------------------------------ GeoTIFF
