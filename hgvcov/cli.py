@@ -2,7 +2,7 @@
 
 Subcommands::
 
-    hgvcov run [SCENARIO.toml] [-o DIR] [--no-maps] [--json] [--max-time TIME] [--yes]
+    hgvcov run [SCENARIO.toml] [-o DIR] [--no-maps] [--no-exports] [--json] [--max-time TIME] [--yes]
     hgvcov init [PATH] [--force]
     hgvcov sweep SWEEP.toml [-o DIR] [--scheduler ADDRESS] [--json]
     hgvcov map coverage.nc [--var fraction_stereo] [-o PNG]
@@ -150,7 +150,8 @@ def _cmd_run(args) -> int:
             summary = run.run_scenario(sc, args.output, maps=not args.no_maps, progress=prog,
                                        json_mode=args.json,
                                        time_limit_s=_run_time_limit(args),
-                                       compile_in_parallel=True)
+                                       compile_in_parallel=True,
+                                       exports=not args.no_exports)
         if args.json:
             sys.stdout.write(json.dumps(summary, indent=2) + "\n")
         elif not args.quiet:
@@ -163,13 +164,19 @@ def _cmd_run(args) -> int:
               file=sys.stderr)
         return EXIT_INTERRUPTED
     failed = summary.get("figures_failed") or []
+    exports_failed = summary.get("exports_failed") or []
     for f in failed:
         print(f"hgvcov: figure {f['name']} failed: {f['message']}", file=sys.stderr)
+    for f in exports_failed:
+        print(f"hgvcov: export {f['name']} failed: {f['message']}", file=sys.stderr)
     if failed:
         print(f"hgvcov: {len(failed)} figure(s) failed; the data files in {summary['out_dir']} "
               "are complete (see figures_failed in summary.json)", file=sys.stderr)
-        return EXIT_FAILURES
-    return EXIT_OK
+    if exports_failed:
+        print(f"hgvcov: {len(exports_failed)} export(s) failed; the data files in "
+              f"{summary['out_dir']} are complete (see exports_failed in summary.json)",
+              file=sys.stderr)
+    return EXIT_FAILURES if failed or exports_failed else EXIT_OK
 
 
 def _cmd_init(args) -> int:
@@ -472,6 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", default=DEFAULT_RUN_DIR,
                    help=f"output folder (default ./{DEFAULT_RUN_DIR})")
     r.add_argument("--no-maps", action="store_true", help="skip the PNG maps")
+    r.add_argument("--no-exports", action="store_true",
+                   help="skip the GIS / 3-D exports (*.tif, tracks.kml, scenario.czml)")
     r.add_argument("--json", action="store_true",
                    help="print summary.json on stdout and nothing else")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress, no table")

@@ -13,13 +13,17 @@
 4. **tracks** - each ``[[threat]]`` flown by :func:`hgv_models.threats.fly_threat` and
    scored by :func:`constellation.track_coverage` against the same satellites, with the
    ground-radar-only warning time; access intervals and Monte Carlo launch times when asked.
-5. **outputs** - ``coverage.nc``, the CSVs and ``summary.json`` are staged in a hidden
+5. **ground tracks** - the satellites' sub-satellite points (``output.ground_tracks``) are
+   added to ``coverage.nc``.
+6. **outputs** - ``coverage.nc``, the CSVs, the exports (``output.exports``: GeoTIFFs,
+   ``tracks.kml``, ``scenario.czml``) and ``summary.json`` are staged in a hidden
    folder inside ``out_dir`` and renamed into place together only when all of them were
    written (:class:`hgvcov.outputs.OutputTransaction`): a failed or interrupted run leaves
    an earlier run's files untouched.  The same commit removes the files the previous run
    in that folder wrote and this one does not (``.hgvcov-manifest.json``), so the figures
    of the earlier run never sit beside the new data.
-6. **figures** - drawn afterwards, one by one, in a second transaction: a figure that fails
+   An export that fails is left out and listed in ``summary.json["exports_failed"]``.
+7. **figures** - drawn afterwards, one by one, in a second transaction: a figure that fails
    is left out and listed in ``summary.json["figures_failed"]`` (rewritten with the
    figures and the final timings); the data are never lost to a figure.
 """
@@ -36,8 +40,8 @@ from ..scenario import Scenario
 from ..version import package_version
 from ..warmup import finish_flight_compile, start_flight_compile
 from .stages import (StageClock, build_inputs, build_region, compute_accesses, compute_coverage,
-                     compute_monte_carlo, estimate_memory, report_estimate, score_threats,
-                     write_data_files, write_figures)
+                     compute_ground_tracks, compute_monte_carlo, estimate_memory, report_estimate,
+                     score_threats, write_data_files, write_exports, write_figures)
 from .summary import annotate_dataset, run_summary, run_timings
 
 __all__ = ["InterruptedAfterData", "run_scenario"]
@@ -54,7 +58,8 @@ class InterruptedAfterData(KeyboardInterrupt):
 
 def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
                  progress: Optional[Progress] = None, json_mode: bool = False,
-                 time_limit_s: Optional[float] = None, compile_in_parallel: bool = False) -> dict:
+                 time_limit_s: Optional[float] = None, compile_in_parallel: bool = False,
+                 exports: bool = True) -> dict:
     """Run a validated scenario and write its outputs to ``out_dir``.
 
     Parameters
@@ -63,8 +68,8 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
         From :func:`hgvcov.scenario.load_scenario` / ``default_scenario()``.
     out_dir : path
         Output folder (created).  Files: ``coverage.nc``, ``summary.json``, and when they
-        apply ``tracks.csv``, ``accesses.csv``, ``montecarlo.csv``, ``map_*.png``,
-        ``timeline_*.png``.
+        apply ``tracks.csv``, ``accesses.csv``, ``montecarlo.csv``, the exports
+        (``*.tif``, ``tracks.kml``, ``scenario.czml``), ``map_*.png``, ``timeline_*.png``.
     maps : bool
         False skips the PNGs (as does ``[output] maps = false``).
     progress : Progress, optional
@@ -78,6 +83,9 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
         On a first run with threats, compile the HGV flight kernels in a child process
         while this one compiles the coverage kernels
         (:func:`hgvcov.warmup.start_flight_compile`; ``hgvcov run`` passes True).
+    exports : bool
+        False skips the exports (as does ``[output] exports = []``; ``hgvcov run
+        --no-exports``).
 
     Returns
     -------
@@ -98,7 +106,8 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
         are written; the exception carries their summary.
 
     A figure that cannot be drawn does not raise: it is listed in the summary's
-    ``figures_failed`` (``[{"name": ..., "message": ...}]``) and every other file is kept.
+    ``figures_failed`` (``[{"name": ..., "message": ...}]``) and every other file is kept;
+    likewise an export that cannot be written, in ``exports_failed``.
     """
     progress = progress or NullProgress()
     t_total = time.perf_counter()
@@ -123,21 +132,26 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     threats = score_threats(scenario, inputs, clock)
     accesses = compute_accesses(scenario, inputs, region, clock)
     montecarlo, mc_summary = compute_monte_carlo(scenario, inputs, threats, clock)
+    compute_ground_tracks(scenario, inputs, coverage, clock)
 
     version = package_version()
     annotate_dataset(coverage.dataset, scenario, inputs, version)
     t_write = time.perf_counter()
 
+    exports_failed: list[dict] = []
+
     def summary_of(files, figures_failed=()):
         timings = run_timings(clock.seconds, coverage.engine_timings,
                               time.perf_counter() - t_total)
         return run_summary(scenario, inputs, region, coverage, threats, mc_summary, est,
-                           timings, files, version, figures_failed)
+                           timings, files, version, figures_failed, exports_failed)
 
     # The data first, in one transaction: no figure can cost it.
     with OutputTransaction(out_dir) as tx:
         write_data_files(tx, coverage, threats, accesses, montecarlo, clock)
         clock.seconds["write"] = time.perf_counter() - t_write
+        exports_failed = write_exports(tx, scenario, inputs, coverage, threats, clock,
+                                       enabled=exports)
         summary = summary_of(tx.names)
         _write_summary(tx, summary)
     data_files = tx.names

@@ -3,8 +3,9 @@
 
 build (:func:`build_inputs`, :func:`build_region`) -> estimate (:func:`estimate_memory`)
 -> coverage (:func:`compute_coverage`) -> tracks (:func:`score_threats`,
-:func:`compute_accesses`, :func:`compute_monte_carlo`) -> outputs
-(:func:`write_data_files`) -> figures (:func:`write_figures`).
+:func:`compute_accesses`, :func:`compute_monte_carlo`) -> ground tracks
+(:func:`compute_ground_tracks`) -> outputs (:func:`write_data_files`, then
+:func:`write_exports` in the same transaction) -> figures (:func:`write_figures`).
 
 Each stage is timed by a :class:`StageClock` under the name shown as its progress task;
 those names are the keys of ``summary.json["timings"]["stages"]``.
@@ -26,6 +27,7 @@ from hgv_models.radar import JAPAN_RADAR_SITES
 from hgv_models.threats import fly_threat
 
 from ..csvformat import ACCESS_DECIMALS, TRACK_DECIMALS, write_csv
+from ..exports.ground_tracks import ground_tracks, orbit_period_s, satellite_positions
 from ..outputs import OutputTransaction
 from ..progress import Progress, Task
 from ..scenario import Scenario
@@ -34,8 +36,12 @@ from .estimate import (estimate_run, fmt_bytes, fmt_duration, kernels_cached, re
 
 __all__ = ["StageClock", "Inputs", "Region", "Coverage", "Threats", "build_inputs",
            "build_region", "estimate_memory", "report_estimate", "compute_coverage",
-           "score_threats", "compute_accesses", "compute_monte_carlo", "write_data_files",
-           "write_figures"]
+           "score_threats", "compute_accesses", "compute_monte_carlo", "compute_ground_tracks",
+           "write_data_files", "write_exports", "write_figures", "RADAR_TARGET_ALTITUDE_KM"]
+
+#: Target altitude (km) of the radar horizons in tracks.kml when the region is at ground
+#: level: the HGV glide layer, as on the maps.
+RADAR_TARGET_ALTITUDE_KM = 40.0
 
 
 class StageClock:
@@ -248,6 +254,56 @@ def compute_monte_carlo(scenario: Scenario, inputs: Inputs, threats: Threats,
                             propagator=scenario.time.propagator, radar_sites=threats.radar_sites,
                             sample_step_s=scenario.output.track_step_s)
         return table, monte_carlo_summary(table, as_dict=True)
+
+
+def compute_ground_tracks(scenario: Scenario, inputs: Inputs, coverage: Coverage,
+                          clock: StageClock) -> None:
+    """Stage *ground tracks*: the satellites' sub-satellite points into ``coverage.dataset``.
+
+    ``ground_track_lat_deg`` / ``ground_track_lon_deg`` (satellite, ground_track_time), over
+    ``output.ground_tracks`` (default one orbit of the slowest satellite from the start,
+    every 30 s; false: none), propagated with the run's propagator
+    (:func:`hgvcov.exports.ground_tracks.ground_tracks`).
+    """
+    spec = scenario.output.ground_tracks
+    if spec is None:
+        return
+    with clock.timed("ground tracks"):
+        gt = ground_tracks(inputs.satellites, inputs.time_grid.start_utc, spec.start_s,
+                           spec.duration_s, spec.step_s, scenario.time.propagator)
+        coverage.dataset.update(gt)
+
+
+def write_exports(tx: OutputTransaction, scenario: Scenario, inputs: Inputs, coverage: Coverage,
+                  threats: Threats, clock: StageClock, enabled: bool = True) -> list[dict]:
+    """Stage *exports*: ``output.exports`` (GeoTIFFs, tracks.kml, scenario.czml) into ``tx``.
+
+    Runs inside the data transaction, after coverage.nc: the exports are committed with the
+    data and listed in the manifest.  An export that fails is dropped from ``tx`` and
+    reported (``{"name": export, "message": why}``); the data are never lost to it.  The
+    export libraries are imported here, only when an export is written.
+    """
+    kinds = list(scenario.output.exports) if enabled else []
+    if not kinds:
+        return []
+    from ..exports import write_exports as _write_exports
+    with clock.timed("exports"):
+        sats, start = inputs.satellites, inputs.time_grid.start_utc
+        alt = float(scenario.region.altitude_km)
+
+        def positions(seconds):
+            return satellite_positions(sats, start, seconds, scenario.time.propagator)
+
+        _, failed = _write_exports(
+            kinds, tx.path, dataset=coverage.dataset, title=scenario.name, start=start,
+            duration_s=float(scenario.time.duration_s), scenario_step_s=float(scenario.time.step_s),
+            satellite_names=list(sats.names), satellite_positions=positions,
+            period_s=orbit_period_s(sats), tracks=threats.tracks,
+            threats=[(n, t) for (n, _, _), t in zip(threats.trajectories, threats.threats)],
+            radar_sites=threats.radar_sites,
+            radar_altitude_km=alt if alt > 0 else RADAR_TARGET_ALTITUDE_KM,
+            discard=tx.discard)
+    return failed
 
 
 def write_data_files(tx: OutputTransaction, coverage: Coverage, threats: Threats, accesses,

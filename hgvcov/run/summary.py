@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..exports.crs import add_grid_mapping
 from ..scenario import Scenario
 from ..serialize import jsonable
 from .stages import Coverage, Inputs, Region, Threats
@@ -39,7 +40,9 @@ def _sensor_summary(sensor) -> str:
 
 def annotate_dataset(ds, scenario: Scenario, inputs: Inputs, version: str) -> None:
     """Set the global attributes of ``coverage.nc``: the engine's own win, except
-    ``history`` and ``source_file``, which always describe this run."""
+    ``history`` and ``source_file``, which always describe this run; on a lat/lon grid,
+    add the WGS84 grid mapping ``crs`` referenced by every gridded variable
+    (:func:`hgvcov.exports.crs.add_grid_mapping`)."""
     tg = inputs.time_grid
     attrs = {
         "title": scenario.name,
@@ -66,6 +69,7 @@ def annotate_dataset(ds, scenario: Scenario, inputs: Inputs, version: str) -> No
     for k, v in attrs.items():
         if k not in ds.attrs or k in ("history", "source_file"):
             ds.attrs[k] = nc_attr(v)
+    add_grid_mapping(ds)  # the CF grid mapping GDAL / QGIS read the CRS from (grids only)
 
 
 def run_timings(stages: dict[str, float], engine: dict, total_s: float) -> dict:
@@ -80,6 +84,8 @@ def run_timings(stages: dict[str, float], engine: dict, total_s: float) -> dict:
         "maps_s": stages.get("maps", 0.0),
         "accesses_s": stages.get("access intervals", 0.0),
         "monte_carlo_s": stages.get("monte carlo", 0.0),
+        "ground_tracks_s": stages.get("ground tracks", 0.0),
+        "exports_s": stages.get("exports", 0.0),
         "write_s": stages["write"],
         "total_s": total_s,
         "engine": engine,
@@ -120,11 +126,13 @@ def result_limitations(inputs: Inputs, threats: Threats) -> list[str]:
 
 def run_summary(scenario: Scenario, inputs: Inputs, region: Region, coverage: Coverage,
                 threats: Threats, monte_carlo: dict | None, est: dict, timings: dict,
-                files: list[str], version: str, figures_failed=()) -> dict:
+                files: list[str], version: str, figures_failed=(), exports_failed=()) -> dict:
     """The contents of ``summary.json`` (JSON-safe; ``files`` includes summary.json).
 
     ``figures_failed`` lists the figures that could not be drawn, as
-    ``{"name": file name, "message": why}`` (empty when every figure was written).
+    ``{"name": file name, "message": why}`` (empty when every figure was written);
+    ``exports_failed`` the exports that could not be written, as ``{"name": export,
+    "message": why}``.
     """
     tg = inputs.time_grid
     summary = {
@@ -149,6 +157,7 @@ def run_summary(scenario: Scenario, inputs: Inputs, region: Region, coverage: Co
         "timings": timings,
         "files": sorted(set(files) | {"summary.json"}),
         "figures_failed": [dict(f) for f in figures_failed],
+        "exports_failed": [dict(f) for f in exports_failed],
         "limitations": result_limitations(inputs, threats),
         "scenario_input": scenario.data,   # the validated TOML, for reproducibility
     }

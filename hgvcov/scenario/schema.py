@@ -30,7 +30,8 @@ from .errors import Problem, ScenarioError, describe_validation_error, fmt_value
 
 __all__ = ["Scenario", "TimeSpec", "SensorSpec", "WalkerShell", "TleShell", "PresetShell",
            "SatelliteElements", "ElementsShell", "Shell", "SHELL_KINDS", "PointSpec",
-           "RegionSpec", "ThreatSpec", "OutputSpec", "UtcTime", "WGS84_A_KM"]
+           "RegionSpec", "ThreatSpec", "OutputSpec", "GroundTrackSpec", "EXPORT_KINDS",
+           "UtcTime", "WGS84_A_KM"]
 
 #: WGS84 equatorial radius (km): a perigee below it is below the surface.
 WGS84_A_KM = 6378.137
@@ -427,6 +428,57 @@ class ThreatSpec(_Model):
         return self.name or self.library
 
 
+#: Names allowed in ``output.exports`` (hgvcov.exports): ``*.tif`` per gridded variable,
+#: ``tracks.kml``, ``scenario.czml``.
+EXPORT_KINDS = ("geotiff", "kml", "czml")
+#: Most ground-track samples per satellite (``duration_s / step_s``).
+MAX_GROUND_TRACK_SAMPLES = 100_000
+
+
+class GroundTrackSpec(_Model):
+    """``[output] ground_tracks = {...}``: the span of the satellites' ground tracks in
+    coverage.nc (``ground_track_lat_deg`` / ``ground_track_lon_deg``)."""
+
+    start_s: float = Field(0.0, ge=0, le=10 * 86400.0,
+                           description="first sample, seconds after time.start")
+    duration_s: Optional[float] = Field(
+        None, gt=0, le=10 * 86400.0,
+        description="span (s); default one orbit of the slowest satellite")
+    step_s: float = Field(30.0, gt=0, le=3600.0, description="sample step (s)")
+
+    @model_validator(mode="after")
+    def _size(self):
+        if self.duration_s is not None and \
+                self.duration_s / self.step_s > MAX_GROUND_TRACK_SAMPLES:
+            raise Problem("step_s", self.step_s,
+                          f"a step of at least duration_s / {MAX_GROUND_TRACK_SAMPLES} = "
+                          f"{self.duration_s / MAX_GROUND_TRACK_SAMPLES:g} s "
+                          f"(at most {MAX_GROUND_TRACK_SAMPLES} samples per satellite)")
+        return self
+
+
+_GROUND_TRACKS_ALLOWED = ("true (one orbit from time.start, every 30 s), false (none) or a "
+                          "table {start_s, duration_s, step_s}")
+
+
+def _ground_tracks_value(value: Any) -> Any:
+    # true -> the default span, false -> none, a table -> GroundTrackSpec (one message per
+    # bad key, not one per member of a union).
+    if value is True:
+        return GroundTrackSpec()
+    if value is False:
+        return None
+    if isinstance(value, GroundTrackSpec):
+        return value
+    if isinstance(value, dict):
+        try:
+            return GroundTrackSpec.model_validate(value)
+        except ValidationError as exc:
+            key, val, allowed, tail = describe_validation_error(exc, value, GroundTrackSpec)
+            raise Problem(key or None, val, allowed, tail) from None
+    raise Problem(None, value, _GROUND_TRACKS_ALLOWED)
+
+
 class OutputSpec(_Model):
     """``[output]``: what to write besides coverage.nc and summary.json."""
 
@@ -434,6 +486,22 @@ class OutputSpec(_Model):
     accesses: bool = False
     monte_carlo: int = Field(0, ge=0, le=100_000)
     track_step_s: float = Field(2.0, gt=0, le=60)
+    exports: list[str] = Field(default_factory=lambda: list(EXPORT_KINDS),
+                               description="GIS / 3-D exports: geotiff, kml, czml ([] = none)")
+    ground_tracks: Annotated[Any, BeforeValidator(_ground_tracks_value)] = Field(
+        default_factory=GroundTrackSpec,
+        description="satellite ground tracks in coverage.nc: true, false or a table")
+
+    @model_validator(mode="after")
+    def _exports(self):
+        for name in self.exports:
+            if name not in EXPORT_KINDS:
+                raise Problem("exports", self.exports,
+                              "a list of names from " + ", ".join(f'"{k}"' for k in EXPORT_KINDS)
+                              + f" (or [] for none); {name!r} is not one")
+        if len(set(self.exports)) != len(self.exports):
+            raise Problem("exports", self.exports, "each export named at most once")
+        return self
 
 
 class Scenario(_Model):
