@@ -519,7 +519,7 @@ def _run_case(payload: dict) -> dict:
         if threads:
             numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
         scenario = scenario_from_dict(payload["scenario"], payload["base_dir"], source=f"sweep case {cid}")
-        summary = _runner()(scenario, out_dir / CASES_DIR / cid, maps=False)
+        summary = _runner()(scenario, out_dir / CASES_DIR / cid, maps=False, exports=False)
         result = _case_result_payload(cid, payload["overrides"], payload["base_sha256"], dict(summary),
                                       time.perf_counter() - t0)
     except Exception as exc:  # noqa: BLE001 - a failed case is reported in the table, the sweep goes on

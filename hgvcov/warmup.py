@@ -232,7 +232,7 @@ def warmup(out: Callable[[str], None] = lambda line: None) -> dict:
         for i, (label, sc) in enumerate(scenarios, 1):
             out(f"[{i}/{len(scenarios)}] {label} ...")
             t = time.perf_counter()
-            run_scenario(sc, os.path.join(tmp, str(i)), maps=False, compile_in_parallel=True)
+            run_scenario(sc, os.path.join(tmp, str(i)), maps=False, exports=False, compile_in_parallel=True)
             cases[label] = time.perf_counter() - t
             out(f"[{i}/{len(scenarios)}] {label}: {cases[label]:.1f} s")
     kernels = kernel_report(timer)

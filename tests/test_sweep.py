@@ -24,8 +24,8 @@ class FakeRunner:
         self.lock = threading.Lock()
         self.fail_total = fail_total
 
-    def __call__(self, scenario, out_dir, maps=True, progress=None):
-        assert maps is False
+    def __call__(self, scenario, out_dir, maps=True, exports=True, progress=None):
+        assert maps is False and exports is False
         shell = scenario.constellation[0]
         total = shell.total
         fov = scenario.sensor.field_of_regard_deg
