@@ -21,8 +21,10 @@ Rows (each at the thread counts stated in its ``threads`` column; "all" is
 - ``cysgp4``: ``cysgp4.propagate_many(mjd[:, None], tles[None, :], do_eci_pos=True``,
   everything else off``)`` (Daniel Warner's C++ SGP4, OpenMP over the broadcast array):
   TEME positions, time-major. Timed with ``cysgp4.set_num_threads(1)`` and with all
-  threads. Checked against SatrecArray: the maximum position difference is printed and
-  must stay under ``CYSGP4_TOL_KM``.
+  threads, in a separate spawned process (:func:`cysgp4_job`: its bundled OpenMP runtime
+  and numba's would otherwise contend for the cores). Checked there against SatrecArray
+  on the same lines: the maximum position difference is printed and must stay under
+  ``CYSGP4_TOL_KM``.
 - ``our SGP4``: :func:`orbits.propagate.propagate_sgp4` (engine "auto": numba SGP4 for these
   near-Earth satellites, ``prange`` over time, TEME->ITRS rotation by GMST 1982 fused),
   output ``(n_time, n_sat, 3)`` ITRS km + validity mask. Its one-off per-satellite
@@ -230,31 +232,60 @@ def numpy_j2(p: dict, t_s, ut1_w, ut1_f, j2=WGS72_J2, r_eq_km=WGS72_A_KM, block=
 
 
 # ----------------------------------------------------------------------------- peers
-def cysgp4_tles(tles):
-    """``cysgp4.PyTle`` objects of ``(name, line1, line2)`` tuples (None if not installed)."""
-    try:
-        import cysgp4
-    except ImportError:
+def cysgp4_job(tles, jd_w, jd_f, thread_counts, repeat):
+    """Time cysgp4 and check it against SatrecArray; runs in a separate (spawned) process.
+
+    cysgp4 bundles its own OpenMP runtime (a vendored libgomp), numba's omp layer uses the
+    system one: two thread pools that each spin-wait after a parallel region. In one
+    process on few cores they slow each other down (measured: cysgp4 at 2 threads 4x slower
+    than at 1, and our kernels slowed after it), so cysgp4 runs in a child process that
+    never imports numba, and the parent never imports cysgp4.
+
+    Parameters
+    ----------
+    tles : list of (name, line1, line2)
+    jd_w, jd_f : (n_time,) UTC Julian date parts (cysgp4 gets ``MJD = jd - 2400000.5``)
+    thread_counts : list of int, passed to ``cysgp4.set_num_threads``
+    repeat : int, best of N after one warm-up call
+
+    Returns
+    -------
+    dict: ``times`` {threads: best wall s}, ``max_diff_km`` (vs python-sgp4 SatrecArray on
+    Satrecs parsed from the same lines, TEME), ``version``.
+    """
+    import cysgp4
+    from sgp4.api import Satrec, SatrecArray
+
+    mjd = (jd_w - 2400000.5) + jd_f
+    tle_arr = np.array([cysgp4.PyTle(nm, l1, l2) for nm, l1, l2 in tles], dtype=object)
+
+    def run():
+        res = cysgp4.propagate_many(mjd[:, None], tle_arr[None, :], do_eci_pos=True,
+                                    do_eci_vel=False, do_geo=False, do_topo=False,
+                                    do_obs_pos=False, do_sat_azel=False)
+        return res["eci_pos"]
+
+    times = {}
+    r_cy = None
+    for nt in thread_counts:
+        cysgp4.set_num_threads(int(nt))
+        times[int(nt)], r_cy = C.best_time(run, repeat)
+    arr = SatrecArray([Satrec.twoline2rv(l1, l2) for _nm, l1, l2 in tles])
+    _e, r_arr, _v = arr.sgp4(jd_w, jd_f)
+    diff = float(np.nanmax(np.abs(r_cy - r_arr.transpose(1, 0, 2))))
+    return dict(times=times, max_diff_km=diff, version=cysgp4.__version__)
+
+
+def cysgp4_pool():
+    """A one-worker pool in a *spawned* process for :func:`cysgp4_job` (None if cysgp4 is
+    not installed)."""
+    if C.package_version("cysgp4") == "not installed":
         return None
-    return np.array([cysgp4.PyTle(nm, l1, l2) for nm, l1, l2 in tles], dtype=object)
+    import concurrent.futures
+    import multiprocessing
 
-
-def cysgp4_run(mjd, tle_arr):
-    """TEME positions (n_time, n_sat, 3) km from ``cysgp4.propagate_many`` (positions only)."""
-    import cysgp4
-
-    res = cysgp4.propagate_many(mjd[:, None], tle_arr[None, :], do_eci_pos=True,
-                                do_eci_vel=False, do_geo=False, do_topo=False,
-                                do_obs_pos=False, do_sat_azel=False)
-    return res["eci_pos"]
-
-
-def cysgp4_threads(n):
-    """Set cysgp4's OpenMP thread count (returns n)."""
-    import cysgp4
-
-    cysgp4.set_num_threads(int(n))
-    return int(n)
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"))
 
 
 def skyfield_loop(sats, grid, sample):
@@ -310,7 +341,8 @@ def main(args):
     print(C.header_markdown(info, "Propagation benchmark"))
     print(f"- grid: {args.duration_s:g} s at {args.step_s:g} s; command: "
           f"`python benchmarks/propagation.py {' '.join(sys.argv[1:])}`")
-    has_cysgp4 = C.package_version("cysgp4") != "not installed"
+    pool = cysgp4_pool()
+    has_cysgp4 = pool is not None
     print()
 
     ct = compile_times()
@@ -323,7 +355,6 @@ def main(args):
     grid = time_grid(EPOCH, args.step_s, duration_s=args.duration_s)
     jd_w, jd_f = grid.jd_utc_parts()
     ut1_w, ut1_f = grid.jd_ut1_parts()
-    mjd = (jd_w - 2400000.5) + jd_f
     rows, ratios, checks = [], [], []
     for n in sizes:
         repeat = 1 if n > 5000 else max(1, repeat_default)
@@ -335,18 +366,15 @@ def main(args):
             arr = sats.satrec_array()
             t[("SatrecArray", 1)], (e_arr, r_arr, _v) = C.best_time(
                 lambda: arr.sgp4(jd_w, jd_f), repeat)
-            # cysgp4 (OpenMP): 1 thread and all threads
-            if has_cysgp4:
-                tle_arr = cysgp4_tles(tles)
-                for nt in sorted({1, nall}):
-                    cysgp4_threads(nt)
-                    t[("cysgp4", nt)], r_cy = C.best_time(lambda: cysgp4_run(mjd, tle_arr),
-                                                          repeat)
-                cysgp4_threads(nall)
-                d_cy = float(np.nanmax(np.abs(r_cy - r_arr.transpose(1, 0, 2))))
+            # cysgp4 (OpenMP), in its own process: 1 thread and all threads
+            if pool is not None:
+                cy = pool.submit(cysgp4_job, tles, jd_w, jd_f, sorted({1, nall}),
+                                 repeat).result()
+                for nt, sec in cy["times"].items():
+                    t[("cysgp4", int(nt))] = sec
                 checks.append(dict(n_sat=n, orbits=label, check="cysgp4 vs SatrecArray, TEME",
-                                   max_abs_diff_m=d_cy * 1e3, tolerance_m=CYSGP4_TOL_KM * 1e3))
-                del r_cy
+                                   max_abs_diff_m=cy["max_diff_km"] * 1e3,
+                                   tolerance_m=CYSGP4_TOL_KM * 1e3))
             # ours: SGP4 (setup timed apart), 1 thread and all threads
             setup = C.timed_once(lambda: near_earth_coefficients(sats))[0]
             for nt in sorted({1, nall}):
@@ -382,10 +410,10 @@ def main(args):
                             f"({warm:.2f} s) on the same Time; x{n / n_sky:.1f} extrapolated")
             notes = {
                 "SatrecArray": "TEME pos + vel; no thread control; baseline",
-                "cysgp4": "TEME pos only; OpenMP (cysgp4.set_num_threads)",
+                "cysgp4": "TEME pos only; OpenMP (cysgp4.set_num_threads); own process",
                 "our SGP4": f"ITRS; + setup {setup:.2f} s once per set",
                 "NumPy J2": "ITRS; same model as our J2; NumPy is single-threaded",
-                "our J2": "ITRS",
+                "our J2": "ITRS; J2 secular: vs SatrecArray is across models",
                 "skyfield loop": "ITRS; " + sky_note,
             }
             base = t[("SatrecArray", 1)]
@@ -411,6 +439,8 @@ def main(args):
             ratio("our J2", "NumPy J2", "same model (J2 secular)")
             ratio("our J2", "SatrecArray", "different models (J2 secular vs SGP4)")
         print(f"... {n} satellites done", file=sys.stderr, flush=True)
+    if pool is not None:
+        pool.shutdown()
 
     print(f"States per second over {grid.count:,} steps (best of {repeat_default} after a "
           f"warm-up call; 1 above 5,000 satellites). `threads` = threads the row ran with "
