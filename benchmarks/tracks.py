@@ -225,7 +225,8 @@ def main(argv=None):
     print(f"Workload: {len(sats)} satellites, {len(trajs)} threats x {launches} launches = "
           f"{len(df)} tracks, {n_samp:,} samples at {n_inst:,} distinct instants. Flying the 3 "
           f"threats: {t_fly:.2f} s (incl. hgv_models JIT). Ours, first call on 2 launches "
-          f"(JIT compile or cache load + run): {jit_s:.2f} s, not in any figure below; ours "
+          f"(JIT compile or cache load + run): {jit_s:.2f} s, not in any figure below (a cache load "
+          f"when numba's on-disk cache is warm); ours "
           f"at {nall} threads best of {repeat} after a warm-up call, at 1 thread one call.\n")
 
     def f(x):
