@@ -327,6 +327,33 @@ def compile_times():
     return res
 
 
+def readme_table(rows, nall):
+    """The README's wide table: one line per (satellites, orbits), states/s (x SatrecArray)
+    per path, "1 thread / all threads" where a path has both."""
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["n_sat"], r["orbits"]), {})[(r["path"], r["threads"])] = r
+    cols = [("SatrecArray", "SatrecArray (TEME)"), ("cysgp4", "cysgp4 (TEME)"),
+            ("our SGP4", "our SGP4 → ITRS"), ("NumPy J2", "NumPy J2 → ITRS"),
+            ("our J2", "our J2 → ITRS"), ("skyfield loop", "skyfield loop → ITRS")]
+
+    def cell(g, path):
+        out = []
+        for nt in sorted({1, nall}):
+            r = g.get((path, nt))
+            if r is not None:
+                out.append(f"{C.fmt_rate(r['states_per_s'])} ({C.fmt_ratio(r['vs_satrec_array'])})")
+        return " / ".join(out)
+
+    present = [(k, h) for k, h in cols if any(p == k for g in groups.values() for p, _ in g)]
+    head = ["satellites", "orbits"] + [h for _k, h in present]
+    body = [[f"{n:,}", orb] + [cell(g, k) for k, _h in present]
+            for (n, orb), g in groups.items()]
+    return (f"States per second (x SatrecArray); where two figures are given: 1 thread / "
+            f"{nall} threads. SatrecArray, NumPy J2 and skyfield run on one thread.\n\n"
+            + C.markdown_table(head, body, align="rl" + "r" * len(present)))
+
+
 # ------------------------------------------------------------------------------- main
 def main(args):
     if args.sizes:
@@ -442,6 +469,8 @@ def main(args):
     if pool is not None:
         pool.shutdown()
 
+    print(readme_table(rows, nall))
+    print()
     print(f"States per second over {grid.count:,} steps (best of {repeat_default} after a "
           f"warm-up call; 1 above 5,000 satellites). `threads` = threads the row ran with "
           f"({nall} = all).\n")
