@@ -39,7 +39,11 @@ Rows (each at the thread counts stated in its ``threads`` column; "all" is
   operations do not use threads). Checked against ``our J2``: maximum difference printed,
   must stay under ``J2_TOL_M``.
 - ``our J2``: :func:`orbits.propagate.propagate_j2` (``prange`` over time, angle-addition
-  recurrences re-seeded every 128 steps), ITRS km.
+  recurrences re-seeded every 128 steps and warm-started Kepler solutions: the default on
+  regular grids), ITRS km.
+- ``our J2 direct``: the same with ``method="direct"`` (every sample evaluated from scratch,
+  the evaluation the NumPy baseline uses), so the same-model ratio can be read with and
+  without the recurrence.
 - ``skyfield loop`` (circular constellations only): ``EarthSatellite.from_satrec(...).at(t)
   .frame_xyz(itrs)`` per satellite over the whole time array. skyfield builds and caches the
   ITRS rotation of a ``Time`` object on first use, so one satellite is computed first on the
@@ -425,6 +429,11 @@ def main(args):
             for nt in sorted({1, nall}):
                 with C.numba_threads(nt):
                     t[("our J2", nt)], eph = C.best_time(lambda: propagate_j2(sats, grid), repeat)
+            for nt in sorted({1, nall}):
+                with C.numba_threads(nt):
+                    t[("our J2 direct", nt)], _e = C.best_time(
+                        lambda: propagate_j2(sats, grid, method="direct"), repeat)
+            del _e
             d_j2 = float(np.nanmax(np.abs(eph.positions_km - r_np))) * 1e3
             checks.append(dict(n_sat=n, orbits=label, check="NumPy J2 vs our J2 (ITRS)",
                                max_abs_diff_m=d_j2, tolerance_m=J2_TOL_M))
@@ -440,7 +449,8 @@ def main(args):
                 "cysgp4": "TEME pos only; OpenMP (cysgp4.set_num_threads); own process",
                 "our SGP4": f"ITRS; + setup {setup:.2f} s once per set",
                 "NumPy J2": "ITRS; same model as our J2; NumPy is single-threaded",
-                "our J2": "ITRS; J2 secular: vs SatrecArray is across models",
+                "our J2": "ITRS; recurrences on the regular grid; vs SatrecArray is across models",
+                "our J2 direct": "ITRS; every sample from scratch, as NumPy J2 does",
                 "skyfield loop": "ITRS; " + sky_note,
             }
             base = t[("SatrecArray", 1)]
@@ -464,6 +474,7 @@ def main(args):
             if has_cysgp4:
                 ratio("our SGP4", "cysgp4", "same model (SGP4)")
             ratio("our J2", "NumPy J2", "same model (J2 secular)")
+            ratio("our J2 direct", "NumPy J2", "same model and evaluation (direct)")
             ratio("our J2", "SatrecArray", "different models (J2 secular vs SGP4)")
         print(f"... {n} satellites done", file=sys.stderr, flush=True)
     if pool is not None:
