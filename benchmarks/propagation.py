@@ -326,6 +326,7 @@ def compile_times():
     res["our SGP4 (numba SGP4 + fused rotation)"] = C.timed_once(
         lambda: propagate_sgp4(sats, grid))[0]
     res["our J2 (recurrence kernel)"] = C.timed_once(lambda: propagate_j2(sats, grid))[0]
+    res["our J2 direct"] = C.timed_once(lambda: propagate_j2(sats, grid, method="direct"))[0]
     res["SatrecArray -> ITRS transpose kernel (deep-space path; not timed below)"] = C.timed_once(
         lambda: propagate_sgp4(sats, grid, engine="satrec_array"))[0]
     return res
