@@ -3,7 +3,7 @@
 Run from the repository root::
 
     python benchmarks/tracks.py                 # 100 launch times, samples every 5 s
-    python benchmarks/tracks.py --quick         # 30 launch times, smaller baseline subset
+    python benchmarks/tracks.py --quick         # 50 launch times, smaller baseline subset
     python benchmarks/tracks.py --launches 100 --step 5 --baseline-subset 3000 --json t.json
 
 Workload: Walker 300/10/1 at 1,000 km and 80 deg, default sensor (10 deg elevation mask,
@@ -107,14 +107,14 @@ def numpy_baseline(pos_s, tgt, up, sensor):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     C.add_common_arguments(ap)
-    ap.add_argument("--launches", type=int, default=None, help="launch times (100; --quick 30)")
+    ap.add_argument("--launches", type=int, default=None, help="launch times (100; --quick 50)")
     ap.add_argument("--step", type=float, default=5.0)
     ap.add_argument("--baseline-subset", type=int, default=None,
-                    help="samples the NumPy baseline is timed on (3000; --quick 1500)")
+                    help="samples the NumPy baseline is timed on (3000; --quick 2000)")
     ap.add_argument("--repeat", type=int, default=None, help="best of N (3; --quick 2)")
     args = ap.parse_args(argv)
-    launches = args.launches or (30 if args.quick else 100)
-    subset = args.baseline_subset or (1500 if args.quick else 3000)
+    launches = args.launches or (50 if args.quick else 100)
+    subset = args.baseline_subset or (2000 if args.quick else 3000)
     repeat = args.repeat or (2 if args.quick else 3)
     info = C.machine_info()
     nall = C.all_threads()

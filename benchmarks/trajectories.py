@@ -3,7 +3,7 @@
 Run from the repository root::
 
     python benchmarks/trajectories.py            # 1,000 trajectories
-    python benchmarks/trajectories.py --quick    # 200 trajectories, smaller solve_ivp subsets
+    python benchmarks/trajectories.py --quick    # 500 trajectories, smaller solve_ivp subsets
     python benchmarks/trajectories.py --n 500 --scipy-subset 20 --json traj.json
 
 Workload: ``n`` glides (half HTV-2-like constant L/D, half CAV-H table aerodynamics) from
@@ -449,18 +449,18 @@ def end_points(batches, n):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     C.add_common_arguments(ap)
-    ap.add_argument("--n", type=int, default=None, help="trajectories (default 1,000; --quick 200)")
+    ap.add_argument("--n", type=int, default=None, help="trajectories (default 1,000; --quick 500)")
     ap.add_argument("--scipy-subset", type=int, default=None,
-                    help="solve_ivp (compiled RHS) trajectories timed (default 20; --quick 8)")
+                    help="solve_ivp (compiled RHS) trajectories timed (default 20; --quick 10)")
     ap.add_argument("--python-rhs-subset", type=int, default=None,
-                    help="solve_ivp (Python RHS) trajectories timed (default 6; --quick 2)")
+                    help="solve_ivp (Python RHS) trajectories timed (default 6; --quick 3)")
     ap.add_argument("--numpy-repeat", type=int, default=None,
                     help="best of N NumPy batch runs (default 2; --quick 1)")
     args = ap.parse_args(argv)
     q = args.quick
-    n = args.n or (200 if q else 1000)
-    m_sub = min(n, args.scipy_subset or (8 if q else 20))
-    k_sub = min(m_sub, args.python_rhs_subset or (2 if q else 6))
+    n = args.n or (500 if q else 1000)
+    m_sub = min(n, args.scipy_subset or (10 if q else 20))
+    k_sub = min(m_sub, args.python_rhs_subset or (3 if q else 6))
     np_rep = args.numpy_repeat or (1 if q else 2)
     info = C.machine_info()
     nall = C.all_threads()
