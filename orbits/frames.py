@@ -139,9 +139,11 @@ def _rotate(R, r_km, v_km_s):
 def gcrf_to_teme(r_km, v_km_s, epoch_utc):
     """Rotate a GCRF position/velocity into TEME at ``epoch_utc``.
 
-    The velocity is rotated like the position: the frame's own turning rate (precession and
-    nutation, < 1e-10 rad/s) changes it by < 1e-6 m/s at LEO, below the 1 micrometre/s the
-    element fit resolves.
+    The velocity is rotated like the position, as Vallado's ``teme2eci`` and skyfield do:
+    the term of TEME's own slow turning (precession, 50 arcsec/yr = 7.7e-12 rad/s, plus
+    nutation) is left out. It is 0.05 mm/s at LEO (measured against astropy's
+    GCRS -> TEME, which keeps it: ``tests/test_elements_frame.py``), i.e. at most ~15 m
+    along track after a day, ~2 ms of LEO motion.
 
     Parameters
     ----------
