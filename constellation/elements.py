@@ -20,7 +20,8 @@ velocity). Mean and osculating elements differ by SGP4's short-period J2 terms, 
 relative: several km in the semi-major axis at LEO. So:
 
 ``element_type="osculating"`` (default)
-    The elements are read as osculating elements in SGP4's TEME frame at the epoch. We fit
+    The elements are read as osculating elements in SGP4's TEME frame at the epoch
+    (GCRF elements are first rotated into it, see ``frame`` below). We fit
     the SGP4 mean elements whose SGP4 state at the epoch (``Satrec.sgp4_tsince(0)``)
     reproduces the osculating position and velocity: fixed-point iteration on the
     equinoctial elements (Broucke & Cefola 1972, non-singular for circular and equatorial
@@ -71,12 +72,26 @@ The frame of the elements (``frame``)
     GCRF share their axes. The state built from the elements (:func:`coe_to_rv`) is rotated
     into TEME at the satellite's epoch (:func:`orbits.frames.gcrf_to_teme`, skyfield's
     TEME on its built-in timescale) and then goes on as a TEME state: osculating elements
-    are fitted as below; mean elements are re-read from the rotated state
+    are fitted as above; mean elements are re-read from the rotated state
     (:func:`rv_to_equinoctial`), which keeps ``a``, ``e`` and ``M`` and turns the
     inclination, RAAN and argument of perigee into the TEME equator and equinox. The two
     frames differ by precession and nutation since J2000 (at 2026-11-21: a rotation by
     0.376 deg, of which the pole tilts 0.151 deg): read as TEME, GCRF elements put a LEO
     satellite tens of km off its track and seconds off in its pass times.
+
+Matching STK, GMAT or OrbitPy (``examples/stk_access.toml``)
+    Their classical elements are in the ICRF/J2000 frame (``frame = "gcrf"``). STK's
+    ``J2Perturbation`` propagator with Element Type *Mean* propagates first-order J2
+    secular drift of mean elements: ``time.propagator = "j2"`` with ``element_type =
+    "mean"``. Both of our propagators precess the orbit about the TEME pole of the epoch
+    (STK: Propagation Frame *True of Epoch*); STK's *Inertial* propagation frame precesses
+    it about the ICRF pole (0.079 deg away in 2014, 0.151 deg in 2026) and STK's J2 uses
+    EGM96 constants where ours are SGP4's WGS72. Measured on the example (ISS, one day,
+    six sites, ``tests/test_elements_frame.py``): passes agree with a written-out J2 about
+    the epoch's pole to 0.014 s, and with one about the ICRF pole with EGM96 constants to
+    0.60 s. The same numbers with the defaults (``frame = "teme"``, ``element_type =
+    "osculating"``, ``propagator = "sgp4"``) move the passes by up to 67 s and lose one;
+    ``frame = "teme"`` alone by up to 10 s (and one pass lost).
 
 True to mean anomaly (Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed.,
 Sec. 2.2, Eqs. 2-9/2-4 and Algorithm 5)::
