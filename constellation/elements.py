@@ -20,7 +20,8 @@ velocity). Mean and osculating elements differ by SGP4's short-period J2 terms, 
 relative: several km in the semi-major axis at LEO. So:
 
 ``element_type="osculating"`` (default)
-    The elements are read as osculating elements in SGP4's TEME frame at the epoch. We fit
+    The elements are read as osculating elements in SGP4's TEME frame at the epoch
+    (GCRF elements are first rotated into it, see ``frame`` below). We fit
     the SGP4 mean elements whose SGP4 state at the epoch (``Satrec.sgp4_tsince(0)``)
     reproduces the osculating position and velocity: fixed-point iteration on the
     equinoctial elements (Broucke & Cefola 1972, non-singular for circular and equatorial
@@ -57,6 +58,41 @@ position difference after 1 day, circular orbits (e = 0, RAAN 40, true anomaly 2
   the 1-day difference grows with e (measured at 800 km, 63.4 deg: 6.7 km at e = 0.01,
   32 km at e = 0.05, 71 km at e = 0.1; at 53 deg it stays under 1.2 km up to e = 0.1).
 
+The frame of the elements (``frame``)
+-------------------------------------
+``frame="teme"`` (default)
+    The elements are referred to SGP4's TEME frame at their epoch (the true equator and
+    the mean equinox of date), as TLE/OMM elements are.
+``frame="gcrf"``
+    The elements are referred to the GCRF, the frame in which STK (ICRF, J2000), GMAT
+    (EarthMJ2000Eq) and OrbitPy give classical elements. Aliases ``"icrf"``, ``"j2000"`` and
+    ``"eme2000"`` (any case) are read as GCRF: the J2000/EME2000 mean equator and equinox
+    differ from the GCRF by the frame bias, a fixed rotation of 23 mas (0.78 m at
+    7,000 km, ~0.1 ms of LEO motion), negligible for ground tracks and pass times; ICRF and
+    GCRF share their axes. The state built from the elements (:func:`coe_to_rv`) is rotated
+    into TEME at the satellite's epoch (:func:`orbits.frames.gcrf_to_teme`, skyfield's
+    TEME on its built-in timescale) and then goes on as a TEME state: osculating elements
+    are fitted as above; mean elements are re-read from the rotated state
+    (:func:`rv_to_equinoctial`), which keeps ``a``, ``e`` and ``M`` and turns the
+    inclination, RAAN and argument of perigee into the TEME equator and equinox. The two
+    frames differ by precession and nutation since J2000 (at 2026-11-21: a rotation by
+    0.376 deg, of which the pole tilts 0.151 deg): read as TEME, GCRF elements put a LEO
+    satellite tens of km off its track and seconds off in its pass times.
+
+Matching STK, GMAT or OrbitPy (``examples/stk_access.toml``)
+    Their classical elements are in the ICRF/J2000 frame (``frame = "gcrf"``). STK's
+    ``J2Perturbation`` propagator with Element Type *Mean* propagates first-order J2
+    secular drift of mean elements: ``time.propagator = "j2"`` with ``element_type =
+    "mean"``. Both of our propagators precess the orbit about the TEME pole of the epoch
+    (STK: Propagation Frame *True of Epoch*); STK's *Inertial* propagation frame precesses
+    it about the ICRF pole (0.079 deg away in 2014, 0.151 deg in 2026) and STK's J2 uses
+    EGM96 constants where ours are SGP4's WGS72. Measured on the example (ISS, one day,
+    six sites, ``tests/test_elements_frame.py``): passes agree with a written-out J2 about
+    the epoch's pole to 0.014 s, and with one about the ICRF pole with EGM96 constants to
+    0.60 s. The same numbers with the defaults (``frame = "teme"``, ``element_type =
+    "osculating"``, ``propagator = "sgp4"``) move the passes by up to 67 s and lose one;
+    ``frame = "teme"`` alone by up to 10 s (and one pass lost).
+
 True to mean anomaly (Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed.,
 Sec. 2.2, Eqs. 2-9/2-4 and Algorithm 5)::
 
@@ -74,17 +110,24 @@ from numbers import Real
 import numpy as np
 
 from orbits.constants import MU_EARTH_KM3_S2, WGS84_A_KM
+from orbits.frames import gcrf_to_teme_matrix
 from orbits.satellites import SatelliteSet
 from orbits.timegrid import parse_utc
 
 __all__ = ["ElementsError", "ELEMENT_KEYS", "satellites_from_elements",
            "true_to_mean_anomaly", "mean_to_true_anomaly", "coe_to_rv", "rv_to_equinoctial",
-           "equinoctial_to_coe", "fit_sgp4_mean_elements"]
+           "equinoctial_to_coe", "fit_sgp4_mean_elements", "ELEMENT_FRAMES",
+           "FRAME_ALIASES", "element_frame"]
 
 ELEMENT_KEYS = ("name", "altitude_km", "semi_major_axis_km", "eccentricity", "inclination_deg",
                 "raan_deg", "arg_perigee_deg", "true_anomaly_deg", "mean_anomaly_deg",
                 "epoch", "bstar")
 ELEMENT_TYPES = ("osculating", "mean")
+#: Frames the elements may be referred to (module docstring).
+ELEMENT_FRAMES = ("teme", "gcrf")
+#: Accepted spellings (lower case) and the frame each is read as.
+FRAME_ALIASES = {"teme": "teme", "gcrf": "gcrf", "icrf": "gcrf", "j2000": "gcrf",
+                 "eme2000": "gcrf"}
 _FIT_POS_TOL_KM = 1e-6
 _FIT_VEL_TOL_KM_S = 1e-9
 _FIT_MAX_ITER = 50
@@ -258,6 +301,28 @@ def fit_sgp4_mean_elements(r_km, v_km_s, epoch_utc, bstar=0.0, name="fit"):
                        f"(residual {dr * 1e3:.3g} m, {dv * 1e6:.3g} mm/s)")
 
 
+def element_frame(value):
+    """The frame ``value`` names: ``"teme"`` or ``"gcrf"`` (aliases of :data:`FRAME_ALIASES`,
+    any case, surrounding blanks ignored).
+
+    Raises
+    ------
+    ElementsError
+        ``key="frame"``, naming the value and the accepted spellings.
+    """
+    if isinstance(value, str) and value.strip().lower() in FRAME_ALIASES:
+        return FRAME_ALIASES[value.strip().lower()]
+    raise ElementsError(None, "frame", value, "one of " + ", ".join(
+        repr(k) for k in FRAME_ALIASES) + " (any case; icrf, j2000 and eme2000 are read as gcrf)")
+
+
+def _teme_coe_from_rv(r_km, v_km_s):
+    """Classical ``(a, e, i, raan, argp, M)`` (km, rad) of a state, non-singular path via
+    the equinoctial elements (retrograde set above 90 deg inclination)."""
+    retro = bool(np.cross(r_km, v_km_s)[2] < 0.0)
+    return equinoctial_to_coe(rv_to_equinoctial(r_km, v_km_s, retrograde=retro), retro)
+
+
 # --------------------------------------------------------------------------- API
 
 def _num(i, name, d, key, default=None, lo=-math.inf, hi=math.inf, allowed=None,
@@ -277,7 +342,7 @@ def _num(i, name, d, key, default=None, lo=-math.inf, hi=math.inf, allowed=None,
 
 
 def satellites_from_elements(list_of_dicts, default_epoch_utc, element_type="osculating",
-                             name_prefix="E"):
+                             name_prefix="E", frame="teme"):
     """Build a :class:`orbits.satellites.SatelliteSet` from classical elements.
 
     Parameters
@@ -292,12 +357,15 @@ def satellites_from_elements(list_of_dicts, default_epoch_utc, element_type="osc
         SGP4 mean elements (default); mean elements go to ``sgp4init`` unchanged.
     name_prefix : str
         Default names are ``{prefix}{index + 1}``.
+    frame : {"teme", "gcrf"} or an alias ("icrf", "j2000", "eme2000"), any case
+        The frame the elements are referred to (module docstring); GCRF elements are
+        rotated into TEME at each satellite's epoch.
 
     Returns
     -------
     SatelliteSet
         One satellite per entry, in order; ``source`` says ``"elements (osculating)"`` or
-        ``"elements (mean)"``.
+        ``"elements (mean)"``, with ``", GCRF"`` added for GCRF elements.
 
     Raises
     ------
@@ -308,6 +376,8 @@ def satellites_from_elements(list_of_dicts, default_epoch_utc, element_type="osc
 
     if element_type not in ELEMENT_TYPES:
         raise ElementsError(None, "element_type", element_type, "one of 'osculating', 'mean'")
+    frame = element_frame(frame)
+    to_teme = {}                                # epoch -> GCRF -> TEME matrix
     if not isinstance(list_of_dicts, (list, tuple)) or not list_of_dicts:
         raise ElementsError(None, "satellites", list_of_dicts, "a non-empty list of element tables")
     names, rows, epochs = [], [], []
@@ -367,10 +437,18 @@ def satellites_from_elements(list_of_dicts, default_epoch_utc, element_type="osc
                                 f"a UTC ISO-8601 time ({exc})", name) from None
         names.append(name)
         epochs.append(epoch)
-        if element_type == "mean":
+        if element_type == "mean" and frame == "teme":
             rows.append((a, e, math.radians(inc), math.radians(raan), math.radians(argp), M, bstar))
             continue
         r, v = coe_to_rv(a, e, math.radians(inc), math.radians(raan), math.radians(argp), nu)
+        if frame == "gcrf":
+            if epoch not in to_teme:
+                to_teme[epoch] = gcrf_to_teme_matrix(epoch)
+            r, v = to_teme[epoch] @ r, to_teme[epoch] @ v
+            if element_type == "mean":
+                # a rigid rotation: a, e and M are kept; i, RAAN, argp move to TEME's axes
+                rows.append((*_teme_coe_from_rv(r, v), bstar))
+                continue
         try:
             coe, _, _ = fit_sgp4_mean_elements(r, v, epoch, bstar, name)
         except (RuntimeError, ValueError) as exc:
@@ -382,4 +460,4 @@ def satellites_from_elements(list_of_dicts, default_epoch_utc, element_type="osc
     return SatelliteSet.from_elements(
         names, arr[:, 0], arr[:, 1], np.degrees(arr[:, 2]), np.degrees(arr[:, 3]),
         np.degrees(arr[:, 4]), np.degrees(arr[:, 5]), epochs, bstar=arr[:, 6],
-        source=f"elements ({element_type})")
+        source=f"elements ({element_type}{', GCRF' if frame == 'gcrf' else ''})")

@@ -35,7 +35,8 @@ optional)::
     # kind = "elements" -> [[constellation.satellites]] tables with altitude_km or
     #                      semi_major_axis_km, eccentricity, inclination_deg, raan_deg,
     #                      arg_perigee_deg, true_anomaly_deg or mean_anomaly_deg, epoch?,
-    #                      name?, bstar?; element_type = "osculating" (default) | "mean"
+    #                      name?, bstar?; element_type = "osculating" (default) | "mean";
+    #                      frame = "teme" (default) | "gcrf" (aliases icrf, j2000, eme2000)
 
     [sensor]                         # the default sensor type
     min_elevation_deg = 10

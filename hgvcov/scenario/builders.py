@@ -159,7 +159,7 @@ def build_shell(scenario: Scenario, i: int, shell) -> SatelliteSet:
         return preset(shell.name, epoch)
     rows = [sat.model_dump(exclude_none=True) for sat in shell.satellites]
     return satellites_from_elements(rows, scenario.time.start, element_type=shell.element_type,
-                                    name_prefix=f"E{i}-" if several else "E")
+                                    name_prefix=f"E{i}-" if several else "E", frame=shell.frame)
 
 
 def build_grid(scenario: Scenario):

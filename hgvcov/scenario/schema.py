@@ -245,12 +245,35 @@ class SatelliteElements(_Model):
             else WGS84_A_KM + self.altitude_km
 
 
+#: ``constellation[].frame`` spellings (lower case) -> frame; the same table as
+#: ``constellation.elements.FRAME_ALIASES`` (kept here so validation imports no engine).
+ELEMENT_FRAME_ALIASES = {"teme": "teme", "gcrf": "gcrf", "icrf": "gcrf", "j2000": "gcrf",
+                         "eme2000": "gcrf"}
+
+
+def _element_frame(value: Any) -> Any:
+    """``frame`` of an elements shell: an alias of ELEMENT_FRAME_ALIASES, any case."""
+    if isinstance(value, str) and value.strip().lower() in ELEMENT_FRAME_ALIASES:
+        return ELEMENT_FRAME_ALIASES[value.strip().lower()]
+    raise Problem(None, value, "one of " + ", ".join(f'"{k}"' for k in ELEMENT_FRAME_ALIASES)
+                  + " (any case; icrf, j2000 and eme2000 are read as gcrf)")
+
+
 class ElementsShell(_ShellBase):
-    """A list of satellites by classical elements (``[[constellation.satellites]]``)."""
+    """A list of satellites by classical elements (``[[constellation.satellites]]``).
+
+    ``frame`` is the frame the elements are referred to: ``"teme"`` (default, as TLEs) or
+    ``"gcrf"`` (as STK, GMAT and OrbitPy give them; ``"icrf"``, ``"j2000"``, ``"eme2000"``
+    are read as GCRF, the J2000 frame bias of 23 mas being negligible here). See
+    :mod:`constellation.elements`.
+    """
 
     kind: Literal["elements"]
     element_type: Literal["osculating", "mean"] = Field(
         "osculating", description="osculating (fitted to SGP4 mean elements) or SGP4 mean")
+    frame: Annotated[str, BeforeValidator(_element_frame)] = Field(
+        "teme", description="frame of the elements: teme (default) or gcrf "
+        "(aliases icrf, j2000, eme2000)")
     satellites: list[SatelliteElements] = Field(min_length=1)
 
 
@@ -599,7 +622,8 @@ class Scenario(_Model):
             return f"tle {Path(s.path).name}"
         if isinstance(s, PresetShell):
             return f"preset {s.name}"
-        return f"elements ({len(s.satellites)} satellites)"
+        return f"elements ({len(s.satellites)} satellites" \
+            + (", GCRF)" if s.frame == "gcrf" else ")")
 
     def constellation_summary(self) -> str:
         """One line describing the shells, e.g. ``walker-delta 28/4/1 @ 1000 km, i=81 deg``."""
