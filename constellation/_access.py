@@ -99,15 +99,17 @@ def _emit(ev, ev_n, s, cap, p, k_rise, k_set, k_max, closed):
 
 @jit_parallel
 def scan_candidates(pos, valid, k0, sensor_of_sat, table, intensity, pts, ups, unit, sin_lat,
-                    r_min, r_max, tilt_rad, last_vis, start_k, max_el, max_k, open_pts, open_n,
-                    ev, ev_n, finish, n_t):
+                    center, spread_rad, r_min, r_max, tilt_rad, last_vis, start_k, max_el,
+                    max_k, open_pts, open_n, ev, ev_n, j_start, finish, n_t):
     """Scan one time chunk, satellite by satellite, testing only the candidate points.
 
     The grid kernel's candidate search (:func:`constellation._candidates.max_central_angle`:
     a closed-form, conservative bound ``lambda`` on the geocentric central angle between a
     satellite and any target it can detect, for targets in the shell ``r_min <= |t| <= r_max``
-    whose normals tilt at most ``tilt_rad`` from the radius) selects, per (step, satellite),
-    the points whose geocentric latitude lies in ``[phi_s - lambda, phi_s + lambda]`` (a
+    whose normals tilt at most ``tilt_rad`` from the radius) first rejects the (step,
+    satellite) whose cap misses the points' bounding cap (``center``, ``spread_rad``:
+    central angle to the sub-satellite point above ``lambda + spread``), then selects the
+    points whose geocentric latitude lies in ``[phi_s - lambda, phi_s + lambda]`` (a
     binary search on the points sorted by ``sin(latitude)``) and whose central angle to the
     sub-satellite point is at most ``lambda`` (``u_s . u_p >= cos(lambda)``). Only those get
     the exact test (:func:`constellation._geometry.detects_i`); a non-candidate cannot be
@@ -136,6 +138,9 @@ def scan_candidates(pos, valid, k0, sensor_of_sat, table, intensity, pts, ups, u
         unit vectors.
     sin_lat : (n_p,) float64
         Sine of each point's geocentric latitude, ascending.
+    center : (3,) float64; spread_rad : float
+        Unit vector and angular radius (rad, padded; ``pi`` or more: none) of a cap that
+        holds every point.
     r_min, r_max, tilt_rad : float
         The points' geocentric radius range (km) and largest normal tilt (rad), padded.
     last_vis, start_k, max_k : (n_s, n_p) int64, in/out
@@ -146,8 +151,12 @@ def scan_candidates(pos, valid, k0, sensor_of_sat, table, intensity, pts, ups, u
     open_pts : (n_s, n_p) int64, in/out; open_n : (n_s,) int64, in/out
         Points each satellite sees at the latest sample (the first ``open_n[s]`` entries).
     ev : (n_s, cap, N_EV) int64, out; ev_n : (n_s,) int64, in/out
-        Access records (``EV_*`` columns) appended per satellite; ``ev_n[s] > cap`` means the
-        buffer overflowed (the caller restores the state and repeats with a larger buffer).
+        Access records (``EV_*`` columns) appended per satellite. A satellite stops before a
+        step whose sets might not fit (``ev_n + open_n > cap``; ``cap > n_p`` guarantees
+        progress once the caller has emptied the buffer).
+    j_start : (n_s,) int64, in/out
+        Chunk step each satellite resumes at; on return the step it stopped at, or ``m + 1``
+        when it is done with the chunk (``m``: only the ``finish`` records are left).
     finish : bool
         The chunk ends the grid: emit the still-open accesses.
     n_t : int
@@ -159,7 +168,12 @@ def scan_candidates(pos, valid, k0, sensor_of_sat, table, intensity, pts, ups, u
     cap = ev.shape[1]
     for s in prange(n_s):
         prm = table[sensor_of_sat[s]]
-        for j in range(m):
+        j = j_start[s]
+        if j > m:
+            continue
+        while j < m:
+            if ev_n[s] + open_n[s] > cap:
+                break           # the buffer may not hold this step's sets: resume here
             k = k0 + j
             if valid[j, s]:
                 x = pos[j, s, 0]
@@ -169,6 +183,10 @@ def scan_candidates(pos, valid, k0, sensor_of_sat, table, intensity, pts, ups, u
                 lam = -1.0
                 if rs > 0.0:
                     lam = max_central_angle(rs, prm, r_min, r_max, tilt_rad)
+                if lam >= 0.0 and lam + spread_rad < math.pi:
+                    if (x * center[0] + y * center[1] + z * center[2]
+                            < rs * (math.cos(lam + spread_rad) - 1e-12)):
+                        lam = -1.0      # the cap misses every point
                 if lam >= 0.0:
                     i0 = 0
                     i1 = n_p
@@ -211,10 +229,15 @@ def scan_candidates(pos, valid, k0, sensor_of_sat, table, intensity, pts, ups, u
                 else:
                     _emit(ev, ev_n, s, cap, p, start_k[s, p], k - 1, max_k[s, p], 1)
             open_n[s] = w
-        if finish:
+            j += 1
+        if j == m and finish:
+            if ev_n[s] + open_n[s] > cap:
+                j_start[s] = m
+                continue
             for i in range(open_n[s]):
                 p = open_pts[s, i]
                 _emit(ev, ev_n, s, cap, p, start_k[s, p], n_t - 1, max_k[s, p], 0)
+        j_start[s] = j if j < m else m + 1
 
 
 @jit_inline

@@ -84,6 +84,10 @@ MAX_EL_TOL_S = 0.05
 TARGET_STATES_PER_CHUNK = 1_000_000
 """(time, satellite) states propagated per scan chunk (positions: ~24 MB)."""
 
+SCAN_BUFFER_EXTRA = 256
+"""Access records per satellite per scan call beyond ``n_point`` (a satellite whose records
+outgrow the buffer resumes in another call; the results do not depend on it)."""
+
 _INV_PHI = (math.sqrt(5.0) - 1.0) / 2.0
 _J2_BATCH_STATES = 4_000_000
 """Largest (satellite x instant) batch the J2 refinement propagates in one call."""
@@ -269,15 +273,28 @@ def _point_geometry(p_xyz, p_up):
     tilt_rad : float
         Largest angle between a point's up vector and its geocentric radius, + 1e-9 rad
         (as the grid kernel's bound, :mod:`constellation.coverage`).
+    center : ndarray (3,) float64
+        Unit vector of the points' mean direction.
+    spread_rad : float
+        Largest central angle from ``center`` to a point, + 1e-9 rad (``pi`` when the mean
+        direction is undefined): every point lies in that cap.
     """
     r = np.linalg.norm(p_xyz, axis=1)
     unit = p_xyz / r[:, None]
     order = np.argsort(unit[:, 2], kind="stable")
     tilt = np.arctan2(np.linalg.norm(np.cross(p_up, unit), axis=1), np.sum(p_up * unit, axis=1))
+    mean = unit.sum(axis=0)
+    norm = float(np.linalg.norm(mean))
+    if norm > 1e-6 * len(unit):
+        center = mean / norm
+        spread = float(np.max(np.arctan2(np.linalg.norm(np.cross(unit, center), axis=1),
+                                         unit @ center))) + 1e-9
+    else:
+        center, spread = np.array([0.0, 0.0, 1.0]), math.pi
     c = np.ascontiguousarray
     return (order, c(p_xyz[order]), c(p_up[order]), c(unit[order]), c(unit[order, 2]),
             float(r.min()) * (1.0 - 1e-12), float(r.max()) * (1.0 + 1e-12),
-            float(np.max(np.abs(tilt))) + 1e-9)
+            float(np.max(np.abs(tilt))) + 1e-9, c(center), spread)
 
 
 def _scan(sats, time_grid, propagator, sensor_of_sat, table, intensity, p_xyz, p_up,
@@ -314,34 +331,34 @@ def _scan(sats, time_grid, propagator, sensor_of_sat, table, intensity, p_xyz, p
         elevation, and 1 when the access ended inside the grid.
     """
     n_s, n_p, n_t = len(sats), p_xyz.shape[0], time_grid.count
-    order, pts, ups, unit, sin_lat, r_min, r_max, tilt = _point_geometry(p_xyz, p_up)
+    (order, pts, ups, unit, sin_lat, r_min, r_max, tilt, center,
+     spread) = _point_geometry(p_xyz, p_up)
     state = [np.full((n_s, n_p), -2, dtype=np.int64),     # last_vis
              np.zeros((n_s, n_p), dtype=np.int64),        # start_k
              np.zeros((n_s, n_p), dtype=np.float64),      # max_el
              np.zeros((n_s, n_p), dtype=np.int64),        # max_k
              np.zeros((n_s, n_p), dtype=np.int64),        # open_pts
              np.zeros(n_s, dtype=np.int64)]               # open_n
-    cap = 64
+    cap = n_p + SCAN_BUFFER_EXTRA   # >= n_p: every call makes progress (see scan_candidates)
     recs, sats_of = [], []
+    ev = np.empty((n_s, cap, AK.N_EV), dtype=np.int64)
+    ev_n = np.zeros(n_s, dtype=np.int64)
     k0 = 0
     while k0 < n_t:
         k1 = min(n_t, k0 + chunk_steps)
         eph = propagate(sats, time_grid.subgrid(k0, k1), propagator)
         pos = np.ascontiguousarray(eph.positions_km)
         valid = np.ascontiguousarray(eph.valid)
-        while True:
-            work = [a.copy() for a in state]
-            ev = np.empty((n_s, cap, AK.N_EV), dtype=np.int64)
-            ev_n = np.zeros(n_s, dtype=np.int64)
+        j_start = np.zeros(n_s, dtype=np.int64)
+        while True:     # again while a satellite stopped with a full buffer
+            ev_n[:] = 0
             AK.scan_candidates(pos, valid, k0, sensor_of_sat, table, intensity, pts, ups, unit,
-                               sin_lat, r_min, r_max, tilt, *work[:4], work[4], work[5], ev,
-                               ev_n, k1 == n_t, n_t)
-            if n_s == 0 or ev_n.max() <= cap:
+                               sin_lat, center, spread, r_min, r_max, tilt, *state, ev, ev_n,
+                               j_start, k1 == n_t, n_t)
+            recs.append(ev[np.arange(cap)[None, :] < ev_n[:, None]])
+            sats_of.append(np.repeat(np.arange(n_s, dtype=np.int64), ev_n))
+            if np.all(j_start > k1 - k0):
                 break
-            cap = int(2 * ev_n.max())       # overflow: repeat the chunk with room for all
-        state = work
-        recs.append(ev[np.arange(cap)[None, :] < ev_n[:, None]])
-        sats_of.append(np.repeat(np.arange(n_s, dtype=np.int64), ev_n))
         k0 = k1
     rec = np.concatenate(recs) if recs else np.empty((0, AK.N_EV), dtype=np.int64)
     s_idx = np.concatenate(sats_of) if sats_of else np.empty(0, dtype=np.int64)
