@@ -152,7 +152,7 @@ def scan_candidates(pos, valid, k0, sensor_of_sat, table, intensity, pts, ups, u
         Points each satellite sees at the latest sample (the first ``open_n[s]`` entries).
     ev : (n_s, cap, N_EV) int64, out; ev_n : (n_s,) int64, in/out
         Access records (``EV_*`` columns) appended per satellite. A satellite stops before a
-        step whose sets might not fit (``ev_n + open_n > cap``; ``cap > n_p`` guarantees
+        step whose sets might not fit (``ev_n + open_n > cap``; ``cap >= n_p`` guarantees
         progress once the caller has emptied the buffer).
     j_start : (n_s,) int64, in/out
         Chunk step each satellite resumes at; on return the step it stopped at, or ``m + 1``

@@ -629,7 +629,7 @@ def access_intervals(sats, points, time_grid, sensor=None, propagator="sgp4",
         In-band intensity of the point target (W/sr) for a radiometric sensor; required
         when any sensor has a radiometric threshold.
     chunk_steps : int, optional
-        Time samples per scan chunk; default keeps ~4 M (time, sat, point) triples.
+        Time samples propagated per scan chunk; default keeps ~1 M (time, satellite) states.
 
     Returns
     -------
