@@ -84,9 +84,12 @@ MAX_EL_TOL_S = 0.05
 TARGET_STATES_PER_CHUNK = 1_000_000
 """(time, satellite) states propagated per scan chunk (positions: ~24 MB)."""
 
+SCAN_BUFFER_POINTS = 1024
 SCAN_BUFFER_EXTRA = 256
-"""Access records per satellite per scan call beyond ``n_point`` (a satellite whose records
-outgrow the buffer resumes in another call; the results do not depend on it)."""
+"""Access records per satellite per scan call: ``min(n_point, SCAN_BUFFER_POINTS) +
+SCAN_BUFFER_EXTRA`` (memory ``40 B x n_sat x`` that); a satellite whose records outgrow the
+buffer resumes in another call, and the buffer grows to ``n_point + SCAN_BUFFER_EXTRA`` if
+a satellite cannot advance. The results do not depend on it."""
 
 _INV_PHI = (math.sqrt(5.0) - 1.0) / 2.0
 _J2_BATCH_STATES = 4_000_000
@@ -339,7 +342,10 @@ def _scan(sats, time_grid, propagator, sensor_of_sat, table, intensity, p_xyz, p
              np.zeros((n_s, n_p), dtype=np.int64),        # max_k
              np.zeros((n_s, n_p), dtype=np.int64),        # open_pts
              np.zeros(n_s, dtype=np.int64)]               # open_n
-    cap = n_p + SCAN_BUFFER_EXTRA   # >= n_p: every call makes progress (see scan_candidates)
+    # records per satellite per call: enough for the open accesses of one step in practice
+    # (a satellite sees few of many points at once); grown to n_point + extra (which always
+    # makes progress, see scan_candidates) if a satellite ever cannot advance
+    cap = min(n_p, SCAN_BUFFER_POINTS) + SCAN_BUFFER_EXTRA
     recs, sats_of = [], []
     ev = np.empty((n_s, cap, AK.N_EV), dtype=np.int64)
     ev_n = np.zeros(n_s, dtype=np.int64)
@@ -352,6 +358,7 @@ def _scan(sats, time_grid, propagator, sensor_of_sat, table, intensity, p_xyz, p
         j_start = np.zeros(n_s, dtype=np.int64)
         while True:     # again while a satellite stopped with a full buffer
             ev_n[:] = 0
+            j_prev = j_start.copy()
             AK.scan_candidates(pos, valid, k0, sensor_of_sat, table, intensity, pts, ups, unit,
                                sin_lat, center, spread, r_min, r_max, tilt, *state, ev, ev_n,
                                j_start, k1 == n_t, n_t)
@@ -359,6 +366,9 @@ def _scan(sats, time_grid, propagator, sensor_of_sat, table, intensity, p_xyz, p
             sats_of.append(np.repeat(np.arange(n_s, dtype=np.int64), ev_n))
             if np.all(j_start > k1 - k0):
                 break
+            if np.any((j_start == j_prev) & (j_start <= k1 - k0)):
+                cap = n_p + SCAN_BUFFER_EXTRA
+                ev = np.empty((n_s, cap, AK.N_EV), dtype=np.int64)
         k0 = k1
     rec = np.concatenate(recs) if recs else np.empty((0, AK.N_EV), dtype=np.int64)
     s_idx = np.concatenate(sats_of) if sats_of else np.empty(0, dtype=np.int64)

@@ -374,15 +374,20 @@ def test_refined_crossings_match_dense_sampling_at_odd_points():
 
 
 def test_scan_resumes_when_the_record_buffer_fills(monkeypatch):
-    """A buffer of only ``n_point`` records per satellite (forcing many resumed scan calls)
-    gives the same table."""
+    """A buffer of only ``n_point`` records per satellite (forcing many resumed scan calls),
+    or of one record (forcing the buffer to grow: with a -90 deg mask a satellite sees every
+    point at once), gives the same table."""
     import constellation.access as A
-    sats, points, grid, sensor = _case("walker-odd-points")
-    ref = access_intervals(sats, points, grid, sensor)
-    monkeypatch.setattr(A, "SCAN_BUFFER_EXTRA", 0)
-    pd.testing.assert_frame_equal(ref, access_intervals(sats, points, grid, sensor))
-    pd.testing.assert_frame_equal(ref, access_intervals(sats, points, grid, sensor,
-                                                        chunk_steps=3))
+    for case in ("walker-odd-points", "always-in-view"):
+        sats, points, grid, sensor = _case(case)
+        ref = access_intervals(sats, points, grid, sensor)
+        monkeypatch.setattr(A, "SCAN_BUFFER_EXTRA", 0)
+        pd.testing.assert_frame_equal(ref, access_intervals(sats, points, grid, sensor))
+        pd.testing.assert_frame_equal(ref, access_intervals(sats, points, grid, sensor,
+                                                            chunk_steps=3))
+        monkeypatch.setattr(A, "SCAN_BUFFER_POINTS", 1)
+        pd.testing.assert_frame_equal(ref, access_intervals(sats, points, grid, sensor))
+        monkeypatch.undo()
 
 
 def test_timestamps_match_datetime_formatting():
