@@ -117,7 +117,7 @@ def scan_candidates(pos, valid, k0, sensor_of_sat, table, intensity, pts, ups, u
     a set is found without visiting the other points: the work per step is the candidates
     plus the open accesses, not ``n_point``.
 
-    The bookkeeping is that of the dense scan (``_PassTracker`` before): a rise between
+    The bookkeeping is that of the former dense scan (every triple tested): a rise between
     samples ``k - 1`` and ``k`` records ``k - 1`` (``-1`` when visible at the grid's first
     sample), the best sample is the first of highest elevation, a set between ``k - 1`` and
     ``k`` emits ``(p, k_rise, k - 1, k_max, 1)``; ``finish`` emits the accesses still open
@@ -131,8 +131,12 @@ def scan_candidates(pos, valid, k0, sensor_of_sat, table, intensity, pts, ups, u
         False: no detection (a failed propagation).
     k0 : int
         Grid index of the chunk's first sample.
-    sensor_of_sat, table, intensity
-        As :func:`visibility_chunk`.
+    sensor_of_sat : (n_s,) int64
+        Row of ``table`` each satellite uses.
+    table : (n_sensor, N_PARAM) float64
+        Sensor parameter vectors (:func:`constellation.sensors.sensor_table`).
+    intensity : float
+        Target intensity (W/sr) for the radiometric test; NaN skips it.
     pts, ups, unit : (n_p, 3) float64
         Points sorted by ``sin_lat``: ITRS positions (km), geodetic up vectors, geocentric
         unit vectors.
