@@ -9,22 +9,32 @@ intensity is given). The test is the coverage engine's own kernel,
 
 Algorithm
 ---------
-1. **Scan.** Propagate the constellation on the scenario's time grid in chunks of time
-   steps (memory ``O(chunk x n_sat x n_point)``, independent of the duration) and evaluate
-   the detection test and the elevation for every (time, satellite, point)
-   (:func:`constellation._access.visibility_chunk`). A change of the flag between
-   samples ``k`` and ``k + 1`` brackets a rise or a set.
+1. **Scan (output-sensitive).** Propagate the constellation on the scenario's time grid in
+   chunks of time steps (memory ``O(chunk x n_sat)`` plus ``O(n_sat x n_point)`` of pair
+   state, independent of the duration). Per (time step, satellite), the grid kernel's
+   candidate search (:func:`constellation._candidates.max_central_angle`, a conservative
+   closed-form bound on the central angle to any detectable target) keeps only the points
+   in the satellite's latitude band and footprint cap; only those get the detection test,
+   and each satellite carries the list of points it currently sees, so a set is found
+   without visiting the others (:func:`constellation._access.scan_candidates`, parallel
+   over satellites). A change of the flag between samples ``k`` and ``k + 1`` brackets a
+   rise or a set.
 2. **Refine rise/set.** Bisection on the detection test inside each bracket: the satellite
-   is re-propagated alone at the trial instants (:func:`orbits.propagate.propagate` on a
-   :meth:`orbits.timegrid.TimeGrid.from_seconds` grid, the same propagator and frames as the
-   scan), halving the bracket until it is shorter than ``REFINE_BRACKET_S`` (0.05 s); the
-   reported instant is the bracket's midpoint, within 0.025 s of the crossing of the
-   propagated orbit, kept to the millisecond (as the ``*_utc`` strings). All brackets of one satellite are refined together (one propagation
-   per bisection step).
+   is re-propagated at the trial instants (same SGP4 and frames as the scan), halving the
+   bracket as many times as the widest bracket needs to get shorter than
+   ``REFINE_BRACKET_S`` (0.05 s); the reported instant is the bracket's midpoint, within
+   0.025 s of the crossing of the propagated orbit, kept to the millisecond (as the
+   ``*_utc`` strings). Near-Earth SGP4 satellites run in a numba kernel, one bracket per
+   parallel task (:func:`constellation._access.refine_crossings_sgp4`, the numba SGP4
+   transcription of :mod:`orbits.sgp4_batch`); J2 and deep-space satellites in a
+   vectorised loop with one batch propagation per halving (:class:`_Refiner`).
 3. **Maximum elevation.** Golden-section search on the elevation (geodetic horizon)
    between the neighbours of the best sample of the interval (clipped to the refined
    interval), to 0.05 s; it assumes the elevation is unimodal over two time steps, true for
-   LEO passes at steps of a few minutes or less.
+   LEO passes at steps of a few minutes or less. Same split between a parallel kernel
+   (:func:`constellation._access.max_elevation_sgp4`) and the vectorised loop.
+4. **Table.** Timestamps are formatted with ``numpy.datetime64`` arithmetic and
+   ``numpy.datetime_as_string`` (vectorised), rows sorted with ``numpy.lexsort``.
 
 Limitations (stated): a pass, or a gap between two passes, shorter than one time step can
 be missed entirely or merged (the scan only sees the samples); choose ``step_s`` below the
@@ -44,13 +54,15 @@ the same geometric, refraction-free elevation above the WGS84 geodetic horizon.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import timezone
 
 import numpy as np
 import pandas as pd
 
+from orbits.constants import SECONDS_PER_DAY, WGS72_A_KM, WGS72_J2, WGS72_XKE_PER_MIN
 from orbits.propagate import PROPAGATORS, propagate
 from orbits.satellites import SatelliteSet
+from orbits.sgp4_batch import near_earth_coefficients
 from orbits.timegrid import TimeGrid
 
 from . import _access as AK
@@ -69,8 +81,15 @@ REFINE_BRACKET_S = 0.05
 """Rise/set brackets are halved until shorter than this (s); the midpoint is reported."""
 MAX_EL_TOL_S = 0.05
 """Golden-section search for the maximum elevation stops below this bracket (s)."""
-TARGET_STATES_PER_CHUNK = 4_000_000
-"""(time, satellite, point) triples evaluated per scan chunk (bounds memory to ~40 MB)."""
+TARGET_STATES_PER_CHUNK = 1_000_000
+"""(time, satellite) states propagated per scan chunk (positions: ~24 MB)."""
+
+SCAN_BUFFER_POINTS = 1024
+SCAN_BUFFER_EXTRA = 256
+"""Access records per satellite per scan call: ``min(n_point, SCAN_BUFFER_POINTS) +
+SCAN_BUFFER_EXTRA`` (memory ``40 B x n_sat x`` that); a satellite whose records outgrow the
+buffer resumes in another call, and the buffer grows to ``n_point + SCAN_BUFFER_EXTRA`` if
+a satellite cannot advance. The results do not depend on it."""
 
 _INV_PHI = (math.sqrt(5.0) - 1.0) / 2.0
 _J2_BATCH_STATES = 4_000_000
@@ -88,9 +107,30 @@ class AccessError(ValueError):
 
 
 def _iso_ms(start_utc, seconds):
-    """``start_utc + seconds`` as ``YYYY-MM-DDTHH:MM:SS.mmmZ`` (rounded to the millisecond)."""
-    dt = start_utc + timedelta(milliseconds=round(float(seconds) * 1000.0))
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    """``start_utc + seconds`` as ``YYYY-MM-DDTHH:MM:SS.mmmZ`` strings (rounded to the ms).
+
+    Vectorised: ``numpy.datetime64`` arithmetic in milliseconds and
+    ``numpy.datetime_as_string`` (the same strings as ``datetime + timedelta(milliseconds=
+    round(s * 1000))`` and ``strftime``: both round half to even).
+
+    Parameters
+    ----------
+    start_utc : datetime
+        Aware (UTC) or naive UTC.
+    seconds : array_like (n,) float64
+        Seconds after ``start_utc``.
+
+    Returns
+    -------
+    ndarray (n,) object
+        Python ``str`` per instant.
+    """
+    if start_utc.tzinfo is not None:
+        start_utc = start_utc.astimezone(timezone.utc).replace(tzinfo=None)
+    base = np.datetime64(start_utc, "ms")
+    ms = np.round(np.asarray(seconds, dtype=np.float64) * 1000.0).astype(np.int64)
+    txt = np.datetime_as_string(base + ms.astype("timedelta64[ms]"), unit="ms")
+    return np.char.add(txt, "Z").astype(object)
 
 
 class _Refiner:
@@ -207,71 +247,67 @@ def _check_access_inputs(sats, points, time_grid, sensor, propagator, target_int
     return pts, table, intensity, sensor_of_sat
 
 
-def _scan_chunk_steps(chunk_steps, n_sat, n_point):
+def _scan_chunk_steps(chunk_steps, n_sat):
     """Time samples per scan chunk: the caller's value, else ~``TARGET_STATES_PER_CHUNK``
-    (time, satellite, point) triples; at least 2 either way so that every chunk holds a step."""
+    (time, satellite) states; at least 2 either way so that every chunk holds a step."""
     if chunk_steps is None:
-        chunk_steps = max(2, TARGET_STATES_PER_CHUNK // max(1, n_sat * n_point))
+        chunk_steps = max(2, TARGET_STATES_PER_CHUNK // max(1, n_sat))
     return int(max(2, chunk_steps))
 
 
-class _PassTracker:
-    """Rise/set brackets and best samples of every (satellite, point) pair, fed in time order.
+def _point_geometry(p_xyz, p_up):
+    """The candidate search's view of the points: sorted by geocentric latitude, with bounds.
 
-    The scan calls :meth:`step` once per time sample with that sample's detection flags and
-    elevations; a flag that changes between samples ``k - 1`` and ``k`` brackets a rise or a
-    set in ``[k - 1, k]``. :meth:`close` ends the accesses still open at the last sample.
-
-    Attributes
+    Parameters
     ----------
-    raw : list of tuple
-        One entry per access, ``(s, p, k_rise, k_set, k_max, closed)``: satellite and point
-        index, the sample before the rise (``-1`` = already open at the first sample), the
-        sample before the set (``n_t - 1`` when still open at the end), the sample of highest
-        elevation, and whether the access ended inside the grid.
+    p_xyz, p_up : ndarray (n_point, 3) float64
+        Point ITRS positions (km) and geodetic up unit vectors.
+
+    Returns
+    -------
+    order : ndarray (n_point,) int64
+        Point indices by ascending ``sin`` of the geocentric latitude.
+    pts, ups, unit : ndarray (n_point, 3) float64
+        Positions, up vectors and geocentric unit vectors, in ``order``.
+    sin_lat : ndarray (n_point,) float64
+        Ascending.
+    r_min, r_max : float
+        Geocentric radius range of the points (km), widened by 1e-12 relative.
+    tilt_rad : float
+        Largest angle between a point's up vector and its geocentric radius, + 1e-9 rad
+        (as the grid kernel's bound, :mod:`constellation.coverage`).
+    center : ndarray (3,) float64
+        Unit vector of the points' mean direction.
+    spread_rad : float
+        Largest central angle from ``center`` to a point, + 1e-9 rad (``pi`` when the mean
+        direction is undefined): every point lies in that cap.
     """
-
-    def __init__(self, n_sat, n_point):
-        self.prev_vis = None
-        # sample before the rise; -1 = open at start
-        self.start_k = np.full((n_sat, n_point), -1, dtype=np.int64)
-        self.max_el = np.full((n_sat, n_point), -np.inf)
-        self.max_k = np.zeros((n_sat, n_point), dtype=np.int64)
-        self.raw = []
-
-    def step(self, k, v, e):
-        """Take sample ``k``: ``v`` (n_sat, n_point) bool detection flags, ``e`` (n_sat,
-        n_point) float64 elevations (rad); records the accesses that set at ``k``."""
-        if self.prev_vis is None:
-            # open at the first sample: start clipped
-            self.start_k[v] = -1
-            self.max_el[v] = e[v]
-            self.max_k[v] = k
-        else:
-            rise = v & ~self.prev_vis
-            sets = self.prev_vis & ~v
-            if sets.any():
-                for s_i, p_i in zip(*np.nonzero(sets)):
-                    self.raw.append((s_i, p_i, self.start_k[s_i, p_i], k - 1,
-                                     self.max_k[s_i, p_i], True))
-            if rise.any():
-                self.start_k[rise] = k - 1
-                self.max_el[rise] = -np.inf
-            better = v & (e > self.max_el)
-            self.max_el[better] = e[better]
-            self.max_k[better] = k
-        self.prev_vis = v.copy()
-
-    def close(self, n_t):
-        """Record the accesses still open at the last sample (``n_t - 1``) as unclosed."""
-        for s_i, p_i in zip(*np.nonzero(self.prev_vis)):
-            self.raw.append((s_i, p_i, self.start_k[s_i, p_i], n_t - 1, self.max_k[s_i, p_i],
-                             False))
+    r = np.linalg.norm(p_xyz, axis=1)
+    unit = p_xyz / r[:, None]
+    order = np.argsort(unit[:, 2], kind="stable")
+    tilt = np.arctan2(np.linalg.norm(np.cross(p_up, unit), axis=1), np.sum(p_up * unit, axis=1))
+    mean = unit.sum(axis=0)
+    norm = float(np.linalg.norm(mean))
+    if norm > 1e-6 * len(unit):
+        center = mean / norm
+        spread = float(np.max(np.arctan2(np.linalg.norm(np.cross(unit, center), axis=1),
+                                         unit @ center))) + 1e-9
+    else:
+        center, spread = np.array([0.0, 0.0, 1.0]), math.pi
+    c = np.ascontiguousarray
+    return (order, c(p_xyz[order]), c(p_up[order]), c(unit[order]), c(unit[order, 2]),
+            float(r.min()) * (1.0 - 1e-12), float(r.max()) * (1.0 + 1e-12),
+            float(np.max(np.abs(tilt))) + 1e-9, c(center), spread)
 
 
 def _scan(sats, time_grid, propagator, sensor_of_sat, table, intensity, p_xyz, p_up,
           chunk_steps):
-    """Step 1, the scan: detection flags on the grid, chunk by chunk, reduced to brackets.
+    """Step 1, the scan: per satellite, candidate points only, reduced to rise/set brackets.
+
+    Propagates the constellation chunk by chunk and runs
+    :func:`constellation._access.scan_candidates` (parallel over satellites) on each chunk;
+    the per-pair state (open accesses, rise sample, best sample) is carried across chunks,
+    so the result does not depend on the chunking.
 
     Parameters
     ----------
@@ -286,35 +322,104 @@ def _scan(sats, time_grid, propagator, sensor_of_sat, table, intensity, p_xyz, p
     p_xyz, p_up : ndarray (n_point, 3) float64
         Point ECEF positions (km) and geodetic up unit vectors.
     chunk_steps : int
-        Time samples propagated and tested at once (>= 2); memory
-        ``O(chunk_steps x n_sat x n_point)``.
+        Time samples propagated at once (>= 2); memory ``O(chunk_steps x n_sat)`` plus
+        ``O(n_sat x n_point)`` of per-pair state.
 
     Returns
     -------
-    list of tuple
-        :attr:`_PassTracker.raw`: one ``(s, p, k_rise, k_set, k_max, closed)`` per access.
+    ndarray (n_acc, 6) int64
+        One ``(s, p, k_rise, k_set, k_max, closed)`` per access: satellite and point index,
+        the sample before the rise (``-1`` = already open at the first sample), the sample
+        before the set (``n_t - 1`` when still open at the end), the sample of highest
+        elevation, and 1 when the access ended inside the grid.
     """
     n_s, n_p, n_t = len(sats), p_xyz.shape[0], time_grid.count
-    tracker = _PassTracker(n_s, n_p)
+    (order, pts, ups, unit, sin_lat, r_min, r_max, tilt, center,
+     spread) = _point_geometry(p_xyz, p_up)
+    state = [np.full((n_s, n_p), -2, dtype=np.int64),     # last_vis
+             np.zeros((n_s, n_p), dtype=np.int64),        # start_k
+             np.zeros((n_s, n_p), dtype=np.float64),      # max_el
+             np.zeros((n_s, n_p), dtype=np.int64),        # max_k
+             np.zeros((n_s, n_p), dtype=np.int64),        # open_pts
+             np.zeros(n_s, dtype=np.int64)]               # open_n
+    # records per satellite per call: enough for the open accesses of one step in practice
+    # (a satellite sees few of many points at once); grown to n_point + extra (which always
+    # makes progress, see scan_candidates) if a satellite ever cannot advance
+    cap = min(n_p, SCAN_BUFFER_POINTS) + SCAN_BUFFER_EXTRA
+    recs, sats_of = [], []
+    ev = np.empty((n_s, cap, AK.N_EV), dtype=np.int64)
+    ev_n = np.zeros(n_s, dtype=np.int64)
     k0 = 0
     while k0 < n_t:
         k1 = min(n_t, k0 + chunk_steps)
         eph = propagate(sats, time_grid.subgrid(k0, k1), propagator)
-        m = k1 - k0
-        vis = np.empty((m, n_s, n_p), dtype=np.bool_)
-        el = np.empty((m, n_s, n_p), dtype=np.float64)
-        AK.visibility_chunk(np.ascontiguousarray(eph.positions_km), np.ascontiguousarray(eph.valid),
-                            sensor_of_sat, table, intensity, p_xyz, p_up, vis, el)
-        for j in range(m):
-            tracker.step(k0 + j, vis[j], el[j])
+        pos = np.ascontiguousarray(eph.positions_km)
+        valid = np.ascontiguousarray(eph.valid)
+        j_start = np.zeros(n_s, dtype=np.int64)
+        while True:     # again while a satellite stopped with a full buffer
+            ev_n[:] = 0
+            j_prev = j_start.copy()
+            AK.scan_candidates(pos, valid, k0, sensor_of_sat, table, intensity, pts, ups, unit,
+                               sin_lat, center, spread, r_min, r_max, tilt, *state, ev, ev_n,
+                               j_start, k1 == n_t, n_t)
+            recs.append(ev[np.arange(cap)[None, :] < ev_n[:, None]])
+            sats_of.append(np.repeat(np.arange(n_s, dtype=np.int64), ev_n))
+            if np.all(j_start > k1 - k0):
+                break
+            if np.any((j_start == j_prev) & (j_start <= k1 - k0)):
+                cap = n_p + SCAN_BUFFER_EXTRA
+                ev = np.empty((n_s, cap, AK.N_EV), dtype=np.int64)
         k0 = k1
-    tracker.close(n_t)
-    return tracker.raw
+    rec = np.concatenate(recs) if recs else np.empty((0, AK.N_EV), dtype=np.int64)
+    s_idx = np.concatenate(sats_of) if sats_of else np.empty(0, dtype=np.int64)
+    return np.column_stack([s_idx, order[rec[:, AK.EV_POINT]], rec[:, AK.EV_RISE],
+                            rec[:, AK.EV_SET], rec[:, AK.EV_MAX], rec[:, AK.EV_CLOSED]])
+
+
+class _NearEarthPairs:
+    """Near-Earth SGP4 at arbitrary (satellite, instant) pairs inside numba kernels.
+
+    The coefficient table of :func:`orbits.sgp4_batch.near_earth_coefficients` (the same
+    transcription of Vallado's SGP4 the scan's batch propagator runs, < 1 mm from the C++
+    ``Satrec``), the element epochs as offsets from the grid's reference Julian date, and UT1
+    at every grid sample (skyfield's built-in UT1 - UTC, as the scan); a trial instant inside
+    a step takes the UT1 of the step's first sample plus the elapsed time (UT1 - UTC moves
+    by milliseconds per day). ``near[s]``: satellite ``s`` can use it (else the exact
+    :class:`_Refiner`).
+    """
+
+    def __init__(self, sats, time_grid):
+        coef, near = near_earth_coefficients(sats)
+        self.coef = np.ascontiguousarray(coef)
+        self.near = np.asarray(near, dtype=bool)
+        jd_w, jd_f = time_grid.jd_utc_parts()
+        ref_w = float(jd_w[0])
+        ep_w, ep_f = sats.epoch_jd_parts()
+        self.offset_s = np.ascontiguousarray(((ref_w - ep_w) - ep_f) * SECONDS_PER_DAY)
+        self.t_ref_s = float((jd_w[0] - ref_w) + jd_f[0]) * SECONDS_PER_DAY - float(
+            time_grid.seconds[0])
+        self.ut1_w, self.ut1_f = (np.ascontiguousarray(x) for x in time_grid.jd_ut1_parts())
+
+
+def _halvings(width_s, tol_s, factor):
+    """Steps of a search that multiplies the widest bracket ``width_s`` by ``factor`` until
+    it is at most ``tol_s`` (the count of the vectorised ``while max(width) > tol`` loop)."""
+    n = 0
+    w = float(np.max(width_s)) if np.size(width_s) else 0.0
+    while w > tol_s:
+        w *= factor
+        n += 1
+    return n
 
 
 def _refine_crossings(ref, sec, s_idx, p_idx, kr, ks, closed, start_s, end_s, sensor_of_sat,
-                      table, intensity, p_xyz, p_up):
+                      table, intensity, p_xyz, p_up, fast=None):
     """Step 2: bisect every rise and set bracket until shorter than ``REFINE_BRACKET_S``.
+
+    Every bracket is halved as many times as the widest one needs; brackets of near-Earth
+    SGP4 satellites run in :func:`constellation._access.refine_crossings_sgp4` (one bracket
+    per parallel task, the satellite propagated at each midpoint), the others (J2,
+    deep-space) in the vectorised loop below (one batch propagation per halving).
 
     Parameters
     ----------
@@ -331,35 +436,55 @@ def _refine_crossings(ref, sec, s_idx, p_idx, kr, ks, closed, start_s, end_s, se
         become their bracket's final midpoint (s since the grid start).
     sensor_of_sat, table, intensity, p_xyz, p_up
         The detection test's inputs, as in :func:`_scan`.
+    fast : _NearEarthPairs or None
+        The numba SGP4 path (``propagator="sgp4"``); None: every bracket on ``ref``.
     """
     r_rows = np.flatnonzero(kr >= 0)           # rises: invisible at lo
     x_rows = np.flatnonzero(closed)            # sets: visible at lo
-    lo = np.r_[sec[kr[r_rows]], sec[ks[x_rows]]]
-    hi = np.r_[sec[kr[r_rows] + 1], sec[ks[x_rows] + 1]]
+    k_lo = np.r_[kr[r_rows], ks[x_rows]]
+    lo = sec[k_lo]
+    hi = sec[k_lo + 1]
     lo_vis = np.r_[np.zeros(len(r_rows), bool), np.ones(len(x_rows), bool)]
     b_sat = np.r_[s_idx[r_rows], s_idx[x_rows]]
     b_pt = np.r_[p_idx[r_rows], p_idx[x_rows]]
     b_row = np.ascontiguousarray(sensor_of_sat[b_sat])
-    tgt, up = p_xyz[b_pt], p_up[b_pt]
-    out = np.empty(len(lo), dtype=np.bool_)
-    while len(lo) and np.max(hi - lo) > REFINE_BRACKET_S:
-        mid = 0.5 * (lo + hi)
-        AK.detect_rows(ref.positions(b_sat, mid), tgt, up, table, b_row, intensity, out)
-        same = out == lo_vis
-        lo = np.where(same, mid, lo)
-        hi = np.where(same, hi, mid)
-    t_cross = 0.5 * (lo + hi)
+    n_iter = _halvings(hi - lo, REFINE_BRACKET_S, 0.5)
+    t_cross = np.empty(len(lo))
+    on_fast = np.zeros(len(lo), dtype=bool) if fast is None else fast.near[b_sat]
+    f = np.flatnonzero(on_fast)
+    if f.size:
+        t_f = np.empty(f.size)
+        AK.refine_crossings_sgp4(
+            fast.coef, fast.offset_s, fast.t_ref_s, fast.ut1_w[k_lo[f]], fast.ut1_f[k_lo[f]],
+            b_sat[f], b_pt[f], p_xyz, p_up, table, b_row[f], intensity, lo[f], hi[f], lo_vis[f],
+            n_iter, WGS72_XKE_PER_MIN, WGS72_J2, WGS72_A_KM, t_f)
+        t_cross[f] = t_f
+    e = np.flatnonzero(~on_fast)
+    if e.size:
+        lo_e, hi_e, vis_e, sat_e = lo[e], hi[e], lo_vis[e], b_sat[e]
+        tgt, up, row_e = p_xyz[b_pt[e]], p_up[b_pt[e]], b_row[e]
+        out = np.empty(e.size, dtype=np.bool_)
+        for _ in range(n_iter):
+            mid = 0.5 * (lo_e + hi_e)
+            AK.detect_rows(ref.positions(sat_e, mid), tgt, up, table, row_e, intensity, out)
+            same = out == vis_e
+            lo_e = np.where(same, mid, lo_e)
+            hi_e = np.where(same, hi_e, mid)
+        t_cross[e] = 0.5 * (lo_e + hi_e)
     start_s[r_rows] = t_cross[:len(r_rows)]
     end_s[x_rows] = t_cross[len(r_rows):]
 
 
-def _max_elevation(ref, sec, s_idx, p_idx, kmax, start_s, end_s, p_xyz, p_up):
+def _max_elevation(ref, sec, s_idx, p_idx, kmax, start_s, end_s, p_xyz, p_up, fast=None):
     """Step 3: instant and value of each access's highest elevation.
 
     Golden-section search on the geodetic elevation between the neighbours of the best
-    sample ``kmax`` (clipped to the refined interval), to ``MAX_EL_TOL_S``; the result is the
-    best of the search's midpoint, the interval ends and the best sample (an elevation that
-    cannot be computed counts as ``-inf``).
+    sample ``kmax`` (clipped to the refined interval), as many steps as the widest bracket
+    needs to get below ``MAX_EL_TOL_S``; the result is the best of the search's midpoint, the
+    interval ends and the best sample (an elevation that cannot be computed counts as
+    ``-inf``). Near-Earth SGP4 satellites run in
+    :func:`constellation._access.max_elevation_sgp4` (one access per parallel task), the
+    others in the vectorised loop below.
 
     Parameters
     ----------
@@ -371,6 +496,7 @@ def _max_elevation(ref, sec, s_idx, p_idx, kmax, start_s, end_s, p_xyz, p_up):
     start_s, end_s : ndarray (n_acc,) float64
         Refined interval (s since the grid start).
     p_xyz, p_up : ndarray (n_point, 3) float64
+    fast : _NearEarthPairs or None
 
     Returns
     -------
@@ -380,6 +506,33 @@ def _max_elevation(ref, sec, s_idx, p_idx, kmax, start_s, end_s, p_xyz, p_up):
         Maximum elevation (deg).
     """
     n_t = sec.size
+    a = np.maximum(sec[np.maximum(kmax - 1, 0)], start_s)
+    b = np.maximum(a, np.minimum(sec[np.minimum(kmax + 1, n_t - 1)], end_s))
+    n_iter = _halvings(b - a, MAX_EL_TOL_S, _INV_PHI)
+    max_t = np.empty(len(s_idx))
+    max_el = np.empty(len(s_idx))
+    on_fast = np.zeros(len(s_idx), dtype=bool) if fast is None else fast.near[s_idx]
+    f = np.flatnonzero(on_fast)
+    if f.size:
+        t_f, e_f = np.empty(f.size), np.empty(f.size)
+        AK.max_elevation_sgp4(
+            fast.coef, fast.offset_s, fast.t_ref_s, fast.ut1_w[kmax[f]], fast.ut1_f[kmax[f]],
+            sec[kmax[f]], s_idx[f], p_idx[f], p_xyz, p_up, a[f], b[f], n_iter, start_s[f],
+            end_s[f], sec[kmax[f]], _INV_PHI, WGS72_XKE_PER_MIN, WGS72_J2, WGS72_A_KM,
+            t_f, e_f)
+        max_t[f], max_el[f] = t_f, e_f
+    e = np.flatnonzero(~on_fast)
+    if e.size:
+        max_t[e], max_el[e] = _max_elevation_exact(ref, sec[kmax[e]], s_idx[e], p_idx[e],
+                                                   start_s[e], end_s[e], a[e], b[e], n_iter,
+                                                   p_xyz, p_up)
+    return max_t, np.degrees(max_el)
+
+
+def _max_elevation_exact(ref, t_best, s_idx, p_idx, start_s, end_s, a, b, n_iter, p_xyz, p_up):
+    """Golden-section search of :func:`_max_elevation` on :class:`_Refiner` positions,
+    vectorised over the accesses (``n_iter`` steps on ``[a, b]``); returns (instant s,
+    elevation rad)."""
     tgt, up = p_xyz[p_idx], p_up[p_idx]
     elv = np.empty(len(s_idx))
 
@@ -387,12 +540,10 @@ def _max_elevation(ref, sec, s_idx, p_idx, kmax, start_s, end_s, p_xyz, p_up):
         AK.elevation_pairs(ref.positions(s_idx, t), tgt, up, elv)
         return elv.copy()
 
-    a = np.maximum(sec[np.maximum(kmax - 1, 0)], start_s)
-    b = np.maximum(a, np.minimum(sec[np.minimum(kmax + 1, n_t - 1)], end_s))
     c = b - _INV_PHI * (b - a)
     d = a + _INV_PHI * (b - a)
     fc, fd = f(c), f(d)
-    while np.max(b - a) > MAX_EL_TOL_S:
+    for _ in range(n_iter):
         left = fc > fd              # the maximum lies in [a, d]
         b = np.where(left, d, b)
         a = np.where(left, a, c)
@@ -402,12 +553,12 @@ def _max_elevation(ref, sec, s_idx, p_idx, kmax, start_s, end_s, p_xyz, p_up):
         fc, fd = np.where(left, fn, fd), np.where(left, fc, fn)
         c, d = nc, nd
     # candidates: the golden-section result, the interval ends and the best sample
-    cand_t = np.stack([0.5 * (a + b), start_s, end_s, sec[kmax]])
+    cand_t = np.stack([0.5 * (a + b), start_s, end_s, t_best])
     cand_e = np.stack([f(ct) for ct in cand_t])
     cand_e = np.where(np.isnan(cand_e), -np.inf, cand_e)
     best = np.argmax(cand_e, axis=0)
     cols = np.arange(len(s_idx))
-    return cand_t[best, cols], np.degrees(cand_e[best, cols])
+    return cand_t[best, cols], cand_e[best, cols]
 
 
 def _empty_access_frame():
@@ -446,23 +597,23 @@ def _access_frame(pts, sats, start_utc, p_idx, s_idx, start_s, end_s, max_t, max
     # times (so duration_s == end_s - start_s in the table and in accesses.csv).
     start_s, end_s, max_t = (np.round(np.asarray(a, dtype=np.float64), 3)
                              for a in (start_s, end_s, max_t))
+    order = np.lexsort((s_idx, start_s, p_idx))     # point, start, satellite (stable)
+    p_idx, s_idx, start_s, end_s, max_t, max_el, kr, closed = (
+        np.asarray(a)[order] for a in (p_idx, s_idx, start_s, end_s, max_t, max_el, kr, closed))
     df = pd.DataFrame({
-        "point": [pts.name[i] for i in p_idx],
-        "satellite": [sats.names[i] for i in s_idx],
-        "start_utc": [_iso_ms(start_utc, t) for t in start_s],
-        "end_utc": [_iso_ms(start_utc, t) for t in end_s],
+        "point": np.asarray(pts.name, dtype=object)[p_idx],
+        "satellite": np.asarray(sats.names, dtype=object)[s_idx],
+        "start_utc": _iso_ms(start_utc, start_s),
+        "end_utc": _iso_ms(start_utc, end_s),
         "duration_s": np.round(end_s - start_s, 3),
         "max_elevation_deg": max_el,
         "start_s": start_s,
         "end_s": end_s,
-        "max_elevation_utc": [_iso_ms(start_utc, t) for t in max_t],
+        "max_elevation_utc": _iso_ms(start_utc, max_t),
         "clipped_start": kr < 0,
         "clipped_end": ~closed,
-        "_p": p_idx,
-        "_s": s_idx,
     })
-    df = df.sort_values(["_p", "start_s", "_s"], kind="stable").drop(columns=["_p", "_s"])
-    return df.reset_index(drop=True)[ACCESS_COLUMNS]
+    return df[ACCESS_COLUMNS]
 
 
 def access_intervals(sats, points, time_grid, sensor=None, propagator="sgp4",
@@ -488,7 +639,7 @@ def access_intervals(sats, points, time_grid, sensor=None, propagator="sgp4",
         In-band intensity of the point target (W/sr) for a radiometric sensor; required
         when any sensor has a radiometric threshold.
     chunk_steps : int, optional
-        Time samples per scan chunk; default keeps ~4 M (time, sat, point) triples.
+        Time samples propagated per scan chunk; default keeps ~1 M (time, satellite) states.
 
     Returns
     -------
@@ -512,22 +663,23 @@ def access_intervals(sats, points, time_grid, sensor=None, propagator="sgp4",
     p_xyz = np.ascontiguousarray(pts.ecef_km(), dtype=np.float64)
     p_up = np.ascontiguousarray(pts.up(), dtype=np.float64)
     sec = np.asarray(time_grid.seconds, dtype=np.float64)
-    chunk_steps = _scan_chunk_steps(chunk_steps, len(sats), len(pts))
+    chunk_steps = _scan_chunk_steps(chunk_steps, len(sats))
 
     raw = _scan(sats, time_grid, propagator, sensor_of_sat, table, intensity, p_xyz, p_up,
                 chunk_steps)
-    if not raw:
+    if not len(raw):
         return _empty_access_frame()
-    raw = np.array(raw, dtype=np.int64)
-    s_idx, p_idx, kr, ks, kmax, closed = (raw[:, i] for i in range(6))
+    s_idx, p_idx, kr, ks, kmax, closed = (np.ascontiguousarray(raw[:, i]) for i in range(6))
     closed = closed.astype(bool)
     # clipped ends stay at the grid's first / last instant; the others are refined
     start_s = np.where(kr >= 0, 0.0, sec[0])
     end_s = np.where(closed, 0.0, sec[-1])
 
     ref = _Refiner(sats, time_grid.start_utc, propagator)
+    fast = _NearEarthPairs(sats, time_grid) if propagator == "sgp4" else None
     _refine_crossings(ref, sec, s_idx, p_idx, kr, ks, closed, start_s, end_s, sensor_of_sat,
-                      table, intensity, p_xyz, p_up)
-    max_t, max_el = _max_elevation(ref, sec, s_idx, p_idx, kmax, start_s, end_s, p_xyz, p_up)
+                      table, intensity, p_xyz, p_up, fast)
+    max_t, max_el = _max_elevation(ref, sec, s_idx, p_idx, kmax, start_s, end_s, p_xyz, p_up,
+                                   fast)
     return _access_frame(pts, sats, time_grid.start_utc, p_idx, s_idx, start_s, end_s, max_t,
                          max_el, kr, closed)

@@ -12,8 +12,9 @@ from ._kernels import (
     ecef_to_geodetic_s,
     geodetic_to_ecef_s,
     gmst82,
+    sgp4_near_earth_s,
     teme_to_itrs_kernel,
     up_vector_s,
 )
 
-__all__ = ["gmst82", "teme_to_itrs_kernel", "geodetic_to_ecef_s", "ecef_to_geodetic_s", "up_vector_s"]
+__all__ = ["gmst82", "sgp4_near_earth_s", "teme_to_itrs_kernel", "geodetic_to_ecef_s", "ecef_to_geodetic_s", "up_vector_s"]

@@ -46,3 +46,30 @@ def naive_intervals(seconds, visible):
     if start is not None:
         out.append((start, seconds[-1]))
     return out
+
+
+def naive_elevation_deg(sat_xyz, tgt_xyz, tgt_up):
+    """Elevation (deg) above the geodetic horizon: asin(d . up / |d|); sat_xyz (n, 3) km."""
+    d = sat_xyz - tgt_xyz
+    return np.degrees(np.arcsin(d @ tgt_up / np.linalg.norm(d, axis=1)))
+
+
+def naive_runs(visible):
+    """Runs of True in a sampled flag: list of (k_rise, k_set, closed) with the scan's
+    bookkeeping: ``k_rise`` the sample before the first True (-1 when True at sample 0),
+    ``k_set`` the last True sample (the sample before the set; ``n - 1`` when still True at
+    the end), ``closed`` False when the run reaches the last sample."""
+    v = np.asarray(visible, dtype=bool)
+    out = []
+    k = 0
+    n = v.size
+    while k < n:
+        if v[k]:
+            j = k
+            while j + 1 < n and v[j + 1]:
+                j += 1
+            out.append((k - 1, j, j + 1 < n))
+            k = j + 1
+        else:
+            k += 1
+    return out

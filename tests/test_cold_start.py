@@ -122,7 +122,7 @@ def test_warmup_lists_kernels(capsys):
     for name in ("constellation._grid.grid_chunk", "constellation._points.point_chunk",
                  "orbits._kernels.sgp4_near_earth_batch", "orbits._kernels.j2_propagate_regular",
                  "hgv_models._dynamics_kernels.integrate", "constellation._tracks.track_metrics",
-                 "constellation._access.visibility_chunk"):
+                 "constellation._access.scan_candidates"):
         assert states[name] in ("compiled", "loaded"), name
     # the cases run one after another inside the warm-up: their sum cannot exceed its total
     assert set(result["cases"]) and sum(result["cases"].values()) <= result["total_s"]
