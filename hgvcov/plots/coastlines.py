@@ -43,6 +43,7 @@ from shapely.geometry import MultiPolygon, Polygon
 
 __all__ = [
     "GSHHS_RESOLUTIONS",
+    "RESOLUTION_NAMES",
     "CoastlineError",
     "CoastPolygon",
     "gshhs_files",
@@ -65,6 +66,9 @@ GSHHS_RESOLUTIONS = {
     "intermediate": "i",
     "i": "i",
 }
+
+#: Long name of each resolution letter (for credits).
+RESOLUTION_NAMES = {"c": "crude", "l": "low", "i": "intermediate"}
 
 #: GSHHS hierarchy levels that are land (land, island in lake, Antarctica ice / rock).
 LAND_LEVELS = (1, 3, 5, 6)

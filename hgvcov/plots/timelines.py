@@ -308,4 +308,4 @@ def plot_timeline(tracks_df, per_threat: Mapping | None, threat_name: str, path,
     fd, fs, rd = _event_times(info, g, t_s, n, state, radar_sites)
     _draw_events(axes, fd, fs, rd, tf, tu)
     _draw_titles(fig, info, threat_name, t_s, state, fs, rd)
-    return atomic_savefig(fig, Path(path), dpi=dpi)
+    return atomic_savefig(fig, path, dpi=dpi)
