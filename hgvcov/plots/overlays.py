@@ -12,8 +12,8 @@ segments with them and the timelines colour their custody strip with them.
 
 from __future__ import annotations
 
-import functools
 import re
+from collections import OrderedDict
 from typing import Any
 
 import cartopy.crs as ccrs
@@ -25,8 +25,7 @@ from matplotlib import patheffects
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
-from matplotlib.path import Path as MplPath
-from cartopy.mpl.patch import geos_to_path
+from cartopy.mpl.path import shapely_to_path
 from shapely.geometry.polygon import orient
 from shapely import affinity
 from shapely.geometry import Polygon as ShPolygon
@@ -105,26 +104,35 @@ COAST_LINE = {"facecolor": "none", "edgecolor": "#1a1a1a", "linewidth": 0.6}
 COAST_HALO = {"facecolor": "none", "edgecolor": "#ffffff", "linewidth": 1.6, "alpha": 0.6}
 
 
-@functools.lru_cache(maxsize=32)
-def _projected_land_path(lon0, lon1, lat0, lat1, resolution, central, crs_key, crs):
-    """GSHHS land of a lon/lat box as one matplotlib Path in the map projection's own
-    coordinates (None when the box has no land).
+#: Projected land paths: key -> (the land geometry they were made from, the path).
+_LAND_PATHS: "OrderedDict[tuple, tuple[Any, Any]]" = OrderedDict()
+_LAND_PATHS_MAX = 32
 
-    Cached per (box, resolution, centre, projection): every map of a run shares the map
-    box, so the land is clipped, shifted and projected once per run instead of once per
-    map and per draw.
+
+def _projected_land_path(land, key, central, crs):
+    """``land`` (lon/lat, continuous longitudes) as one matplotlib Path in the map
+    projection's own coordinates (None when empty).
+
+    Cached per (box, resolution, centre, projection) for as long as ``land`` is the same
+    object (:func:`hgvcov.plots.coastlines.land_geometry` caches it): every map of a run
+    shares its map box, so the land is shifted and projected once per run instead of once
+    per map and per draw.
     """
-    land = coastlines.land_geometry((lon0, lon1), (lat0, lat1), resolution=resolution)
-    if land.is_empty:
-        return None
-    shifted = affinity.translate(land, xoff=-central)
-    parts = getattr(shifted, "geoms", [shifted])
-    shifted = shapely.MultiPolygon([orient(g, 1.0) for g in parts if isinstance(g, ShPolygon)])
-    projected = crs.project_geometry(shifted, ccrs.PlateCarree(central_longitude=central))
-    paths = geos_to_path(projected)
-    if not paths:
-        return None
-    return MplPath.make_compound_path(*paths)
+    hit = _LAND_PATHS.get(key)
+    if hit is not None and hit[0] is land:
+        _LAND_PATHS.move_to_end(key)
+        return hit[1]
+    path = None
+    if not land.is_empty:
+        shifted = affinity.translate(land, xoff=-central)
+        parts = getattr(shifted, "geoms", [shifted])
+        shifted = shapely.MultiPolygon([orient(g, 1.0) for g in parts if isinstance(g, ShPolygon)])
+        projected = crs.project_geometry(shifted, ccrs.PlateCarree(central_longitude=central))
+        path = shapely_to_path(projected) if not projected.is_empty else None
+    _LAND_PATHS[key] = (land, path)
+    while len(_LAND_PATHS) > _LAND_PATHS_MAX:
+        _LAND_PATHS.popitem(last=False)
+    return path
 
 
 def add_land(ax, lon_range_deg, lat_range_deg, central_lon_deg=0.0, mode="fill", resolution="auto", zorder=1.5) -> str:
@@ -165,12 +173,11 @@ def add_land(ax, lon_range_deg, lat_range_deg, central_lon_deg=0.0, mode="fill",
             ax.add_feature(feature, zorder=zorder + 0.01 * i)
         return f"Coastlines: Natural Earth {features[0].scale} (local cartopy cache)"
     try:
-        (lon0, lon1), (lat0, lat1) = (tuple(float(v) for v in lon_range_deg),
-                                      tuple(float(v) for v in lat_range_deg))
+        land = coastlines.land_geometry(lon_range_deg, lat_range_deg, resolution=resolution)
         crs = ax.projection
-        path = _projected_land_path(round(lon0, 6), round(lon1, 6), round(lat0, 6), round(lat1, 6),
-                                    coastlines.GSHHS_RESOLUTIONS.get(str(resolution).lower(), resolution),
-                                    round(float(central_lon_deg), 9), crs.proj4_init, crs)
+        key = (tuple(round(float(v), 6) for v in (*lon_range_deg, *lat_range_deg)), _res_letter(resolution),
+               round(float(central_lon_deg), 9), type(crs).__name__, crs.proj4_init)
+        path = _projected_land_path(land, key, float(central_lon_deg), crs)
         found = True
     except FileNotFoundError:
         path, found = None, False
