@@ -316,26 +316,67 @@ def _view_lonlat_box(ax, mp: MapProjection, box) -> tuple[float, float, float, f
 # --------------------------------------------------------------------------- graticule
 
 
-def _gridlines(ax, lon0, lon1, lat0, lat1, mp: MapProjection | None = None):
-    """Dashed graticule, labelled left and bottom, at the finest of 1, 2, 5, ... 60 degrees
-    that gives at most eight intervals across the box."""
-    span = max(lon1 - lon0, lat1 - lat0)
-    step = next(s for s in (1, 2, 5, 10, 15, 20, 30, 45, 60) if span / s <= 8)
-    gl = ax.gridlines(crs=ccrs.PlateCarree(), draw_labels=True, linewidth=0.4, color="#404040", alpha=0.5,
-                      linestyle="--", zorder=3, x_inline=False, y_inline=False)
-    gl.top_labels = False
-    gl.right_labels = False
-    start = math.floor(lon0 / step) * step
-    gl.xlocator = mticker.FixedLocator(wrap180(np.arange(start, lon1 + step, step)).tolist())
-    lat_lo = max(math.floor(lat0 / step) * step, -90)
-    gl.ylocator = mticker.FixedLocator(np.arange(lat_lo, min(lat1 + step, 90.0 + 1e-9), step).tolist())
-    gl.xformatter = LongitudeFormatter()
-    gl.yformatter = LatitudeFormatter()
-    gl.xlabel_style = {"size": 8.5}
-    gl.ylabel_style = {"size": 8.5}
-    if mp is not None and mp.name == "lambert":
-        gl.rotate_labels = False
-    return gl
+def _graticule_step(span_deg: float) -> float:
+    """The finest of 1, 2, 5, 10, 15, 20, 30, 45, 60 degrees giving at most eight intervals."""
+    return next(s for s in (1, 2, 5, 10, 15, 20, 30, 45, 60) if span_deg / s <= 8)
+
+
+def _crossings(px, py, level, along):
+    """Positions along one axis where a polyline crosses ``level`` on the other (linear
+    interpolation between samples)."""
+    d = py - level
+    ok = np.isfinite(d) & np.isfinite(px)
+    out = []
+    for i in np.flatnonzero(ok[:-1] & ok[1:] & (np.sign(d[:-1]) != np.sign(d[1:]))):
+        f = d[i] / (d[i] - d[i + 1])
+        out.append(px[i] + f * (px[i + 1] - px[i]))
+    return out
+
+
+def _gridlines(ax, lon0, lon1, lat0, lat1, mp: MapProjection | None = None, view=None):
+    """Dashed graticule of a box map every :func:`_graticule_step` degrees, labelled where the
+    meridians cross the bottom edge and the parallels the left edge.
+
+    Lines are projected once (vectorised) and drawn as one collection; cartopy's general
+    gridliner (which projects every line at every draw) costs several times more.
+    """
+    import matplotlib.transforms as mtransforms
+    from matplotlib.collections import LineCollection
+
+    step = _graticule_step(max(lon1 - lon0, lat1 - lat0))
+    vlon0, vlon1, vlat0, vlat1 = view if view is not None else (lon0, lon1, lat0, lat1)
+    c = mp.central_lon_deg if mp is not None else 0.5 * (lon0 + lon1)
+    data_crs = mp.data_crs if mp is not None else ccrs.PlateCarree(central_longitude=c)
+    crs = ax.projection
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    lats_f = np.linspace(max(vlat0, -89.9), min(vlat1, 89.9), 121)
+    lons_f = np.linspace(vlon0, vlon1, 241)
+    segs, xlabels, ylabels = [], [], []
+    for lon in np.arange(math.ceil(vlon0 / step) * step, vlon1 + 1e-9, step):
+        p = crs.transform_points(data_crs, np.full_like(lats_f, lon - c), lats_f)
+        segs.append(p[:, :2])
+        xlabels += [(x, lon) for x in _crossings(p[:, 0], p[:, 1], y0, "x") if x0 < x < x1]
+    for lat in np.arange(math.ceil(max(vlat0, -90.0) / step) * step, min(vlat1, 90.0) + 1e-9, step):
+        if abs(lat) >= 90.0:
+            continue
+        p = crs.transform_points(data_crs, lons_f - c, np.full_like(lons_f, lat))
+        segs.append(p[:, :2])
+        ylabels += [(y, lat) for y in _crossings(p[:, 1], p[:, 0], x0, "y") if y0 < y < y1]
+    ax.add_collection(LineCollection(segs, colors="#404040", linewidths=0.4, alpha=0.5, linestyles="--",
+                                     zorder=3, transform=ax.transData), autolim=False)
+    fmt_lon, fmt_lat = LongitudeFormatter(), LatitudeFormatter()
+    bottom = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
+    left = mtransforms.blended_transform_factory(ax.transAxes, ax.transData)
+    margin_x, margin_y = 0.02 * (x1 - x0), 0.02 * (y1 - y0)
+    for x, lon in xlabels:
+        if x0 + margin_x <= x <= x1 - margin_x:
+            ax.annotate(fmt_lon(float(wrap180(lon))), (x, 0.0), xycoords=bottom, xytext=(0, -4),
+                        textcoords="offset points", ha="center", va="top", fontsize=8.5, annotation_clip=False)
+    for y, lat in ylabels:
+        if y0 + margin_y <= y <= y1 - margin_y:
+            ax.annotate(fmt_lat(float(lat)), (0.0, y), xycoords=left, xytext=(-4, 0),
+                        textcoords="offset points", ha="right", va="center", fontsize=8.5, annotation_clip=False)
 
 
 def _global_gridlines(ax, frame, lat0, lat1):
@@ -501,7 +542,7 @@ def _place_labels(fig, ax, mp: MapProjection, labels, avoid_xy):
     state = np.random.get_state()
     try:
         np.random.seed(20261121)
-        adjust_text(proxies, x=ax_pts[:, 0], y=ax_pts[:, 1], ax=sax, iter_lim=120,
+        adjust_text(proxies, x=ax_pts[:, 0], y=ax_pts[:, 1], ax=sax, iter_lim=40,
                     expand=(1.15, 1.35), force_text=(0.3, 0.5), force_static=(0.3, 0.5),
                     force_pull=(0.02, 0.02), ensure_inside_axes=True, prevent_crossings=True)
     finally:
@@ -728,7 +769,7 @@ def plot_coverage_map(
     source = add_land(ax, view[:2], view[2:], mp.central_lon_deg, mode="outline", resolution=resolution,
                       zorder=2.5)
     if mp.frame == "box":
-        _gridlines(ax, *box, mp=mp)
+        _gridlines(ax, *box, mp=mp, view=view)
     else:
         _global_gridlines(ax, mp.frame, box[2], box[3])
 

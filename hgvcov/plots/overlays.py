@@ -25,6 +25,7 @@ from matplotlib import patheffects
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
 from cartopy.mpl.path import shapely_to_path
 from shapely.geometry.polygon import orient
 from shapely import affinity
@@ -124,15 +125,44 @@ def _projected_land_path(land, key, central, crs):
         return hit[1]
     path = None
     if not land.is_empty:
-        shifted = affinity.translate(land, xoff=-central)
-        parts = getattr(shifted, "geoms", [shifted])
-        shifted = shapely.MultiPolygon([orient(g, 1.0) for g in parts if isinstance(g, ShPolygon)])
-        projected = crs.project_geometry(shifted, ccrs.PlateCarree(central_longitude=central))
-        path = shapely_to_path(projected) if not projected.is_empty else None
+        path = _rings_to_path(land, central, crs)
     _LAND_PATHS[key] = (land, path)
     while len(_LAND_PATHS) > _LAND_PATHS_MAX:
         _LAND_PATHS.popitem(last=False)
     return path
+
+
+def _rings_to_path(land, central, crs):
+    """Every ring of ``land`` projected vertex by vertex (one vectorised transform) into one
+    compound Path: exteriors counter-clockwise, holes clockwise, so that the non-zero fill
+    rule leaves lakes open.
+
+    Direct vertex projection is exact here because the land was clipped to the map's own
+    lon/lat box (less than one turn wide about the central longitude, and inside the
+    projection's valid latitudes), so no ring crosses the projection's seam; cartopy's
+    general :meth:`~cartopy.crs.Projection.project_geometry` (which cuts rings at seams)
+    is several times slower.
+    """
+    polys = [orient(g, 1.0) for g in getattr(land, "geoms", [land]) if isinstance(g, ShPolygon) and not g.is_empty]
+    rings = [np.asarray(r.coords) for p in polys for r in (p.exterior, *p.interiors)]
+    rings = [r for r in rings if len(r) >= 4]
+    if not rings:
+        return None
+    xy = np.concatenate(rings)
+    lon = xy[:, 0] - central  # within +-180 of the centre: the land is clipped to the map's box
+    if np.any(np.abs(lon) > 180.0 + 1e-9):
+        lon = wrap180(lon)
+    p = crs.transform_points(ccrs.PlateCarree(central_longitude=central), lon, xy[:, 1])[:, :2]
+    codes = np.full(len(xy), MplPath.LINETO, dtype=MplPath.code_type)
+    starts = np.cumsum([0] + [len(r) for r in rings[:-1]])
+    codes[starts] = MplPath.MOVETO
+    codes[starts + np.array([len(r) for r in rings]) - 1] = MplPath.CLOSEPOLY
+    ok = np.isfinite(p).all(axis=1)
+    if not ok.all():  # a vertex outside the projection's domain: fall back to cartopy's cutting
+        shifted = affinity.translate(shapely.MultiPolygon(polys), xoff=-central)
+        projected = crs.project_geometry(shifted, ccrs.PlateCarree(central_longitude=central))
+        return shapely_to_path(projected) if not projected.is_empty else None
+    return MplPath(p, codes)
 
 
 def add_land(ax, lon_range_deg, lat_range_deg, central_lon_deg=0.0, mode="fill", resolution="auto", zorder=1.5) -> str:
@@ -330,8 +360,9 @@ def draw_tracks(ax, groups, threat_pts, central, proj, labels=None):
     if drawn_launch:
         lx, ly, ax_, ay = (np.array(v, float) for v in zip(*[(a[0], a[1], b[0], b[1])
                                                               for a, b in drawn_launch.values()]))
-        ax.plot(lx, ly, transform=proj, zorder=8, ls="none", **LAUNCH_STYLE)
-        ax.plot(ax_, ay, transform=proj, zorder=8, ls="none", **AIM_STYLE)
+        transform = ax.transData if getattr(ax, "projection", None) is not None else proj
+        ax.plot(*to_axes_xy(ax, proj, lx, ly), transform=transform, zorder=8, ls="none", **LAUNCH_STYLE)
+        ax.plot(*to_axes_xy(ax, proj, ax_, ay), transform=transform, zorder=8, ls="none", **AIM_STYLE)
     for name, ((lx, ly), _) in drawn_launch.items():
         if labels is not None:
             labels.append((lx, ly, name, "threat"))
@@ -398,8 +429,8 @@ def draw_radars(ax, radar_sites, target_altitude_km, central, proj, labels=None)
         # "Railway" line: dark dashes over a white line, visible on every colour.
         ax.plot(px, py, transform=transform, color="white", lw=2.0, alpha=0.85, zorder=4.9)
         ax.plot(px, py, transform=transform, color=RADAR_COLOR, lw=1.1, ls=(0, (5, 3)), zorder=5)
-        ax.plot(wrap180(lon - central), lat, marker="s", ms=5.5, mfc=RADAR_COLOR, mec="white", mew=1.0,
-                transform=proj, zorder=7)
+        ax.plot(*to_axes_xy(ax, proj, [wrap180(lon - central)], [lat]), marker="s", ms=5.5, mfc=RADAR_COLOR,
+                mec="white", mew=1.0, transform=transform, zorder=7)
         if labels is not None:
             labels.append((float(wrap180(lon - central)), lat, radar_label(site), "radar"))
     return [

@@ -191,11 +191,11 @@ def _event_times(info, g, t_s, n, state, radar_sites):
 
 
 def _draw_events(axes, fd, fs, rd, tf, tu):
-    """Mark the events with vertical lines across every panel, and list them with their times in a
-    legend on the altitude panel; then add the custody colour key under the strip."""
+    """Mark the events with vertical lines across every panel; under the time axis, list them
+    with their times in one row and the custody colours in the next (never over the data)."""
     events = []
     for t_ev, label, color, ls in (
-        (fd, "first detection", "#fdae61", "-"),
+        (fd, "first detection", "#f08c28", "-"),
         (fs, "first stereo track", "#138d4f", "-"),
         (rd, "ground radar first detection", "#08306b", "--"),
     ):
@@ -204,14 +204,20 @@ def _draw_events(axes, fd, fs, rd, tf, tu):
         for a in axes:
             a.axvline(t_ev * tf, color=color, lw=1.6, ls=ls, zorder=5)
         events.append(Line2D([], [], color=color, lw=1.6, ls=ls, label=f"{label}: {t_ev * tf:.1f} {tu}"))
+    fig = axes[0].figure
+    bottom = axes[3].get_position().y0
+    row_h = 0.2 / fig.get_size_inches()[1]
+    y = bottom - 0.5 / fig.get_size_inches()[1]
     if events:
-        axes[0].legend(handles=events, loc="best", fontsize=8, framealpha=0.9)
+        fig.legend(handles=events, loc="upper center", bbox_to_anchor=(0.5 + _LEFT / 2 - 0.0125, y),
+                   ncol=len(events), fontsize=8, frameon=False, handlelength=2.4, columnspacing=2.0)
+        y -= row_h
     custody_handles = [
-        matplotlib.patches.Patch(facecolor=c, edgecolor="#555555", label=lab)
-        for c, lab in ((CUSTODY_COLORS["none"], "none"), (CUSTODY_COLORS["single"], "single"), (CUSTODY_COLORS["stereo"], "stereo"))
+        matplotlib.patches.Patch(facecolor=CUSTODY_COLORS[k], edgecolor="#555555", label=f"custody: {lab}")
+        for k, lab in (("none", "none"), ("single", "single (1+ satellites)"), ("stereo", "stereo track"))
     ]
-    axes[3].legend(handles=custody_handles, loc="upper center", bbox_to_anchor=(0.5, -1.25), ncol=3, fontsize=8,
-                   frameon=False)
+    fig.legend(handles=custody_handles, loc="upper center", bbox_to_anchor=(0.5 + _LEFT / 2 - 0.0125, y),
+               ncol=3, fontsize=8, frameon=False, columnspacing=2.0)
 
 
 def _fmt_duration(v) -> str:
@@ -315,7 +321,7 @@ def plot_timeline(tracks_df, per_threat: Mapping | None, threat_name: str, path,
     # Fixed margins (inches) instead of a "tight" pass: the titles above (as many lines as
     # they took), the time axis and the custody key below.
     gs = fig.add_gridspec(4, 1, height_ratios=[2.2, 1.5, 1.5, 0.55], hspace=0.12, left=_LEFT, right=0.975,
-                          top=(title_bottom_in - 0.22) / 7.8, bottom=0.95 / 7.8)
+                          top=(title_bottom_in - 0.22) / 7.8, bottom=1.05 / 7.8)
     axes = [fig.add_subplot(gs[i]) for i in range(4)]
     for a in axes[1:]:
         a.sharex(axes[0])
