@@ -60,7 +60,7 @@ DEFAULT_TARGET_ALTITUDE_KM = 40.0  # HGV glide layer, used for radar horizons wh
 MAP_MAX_W_IN, MAP_MAX_H_IN, MAP_MIN_W_IN = 8.2, 6.8, 5.0
 LEFT_IN, RIGHT_IN = 0.8, 1.55          # latitude labels; colour bar with its tick labels and name
 TICKS_IN, CREDIT_IN, TOP_PAD_IN = 0.36, 0.24, 0.16
-TITLE_PT, METRIC_PT, SUB_PT, LEGEND_PT = 12.5, 9.5, 8.0, 8.0
+TITLE_PT, METRIC_PT, SUB_PT, LEGEND_PT, KEY_PT = 12.5, 9.5, 8.0, 8.0, 7.5
 LINE_SPACING = 1.3
 OCEAN = "#cfe3f0"
 #: Smallest map box (deg): a one-row or one-point region still shows its surroundings.
@@ -465,25 +465,80 @@ def _fmt_value(v: float, unit: str) -> str:
     return f"{s} {unit}".strip() if unit != "%" else f"{s} %"
 
 
-def _draw_point_layer(ax, dataset, lat, lon, shown, scale: ColourScale, mp: MapProjection, labels):
-    """Draw points as coloured markers; their names (and values) go to ``labels`` when there
-    are at most 40 of them.
+#: A point map with more named points than this numbers its markers and lists the names
+#: and values in a key beside the map (written out, 20 names crowd each other).
+KEY_MIN_POINTS = 12
 
-    Names come from a ``name``/``point_name`` variable, else from a string ``point`` coordinate;
-    a single grid cell (no names) is labelled with its value alone.
-    """
-    x = wrap180(lon - mp.central_lon_deg)
-    mappable = ax.scatter(x, lat, c=shown, cmap=scale.cmap, norm=scale.norm, s=75, edgecolors="black",
-                          linewidths=0.8, transform=mp.data_crs, zorder=6.5, plotnonfinite=True)
+
+def _point_names(dataset, n: int) -> list[str] | None:
+    """Point names from a ``name``/``point_name`` variable, else a string ``point`` coordinate."""
     names = first_present(dataset, "name", "point_name", default=None)
     if names is None and "point" in getattr(dataset, "coords", {}) and dataset["point"].dtype.kind in "OUS":
         names = dataset["point"]
-    if len(lat) <= 40:
-        nm = np.asarray(names).astype(str) if names is not None else [""] * len(lat)
+    if names is None:
+        return None
+    names = [str(v) for v in np.asarray(names).ravel()]
+    return names if len(names) == n else None
+
+
+def _draw_point_layer(ax, dataset, lat, lon, shown, scale: ColourScale, mp: MapProjection, labels):
+    """Draw points as coloured markers and label them.
+
+    Up to :data:`KEY_MIN_POINTS` named points are labelled ``name: value``; more are
+    numbered north to south, and the returned key lists ``(number, name, value)`` for a
+    table beside the map.  A single grid cell (no names) is labelled with its value.
+
+    Returns
+    -------
+    (mappable, key)
+        The markers (for the colour bar) and the key rows ([] when labels are written out).
+    """
+    x = wrap180(lon - mp.central_lon_deg)
+    px, py = mp.crs.transform_points(mp.data_crs, x, lat)[:, :2].T
+    mappable = ax.scatter(px, py, c=shown, cmap=scale.cmap, norm=scale.norm, s=75, edgecolors="black",
+                          linewidths=0.8, transform=ax.transData, zorder=6.5, plotnonfinite=True)
+    names = _point_names(dataset, len(lat))
+    key = []
+    if names is not None and len(lat) > KEY_MIN_POINTS:
+        order = np.argsort(-np.asarray(lat, float), kind="stable")
+        for k, i in enumerate(order, start=1):
+            labels.append((float(x[i]), float(lat[i]), str(k), "number"))
+            key.append((k, names[i], _fmt_value(shown[i], scale.unit)))
+    elif len(lat) <= 40:
+        nm = names or [""] * len(lat)
         for xi, yi, n, v in zip(x, lat, nm, shown):
             text = f"{n}: {_fmt_value(v, scale.unit)}" if n else _fmt_value(v, scale.unit)
             labels.append((float(xi), float(yi), text, "point"))
-    return mappable
+    return mappable, key
+
+
+def _key_width_in(key) -> float:
+    """Width (inches) of the point key's three columns."""
+    if not key:
+        return 0.0
+    w_num = max(text_width_in(str(k), KEY_PT) for k, _, _ in key)
+    w_name = max(text_width_in(n, KEY_PT) for _, n, _ in key)
+    w_val = max(text_width_in(v, KEY_PT) for _, _, v in key)
+    return w_num + w_name + w_val + 0.35
+
+
+def _draw_key(fig, key, x_in, top_in, height_in):
+    """The point key: number, name and value per row, from ``top_in`` down (inches), in as
+    many columns as the map's height needs."""
+    fw, fh = fig.get_size_inches()
+    row = KEY_PT * 1.45 / 72.0
+    per_col = max(1, int(height_in / row))
+    w_num = max(text_width_in(str(k), KEY_PT) for k, _, _ in key)
+    w_name = max(text_width_in(n, KEY_PT) for _, n, _ in key)
+    w_val = max(text_width_in(v, KEY_PT) for _, _, v in key)
+    col_w = w_num + w_name + w_val + 0.35
+    for j, (k, name, val) in enumerate(key):
+        c, r = divmod(j, per_col)
+        x0 = x_in + c * col_w
+        y = (top_in - (r + 1) * row) / fh
+        fig.text((x0 + w_num) / fw, y, str(k), fontsize=KEY_PT, ha="right", va="baseline", fontweight="bold")
+        fig.text((x0 + w_num + 0.1) / fw, y, name, fontsize=KEY_PT, ha="left", va="baseline")
+        fig.text((x0 + w_num + 0.2 + w_name + w_val) / fw, y, val, fontsize=KEY_PT, ha="right", va="baseline")
 
 
 # --------------------------------------------------------------------------- labels
@@ -494,6 +549,7 @@ _LABEL_STYLE = {
     "threat": {"fontsize": 8.0, "fontweight": "bold", "color": "#111111"},
     "radar": {"fontsize": 7.0, "color": "#3f007d"},
     "point": {"fontsize": 7.5, "color": "#111111"},
+    "number": {"fontsize": 7.5, "fontweight": "bold", "color": "#111111"},
 }
 
 
@@ -539,10 +595,12 @@ def _place_labels(fig, ax, mp: MapProjection, labels, avoid_xy):
     else:
         ap = np.empty((0, 2))
     ax_pts = np.vstack([pts[keep, :2], ap]) if ap.size else pts[keep, :2]
+    # Crowded maps need more iterations: about 40 for a few labels, 200 for twenty.
+    iter_lim = int(min(300, 30 + 8 * len(proxies)))
     state = np.random.get_state()
     try:
         np.random.seed(20261121)
-        adjust_text(proxies, x=ax_pts[:, 0], y=ax_pts[:, 1], ax=sax, iter_lim=40,
+        adjust_text(proxies, x=ax_pts[:, 0], y=ax_pts[:, 1], ax=sax, iter_lim=iter_lim,
                     expand=(1.15, 1.35), force_text=(0.3, 0.5), force_static=(0.3, 0.5),
                     force_pull=(0.02, 0.02), ensure_inside_axes=True, prevent_crossings=True)
     finally:
@@ -626,7 +684,8 @@ def _draw_titles(fig, ax, dataset, title, name, stat, sub, layout, source):
              va="bottom", color="#555555")
 
 
-def _layout(aspect: float, frame: str, title_text: str, metric_text: str, sub: str, handles) -> dict:
+def _layout(aspect: float, frame: str, title_text: str, metric_text: str, sub: str, handles,
+            key=()) -> dict:
     """Sizes (inches) of every block of a map figure, from the map's projected aspect
     (height / width) and the texts: the map as large as fits MAP_MAX_W_IN x MAP_MAX_H_IN,
     titles wrapped to the figure width, the legend's columns and rows."""
@@ -634,6 +693,11 @@ def _layout(aspect: float, frame: str, title_text: str, metric_text: str, sub: s
     map_w = max(map_w, MAP_MIN_W_IN)
     map_h = map_w * aspect
     right = RIGHT_IN + (0.3 if frame in ("north", "south") else 0.0)
+    key_w = 0.0
+    if key:
+        per_col = max(1, int(map_h / (KEY_PT * 1.45 / 72.0)))
+        key_w = math.ceil(len(key) / per_col) * _key_width_in(key) + 0.1
+    right += key_w
     fig_w = LEFT_IN + map_w + right
     text_w = fig_w - LEFT_IN - 0.15
     title = wrap_text(title_text, text_w, TITLE_PT, bold=True)
@@ -647,7 +711,7 @@ def _layout(aspect: float, frame: str, title_text: str, metric_text: str, sub: s
     ticks = TICKS_IN + (0.12 if frame in ("north", "south") else 0.0)
     bottom = ticks + legend_h + CREDIT_IN
     return {"map_w": map_w, "map_h": map_h, "fig_w": fig_w, "fig_h": top + map_h + bottom, "top": top,
-            "bottom": bottom, "ticks": ticks, "legend_h": legend_h, "ncol": ncol, "right": right,
+            "bottom": bottom, "ticks": ticks, "legend_h": legend_h, "ncol": ncol, "right": right, "key_w": key_w,
             "title": title, "metric": metric, "sub": subl}
 
 
@@ -760,8 +824,9 @@ def plot_coverage_map(
 
     labels: list = []
     avoid: list = []
+    key: list = []
     if is_points or single_cell:
-        mappable = _draw_point_layer(ax, dataset, lat, lon, shown.ravel(), scale, mp, labels)
+        mappable, key = _draw_point_layer(ax, dataset, lat, lon, shown.ravel(), scale, mp, labels)
         avoid += list(zip(wrap180(lon - mp.central_lon_deg), lat))
     else:
         mappable = _draw_grid_layer(ax, shown, lat, lon, scale, mp, steps)
@@ -790,7 +855,7 @@ def plot_coverage_map(
     name = _long_name(var, da.attrs)
     stat = _stats_text(values, lat, lon, is_points, mask, scale)
     sub = dataset_subtitle(dataset)
-    lay = _layout(aspect, mp.frame, dataset_title(dataset, title), f"{name} — {stat}", sub, handles)
+    lay = _layout(aspect, mp.frame, dataset_title(dataset, title), f"{name} — {stat}", sub, handles, key)
     fig.set_size_inches(lay["fig_w"], lay["fig_h"])
     fw, fh = lay["fig_w"], lay["fig_h"]
     ax.set_position([LEFT_IN / fw, lay["bottom"] / fh, lay["map_w"] / fw, lay["map_h"] / fh])
@@ -802,6 +867,8 @@ def plot_coverage_map(
         fig.legend(handles=handles, loc="upper left", ncol=lay["ncol"], fontsize=LEGEND_PT, frameon=False,
                    bbox_to_anchor=(LEFT_IN / fw - 0.01, (lay["bottom"] - lay["ticks"]) / fh),
                    borderaxespad=0.0, handlelength=2.6, columnspacing=1.4, handletextpad=0.6)
+    if key:
+        _draw_key(fig, key, fw - lay["key_w"], lay["bottom"] + lay["map_h"], lay["map_h"])
     _draw_titles(fig, ax, dataset, title, name, stat, sub, lay, source)
     _place_labels(fig, ax, mp, labels, avoid)
     # The layout above leaves room for every label: no second "tight" layout pass.
