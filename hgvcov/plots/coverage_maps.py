@@ -251,6 +251,22 @@ def _frame_kind(box) -> str:
     return frame_kind(box)
 
 
+def _coast_resolution(box, mp: MapProjection) -> str:
+    """GSHHS resolution for the map's extent: intermediate below 25 degrees of arc across,
+    low up to 100, crude beyond (the extent: the box's latitude span, or its longitude span
+    times the cosine of its middle latitude, whichever is larger; a polar disc spans twice
+    its colatitude)."""
+    lon0, lon1, lat0, lat1 = box
+    if mp.frame in ("north", "south"):
+        span = 2.0 * (90.0 - min(abs(lat0), abs(lat1)))
+    elif mp.frame == "world":
+        span = 360.0
+    else:
+        mid = math.radians(0.5 * (lat0 + lat1))
+        span = max((lon1 - lon0) * math.cos(mid), lat1 - lat0)
+    return "intermediate" if span <= 25.0 else "low" if span <= 100.0 else "crude"
+
+
 def _set_view(ax, mp: MapProjection, box):
     """Set the axes' view: the box, a polar disc down to the box's equatorward edge, or the
     whole globe."""
@@ -272,7 +288,19 @@ def _set_view(ax, mp: MapProjection, box):
         x1 = x0 + (lon1 - lon0) if lon1 - lon0 < 360.0 - 1e-9 else 180.0
         if mp.name == "mercator":
             lat0, lat1 = max(lat0, -80.0), min(lat1, 80.0)
-        ax.set_extent([float(x0), float(x1), lat0, lat1], crs=mp.data_crs)
+        # The projected box's bounding rectangle, from its edges sampled densely (a conic's
+        # curved top edge bulges between the corners), with a 1 % margin.
+        t = np.linspace(0.0, 1.0, 181)
+        bx = np.r_[x0 + (x1 - x0) * t, np.full_like(t, x1), x1 - (x1 - x0) * t, np.full_like(t, x0)]
+        by = np.r_[np.full_like(t, lat0), lat0 + (lat1 - lat0) * t, np.full_like(t, lat1), lat1 - (lat1 - lat0) * t]
+        p = mp.crs.transform_points(mp.data_crs, bx, by)[:, :2]
+        p = p[np.isfinite(p).all(axis=1)]
+        (px0, py0), (px1, py1) = p.min(axis=0), p.max(axis=0)
+        mx, my = 0.01 * (px1 - px0), 0.01 * (py1 - py0)
+        if mp.name == "platecarree":
+            mx = my = 0.0
+        ax.set_xlim(px0 - mx, px1 + mx)
+        ax.set_ylim(py0 - my, py1 + my)
 
 
 def _view_lonlat_box(ax, mp: MapProjection, box) -> tuple[float, float, float, float]:
@@ -317,8 +345,8 @@ def _view_lonlat_box(ax, mp: MapProjection, box) -> tuple[float, float, float, f
 
 
 def _graticule_step(span_deg: float) -> float:
-    """The finest of 1, 2, 5, 10, 15, 20, 30, 45, 60 degrees giving at most eight intervals."""
-    return next(s for s in (1, 2, 5, 10, 15, 20, 30, 45, 60) if span_deg / s <= 8)
+    """The finest of 1, 2, 5, 10, 15, 20, 30, 45, 60 degrees giving at most nine intervals."""
+    return next(s for s in (1, 2, 5, 10, 15, 20, 30, 45, 60) if span_deg / s <= 9)
 
 
 def _crossings(px, py, level, along):
@@ -692,7 +720,7 @@ def _layout(aspect: float, frame: str, title_text: str, metric_text: str, sub: s
     map_w = min(MAP_MAX_W_IN, MAP_MAX_H_IN / max(aspect, 1e-6))
     map_w = max(map_w, MAP_MIN_W_IN)
     map_h = map_w * aspect
-    right = RIGHT_IN + (0.3 if frame in ("north", "south") else 0.0)
+    right = RIGHT_IN + (0.4 if frame in ("north", "south") else 0.0)
     key_w = 0.0
     if key:
         per_col = max(1, int(map_h / (KEY_PT * 1.45 / 72.0)))
@@ -830,9 +858,9 @@ def plot_coverage_map(
         avoid += list(zip(wrap180(lon - mp.central_lon_deg), lat))
     else:
         mappable = _draw_grid_layer(ax, shown, lat, lon, scale, mp, steps)
-    add_land(ax, view[:2], view[2:], mp.central_lon_deg, mode="fill", resolution=resolution, zorder=0.5)
-    source = add_land(ax, view[:2], view[2:], mp.central_lon_deg, mode="outline", resolution=resolution,
-                      zorder=2.5)
+    res = _coast_resolution(box, mp) if resolution == "auto" else resolution
+    add_land(ax, view[:2], view[2:], mp.central_lon_deg, mode="fill", resolution=res, zorder=0.5)
+    source = add_land(ax, view[:2], view[2:], mp.central_lon_deg, mode="outline", resolution=res, zorder=2.5)
     if mp.frame == "box":
         _gridlines(ax, *box, mp=mp, view=view)
     else:
@@ -860,7 +888,8 @@ def plot_coverage_map(
     fw, fh = lay["fig_w"], lay["fig_h"]
     ax.set_position([LEFT_IN / fw, lay["bottom"] / fh, lay["map_w"] / fw, lay["map_h"] / fh])
     cbar_h = 0.8 * lay["map_h"] if lay["map_h"] > 2.5 else lay["map_h"]
-    cax = fig.add_axes([(LEFT_IN + lay["map_w"] + 0.28) / fw,
+    cbar_gap = 0.62 if mp.frame in ("north", "south") else 0.28  # a disc's labels stand out of it
+    cax = fig.add_axes([(LEFT_IN + lay["map_w"] + cbar_gap) / fw,
                         (lay["bottom"] + 0.5 * (lay["map_h"] - cbar_h)) / fh, 0.2 / fw, cbar_h / fh])
     _draw_colorbar(fig, cax, mappable, scale, name + (f" ({scale.unit})" if scale.unit else ""), cbar_h)
     if handles:

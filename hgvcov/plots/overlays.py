@@ -143,15 +143,20 @@ def _rings_to_path(land, central, crs):
     general :meth:`~cartopy.crs.Projection.project_geometry` (which cuts rings at seams)
     is several times slower.
     """
+    # Long straight edges (where the land was clipped to the box) get a vertex every degree,
+    # so that they follow their parallel or meridian on the map instead of cutting across it.
+    land = shapely.segmentize(land, 1.0)
     polys = [orient(g, 1.0) for g in getattr(land, "geoms", [land]) if isinstance(g, ShPolygon) and not g.is_empty]
     rings = [np.asarray(r.coords) for p in polys for r in (p.exterior, *p.interiors)]
     rings = [r for r in rings if len(r) >= 4]
     if not rings:
         return None
     xy = np.concatenate(rings)
-    lon = xy[:, 0] - central  # within +-180 of the centre: the land is clipped to the map's box
-    if np.any(np.abs(lon) > 180.0 + 1e-9):
-        lon = wrap180(lon)
+    # Within +-180 deg of the centre (the land is clipped to the map's box, at most one turn
+    # wide), and just inside the seam: PROJ may take +180 for -180, which would send a
+    # vertex on the seam to the map's other side.
+    edge = 180.0 - 1e-7
+    lon = np.clip(xy[:, 0] - central, -edge, edge)
     p = crs.transform_points(ccrs.PlateCarree(central_longitude=central), lon, xy[:, 1])[:, :2]
     codes = np.full(len(xy), MplPath.LINETO, dtype=MplPath.code_type)
     starts = np.cumsum([0] + [len(r) for r in rings[:-1]])

@@ -339,12 +339,13 @@ def colour_scale(var: str, values, attrs: Mapping | None = None, *, vmin: float 
             hi = lo + max(abs(lo) * 0.1, 1.0)
         if vmax is not None and vmin is None and lo >= hi:
             lo = hi - max(abs(hi) * 0.1, 1.0)
+        flat = hi - lo <= 1e-9 * max(1.0, abs(hi))
         lo, hi = _widen_flat(lo, hi, kind, limits)
         n_req = int(levels) if isinstance(levels, (int, np.integer)) and int(levels) >= 2 else None
         if n_req is not None:
             b = np.linspace(lo, hi, n_req + 1)
         else:
-            b = _nice_boundaries(lo, hi, _AUTO_BINS, limits)
+            b = _nice_boundaries(lo, hi, 4 if flat else _AUTO_BINS, limits)
             # User-given ends are kept exactly; the data-driven ones are rounded outwards.
             if vmin is not None:
                 b = np.r_[lo, b[b > lo + 1e-9 * max(1.0, abs(lo))]]
