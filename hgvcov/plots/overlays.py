@@ -26,9 +26,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
-from cartopy.mpl.path import shapely_to_path
 from shapely.geometry.polygon import orient
-from shapely import affinity
 from shapely.geometry import Polygon as ShPolygon
 from shapely.geometry.base import BaseGeometry
 
@@ -111,31 +109,29 @@ _LAND_PATHS_MAX = 32
 
 
 def _projected_land_path(land, key, central, crs):
-    """``land`` (lon/lat, continuous longitudes) as one matplotlib Path in the map
-    projection's own coordinates (None when empty).
+    """``land`` (:func:`hgvcov.plots.coastlines.land_parts`: clipped rings with their GSHHS
+    levels) as one matplotlib Path in the map projection's own coordinates (None when empty).
 
     Cached per (box, resolution, centre, projection) for as long as ``land`` is the same
-    object (:func:`hgvcov.plots.coastlines.land_geometry` caches it): every map of a run
-    shares its map box, so the land is shifted and projected once per run instead of once
-    per map and per draw.
+    object (``land_parts`` caches it): every map of a run shares its map box, so the land is
+    shifted and projected once per run instead of once per map and per draw.
     """
     hit = _LAND_PATHS.get(key)
     if hit is not None and hit[0] is land:
         _LAND_PATHS.move_to_end(key)
         return hit[1]
-    path = None
-    if not land.is_empty:
-        path = _rings_to_path(land, central, crs)
+    path = _rings_to_path(land, central, crs) if land else None
     _LAND_PATHS[key] = (land, path)
     while len(_LAND_PATHS) > _LAND_PATHS_MAX:
         _LAND_PATHS.popitem(last=False)
     return path
 
 
-def _rings_to_path(land, central, crs):
-    """Every ring of ``land`` projected vertex by vertex (one vectorised transform) into one
-    compound Path: exteriors counter-clockwise, holes clockwise, so that the non-zero fill
-    rule leaves lakes open.
+def _rings_to_path(parts, central, crs):
+    """Every ring of ``parts`` ((level, polygon) pairs) projected vertex by vertex (one
+    vectorised transform) into one compound Path, for the non-zero fill rule: land levels
+    counter-clockwise, water levels (lakes, ponds) clockwise, so lakes stay open and islands
+    in lakes are land again.
 
     Direct vertex projection is exact here because the land was clipped to the map's own
     lon/lat box (less than one turn wide about the central longitude, and inside the
@@ -143,11 +139,16 @@ def _rings_to_path(land, central, crs):
     general :meth:`~cartopy.crs.Projection.project_geometry` (which cuts rings at seams)
     is several times slower.
     """
-    # Long straight edges (where the land was clipped to the box) get a vertex every degree,
-    # so that they follow their parallel or meridian on the map instead of cutting across it.
-    land = shapely.segmentize(land, 1.0)
-    polys = [orient(g, 1.0) for g in getattr(land, "geoms", [land]) if isinstance(g, ShPolygon) and not g.is_empty]
-    rings = [np.asarray(r.coords) for p in polys for r in (p.exterior, *p.interiors)]
+    rings = []
+    for level, geom in parts:
+        # Long straight edges (where a ring was clipped to the box) get a vertex every
+        # degree, so that they follow their parallel or meridian on the map.
+        geom = shapely.segmentize(geom, 1.0)
+        sign = -1.0 if level in coastlines.WATER_LEVELS else 1.0
+        for g in getattr(geom, "geoms", [geom]):
+            if isinstance(g, ShPolygon) and not g.is_empty:
+                g = orient(g, sign)
+                rings += [np.asarray(r.coords) for r in (g.exterior, *g.interiors)]
     rings = [r for r in rings if len(r) >= 4]
     if not rings:
         return None
@@ -162,11 +163,13 @@ def _rings_to_path(land, central, crs):
     starts = np.cumsum([0] + [len(r) for r in rings[:-1]])
     codes[starts] = MplPath.MOVETO
     codes[starts + np.array([len(r) for r in rings]) - 1] = MplPath.CLOSEPOLY
-    ok = np.isfinite(p).all(axis=1)
-    if not ok.all():  # a vertex outside the projection's domain: fall back to cartopy's cutting
-        shifted = affinity.translate(shapely.MultiPolygon(polys), xoff=-central)
-        projected = crs.project_geometry(shifted, ccrs.PlateCarree(central_longitude=central))
-        return shapely_to_path(projected) if not projected.is_empty else None
+    if not np.isfinite(p).all():  # a vertex outside the projection's domain: drop those rings
+        ok = np.isfinite(p).all(axis=1)
+        bad_ring = np.repeat([not ok[a:a + len(r)].all() for a, r in zip(starts, rings)],
+                             [len(r) for r in rings])
+        p, codes = p[~bad_ring], codes[~bad_ring]
+        if not len(p):
+            return None
     return MplPath(p, codes)
 
 
@@ -208,7 +211,7 @@ def add_land(ax, lon_range_deg, lat_range_deg, central_lon_deg=0.0, mode="fill",
             ax.add_feature(feature, zorder=zorder + 0.01 * i)
         return f"Coastlines: Natural Earth {features[0].scale} (local cartopy cache)"
     try:
-        land = coastlines.land_geometry(lon_range_deg, lat_range_deg, resolution=resolution)
+        land = coastlines.land_parts(lon_range_deg, lat_range_deg, resolution=resolution)
         crs = ax.projection
         key = (tuple(round(float(v), 6) for v in (*lon_range_deg, *lat_range_deg)), _res_letter(resolution),
                round(float(central_lon_deg), 9), type(crs).__name__, crs.proj4_init)
