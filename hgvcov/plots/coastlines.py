@@ -283,7 +283,12 @@ def _bounds_table(polys) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     hit = _TABLES.get(id(polys))
     if hit is not None and hit[0] is polys:
         return hit[1]
-    b = np.array([p.bounds for p in polys], float).reshape(-1, 4)
+    lens = np.array([len(p.lon_deg) for p in polys])
+    starts = np.r_[0, np.cumsum(lens)[:-1]]
+    lon = np.concatenate([p.lon_deg for p in polys])
+    lat = np.concatenate([p.lat_deg for p in polys])
+    b = np.column_stack([np.minimum.reduceat(lon, starts), np.minimum.reduceat(lat, starts),
+                         np.maximum.reduceat(lon, starts), np.maximum.reduceat(lat, starts)])
     table = (b, np.array([p.level for p in polys]), np.array([p.area_km2 for p in polys], float))
     if isinstance(polys, tuple):
         _TABLES[id(polys)] = (polys, table)

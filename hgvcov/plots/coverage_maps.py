@@ -29,6 +29,7 @@ How a map is made:
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -581,19 +582,74 @@ _LABEL_STYLE = {
 }
 
 
-def _place_labels(fig, ax, mp: MapProjection, labels, avoid_xy):
-    """Write ``labels`` ((x, y, text, kind) in the data frame) beside their points, moved apart
-    so that none overlaps another or a marker (:func:`adjustText.adjust_text`).
+#: Label placements already computed: the maps of one run share their box, overlays and
+#: size, so adjustText runs once per run, not once per map.
+_PLACEMENTS: "OrderedDict[tuple, list]" = OrderedDict()
 
-    The placement runs on a stand-in figure with the same size, axes box and limits holding
-    only the texts and the points to avoid, so the real map is drawn once (at save time).
-    Texts moved far from their point get a thin leader line.  The placement is
-    deterministic (fixed random seed, fixed number of iterations).
+
+def _label_positions(size_in, lims, items, avoid_pts) -> list[tuple[float, float, str, str, bool]]:
+    """Where to write each label: ``[(x, y, ha, va, leader)]`` in map coordinates.
+
+    ``items`` are ``(x, y, text, kind)`` in map coordinates, ``avoid_pts`` (n, 2) map points
+    labels must not cover.  :func:`adjustText.adjust_text` runs on a stand-in figure of the
+    map's size holding only the texts, with a fixed random seed and number of iterations
+    (deterministic).  ``leader`` is True for a label moved far from its point.  Cached.
     """
-    if not labels:
-        return
+    key = (tuple(np.round(size_in, 4)), tuple(np.round(lims, 3)),
+           tuple((round(x, 3), round(y, 3), t, k) for x, y, t, k in items),
+           np.round(np.asarray(avoid_pts, float), 3).tobytes())
+    hit = _PLACEMENTS.get(key)
+    if hit is not None:
+        return hit
     from adjustText import adjust_text
 
+    w_in, h_in = size_in
+    x0, x1, y0, y1 = lims
+    stand_in = Figure(figsize=(w_in, h_in))
+    canvas = FigureCanvasAgg(stand_in)
+    sax: Axes = stand_in.add_axes([0.0, 0.0, 1.0, 1.0])
+    sax.set_xlim(x0, x1)
+    sax.set_ylim(y0, y1)
+    dx = 5.0 / 72.0 * (x1 - x0) / w_in  # each label starts about 5 points right of its point
+    proxies = []
+    for x, y, text, kind in items:
+        style = _LABEL_STYLE[kind]
+        proxies.append(sax.text(x + dx, y, text, ha="left", va="center", fontsize=style["fontsize"],
+                                fontweight=style.get("fontweight", "normal")))
+    pts = np.array([(x, y) for x, y, _, _ in items], float)
+    avoid = np.asarray(avoid_pts, float).reshape(-1, 2)
+    allp = np.vstack([pts, avoid]) if avoid.size else pts
+    # Crowded maps need more iterations: about 40 for a few labels, 200 for twenty.
+    iter_lim = int(min(300, 30 + 8 * len(proxies)))
+    state = np.random.get_state()
+    try:
+        np.random.seed(20261121)
+        adjust_text(proxies, x=allp[:, 0], y=allp[:, 1], ax=sax, iter_lim=iter_lim,
+                    expand=(1.15, 1.35), force_text=(0.3, 0.5), force_static=(0.3, 0.5),
+                    force_pull=(0.02, 0.02), ensure_inside_axes=True, prevent_crossings=True)
+    finally:
+        np.random.set_state(state)
+    renderer = canvas.get_renderer()
+    out = []
+    for proxy, (x, y, _, _) in zip(proxies, items):
+        tx, ty = proxy.get_position()
+        d_px = np.hypot(*(sax.transData.transform((tx, ty)) - sax.transData.transform((x, y))))
+        bb = proxy.get_window_extent(renderer)
+        leader = bool(d_px > 0.5 * bb.width + 8.0 or d_px > 0.5 * bb.height + 14.0)
+        out.append((float(tx), float(ty), proxy.get_ha(), proxy.get_va(), leader))
+    _PLACEMENTS[key] = out
+    while len(_PLACEMENTS) > 16:
+        _PLACEMENTS.popitem(last=False)
+    return out
+
+
+def _place_labels(fig, ax, mp: MapProjection, labels, avoid_xy, size_in):
+    """Write ``labels`` ((x, y, text, kind) in the data frame) beside their points, moved apart
+    so that none overlaps another or a marker (:func:`_label_positions`), with a white halo;
+    a label moved far from its point gets a thin leader line.  ``size_in`` is the map's
+    (width, height) in inches."""
+    if not labels:
+        return
     xs = np.array([lab[0] for lab in labels], float)
     ys = np.array([lab[1] for lab in labels], float)
     pts = mp.crs.transform_points(mp.data_crs, xs, ys)
@@ -603,47 +659,19 @@ def _place_labels(fig, ax, mp: MapProjection, labels, avoid_xy):
             and x0 <= pts[i, 0] <= x1 and y0 <= pts[i, 1] <= y1]
     if not keep:
         return
-    pos = ax.get_position()
-    stand_in = Figure(figsize=fig.get_size_inches())
-    FigureCanvasAgg(stand_in)
-    sax: Axes = stand_in.add_axes([pos.x0, pos.y0, pos.width, pos.height])
-    sax.set_xlim(x0, x1)
-    sax.set_ylim(y0, y1)
-    # Each label starts just right of its point (about 5 points away).
-    dx = 5.0 / 72.0 * (x1 - x0) / (pos.width * fig.get_size_inches()[0])
-    proxies = []
-    for i in keep:
-        style = _LABEL_STYLE[labels[i][3]]
-        proxies.append(sax.text(pts[i, 0] + dx, pts[i, 1], labels[i][2], ha="left", va="center",
-                                fontsize=style["fontsize"], fontweight=style.get("fontweight", "normal")))
     avoid = np.asarray(avoid_xy, float).reshape(-1, 2) if len(avoid_xy) else np.empty((0, 2))
     if avoid.size:
         ap = mp.crs.transform_points(mp.data_crs, avoid[:, 0], avoid[:, 1])[:, :2]
         ap = ap[np.isfinite(ap).all(axis=1)]
     else:
         ap = np.empty((0, 2))
-    ax_pts = np.vstack([pts[keep, :2], ap]) if ap.size else pts[keep, :2]
-    # Crowded maps need more iterations: about 40 for a few labels, 200 for twenty.
-    iter_lim = int(min(300, 30 + 8 * len(proxies)))
-    state = np.random.get_state()
-    try:
-        np.random.seed(20261121)
-        adjust_text(proxies, x=ax_pts[:, 0], y=ax_pts[:, 1], ax=sax, iter_lim=iter_lim,
-                    expand=(1.15, 1.35), force_text=(0.3, 0.5), force_static=(0.3, 0.5),
-                    force_pull=(0.02, 0.02), ensure_inside_axes=True, prevent_crossings=True)
-    finally:
-        np.random.set_state(state)
-    to_px = sax.transData
-    for proxy, i in zip(proxies, keep):
-        style = _LABEL_STYLE[labels[i][3]]
-        tx, ty = proxy.get_position()
-        t = ax.text(tx, ty, labels[i][2], transform=ax.transData, ha=proxy.get_ha(), va=proxy.get_va(),
-                    zorder=9.5, clip_on=False, path_effects=halo(2.6, "white", 0.95), **style)
-        target = pts[i, :2]
-        d_px = np.hypot(*(to_px.transform((tx, ty)) - to_px.transform(target)))
-        bb = proxy.get_window_extent(stand_in.canvas.get_renderer())
-        if d_px > 0.5 * bb.width + 8.0 or d_px > 0.5 * bb.height + 14.0:
-            ax.annotate("", xy=tuple(target), xytext=(tx, ty), xycoords="data", textcoords="data",
+    items = [(float(pts[i, 0]), float(pts[i, 1]), labels[i][2], labels[i][3]) for i in keep]
+    placed = _label_positions(size_in, (x0, x1, y0, y1), items, ap)
+    for (x, y, text, kind), (tx, ty, ha, va, leader) in zip(items, placed):
+        t = ax.text(tx, ty, text, transform=ax.transData, ha=ha, va=va, zorder=9.5, clip_on=False,
+                    path_effects=halo(2.6, "white", 0.95), **_LABEL_STYLE[kind])
+        if leader:
+            ax.annotate("", xy=(x, y), xytext=(tx, ty), xycoords="data", textcoords="data",
                         arrowprops={"arrowstyle": "-", "lw": 0.7, "color": "#222222", "shrinkA": 0.0,
                                     "shrinkB": 3.0, "patchA": t, "path_effects": halo(2.0, "white", 0.8)},
                         zorder=9.4)
@@ -899,7 +927,7 @@ def plot_coverage_map(
     if key:
         _draw_key(fig, key, fw - lay["key_w"], lay["bottom"] + lay["map_h"], lay["map_h"])
     _draw_titles(fig, ax, dataset, title, name, stat, sub, lay, source)
-    _place_labels(fig, ax, mp, labels, avoid)
+    _place_labels(fig, ax, mp, labels, avoid, (lay["map_w"], lay["map_h"]))
     # The layout above leaves room for every label: no second "tight" layout pass.
     written = atomic_savefig(fig, paths, dpi=dpi, tight=False)
     return written[0] if isinstance(path, (str, Path)) else written
