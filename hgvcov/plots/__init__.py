@@ -30,7 +30,7 @@ One module per kind of figure:
     nothing is downloaded.
 """
 
-from hgvcov.plots._common import METRIC_STYLES, MapError
+from hgvcov.plots._common import METRIC_STYLES, MapError, background_png_writes
 from hgvcov.plots.coverage_maps import plot_coverage_map
 from hgvcov.plots.overlays import CUSTODY_COLORS, CUSTODY_LABELS, add_land, custody_state
 from hgvcov.plots.options import DEFAULT_MAPS, FIGURE_FORMATS, FigureOptions, VariableScale
@@ -42,6 +42,6 @@ from hgvcov.plots.timelines import PHASE_COLORS, plot_timeline, radar_first_dete
 
 __all__ = ["CUSTODY_COLORS", "CUSTODY_LABELS", "DEFAULT_MAPS", "FIGURE_FORMATS", "FigureOptions", "METRIC_STYLES",
            "MapError", "PHASE_COLORS", "PROJECTION_NAMES", "STANDARD_MAPS", "VariableScale", "add_land",
-           "custody_state", "figure_jobs", "map_file_name", "map_stem", "saved_figure_options",
+           "background_png_writes", "custody_state", "figure_jobs", "map_file_name", "map_stem", "saved_figure_options",
            "saved_run_overlays", "plot_coverage_map", "plot_sweep", "plot_timeline",
            "radar_first_detection_from_tracks_s", "write_maps"]

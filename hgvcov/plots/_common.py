@@ -28,6 +28,8 @@ import functools
 import math
 import os
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -42,6 +44,8 @@ __all__ = [
     "METRIC_STYLES",
     "FORMAT_OF_SUFFIX",
     "atomic_savefig",
+    "background_png_writes",
+    "PngWriter",
     "figure_paths",
     "wrap_text",
     "text_width_in",
@@ -100,6 +104,75 @@ def figure_paths(path) -> list[Path]:
 _SAVE_RC = {"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "hgv-coverage"}
 
 
+class PngWriter:
+    """Encodes and writes PNGs on one background thread while the caller draws the next figure
+    (zlib compression releases the GIL, so on two cores the two overlap).
+
+    Used through :func:`background_png_writes`; :func:`atomic_savefig` hands it the rendered
+    pixels of a PNG-only figure.  Each file is written to a temporary sibling and renamed
+    into place, as in the foreground.
+    """
+
+    def __init__(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hgvcov-png")
+        self._pending: dict[Path, Any] = {}
+
+    def submit(self, path: Path, canvas, dpi: float) -> None:
+        """Write the canvas's rendered RGBA buffer to ``path`` as PNG (in the background)."""
+        rgba = np.asarray(canvas.buffer_rgba())
+        self._pending[path] = self._pool.submit(_write_png, path, rgba, dpi, canvas)
+
+    def wait(self) -> dict[Path, BaseException]:
+        """Wait for every pending file; ``{path: exception}`` of those that failed."""
+        errors = {}
+        for path, fut in list(self._pending.items()):
+            try:
+                fut.result()
+            except BaseException as exc:  # noqa: BLE001 - reported per file to the caller
+                errors[path] = exc
+        self._pending.clear()
+        return errors
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def _write_png(path: Path, rgba: np.ndarray, dpi: float, canvas) -> None:
+    # ``canvas`` is passed only to keep the rendered buffer alive until it is written.
+    import matplotlib.image as mimage
+
+    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}-{id(rgba):x}{path.suffix}")
+    try:
+        mimage.imsave(tmp, rgba, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+_PNG_WRITER: ContextVar[PngWriter | None] = ContextVar("hgvcov_png_writer", default=None)
+
+
+@contextmanager
+def background_png_writes():
+    """Within this block :func:`atomic_savefig` writes PNG-only figures on a background
+    thread; the block's end waits for every file.  Yields the :class:`PngWriter`, whose
+    :meth:`~PngWriter.wait` reports the files that failed (call it before the block ends
+    to handle them; otherwise the first failure is raised when the block ends)."""
+    writer = PngWriter()
+    token = _PNG_WRITER.set(writer)
+    try:
+        yield writer
+    finally:
+        _PNG_WRITER.reset(token)
+        errors = writer.wait()
+        writer.close()
+        if errors:
+            raise next(iter(errors.values()))
+
+
 def atomic_savefig(fig: Figure, path, dpi: int = 150, tight: bool = True):
     """Save ``fig`` to ``path`` (or to each of several paths, one per format), each through a
     temporary sibling renamed into place.
@@ -115,6 +188,19 @@ def atomic_savefig(fig: Figure, path, dpi: int = 150, tight: bool = True):
         The file written (a list when ``path`` was a list).
     """
     paths = figure_paths(path)
+    writer = _PNG_WRITER.get()
+    if writer is not None and not tight and all(p.suffix.lower() == ".png" for p in paths):
+        # Render here (matplotlib is not thread-safe); encode and write in the background.
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        fig.set_dpi(dpi)
+        fig.patch.set_facecolor("white")
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        for p in paths:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            writer.submit(p, canvas, dpi)
+        return paths[0] if isinstance(path, (str, os.PathLike)) else paths
     tmps = []
     try:
         with matplotlib.rc_context(_SAVE_RC):

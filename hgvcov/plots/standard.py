@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Mapping
 
-from hgvcov.plots._common import slug
+from hgvcov.plots._common import background_png_writes, slug
 from hgvcov.plots.coverage_maps import plot_coverage_map
 from hgvcov.plots.options import FigureOptions
 from hgvcov.plots.timelines import plot_timeline
@@ -120,10 +120,11 @@ def write_maps(
     jobs = figure_jobs(dataset, title, tracks=tracks, per_threat=per_threat,
                        radar_sites=radar_sites, threats=threats, polygon=polygon, options=options)
     written = []
-    for names, draw in jobs:
-        paths = [out_dir / n for n in names]
-        draw(paths)
-        written += paths
+    with background_png_writes():  # PNGs encoded while the next figure is drawn
+        for names, draw in jobs:
+            paths = [out_dir / n for n in names]
+            draw(paths)
+            written += paths
     return written
 
 

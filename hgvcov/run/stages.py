@@ -273,7 +273,9 @@ def write_figures(tx: OutputTransaction, scenario: Scenario, coverage: Coverage,
 
     A figure that fails (any ``Exception`` while drawing it, or a folder in the way of one
     of its files) is dropped from ``tx`` (every format of it) and reported; the others are
-    still drawn.  Interrupts (``KeyboardInterrupt``) are not caught.
+    still drawn.  PNGs are encoded and written on a background thread while the next figure
+    is drawn (:func:`hgvcov.plots.background_png_writes`); a file that fails there is
+    reported the same way.  Interrupts (``KeyboardInterrupt``) are not caught.
 
     Returns
     -------
@@ -281,9 +283,9 @@ def write_figures(tx: OutputTransaction, scenario: Scenario, coverage: Coverage,
         ``{"name": file name, "message": why}`` per failed file, in drawing order.
     """
     # matplotlib and cartopy load only for runs that draw (not --no-maps, not sweep cases).
-    from hgvcov.plots import FigureOptions, figure_jobs
+    from hgvcov.plots import FigureOptions, background_png_writes, figure_jobs
     failed = []
-    with clock.timed("figures"):
+    with clock.timed("figures"), background_png_writes() as writer:
         options = FigureOptions.from_mapping(scenario.output.figures.model_dump())
         jobs = figure_jobs(coverage.dataset, scenario.name, tracks=threats.tracks,
                            per_threat=threats.per_threat, radar_sites=threats.radar_sites,
@@ -304,4 +306,11 @@ def write_figures(tx: OutputTransaction, scenario: Scenario, coverage: Coverage,
                 for n in names:
                     tx.discard(n)
                     failed.append({"name": n, "message": f"{type(exc).__name__}: {exc}"})
+        # PNGs are encoded on a background thread: collect the files that could not be written.
+        for path, exc in writer.wait().items():
+            if isinstance(exc, Exception):
+                tx.discard(path.name)
+                failed.append({"name": path.name, "message": f"{type(exc).__name__}: {exc}"})
+            else:
+                raise exc
     return failed
