@@ -219,3 +219,17 @@ def test_run_writes_every_format_and_times_the_figures(tmp_path, capsys):
     assert main(["map", str(out / "coverage.nc"), "--var", "fraction_1"]) == 0
     assert mimage.imread(out / "map_fraction_1_replot.png").shape == mimage.imread(out / "map_fraction_1.png").shape
     assert np.isfinite(t["total_s"])
+
+
+def test_background_png_writes_match_the_foreground_and_report_failures(tmp_path):
+    """A PNG written on the background thread has the same pixels as one written directly; a
+    file that cannot be written there is reported by PngWriter.wait, not lost."""
+    fg = plots.plot_coverage_map(_dataset(), "fraction_1", tmp_path / "fg.png", dpi=60)
+    (tmp_path / "blocked.png").mkdir()
+    with plots.background_png_writes() as writer:
+        bg = plots.plot_coverage_map(_dataset(), "fraction_1", tmp_path / "bg.png", dpi=60)
+        plots.plot_coverage_map(_dataset(), "fraction_1", tmp_path / "blocked.png", dpi=60)
+        errors = writer.wait()
+    assert list(errors) == [tmp_path / "blocked.png"]
+    assert np.array_equal(mimage.imread(fg), mimage.imread(bg))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bg.png", "blocked.png", "fg.png"]
