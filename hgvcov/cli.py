@@ -5,7 +5,8 @@ Subcommands::
     hgvcov run [SCENARIO.toml] [-o DIR] [--no-maps] [--no-exports] [--json] [--max-time TIME] [--yes]
     hgvcov init [PATH] [--force]
     hgvcov sweep SWEEP.toml [-o DIR] [--scheduler ADDRESS] [--json]
-    hgvcov map coverage.nc [--var fraction_stereo] [-o PNG]
+    hgvcov map coverage.nc [--var fraction_stereo] [-o FILE.png|.pdf|.svg] [--vmin V] [--vmax V]
+               [--levels N|B0,B1,...] [--cmap NAME] [--projection NAME] [--dpi N]
     hgvcov trajectory (--threat NAME | --launch LAT,LON --aim LAT,LON) [--vehicle V] [-o DIR]
     hgvcov bench [--full] [--json]
     hgvcov warmup [--json] [-q]
@@ -264,23 +265,100 @@ def _saved_polygon(ds):
         return None
 
 
+def _map_levels(text: Optional[str]):
+    """``--levels``: a number of levels (0 = continuous) or comma-separated boundaries."""
+    if text is None:
+        return None
+    try:
+        if "," not in text:
+            n = int(text)
+            if n < 0 or n == 1:
+                raise ValueError
+            return n
+        bounds = [float(x) for x in text.split(",") if x.strip()]
+        if len(bounds) < 2 or any(b2 <= b1 for b1, b2 in zip(bounds, bounds[1:])):
+            raise ValueError
+        return tuple(bounds)
+    except ValueError:
+        raise CliInputError(f"--levels {text!r}: expected a number of colour levels (>= 2; 0 for "
+                            "a continuous scale) or increasing boundaries such as 0,0.25,0.5,0.75,1 "
+                            "(in coverage.nc units: fractions 0-1, seconds)") from None
+
+
+def _map_options(args, src: Path):
+    """Figure options of ``hgvcov map``: the run's ``[output.figures]`` (read back from its
+    summary.json, so that a re-plot looks like the run's map), then the command's flags."""
+    from dataclasses import replace
+
+    from .plots import FigureOptions, saved_figure_options
+    from .scenario.schema import FiguresSpec
+    saved = {} if args.no_tracks else saved_figure_options(src.parent)
+    try:
+        opts = FigureOptions.from_mapping(FiguresSpec.model_validate(saved).model_dump()
+                                          if saved else None)
+    except (ValueError, TypeError) as exc:
+        print(f"hgvcov: ignoring the run's [output.figures] ({exc.__class__.__name__}); "
+              "drawing with the defaults", file=sys.stderr)
+        opts = FigureOptions()
+    var = args.var
+    fraction = "fraction" in var
+    for flag, v in (("--vmin", args.vmin), ("--vmax", args.vmax)):
+        if v is not None and fraction and not 0.0 <= v <= 1.0:
+            raise CliInputError(f"{flag} {v:g}: {var} is a fraction from 0 to 1 in coverage.nc "
+                                f"({v:g} % is {v / 100:g})")
+    if args.vmin is not None and args.vmax is not None and args.vmin >= args.vmax:
+        raise CliInputError(f"--vmin {args.vmin:g} --vmax {args.vmax:g}: expected vmin < vmax")
+    levels = _map_levels(args.levels)
+    if fraction and isinstance(levels, tuple) and not (0.0 <= levels[0] and levels[-1] <= 1.0):
+        raise CliInputError(f"--levels {args.levels}: {var} is a fraction: boundaries from 0 to 1")
+    if args.cmap is not None:
+        from .plots.scales import get_colormap
+        get_colormap(args.cmap)  # MapError (exit 2) naming the allowed ones
+    opts = opts.with_scale(var, vmin=args.vmin, vmax=args.vmax, levels=levels, cmap=args.cmap)
+    if args.projection is not None:
+        opts = replace(opts, projection=args.projection)
+    if args.dpi is not None:
+        opts = replace(opts, dpi=args.dpi)
+    if args.no_overlays:
+        opts = replace(opts, tracks=False, radars=False, area=False)
+    return opts
+
+
 def _cmd_map(args) -> int:
     src = Path(args.coverage)
     ds = _open_coverage(src, args.var)
-    from .plots import map_file_name
+    from .plots import FIGURE_FORMATS, map_file_name
     out = Path(args.output) if args.output else src.with_name(map_file_name(args.var, "_replot"))
-    if out.suffix.lower() != ".png":
-        raise CliInputError(f"-o {out}: expected a .png file name")
+    if out.suffix.lower().lstrip(".") not in FIGURE_FORMATS:
+        raise CliInputError(f"-o {out}: expected a file name ending in "
+                            + ", ".join(f".{f}" for f in FIGURE_FORMATS) + " (the format)")
+    opts = _map_options(args, src)
     from .outputs import atomic_path
     from .plots import plot_coverage_map, saved_run_overlays
     polygon = _saved_polygon(ds)
     overlays = {} if args.no_tracks else saved_run_overlays(src.parent)
     title = args.title if args.title is not None else overlays.pop("title", None)
     overlays.pop("title", None)
-    atomic_path(out, lambda p: plot_coverage_map(ds, args.var, p, title=title,
-                                                 polygon=polygon, **overlays))
+    atomic_path(out, lambda p: plot_coverage_map(ds, args.var, p, title=title, polygon=polygon,
+                                                 **overlays, **opts.map_kwargs(args.var)))
     print(f"wrote {out}", file=sys.stderr)
     return EXIT_OK
+
+
+#: ``hgvcov map --projection`` names: hgvcov.plots.projections.PROJECTION_NAMES, written out
+#: here so that building the parser does not import the plotting stack (a test checks they match).
+_PROJECTIONS = ("auto", "platecarree", "equirectangular", "lambert", "mercator", "polar", "robinson",
+                "equalearth")
+
+
+def _dpi(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        v = -1
+    if not 50 <= v <= 600:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number from 50 to 600")
+    return v
 
 
 #: Default folder of ``hgvcov trajectory`` (not a run's folder: nothing of a run is touched).
@@ -516,21 +594,36 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_sweep)
 
     m = sub.add_parser(
-        "map", help="re-plot a saved coverage.nc",
+        "map", help="re-plot a saved coverage.nc (PNG, PDF or SVG)",
         description="Re-plot one variable of a saved coverage.nc.  By default the figure is "
                     "written beside it as the run's name for that map with _replot added "
                     "(map_fraction_stereo_replot.png, map_max_gap_replot.png for max_gap_s, "
                     "map_VAR_replot.png for other variables), so the run's own figures are "
                     "never overwritten unless -o names one.  When the run's tracks.csv and "
                     "summary.json sit beside the coverage.nc, the HGV tracks, launch/aim "
-                    "points and radar horizons are drawn too (--no-tracks leaves them out).")
+                    "points and radar horizons are drawn too (--no-tracks leaves them out), "
+                    "with the run's [output.figures] settings; the options below override "
+                    "them.  The colour scale is chosen from the data unless --vmin / --vmax / "
+                    "--levels fix it, in coverage.nc units (fractions 0-1, seconds, metres).")
     m.add_argument("coverage", help="coverage.nc from hgvcov run")
     m.add_argument("--var", default="fraction_stereo", help="variable (default fraction_stereo)")
     m.add_argument("-o", "--output", default=None,
-                   help="PNG to write (default: map_<name>_replot.png beside coverage.nc)")
+                   help="file to write: .png, .pdf or .svg (default: map_<name>_replot.png beside "
+                        "coverage.nc)")
     m.add_argument("--title", default=None, help="title (default: the scenario name)")
+    m.add_argument("--vmin", type=float, default=None,
+                   help="lower end of the colour scale, coverage.nc units (0.2 = 20 %% for a fraction)")
+    m.add_argument("--vmax", type=float, default=None, help="upper end of the colour scale")
+    m.add_argument("--levels", default=None,
+                   help="number of colour levels (0 = continuous) or boundaries, e.g. 0,0.25,0.5,0.75,1")
+    m.add_argument("--cmap", default=None, help="colour map (batlow, lajolla_r, devon, viridis, ...)")
+    m.add_argument("--projection", default=None, choices=_PROJECTIONS,
+                   help="map projection (default auto: from the region)")
+    m.add_argument("--dpi", type=_dpi, default=None, help="resolution (default 150)")
     m.add_argument("--no-tracks", action="store_true",
                    help="do not draw the run's threats even when tracks.csv is beside the file")
+    m.add_argument("--no-overlays", action="store_true",
+                   help="draw the coverage alone: no tracks, radar horizons or area outline")
     m.set_defaults(func=_cmd_map)
 
     t = sub.add_parser("trajectory", help="fly one HGV threat and write its trajectory")

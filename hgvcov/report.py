@@ -37,7 +37,7 @@ _THREAT_COLUMNS = (
 #: Keys not listed here (a stage added later) are printed after them by their key.
 _TIMING_LABELS = (("propagation_s", "propagation"), ("coverage_s", "coverage"),
                   ("tracks_s", "tracks"), ("accesses_s", "accesses"),
-                  ("monte_carlo_s", "monte carlo"), ("maps_s", "maps"), ("write_s", "write"))
+                  ("monte_carlo_s", "monte carlo"), ("figures_s", "figures"), ("write_s", "write"))
 #: Sweep-table statistics: (sweep.csv column, title, formatter).
 _SWEEP_SHOWN = (("fraction_1_mean", ">=1 sat", "%"), ("fraction_stereo_mean", "stereo", "%"),
                 ("max_gap_stereo_s_worst", "worst stereo gap", "s"))

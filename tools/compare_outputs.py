@@ -39,7 +39,7 @@ IGNORED_KEYS = {"timings", "available_bytes", "source_file", "files", "wall_s", 
 MANIFEST = ".hgvcov-manifest.json"
 #: CSV columns that measure the run.
 IGNORED_COLUMNS = {"wall_s", "elapsed_s", "total_s", "coverage_s", "propagation_s",
-                   "tracks_s", "write_s", "maps_s", "accesses_s", "monte_carlo_s"}
+                   "tracks_s", "write_s", "maps_s", "figures_s", "accesses_s", "monte_carlo_s"}
 
 
 def same_array(a: np.ndarray, b: np.ndarray) -> bool:

@@ -43,6 +43,7 @@ from shapely.geometry import MultiPolygon, Polygon
 
 __all__ = [
     "GSHHS_RESOLUTIONS",
+    "RESOLUTION_NAMES",
     "CoastlineError",
     "CoastPolygon",
     "gshhs_files",
@@ -50,6 +51,7 @@ __all__ = [
     "auto_resolution",
     "land_polygons",
     "land_geometry",
+    "land_parts",
     "natural_earth_cache_path",
     "natural_earth_land_feature",
     "LAND_LEVELS",
@@ -65,6 +67,9 @@ GSHHS_RESOLUTIONS = {
     "intermediate": "i",
     "i": "i",
 }
+
+#: Long name of each resolution letter (for credits).
+RESOLUTION_NAMES = {"c": "crude", "l": "low", "i": "intermediate"}
 
 #: GSHHS hierarchy levels that are land (land, island in lake, Antarctica ice / rock).
 LAND_LEVELS = (1, 3, 5, 6)
@@ -269,18 +274,63 @@ def _check_box(lon_range_deg, lat_range_deg) -> tuple[float, float, float, float
     return lon0, lon1, lat0, lat1
 
 
+_TABLES: dict = {}
+
+
+def _bounds_table(polys) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(bounds (n, 4) lon0/lat0/lon1/lat1, level (n,), area (n,)) of a ring sequence, kept for
+    as long as the same sequence object (the cached tuple of a resolution) is passed."""
+    hit = _TABLES.get(id(polys))
+    if hit is not None and hit[0] is polys:
+        return hit[1]
+    lens = np.array([len(p.lon_deg) for p in polys])
+    starts = np.r_[0, np.cumsum(lens)[:-1]]
+    lon = np.concatenate([p.lon_deg for p in polys])
+    lat = np.concatenate([p.lat_deg for p in polys])
+    b = np.column_stack([np.minimum.reduceat(lon, starts), np.minimum.reduceat(lat, starts),
+                         np.maximum.reduceat(lon, starts), np.maximum.reduceat(lat, starts)])
+    table = (b, np.array([p.level for p in polys]), np.array([p.area_km2 for p in polys], float))
+    if isinstance(polys, tuple):
+        _TABLES[id(polys)] = (polys, table)
+    return table
+
+
 def _in_box(polys, lon0, lon1, lat0, lat1, min_area_km2, levels):
-    out = []
-    for p in polys:
-        if p.level not in levels or p.area_km2 < min_area_km2:
-            continue
-        plon0, plat0, plon1, plat1 = p.bounds
-        if plat1 < lat0 or plat0 > lat1:
-            continue
-        for shift in (-720.0, -360.0, 0.0, 360.0, 720.0):
-            if plon1 + shift >= lon0 and plon0 + shift <= lon1:
-                out.append(p.shifted(shift) if shift else p)
-    return out
+    """Rings of ``levels`` and at least ``min_area_km2`` whose bounds touch the box, each
+    shifted by the multiple of 360 deg (or several) that brings it into the box's longitudes.
+    Vectorised over the rings' bounds (cached per ring tuple)."""
+    if not len(polys):
+        return []
+    b, level, area = _bounds_table(polys)
+    keep = np.isin(level, levels) & (area >= min_area_km2) & (b[:, 3] >= lat0) & (b[:, 1] <= lat1)
+    hits = []
+    for shift in (-720.0, -360.0, 0.0, 360.0, 720.0):
+        ok = keep & (b[:, 2] + shift >= lon0) & (b[:, 0] + shift <= lon1)
+        hits += [(i, shift) for i in np.flatnonzero(ok)]
+    hits.sort()
+    return [polys[i].shifted(shift) if shift else polys[i] for i, shift in hits]
+
+
+def land_parts(lon_range_deg, lat_range_deg, resolution: str = "auto") -> tuple:
+    """Every GSHHS ring touching a lon/lat box, clipped to it, with its level, without
+    merging them: ``((level, shapely Polygon or MultiPolygon), ...)``.
+
+    For drawing: filled with the non-zero rule, land levels (1, 3, 5, 6) counter-clockwise
+    and water levels (2, 4) clockwise give land minus lakes plus islands in lakes, the same
+    area as :func:`land_geometry`, without its (slow) union.  Cached per box.
+    """
+    lon0, lon1, lat0, lat1 = _check_box(lon_range_deg, lat_range_deg)
+    if resolution == "auto":
+        resolution = auto_resolution((lon0, lon1), (lat0, lat1))
+    return _land_parts_cached(lon0, lon1, lat0, lat1, _letter(resolution))
+
+
+@functools.lru_cache(maxsize=16)
+def _land_parts_cached(lon0, lon1, lat0, lat1, resolution):
+    rings = _in_box(_read_gshhs_cached(resolution), lon0, lon1, lat0, lat1, 0.0, (1, 2, 3, 4, 5, 6))
+    geoms = np.array([_valid(Polygon(np.column_stack([p.lon_deg, p.lat_deg]))) for p in rings], dtype=object)
+    clipped = shapely.clip_by_rect(geoms, lon0, lat0, lon1, lat1) if len(geoms) else geoms
+    return tuple((p.level, g) for p, g in zip(rings, clipped) if not g.is_empty)
 
 
 def land_polygons(
@@ -313,7 +363,8 @@ def land_polygons(
     lon0, lon1, lat0, lat1 = _check_box(lon_range_deg, lat_range_deg)
     if resolution == "auto":
         resolution = auto_resolution((lon0, lon1), (lat0, lat1))
-    return _in_box(read_gshhs(resolution), lon0, lon1, lat0, lat1, float(min_area_km2), tuple(levels))
+    return _in_box(_read_gshhs_cached(_letter(resolution)), lon0, lon1, lat0, lat1, float(min_area_km2),
+                   tuple(levels))
 
 
 def land_geometry(
@@ -350,7 +401,7 @@ def land_geometry(
 
 @functools.lru_cache(maxsize=16)
 def _land_geometry_cached(lon0, lon1, lat0, lat1, resolution, min_area_km2, clip):
-    polys = read_gshhs(resolution)
+    polys = _read_gshhs_cached(resolution)
     by_level = {}
     for p in _in_box(polys, lon0, lon1, lat0, lat1, min_area_km2, (1, 2, 3, 4, 5, 6)):
         geom = _valid(Polygon(np.column_stack([p.lon_deg, p.lat_deg])))

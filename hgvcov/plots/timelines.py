@@ -22,13 +22,16 @@ from matplotlib import colors as mcolors
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from hgvcov.plots._common import MapError, atomic_savefig, finite_or_none, first_present
+from hgvcov.plots._common import MapError, atomic_savefig, finite_or_none, first_present, wrap_text
 from hgvcov.plots.overlays import CUSTODY_CODES, CUSTODY_COLORS, custody_state
 
 __all__ = ["PHASE_COLORS", "plot_timeline", "radar_first_detection_from_tracks_s"]
 
+_LEFT = 0.1  # left edge of the panels (figure fraction): room for two-line axis names
+
 #: Background shading of the flight phases (``tracks.csv`` column ``phase``).
-PHASE_COLORS = {"boost": "#fde0dd", "glide": "#e5f5e0", "terminal": "#fee6ce"}
+#: Greys, so that they are not read as the custody colours (red / orange / green).
+PHASE_COLORS = {"boost": "#e4e4e4", "glide": "#f7f7f7", "terminal": "#e4e4e4"}
 
 # Keys looked up in a per-threat summary (first present wins); seconds since launch.
 _FIRST_DETECT_KEYS = ("first_detection_s", "time_to_first_detection_s", "first_detect_s")
@@ -143,8 +146,13 @@ def _draw_flight_panels(axes, g, x) -> np.ndarray:
     axes[2].step(x, n, where="post", color="#2b2b2b", lw=1.4)
     axes[2].fill_between(x, 0, n, step="post", color="#9ecae1", alpha=0.6)
     axes[2].set_ylabel("Satellites\ndetecting")
-    axes[2].yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    axes[2].set_ylim(bottom=0)
+    # Whole satellites only, and a scale up to at least 2 so that a threat no satellite
+    # sees still reads "0 of 0, 1, 2" (not ticks of 0.000 ... 0.054).
+    top = max(2.0, float(np.nanmax(n)) if n.size and np.isfinite(n).any() else 0.0)
+    axes[2].yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5, integer=True, min_n_ticks=3))
+    axes[2].set_ylim(0.0, top * 1.12)
+    for a in axes[:2]:
+        a.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     return n
 
 
@@ -183,11 +191,11 @@ def _event_times(info, g, t_s, n, state, radar_sites):
 
 
 def _draw_events(axes, fd, fs, rd, tf, tu):
-    """Mark the events with vertical lines across every panel, and list them with their times in a
-    legend on the altitude panel; then add the custody colour key under the strip."""
+    """Mark the events with vertical lines across every panel; under the time axis, list them
+    with their times in one row and the custody colours in the next (never over the data)."""
     events = []
     for t_ev, label, color, ls in (
-        (fd, "first detection", "#fdae61", "-"),
+        (fd, "first detection", "#f08c28", "-"),
         (fs, "first stereo track", "#138d4f", "-"),
         (rd, "ground radar first detection", "#08306b", "--"),
     ):
@@ -196,13 +204,20 @@ def _draw_events(axes, fd, fs, rd, tf, tu):
         for a in axes:
             a.axvline(t_ev * tf, color=color, lw=1.6, ls=ls, zorder=5)
         events.append(Line2D([], [], color=color, lw=1.6, ls=ls, label=f"{label}: {t_ev * tf:.1f} {tu}"))
+    fig = axes[0].figure
+    bottom = axes[3].get_position().y0
+    row_h = 0.2 / fig.get_size_inches()[1]
+    y = bottom - 0.5 / fig.get_size_inches()[1]
     if events:
-        axes[0].legend(handles=events, loc="upper right", fontsize=8, framealpha=0.9, bbox_to_anchor=(1.0, 0.88))
+        fig.legend(handles=events, loc="upper center", bbox_to_anchor=(0.5 + _LEFT / 2 - 0.0125, y),
+                   ncol=len(events), fontsize=8, frameon=False, handlelength=2.4, columnspacing=2.0)
+        y -= row_h
     custody_handles = [
-        matplotlib.patches.Patch(facecolor=c, edgecolor="#555555", label=lab)
-        for c, lab in ((CUSTODY_COLORS["none"], "none"), (CUSTODY_COLORS["single"], "single"), (CUSTODY_COLORS["stereo"], "stereo"))
+        matplotlib.patches.Patch(facecolor=CUSTODY_COLORS[k], edgecolor="#555555", label=f"custody: {lab}")
+        for k, lab in (("none", "none"), ("single", "single (1+ satellites)"), ("stereo", "stereo track"))
     ]
-    axes[3].legend(handles=custody_handles, loc="upper center", bbox_to_anchor=(0.5, -0.9), ncol=3, fontsize=8, frameon=False)
+    fig.legend(handles=custody_handles, loc="upper center", bbox_to_anchor=(0.5 + _LEFT / 2 - 0.0125, y),
+               ncol=3, fontsize=8, frameon=False, columnspacing=2.0)
 
 
 def _fmt_duration(v) -> str:
@@ -215,8 +230,9 @@ def _whole_seconds(t) -> str:
     return re.sub(r"\.\d+", "", str(t))
 
 
-def _draw_titles(fig, info, threat_name, t_s, state, fs, rd):
-    """Write the title and the summary lines above the panels.
+def _draw_titles(fig, info, threat_name, t_s, state, fs, rd) -> float:
+    """Write the title and the summary lines above the panels (wrapped to the figure's width);
+    returns the height (inches from the bottom) of the last line's baseline.
 
     The summary gives the vehicle and launch/impact times when known, the flight time, the
     shares of the flight in custody and in stereo, and the warning times from the first stereo
@@ -241,9 +257,18 @@ def _draw_titles(fig, info, threat_name, t_s, state, fs, rd):
     if launch_utc:
         who.append(f"launch {_whole_seconds(launch_utc)}"
                    + (f", impact {_whole_seconds(impact_utc)}" if impact_utc else ""))
-    fig.suptitle(f"Threat timeline: {threat_name}", fontsize=12.5, fontweight="bold", x=0.08, ha="left", y=0.975)
-    fig.text(0.08, 0.905, ("; ".join(who) + "\n" if who else "") + line2, fontsize=8.5, ha="left", va="bottom",
-             linespacing=1.5)
+    fig_w, fig_h = fig.get_size_inches()
+    text_w = fig_w * (1.0 - _LEFT - 0.02)
+    lines = wrap_text(f"Threat timeline: {threat_name}", text_w, 12.5, bold=True)
+    y_in = fig_h - 0.12
+    for line in lines:
+        y_in -= 12.5 * 1.3 / 72.0
+        fig.text(_LEFT, y_in / fig_h, line, fontsize=12.5, fontweight="bold", ha="left", va="baseline")
+    y_in -= 0.06
+    for line in wrap_text(("; ".join(who) + "\n" if who else "") + line2, text_w, 8.5):
+        y_in -= 8.5 * 1.45 / 72.0
+        fig.text(_LEFT, y_in / fig_h, line, fontsize=8.5, ha="left", va="baseline")
+    return y_in
 
 
 def plot_timeline(tracks_df, per_threat: Mapping | None, threat_name: str, path, radar_sites=None, dpi: int = 150) -> Path:
@@ -291,21 +316,24 @@ def plot_timeline(tracks_df, per_threat: Mapping | None, threat_name: str, path,
     state = custody_state(g["n_detect"].to_numpy(), g["stereo"].to_numpy())
 
     fig = Figure(figsize=(10.0, 7.8))
-    gs = fig.add_gridspec(4, 1, height_ratios=[2.2, 1.5, 1.5, 0.55], hspace=0.12)
+    fd, fs, rd = _event_times(info, g, t_s, g["n_detect"].to_numpy(float), state, radar_sites)
+    title_bottom_in = _draw_titles(fig, info, threat_name, t_s, state, fs, rd)
+    # Fixed margins (inches) instead of a "tight" pass: the titles above (as many lines as
+    # they took), the time axis and the custody key below.
+    gs = fig.add_gridspec(4, 1, height_ratios=[2.2, 1.5, 1.5, 0.55], hspace=0.12, left=_LEFT, right=0.975,
+                          top=(title_bottom_in - 0.22) / 7.8, bottom=1.05 / 7.8)
     axes = [fig.add_subplot(gs[i]) for i in range(4)]
     for a in axes[1:]:
         a.sharex(axes[0])
 
     _shade_phases(axes, g, x)
-    n = _draw_flight_panels(axes, g, x)
+    _draw_flight_panels(axes, g, x)
     _draw_custody_strip(axes[3], x, state, tu)
     for a in axes[:3]:
         a.grid(True, lw=0.4, alpha=0.5)
         a.tick_params(labelbottom=False)
     pad = 0.012 * (x[-1] - x[0]) if x[-1] > x[0] else 1.0
     axes[0].set_xlim(x[0] - pad, x[-1] + pad)  # events at launch (t = 0) stay visible
-
-    fd, fs, rd = _event_times(info, g, t_s, n, state, radar_sites)
+    axes[3].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=10, steps=[1, 2, 2.5, 5, 10]))
     _draw_events(axes, fd, fs, rd, tf, tu)
-    _draw_titles(fig, info, threat_name, t_s, state, fs, rd)
-    return atomic_savefig(fig, Path(path), dpi=dpi)
+    return atomic_savefig(fig, path, dpi=dpi, tight=False)

@@ -323,31 +323,50 @@ def write_figures(tx: OutputTransaction, scenario: Scenario, coverage: Coverage,
                   threats: Threats, region: Region, clock: StageClock) -> list[dict]:
     """Stage *figures*: the maps and timelines, one by one, in their own transaction.
 
-    A figure that fails (any ``Exception`` while drawing it, or a folder in the way of its
-    file) is dropped from ``tx`` and reported; the others are still drawn.  Interrupts
-    (``KeyboardInterrupt``) are not caught.
+    ``[output.figures]`` decides the formats (each figure drawn once and written once per
+    format), projection, overlays, maps and colour scales.  The stage is timed as
+    ``figures`` (``summary.json["timings"]["figures_s"]``).
+
+    A figure that fails (any ``Exception`` while drawing it, or a folder in the way of one
+    of its files) is dropped from ``tx`` (every format of it) and reported; the others are
+    still drawn.  PNGs are encoded and written on a background thread while the next figure
+    is drawn (:func:`hgvcov.plots.background_png_writes`); a file that fails there is
+    reported the same way.  Interrupts (``KeyboardInterrupt``) are not caught.
 
     Returns
     -------
     list of dict
-        ``{"name": file name, "message": why}`` per failed figure, in drawing order.
+        ``{"name": file name, "message": why}`` per failed file, in drawing order.
     """
     # matplotlib and cartopy load only for runs that draw (not --no-maps, not sweep cases).
-    from hgvcov.plots import figure_jobs
+    from hgvcov.plots import FigureOptions, background_png_writes, figure_jobs
     failed = []
-    with clock.timed("maps"):
+    with clock.timed("figures"), background_png_writes() as writer:
+        options = FigureOptions.from_mapping(scenario.output.figures.model_dump())
         jobs = figure_jobs(coverage.dataset, scenario.name, tracks=threats.tracks,
                            per_threat=threats.per_threat, radar_sites=threats.radar_sites,
-                           threats=threats.threats or None, polygon=region.polygon)
-        for name, draw in jobs:
-            final = tx.out_dir / name
-            if final.is_dir() and not final.is_symlink():
-                failed.append({"name": name,
-                               "message": f"cannot write {final}: a folder of that name exists"})
-                continue
+                           threats=threats.threats or None, polygon=region.polygon,
+                           options=options)
+        for names, draw in jobs:
+            blocked = [n for n in names
+                       if (tx.out_dir / n).is_dir() and not (tx.out_dir / n).is_symlink()]
+            if blocked:
+                failed += [{"name": n, "message": f"cannot write {tx.out_dir / n}: a folder of "
+                            "that name exists"} for n in blocked]
+                names = tuple(n for n in names if n not in blocked)
+                if not names:
+                    continue
             try:
-                draw(tx.path(name))
+                draw([tx.path(n) for n in names])
             except Exception as exc:  # noqa: BLE001 - one figure's failure costs only itself
-                tx.discard(name)
-                failed.append({"name": name, "message": f"{type(exc).__name__}: {exc}"})
+                for n in names:
+                    tx.discard(n)
+                    failed.append({"name": n, "message": f"{type(exc).__name__}: {exc}"})
+        # PNGs are encoded on a background thread: collect the files that could not be written.
+        for path, exc in writer.wait().items():
+            if isinstance(exc, Exception):
+                tx.discard(path.name)
+                failed.append({"name": path.name, "message": f"{type(exc).__name__}: {exc}"})
+            else:
+                raise exc
     return failed

@@ -81,7 +81,7 @@ def run_timings(stages: dict[str, float], engine: dict, total_s: float) -> dict:
         "propagation_s": prop_s,
         "coverage_s": coverage_s,
         "tracks_s": stages.get("fly threats", 0.0) + stages.get("track coverage", 0.0),
-        "maps_s": stages.get("maps", 0.0),
+        "figures_s": stages.get("figures", 0.0),
         "accesses_s": stages.get("access intervals", 0.0),
         "monte_carlo_s": stages.get("monte carlo", 0.0),
         "ground_tracks_s": stages.get("ground tracks", 0.0),

@@ -12,6 +12,7 @@ methods, which delegate to :mod:`hgvcov.scenario.builders`.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
@@ -31,7 +32,8 @@ from .errors import Problem, ScenarioError, describe_validation_error, fmt_value
 __all__ = ["Scenario", "TimeSpec", "SensorSpec", "WalkerShell", "TleShell", "PresetShell",
            "SatelliteElements", "ElementsShell", "Shell", "SHELL_KINDS", "PointSpec",
            "RegionSpec", "ThreatSpec", "OutputSpec", "GroundTrackSpec", "EXPORT_KINDS",
-           "UtcTime", "WGS84_A_KM"]
+           "FiguresSpec", "FigureScaleSpec", "FigureOverlaysSpec", "FIGURE_PROJECTIONS",
+           "MAP_VARIABLE_PATTERN", "UtcTime", "WGS84_A_KM"]
 
 #: WGS84 equatorial radius (km): a perigee below it is below the surface.
 WGS84_A_KM = 6378.137
@@ -502,10 +504,168 @@ def _ground_tracks_value(value: Any) -> Any:
     raise Problem(None, value, _GROUND_TRACKS_ALLOWED)
 
 
+#: Projection names of ``[output.figures] projection`` (see :mod:`hgvcov.plots.projections`).
+FIGURE_PROJECTIONS = ("auto", "platecarree", "equirectangular", "lambert", "mercator", "polar",
+                      "robinson", "equalearth")
+#: The maps drawn when ``[output.figures] maps`` is not given.
+DEFAULT_FIGURE_MAPS = ("fraction_1", "fraction_stereo", "max_gap_s")
+_GAP_STEMS = r"max_gap|mean_gap|time_average_gap|mean_response_time|gap_p\d{1,2}"
+#: coverage.nc variables that can be mapped (and styled in ``[output.figures.VARIABLE]``):
+#: the fractions, counts, gaps (with their ``_2`` / ``_stereo`` variants) and errors of
+#: DESIGN.md's Outputs.
+MAP_VARIABLE_PATTERN = re.compile(
+    r"^(?:fraction_(?:1|2|stereo)|expected_fraction_(?:1|2|stereo)|fraction(?:_stereo)?_space_background"
+    r"|mean_count|n_passes(?:_2|_stereo)?|median_position_error_m"
+    rf"|(?:{_GAP_STEMS})(?:_2|_stereo)?_s|(?:{_GAP_STEMS})_s(?:_2|_stereo)?)$")
+_MAP_VARIABLE_WORDS = ("a coverage.nc map variable: fraction_1, fraction_2, fraction_stereo, mean_count, "
+                       "max_gap_s, mean_gap_s, max_gap_stereo_s, median_position_error_m, n_passes, "
+                       "time_average_gap_s, mean_response_time_s, gap_p50_s / gap_p90_s / gap_p99_s "
+                       "(with _2 / _stereo variants), expected_fraction_1 / _2 / _stereo")
+
+
+class FigureScaleSpec(_Model):
+    """``[output.figures.VARIABLE]``: the colour scale of one variable's map.
+
+    Values are in the variable's own units as stored in coverage.nc: fractions 0-1
+    (``vmin = 0.2`` is 20 %), durations in seconds, distances in metres.  Unset keys are
+    chosen from the data: the 2nd-98th percentile range rounded out to nice levels.
+    """
+
+    vmin: Optional[float] = Field(None, description="lower end of the colour scale (stored units)")
+    vmax: Optional[float] = Field(None, description="upper end of the colour scale (stored units)")
+    levels: Optional[Union[int, list[float]]] = Field(
+        None, description="number of equal colour levels (>= 2), 0 for a continuous scale, or the "
+                          "level boundaries (stored units, increasing)")
+    cmap: Optional[str] = Field(None, min_length=1,
+                                description="colour map: a Crameri name (batlow, lajolla, lipari, "
+                                            "devon, ...) or a matplotlib one; _r reverses")
+
+    @model_validator(mode="after")
+    def _scale(self):
+        if self.vmin is not None and self.vmax is not None and self.vmin >= self.vmax:
+            raise Problem("vmax", self.vmax, f"a value > vmin ({fmt_value(self.vmin)})")
+        if isinstance(self.levels, int) and (self.levels < 0 or self.levels == 1):
+            raise Problem("levels", self.levels, "a number of levels >= 2, 0 for a continuous scale, "
+                                                 "or a list of boundaries")
+        if isinstance(self.levels, list):
+            b = self.levels
+            if len(b) < 2 or any(not math.isfinite(v) for v in b) or \
+                    any(b2 <= b1 for b1, b2 in zip(b, b[1:])):
+                raise Problem("levels", b, "at least two increasing boundaries, e.g. [0, 0.25, 0.5, "
+                                           "0.75, 1] (or a number of levels)")
+        if self.cmap is not None:
+            from hgvcov.plots.scales import get_colormap  # matplotlib only when a cmap is named
+            from hgvcov.plots import MapError
+            try:
+                get_colormap(self.cmap)
+            except MapError:
+                raise Problem("cmap", self.cmap, "a colour map name: a Crameri map (batlow, lajolla, "
+                                                 "lipari, devon, oslo, ...) or a matplotlib one "
+                                                 "(viridis, cividis, magma, ...), _r to reverse") from None
+        return self
+
+
+class FigureOverlaysSpec(_Model):
+    """``[output.figures.overlays]``: each overlay drawn on every map, on (true) or off."""
+
+    tracks: bool = Field(True, description="HGV tracks by custody state, launch and aim markers, "
+                                           "threat names")
+    radars: bool = Field(True, description="ground-radar sites, names and horizon circles")
+    area: bool = Field(True, description="the area-of-interest (polygon) outline")
+
+
+class FiguresSpec(_Model):
+    """``[output.figures]``: how the maps and timelines look and which files they make.
+
+    Keys:
+
+    ``formats``
+        File formats, each figure written once per format: any of ``"png"``, ``"pdf"``,
+        ``"svg"`` (default ``["png"]``).  PDF and SVG keep text as text.
+    ``dpi``
+        Resolution of PNGs and of the coverage cells inside PDF/SVG (50-600, default 150).
+    ``projection``
+        ``"auto"`` (default: Lambert conformal conic for a mid-latitude box, polar
+        stereographic for a polar cap, Equal Earth for the globe, Plate Carree otherwise),
+        ``"platecarree"`` (or ``"equirectangular"``), ``"lambert"``, ``"mercator"``,
+        ``"polar"``, ``"robinson"``, ``"equalearth"``.
+    ``overlays``
+        ``true`` (default) / ``false`` for all, or a table ``{tracks, radars, area}``.
+    ``coastlines``
+        ``"auto"`` (from the map's extent), ``"crude"``, ``"low"`` or ``"intermediate"``.
+    ``maps``
+        coverage.nc variables drawn as maps, in order (default ``["fraction_1",
+        "fraction_stereo", "max_gap_s"]``).
+    ``[output.figures.VARIABLE]``
+        The colour scale of one variable (:class:`FigureScaleSpec`: ``vmin``, ``vmax``,
+        ``levels``, ``cmap``), e.g. ``[output.figures.fraction_stereo] vmin = 0.2``.
+    """
+
+    model_config = ConfigDict(extra="allow", strict=True, validate_default=False, allow_inf_nan=False)
+    __pydantic_extra__: dict[str, FigureScaleSpec] = Field(init=False)
+
+    formats: list[Literal["png", "pdf", "svg"]] = Field(
+        default_factory=lambda: ["png"], min_length=1, description="figure file formats")
+    dpi: int = Field(150, ge=50, le=600, description="PNG resolution (dots per inch)")
+    projection: Literal[FIGURE_PROJECTIONS] = Field("auto", description="map projection")
+    overlays: Union[bool, FigureOverlaysSpec] = Field(True, description="overlays on every map")
+    coastlines: Literal["auto", "crude", "low", "intermediate"] = Field(
+        "auto", description="GSHHS coastline resolution")
+    maps: list[str] = Field(default_factory=lambda: list(DEFAULT_FIGURE_MAPS),
+                            description="coverage.nc variables drawn as maps")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _variable_tables(cls, data):
+        if not isinstance(data, dict):
+            return data
+        ov = data.get("overlays", True)
+        if isinstance(ov, dict):
+            for k, v in ov.items():
+                if k not in FigureOverlaysSpec.model_fields or not isinstance(v, bool):
+                    raise Problem(f"overlays.{k}", v, "true or false for each of "
+                                  + ", ".join(FigureOverlaysSpec.model_fields))
+        elif not isinstance(ov, bool):
+            raise Problem("overlays", ov, "true, false, or a table of "
+                          + ", ".join(FigureOverlaysSpec.model_fields) + " (each true or false)")
+        for key, value in data.items():
+            if key in cls.model_fields:
+                continue
+            if not MAP_VARIABLE_PATTERN.match(str(key)) or not isinstance(value, dict):
+                raise Problem(key, value, "a figure option (" + ", ".join(cls.model_fields)
+                              + ") or a [output.figures.VARIABLE] table of vmin / vmax / levels / "
+                                "cmap, VARIABLE " + _MAP_VARIABLE_WORDS)
+        return data
+
+    @model_validator(mode="after")
+    def _maps_and_fractions(self):
+        for i, var in enumerate(self.maps):
+            if not MAP_VARIABLE_PATTERN.match(var):
+                raise Problem(f"maps[{i}]", var, _MAP_VARIABLE_WORDS)
+        for var, spec in (self.model_extra or {}).items():
+            if "fraction" not in var:
+                continue
+            for key in ("vmin", "vmax"):
+                v = getattr(spec, key)
+                if v is not None and not 0.0 <= v <= 1.0:
+                    raise Problem(f"{var}.{key}", v, f"a fraction from 0 to 1 (coverage.nc units: "
+                                                     f"{v:g} % is {v / 100:g})")
+            if isinstance(spec.levels, list) and not (0.0 <= spec.levels[0] and spec.levels[-1] <= 1.0):
+                raise Problem(f"{var}.levels", spec.levels, "boundaries that are fractions from 0 to 1")
+        return self
+
+    @property
+    def scales(self) -> dict[str, FigureScaleSpec]:
+        """The ``[output.figures.VARIABLE]`` tables by variable name."""
+        return dict(self.model_extra or {})
+
+
 class OutputSpec(_Model):
     """``[output]``: what to write besides coverage.nc and summary.json."""
 
     maps: bool = True
+    figures: FiguresSpec = Field(default_factory=FiguresSpec,
+                                 description="[output.figures]: formats, projection, colour scales")
     accesses: bool = False
     monte_carlo: int = Field(0, ge=0, le=100_000)
     track_step_s: float = Field(2.0, gt=0, le=60)
