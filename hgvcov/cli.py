@@ -320,7 +320,9 @@ def _map_options(args, src: Path):
     if args.dpi is not None:
         opts = replace(opts, dpi=args.dpi)
     if args.no_overlays:
-        opts = replace(opts, tracks=False, radars=False, area=False)
+        opts = replace(opts, tracks=False, radars=False, area=False, ground_tracks=False)
+    if args.ground_tracks:
+        opts = replace(opts, ground_tracks=True)
     return opts
 
 
@@ -624,6 +626,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not draw the run's threats even when tracks.csv is beside the file")
     m.add_argument("--no-overlays", action="store_true",
                    help="draw the coverage alone: no tracks, radar horizons or area outline")
+    m.add_argument("--ground-tracks", action="store_true",
+                   help="also draw the satellites' ground tracks stored in the file")
     m.set_defaults(func=_cmd_map)
 
     t = sub.add_parser("trajectory", help="fly one HGV threat and write its trajectory")

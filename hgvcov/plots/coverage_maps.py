@@ -49,7 +49,8 @@ from hgvcov.plots._common import (METRIC_STYLES, MapError, atomic_savefig, datas
                                   wrap180, wrap_text)
 from hgvcov.plots.overlays import (add_land, draw_polygon, draw_radars, draw_tracks, threat_points,
                                    track_groups)
-from hgvcov.plots.options import OVERLAY_NAMES
+from hgvcov.plots.ground_tracks import draw_ground_tracks
+from hgvcov.plots.options import DEFAULT_OVERLAYS, OVERLAY_NAMES
 from hgvcov.plots.projections import MapProjection, frame_kind, map_projection
 from hgvcov.plots.scales import ColourScale, colour_scale
 
@@ -150,15 +151,16 @@ def _finite(v):
 
 
 def _overlay_switches(overlays) -> dict[str, bool]:
-    """``{'tracks', 'radars', 'area'}`` switches from True / False or a mapping of them."""
+    """``{'tracks', 'radars', 'area', 'ground_tracks'}`` switches from True / False (the
+    default overlays on / everything off) or a mapping of them (unnamed: their default)."""
     if isinstance(overlays, bool) or overlays is None:
         on = overlays is not False
-        return {k: on for k in OVERLAY_NAMES}
+        return {k: on and k in DEFAULT_OVERLAYS for k in OVERLAY_NAMES}
     if isinstance(overlays, Mapping):
         bad = [k for k in overlays if k not in OVERLAY_NAMES]
         if bad:
             raise MapError(f"overlays={dict(overlays)!r}: allowed keys " + ", ".join(OVERLAY_NAMES))
-        return {k: bool(overlays.get(k, True)) for k in OVERLAY_NAMES}
+        return {k: bool(overlays.get(k, k in DEFAULT_OVERLAYS)) for k in OVERLAY_NAMES}
     raise MapError(f"overlays={overlays!r}: allowed true, false or a mapping of "
                    + ", ".join(OVERLAY_NAMES) + " to true / false")
 
@@ -895,6 +897,8 @@ def plot_coverage_map(
         _global_gridlines(ax, mp.frame, box[2], box[3])
 
     handles = draw_polygon(ax, polygon, mp.central_lon_deg, mp.data_crs) if show["area"] else []
+    if show["ground_tracks"]:
+        handles += draw_ground_tracks(ax, dataset, mp.central_lon_deg, mp.data_crs)
     alt = target_altitude_km(dataset, None)
     radar_alt = alt if alt else DEFAULT_TARGET_ALTITUDE_KM
     handles += draw_radars(ax, sites, radar_alt, mp.central_lon_deg, mp.data_crs, labels=labels)

@@ -18,14 +18,18 @@ from typing import Any, Mapping
 
 from hgvcov.plots._common import MapError
 
-__all__ = ["FIGURE_FORMATS", "DEFAULT_MAPS", "OVERLAY_NAMES", "VariableScale", "FigureOptions"]
+__all__ = ["FIGURE_FORMATS", "DEFAULT_MAPS", "OVERLAY_NAMES", "DEFAULT_OVERLAYS", "VariableScale", "FigureOptions"]
 
 #: File formats figures can be written in (matplotlib backends: Agg, pdf, svg).
 FIGURE_FORMATS = ("png", "pdf", "svg")
 #: The maps ``hgvcov run`` draws by default, in order.
 DEFAULT_MAPS = ("fraction_1", "fraction_stereo", "max_gap_s")
 #: Overlay layers that can be switched off one by one.
-OVERLAY_NAMES = ("tracks", "radars", "area")
+#: Overlays a map can carry; the first three are on by default, ``ground_tracks`` (the
+#: satellites' ground tracks stored in coverage.nc) is off unless asked for.
+OVERLAY_NAMES = ("tracks", "radars", "area", "ground_tracks")
+#: Overlays drawn when ``overlays = true``.
+DEFAULT_OVERLAYS = ("tracks", "radars", "area")
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,9 @@ class FigureOptions:
     tracks, radars, area : bool
         Overlays on every map: HGV tracks with launch / aim markers, ground-radar sites
         with their horizons, the area-of-interest outline.
+    ground_tracks : bool
+        The satellites' ground tracks (``ground_track_lat_deg`` / ``_lon_deg`` of
+        coverage.nc, ``[output] ground_tracks``) as thin lines; off by default.
     coastlines : str
         'auto' (from the map's extent), 'crude', 'low' or 'intermediate'.
     maps : tuple of str
@@ -82,14 +89,15 @@ class FigureOptions:
     tracks: bool = True
     radars: bool = True
     area: bool = True
+    ground_tracks: bool = False
     coastlines: str = "auto"
     maps: tuple[str, ...] = DEFAULT_MAPS
     scales: Mapping[str, VariableScale] = field(default_factory=dict)
 
     @property
     def overlays(self) -> dict[str, bool]:
-        """``{"tracks": ..., "radars": ..., "area": ...}``."""
-        return {"tracks": self.tracks, "radars": self.radars, "area": self.area}
+        """``{"tracks": ..., "radars": ..., "area": ..., "ground_tracks": ...}``."""
+        return {k: getattr(self, k) for k in OVERLAY_NAMES}
 
     def scale(self, var: str) -> VariableScale:
         """The overrides of ``var`` (all None when it has none)."""
@@ -136,7 +144,7 @@ class FigureOptions:
             t.pop("maps", None)
         ov = t.pop("overlays", True)
         if isinstance(ov, bool):
-            kw.update({k: ov for k in OVERLAY_NAMES})
+            kw.update({k: ov for k in DEFAULT_OVERLAYS})
         elif isinstance(ov, Mapping):
             for k, v in ov.items():
                 if k not in OVERLAY_NAMES:

@@ -572,6 +572,8 @@ class FigureOverlaysSpec(_Model):
                                            "threat names")
     radars: bool = Field(True, description="ground-radar sites, names and horizon circles")
     area: bool = Field(True, description="the area-of-interest (polygon) outline")
+    ground_tracks: bool = Field(False, description="the satellites' ground tracks stored in "
+                                                   "coverage.nc ([output] ground_tracks)")
 
 
 class FiguresSpec(_Model):
