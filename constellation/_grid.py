@@ -15,14 +15,15 @@ from numba import prange
 from ._candidates import strip_candidates
 from ._detect import row_detect
 from ._jit import jit_parallel_numpy_errors
-from ._metrics import N_RS, row_state_load, row_state_store, row_update
+from ._metrics import N_RS, gap_update, row_state_load, row_state_store, row_update
 from ._pairs import row_pairs
 from ._tiles import BLOCK, TILE_COLS, TILE_ROWS
 
 
 @jit_parallel_numpy_errors
 def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, row_cos,
-               lon0_rad, step_rad, n_lon, istate, fstate, hist, t_edge, log_lo, inv_dlog, mode):
+               lon0_rad, step_rad, n_lon, istate, fstate, hist, t_edge, log_lo, inv_dlog, mode, xstate, ghist,
+               weight, series):
     """Exact tests of the candidates and streaming metrics for one time chunk (output-sensitive).
 
     Parallel over strips of ``TILE_ROWS`` latitude rows; each strip walks the chunk's time
@@ -57,7 +58,10 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     3. *Metrics.* Each detected point gets its count, gaps and best-pair error folded into the
        strip's copy of the accumulators (:func:`row_update`, vectorised; the same arithmetic
        as :func:`update_point`), copied in and out of ``istate``/``fstate`` once per strip and
-       chunk; stereo samples then increment their error-histogram bin.
+       chunk; stereo samples then increment their error-histogram bin. Before that, one scalar
+       pass over the detected points (:func:`gap_update`) closes their gaps at each level
+       (>= 1, >= 2, stereo) into the gap-length histograms and adds their area weights into
+       the strip's per-step sums ``series[strip, k, level]`` (region coverage over time).
 
     Work is proportional to the visible (point, satellite) pairs and to the co-visible pairs
     that survive the bound; nothing is stored per (point, satellite) beyond one strip.
@@ -91,6 +95,15 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     mode : int
         0 full; 1 exact tests only; 2 tests and pair search without metric updates
         (profiling).
+    xstate : (n_point, N_XSTATE) float64, in/out
+        Gap-distribution state per level (:mod:`constellation._metrics`).
+    ghist : (n_point, 3 * n_gap_bins) unsigned int, in/out
+        Gap-length histograms (:func:`constellation._metrics.gap_bin`), level by level.
+    weight : (n_point,) float64
+        Area weight of each point in the region series (0 outside the region).
+    series : (n_strip, n_t, 3) float64, out (zeroed by the caller)
+        Per strip and step the summed weights of the points with >= 1, >= 2 detections and in
+        stereo; strips summed in index order give the region's series.
 
     Returns
     -------
@@ -137,6 +150,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         cnt = np.zeros(n_pad, dtype=np.float64)  # detections per point (float: cheaper in the vector loops)
         best = np.empty(n_pad, dtype=np.float64)
         best_bits = best.view(np.int64)
+        wpad = np.zeros(n_pad, dtype=np.float64)  # area weight per slot (0 for padding)
         pu = np.full((6, n_pad), np.nan)  # points (km), unit normals (rows 3-5), tile-major; NaN padding
         gidx = np.full(n_pad, -1, dtype=np.int64)  # global point index of each slot of the layout (-1 padding)
         for r in range(n_rows):
@@ -144,6 +158,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                 j = (col // TILE_COLS) * BLOCK + r * TILE_COLS + col % TILE_COLS
                 p = (i0 + r) * n_lon + col
                 gidx[j] = p
+                wpad[j] = weight[p]
                 for d in range(3):
                     pu[d, j] = pts[p, d]
                     pu[3 + d, j] = ups[p, d]
@@ -183,6 +198,27 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                     cnt[j] = 0
                 continue
             if row_a <= row_b:
+                s1 = 0.0
+                s2 = 0.0
+                s3 = 0.0
+                t_g = t_edge[g]
+                t_g1 = t_edge[g + 1]
+                for j in range(row_a, row_b + 1):
+                    c = cnt[j]
+                    if c > 0.0:
+                        lv2 = c >= 2.0
+                        lst = lv2 and best[j] < np.inf
+                        w = wpad[j]
+                        s1 += w
+                        if lv2:
+                            s2 += w
+                        if lst:
+                            s3 += w
+                        gap_update(xstate, ghist, gidx[j], lv2, lst, g, t_g, t_g1)
+                sidx_ = strip_order[i_]
+                series[sidx_, k, 0] = s1
+                series[sidx_, k, 1] = s2
+                series[sidx_, k, 2] = s3
                 row_update(rs, cnt, best, binf, row_a, row_b, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
                 for j in range(row_a, row_b + 1):
                     if binf[j] >= 0.0:

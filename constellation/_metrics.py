@@ -267,3 +267,229 @@ def finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog,
                     break
                 cum += c
             median_err[p] = 0.5 * (v_lo + v_hi)
+
+
+# ---------------------------------------------------------------------------- gap distribution
+# Per-point state of the gap-distribution figures (float64 columns of ``xstate``, (n_point, N_XSTATE);
+# integers held exactly): for each level L = 0 (>= 1 detection), 1 (>= 2), 2 (stereo), column
+# ``L * X_PER_LEVEL + X_*``.
+X_LAST = 0  # last sample index at this level (-1 none yet)
+X_T = 1  # t_edge[last + 1]: start of the running gap (s)
+X_NRUN = 2  # runs (passes) of samples at this level started so far
+X_SQ = 3  # sum of the squared closed gap durations (s^2)
+X_PER_LEVEL = 4
+N_LEVELS = 3
+N_XSTATE = N_LEVELS * X_PER_LEVEL
+
+GAP_EXACT_BINS = 64
+"""Gap lengths of fewer than this many samples have their own histogram bin (exact)."""
+GAP_SUB_BINS = 32
+"""Bins per octave above :data:`GAP_EXACT_BINS` samples: bin width at most 1/32 of its lower edge."""
+
+
+@jit_inline
+def gap_bin(m):
+    """Histogram bin of a gap of ``m >= 1`` samples (HDR-histogram layout).
+
+    ``m < 64``: bin ``m`` (exact; bin 0 unused). ``m >= 64``, ``2^e <= m < 2^(e+1)`` (``e >= 6``):
+    32 bins of width ``2^(e-5)`` per octave, bin ``64 + 32 (e - 6) + (m >> (e - 5)) - 32``.
+    """
+    if m < GAP_EXACT_BINS:
+        return m
+    e = 6
+    while (m >> (e + 1)) > 0:
+        e += 1
+    return GAP_EXACT_BINS + GAP_SUB_BINS * (e - 6) + (m >> (e - 5)) - GAP_SUB_BINS
+
+
+@jit_inline
+def gap_bin_range(b):
+    """``(lo, width)`` in samples of histogram bin ``b``: it holds gaps of ``lo .. lo + width - 1`` samples."""
+    if b < GAP_EXACT_BINS:
+        return b, 1
+    o = (b - GAP_EXACT_BINS) // GAP_SUB_BINS
+    sub = (b - GAP_EXACT_BINS) % GAP_SUB_BINS
+    w = 1 << (o + 1)
+    return (GAP_SUB_BINS + sub) * w, w
+
+
+@jit_inline
+def _gap_level_update(xstate, ghist, p, c0, nbg, g, t_g, t_g1):
+    """One level (columns from ``c0``, histogram columns from ``(c0 // X_PER_LEVEL) * nbg``) seen at sample ``g``."""
+    last = xstate[p, c0 + X_LAST]
+    if last < g - 1.0 or g == 0:
+        xstate[p, c0 + X_NRUN] += 1.0
+    if last < g - 1.0:
+        d = t_g - xstate[p, c0 + X_T]
+        xstate[p, c0 + X_SQ] += d * d
+        ghist[p, (c0 // X_PER_LEVEL) * nbg + gap_bin(np.int64(g - 1 - last))] += 1
+    xstate[p, c0 + X_LAST] = g
+    xstate[p, c0 + X_T] = t_g1
+
+
+@jit_inline
+def gap_update(xstate, ghist, p, lv2, lst, g, t_g, t_g1):
+    """Point ``p`` has >= 1 detection at sample ``g`` (``lv2``: >= 2; ``lst``: a stereo pair).
+
+    At each level held the sample starts a pass when the previous sample was not at that level
+    (or ``g = 0``), and closes the gap before it when there was one: its duration
+    ``t_g - t_edge[last + 1]`` (s, the same subtraction as :func:`update_point`'s gaps) is
+    squared into ``X_SQ`` and its length ``g - 1 - last`` (samples) counted in ``ghist``
+    (``(n_point, 3 * nbg)``, level ``L``'s bins at ``L * nbg``, :func:`gap_bin`).
+    """
+    nbg = ghist.shape[1] // N_LEVELS
+    _gap_level_update(xstate, ghist, p, 0, nbg, g, t_g, t_g1)
+    if lv2:
+        _gap_level_update(xstate, ghist, p, X_PER_LEVEL, nbg, g, t_g, t_g1)
+    if lst:
+        _gap_level_update(xstate, ghist, p, 2 * X_PER_LEVEL, nbg, g, t_g, t_g1)
+
+
+@jit_inline
+def _lerp(a, b, t):
+    """``a + (b - a) t`` evaluated as NumPy's percentile interpolation does (``numpy.lib._function_base_impl._lerp``)."""
+    d = b - a
+    if t >= 0.5:
+        return b - d * (1.0 - t)
+    return a + d * t
+
+
+@jit_inline
+def hist_percentile(ghist, p, off, nbg, n, q):
+    """Percentile ``q`` (0-100) of the ``n`` gaps in ``ghist[p, off:off + nbg]``, in samples.
+
+    NumPy's default (``method="linear"``) rule on the sorted gap lengths, each replaced by its
+    bin's centre ``lo + (width - 1) / 2`` (exact below :data:`GAP_EXACT_BINS` samples): rank
+    ``h = (q / 100) (n - 1)``, the values of order ``floor(h)`` and ``floor(h) + 1`` interpolated.
+    """
+    h = (q / 100.0) * (n - 1)
+    i_lo = int(math.floor(h))
+    i_hi = min(i_lo + 1, n - 1)
+    t = h - i_lo
+    cum = 0
+    v_lo = 0.0
+    v_hi = 0.0
+    found_lo = False
+    for b in range(nbg):
+        c = np.int64(ghist[p, off + b])
+        if c == 0:
+            continue
+        lo, w = gap_bin_range(b)
+        centre = lo + 0.5 * (w - 1)
+        if not found_lo and i_lo < cum + c:
+            v_lo = centre
+            found_lo = True
+        if i_hi < cum + c:
+            v_hi = centre
+            break
+        cum += c
+    return _lerp(v_lo, v_hi, t)
+
+
+PERCENTILES = (50.0, 90.0, 99.0)
+
+
+@jit_parallel
+def finalize_gaps(xstate, ghist, t_edge, n_time, sample_s, n_passes, time_average_gap, mean_response_time, gap_pct):
+    """Close the gaps still open at the end of the window; passes, time-average gap, response time, percentiles.
+
+    Gaps follow the convention of :func:`finalize`: maximal runs of samples not at the level,
+    runs touching the start or the end of the window included (truncated by it). Per level ``L``
+    (0: >= 1, 1: >= 2, 2: stereo), outputs ``(N_LEVELS, n_point)``: ``n_passes`` (runs of samples
+    at the level), ``time_average_gap = sum(d_i^2) / T`` and ``mean_response_time =
+    sum(d_i^2) / (2 T)`` (``d_i`` the gap durations, ``T = t_edge[n_time] - t_edge[0]``, 0 when
+    ``T = 0``), and ``gap_pct`` ``(N_LEVELS, 3, n_point)``: :func:`hist_percentile` of
+    :data:`PERCENTILES` times ``sample_s`` (s; 0 for a point with no gap). ``ghist`` gains the
+    closing gaps.
+    """
+    n_point = xstate.shape[0]
+    nbg = ghist.shape[1] // N_LEVELS
+    tt = t_edge[n_time] - t_edge[0]
+    for p in prange(n_point):
+        for lv in range(N_LEVELS):
+            c0 = lv * X_PER_LEVEL
+            sq = xstate[p, c0 + X_SQ]
+            last = xstate[p, c0 + X_LAST]
+            if last < n_time - 1:
+                d = t_edge[n_time] - xstate[p, c0 + X_T]
+                sq += d * d
+                ghist[p, lv * nbg + gap_bin(np.int64(n_time - 1 - last))] += 1
+            n_passes[lv, p] = xstate[p, c0 + X_NRUN]
+            time_average_gap[lv, p] = sq / tt if tt > 0.0 else 0.0
+            mean_response_time[lv, p] = sq / (2.0 * tt) if tt > 0.0 else 0.0
+            n = np.int64(0)
+            for b in range(nbg):
+                n += np.int64(ghist[p, lv * nbg + b])
+            for iq in range(len(PERCENTILES)):
+                if n == 0:
+                    gap_pct[lv, iq, p] = 0.0
+                else:
+                    gap_pct[lv, iq, p] = hist_percentile(ghist, p, lv * nbg, nbg, n, PERCENTILES[iq]) * sample_s
+
+
+@jit
+def region_gap_cdf(ghist, weight, cdf):
+    """Area-weighted mean over points of each point's gap-length CDF, per level.
+
+    ``cdf[L, b] = sum_p w_p F_p(b) / sum_p w_p`` over the points with ``weight > 0`` and at least
+    one gap at level ``L``, ``F_p(b)`` the fraction of point ``p``'s gaps in bins ``0 .. b``
+    (NaN for a level no weighted point has a gap at). Points in order: deterministic.
+    """
+    n_point = ghist.shape[0]
+    nbg = ghist.shape[1] // N_LEVELS
+    wsum = np.zeros(N_LEVELS)
+    cdf[:, :] = 0.0
+    for p in range(n_point):
+        w = weight[p]
+        if not w > 0.0:
+            continue
+        for lv in range(N_LEVELS):
+            n = np.int64(0)
+            for b in range(nbg):
+                n += np.int64(ghist[p, lv * nbg + b])
+            if n == 0:
+                continue
+            wsum[lv] += w
+            cum = np.int64(0)
+            for b in range(nbg):
+                cum += np.int64(ghist[p, lv * nbg + b])
+                cdf[lv, b] += w * (cum / n)
+    for lv in range(N_LEVELS):
+        for b in range(nbg):
+            cdf[lv, b] = cdf[lv, b] / wsum[lv] if wsum[lv] > 0.0 else math.nan
+
+
+@jit_parallel
+def levels_update(level, k0, xstate, ghist, t_edge, weight, series):
+    """Gap-distribution updates and region sums from a chunk's coverage levels (point lists).
+
+    ``level`` ``(n_point, n_t)`` int8 (0 none, 1 one satellite, 2 two or more, 3 stereo; from
+    :func:`constellation._points.point_chunk`) for global samples ``k0 .. k0 + n_t - 1``:
+    :func:`gap_update` per point and detected sample (parallel over points, each point's samples
+    in time order), and ``series[k, L] = sum_p weight[p] [level[p, k] > L]`` (parallel over
+    samples, points summed in order: deterministic), ``series`` ``(n_t, 3)``.
+    """
+    n_point = level.shape[0]
+    n_t = level.shape[1]
+    for p in prange(n_point):
+        for k in range(n_t):
+            lv = level[p, k]
+            if lv > 0:
+                g = k0 + k
+                gap_update(xstate, ghist, p, lv >= 2, lv >= 3, g, t_edge[g], t_edge[g + 1])
+    for k in prange(n_t):
+        s1 = 0.0
+        s2 = 0.0
+        s3 = 0.0
+        for p in range(n_point):
+            lv = level[p, k]
+            w = weight[p]
+            if lv >= 1:
+                s1 += w
+            if lv >= 2:
+                s2 += w
+            if lv >= 3:
+                s3 += w
+        series[k, 0] = s1
+        series[k, 1] = s2
+        series[k, 2] = s3
