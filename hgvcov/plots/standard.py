@@ -12,6 +12,7 @@ from typing import Callable, Mapping
 
 from hgvcov.plots._common import slug
 from hgvcov.plots.coverage_maps import plot_coverage_map
+from hgvcov.plots.series import plot_gap_cdf, plot_region_coverage_time
 from hgvcov.plots.timelines import plot_timeline
 
 __all__ = ["STANDARD_MAPS", "figure_jobs", "map_file_name", "saved_run_overlays", "write_maps"]
@@ -64,6 +65,11 @@ def figure_jobs(
             used.add(stem)
             jobs.append((f"timeline_{stem}.png", partial(
                 _draw_timeline, tracks, per_threat, name, radar_sites=radar_sites)))
+    if "region_fraction_1" in dataset.variables:  # region-wide figures (hgvcov.plots.series)
+        jobs.append(("region_coverage_time.png", partial(plot_region_coverage_time, dataset, tracks=tracks,
+                                                          title=title)))
+    if "region_gap_cdf_1" in dataset.variables:
+        jobs.append(("gap_cdf.png", partial(plot_gap_cdf, dataset, title=title)))
     return jobs
 
 
