@@ -135,3 +135,26 @@ def test_one_point_one_step():
                          tg.seconds, 30.0)
     _check(ds, ref, np.ones(1), tg, ("lat", "lon"))
     assert ds.sizes["time"] == 1
+
+
+def test_figures_are_drawn_from_the_engine_variables(tmp_path):
+    """``figure_jobs`` lists both region figures for a run's data set; they are valid PNGs, and each
+    threat's flight window is launch to impact in UTC (scenario start + ``time_s``)."""
+    import pandas as pd
+
+    from hgvcov.plots import figure_jobs
+    from hgvcov.plots.series import threat_windows
+
+    tg = time_grid(EPOCH, 120.0, count=60)
+    eph = propagate(_random_sats(6, 8), tg)
+    grid = region_grid([20.0, 40.0], [120.0, 150.0], 10.0, 0.0)
+    ds = grid_coverage(eph, None, grid, Sensor(min_elevation_deg=5.0, stereo_min_angle_deg=10.0)).dataset
+    tracks = pd.DataFrame({"threat": ["A", "A", "A", "B", "B"], "time_s": [600.0, 700.0, 1500.0, 3000.5, 3600.0]})
+    win = threat_windows(tracks, ds)
+    assert [w[0] for w in win] == ["A", "B"]
+    assert str(win[0][1]) == "2026-11-21T00:10:00.000000000" and str(win[0][2]) == "2026-11-21T00:25:00.000000000"
+    assert str(win[1][1]) == "2026-11-21T00:50:00.500000000"
+    jobs = dict(figure_jobs(ds, "test", tracks=tracks))
+    for name in ("region_coverage_time.png", "gap_cdf.png"):
+        out = jobs[name](tmp_path / name)
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
