@@ -274,7 +274,11 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
     -------
     int
         Per point: grid positions and normals (48 B), state (56 B), histogram
-        (2 or 4 B per bin), outputs (64 B) and xarray copies (64 B). Per chunk: positions,
+        (2 or 4 B per bin), outputs (64 B) and xarray copies (64 B); the gap distribution's
+        state (96 B), its three gap-length histograms (``3 * gap_histogram_bins(n_time)`` bins
+        of 2 B, 4 B past 131,070 samples; 1,428 B for 2,880 samples), its 18 outputs (144 B)
+        and their xarray copies (144 B); the area weight (8 B). Per sample: the region series
+        and its time coordinates (64 B). Per chunk: positions,
         validity, band arrays and their packed, sorted copy (~140 B per satellite-sample) and
         SGP4 work arrays (~3x the positions). Per thread: one strip buffer of
         ``TILE_ROWS`` rows padded to whole tiles (:func:`constellation._grid.grid_chunk`),
@@ -293,11 +297,14 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
     n_threads = numba.get_num_threads() if n_threads is None else int(n_threads)
     hb = 2 if n_time < 65535 else 4
     per_point = 48 + 56 + hb * (int(error_bins) + 1) + 64 + 64
+    ghb = np.dtype(_gap_hist_dtype(n_time)).itemsize
+    per_point += 96 + ghb * N_LEVELS * gap_histogram_bins(n_time) + 144 + 144 + 8
     per_chunk = chunk_steps * n_sat * (24 * 4 + 1 + 8 * 6 + 8 * 11)  # ... + pack_bands' records
     n_blk = -(-n_lon // TILE_COLS)  # tiles per strip
     strip = TILE_ROWS * TILE_COLS * n_blk  # points per strip buffer, padding included
     per_thread = strip * (n_sat * 8 + 184) + n_blk * n_sat * 8 + n_sat * 64  # slots; points, state; scratch
-    return int(per_point * n_point + per_chunk + per_thread * n_threads + 64 * 2**20)
+    per_chunk += -(-max(1, n_point // max(1, n_lon)) // TILE_ROWS) * chunk_steps * N_LEVELS * 8  # strip sums
+    return int(per_point * n_point + per_chunk + 64 * n_time + per_thread * n_threads + 64 * 2**20)
 
 
 def kernels_cached(points=False):
