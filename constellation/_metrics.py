@@ -355,38 +355,46 @@ def _lerp(a, b, t):
 
 
 @jit_inline
-def hist_percentile(ghist, p, off, nbg, n, q):
-    """Percentile ``q`` (0-100) of the ``n`` gaps in ``ghist[p, off:off + nbg]``, in samples.
+def hist_percentiles(ghist, p, off, nbg, n, qs, out, iq0, stride):
+    """Percentiles ``qs`` (0-100) of the ``n >= 1`` gaps in ``ghist[p, off:off + nbg]``, in samples.
 
     NumPy's default (``method="linear"``) rule on the sorted gap lengths, each replaced by its
     bin's centre ``lo + (width - 1) / 2`` (exact below :data:`GAP_EXACT_BINS` samples): rank
-    ``h = (q / 100) (n - 1)``, the values of order ``floor(h)`` and ``floor(h) + 1`` interpolated.
+    ``h = (q / 100) (n - 1)``, the values of order ``floor(h)`` and ``floor(h) + 1`` (at most
+    ``n - 1``) interpolated as :func:`_lerp`. One scan of the bins for all of ``qs``; result
+    ``i`` goes to ``out[iq0 + i * stride]`` (flat view).
     """
-    h = (q / 100.0) * (n - 1)
-    i_lo = int(math.floor(h))
-    i_hi = min(i_lo + 1, n - 1)
-    t = h - i_lo
+    nq = len(qs)
+    ranks = np.empty(2 * nq, dtype=np.int64)
+    vals = np.zeros(2 * nq)
+    for i in range(nq):
+        h = (qs[i] / 100.0) * (n - 1)
+        lo = int(math.floor(h))
+        ranks[2 * i] = lo
+        ranks[2 * i + 1] = min(lo + 1, n - 1)
+    left = 2 * nq
     cum = 0
-    v_lo = 0.0
-    v_hi = 0.0
-    found_lo = False
     for b in range(nbg):
         c = np.int64(ghist[p, off + b])
         if c == 0:
             continue
         lo, w = gap_bin_range(b)
         centre = lo + 0.5 * (w - 1)
-        if not found_lo and i_lo < cum + c:
-            v_lo = centre
-            found_lo = True
-        if i_hi < cum + c:
-            v_hi = centre
-            break
+        for r in range(2 * nq):
+            if ranks[r] >= 0 and ranks[r] < cum + c:
+                vals[r] = centre
+                ranks[r] = -1
+                left -= 1
         cum += c
-    return _lerp(v_lo, v_hi, t)
+        if left == 0:
+            break
+    for i in range(nq):
+        h = (qs[i] / 100.0) * (n - 1)
+        out[iq0 + i * stride] = _lerp(vals[2 * i], vals[2 * i + 1], h - math.floor(h))
 
 
 PERCENTILES = (50.0, 90.0, 99.0)
+"""Percentiles of the gap durations reported per point and level (``gap_p50_s`` ...)."""
 
 
 @jit_parallel
@@ -398,13 +406,16 @@ def finalize_gaps(xstate, ghist, t_edge, n_time, sample_s, n_passes, time_averag
     (0: >= 1, 1: >= 2, 2: stereo), outputs ``(N_LEVELS, n_point)``: ``n_passes`` (runs of samples
     at the level), ``time_average_gap = sum(d_i^2) / T`` and ``mean_response_time =
     sum(d_i^2) / (2 T)`` (``d_i`` the gap durations, ``T = t_edge[n_time] - t_edge[0]``, 0 when
-    ``T = 0``), and ``gap_pct`` ``(N_LEVELS, 3, n_point)``: :func:`hist_percentile` of
+    ``T = 0``), and ``gap_pct`` ``(N_LEVELS, 3, n_point)``, C-contiguous: :func:`hist_percentiles` of
     :data:`PERCENTILES` times ``sample_s`` (s; 0 for a point with no gap). ``ghist`` gains the
     closing gaps.
     """
     n_point = xstate.shape[0]
     nbg = ghist.shape[1] // N_LEVELS
     tt = t_edge[n_time] - t_edge[0]
+    qs = np.array(PERCENTILES)
+    nq = qs.shape[0]
+    flat = gap_pct.reshape(-1)  # (N_LEVELS, nq, n_point) C-contiguous
     for p in prange(n_point):
         for lv in range(N_LEVELS):
             c0 = lv * X_PER_LEVEL
@@ -420,43 +431,59 @@ def finalize_gaps(xstate, ghist, t_edge, n_time, sample_s, n_passes, time_averag
             n = np.int64(0)
             for b in range(nbg):
                 n += np.int64(ghist[p, lv * nbg + b])
-            for iq in range(len(PERCENTILES)):
-                if n == 0:
-                    gap_pct[lv, iq, p] = 0.0
-                else:
-                    gap_pct[lv, iq, p] = hist_percentile(ghist, p, lv * nbg, nbg, n, PERCENTILES[iq]) * sample_s
+            if n == 0:
+                for iq in range(nq):
+                    flat[(lv * nq + iq) * n_point + p] = 0.0
+            else:
+                hist_percentiles(ghist, p, lv * nbg, nbg, n, qs, flat, lv * nq * n_point + p, n_point)
+                for iq in range(nq):
+                    flat[(lv * nq + iq) * n_point + p] *= sample_s
 
 
-@jit
+CDF_BLOCKS = 64
+"""Fixed blocks of points whose partial sums :func:`region_gap_cdf` adds in order (deterministic on any thread count)."""
+
+
+@jit_parallel
 def region_gap_cdf(ghist, weight, cdf):
     """Area-weighted mean over points of each point's gap-length CDF, per level.
 
     ``cdf[L, b] = sum_p w_p F_p(b) / sum_p w_p`` over the points with ``weight > 0`` and at least
     one gap at level ``L``, ``F_p(b)`` the fraction of point ``p``'s gaps in bins ``0 .. b``
-    (NaN for a level no weighted point has a gap at). Points in order: deterministic.
+    (NaN for a level no weighted point has a gap at). The points are cut into
+    :data:`CDF_BLOCKS` fixed blocks summed in parallel, each in point order, and the blocks'
+    sums added in block order: the same result on any number of threads.
     """
     n_point = ghist.shape[0]
     nbg = ghist.shape[1] // N_LEVELS
-    wsum = np.zeros(N_LEVELS)
-    cdf[:, :] = 0.0
-    for p in range(n_point):
-        w = weight[p]
-        if not w > 0.0:
-            continue
-        for lv in range(N_LEVELS):
-            n = np.int64(0)
-            for b in range(nbg):
-                n += np.int64(ghist[p, lv * nbg + b])
-            if n == 0:
+    part = np.zeros((CDF_BLOCKS, N_LEVELS, nbg))
+    pw = np.zeros((CDF_BLOCKS, N_LEVELS))
+    per = (n_point + CDF_BLOCKS - 1) // CDF_BLOCKS
+    for blk in prange(CDF_BLOCKS):
+        for p in range(blk * per, min(n_point, (blk + 1) * per)):
+            w = weight[p]
+            if not w > 0.0:
                 continue
-            wsum[lv] += w
-            cum = np.int64(0)
-            for b in range(nbg):
-                cum += np.int64(ghist[p, lv * nbg + b])
-                cdf[lv, b] += w * (cum / n)
+            for lv in range(N_LEVELS):
+                n = np.int64(0)
+                for b in range(nbg):
+                    n += np.int64(ghist[p, lv * nbg + b])
+                if n == 0:
+                    continue
+                pw[blk, lv] += w
+                cum = np.int64(0)
+                for b in range(nbg):
+                    cum += np.int64(ghist[p, lv * nbg + b])
+                    part[blk, lv, b] += w * (cum / n)
     for lv in range(N_LEVELS):
+        wsum = 0.0
+        for blk in range(CDF_BLOCKS):
+            wsum += pw[blk, lv]
         for b in range(nbg):
-            cdf[lv, b] = cdf[lv, b] / wsum[lv] if wsum[lv] > 0.0 else math.nan
+            acc = 0.0
+            for blk in range(CDF_BLOCKS):
+                acc += part[blk, lv, b]
+            cdf[lv, b] = acc / wsum if wsum > 0.0 else math.nan
 
 
 @jit_parallel
