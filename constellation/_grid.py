@@ -15,7 +15,8 @@ from numba import prange
 from ._candidates import strip_candidates
 from ._detect import row_detect
 from ._jit import jit_parallel_numpy_errors
-from ._metrics import N_RS, gap_update, row_state_load, row_state_store, row_update
+from ._metrics import (N_LEVELS, N_RS, N_XSTATE, gap_bin, row_gap_update, row_state_load, row_state_store,
+                       row_update, xstate_load, xstate_store)
 from ._pairs import row_pairs
 from ._tiles import BLOCK, TILE_COLS, TILE_ROWS
 
@@ -58,10 +59,12 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     3. *Metrics.* Each detected point gets its count, gaps and best-pair error folded into the
        strip's copy of the accumulators (:func:`row_update`, vectorised; the same arithmetic
        as :func:`update_point`), copied in and out of ``istate``/``fstate`` once per strip and
-       chunk; stereo samples then increment their error-histogram bin. Before that, one scalar
-       pass over the detected points (:func:`gap_update`) closes their gaps at each level
-       (>= 1, >= 2, stereo) into the gap-length histograms and adds their area weights into
-       the strip's per-step sums ``series[strip, k, level]`` (region coverage over time).
+       chunk; stereo samples then increment their error-histogram bin. Before that,
+       :func:`row_gap_update` (vectorised, on a strip copy of the gap-distribution state, the
+       arithmetic of :func:`gap_update`) gives each point's coverage level and the gaps it
+       closes at each level (>= 1, >= 2, stereo); one scalar pass then counts those gaps in
+       the gap-length histograms and adds the detected points' area weights into the strip's
+       per-step sums ``series[strip, k, level]`` (region coverage over time).
 
     Work is proportional to the visible (point, satellite) pairs and to the co-visible pairs
     that survive the bound; nothing is stored per (point, satellite) beyond one strip.
@@ -169,8 +172,13 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
             crow[r] = row_cos[i0 + r]
         rs = np.zeros((N_RS, n_pad), dtype=np.float64)  # the strip's streaming state
         binf = np.empty(n_pad, dtype=np.float64)
+        xs = np.zeros((N_XSTATE, n_pad), dtype=np.float64)  # the strip's gap-distribution state
+        gapm = np.zeros((N_LEVELS, n_pad), dtype=np.float64)  # gap lengths closed at this step (samples)
+        lvf = np.zeros(n_pad, dtype=np.float64)  # coverage level at this step
+        nbg = ghist.shape[1] // N_LEVELS
         if mode == 0:
             row_state_load(rs, istate, fstate, t_edge, gidx)
+            xstate_load(xs, xstate, gidx)
         nb = hist.shape[1]
         cand = np.empty((n_slot, 2), dtype=np.int64)  # candidates of a step: band record, window count
         cf3 = np.empty((3, n_slot), dtype=np.float64)  # ... their sin/cos latitude, cos of the cap radius
@@ -198,32 +206,33 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                     cnt[j] = 0
                 continue
             if row_a <= row_b:
+                row_gap_update(xs, cnt, best, gapm, lvf, row_a, row_b, g, t_edge[g], t_edge[g + 1])
+                row_update(rs, cnt, best, binf, row_a, row_b, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
                 s1 = 0.0
                 s2 = 0.0
                 s3 = 0.0
-                t_g = t_edge[g]
-                t_g1 = t_edge[g + 1]
                 for j in range(row_a, row_b + 1):
-                    c = cnt[j]
-                    if c > 0.0:
-                        lv2 = c >= 2.0
-                        lst = lv2 and best[j] < np.inf
+                    lv = lvf[j]
+                    if lv > 0.0:
                         w = wpad[j]
                         s1 += w
-                        if lv2:
+                        if lv > 1.0:
                             s2 += w
-                        if lst:
-                            s3 += w
-                        gap_update(xstate, ghist, gidx[j], lv2, lst, g, t_g, t_g1)
+                            if lv > 2.0:
+                                s3 += w
+                        if gapm[0, j] + gapm[1, j] + gapm[2, j] > 0.0:
+                            p = gidx[j]
+                            for lv_ in range(N_LEVELS):
+                                if gapm[lv_, j] > 0.0:
+                                    ghist[p, lv_ * nbg + gap_bin(np.int64(gapm[lv_, j]))] += 1
+                        if binf[j] >= 0.0:
+                            hist[gidx[j], int(binf[j])] += 1
                 sidx_ = strip_order[i_]
                 series[sidx_, k, 0] = s1
                 series[sidx_, k, 1] = s2
                 series[sidx_, k, 2] = s3
-                row_update(rs, cnt, best, binf, row_a, row_b, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
-                for j in range(row_a, row_b + 1):
-                    if binf[j] >= 0.0:
-                        hist[gidx[j], int(binf[j])] += 1
         if mode == 0:
             row_state_store(rs, istate, fstate, gidx)
+            xstate_store(xs, xstate, gidx)
         tests[strip_order[i_]] = ntest
     return tests.sum()

@@ -520,3 +520,67 @@ def levels_update(level, k0, xstate, ghist, t_edge, weight, series):
         series[k, 0] = s1
         series[k, 1] = s2
         series[k, 2] = s3
+
+
+# ---------------------------------------------------------------------------- gap state, strip copy (grid kernel)
+@jit
+def xstate_load(xs, xstate, gidx):
+    """Copy the gap-distribution state of the points ``gidx`` (-1 = padding, skipped) into the strip copy ``xs`` ((N_XSTATE, n_pad))."""
+    for j in range(gidx.shape[0]):
+        p = gidx[j]
+        if p < 0:
+            continue
+        for c in range(N_XSTATE):
+            xs[c, j] = xstate[p, c]
+
+
+@jit
+def xstate_store(xs, xstate, gidx):
+    """Write the strip copy ``xs`` back to the points ``gidx`` (-1 = padding, skipped)."""
+    for j in range(gidx.shape[0]):
+        p = gidx[j]
+        if p < 0:
+            continue
+        for c in range(N_XSTATE):
+            xstate[p, c] = xs[c, j]
+
+
+@jit_inline
+def _row_level(xs, gapm, j, c0, lv, f, gf, first, t_g, t_g1):
+    """Branch-free :func:`_gap_level_update` of slot ``j`` for the level at rows ``c0 ..`` (``f``: at the level)."""
+    last = xs[c0 + X_LAST, j]
+    after_gap = last < gf - 1.0
+    close = f & after_gap
+    start = f & (after_gap | first)
+    d = t_g - xs[c0 + X_T, j]
+    xs[c0 + X_NRUN, j] += 1.0 if start else 0.0
+    xs[c0 + X_SQ, j] += d * d if close else 0.0
+    gapm[lv, j] = (gf - 1.0 - last) if close else 0.0
+    xs[c0 + X_LAST, j] = gf if f else last
+    xs[c0 + X_T, j] = t_g1 if f else xs[c0 + X_T, j]
+
+
+@jit_no_refcount
+def row_gap_update(xs, cnt, best, gapm, lvf, j_a, j_b, g, t_g, t_g1):
+    """Gap-distribution update of slots ``j_a .. j_b`` of one strip at sample ``g`` (vectorised).
+
+    The arithmetic of :func:`gap_update` on the strip copy ``xs`` ((N_XSTATE, n_pad)), without
+    branches: ``cnt[j]`` detections (float64; read, not reset), ``best[j]`` the best stereo
+    variance (read where ``cnt >= 2``). Writes ``lvf[j]`` = the level (0 none, 1 one satellite,
+    2 two or more, 3 stereo) and ``gapm[L, j]`` = the length (samples) of the level-``L`` gap
+    closed at this sample (0 none); the caller counts those in the histograms. ``t_g``, ``t_g1``
+    are ``t_edge[g]``, ``t_edge[g + 1]``. Must run before :func:`row_update` (which resets ``cnt``).
+    """
+    gf = np.float64(g)
+    first = g == 0
+    jau = np.uint64(j_a)
+    for jj in range(np.uint64(j_b + 1 - j_a)):
+        j = jau + jj  # unsigned: see row_update
+        c = cnt[j]
+        det = c > 0.0
+        two = c >= 2.0
+        st = two & (best[j] < math.inf)
+        lvf[j] = (1.0 if det else 0.0) + (1.0 if two else 0.0) + (1.0 if st else 0.0)
+        _row_level(xs, gapm, j, 0, 0, det, gf, first, t_g, t_g1)
+        _row_level(xs, gapm, j, X_PER_LEVEL, 1, two, gf, first, t_g, t_g1)
+        _row_level(xs, gapm, j, 2 * X_PER_LEVEL, 2, st, gf, first, t_g, t_g1)
