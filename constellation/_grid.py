@@ -15,7 +15,7 @@ from numba import prange
 from ._candidates import strip_candidates
 from ._detect import row_detect
 from ._jit import jit_parallel_numpy_errors
-from ._metrics import (N_LEVELS, N_RS, N_XSTATE, gap_bin, row_gap_update, row_state_load, row_state_store,
+from ._metrics import (N_LEVELS, N_RS, N_XS, gap_bin, row_gap_update, row_state_load, row_state_store,
                        row_update, xstate_load, xstate_store)
 from ._pairs import row_pairs
 from ._tiles import BLOCK, TILE_COLS, TILE_ROWS
@@ -172,7 +172,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
             crow[r] = row_cos[i0 + r]
         rs = np.zeros((N_RS, n_pad), dtype=np.float64)  # the strip's streaming state
         binf = np.empty(n_pad, dtype=np.float64)
-        xs = np.zeros((N_XSTATE, n_pad), dtype=np.float64)  # the strip's gap-distribution state
+        xs = np.zeros((N_XS, n_pad), dtype=np.float64)  # the strip's gap-distribution state
         gapm = np.zeros((N_LEVELS, n_pad), dtype=np.float64)  # gap lengths closed at this step (samples)
         lvf = np.zeros(n_pad, dtype=np.float64)  # coverage level at this step
         nbg = ghist.shape[1] // N_LEVELS
@@ -206,7 +206,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                     cnt[j] = 0
                 continue
             if row_a <= row_b:
-                row_gap_update(xs, cnt, best, gapm, lvf, row_a, row_b, g, t_edge[g], t_edge[g + 1])
+                row_gap_update(xs, rs, cnt, best, gapm, lvf, row_a, row_b, g, t_edge[g], t_edge[g + 1])
                 row_update(rs, cnt, best, binf, row_a, row_b, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
                 s1 = 0.0
                 s2 = 0.0
@@ -233,6 +233,6 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                 series[sidx_, k, 2] = s3
         if mode == 0:
             row_state_store(rs, istate, fstate, gidx)
-            xstate_store(xs, xstate, gidx)
+            xstate_store(xs, rs, xstate, gidx)
         tests[strip_order[i_]] = ntest
     return tests.sum()

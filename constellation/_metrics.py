@@ -523,53 +523,73 @@ def levels_update(level, k0, xstate, ghist, t_edge, weight, series):
 
 
 # ---------------------------------------------------------------------------- gap state, strip copy (grid kernel)
+# Rows of the grid kernel's strip copy ``xs`` ((N_XS, n_pad) float64). The last sample and the
+# running gap's start at >= 1 detection and in stereo are rows RS_LAST_DET / RS_T_DET and
+# RS_LAST_ST / RS_T_ST of the strip's ``rs`` (row_update keeps them), so ``xs`` holds the rest.
+XS_LAST_2 = 0
+XS_T_2 = 1
+XS_NRUN = 2  # rows 2, 3, 4: passes at each level
+XS_SQ = 5  # rows 5, 6, 7: sums of squared closed gaps at each level
+N_XS = 8
+
+
 @jit
 def xstate_load(xs, xstate, gidx):
-    """Copy the gap-distribution state of the points ``gidx`` (-1 = padding, skipped) into the strip copy ``xs`` ((N_XSTATE, n_pad))."""
+    """Copy the gap-distribution state of the points ``gidx`` (-1 = padding, skipped) into the strip copy ``xs``."""
     for j in range(gidx.shape[0]):
         p = gidx[j]
         if p < 0:
             continue
-        for c in range(N_XSTATE):
-            xs[c, j] = xstate[p, c]
+        xs[XS_LAST_2, j] = xstate[p, X_PER_LEVEL + X_LAST]
+        xs[XS_T_2, j] = xstate[p, X_PER_LEVEL + X_T]
+        for lv in range(N_LEVELS):
+            xs[XS_NRUN + lv, j] = xstate[p, lv * X_PER_LEVEL + X_NRUN]
+            xs[XS_SQ + lv, j] = xstate[p, lv * X_PER_LEVEL + X_SQ]
 
 
 @jit
-def xstate_store(xs, xstate, gidx):
-    """Write the strip copy ``xs`` back to the points ``gidx`` (-1 = padding, skipped)."""
+def xstate_store(xs, rs, xstate, gidx):
+    """Write the strip copies back to the points ``gidx`` (-1 = padding, skipped): ``xs``, and the
+    >= 1 and stereo levels' last sample and gap start from ``rs`` (:func:`row_update`'s state)."""
     for j in range(gidx.shape[0]):
         p = gidx[j]
         if p < 0:
             continue
-        for c in range(N_XSTATE):
-            xstate[p, c] = xs[c, j]
+        xstate[p, X_LAST] = rs[RS_LAST_DET, j]
+        xstate[p, X_T] = rs[RS_T_DET, j]
+        xstate[p, X_PER_LEVEL + X_LAST] = xs[XS_LAST_2, j]
+        xstate[p, X_PER_LEVEL + X_T] = xs[XS_T_2, j]
+        xstate[p, 2 * X_PER_LEVEL + X_LAST] = rs[RS_LAST_ST, j]
+        xstate[p, 2 * X_PER_LEVEL + X_T] = rs[RS_T_ST, j]
+        for lv in range(N_LEVELS):
+            xstate[p, lv * X_PER_LEVEL + X_NRUN] = xs[XS_NRUN + lv, j]
+            xstate[p, lv * X_PER_LEVEL + X_SQ] = xs[XS_SQ + lv, j]
 
 
 @jit_inline
-def _row_level(xs, gapm, j, c0, lv, f, gf, first, t_g, t_g1):
-    """Branch-free :func:`_gap_level_update` of slot ``j`` for the level at rows ``c0 ..`` (``f``: at the level)."""
-    last = xs[c0 + X_LAST, j]
+def _row_level(xs, gapm, j, lv, last, t_start, f, gf, first, t_g):
+    """Branch-free :func:`_gap_level_update` of slot ``j`` at level ``lv`` (``f``: at the level;
+    ``last``, ``t_start``: its last sample and running gap's start before this sample)."""
     after_gap = last < gf - 1.0
     close = f & after_gap
     start = f & (after_gap | first)
-    d = t_g - xs[c0 + X_T, j]
-    xs[c0 + X_NRUN, j] += 1.0 if start else 0.0
-    xs[c0 + X_SQ, j] += d * d if close else 0.0
+    d = t_g - t_start
+    xs[XS_NRUN + lv, j] += 1.0 if start else 0.0
+    xs[XS_SQ + lv, j] += d * d if close else 0.0
     gapm[lv, j] = (gf - 1.0 - last) if close else 0.0
-    xs[c0 + X_LAST, j] = gf if f else last
-    xs[c0 + X_T, j] = t_g1 if f else xs[c0 + X_T, j]
 
 
 @jit_no_refcount
-def row_gap_update(xs, cnt, best, gapm, lvf, j_a, j_b, g, t_g, t_g1):
+def row_gap_update(xs, rs, cnt, best, gapm, lvf, j_a, j_b, g, t_g, t_g1):
     """Gap-distribution update of slots ``j_a .. j_b`` of one strip at sample ``g`` (vectorised).
 
-    The arithmetic of :func:`gap_update` on the strip copy ``xs`` ((N_XSTATE, n_pad)), without
+    The arithmetic of :func:`gap_update` on the strip copy ``xs`` ((N_XS, n_pad)), without
     branches: ``cnt[j]`` detections (float64; read, not reset), ``best[j]`` the best stereo
-    variance (read where ``cnt >= 2``). Writes ``lvf[j]`` = the level (0 none, 1 one satellite,
-    2 two or more, 3 stereo) and ``gapm[L, j]`` = the length (samples) of the level-``L`` gap
-    closed at this sample (0 none); the caller counts those in the histograms. ``t_g``, ``t_g1``
-    are ``t_edge[g]``, ``t_edge[g + 1]``. Must run before :func:`row_update` (which resets ``cnt``).
+    variance (read where ``cnt >= 2``); the >= 1 and stereo levels' last sample and gap start are
+    read from ``rs`` before :func:`row_update` advances them (so this must run first). Writes
+    ``lvf[j]`` = the level (0 none, 1 one satellite, 2 two or more, 3 stereo) and ``gapm[L, j]``
+    = the length (samples) of the level-``L`` gap closed at this sample (0 none); the caller
+    counts those in the histograms. ``t_g``, ``t_g1`` are ``t_edge[g]``, ``t_edge[g + 1]``.
     """
     gf = np.float64(g)
     first = g == 0
@@ -581,6 +601,9 @@ def row_gap_update(xs, cnt, best, gapm, lvf, j_a, j_b, g, t_g, t_g1):
         two = c >= 2.0
         st = two & (best[j] < math.inf)
         lvf[j] = (1.0 if det else 0.0) + (1.0 if two else 0.0) + (1.0 if st else 0.0)
-        _row_level(xs, gapm, j, 0, 0, det, gf, first, t_g, t_g1)
-        _row_level(xs, gapm, j, X_PER_LEVEL, 1, two, gf, first, t_g, t_g1)
-        _row_level(xs, gapm, j, 2 * X_PER_LEVEL, 2, st, gf, first, t_g, t_g1)
+        _row_level(xs, gapm, j, 0, rs[RS_LAST_DET, j], rs[RS_T_DET, j], det, gf, first, t_g)
+        last2 = xs[XS_LAST_2, j]
+        _row_level(xs, gapm, j, 1, last2, xs[XS_T_2, j], two, gf, first, t_g)
+        xs[XS_LAST_2, j] = gf if two else last2
+        xs[XS_T_2, j] = t_g1 if two else xs[XS_T_2, j]
+        _row_level(xs, gapm, j, 2, rs[RS_LAST_ST, j], rs[RS_T_ST, j], st, gf, first, t_g)
