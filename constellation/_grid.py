@@ -15,8 +15,8 @@ from numba import prange
 from ._candidates import strip_candidates
 from ._detect import row_detect
 from ._jit import jit_parallel_numpy_errors
-from ._metrics import (N_LEVELS, N_RS, N_XS, gap_bin, row_gap_update, row_state_load, row_state_store,
-                       row_update, xstate_load, xstate_store)
+from ._metrics import (N_LEVELS, N_RS, N_XS, ROW_COUNT_BITS, gap_bin, row_gap_update, row_state_load,
+                       row_state_store, row_update, unpack_row_sum, xstate_load, xstate_store)
 from ._pairs import row_pairs
 from ._tiles import BLOCK, TILE_COLS, TILE_ROWS
 
@@ -153,7 +153,10 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         cnt = np.zeros(n_pad, dtype=np.float64)  # detections per point (float: cheaper in the vector loops)
         best = np.empty(n_pad, dtype=np.float64)
         best_bits = best.view(np.int64)
-        wpad = np.zeros(n_pad, dtype=np.float64)  # area weight per slot (0 for padding)
+        # region membership per slot as packed row bits (see row_gap_update) and each row's area weight
+        iwa = np.zeros(n_pad, dtype=np.int64)
+        iwb = np.zeros(n_pad, dtype=np.int64)
+        wrow = np.zeros(TILE_ROWS, dtype=np.float64)
         pu = np.full((6, n_pad), np.nan)  # points (km), unit normals (rows 3-5), tile-major; NaN padding
         gidx = np.full(n_pad, -1, dtype=np.int64)  # global point index of each slot of the layout (-1 padding)
         for r in range(n_rows):
@@ -161,7 +164,12 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                 j = (col // TILE_COLS) * BLOCK + r * TILE_COLS + col % TILE_COLS
                 p = (i0 + r) * n_lon + col
                 gidx[j] = p
-                wpad[j] = weight[p]
+                if weight[p] > 0.0:  # a row's taken points share its weight (constellation.coverage.region_weights)
+                    wrow[r] = weight[p]
+                    if r < 3:
+                        iwa[j] = np.int64(1) << (ROW_COUNT_BITS * r)
+                    else:
+                        iwb[j] = np.int64(1) << (ROW_COUNT_BITS * (r - 3))
                 for d in range(3):
                     pu[d, j] = pts[p, d]
                     pu[3 + d, j] = ups[p, d]
@@ -174,7 +182,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         binf = np.empty(n_pad, dtype=np.float64)
         xs = np.zeros((N_XS, n_pad), dtype=np.float64)  # the strip's gap-distribution state
         gapm = np.zeros((N_LEVELS, n_pad), dtype=np.float64)  # gap lengths closed at this step (samples)
-        lvf = np.zeros(n_pad, dtype=np.float64)  # coverage level at this step
+        evf = np.zeros(n_pad, dtype=np.float64)  # 1 where a gap closed at this step
         nbg = ghist.shape[1] // N_LEVELS
         if mode == 0:
             row_state_load(rs, istate, fstate, t_edge, gidx)
@@ -206,31 +214,22 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                     cnt[j] = 0
                 continue
             if row_a <= row_b:
-                row_gap_update(xs, rs, cnt, best, gapm, lvf, row_a, row_b, g, t_edge[g], t_edge[g + 1])
+                a1, b1, a2, b2, a3, b3 = row_gap_update(xs, rs, cnt, best, gapm, evf, iwa, iwb, row_a, row_b, g,
+                                                        t_edge[g], t_edge[g + 1])
                 row_update(rs, cnt, best, binf, row_a, row_b, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
-                s1 = 0.0
-                s2 = 0.0
-                s3 = 0.0
                 for j in range(row_a, row_b + 1):
-                    lv = lvf[j]
-                    if lv > 0.0:
-                        w = wpad[j]
-                        s1 += w
-                        if lv > 1.0:
-                            s2 += w
-                            if lv > 2.0:
-                                s3 += w
-                        if gapm[0, j] + gapm[1, j] + gapm[2, j] > 0.0:
-                            p = gidx[j]
+                    if binf[j] + evf[j] >= 0.0:  # a stereo sample (binf >= 0) or a closed gap (evf = 1)
+                        p = gidx[j]
+                        if binf[j] >= 0.0:
+                            hist[p, int(binf[j])] += 1
+                        if evf[j] > 0.0:
                             for lv_ in range(N_LEVELS):
                                 if gapm[lv_, j] > 0.0:
                                     ghist[p, lv_ * nbg + gap_bin(np.int64(gapm[lv_, j]))] += 1
-                        if binf[j] >= 0.0:
-                            hist[gidx[j], int(binf[j])] += 1
                 sidx_ = strip_order[i_]
-                series[sidx_, k, 0] = s1
-                series[sidx_, k, 1] = s2
-                series[sidx_, k, 2] = s3
+                series[sidx_, k, 0] = unpack_row_sum(a1, b1, wrow)
+                series[sidx_, k, 1] = unpack_row_sum(a2, b2, wrow)
+                series[sidx_, k, 2] = unpack_row_sum(a3, b3, wrow)
         if mode == 0:
             row_state_store(rs, istate, fstate, gidx)
             xstate_store(xs, rs, xstate, gidx)

@@ -579,18 +579,36 @@ def _row_level(xs, gapm, j, lv, last, t_start, f, gf, first, t_g):
     gapm[lv, j] = (gf - 1.0 - last) if close else 0.0
 
 
+ROW_COUNT_BITS = 21
+"""Bits of each row's count in :func:`row_gap_update`'s packed integer sums (up to 2,097,151 columns)."""
+ROW_COUNT_MASK = (1 << ROW_COUNT_BITS) - 1
+
+
 @jit_no_refcount
-def row_gap_update(xs, rs, cnt, best, gapm, lvf, j_a, j_b, g, t_g, t_g1):
+def row_gap_update(xs, rs, cnt, best, gapm, evf, iwa, iwb, j_a, j_b, g, t_g, t_g1):
     """Gap-distribution update of slots ``j_a .. j_b`` of one strip at sample ``g`` (vectorised).
 
     The arithmetic of :func:`gap_update` on the strip copy ``xs`` ((N_XS, n_pad)), without
     branches: ``cnt[j]`` detections (float64; read, not reset), ``best[j]`` the best stereo
     variance (read where ``cnt >= 2``); the >= 1 and stereo levels' last sample and gap start are
     read from ``rs`` before :func:`row_update` advances them (so this must run first). Writes
-    ``lvf[j]`` = the level (0 none, 1 one satellite, 2 two or more, 3 stereo) and ``gapm[L, j]``
-    = the length (samples) of the level-``L`` gap closed at this sample (0 none); the caller
-    counts those in the histograms. ``t_g``, ``t_g1`` are ``t_edge[g]``, ``t_edge[g + 1]``.
+    ``gapm[L, j]`` = the length (samples) of the level-``L`` gap closed at this sample (0 none)
+    and ``evf[j]`` = 1 when any closed (else 0); the caller counts those in the histograms.
+    ``t_g``, ``t_g1`` are ``t_edge[g]``, ``t_edge[g + 1]``.
+
+    Returns the points at each level counted per grid row of the strip, packed: ``iwa[j]`` is
+    ``2^(21 r)`` for a slot of row ``r < 3`` in the region (0 otherwise), ``iwb[j]`` the same for
+    rows 3-5; the sums of those over the slots at level >= 1, >= 2, stereo are
+    ``(a1, b1, a2, b2, a3, b3)`` (integer sums vectorise where float sums cannot without
+    reassociation; :func:`unpack_row_sum` weighs them).
     """
+    a1 = np.int64(0)
+    b1 = np.int64(0)
+    a2 = np.int64(0)
+    b2 = np.int64(0)
+    a3 = np.int64(0)
+    b3 = np.int64(0)
+    zero = np.int64(0)
     gf = np.float64(g)
     first = g == 0
     jau = np.uint64(j_a)
@@ -600,10 +618,30 @@ def row_gap_update(xs, rs, cnt, best, gapm, lvf, j_a, j_b, g, t_g, t_g1):
         det = c > 0.0
         two = c >= 2.0
         st = two & (best[j] < math.inf)
-        lvf[j] = (1.0 if det else 0.0) + (1.0 if two else 0.0) + (1.0 if st else 0.0)
+        ia = iwa[j]
+        ib = iwb[j]
+        a1 += ia if det else zero
+        b1 += ib if det else zero
+        a2 += ia if two else zero
+        b2 += ib if two else zero
+        a3 += ia if st else zero
+        b3 += ib if st else zero
         _row_level(xs, gapm, j, 0, rs[RS_LAST_DET, j], rs[RS_T_DET, j], det, gf, first, t_g)
         last2 = xs[XS_LAST_2, j]
         _row_level(xs, gapm, j, 1, last2, xs[XS_T_2, j], two, gf, first, t_g)
         xs[XS_LAST_2, j] = gf if two else last2
         xs[XS_T_2, j] = t_g1 if two else xs[XS_T_2, j]
         _row_level(xs, gapm, j, 2, rs[RS_LAST_ST, j], rs[RS_T_ST, j], st, gf, first, t_g)
+        evf[j] = 1.0 if (gapm[0, j] + gapm[1, j] + gapm[2, j]) > 0.0 else 0.0
+    return a1, b1, a2, b2, a3, b3
+
+
+@jit_inline
+def unpack_row_sum(a, b, wrow):
+    """``sum_r wrow[r] count_r`` of :func:`row_gap_update`'s packed row counts (rows 0-2 in ``a``, 3-5 in ``b``), rows in order."""
+    s = 0.0
+    for r in range(3):
+        s += wrow[r] * np.float64((a >> (ROW_COUNT_BITS * r)) & ROW_COUNT_MASK)
+    for r in range(3):
+        s += wrow[3 + r] * np.float64((b >> (ROW_COUNT_BITS * r)) & ROW_COUNT_MASK)
+    return s
