@@ -73,6 +73,41 @@ Metric definitions (``dataset`` variables, DESIGN.md names)
   (stereo point-samples above ``hi``) and ``median_position_error_overflow_points`` (points
   whose median is ``+inf``) report the overflow. Exact streaming medians would need memory
   growing with time.
+
+Region coverage over time and the gap distribution (``SERIES_VARIABLES``, ``GAP_VARIABLES``,
+``GAP_CDF_VARIABLES``; each variable carries ``units``, ``long_name`` and ``definition``)
+
+- ``region_fraction_1`` / ``_2`` / ``_stereo`` on the ``time`` dimension (coordinates
+  ``time``, datetime64 UTC, and ``time_s``, seconds since the start): per sample, the
+  area-weighted fraction of the region's points with >= 1 / >= 2 detecting satellites / a
+  stereo pair. Weights (:func:`region_weights`) are those of :func:`area_statistics`:
+  ``cos(lat)``, 0 on a pole row, a repeated 360-degree seam column and points outside
+  ``mask`` left out, every taken point weighted 1 when all cosines are 0; so the series' time
+  mean equals the area-weighted mean of the matching ``fraction_*`` (to rounding). Summed in
+  the kernel per strip and step (the grid kernel counts the points at each level per grid row
+  as packed integers, weighted by the row's cosine; strips added in index order), so a run's
+  series is the same on any number of threads. Memory ``O(n_time)``, not ``O(n_time x
+  n_point)``.
+- Per point and level (suffix ``""`` / ``_2`` / ``_stereo``, as ``max_gap_stereo_s``): gaps
+  are the maximal runs of samples not at the level, runs open at the window's ends included
+  (truncated by it), exactly as ``max_gap_s``. ``n_passes`` (runs of samples at the level),
+  ``time_average_gap_s = sum d_i^2 / T`` (STK Coverage "Time Average Gap": the duration of the
+  gap a random instant falls in, 0 when covered; Wertz, *Space Mission Analysis and Design*,
+  3rd ed., sec. 7.2), ``mean_response_time_s = sum d_i^2 / (2 T)`` (STK "Response Time",
+  average: the expected wait from a random instant until the level is reached), ``T`` the
+  window (``t_edge[-1] - t_edge[0]``, 0 when it is 0), and ``gap_p50_s`` / ``gap_p90_s`` /
+  ``gap_p99_s``: NumPy's linear percentile of the point's gap durations, each gap's length in
+  samples replaced by its **gap-histogram** bin centre (0 without a gap). The histogram
+  (HDR style, :func:`constellation._metrics.gap_bin`) has one bin per length below 64 samples
+  and 32 bins per octave above (width at most 1/32 of the bin's lower edge), so a percentile is
+  exact when its two order statistics are below 64 samples and within 1/64 relative (half a
+  bin) otherwise. Lengths are converted with ``step_s`` (irregular grids: the mean sample
+  duration). Memory: ``3 * gap_histogram_bins(n_time)`` counts per point (238 bins per level
+  for 2,880 samples) in uint16 (uint32 beyond 131,070 samples, where one bin could hold more
+  than 65,535 gaps), plus 96 B of state: 1.5 KB per point for a day at 30 s.
+- ``region_gap_cdf_1`` / ``_2`` / ``_stereo`` on ``gap_duration_s`` (the longest duration of
+  each histogram bin, s): the area-weighted mean over the region's points that have a gap of
+  each point's gap-duration CDF (exact at those durations); NaN when no point has a gap.
 """
 
 from __future__ import annotations
