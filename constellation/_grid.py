@@ -15,8 +15,8 @@ from numba import prange
 from ._candidates import strip_candidates
 from ._detect import row_detect
 from ._jit import jit_parallel_numpy_errors
-from ._metrics import (N_LEVELS, N_RS, N_XS, ROW_COUNT_BITS, gap_bin, row_gap_update, row_state_load,
-                       row_state_store, row_update, unpack_row_sum, xstate_load, xstate_store)
+from ._metrics import (N_RS, N_XS, ROW_COUNT_BITS, row_gap_update, row_level_counts,
+                       row_state_load, row_state_store, row_update, unpack_row_sum, xstate_load, xstate_store)
 from ._pairs import row_pairs
 from ._tiles import BLOCK, TILE_COLS, TILE_ROWS
 
@@ -60,11 +60,12 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
        strip's copy of the accumulators (:func:`row_update`, vectorised; the same arithmetic
        as :func:`update_point`), copied in and out of ``istate``/``fstate`` once per strip and
        chunk; stereo samples then increment their error-histogram bin. Before that,
-       :func:`row_gap_update` (vectorised, on a strip copy of the gap-distribution state, the
-       arithmetic of :func:`gap_update`) gives each point's coverage level and the gaps it
-       closes at each level (>= 1, >= 2, stereo); one scalar pass then counts those gaps in
-       the gap-length histograms and adds the detected points' area weights into the strip's
-       per-step sums ``series[strip, k, level]`` (region coverage over time).
+       :func:`row_level_counts` (vectorised) counts the strip's region points at each coverage
+       level (>= 1, >= 2, stereo) per grid row, weighted by the rows' area weights into
+       ``series[strip, k, level]`` (region coverage over time), and :func:`row_gap_update`
+       (on a strip copy of the gap-distribution state, the arithmetic of :func:`gap_update`)
+       counts the passes started and the gaps closed at each level, the gaps in the points'
+       gap-length histograms.
 
     Work is proportional to the visible (point, satellite) pairs and to the co-visible pairs
     that survive the bound; nothing is stored per (point, satellite) beyond one strip.
@@ -181,9 +182,6 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         rs = np.zeros((N_RS, n_pad), dtype=np.float64)  # the strip's streaming state
         binf = np.empty(n_pad, dtype=np.float64)
         xs = np.zeros((N_XS, n_pad), dtype=np.float64)  # the strip's gap-distribution state
-        gapm = np.zeros((N_LEVELS, n_pad), dtype=np.float64)  # gap lengths closed at this step (samples)
-        evf = np.zeros(n_pad, dtype=np.float64)  # 1 where a gap closed at this step
-        nbg = ghist.shape[1] // N_LEVELS
         if mode == 0:
             row_state_load(rs, istate, fstate, t_edge, gidx)
             xstate_load(xs, xstate, gidx)
@@ -214,18 +212,12 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                     cnt[j] = 0
                 continue
             if row_a <= row_b:
-                a1, b1, a2, b2, a3, b3 = row_gap_update(xs, rs, cnt, best, gapm, evf, iwa, iwb, row_a, row_b, g,
-                                                        t_edge[g], t_edge[g + 1])
+                a1, b1, a2, b2, a3, b3 = row_level_counts(cnt, best, iwa, iwb, row_a, row_b)
+                row_gap_update(xs, rs, cnt, best, ghist, gidx, row_a, row_b, g, t_edge[g], t_edge[g + 1])
                 row_update(rs, cnt, best, binf, row_a, row_b, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
                 for j in range(row_a, row_b + 1):
-                    if binf[j] + evf[j] >= 0.0:  # a stereo sample (binf >= 0) or a closed gap (evf = 1)
-                        p = gidx[j]
-                        if binf[j] >= 0.0:
-                            hist[p, int(binf[j])] += 1
-                        if evf[j] > 0.0:
-                            for lv_ in range(N_LEVELS):
-                                if gapm[lv_, j] > 0.0:
-                                    ghist[p, lv_ * nbg + gap_bin(np.int64(gapm[lv_, j]))] += 1
+                    if binf[j] >= 0.0:
+                        hist[gidx[j], int(binf[j])] += 1
                 sidx_ = strip_order[i_]
                 series[sidx_, k, 0] = unpack_row_sum(a1, b1, wrow)
                 series[sidx_, k, 1] = unpack_row_sum(a2, b2, wrow)
