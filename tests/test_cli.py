@@ -299,7 +299,9 @@ def test_run_writes_every_file_and_json(small_run):
     assert summary["constellation"]["n_satellites"] == 12
 
     ds = xr.load_dataset(out / "coverage.nc")
-    assert ds.sizes == {"lat": 7, "lon": 7}
+    assert ds.sizes["lat"] == 7 and ds.sizes["lon"] == 7
+    assert set(ds.dims) == {"lat", "lon", "time", "gap_duration_s"}  # region series and gap CDFs
+    assert ds.sizes["time"] == ds.attrs["n_time"]
     assert float(ds.lat[0]) == 20.0 and float(ds.lon[-1]) == 150.0
     for var in ("fraction_1", "fraction_2", "fraction_stereo", "mean_count", "max_gap_s",
                 "mean_gap_s", "max_gap_stereo_s", "median_position_error_m"):

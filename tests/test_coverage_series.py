@@ -116,6 +116,10 @@ def test_points_series_and_gaps_equal_oracle_and_the_grid_kernel():
     weight = naive_region_weights(lat2.ravel())
     _check(ds, ref, weight, tg, ("point",))
     _check_means(ds, None)
+    mask = np.arange(len(pts)) % 3 != 1  # a point region's subset
+    dm = point_coverage(eph, None, pts, sensor, mask=mask).dataset
+    _check(dm, ref, naive_region_weights(lat2.ravel(), None, mask), tg, ("point",))
+    _check_means(dm, mask)
     g = naive_gap_figures(_levels(ref)[0], np.concatenate([tg.seconds, [tg.seconds[-1] + 60.0]]), 60.0)
     assert max(max(x) for x in g["gaps_samples"] if x) >= 64  # long gaps: the log bins are exercised
     dg = grid_coverage(eph, None, grid, sensor, chunk_steps=53).dataset
