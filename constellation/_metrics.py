@@ -8,6 +8,15 @@ on a grid strip's float64 copy ``rs`` (rows ``RS_*``, loaded and stored with
 at the end of the window and turns the accumulators into the metrics of
 :mod:`constellation.coverage`. :func:`ln_positive` is the libm-free logarithm for the
 histogram bin.
+
+Gap distribution and region series (per level: >= 1, >= 2 detections, stereo): per-point
+state ``xstate`` (columns ``X_*`` per level) and gap-length histograms ``ghist`` (HDR layout,
+:func:`gap_bin`), updated by :func:`gap_update` (point lists, via :func:`levels_update`) or, in
+the grid kernel, :func:`row_gap_update` on a strip copy (:func:`xstate_load` /
+:func:`xstate_store`) with :func:`row_level_counts` / :func:`unpack_row_sum` for the region's
+per-step sums; :func:`finalize_gaps` closes the open gaps and gives passes, time-average gap,
+mean response time and percentiles (:func:`hist_percentiles`), :func:`region_gap_cdf` the
+area-weighted gap-duration CDF.
 """
 
 from __future__ import annotations
