@@ -15,14 +15,16 @@ from numba import prange
 from ._candidates import strip_candidates
 from ._detect import row_detect
 from ._jit import jit_parallel_numpy_errors
-from ._metrics import N_RS, row_state_load, row_state_store, row_update
+from ._metrics import (N_RS, N_XS, ROW_COUNT_BITS, row_gap_update, row_level_counts,
+                       row_state_load, row_state_store, row_update, unpack_row_sum, xstate_load, xstate_store)
 from ._pairs import row_pairs
 from ._tiles import BLOCK, TILE_COLS, TILE_ROWS
 
 
 @jit_parallel_numpy_errors
 def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, row_cos,
-               lon0_rad, step_rad, n_lon, istate, fstate, hist, t_edge, log_lo, inv_dlog, mode):
+               lon0_rad, step_rad, n_lon, istate, fstate, hist, t_edge, log_lo, inv_dlog, mode, xstate, ghist,
+               weight, series):
     """Exact tests of the candidates and streaming metrics for one time chunk (output-sensitive).
 
     Parallel over strips of ``TILE_ROWS`` latitude rows; each strip walks the chunk's time
@@ -57,7 +59,13 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     3. *Metrics.* Each detected point gets its count, gaps and best-pair error folded into the
        strip's copy of the accumulators (:func:`row_update`, vectorised; the same arithmetic
        as :func:`update_point`), copied in and out of ``istate``/``fstate`` once per strip and
-       chunk; stereo samples then increment their error-histogram bin.
+       chunk; stereo samples then increment their error-histogram bin. Before that,
+       :func:`row_level_counts` (vectorised) counts the strip's region points at each coverage
+       level (>= 1, >= 2, stereo) per grid row, weighted by the rows' area weights into
+       ``series[strip, k, level]`` (region coverage over time), and :func:`row_gap_update`
+       (on a strip copy of the gap-distribution state, the arithmetic of :func:`gap_update`)
+       counts the passes started and the gaps closed at each level, the gaps in the points'
+       gap-length histograms.
 
     Work is proportional to the visible (point, satellite) pairs and to the co-visible pairs
     that survive the bound; nothing is stored per (point, satellite) beyond one strip.
@@ -91,6 +99,15 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     mode : int
         0 full; 1 exact tests only; 2 tests and pair search without metric updates
         (profiling).
+    xstate : (n_point, N_XSTATE) float64, in/out
+        Gap-distribution state per level (:mod:`constellation._metrics`).
+    ghist : (n_point, 3 * n_gap_bins) unsigned int, in/out
+        Gap-length histograms (:func:`constellation._metrics.gap_bin`), level by level.
+    weight : (n_point,) float64
+        Area weight of each point in the region series (0 outside the region).
+    series : (n_strip, n_t, 3) float64, out (zeroed by the caller)
+        Per strip and step the summed weights of the points with >= 1, >= 2 detections and in
+        stereo; strips summed in index order give the region's series.
 
     Returns
     -------
@@ -137,6 +154,10 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         cnt = np.zeros(n_pad, dtype=np.float64)  # detections per point (float: cheaper in the vector loops)
         best = np.empty(n_pad, dtype=np.float64)
         best_bits = best.view(np.int64)
+        # region membership per slot as packed row bits (see row_gap_update) and each row's area weight
+        iwa = np.zeros(n_pad, dtype=np.int64)
+        iwb = np.zeros(n_pad, dtype=np.int64)
+        wrow = np.zeros(TILE_ROWS, dtype=np.float64)
         pu = np.full((6, n_pad), np.nan)  # points (km), unit normals (rows 3-5), tile-major; NaN padding
         gidx = np.full(n_pad, -1, dtype=np.int64)  # global point index of each slot of the layout (-1 padding)
         for r in range(n_rows):
@@ -144,6 +165,12 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                 j = (col // TILE_COLS) * BLOCK + r * TILE_COLS + col % TILE_COLS
                 p = (i0 + r) * n_lon + col
                 gidx[j] = p
+                if weight[p] > 0.0:  # a row's taken points share its weight (constellation.coverage.region_weights)
+                    wrow[r] = weight[p]
+                    if r < 3:
+                        iwa[j] = np.int64(1) << (ROW_COUNT_BITS * r)
+                    else:
+                        iwb[j] = np.int64(1) << (ROW_COUNT_BITS * (r - 3))
                 for d in range(3):
                     pu[d, j] = pts[p, d]
                     pu[3 + d, j] = ups[p, d]
@@ -154,8 +181,10 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
             crow[r] = row_cos[i0 + r]
         rs = np.zeros((N_RS, n_pad), dtype=np.float64)  # the strip's streaming state
         binf = np.empty(n_pad, dtype=np.float64)
+        xs = np.zeros((N_XS, n_pad), dtype=np.float64)  # the strip's gap-distribution state
         if mode == 0:
             row_state_load(rs, istate, fstate, t_edge, gidx)
+            xstate_load(xs, xstate, gidx)
         nb = hist.shape[1]
         cand = np.empty((n_slot, 2), dtype=np.int64)  # candidates of a step: band record, window count
         cf3 = np.empty((3, n_slot), dtype=np.float64)  # ... their sin/cos latitude, cos of the cap radius
@@ -183,11 +212,18 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                     cnt[j] = 0
                 continue
             if row_a <= row_b:
+                a1, b1, a2, b2, a3, b3 = row_level_counts(cnt, best, iwa, iwb, row_a, row_b)
+                row_gap_update(xs, rs, cnt, best, ghist, gidx, row_a, row_b, g, t_edge[g], t_edge[g + 1])
                 row_update(rs, cnt, best, binf, row_a, row_b, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
                 for j in range(row_a, row_b + 1):
                     if binf[j] >= 0.0:
                         hist[gidx[j], int(binf[j])] += 1
+                sidx_ = strip_order[i_]
+                series[sidx_, k, 0] = unpack_row_sum(a1, b1, wrow)
+                series[sidx_, k, 1] = unpack_row_sum(a2, b2, wrow)
+                series[sidx_, k, 2] = unpack_row_sum(a3, b3, wrow)
         if mode == 0:
             row_state_store(rs, istate, fstate, gidx)
+            xstate_store(xs, rs, xstate, gidx)
         tests[strip_order[i_]] = ntest
     return tests.sum()

@@ -22,13 +22,16 @@ from ._pairs import N_REC, best_pair_sigma2
 
 @jit_parallel
 def point_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
-                      istate, fstate, hist, t_edge, log_lo, inv_dlog, mode=0):
+                      istate, fstate, hist, t_edge, log_lo, inv_dlog, mode=0, level=None):
     """Baseline: the same exact tests and metrics over every (time, satellite, point) triple.
 
     Used by the benchmark, the tests and :func:`constellation.coverage.point_coverage` (same
     :func:`detect_r2`, same accumulators as :func:`grid_chunk`, no footprint pruning).
     Parallel over latitude rows (``n_lon`` points each). ``mode`` 1 runs the tests only
-    (benchmark of the detection stage; accumulators untouched).
+    (benchmark of the detection stage; accumulators untouched). ``level``, when given
+    (``(n_point, n_t)`` int8), receives each point's coverage level per step of the chunk: 0
+    none, 1 one detecting satellite, 2 two or more without a stereo pair, 3 a stereo pair
+    (``mode`` 0 only; read by :func:`constellation._metrics.levels_update`).
     """
     n_t = pos.shape[0]
     n_sat = pos.shape[1]
@@ -68,4 +71,8 @@ def point_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
                         bv = best_pair_sigma2(rec, j, n, ou, oi, warm, pos, k, pts[base + j, 0], pts[base + j, 1],
                                            pts[base + j, 2], table, sensor_of_sat)
                     update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
+                    if level is not None:
+                        level[base + j, k] = 1 + (1 if n >= 2 else 0) + (1 if bv < math.inf else 0)
+                elif level is not None:
+                    level[base + j, k] = 0
                 cnt[j] = 0

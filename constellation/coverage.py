@@ -73,6 +73,41 @@ Metric definitions (``dataset`` variables, DESIGN.md names)
   (stereo point-samples above ``hi``) and ``median_position_error_overflow_points`` (points
   whose median is ``+inf``) report the overflow. Exact streaming medians would need memory
   growing with time.
+
+Region coverage over time and the gap distribution (``SERIES_VARIABLES``, ``GAP_VARIABLES``,
+``GAP_CDF_VARIABLES``; each variable carries ``units``, ``long_name`` and ``definition``)
+
+- ``region_fraction_1`` / ``_2`` / ``_stereo`` on the ``time`` dimension (coordinates
+  ``time``, datetime64 UTC, and ``time_s``, seconds since the start): per sample, the
+  area-weighted fraction of the region's points with >= 1 / >= 2 detecting satellites / a
+  stereo pair. Weights (:func:`region_weights`) are those of :func:`area_statistics`:
+  ``cos(lat)``, 0 on a pole row, a repeated 360-degree seam column and points outside
+  ``mask`` left out, every taken point weighted 1 when all cosines are 0; so the series' time
+  mean equals the area-weighted mean of the matching ``fraction_*`` (to rounding). Summed in
+  the kernel per strip and step (the grid kernel counts the points at each level per grid row
+  as packed integers, weighted by the row's cosine; strips added in index order), so a run's
+  series is the same on any number of threads. Memory ``O(n_time)``, not ``O(n_time x
+  n_point)``.
+- Per point and level (suffix ``""`` / ``_2`` / ``_stereo``, as ``max_gap_stereo_s``): gaps
+  are the maximal runs of samples not at the level, runs open at the window's ends included
+  (truncated by it), exactly as ``max_gap_s``. ``n_passes`` (runs of samples at the level),
+  ``time_average_gap_s = sum d_i^2 / T`` (STK Coverage "Time Average Gap": the duration of the
+  gap a random instant falls in, 0 when covered; Wertz, *Space Mission Analysis and Design*,
+  3rd ed., sec. 7.2), ``mean_response_time_s = sum d_i^2 / (2 T)`` (STK "Response Time",
+  average: the expected wait from a random instant until the level is reached), ``T`` the
+  window (``t_edge[-1] - t_edge[0]``, 0 when it is 0), and ``gap_p50_s`` / ``gap_p90_s`` /
+  ``gap_p99_s``: NumPy's linear percentile of the point's gap durations, each gap's length in
+  samples replaced by its **gap-histogram** bin centre (0 without a gap). The histogram
+  (HDR style, :func:`constellation._metrics.gap_bin`) has one bin per length below 64 samples
+  and 32 bins per octave above (width at most 1/32 of the bin's lower edge), so a percentile is
+  exact when its two order statistics are below 64 samples and within 1/64 relative (half a
+  bin) otherwise. Lengths are converted with ``step_s`` (irregular grids: the mean sample
+  duration). Memory: ``3 * gap_histogram_bins(n_time)`` counts per point (238 bins per level
+  for 2,880 samples) in uint16 (uint32 beyond 131,070 samples, where one bin could hold more
+  than 65,535 gaps), plus 96 B of state: 1.5 KB per point for a day at 30 s.
+- ``region_gap_cdf_1`` / ``_2`` / ``_stereo`` on ``gap_duration_s`` (the longest duration of
+  each histogram bin, s): the area-weighted mean over the region's points that have a gap of
+  each point's gap-duration CDF (exact at those durations); NaN when no point has a gap.
 """
 
 from __future__ import annotations
@@ -94,7 +129,9 @@ from orbits.timegrid import TimeGrid
 from ._points import point_chunk
 from ._candidates import N_BF, cap_bounds, pack_bands
 from ._grid import grid_chunk
-from ._metrics import N_FSTATE, N_ISTATE, ST_LAST_DET, ST_LAST_ST, finalize
+from ._metrics import (N_FSTATE, N_ISTATE, N_LEVELS, N_XSTATE, PERCENTILES, ST_LAST_DET, ST_LAST_ST, X_LAST,
+                       X_PER_LEVEL, X_T, finalize, finalize_gaps, gap_bin, gap_bin_range, levels_update,
+                       region_gap_cdf)
 from ._tiles import TILE_COLS, TILE_ROWS
 from .grid import RegionGrid
 from .sensors import as_sensor_list, sensor_table
@@ -110,6 +147,11 @@ __all__ = [
     "estimate_memory_bytes",
     "kernels_cached",
     "METRIC_VARIABLES",
+    "SERIES_VARIABLES",
+    "GAP_VARIABLES",
+    "GAP_CDF_VARIABLES",
+    "gap_histogram_bins",
+    "region_weights",
 ]
 
 METRIC_VARIABLES = {
@@ -122,6 +164,65 @@ METRIC_VARIABLES = {
     "max_gap_stereo_s": ("s", "longest interval without a stereo pair"),
     "median_position_error_m": ("m", "median 1-sigma triangulation error of the best stereo pair while in stereo"),
 }
+
+LEVEL_SUFFIXES = ("", "_2", "_stereo")
+"""Name suffix of each coverage level (>= 1 detection, >= 2 detections, a stereo pair), DESIGN.md style."""
+LEVEL_WORDS = ("at least one satellite detecting", "at least two satellites detecting", "a stereo pair")
+
+_GAP_CONVENTION = ("A gap is a maximal run of consecutive samples without {lvl}; runs touching the start or the "
+                   "end of the window count, truncated by it (as max_gap_s); duration = samples x step_s.")
+
+SERIES_VARIABLES = {
+    f"region_fraction{sfx or '_1'}": (
+        "1", f"area-weighted fraction of the region with {w}, per time step",
+        f"sum_p w_p [point p has {w} at the sample] / sum_p w_p, w_p = cos(latitude) (0 on a pole row), "
+        f"points outside the region mask and repeated 360-degree seam columns excluded, every taken point "
+        f"weighted 1 when all weights are 0 (the weights of constellation.area_statistics); its mean over "
+        f"time equals the area-weighted mean of fraction{sfx or '_1'}")
+    for sfx, w in zip(LEVEL_SUFFIXES, LEVEL_WORDS)
+}
+"""The region's coverage over time, on the ``time`` dimension: (units, long_name, definition)."""
+
+
+def _gap_variables():
+    out = {}
+    for sfx, w in zip(LEVEL_SUFFIXES, LEVEL_WORDS):
+        conv = _GAP_CONVENTION.format(lvl=w)
+        out[f"n_passes{sfx}"] = (
+            "1", f"number of passes (runs of samples with {w})",
+            f"number of maximal runs of consecutive samples with {w} (coverage intervals, STK 'Number of "
+            f"Accesses' / SMAD 'number of passes' on the sampled time line)")
+        out[f"time_average_gap{sfx}_s"] = (
+            "s", f"time-average gap without {w}",
+            f"sum_i d_i^2 / T: duration of the gap a random instant of the window falls in (0 when covered); "
+            f"d_i the gap durations, T the window (n_time x step_s). STK Coverage 'Time Average Gap'; Wertz, "
+            f"Space Mission Analysis and Design, 3rd ed., sec. 7.2. {conv}")
+        out[f"mean_response_time{sfx}_s"] = (
+            "s", f"mean response time until {w}",
+            f"sum_i d_i^2 / (2 T): expected wait from a random instant of the window until the next sample with "
+            f"{w} (0 when covered), continuous-time form. STK Coverage 'Response Time' (Average); Wertz, SMAD "
+            f"3rd ed., sec. 7.2. {conv}")
+        for q in PERCENTILES:
+            out[f"gap_p{int(q)}{sfx}_s"] = (
+                "s", f"{int(q)}th percentile of the gap durations without {w}",
+                f"numpy.percentile (linear) of the point's gap durations, each gap length in samples replaced by "
+                f"its histogram bin's centre: exact below 64 samples, relative error <= 1/64 above (bins of "
+                f"width <= 1/32 of their lower edge); 0 for a point with no gap. {conv}")
+    return out
+
+
+GAP_VARIABLES = _gap_variables()
+"""Per-point gap-distribution figures of merit: (units, long_name, definition)."""
+
+GAP_CDF_VARIABLES = {
+    f"region_gap_cdf{sfx or '_1'}": (
+        "1", f"area-weighted cumulative distribution of the gap durations without {w}",
+        f"sum_p w_p F_p(d) / sum_p w_p over the region's points with at least one gap (weights as the "
+        f"region_fraction series), F_p(d) the fraction of point p's gaps lasting at most d = gap_duration_s; "
+        f"{_GAP_CONVENTION.format(lvl=w)} NaN when no point has a gap")
+    for sfx, w in zip(LEVEL_SUFFIXES, LEVEL_WORDS)
+}
+"""Region-wide gap-duration CDFs, on the ``gap_duration_s`` dimension: (units, long_name, definition)."""
 
 DEFAULT_ERROR_BINS = 512
 DEFAULT_CHUNK_STATES = 1 << 16
@@ -208,7 +309,11 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
     -------
     int
         Per point: grid positions and normals (48 B), state (56 B), histogram
-        (2 or 4 B per bin), outputs (64 B) and xarray copies (64 B). Per chunk: positions,
+        (2 or 4 B per bin), outputs (64 B) and xarray copies (64 B); the gap distribution's
+        state (96 B), its three gap-length histograms (``3 * gap_histogram_bins(n_time)`` bins
+        of 2 B, 4 B past 131,070 samples; 1,428 B for 2,880 samples), its 18 outputs (144 B)
+        and their xarray copies (144 B); the area weight (8 B). Per sample: the region series
+        and its time coordinates (64 B). Per chunk: positions,
         validity, band arrays and their packed, sorted copy (~140 B per satellite-sample) and
         SGP4 work arrays (~3x the positions). Per thread: one strip buffer of
         ``TILE_ROWS`` rows padded to whole tiles (:func:`constellation._grid.grid_chunk`),
@@ -227,11 +332,14 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
     n_threads = numba.get_num_threads() if n_threads is None else int(n_threads)
     hb = 2 if n_time < 65535 else 4
     per_point = 48 + 56 + hb * (int(error_bins) + 1) + 64 + 64
+    ghb = np.dtype(_gap_hist_dtype(n_time)).itemsize
+    per_point += 96 + ghb * N_LEVELS * gap_histogram_bins(n_time) + 144 + 144 + 8
     per_chunk = chunk_steps * n_sat * (24 * 4 + 1 + 8 * 6 + 8 * 11)  # ... + pack_bands' records
     n_blk = -(-n_lon // TILE_COLS)  # tiles per strip
     strip = TILE_ROWS * TILE_COLS * n_blk  # points per strip buffer, padding included
     per_thread = strip * (n_sat * 8 + 184) + n_blk * n_sat * 8 + n_sat * 64  # slots; points, state; scratch
-    return int(per_point * n_point + per_chunk + per_thread * n_threads + 64 * 2**20)
+    per_chunk += -(-max(1, n_point // max(1, n_lon)) // TILE_ROWS) * chunk_steps * N_LEVELS * 8  # strip sums
+    return int(per_point * n_point + per_chunk + 64 * n_time + per_thread * n_threads + 64 * 2**20)
 
 
 def kernels_cached(points=False):
@@ -337,6 +445,156 @@ def _stream_state(n_point, n_time, error_bins):
     fstate = np.zeros((n_point, N_FSTATE), dtype=np.float64)
     hist = np.zeros((n_point, error_bins + 1), dtype=np.uint16 if n_time < 65535 else np.uint32)
     return istate, fstate, hist
+
+
+def gap_histogram_bins(n_time):
+    """Bins of one level's gap-length histogram for a run of ``n_time`` samples (bin 0 unused).
+
+    Gaps of ``m < 64`` samples have bin ``m`` (exact); above, 32 bins per octave
+    (:func:`constellation._metrics.gap_bin`), up to the bin of ``n_time`` (the longest gap).
+    """
+    return int(gap_bin(max(1, int(n_time)))) + 1
+
+
+def _gap_hist_dtype(n_time):
+    """uint16 when no bin can hold more than 65,535 gaps (at most ``ceil(n_time / 2)`` gaps), else uint32."""
+    return np.uint16 if (int(n_time) + 1) // 2 <= 65535 else np.uint32
+
+
+def _gap_state(n_point, t_edge):
+    """Gap-distribution accumulators: ``xstate`` (n_point, N_XSTATE) float64 and ``ghist``.
+
+    ``ghist`` (n_point, 3 * :func:`gap_histogram_bins`) uint16 or uint32: one gap-length
+    histogram per level (>= 1, >= 2, stereo), level by level. ``xstate`` holds per level the
+    last sample at that level (-1 none), ``t_edge`` of the sample after it, the passes started
+    and the sum of squared closed gaps (s^2).
+    """
+    n_time = t_edge.shape[0] - 1
+    xstate = np.zeros((n_point, N_XSTATE), dtype=np.float64)
+    for lv in range(N_LEVELS):
+        xstate[:, lv * X_PER_LEVEL + X_LAST] = -1.0
+        xstate[:, lv * X_PER_LEVEL + X_T] = t_edge[0]
+    ghist = np.zeros((n_point, N_LEVELS * gap_histogram_bins(n_time)), dtype=_gap_hist_dtype(n_time))
+    return xstate, ghist
+
+
+def region_weights(lat_deg, lon_deg=None, mask=None) -> np.ndarray:
+    """Area weight of each point in the region series and gap CDFs (those of :func:`area_statistics`).
+
+    Parameters
+    ----------
+    lat_deg : array_like
+        ``(n_lat,)`` grid latitudes (with ``lon_deg`` ``(n_lon,)``) or ``(n_point,)`` point latitudes.
+    lon_deg : array_like or None
+        Grid longitudes; None for a point list.
+    mask : array_like of bool or None
+        Points inside the region (``(n_lat, n_lon)`` or ``(n_point,)``); None = all.
+
+    Returns
+    -------
+    ndarray (n_point,) float64
+        Row-major: ``cos(lat)`` (0 on a pole row, |lat| >= 90) for points in ``mask`` and not on
+        a repeated 360-degree meridian (:func:`repeated_meridian_columns`), 0 for the others; 1
+        for every taken point when all their cosines are 0 (a region of pole points only), as
+        :func:`area_statistics` falls back to the plain mean.
+    """
+    lat = np.asarray(lat_deg, dtype=np.float64)
+    if lon_deg is not None:
+        lon = np.asarray(lon_deg, dtype=np.float64)
+        lat2 = np.broadcast_to(lat[:, None], (lat.size, lon.size))
+        take = np.broadcast_to(~repeated_meridian_columns(lon)[None, :], lat2.shape)
+    else:
+        lat2 = lat
+        take = np.ones(lat.shape, dtype=bool)
+    if mask is not None:
+        m = np.asarray(mask, dtype=bool)
+        if m.shape != lat2.shape:
+            raise CoverageError(f"mask: shape {m.shape} must equal the region's point shape {lat2.shape}")
+        take = take & m
+    w = np.where(np.abs(lat2) >= 90.0, 0.0, np.cos(np.deg2rad(lat2)))
+    w = np.where(take, w, 0.0)
+    if not np.any(w > 0.0):
+        w = take.astype(np.float64)
+    return np.ascontiguousarray(w.ravel(), dtype=np.float64)
+
+
+def _sample_s(tg, t_edge):
+    """Seconds per sample for converting gap lengths (samples) to durations: the grid's step, or the mean sample."""
+    if tg.step_s is not None:
+        return float(tg.step_s)
+    n = t_edge.shape[0] - 1
+    return float(t_edge[-1] - t_edge[0]) / n if n > 0 else 0.0
+
+
+def _finalize_gaps(xstate, ghist, t_edge, tg, weight):
+    """Per-point gap figures and region-wide gap CDFs (dicts of arrays named as :data:`GAP_VARIABLES`)."""
+    n_point = xstate.shape[0]
+    n_time = t_edge.shape[0] - 1
+    nbg = ghist.shape[1] // N_LEVELS
+    passes = np.empty((N_LEVELS, n_point))
+    tag = np.empty((N_LEVELS, n_point))
+    mrt = np.empty((N_LEVELS, n_point))
+    pct = np.empty((N_LEVELS, len(PERCENTILES), n_point))
+    sample_s = _sample_s(tg, t_edge)
+    finalize_gaps(xstate, ghist, t_edge, n_time, sample_s, passes, tag, mrt, pct)
+    cdf = np.empty((N_LEVELS, nbg))
+    region_gap_cdf(ghist, weight, cdf)
+    out = {}
+    for lv, sfx in enumerate(LEVEL_SUFFIXES):
+        out[f"n_passes{sfx}"] = passes[lv]
+        out[f"time_average_gap{sfx}_s"] = tag[lv]
+        out[f"mean_response_time{sfx}_s"] = mrt[lv]
+        for iq, q in enumerate(PERCENTILES):
+            out[f"gap_p{int(q)}{sfx}_s"] = pct[lv, iq]
+    # CDF at the top of each bin: gaps of at most (lo + width - 1) samples (bin 0, no gap, dropped)
+    tops = np.array([_bin_top(b) for b in range(1, nbg)], dtype=np.float64)
+    cdfs = {f"region_gap_cdf{sfx or '_1'}": cdf[lv, 1:] for lv, sfx in enumerate(LEVEL_SUFFIXES)}
+    return out, tops * sample_s, cdfs
+
+
+def _bin_top(b):
+    """Longest gap (samples) in gap-histogram bin ``b``."""
+    lo, w = gap_bin_range(b)
+    return lo + w - 1
+
+
+def _series_time_coords(tg):
+    """``time`` (datetime64[ns] UTC) and ``time_s`` (s since start) coordinates of the region series."""
+    secs = np.asarray(tg.seconds, dtype=np.float64)
+    start = np.datetime64(tg.start_utc.replace(tzinfo=None), "ns")
+    times = start + np.round(secs * 1e9).astype("timedelta64[ns]")
+    return {
+        "time": ("time", times, {"standard_name": "time", "long_name": "sample instant (UTC)"}),
+        "time_s": ("time", secs, {"units": "s", "long_name": "seconds since the scenario start"}),
+    }
+
+
+def _add_gap_and_series(ds, tg, gap_out, tops_s, cdfs, series, point_dims):
+    """Put the gap figures (on ``point_dims``), the region series (``time``) and the gap CDFs into ``ds``."""
+    for k, v in gap_out.items():
+        ds[k] = (point_dims, v.reshape(tuple(ds.sizes[d] for d in point_dims)))
+    ds = ds.assign_coords(_series_time_coords(tg))
+    for lv, sfx in enumerate(LEVEL_SUFFIXES):
+        ds[f"region_fraction{sfx or '_1'}"] = ("time", series[:, lv])
+    ds = ds.assign_coords(gap_duration_s=("gap_duration_s", tops_s, {
+        "units": "s", "long_name": "gap duration (upper edge of a gap-histogram bin)"}))
+    for k, v in cdfs.items():
+        ds[k] = ("gap_duration_s", v)
+    for table in (GAP_VARIABLES, SERIES_VARIABLES, GAP_CDF_VARIABLES):
+        for k, (units, long_name, definition) in table.items():
+            if k in ds:
+                ds[k].attrs.update({"units": units, "long_name": long_name, "definition": definition})
+    ds.attrs["gap_histogram"] = ("per point and level, gap lengths in samples: one bin per length below 64 samples, "
+                                 "32 bins per octave above (width <= 1/32 of the lower edge); percentiles exact "
+                                 "below 64 samples, within 1/64 relative above")
+    return ds
+
+
+def _series_from_sums(sums, weight):
+    """Region fractions (n_time, 3) from summed weights: divided by the weights' total (NaN when 0)."""
+    wsum = float(np.sum(weight))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums / wsum if wsum > 0.0 else np.full_like(sums, np.nan)
 
 
 def _satellite_radius_range(sats, eph, tg=None, propagator="sgp4"):
@@ -675,8 +933,11 @@ def _exact_pass(bands, table, k0, geo, stream, test_only):
         Grid index of the chunk's first sample.
     geo : _GridGeometry
     stream : tuple
-        ``(istate, fstate, hist, t_edge, log_lo, dlog)``: the streaming accumulators (updated in
-        place unless ``test_only``) and the error histogram's axis (see :func:`_metric_state`).
+        ``(istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums)``: the
+        streaming accumulators (updated in place unless ``test_only``), the error histogram's
+        axis (see :func:`_metric_state`), the gap-distribution state (:func:`_gap_state`), the
+        points' area weights (:func:`region_weights`) and the ``(n_time, 3)`` per-sample sums of
+        the weights at each coverage level (the chunk's rows filled).
     test_only : bool
         Run the exact tests alone, without the metric updates (``profile=True`` timing pass).
 
@@ -686,11 +947,19 @@ def _exact_pass(bands, table, k0, geo, stream, test_only):
         Exact tests performed, as the kernel counts them.
     """
     band_n, band_lh, band_f, band_si = bands
-    istate, fstate, hist, t_edge, log_lo, dlog = stream
+    istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums = stream
+    nc = band_n.shape[0]
+    n_strip = -(-geo.row_sin.shape[0] // TILE_ROWS)
+    series = np.zeros((n_strip, nc, N_LEVELS))
     with numba.parallel_chunksize(GRID_ROWS_PER_TASK):
-        return int(grid_chunk(band_n, band_lh, band_f, band_si, table, k0, geo.pts, geo.ups, geo.row_sin,
-                              geo.row_cos, geo.lon0, geo.step, geo.n_lon, istate, fstate, hist, t_edge, log_lo,
-                              1.0 / dlog, 1 if test_only else 0))
+        n = int(grid_chunk(band_n, band_lh, band_f, band_si, table, k0, geo.pts, geo.ups, geo.row_sin,
+                           geo.row_cos, geo.lon0, geo.step, geo.n_lon, istate, fstate, hist, t_edge, log_lo,
+                           1.0 / dlog, 1 if test_only else 0, xstate, ghist, weight, series))
+    if not test_only:
+        acc = sums[k0:k0 + nc]
+        for st in range(n_strip):  # strips in index order: the same sums on any number of threads
+            acc += series[st]
+    return n
 
 
 def _grid_chunk_loop(req, geo, propagator, stream, profile, progress, timings):
@@ -785,7 +1054,7 @@ def _grid_dataset(out, grid, req, propagator, name, constellation_summary, dlog,
 
 def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp4", chunk_steps=None,
                   target_intensity_w_sr=None, progress=None, *, name="", constellation_summary=None,
-                  error_bins=DEFAULT_ERROR_BINS, profile=False, attrs=None) -> CoverageResult:
+                  error_bins=DEFAULT_ERROR_BINS, profile=False, attrs=None, mask=None) -> CoverageResult:
     """Coverage of a regular region grid by a constellation over a time grid.
 
     Parameters
@@ -817,6 +1086,9 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
         ``timings`` separates ``exact_s`` from the per-step metric updates.
     attrs : dict or None
         Extra dataset attributes.
+    mask : array_like of bool (n_lat, n_lon) or None
+        The region's points (a polygon's inside) for the region-wide series and gap CDFs
+        (:func:`region_weights`); None = the whole grid. Per-point variables cover every point.
 
     Returns
     -------
@@ -831,19 +1103,26 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
     log_lo, dlog, istate, fstate, hist, t_edge, hi_m, overflow = _metric_state(
         req.sats, req.eph, req.sensors, geo.r_min, geo.r_max, geo.tilt, n_point, req.tg, error_bins, propagator)
 
+    weight = region_weights(grid.lat_deg, grid.lon_deg, mask)
+    xstate, ghist = _gap_state(n_point, t_edge)
+    sums = np.zeros((n_time, N_LEVELS))
+
     timings = dict(propagation_s=0.0, candidate_s=0.0, exact_s=0.0, metrics_s=0.0, output_s=0.0)
-    codes_all, n_tests, n_chunks = _grid_chunk_loop(req, geo, propagator, (istate, fstate, hist, t_edge, log_lo, dlog),
-                                                    profile, progress, timings)
+    stream = (istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums)
+    codes_all, n_tests, n_chunks = _grid_chunk_loop(req, geo, propagator, stream, profile, progress, timings)
 
     t0 = time.perf_counter()
     out = _finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog)
     n_over = int(hist[:, -1].sum())
-    timings["metrics_s"] += time.perf_counter() - t0
     del istate, fstate, hist
+    gap_out, tops_s, cdfs = _finalize_gaps(xstate, ghist, t_edge, req.tg, weight)
+    del xstate, ghist
+    timings["metrics_s"] += time.perf_counter() - t0
 
     t0 = time.perf_counter()
     ds = _grid_dataset(out, grid, req, propagator, name, constellation_summary, dlog, error_bins,
                        dict(attrs or {}, **_overflow_attrs(hi_m, overflow, n_over, out)))
+    ds = _add_gap_and_series(ds, req.tg, gap_out, tops_s, cdfs, _series_from_sums(sums, weight), ("lat", "lon"))
     timings["output_s"] = time.perf_counter() - t0
     timings["coverage_s"] = timings["candidate_s"] + timings["exact_s"] + timings["metrics_s"]
     timings["total_s"] = time.perf_counter() - t_start
@@ -918,7 +1197,7 @@ def _make_dataset(data_vars, coords, tg, sensors, name, constellation_summary, n
 # ---------------------------------------------------------------------------- point lists
 def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="sgp4", chunk_steps=None,
                    target_intensity_w_sr=None, progress=None, *, name="", constellation_summary=None,
-                   error_bins=DEFAULT_ERROR_BINS, attrs=None) -> CoverageResult:
+                   error_bins=DEFAULT_ERROR_BINS, attrs=None, mask=None) -> CoverageResult:
     """Coverage metrics for a list of named points (dataset dim ``point``).
 
     Parameters
@@ -927,6 +1206,9 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
         An object with ``name``, ``lat_deg``, ``lon_deg`` and optionally ``altitude_km``
         (e.g. :class:`constellation.points.PointSet`), or a list of ``(name, lat, lon[, alt])``
         tuples / dicts with those keys.
+    mask : array_like of bool (n_point,) or None
+        Points taken into the region series and gap CDFs (default all; weights as
+        :func:`area_statistics`: cos latitude).
     Other parameters as :func:`grid_coverage`.
 
     Notes
@@ -955,6 +1237,10 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
     tilt = float(np.max(np.abs(np.deg2rad(lat) - gc))) + 1e-9
     log_lo, dlog, istate, fstate, hist, t_edge, hi_m, overflow = _metric_state(
         sats, eph, sensors, float(radius.min()), float(radius.max()), tilt, n_point, tg, error_bins, propagator)
+    weight = region_weights(lat, None, mask)
+    xstate, ghist = _gap_state(n_point, t_edge)
+    sums = np.zeros((n_time, N_LEVELS))
+    level = np.zeros((n_point, chunk), dtype=np.int8)
     timings = dict(propagation_s=0.0, candidate_s=0.0, exact_s=0.0, metrics_s=0.0, output_s=0.0)
     codes_all = np.zeros(n_sat, dtype=np.int64)
     done = 0
@@ -962,8 +1248,11 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
         timings["propagation_s"] += t_prop
         codes_all = np.where(codes_all == 0, codes, codes_all)
         t0 = time.perf_counter()
+        nc = pos.shape[0]
+        lv = level[:, :nc] if nc == chunk else np.zeros((n_point, nc), dtype=np.int8)
         point_chunk(pos, valid, sidx, table, k0, pts, ups, 1, istate, fstate, hist, t_edge, log_lo,
-                            1.0 / dlog)
+                            1.0 / dlog, 0, lv)
+        levels_update(lv, k0, xstate, ghist, t_edge, weight, sums[k0:k0 + nc])
         timings["exact_s"] += time.perf_counter() - t0
         done += pos.shape[0]
         if progress is not None:
@@ -971,6 +1260,7 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
     t0 = time.perf_counter()
     out = _finalize(istate, fstate, hist, t_edge, n_time, log_lo, dlog)
     n_over = int(hist[:, -1].sum())
+    gap_out, tops_s, cdfs = _finalize_gaps(xstate, ghist, t_edge, tg, weight)
     timings["metrics_s"] += time.perf_counter() - t0
     t0 = time.perf_counter()
     coords = {
@@ -984,6 +1274,7 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
     ds = _make_dataset(data_vars, coords, tg, sensors, name, constellation_summary or
                        _constellation_summary(sats, eph, propagator), n_sat, dlog, error_bins,
                        dict(attrs or {}, **_overflow_attrs(hi_m, overflow, n_over, out)))
+    ds = _add_gap_and_series(ds, tg, gap_out, tops_s, cdfs, _series_from_sums(sums, weight), ("point",))
     timings["output_s"] = time.perf_counter() - t0
     timings["coverage_s"] = timings["candidate_s"] + timings["exact_s"] + timings["metrics_s"]
     timings["total_s"] = time.perf_counter() - t_start

@@ -181,3 +181,126 @@ def spherical_cap_central_angle_deg(altitude_km, elevation_deg, radius_km=6378.1
     rho = math.asin(radius_km / (radius_km + altitude_km))
     eta = math.asin(math.sin(rho) * math.cos(math.radians(elevation_deg)))
     return 90.0 - elevation_deg - math.degrees(eta)
+
+
+# ---------------------------------------------------------------------------- gap distribution, region series
+def naive_gap_bin_centre_samples(m):
+    """Centre (samples) of the gap-histogram bin holding a gap of ``m`` samples, from the stated rule.
+
+    Below 64 samples a bin per length (the length itself); from ``2^e`` to ``2^(e+1) - 1``
+    (``e >= 6``) 32 equal bins of ``2^(e - 5)`` lengths, the bin of ``m`` starting at
+    ``m`` rounded down to a multiple of that width; its centre is the mean of its first and
+    last length.
+    """
+    m = int(m)
+    if m < 64:
+        return float(m)
+    e = m.bit_length() - 1
+    width = 2 ** (e - 5)
+    first = (m // width) * width
+    return (first + (first + width - 1)) / 2.0
+
+
+def naive_gap_runs(flags):
+    """Gaps of one point's boolean series as (first sample, one past the last) of each run of False."""
+    return _runs_of_false(list(bool(f) for f in flags))
+
+
+def naive_gap_figures(flags, edges, sample_s):
+    """Gap-distribution figures of each point from its boolean series, the obvious way.
+
+    Parameters
+    ----------
+    flags : (n_time, n_point) bool
+        Whether the point is at the level (>= 1, >= 2, stereo) at each sample.
+    edges : (n_time + 1,) float
+        Sample boundaries (s).
+    sample_s : float
+        Seconds per sample (gap lengths in samples -> seconds for the percentiles).
+
+    Returns
+    -------
+    dict of (n_point,) arrays
+        ``n_passes`` (runs of True), ``time_average_gap_s`` (sum of squared gap durations over
+        the window), ``mean_response_time_s`` (half that), ``gap_p50_s`` / ``gap_p90_s`` /
+        ``gap_p99_s`` (``np.percentile`` of the gap lengths replaced by their bin centres, times
+        ``sample_s``; 0 without gaps), ``gap_p50_exact_s``... (``np.percentile`` of the gap
+        durations themselves) and ``gaps_samples`` (list per point of gap lengths in samples).
+    """
+    flags = np.asarray(flags, dtype=bool)
+    n_time, n_point = flags.shape
+    window = edges[-1] - edges[0]
+    out = {k: np.zeros(n_point) for k in ("n_passes", "time_average_gap_s", "mean_response_time_s")}
+    for q in (50, 90, 99):
+        out[f"gap_p{q}_s"] = np.zeros(n_point)
+        out[f"gap_p{q}_exact_s"] = np.zeros(n_point)
+    out["gaps_samples"] = []
+    for p in range(n_point):
+        f = flags[:, p]
+        out["n_passes"][p] = sum(1 for k in range(n_time) if f[k] and (k == 0 or not f[k - 1]))
+        runs = naive_gap_runs(f)
+        durations = [edges[b] - edges[a] for a, b in runs]
+        lengths = [b - a for a, b in runs]
+        sq = 0.0
+        for d in durations:
+            sq += d * d
+        out["time_average_gap_s"][p] = sq / window if window > 0 else 0.0
+        out["mean_response_time_s"][p] = sq / (2.0 * window) if window > 0 else 0.0
+        out["gaps_samples"].append(lengths)
+        if lengths:
+            centres = [naive_gap_bin_centre_samples(m) for m in lengths]
+            for q in (50, 90, 99):
+                out[f"gap_p{q}_s"][p] = float(np.percentile(centres, q)) * sample_s
+                out[f"gap_p{q}_exact_s"][p] = float(np.percentile(np.asarray(lengths, float) * sample_s, q))
+    return out
+
+
+def naive_region_weights(lat_deg, lon_deg=None, mask=None):
+    """Area weights written out: cos(latitude), 0 at the poles, one column per meridian, mask applied.
+
+    ``lat_deg`` (n_lat,) with ``lon_deg`` (n_lon,) for a grid (row-major result), or (n_point,)
+    without. A longitude column whose meridian (mod 360) already appeared further left gets 0;
+    when every weight is 0 the taken points get 1 each.
+    """
+    lat = np.asarray(lat_deg, float)
+    if lon_deg is None:
+        lat_pt = lat
+        taken = np.ones(lat.size, bool)
+    else:
+        lon = np.asarray(lon_deg, float)
+        lat_pt = np.repeat(lat, lon.size)
+        seen = []
+        col_ok = []
+        for x in lon:
+            m = x % 360.0
+            dup = any(abs(m - s) < 1e-9 or abs(abs(m - s) - 360.0) < 1e-9 for s in seen)
+            col_ok.append(not dup)
+            seen.append(m)
+        taken = np.tile(np.array(col_ok), lat.size)
+    if mask is not None:
+        taken = taken & np.asarray(mask, bool).ravel()
+    w = np.array([0.0 if (not t or abs(a) >= 90.0) else math.cos(math.radians(a)) for a, t in zip(lat_pt, taken)])
+    if not (w > 0).any():
+        w = taken.astype(float)
+    return w
+
+
+def naive_region_series(flags, weights):
+    """Region fraction per sample: explicit weighted sum over points of ``flags`` (n_time, n_point)."""
+    flags = np.asarray(flags, bool)
+    wsum = float(np.sum(weights))
+    return np.array([sum(weights[p] for p in range(flags.shape[1]) if flags[k, p]) / wsum
+                     for k in range(flags.shape[0])])
+
+
+def naive_region_gap_cdf(gaps_samples, weights, tops_samples):
+    """Area-weighted mean of the points' gap-length CDFs at ``tops_samples`` (points with gaps only)."""
+    num = np.zeros(len(tops_samples))
+    den = 0.0
+    for lengths, w in zip(gaps_samples, weights):
+        if not lengths or not w > 0:
+            continue
+        g = np.asarray(lengths)
+        num += w * np.array([np.count_nonzero(g <= t) / g.size for t in tops_samples])
+        den += w
+    return num / den if den > 0 else np.full(len(tops_samples), np.nan)

@@ -303,6 +303,8 @@ def test_run_writes_every_file_and_json(small_run):
 
     ds = xr.load_dataset(out / "coverage.nc")
     assert (ds.sizes["lat"], ds.sizes["lon"]) == (7, 7)
+    assert {"time", "gap_duration_s"} <= set(ds.dims)  # region series and gap CDFs
+    assert ds.sizes["time"] == ds.attrs["n_time"]
     assert float(ds.lat[0]) == 20.0 and float(ds.lon[-1]) == 150.0
     for var in ("fraction_1", "fraction_2", "fraction_stereo", "mean_count", "max_gap_s",
                 "mean_gap_s", "max_gap_stereo_s", "median_position_error_m"):

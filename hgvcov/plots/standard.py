@@ -14,6 +14,7 @@ from typing import Callable, Mapping
 from hgvcov.plots._common import background_png_writes, slug
 from hgvcov.plots.coverage_maps import plot_coverage_map
 from hgvcov.plots.options import FigureOptions
+from hgvcov.plots.series import plot_gap_cdf, plot_region_coverage_time
 from hgvcov.plots.timelines import plot_timeline
 
 __all__ = ["STANDARD_MAPS", "figure_jobs", "map_file_name", "map_stem", "saved_run_overlays",
@@ -77,6 +78,13 @@ def figure_jobs(
             names = tuple(f"timeline_{stem}.{fmt}" for fmt in opts.formats)
             jobs.append((names, partial(
                 _draw_timeline, tracks, per_threat, name, radar_sites=radar_sites, dpi=opts.dpi)))
+    if "region_fraction_1" in dataset.variables:  # region-wide figures (hgvcov.plots.series)
+        names = tuple(f"region_coverage_time.{fmt}" for fmt in opts.formats)
+        jobs.append((names, partial(plot_region_coverage_time, dataset, tracks=tracks, title=title,
+                                    dpi=opts.dpi)))
+    if "region_gap_cdf_1" in dataset.variables:
+        names = tuple(f"gap_cdf.{fmt}" for fmt in opts.formats)
+        jobs.append((names, partial(plot_gap_cdf, dataset, title=title, dpi=opts.dpi)))
     return jobs
 
 

@@ -27,8 +27,8 @@ __all__ = ["RunRefused", "MEMORY_HEADROOM", "DEFAULT_TIME_LIMIT_S", "available_m
 #: Fraction of the available memory a run may plan to use.
 MEMORY_HEADROOM = 0.8
 #: Output variables per grid point held in memory by the coverage engine and the writer
-#: (the DESIGN.md variables plus accumulators), float64.
-_OUTPUT_VARS_PER_POINT = 24
+#: (the DESIGN.md variables plus accumulators, and the 18 gap-distribution figures), float64.
+_OUTPUT_VARS_PER_POINT = 42
 
 #: Default limit of the time estimate (s): a longer run is refused unless asked for.
 DEFAULT_TIME_LIMIT_S = 3600.0

@@ -179,7 +179,8 @@ def compute_coverage(scenario: Scenario, inputs: Inputs, region: Region,
         res = kernel(inputs.satellites, inputs.time_grid, region.grid, inputs.sensors,
                      propagator=scenario.time.propagator, progress=task,
                      target_intensity_w_sr=scenario.region.target_intensity_w_sr,
-                     name=scenario.name, constellation_summary=scenario.constellation_summary())
+                     name=scenario.name, constellation_summary=scenario.constellation_summary(),
+                     mask=region.mask)
     ds = res.dataset
     stats = region_statistics(ds, mask=region.mask)
     if region.mask is not None:
