@@ -160,5 +160,5 @@ def test_figures_are_drawn_from_the_engine_variables(tmp_path):
     assert str(win[1][1]) == "2026-11-21T00:50:00.500000000"
     jobs = dict(figure_jobs(ds, "test", tracks=tracks))
     for name in ("region_coverage_time.png", "gap_cdf.png"):
-        out = jobs[name](tmp_path / name)
+        (out,) = jobs[(name,)]([tmp_path / name])
         assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
