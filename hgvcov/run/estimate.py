@@ -62,8 +62,9 @@ _SECONDS_PER_FIGURE = 0.45
 #: Mean HGV ground speed (km/s) and boost time (s) for the flight time of a threat.
 _HGV_KM_S = 2.5
 _BOOST_S = 300.0
-#: Figures drawn besides the timelines (one per threat).
-_N_MAPS = 3
+#: Figures drawn besides the timelines (one per threat): three maps, the region coverage
+#: over time and the gap-duration distribution.
+_N_MAPS = 5
 
 
 class RunRefused(ValueError):
@@ -206,7 +207,7 @@ def _time_parts(n_sat, n_point, n_time, n_threat, maps, vis, propagator, is_poin
         * (_S_PER_TRACK_SAMPLE + n_sat * _S_PER_TRACK_SAT_SAMPLE),
         "accesses_s": (sat_samples * n_point * _S_PER_ACCESS_TRIPLE
                        + pairs * _S_PER_ACCESS_PAIR) if accesses else 0.0,
-        "maps_s": (_N_MAPS + n_threat) * _SECONDS_PER_FIGURE if maps else 0.0,
+        "figures_s": (_N_MAPS + n_threat) * _SECONDS_PER_FIGURE if maps else 0.0,
     }
     return {k: float(v) for k, v in parts.items()}
 
