@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from hgvcov.plots._common import MapError, atomic_savefig, dataset_subtitle, dataset_title
 
@@ -35,10 +36,13 @@ _GAP_LABELS = {"_1": "gaps with no satellite detecting", "_2": "gaps with fewer 
 _TITLE_WIDTH = 80
 
 
-def _title(dataset, title, what):
-    head = textwrap.fill(f"{what} — {dataset_title(dataset, title)}", _TITLE_WIDTH)
+def _title(dataset, title, what, width=_TITLE_WIDTH):
+    """The title (wrapped at ``width`` characters) over the window / sensor lines, each of
+    those wrapped too, so a narrow figure never clips them."""
+    head = textwrap.fill(f"{what} — {dataset_title(dataset, title)}", width, break_on_hyphens=False)
     sub = dataset_subtitle(dataset)
-    return head + ("\n" + sub if sub else "")
+    lines = [textwrap.fill(line, int(width * 1.3), break_on_hyphens=False) for line in sub.splitlines()] if sub else []
+    return "\n".join([head, *lines])
 
 
 def threat_windows(tracks, dataset) -> list[tuple[str, np.datetime64, np.datetime64]]:
@@ -101,7 +105,7 @@ def plot_region_coverage_time(dataset, path, tracks=None, title: str | None = No
     names = [f"region_fraction{s}" for s, _, _, _ in SERIES_STYLES]
     _need(dataset, names + ["time"])
     time = np.asarray(dataset["time"].values)
-    fig = Figure(figsize=(11, 5.2))
+    fig = Figure(figsize=(11, 5.2), layout="constrained")  # no tight bbox: PNG encoded in the background
     ax = fig.add_subplot()
     for (sfx, label, colour, ls), name in zip(SERIES_STYLES, names):
         y = 100.0 * np.asarray(dataset[name].values, float)
@@ -130,7 +134,7 @@ def plot_region_coverage_time(dataset, path, tracks=None, title: str | None = No
         labels.append("threat flight (launch to impact)")
     ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8, frameon=False)
     ax.set_title(_title(dataset, title, "Region coverage over time (area-weighted)"), fontsize=10)
-    return atomic_savefig(fig, path, dpi=dpi)
+    return atomic_savefig(fig, path, dpi=dpi, tight=False)
 
 
 def plot_gap_cdf(dataset, path, title: str | None = None, dpi: int = 150) -> Path:
@@ -152,26 +156,28 @@ def plot_gap_cdf(dataset, path, title: str | None = None, dpi: int = 150) -> Pat
     names = [f"region_gap_cdf{s}" for s, _, _, _ in SERIES_STYLES]
     _need(dataset, names + ["gap_duration_s"])
     x_min = np.asarray(dataset["gap_duration_s"].values, float) / 60.0
-    fig = Figure(figsize=(9, 5.2))
+    fig = Figure(figsize=(11, 5.2), layout="constrained")
     ax = fig.add_subplot()
     drawn = 0
     for (sfx, label, colour, ls), name in zip(SERIES_STYLES, names):
         y = 100.0 * np.asarray(dataset[name].values, float)
         if not np.isfinite(y).any():
             continue
-        ax.plot(np.concatenate([[0.0], x_min]), np.concatenate([[0.0], y]), ls, color=colour, lw=1.6,
-                drawstyle="steps-post", label=_GAP_LABELS[sfx])
+        ax.plot(x_min, y, ls, color=colour, lw=1.6, drawstyle="steps-post", label=_GAP_LABELS[sfx])
         drawn += 1
     if not drawn:
         ax.text(0.5, 0.5, "no coverage gaps in the region", transform=ax.transAxes, ha="center", va="center")
-    if x_min.size and x_min[-1] > 0:
-        ax.set_xscale("symlog", linthresh=max(float(x_min[0]), 1e-3))
-        ax.set_xlim(0, x_min[-1])
+    positive = x_min[x_min > 0]
+    if positive.size:  # log axis from the shortest possible gap (one step) to the longest bin
+        ax.set_xscale("log")
+        ax.set_xlim(positive[0] / 1.25, max(positive[-1], positive[0] * 10))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_ylim(0, 100)
     ax.set_xlabel("gap duration (minutes)")
     ax.set_ylabel("gaps no longer than this (%, area-weighted over points)")
     ax.grid(True, which="both", alpha=0.3)
     if drawn:
         ax.legend(loc="lower right", fontsize=8)
-    ax.set_title(_title(dataset, title, "Distribution of coverage-gap durations (revisit)"), fontsize=10)
-    return atomic_savefig(fig, path, dpi=dpi)
+    ax.set_title(_title(dataset, title, "Distribution of coverage-gap durations (revisit)"),
+                 fontsize=10)
+    return atomic_savefig(fig, path, dpi=dpi, tight=False)
