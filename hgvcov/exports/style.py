@@ -1,9 +1,7 @@
-"""Custody states and their colours, shared by the KML and CZML exports.
+"""Custody states and their colours: the one definition used by the maps and timelines
+(:mod:`hgvcov.plots.overlays` re-exports them) and by the KML and CZML exports.
 
-The colours and labels are those of the maps and timelines
-(``hgvcov.plots.overlays.CUSTODY_COLORS`` / ``CUSTODY_LABELS``; tests/test_exports.py checks
-that they agree), copied here so that writing the exports loads neither matplotlib nor
-cartopy.
+Kept free of matplotlib and cartopy so that writing the exports loads neither.
 """
 from __future__ import annotations
 

@@ -30,6 +30,7 @@ from shapely.geometry.polygon import orient
 from shapely.geometry import Polygon as ShPolygon
 from shapely.geometry.base import BaseGeometry
 
+from hgvcov.exports.style import CUSTODY_COLORS, CUSTODY_LABELS, custody_codes
 from hgvcov.plots import coastlines
 from hgvcov.plots._common import MapError, finite_or_none, first_present, halo, wrap180
 
@@ -49,14 +50,6 @@ __all__ = [
     "draw_polygon",
 ]
 
-#: Colours of the custody states on track lines and timelines.
-CUSTODY_COLORS = {"none": "#d7301f", "single": "#fdae61", "stereo": "#31e08a"}
-#: Legend text of the custody states on maps.
-CUSTODY_LABELS = {
-    "none": "not detected",
-    "single": "custody (1+ satellites, no stereo)",
-    "stereo": "stereo track",
-}
 #: Integer code of each custody state (index into a colormap of the three colours).
 CUSTODY_CODES = {"none": 0, "single": 1, "stereo": 2}
 
@@ -78,20 +71,7 @@ def custody_state(n_detect, stereo) -> np.ndarray:
     -------
     ndarray (n,) of str
     """
-    n = np.asarray(n_detect, float)
-    st = _as_bool(stereo)
-    out = np.where(n >= 1, "single", "none").astype(object)
-    out[st] = "stereo"
-    return out.astype(str)
-
-
-def _as_bool(x) -> np.ndarray:
-    a = np.asarray(x)
-    if a.dtype == bool:
-        return a
-    if a.dtype.kind in "iuf":
-        return np.nan_to_num(a.astype(float)) != 0
-    return np.array([str(v).strip().lower() in ("true", "1", "yes") for v in a], dtype=bool)
+    return custody_codes(n_detect, stereo)
 
 
 # --------------------------------------------------------------------------- land / coastlines
