@@ -191,7 +191,8 @@ def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, 
                             aim_lon_deg=f.aim_lon_deg, vehicle=f.vehicle)
                 flown[key] = fly_threat(th, sample_step_s=sample_step_s, bank_deg=bank)
             except (ThreatError, ThreatUnreachableError) as exc:
-                flown[key] = str(exc)
+                # the reason is the pair's, not the first flight's: drop the threat's name
+                flown[key] = str(exc).replace(f"threat {f.name!r}: ", "")
         traj = flown[key]
         if isinstance(traj, str):
             row.update(status="unreachable", reason=traj)
