@@ -160,9 +160,9 @@ def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, 
     """
     bank = (weave(spec.weave_amplitude_deg, spec.weave_period_s)
             if spec.manoeuvre == "weave" else 0.0)
-    flown: dict[tuple, Any] = {}
-    rows: list[dict] = []
+    rows: list[dict] = [{} for _ in flights]
     pending: list[tuple[int, EnsembleFlight, Any]] = []
+    last_key, traj = None, None
 
     def flush():
         if not pending:
@@ -174,26 +174,33 @@ def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, 
             rows[k].update({key: pt[key] for key in _TRACK_KEYS})
         pending.clear()
 
-    for k, f in enumerate(flights):
-        row = {"ensemble": spec.name, "flight": f.name, "status": "ok", "reason": "",
-               "launch_lat_deg": f.launch_lat_deg, "launch_lon_deg": f.launch_lon_deg,
-               "aim": f.aim, "aim_lat_deg": f.aim_lat_deg, "aim_lon_deg": f.aim_lon_deg,
-               "launch_utc": (start_utc + timedelta(seconds=f.launch_offset_s)).isoformat(
-                   timespec="milliseconds").replace("+00:00", "Z"),
-               "launch_offset_s": f.launch_offset_s, "vehicle": f.vehicle,
-               "manoeuvre": f.manoeuvre}
-        rows.append(row)
-        key = (f.launch_lat_deg, f.launch_lon_deg, f.aim_lat_deg, f.aim_lon_deg, f.vehicle)
-        if key not in flown:
+    # Flights sharing a (launch, aim, vehicle) pair are visited together so that each pair is
+    # flown once and only one trajectory (plus those of the pending chunk) is held at a time.
+    def pair(f):
+        return (f.launch_lat_deg, f.launch_lon_deg, f.aim_lat_deg, f.aim_lon_deg, f.vehicle)
+
+    order = sorted(range(len(flights)), key=lambda k: pair(flights[k]))
+    for done, k in enumerate(order):
+        f = flights[k]
+        row = rows[k]
+        launch = start_utc + timedelta(seconds=f.launch_offset_s)
+        row.update({"ensemble": spec.name, "flight": f.name, "status": "ok", "reason": "",
+                    "launch_lat_deg": f.launch_lat_deg, "launch_lon_deg": f.launch_lon_deg,
+                    "aim": f.aim, "aim_lat_deg": f.aim_lat_deg, "aim_lon_deg": f.aim_lon_deg,
+                    "launch_utc": launch.isoformat(timespec="milliseconds").replace(
+                        "+00:00", "Z"),
+                    "launch_offset_s": f.launch_offset_s, "vehicle": f.vehicle,
+                    "manoeuvre": f.manoeuvre})
+        if pair(f) != last_key:
+            last_key = pair(f)
             try:
                 th = Threat(name=f.name, launch_lat_deg=f.launch_lat_deg,
                             launch_lon_deg=f.launch_lon_deg, aim_lat_deg=f.aim_lat_deg,
                             aim_lon_deg=f.aim_lon_deg, vehicle=f.vehicle)
-                flown[key] = fly_threat(th, sample_step_s=sample_step_s, bank_deg=bank)
+                traj = fly_threat(th, sample_step_s=sample_step_s, bank_deg=bank)
             except (ThreatError, ThreatUnreachableError) as exc:
                 # the reason is the pair's, not the first flight's: drop the threat's name
-                flown[key] = str(exc).replace(f"threat {f.name!r}: ", "")
-        traj = flown[key]
+                traj = str(exc).replace(f"threat {f.name!r}: ", "")
         if isinstance(traj, str):
             row.update(status="unreachable", reason=traj)
         else:
@@ -201,7 +208,7 @@ def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, 
             if len(pending) >= chunk_flights:
                 flush()
         if progress is not None:
-            progress(k + 1)
+            progress(done + 1)
     flush()
     df = pd.DataFrame(rows)
     for c in ENSEMBLE_COLUMNS:

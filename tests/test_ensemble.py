@@ -183,3 +183,35 @@ def test_no_ensemble_no_csv(tmp_path):
     assert not (tmp_path / "out" / "ensemble.csv").exists()
     assert "ensembles" not in summary
     assert "ensembles" not in json.loads((tmp_path / "out" / "summary.json").read_text())
+
+
+def test_chunked_tracking_gives_the_same_rows(ensemble_run):
+    """Streaming over chunks of 2 flights changes no figure (and keeps the flight order)."""
+    from hgv_models.radar import JAPAN_RADAR_SITES
+    from hgvcov.ensemble import run_ensemble
+
+    _, table, sc = ensemble_run
+    spec = sc.threat_ensemble[1]
+    flights = ensemble_flights(spec, sc.time.start, sc.time.duration_s)
+    clock = StageClock(NullProgress())
+    inputs = build_inputs(sc, clock)
+    got = run_ensemble(spec, flights, inputs.satellites, inputs.sensors, sc.time.start,
+                       propagator=sc.time.propagator, radar_sites=JAPAN_RADAR_SITES,
+                       sample_step_s=sc.output.track_step_s, chunk_flights=2)
+    want = table[table["ensemble"] == "drawn"].reset_index(drop=True)
+    assert list(got["flight"]) == [f.name for f in flights] == list(want["flight"])
+    for col in ("first_detection_s", "first_stereo_s", "custody_fraction", "stereo_fraction",
+                "longest_custody_gap_s", "warning_time_s", "radar_warning_time_s"):
+        np.testing.assert_array_equal(got[col].astype(float).to_numpy(),
+                                      want[col].astype(float).to_numpy(), err_msg=col)
+
+
+def test_warning_chart_written(ensemble_run, tmp_path):
+    from hgvcov.plots import MapError
+    from hgvcov.plots.ensemble import ensemble_figure_name, plot_ensemble_warning
+
+    _, table, _ = ensemble_run
+    path = plot_ensemble_warning(table, "grid", tmp_path / ensemble_figure_name("grid"))
+    assert path.stat().st_size > 10_000 and path.read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(MapError, match="'nope'"):
+        plot_ensemble_warning(table, "nope", tmp_path / "x.png")

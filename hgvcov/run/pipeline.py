@@ -164,7 +164,8 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     if maps:
         try:
             with OutputTransaction(out_dir, keep=data_files) as ftx:
-                failed = write_figures(ftx, scenario, coverage, threats, region, clock)
+                failed = write_figures(ftx, scenario, coverage, threats, region, clock,
+                                       ensembles)
                 summary = summary_of(data_files + ftx.names, failed)
                 _write_summary(ftx, summary)
         except KeyboardInterrupt as exc:

@@ -351,7 +351,8 @@ def write_data_files(tx: OutputTransaction, coverage: Coverage, threats: Threats
 
 
 def write_figures(tx: OutputTransaction, scenario: Scenario, coverage: Coverage,
-                  threats: Threats, region: Region, clock: StageClock) -> list[dict]:
+                  threats: Threats, region: Region, clock: StageClock,
+                  ensembles=None) -> list[dict]:
     """Stage *figures*: the maps and timelines, one by one, in their own transaction.
 
     ``[output.figures]`` decides the formats (each figure drawn once and written once per
@@ -378,6 +379,8 @@ def write_figures(tx: OutputTransaction, scenario: Scenario, coverage: Coverage,
                            per_threat=threats.per_threat, radar_sites=threats.radar_sites,
                            threats=threats.threats or None, polygon=region.polygon,
                            options=options)
+        if ensembles is not None:
+            jobs = list(jobs) + _ensemble_jobs(ensembles, options)
         for names, draw in jobs:
             blocked = [n for n in names
                        if (tx.out_dir / n).is_dir() and not (tx.out_dir / n).is_symlink()]
@@ -401,3 +404,16 @@ def write_figures(tx: OutputTransaction, scenario: Scenario, coverage: Coverage,
             else:
                 raise exc
     return failed
+
+
+def _ensemble_jobs(table, options) -> list:
+    """``(names, draw)`` of each ensemble's warning-time chart (:mod:`hgvcov.plots.ensemble`)."""
+    from hgvcov.plots.ensemble import ensemble_figure_name, plot_ensemble_warning
+    jobs = []
+    for name in dict.fromkeys(table["ensemble"]):
+        names = tuple(ensemble_figure_name(name, fmt) for fmt in options.formats)
+
+        def draw(paths, name=name):
+            plot_ensemble_warning(table, name, paths, dpi=options.dpi)
+        jobs.append((names, draw))
+    return jobs
