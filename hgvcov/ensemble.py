@@ -36,7 +36,7 @@ from hgv_models.flight import ThreatUnreachableError
 from hgv_models.guidance import weave
 from hgv_models.threats import Threat, ThreatError, fly_threat
 
-__all__ = ["EnsembleFlight", "ensemble_flights", "run_ensemble", "ensemble_summary",
+__all__ = ["CorridorGrid", "EnsembleFlight", "ensemble_flights", "run_ensemble", "ensemble_summary",
            "ENSEMBLE_COLUMNS", "TRACK_CHUNK_FLIGHTS", "PERCENTILES"]
 
 #: Flights tracked per call of :func:`constellation.track_coverage` (memory bound: one
@@ -58,6 +58,50 @@ _TRACK_KEYS = ("flight_time_s", "first_detection_s", "first_stereo_s", "custody_
                "stereo_fraction", "longest_custody_gap_s", "warning_time_s",
                "detection_warning_time_s", "radar_warning_time_s", "warning_gain_s",
                "launch_utc")
+
+
+@dataclasses.dataclass
+class CorridorGrid:
+    """Where an ensemble's flights are out of custody, accumulated flight by flight.
+
+    Counts track samples (every ``output.track_step_s`` of every flight flown) in cells of
+    ``step_deg`` on a global lat/lon grid: ``n_samples`` all of them, ``n_uncovered`` those
+    seen by no satellite (``n_detect == 0``).  A fixed-size accumulator: the tracks of a
+    chunk are added and dropped.
+    """
+
+    step_deg: float = 1.0
+    n_samples: np.ndarray = None  # (n_lat, n_lon) int64
+    n_uncovered: np.ndarray = None
+
+    def __post_init__(self):
+        shape = (int(round(180 / self.step_deg)), int(round(360 / self.step_deg)))
+        if self.n_samples is None:
+            self.n_samples = np.zeros(shape, dtype=np.int64)
+            self.n_uncovered = np.zeros(shape, dtype=np.int64)
+
+    def add(self, lat_deg, lon_deg, uncovered) -> None:
+        """Add samples at ``lat_deg``/``lon_deg`` (deg, (n,)); ``uncovered`` (n,) bool."""
+        n_lat, n_lon = self.n_samples.shape
+        # exact comparisons with the cell edges (``(lat + 90) // step`` rounds 39.999... up)
+        lon = (np.asarray(lon_deg, dtype=float) + 180.0) % 360.0 - 180.0
+        i = np.clip(np.searchsorted(self.lat_edges_deg, lat_deg, side="right") - 1, 0, n_lat - 1)
+        j = np.clip(np.searchsorted(self.lon_edges_deg, lon, side="right") - 1, 0, n_lon - 1)
+        np.add.at(self.n_samples, (i, j), 1)
+        np.add.at(self.n_uncovered, (i, j), np.asarray(uncovered, dtype=np.int64))
+
+    @property
+    def lat_edges_deg(self) -> np.ndarray:
+        return -90.0 + self.step_deg * np.arange(self.n_samples.shape[0] + 1)
+
+    @property
+    def lon_edges_deg(self) -> np.ndarray:
+        return -180.0 + self.step_deg * np.arange(self.n_samples.shape[1] + 1)
+
+    def uncovered_fraction(self) -> np.ndarray:
+        """(n_lat, n_lon) fraction of samples out of custody; NaN where no flight passed."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.n_samples > 0, self.n_uncovered / self.n_samples, np.nan)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,7 +184,8 @@ def ensemble_flights(spec, start_utc, duration_s: float, default_vehicle: str = 
 def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, *,
                  propagator: str, radar_sites, sample_step_s: float,
                  progress: Optional[Callable[[int], Any]] = None,
-                 chunk_flights: int = TRACK_CHUNK_FLIGHTS) -> pd.DataFrame:
+                 chunk_flights: int = TRACK_CHUNK_FLIGHTS,
+                 corridor: Optional[CorridorGrid] = None) -> pd.DataFrame:
     """Fly and track every flight; one row per flight (:data:`ENSEMBLE_COLUMNS`).
 
     Parameters
@@ -157,6 +202,8 @@ def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, 
         Called with the number of flights done.
     chunk_flights : int
         Flights per ``track_coverage`` call.
+    corridor : CorridorGrid, optional
+        Accumulates where the flights are out of custody.
     """
     bank = (weave(spec.weave_amplitude_deg, spec.weave_period_s)
             if spec.manoeuvre == "weave" else 0.0)
@@ -169,6 +216,9 @@ def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, 
             return
         tr = track_coverage(sats, [(f.name, traj, f.launch_offset_s) for _, f, traj in pending],
                             sensors, start_utc, propagator=propagator, radar_sites=radar_sites)
+        if corridor is not None:
+            corridor.add(tr.tracks["lat_deg"].to_numpy(), tr.tracks["lon_deg"].to_numpy(),
+                         tr.tracks["n_detect"].to_numpy() == 0)
         for k, f, _ in pending:
             pt = tr.per_threat[f.name]
             rows[k].update({key: pt[key] for key in _TRACK_KEYS})

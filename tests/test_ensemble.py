@@ -83,8 +83,9 @@ def test_factorial_rows_and_unreachable(ensemble_run):
     assert summary["ensembles"]["grid"]["by_aim"]["tokyo"]["n_unreachable"] == 0
 
 
-def test_rows_equal_single_threat_path(ensemble_run):
-    """Each flown row equals the same flight run as a ``[[threat]]`` (exact)."""
+@pytest.fixture(scope="module")
+def single_path(ensemble_run):
+    """The flown rows of the ensembles run again as ``[[threat]]`` entries (score_threats)."""
     _, table, _ = ensemble_run
     ok = table[table["status"] == "ok"].reset_index(drop=True)
     threats = "".join(
@@ -93,7 +94,14 @@ def test_rows_equal_single_threat_path(ensemble_run):
         for r in ok.itertuples())
     sc = scenario_from_toml(_scenario_text(threats))
     clock = StageClock(NullProgress())
-    single = score_threats(sc, build_inputs(sc, clock), clock).per_threat
+    return score_threats(sc, build_inputs(sc, clock), clock)
+
+
+def test_rows_equal_single_threat_path(ensemble_run, single_path):
+    """Each flown row equals the same flight run as a ``[[threat]]`` (exact)."""
+    _, table, _ = ensemble_run
+    ok = table[table["status"] == "ok"].reset_index(drop=True)
+    single = single_path.per_threat
     assert len(single) == len(ok) == 4 + 5
     for r in ok.itertuples():
         ref = single[r.flight]
@@ -185,25 +193,39 @@ def test_no_ensemble_no_csv(tmp_path):
     assert "ensembles" not in json.loads((tmp_path / "out" / "summary.json").read_text())
 
 
-def test_chunked_tracking_gives_the_same_rows(ensemble_run):
-    """Streaming over chunks of 2 flights changes no figure (and keeps the flight order)."""
+def test_chunked_tracking_gives_the_same_rows(ensemble_run, single_path):
+    """Streaming over chunks of 2 flights changes no figure (and keeps the flight order);
+    the corridor counts equal a 1-degree histogram of the single-threat path's tracks."""
     from hgv_models.radar import JAPAN_RADAR_SITES
-    from hgvcov.ensemble import run_ensemble
+    from hgvcov.ensemble import CorridorGrid, run_ensemble
 
     _, table, sc = ensemble_run
     spec = sc.threat_ensemble[1]
     flights = ensemble_flights(spec, sc.time.start, sc.time.duration_s)
     clock = StageClock(NullProgress())
     inputs = build_inputs(sc, clock)
+    corridor = CorridorGrid(step_deg=1.0)
     got = run_ensemble(spec, flights, inputs.satellites, inputs.sensors, sc.time.start,
                        propagator=sc.time.propagator, radar_sites=JAPAN_RADAR_SITES,
-                       sample_step_s=sc.output.track_step_s, chunk_flights=2)
+                       sample_step_s=sc.output.track_step_s, chunk_flights=2,
+                       corridor=corridor)
     want = table[table["ensemble"] == "drawn"].reset_index(drop=True)
     assert list(got["flight"]) == [f.name for f in flights] == list(want["flight"])
     for col in ("first_detection_s", "first_stereo_s", "custody_fraction", "stereo_fraction",
                 "longest_custody_gap_s", "warning_time_s", "radar_warning_time_s"):
         np.testing.assert_array_equal(got[col].astype(float).to_numpy(),
                                       want[col].astype(float).to_numpy(), err_msg=col)
+    tracks = single_path.tracks
+    mine = tracks[tracks["threat"].isin(list(got["flight"]))]
+    lon = (mine["lon_deg"].to_numpy() + 180.0) % 360.0 - 180.0
+    edges = (np.arange(-90.0, 90.5, 1.0), np.arange(-180.0, 180.5, 1.0))
+    lat = mine["lat_deg"].to_numpy()
+    all_n, _, _ = np.histogram2d(lat, lon, bins=edges)
+    out = mine["n_detect"].to_numpy() == 0
+    out_n, _, _ = np.histogram2d(lat[out], lon[out], bins=edges)
+    np.testing.assert_array_equal(corridor.n_samples, all_n.astype(np.int64))
+    np.testing.assert_array_equal(corridor.n_uncovered, out_n.astype(np.int64))
+    assert corridor.n_uncovered.sum() > 0 and corridor.n_samples.sum() > corridor.n_uncovered.sum()
 
 
 def test_warning_chart_written(ensemble_run, tmp_path):
@@ -215,3 +237,17 @@ def test_warning_chart_written(ensemble_run, tmp_path):
     assert path.stat().st_size > 10_000 and path.read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(MapError, match="'nope'"):
         plot_ensemble_warning(table, "nope", tmp_path / "x.png")
+
+
+def test_run_draws_the_ensemble_figures(tmp_path):
+    """With maps on, each ensemble gets its warning chart and its corridor map."""
+    sc = scenario_from_toml(_scenario_text(
+        '[[threat_ensemble]]\nname = "one"\nlaunch = [[40.0, 116.0]]\n'
+        'aim = [[35.68, 139.77]]\nlaunch_times = 2\nsamples = 2\n'))
+    summary = run_scenario(sc, tmp_path / "out", maps=True, exports=False)
+    assert summary["figures_failed"] == []
+    for name in ("ensemble_warning_one.png", "ensemble_corridor_one.png"):
+        assert (tmp_path / "out" / name).read_bytes()[:4] == b"\x89PNG", name
+    assert len(pd.read_csv(tmp_path / "out" / "ensemble.csv")) == 2
+    assert {"ensemble.csv", "ensemble_warning_one.png"} <= set(summary["files"])
+

@@ -5,6 +5,9 @@ plot_ensemble_warning(table, ensemble, path)
     the 10th and 90th percentiles, as ``summary.json["ensembles"]``) of the warning time
     from the constellation's first stereo fix beside one of the ground radars alone, with
     every flight drawn as a dot.  A warning never given counts as 0 s, as in the summary.
+plot_ensemble_corridor(corridor, ensemble, path)
+    Map of the fraction of track samples out of custody (seen by no satellite) per cell of
+    the ensemble's :class:`hgvcov.ensemble.CorridorGrid`: where the flights slip through.
 """
 from __future__ import annotations
 
@@ -15,16 +18,16 @@ from matplotlib.figure import Figure
 
 from hgvcov.plots._common import MapError, atomic_savefig, slug
 
-__all__ = ["plot_ensemble_warning", "ensemble_figure_name"]
+__all__ = ["plot_ensemble_warning", "plot_ensemble_corridor", "ensemble_figure_name"]
 
 #: (column, label, colour) of the two distributions drawn per aim point.
 _SERIES = (("warning_time_s", "constellation (first stereo)", "#1f77b4"),
            ("radar_warning_time_s", "ground radar alone", "#d62728"))
 
 
-def ensemble_figure_name(ensemble: str, fmt: str = "png") -> str:
-    """File name of the warning-time chart of ``ensemble``."""
-    return f"ensemble_warning_{slug(ensemble)}.{fmt}"
+def ensemble_figure_name(ensemble: str, fmt: str = "png", kind: str = "warning") -> str:
+    """File name of the ``kind`` ("warning" chart or "corridor" map) of ``ensemble``."""
+    return f"ensemble_{kind}_{slug(ensemble)}.{fmt}"
 
 
 def plot_ensemble_warning(table, ensemble: str, path, title: str | None = None,
@@ -85,5 +88,54 @@ def plot_ensemble_warning(table, ensemble: str, path, title: str | None = None,
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title(title or f"Warning time by aim point: ensemble {ensemble!r}\n"
                  "boxes: quartiles, whiskers: 10th-90th percentile; never warned = 0",
+                 fontsize=10)
+    return atomic_savefig(fig, path, dpi=dpi)
+
+
+def plot_ensemble_corridor(corridor, ensemble: str, path, title: str | None = None,
+                           dpi: int = 150):
+    """Map (PlateCarree) of the percentage of track samples out of custody per cell.
+
+    Parameters
+    ----------
+    corridor : hgvcov.ensemble.CorridorGrid
+        Counts accumulated over the ensemble's flights.
+    ensemble : str
+        Its name (title).
+    path : str or Path or list of them
+
+    Returns
+    -------
+    Path or list of Path
+    """
+    import cartopy.crs as ccrs
+
+    from hgvcov.plots.overlays import add_land
+
+    frac = corridor.uncovered_fraction()
+    seen = np.isfinite(frac)
+    if not seen.any():
+        raise MapError(f"ensemble={ensemble!r}: no flight was flown; nothing to map")
+    rows, cols = np.nonzero(seen)
+    lat_e, lon_e = corridor.lat_edges_deg, corridor.lon_edges_deg
+    margin = 2.0
+    lat0 = max(-90.0, lat_e[rows.min()] - margin)
+    lat1 = min(90.0, lat_e[rows.max() + 1] + margin)
+    lon0, lon1 = lon_e[cols.min()] - margin, lon_e[cols.max() + 1] + margin
+    central = 0.5 * (lon0 + lon1)
+    fig = Figure(figsize=(7.5, 5.0))
+    ax = fig.add_subplot(projection=ccrs.PlateCarree(central_longitude=central))
+    ax.set_extent((lon0, lon1, lat0, lat1), crs=ccrs.PlateCarree())
+    mesh = ax.pcolormesh(lon_e, lat_e, np.ma.masked_invalid(frac * 100.0),
+                         transform=ccrs.PlateCarree(), cmap="magma_r", vmin=0.0, vmax=100.0,
+                         zorder=2)
+    add_land(ax, (lon0, lon1), (lat0, lat1), central_lon_deg=central, mode="outline", zorder=3)
+    gl = ax.gridlines(draw_labels=True, linewidth=0.3, alpha=0.5)
+    gl.top_labels = gl.right_labels = False
+    cb = fig.colorbar(mesh, ax=ax, shrink=0.8)
+    cb.set_label("Track samples out of custody (%)")
+    n = int(corridor.n_samples.sum())
+    ax.set_title(title or f"Where ensemble {ensemble!r} flies out of custody\n"
+                 f"{corridor.step_deg:g} deg cells, {n:,} track samples; blank: no flight",
                  fontsize=10)
     return atomic_savefig(fig, path, dpi=dpi)

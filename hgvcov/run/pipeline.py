@@ -133,7 +133,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     threats = score_threats(scenario, inputs, clock)
     accesses = compute_accesses(scenario, inputs, region, clock)
     montecarlo, mc_summary = compute_monte_carlo(scenario, inputs, threats, clock)
-    ensembles, ens_summary = compute_ensembles(scenario, inputs, clock)
+    ensembles = compute_ensembles(scenario, inputs, clock)
     compute_ground_tracks(scenario, inputs, coverage, clock)
 
     version = package_version()
@@ -147,8 +147,8 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
                               time.perf_counter() - t_total)
         out = run_summary(scenario, inputs, region, coverage, threats, mc_summary, est,
                           timings, files, version, figures_failed, exports_failed)
-        if ens_summary is not None:
-            out["ensembles"] = ens_summary
+        if ensembles is not None:
+            out["ensembles"] = ensembles.summary
         return out
 
     # The data first, in one transaction: no figure can cost it.

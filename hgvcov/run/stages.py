@@ -37,7 +37,7 @@ from .estimate import (estimate_run, fmt_bytes, fmt_duration, kernels_cached, re
 
 __all__ = ["StageClock", "Inputs", "Region", "Coverage", "Threats", "build_inputs",
            "build_region", "estimate_memory", "report_estimate", "compute_coverage",
-           "score_threats", "compute_accesses", "compute_monte_carlo", "compute_ensembles", "compute_ground_tracks",
+           "score_threats", "compute_accesses", "compute_monte_carlo", "compute_ensembles", "Ensembles", "compute_ground_tracks",
            "write_data_files", "write_exports", "write_figures", "RADAR_TARGET_ALTITUDE_KM"]
 
 #: Target altitude (km) of the radar horizons in tracks.kml when the region is at ground
@@ -258,30 +258,41 @@ def compute_monte_carlo(scenario: Scenario, inputs: Inputs, threats: Threats,
         return table, monte_carlo_summary(table, as_dict=True)
 
 
-def compute_ensembles(scenario: Scenario, inputs: Inputs, clock: StageClock):
+@dataclass
+class Ensembles:
+    """Every ``[[threat_ensemble]]`` flown: the ``ensemble.csv`` table (one row per
+    flight), ``summary.json["ensembles"]`` and each ensemble's out-of-custody corridor."""
+
+    table: Any
+    summary: dict
+    corridors: dict
+
+
+def compute_ensembles(scenario: Scenario, inputs: Inputs, clock: StageClock
+                      ) -> Optional[Ensembles]:
     """Stage *ensembles*: fly and track every ``[[threat_ensemble]]`` (:mod:`hgvcov.ensemble`).
 
-    Returns the ``ensemble.csv`` table (one row per flight) and ``summary.json["ensembles"]``,
-    or ``(None, None)`` without ensembles.
+    None without ensembles.
     """
     if not scenario.threat_ensemble:
-        return None, None
-    from ..ensemble import ensemble_flights, ensemble_summary, run_ensemble
+        return None
+    from ..ensemble import CorridorGrid, ensemble_flights, ensemble_summary, run_ensemble
     specs = [(spec, ensemble_flights(spec, scenario.time.start, scenario.time.duration_s))
              for spec in scenario.threat_ensemble]
     total = sum(len(f) for _, f in specs)
-    tables = []
+    tables, corridors = [], {}
     with clock.timed("threat ensembles", total=total) as task:
         done = 0
         for spec, flights in specs:
+            corridors[spec.name] = CorridorGrid()
             tables.append(run_ensemble(
                 spec, flights, inputs.satellites, inputs.sensors, scenario.time.start,
                 propagator=scenario.time.propagator, radar_sites=JAPAN_RADAR_SITES,
                 sample_step_s=scenario.output.track_step_s,
-                progress=lambda k, d=done: task(d + k)))
+                progress=lambda k, d=done: task(d + k), corridor=corridors[spec.name]))
             done += len(flights)
     table = pd.concat(tables, ignore_index=True)
-    return table, ensemble_summary(table)
+    return Ensembles(table, ensemble_summary(table), corridors)
 
 
 def compute_ground_tracks(scenario: Scenario, inputs: Inputs, coverage: Coverage,
@@ -347,7 +358,7 @@ def write_data_files(tx: OutputTransaction, coverage: Coverage, threats: Threats
     if montecarlo is not None:
         montecarlo.to_csv(tx.path("montecarlo.csv"), index=False)
     if ensembles is not None:
-        ensembles.to_csv(tx.path("ensemble.csv"), index=False)
+        ensembles.table.to_csv(tx.path("ensemble.csv"), index=False)
 
 
 def write_figures(tx: OutputTransaction, scenario: Scenario, coverage: Coverage,
@@ -406,14 +417,22 @@ def write_figures(tx: OutputTransaction, scenario: Scenario, coverage: Coverage,
     return failed
 
 
-def _ensemble_jobs(table, options) -> list:
-    """``(names, draw)`` of each ensemble's warning-time chart (:mod:`hgvcov.plots.ensemble`)."""
-    from hgvcov.plots.ensemble import ensemble_figure_name, plot_ensemble_warning
+def _ensemble_jobs(ensembles: Ensembles, options) -> list:
+    """``(names, draw)`` of each ensemble's warning-time chart and out-of-custody corridor
+    map (:mod:`hgvcov.plots.ensemble`)."""
+    from hgvcov.plots.ensemble import (ensemble_figure_name, plot_ensemble_corridor,
+                                       plot_ensemble_warning)
     jobs = []
-    for name in dict.fromkeys(table["ensemble"]):
+    for name, corridor in ensembles.corridors.items():
         names = tuple(ensemble_figure_name(name, fmt) for fmt in options.formats)
 
         def draw(paths, name=name):
-            plot_ensemble_warning(table, name, paths, dpi=options.dpi)
+            plot_ensemble_warning(ensembles.table, name, paths, dpi=options.dpi)
         jobs.append((names, draw))
+        if corridor.n_samples.any():
+            names = tuple(ensemble_figure_name(name, fmt, "corridor") for fmt in options.formats)
+
+            def draw_corridor(paths, name=name, corridor=corridor):
+                plot_ensemble_corridor(corridor, name, paths, dpi=options.dpi)
+            jobs.append((names, draw_corridor))
     return jobs
