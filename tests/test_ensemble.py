@@ -251,3 +251,28 @@ def test_run_draws_the_ensemble_figures(tmp_path):
     assert len(pd.read_csv(tmp_path / "out" / "ensemble.csv")) == 2
     assert {"ensemble.csv", "ensemble_warning_one.png"} <= set(summary["files"])
 
+
+
+def test_estimate_counts_the_ensemble_flights():
+    """The run-time estimate tracks every ensemble flight: 10 flights of ~2,100 km add the
+    track samples of 10 such threats (the samples of one flight written out below)."""
+    from hgv_models.threats import great_circle_distance_km
+    from hgvcov.run.estimate import run_work
+
+    plain = scenario_from_toml(_scenario_text(""))
+    ens = scenario_from_toml(_scenario_text(
+        '[[threat_ensemble]]\nname = "ten"\nlaunch = [[40.0, 116.0]]\naim = [[35.68, 139.77]]\n'
+        'samples = 10\n'))
+    one = scenario_from_toml(_scenario_text(
+        '[[threat]]\nname = "one"\nlaunch = [40.0, 116.0]\naim = [35.68, 139.77]\n'))
+    clock = StageClock(NullProgress())
+    inputs = build_inputs(plain, clock)
+
+    def samples(sc):
+        return run_work(sc, inputs.satellites, inputs.sensors)["track_samples"]
+
+    assert samples(plain) == 0.0
+    per_flight = samples(one)
+    km = great_circle_distance_km(40.0, 116.0, 35.68, 139.77)
+    assert per_flight > km / 3.0 / 5.0  # slower than 3 km/s on average, 5 s steps
+    assert samples(ens) == pytest.approx(10 * per_flight, rel=1e-12)
