@@ -276,3 +276,33 @@ def test_estimate_counts_the_ensemble_flights():
     km = great_circle_distance_km(40.0, 116.0, 35.68, 139.77)
     assert per_flight > km / 3.0 / 5.0  # slower than 3 km/s on average, 5 s steps
     assert samples(ens) == pytest.approx(10 * per_flight, rel=1e-12)
+
+
+def test_weave_flies_the_guidance_weave():
+    """``manoeuvre = "weave"`` flies hgv_models' weave bank programme: the row equals
+    fly_threat(bank_deg=weave(amplitude, period)) tracked by track_coverage, and the ground
+    track leaves the straight flight's (the weave is really flown)."""
+    from constellation import track_coverage
+    from hgv_models.guidance import weave
+    from hgv_models.radar import JAPAN_RADAR_SITES
+    from hgv_models.threats import Threat, fly_threat
+    from hgvcov.ensemble import run_ensemble
+
+    sc = scenario_from_toml(_scenario_text(
+        '[[threat_ensemble]]\nname = "w"\nlaunch = [[40.0, 116.0]]\naim = [[35.68, 139.77]]\n'
+        'launch_times = ["2026-11-21T00:10:00Z"]\nfactorial = true\nmanoeuvre = "weave"\n'
+        'weave_amplitude_deg = 30\nweave_period_s = 150\n'))
+    spec = sc.threat_ensemble[0]
+    flights = ensemble_flights(spec, sc.time.start, sc.time.duration_s)
+    inputs = build_inputs(sc, StageClock(NullProgress()))
+    got = run_ensemble(spec, flights, inputs.satellites, inputs.sensors, sc.time.start,
+                       propagator="sgp4", radar_sites=JAPAN_RADAR_SITES, sample_step_s=5.0)
+    th = Threat("w#1", 40.0, 116.0, 35.68, 139.77)
+    traj = fly_threat(th, sample_step_s=5.0, bank_deg=weave(30.0, 150.0))
+    ref = track_coverage(inputs.satellites, [("w#1", traj, 600.0)], inputs.sensors,
+                         sc.time.start, radar_sites=JAPAN_RADAR_SITES).per_threat["w#1"]
+    assert got.loc[0, "manoeuvre"] == "weave"
+    for col in ("flight_time_s", "custody_fraction", "stereo_fraction", "longest_custody_gap_s"):
+        assert got.loc[0, col] == ref[col], col
+    straight = fly_threat(th, sample_step_s=5.0)
+    assert got.loc[0, "flight_time_s"] != straight.time_s[-1]
