@@ -281,6 +281,19 @@ def run_work(scenario: Scenario, satellites, sensors) -> dict:
             km = great_circle_distance_km(threat.launch_lat_deg, threat.launch_lon_deg,
                                           threat.aim_lat_deg, threat.aim_lon_deg)
             samples += (_BOOST_S + km / _HGV_KM_S) / step
+    if scenario.threat_ensemble:  # every flight of every [[threat_ensemble]] is tracked
+        import numpy as np
+        from hgv_models.threats import great_circle_distance_km
+
+        from ..ensemble import ensemble_flights
+        step = float(scenario.output.track_step_s)
+        for spec in scenario.threat_ensemble:
+            fl = ensemble_flights(spec, scenario.time.start, scenario.time.duration_s)
+            km = great_circle_distance_km(np.array([f.launch_lat_deg for f in fl]),
+                                          np.array([f.launch_lon_deg for f in fl]),
+                                          np.array([f.aim_lat_deg for f in fl]),
+                                          np.array([f.aim_lon_deg for f in fl]))
+            samples += float(np.sum((_BOOST_S + km / _HGV_KM_S) / step))
     return {"visible_fraction": vis, "propagator": scenario.time.propagator,
             "is_points": scenario.region.kind == "points", "track_samples": samples,
             "accesses": bool(scenario.output.accesses),

@@ -40,7 +40,7 @@ from ..scenario import Scenario
 from ..version import package_version
 from ..warmup import finish_flight_compile, start_flight_compile
 from .stages import (StageClock, build_inputs, build_region, compute_accesses, compute_coverage,
-                     compute_ground_tracks, compute_monte_carlo, estimate_memory, report_estimate,
+                     compute_ensembles, compute_ground_tracks, compute_monte_carlo, estimate_memory, report_estimate,
                      score_threats, write_data_files, write_exports, write_figures)
 from .summary import annotate_dataset, run_summary, run_timings
 
@@ -122,7 +122,8 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
         est = estimate_memory(scenario, inputs, maps, region, time_limit_s=time_limit_s)
     report_estimate(progress, est)
 
-    flight = start_flight_compile() if compile_in_parallel and scenario.threat else None
+    flight = start_flight_compile() if compile_in_parallel and (scenario.threat or
+                                                                    scenario.threat_ensemble) else None
     try:
         coverage = compute_coverage(scenario, inputs, region, clock)
     except BaseException:
@@ -132,6 +133,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     threats = score_threats(scenario, inputs, clock)
     accesses = compute_accesses(scenario, inputs, region, clock)
     montecarlo, mc_summary = compute_monte_carlo(scenario, inputs, threats, clock)
+    ensembles = compute_ensembles(scenario, inputs, clock)
     compute_ground_tracks(scenario, inputs, coverage, clock)
 
     version = package_version()
@@ -143,12 +145,15 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     def summary_of(files, figures_failed=()):
         timings = run_timings(clock.seconds, coverage.engine_timings,
                               time.perf_counter() - t_total)
-        return run_summary(scenario, inputs, region, coverage, threats, mc_summary, est,
-                           timings, files, version, figures_failed, exports_failed)
+        out = run_summary(scenario, inputs, region, coverage, threats, mc_summary, est,
+                          timings, files, version, figures_failed, exports_failed)
+        if ensembles is not None:
+            out["ensembles"] = ensembles.summary
+        return out
 
     # The data first, in one transaction: no figure can cost it.
     with OutputTransaction(out_dir) as tx:
-        write_data_files(tx, coverage, threats, accesses, montecarlo, clock)
+        write_data_files(tx, coverage, threats, accesses, montecarlo, clock, ensembles)
         clock.seconds["write"] = time.perf_counter() - t_write
         exports_failed = write_exports(tx, scenario, inputs, coverage, threats, clock,
                                        enabled=exports)
@@ -159,7 +164,8 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     if maps:
         try:
             with OutputTransaction(out_dir, keep=data_files) as ftx:
-                failed = write_figures(ftx, scenario, coverage, threats, region, clock)
+                failed = write_figures(ftx, scenario, coverage, threats, region, clock,
+                                       ensembles)
                 summary = summary_of(data_files + ftx.names, failed)
                 _write_summary(ftx, summary)
         except KeyboardInterrupt as exc:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from constellation import (access_intervals, grid_coverage, monte_carlo, monte_carlo_summary,
@@ -36,7 +37,7 @@ from .estimate import (estimate_run, fmt_bytes, fmt_duration, kernels_cached, re
 
 __all__ = ["StageClock", "Inputs", "Region", "Coverage", "Threats", "build_inputs",
            "build_region", "estimate_memory", "report_estimate", "compute_coverage",
-           "score_threats", "compute_accesses", "compute_monte_carlo", "compute_ground_tracks",
+           "score_threats", "compute_accesses", "compute_monte_carlo", "compute_ensembles", "Ensembles", "compute_ground_tracks",
            "write_data_files", "write_exports", "write_figures", "RADAR_TARGET_ALTITUDE_KM"]
 
 #: Target altitude (km) of the radar horizons in tracks.kml when the region is at ground
@@ -257,6 +258,43 @@ def compute_monte_carlo(scenario: Scenario, inputs: Inputs, threats: Threats,
         return table, monte_carlo_summary(table, as_dict=True)
 
 
+@dataclass
+class Ensembles:
+    """Every ``[[threat_ensemble]]`` flown: the ``ensemble.csv`` table (one row per
+    flight), ``summary.json["ensembles"]`` and each ensemble's out-of-custody corridor."""
+
+    table: Any
+    summary: dict
+    corridors: dict
+
+
+def compute_ensembles(scenario: Scenario, inputs: Inputs, clock: StageClock
+                      ) -> Optional[Ensembles]:
+    """Stage *ensembles*: fly and track every ``[[threat_ensemble]]`` (:mod:`hgvcov.ensemble`).
+
+    None without ensembles.
+    """
+    if not scenario.threat_ensemble:
+        return None
+    from ..ensemble import CorridorGrid, ensemble_flights, ensemble_summary, run_ensemble
+    specs = [(spec, ensemble_flights(spec, scenario.time.start, scenario.time.duration_s))
+             for spec in scenario.threat_ensemble]
+    total = sum(len(f) for _, f in specs)
+    tables, corridors = [], {}
+    with clock.timed("threat ensembles", total=total) as task:
+        done = 0
+        for spec, flights in specs:
+            corridors[spec.name] = CorridorGrid()
+            tables.append(run_ensemble(
+                spec, flights, inputs.satellites, inputs.sensors, scenario.time.start,
+                propagator=scenario.time.propagator, radar_sites=JAPAN_RADAR_SITES,
+                sample_step_s=scenario.output.track_step_s,
+                progress=lambda k, d=done: task(d + k), corridor=corridors[spec.name]))
+            done += len(flights)
+    table = pd.concat(tables, ignore_index=True)
+    return Ensembles(table, ensemble_summary(table), corridors)
+
+
 def compute_ground_tracks(scenario: Scenario, inputs: Inputs, coverage: Coverage,
                           clock: StageClock) -> None:
     """Stage *ground tracks*: the satellites' sub-satellite points into ``coverage.dataset``.
@@ -308,8 +346,9 @@ def write_exports(tx: OutputTransaction, scenario: Scenario, inputs: Inputs, cov
 
 
 def write_data_files(tx: OutputTransaction, coverage: Coverage, threats: Threats, accesses,
-                     montecarlo, clock: StageClock) -> None:
-    """Stage *outputs*: coverage.nc and, when they apply, tracks, accesses, montecarlo CSVs."""
+                     montecarlo, clock: StageClock, ensembles=None) -> None:
+    """Stage *outputs*: coverage.nc and, when they apply, tracks, accesses, montecarlo and
+    ensemble CSVs."""
     with clock.timed("write coverage.nc"):
         coverage.dataset.to_netcdf(tx.path("coverage.nc"))
     if threats.tracks is not None:
@@ -318,10 +357,13 @@ def write_data_files(tx: OutputTransaction, coverage: Coverage, threats: Threats
         write_csv(accesses, tx.path("accesses.csv"), ACCESS_DECIMALS)
     if montecarlo is not None:
         montecarlo.to_csv(tx.path("montecarlo.csv"), index=False)
+    if ensembles is not None:
+        ensembles.table.to_csv(tx.path("ensemble.csv"), index=False)
 
 
 def write_figures(tx: OutputTransaction, scenario: Scenario, coverage: Coverage,
-                  threats: Threats, region: Region, clock: StageClock) -> list[dict]:
+                  threats: Threats, region: Region, clock: StageClock,
+                  ensembles=None) -> list[dict]:
     """Stage *figures*: the maps and timelines, one by one, in their own transaction.
 
     ``[output.figures]`` decides the formats (each figure drawn once and written once per
@@ -348,6 +390,8 @@ def write_figures(tx: OutputTransaction, scenario: Scenario, coverage: Coverage,
                            per_threat=threats.per_threat, radar_sites=threats.radar_sites,
                            threats=threats.threats or None, polygon=region.polygon,
                            options=options)
+        if ensembles is not None:
+            jobs = list(jobs) + _ensemble_jobs(ensembles, options)
         for names, draw in jobs:
             blocked = [n for n in names
                        if (tx.out_dir / n).is_dir() and not (tx.out_dir / n).is_symlink()]
@@ -371,3 +415,24 @@ def write_figures(tx: OutputTransaction, scenario: Scenario, coverage: Coverage,
             else:
                 raise exc
     return failed
+
+
+def _ensemble_jobs(ensembles: Ensembles, options) -> list:
+    """``(names, draw)`` of each ensemble's warning-time chart and out-of-custody corridor
+    map (:mod:`hgvcov.plots.ensemble`)."""
+    from hgvcov.plots.ensemble import (ensemble_figure_name, plot_ensemble_corridor,
+                                       plot_ensemble_warning)
+    jobs = []
+    for name, corridor in ensembles.corridors.items():
+        names = tuple(ensemble_figure_name(name, fmt) for fmt in options.formats)
+
+        def draw(paths, name=name):
+            plot_ensemble_warning(ensembles.table, name, paths, dpi=options.dpi)
+        jobs.append((names, draw))
+        if corridor.n_samples.any():
+            names = tuple(ensemble_figure_name(name, fmt, "corridor") for fmt in options.formats)
+
+            def draw_corridor(paths, name=name, corridor=corridor):
+                plot_ensemble_corridor(corridor, name, paths, dpi=options.dpi)
+            jobs.append((names, draw_corridor))
+    return jobs

@@ -31,7 +31,8 @@ from .errors import Problem, ScenarioError, describe_validation_error, fmt_value
 
 __all__ = ["Scenario", "TimeSpec", "SensorSpec", "WalkerShell", "TleShell", "PresetShell",
            "SatelliteElements", "ElementsShell", "Shell", "SHELL_KINDS", "PointSpec",
-           "RegionSpec", "ThreatSpec", "OutputSpec", "GroundTrackSpec", "EXPORT_KINDS",
+           "RegionSpec", "ThreatSpec", "ThreatEnsembleSpec", "AimPointSpec",
+           "ENSEMBLE_MANOEUVRES", "OutputSpec", "GroundTrackSpec", "EXPORT_KINDS",
            "FiguresSpec", "FigureScaleSpec", "FigureOverlaysSpec", "FIGURE_PROJECTIONS",
            "MAP_VARIABLE_PATTERN", "UtcTime", "WGS84_A_KM"]
 
@@ -453,6 +454,112 @@ class ThreatSpec(_Model):
         return self.name or self.library
 
 
+class AimPointSpec(_Model):
+    """One named aim point of a ``[[threat_ensemble]]``: ``{name, lat_deg, lon_deg}``."""
+
+    name: str = Field(min_length=1)
+    lat_deg: float
+    lon_deg: float
+
+    @model_validator(mode="after")
+    def _range(self):
+        _check_lat(self.lat_deg, "lat_deg")
+        _check_lon(self.lon_deg, "lon_deg")
+        return self
+
+
+#: Manoeuvre profiles a ``[[threat_ensemble]]`` may fly (``hgv_models.guidance``): none, or
+#: a sinusoidal bank weave over the whole glide (``weave_amplitude_deg``, ``weave_period_s``).
+ENSEMBLE_MANOEUVRES = ("none", "weave")
+#: Most flights one ``[[threat_ensemble]]`` may hold.
+MAX_ENSEMBLE_FLIGHTS = 100_000
+
+
+class ThreatEnsembleSpec(_Model):
+    """``[[threat_ensemble]]``: many flights from launch sites (or a box) to aim points.
+
+    ``samples = N`` draws N (launch, aim, launch time) triples with the ``seed``;
+    ``factorial = true`` flies every launch site x aim point x launch time.  Launch times are
+    ``launch_times = N`` (uniform over the window, seeded, whole seconds) or a list of
+    ISO-8601 times.
+    """
+
+    name: str = Field(min_length=1)
+    launch: Optional[list[list[float]]] = Field(None, min_length=1)
+    launch_box: Optional[dict[str, list[float]]] = None
+    aim: list[Union[list[float], AimPointSpec]] = Field(min_length=1)
+    vehicle: Optional[str] = None
+    launch_times: Union[int, list[UtcTime]] = 1
+    samples: Optional[int] = Field(None, gt=0)
+    factorial: bool = False
+    seed: int = 0
+    manoeuvre: str = "none"
+    weave_amplitude_deg: float = Field(20.0, gt=0, le=80)
+    weave_period_s: float = Field(200.0, gt=0)
+
+    @model_validator(mode="after")
+    def _check(self):
+        if (self.launch is None) == (self.launch_box is None):
+            raise Problem("launch", self.launch,
+                          "exactly one of launch = [[lat_deg, lon_deg], ...] or launch_box = "
+                          "{lat_deg = [a, b], lon_deg = [c, d]}")
+        if self.launch is not None:
+            for j, site in enumerate(self.launch):
+                if len(site) != 2:
+                    raise Problem(f"launch[{j}]", site, "[lat_deg, lon_deg]")
+                _check_lat(site[0], f"launch[{j}]", site, "[lat_deg, lon_deg] with ")
+                _check_lon(site[1], f"launch[{j}]", site, "[lat_deg, lon_deg] with ")
+        else:
+            box = self.launch_box
+            if set(box) != {"lat_deg", "lon_deg"} or any(len(v) != 2 for v in box.values()):
+                raise Problem("launch_box", box, "{lat_deg = [south, north], lon_deg = "
+                              "[west, east]}")
+            for v in box["lat_deg"]:
+                _check_lat(v, "launch_box.lat_deg", box["lat_deg"], "[south, north] with ")
+            for v in box["lon_deg"]:
+                _check_lon(v, "launch_box.lon_deg", box["lon_deg"], "[west, east] with ")
+            if not (box["lat_deg"][0] <= box["lat_deg"][1]
+                    and box["lon_deg"][0] <= box["lon_deg"][1]):
+                raise Problem("launch_box", box, "south <= north and west <= east")
+            if self.factorial:
+                raise Problem("factorial", True, "false when launch_box is given (a box has no "
+                              "finite list of sites: use samples = N)")
+        for j, a in enumerate(self.aim):
+            if isinstance(a, list):
+                if len(a) != 2:
+                    raise Problem(f"aim[{j}]", a, "[lat_deg, lon_deg] or {name, lat_deg, lon_deg}")
+                _check_lat(a[0], f"aim[{j}]", a, "[lat_deg, lon_deg] with ")
+                _check_lon(a[1], f"aim[{j}]", a, "[lat_deg, lon_deg] with ")
+        if isinstance(self.launch_times, int) and not self.launch_times >= 1:
+            raise Problem("launch_times", self.launch_times,
+                          "a whole number >= 1 or a list of ISO-8601 UTC times")
+        if isinstance(self.launch_times, list) and not self.launch_times:
+            raise Problem("launch_times", self.launch_times, "a non-empty list of times")
+        if (self.samples is None) == (not self.factorial):
+            raise Problem("samples", self.samples,
+                          "exactly one of samples = N (random draws) or factorial = true")
+        if self.manoeuvre not in ENSEMBLE_MANOEUVRES:
+            raise Problem("manoeuvre", self.manoeuvre,
+                          "one of " + ", ".join(repr(m) for m in ENSEMBLE_MANOEUVRES))
+        if self.vehicle is not None:
+            vehicles = _vehicle_names()
+            if self.vehicle.lower() not in vehicles:
+                raise Problem("vehicle", self.vehicle, "one of " + ", ".join(sorted(vehicles)))
+        if self.n_flights > MAX_ENSEMBLE_FLIGHTS:
+            raise Problem("samples" if self.samples else "factorial", self.samples or True,
+                          f"at most {MAX_ENSEMBLE_FLIGHTS:,} flights (this gives "
+                          f"{self.n_flights:,})")
+        return self
+
+    @property
+    def n_flights(self) -> int:
+        """Number of flights (samples, or sites x aims x launch times)."""
+        if self.samples is not None:
+            return int(self.samples)
+        n_t = self.launch_times if isinstance(self.launch_times, int) else len(self.launch_times)
+        return len(self.launch or []) * len(self.aim) * n_t
+
+
 #: Names allowed in ``output.exports`` (hgvcov.exports): ``*.tif`` per gridded variable,
 #: ``tracks.kml``, ``scenario.czml``.
 EXPORT_KINDS = ("geotiff", "kml", "czml")
@@ -700,6 +807,7 @@ class Scenario(_Model):
     sensors: dict[str, SensorSpec] = Field(default_factory=dict)
     region: RegionSpec
     threat: list[ThreatSpec] = Field(default_factory=list)
+    threat_ensemble: list[ThreatEnsembleSpec] = Field(default_factory=list)
     output: OutputSpec = Field(default_factory=OutputSpec)
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
@@ -737,6 +845,15 @@ class Scenario(_Model):
                                f"a time at or after time.start ({fmt_value(self.time.start)}) "
                                f"and at or before the window's end, time.start + duration_s "
                                f"({fmt_value(end)})")
+        for i, ens in enumerate(self.threat_ensemble):
+            for j, lt in enumerate(ens.launch_times if isinstance(ens.launch_times, list) else []):
+                if not self.time.start <= lt <= end:
+                    raise Problem(f"threat_ensemble[{i}].launch_times[{j}]", lt,
+                                  f"a time from time.start ({fmt_value(self.time.start)}) to "
+                                  f"the window's end ({fmt_value(end)})")
+            if ens.name in [e.name for e in self.threat_ensemble[:i]]:
+                raise Problem(f"threat_ensemble[{i}].name", ens.name,
+                              "a name not used by another threat_ensemble")
         labels = [t.label for t in self.threat]
         for i, lab in enumerate(labels):
             if lab in labels[:i]:
