@@ -1497,8 +1497,9 @@ def region_statistics(ds, mask=None) -> dict:
         :func:`area_statistics` of its variable (NaN values left out).
         ``median_position_error_m_overflow_points``: points whose median is ``+inf``
         (``summary.json`` writes infinities as null; this count says why).
-        With ``satellite_availability`` set: ``expected_fraction_1/_2/_stereo`` ``_mean`` and
-        ``_min`` likewise.
+        With ``satellite_availability`` set (dataset attribute): that ``p`` as
+        ``satellite_availability``, and ``expected_fraction_1/_2/_stereo`` ``_mean`` and ``_min``
+        likewise.
     """
     lat = np.asarray(ds["lat"].values, dtype=np.float64)
     if "point" in ds.dims:
@@ -1535,6 +1536,8 @@ def region_statistics(ds, mask=None) -> dict:
     out["median_position_error_m_max"] = st["max"]
     e = np.asarray(ds["median_position_error_m"].values, dtype=np.float64)
     out["median_position_error_m_overflow_points"] = int(np.count_nonzero(np.isposinf(e) & m))
+    if "satellite_availability" in ds.attrs:
+        out["satellite_availability"] = float(ds.attrs["satellite_availability"])
     for var in AVAILABILITY_VARIABLES:
         if var in ds:
             st = stats(var)
