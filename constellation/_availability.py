@@ -13,8 +13,9 @@ point detected by ``n`` satellites at a sample then keeps
 ``PS`` is computed exactly by :func:`stereo_survival`: the probability that the surviving set
 is an independent set of the pair graph, by the vertex-elimination recursion
 ``N(M) = q N(M - v) + p q^deg_M(v) N(M - v - nb(v))`` (``v`` fails, or ``v`` survives and so
-must all its neighbours fail; ``q = 1 - p``; ``N(M) = 1`` when ``M`` spans no edge), branching on
-the vertex of largest degree (a complete graph takes ``k + 1`` leaves). Satellite sets are
+must all its neighbours fail; ``q = 1 - p``; ``N(M) = 1`` when ``M`` spans no edge, and
+``N(M) = q^c + c p q^(c-1)`` when ``M``'s ``c`` vertices are all paired: at most one survives),
+branching on the vertex of largest degree. Satellite sets are
 ``uint64`` bit masks: at most :data:`MAX_STEREO_SATS` detecting satellites, and at most
 :data:`MAX_STEREO_NODES` recursion nodes per (point, sample); past either limit the sample's
 ``PS`` is NaN (never met on the reference scenarios; the point's expected stereo fraction then
@@ -70,11 +71,11 @@ def count_probabilities(n, p):
 
 @jit_inline
 def _popcount(x):
-    c = 0
-    while x != np.uint64(0):
-        x &= x - np.uint64(1)
-        c += 1
-    return c
+    """Set bits of a ``uint64`` (SWAR bit count; Warren, *Hacker's Delight*, 2nd ed., 5-1)."""
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return int((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
 
 
 @jit_inline
@@ -120,14 +121,25 @@ def stereo_survival(adj, k, p, stack_m, stack_w):
             return math.nan
         best_v = -1
         best_d = 0
+        min_d = k
+        c = 0
         for i in range(k):
             if (m >> np.uint64(i)) & one:
+                c += 1
                 d = _popcount(adj[i] & m)
+                if d < min_d:
+                    min_d = d
                 if d > best_d:
                     best_d = d
                     best_v = i
         if best_v < 0:  # no edge left: every surviving subset of m is independent
             none += w
+            continue
+        if min_d == c - 1:  # m is a clique: no edge survives iff at most one of its c vertices does
+            qc1 = 1.0
+            for _ in range(c - 1):
+                qc1 *= q
+            none += w * (qc1 * q + c * p * qc1)
             continue
         bit = one << np.uint64(best_v)
         m1 = m & ~bit
@@ -164,7 +176,7 @@ def _is_pair(ax, ay, az, bx, by, bz, ra2, rb2, cm):
 
 @jit_inline
 def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k, pu,
-                     j_a, j_b, adj, los, stack_m, stack_w):
+                     j_a, j_b, adj, los, stack_m, stack_w, tsl):
     """Availability accumulators of slots ``j_a .. j_b`` of one grid strip at one step (:func:`grid_chunk`).
 
     ``cnt[j]`` detections (float64), ``best[j] < inf`` where a stereo pair exists (read where
@@ -172,7 +184,10 @@ def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, sl
     detecting slots are those whose tiles ``slot_lo .. slot_hi`` hold the point's tile and whose
     ``r2s`` is not NaN; their lines of sight ``band_f[k, slot_rec] - pu`` and ``slot_cm`` give the
     pair graph (``adj``, scratch ``(MAX_STEREO_SATS,)`` uint64; ``los`` ``(MAX_STEREO_SATS, 5)``).
+    ``tsl`` (>= ns,) int64 scratch: the slots whose tile range holds the current tile.
     """
+    cur_q = -1
+    nt = 0
     for j in range(j_a, j_b + 1):
         c = cnt[j]
         if not c > 0.0:
@@ -188,21 +203,28 @@ def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, sl
             avail[p, AV_STEREO] += math.nan
             continue
         q = j // BLOCK
+        if q != cur_q:
+            cur_q = q
+            nt = 0
+            for s in range(ns):
+                if slot_lo[s] <= q <= slot_hi[s]:
+                    tsl[nt] = s
+                    nt += 1
         tx = pu[0, j]
         ty = pu[1, j]
         tz = pu[2, j]
         m = 0
-        for s in range(ns):
-            if slot_lo[s] <= q <= slot_hi[s]:
-                r2 = r2s[s, j]
-                if r2 == r2:
-                    sr = slot_rec[s]
-                    los[m, 0] = band_f[k, sr, BF_X] - tx
-                    los[m, 1] = band_f[k, sr, BF_Y] - ty
-                    los[m, 2] = band_f[k, sr, BF_Z] - tz
-                    los[m, 3] = r2
-                    los[m, 4] = slot_cm[s]
-                    m += 1
+        for t in range(nt):
+            s = tsl[t]
+            r2 = r2s[s, j]
+            if r2 == r2:
+                sr = slot_rec[s]
+                los[m, 0] = band_f[k, sr, BF_X] - tx
+                los[m, 1] = band_f[k, sr, BF_Y] - ty
+                los[m, 2] = band_f[k, sr, BF_Z] - tz
+                los[m, 3] = r2
+                los[m, 4] = slot_cm[s]
+                m += 1
         avail[p, AV_STEREO] += _graph_survival(los, m, avail_p, adj, stack_m, stack_w)
 
 

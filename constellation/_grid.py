@@ -199,6 +199,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         av_los = np.zeros((MAX_STEREO_SATS, 5), dtype=np.float64)
         av_sm = np.zeros(MAX_STEREO_SATS + 1, dtype=np.uint64)
         av_sw = np.zeros(MAX_STEREO_SATS + 1, dtype=np.float64)
+        av_tsl = np.empty(n_slot, dtype=np.int64)
         cand = np.empty((n_slot, 2), dtype=np.int64)  # candidates of a step: band record, window count
         cf3 = np.empty((3, n_slot), dtype=np.float64)  # ... their sin/cos latitude, cos of the cap radius
         cdl = np.empty(n_slot, dtype=np.float64)  # ... their longitude half-widths on the strip (rad)
@@ -229,7 +230,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                 row_gap_update(xs, rs, cnt, best, ghist, gidx, row_a, row_b, g, t_edge[g], t_edge[g + 1])
                 if use_av:
                     row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns,
-                                     band_f, k, pu, row_a, row_b, av_adj, av_los, av_sm, av_sw)
+                                     band_f, k, pu, row_a, row_b, av_adj, av_los, av_sm, av_sw, av_tsl)
                 row_update(rs, cnt, best, binf, row_a, row_b, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
                 for j in range(row_a, row_b + 1):
                     if binf[j] >= 0.0:

@@ -222,3 +222,33 @@ def test_bad_availability_and_region_statistics():
         assert st[f"expected_fraction{sfx}_min"] == pytest.approx(float(ds[f"expected_fraction{sfx}"].min()))
         assert st[f"expected_fraction{sfx}_mean"] <= st[f"fraction{sfx}_mean"] + 1e-12
     assert "expected_fraction_1_mean" not in region_statistics(grid_coverage(eph, None, grid, SENSOR).dataset)
+
+
+def test_cli_run_with_availability_and_bad_value(tmp_path, monkeypatch, capsys):
+    import json
+
+    import xarray as xr
+
+    from hgvcov.cli import main
+
+    from .conftest import SWEEP_BASE
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.toml").write_text(SWEEP_BASE + "\n[analysis]\nsatellite_availability = 1.2\n")
+    assert main(["run", "bad.toml", "-o", "bad"]) == 2
+    err = capsys.readouterr().err
+    assert "analysis.satellite_availability" in err and "1.2" in err and "(0, 1]" in err
+    assert "Traceback" not in err and not (tmp_path / "bad").exists()
+    (tmp_path / "s.toml").write_text(SWEEP_BASE + "\n[analysis]\nsatellite_availability = 0.9\n")
+    assert main(["run", "s.toml", "-o", "out", "--no-maps", "--no-exports"]) == 0
+    out = capsys.readouterr().out
+    assert "expected (availability p = 0.9)" in out
+    with xr.open_dataset(tmp_path / "out" / "coverage.nc") as ds:
+        assert ds.attrs["satellite_availability"] == 0.9
+        for sfx in LEVELS:
+            e = ds[f"expected_fraction{sfx}"].values
+            f = ds[f"fraction{sfx}"].values
+            assert np.all(e <= f + 1e-12) and ds[f"expected_fraction{sfx}"].attrs["units"] == "1"
+    st = json.loads((tmp_path / "out" / "summary.json").read_text())["region_statistics"]
+    assert st["satellite_availability"] == 0.9
+    assert st["expected_fraction_stereo_mean"] <= st["fraction_stereo_mean"]
