@@ -36,7 +36,7 @@ import numpy as np
 
 from ._candidates import BF_X, BF_Y, BF_Z
 from ._geometry import P_COS_STEREO_MIN
-from ._jit import jit_inline
+from ._jit import jit_inline, jit_no_refcount
 from ._tiles import BLOCK
 
 AV_1 = 0
@@ -48,6 +48,8 @@ MAX_STEREO_SATS = 64
 """Largest number of detecting satellites :func:`stereo_survival` takes (one ``uint64`` mask)."""
 MAX_STEREO_NODES = 1 << 20
 """Recursion nodes :func:`stereo_survival` may visit for one (point, sample) before giving NaN."""
+STACK_SIZE = MAX_STEREO_SATS * (MAX_STEREO_SATS + 1) // 2 + 1
+"""Entries of :func:`stereo_survival`'s scratch stacks (the clique enumeration's worst case)."""
 
 
 @jit_inline
@@ -91,16 +93,29 @@ def stereo_survival(adj, k, p, stack_m, stack_w):
         Detecting satellites, ``k <= MAX_STEREO_SATS``.
     p : float
         Availability of each satellite, ``0 < p <= 1``.
-    stack_m, stack_w : (>= MAX_STEREO_SATS + 1,) uint64 / float64
-        Scratch (the depth-first stack: remaining set, weight).
+    stack_m, stack_w : (>= STACK_SIZE,) uint64 / float64
+        Scratch (the depth-first stack).
 
     Returns
     -------
     float
         ``1 - N(all)``; NaN past :data:`MAX_STEREO_NODES` nodes.
+
+    Notes
+    -----
+    When at least half of the possible pairs are stereo pairs (the usual case: a pair fails
+    only when its lines of sight are nearly parallel), ``N`` is summed instead over the cliques
+    ``C`` of the complement graph (the sets with no stereo pair), ``N = sum_C p^|C| q^(k-|C|)``,
+    cliques enumerated once each (each extended only by higher-numbered vertices): few when the
+    complement is sparse. Otherwise the vertex-elimination recursion of the module docstring.
     """
     if k > MAX_STEREO_SATS:
         return math.nan
+    n_edge = 0
+    for i in range(k):
+        n_edge += _popcount(adj[i])
+    if n_edge >= k * (k - 1) // 2:  # 2 x edges >= k (k - 1) / 2
+        return _survival_by_cliques(adj, k, p, stack_m, stack_w)
     q = 1.0 - p
     one = np.uint64(1)
     full = np.uint64(0)
@@ -161,6 +176,49 @@ def stereo_survival(adj, k, p, stack_m, stack_w):
 
 
 @jit_inline
+def _survival_by_cliques(adj, k, p, stack_m, stack_w):
+    """``1 - sum_C p^|C| q^(k-|C|)`` over the cliques ``C`` of the complement of ``adj`` (:func:`stereo_survival`)."""
+    q = 1.0 - p
+    one = np.uint64(1)
+    full = np.uint64(0)
+    for i in range(k):
+        full |= one << np.uint64(i)
+    pw = stack_w[STACK_SIZE - k - 1:]  # pw[c] = p^c q^(k-c): the stack's tail (never reached by the stack)
+    pw[0] = 1.0
+    for _ in range(k):
+        pw[0] *= q
+    for c in range(1, k + 1):
+        pw[c] = 1.0
+        for _ in range(c):
+            pw[c] *= p
+        for _ in range(k - c):
+            pw[c] *= q
+    none = 0.0
+    stack_m[0] = full
+    stack_w[0] = 0.0  # clique size, exact in float64
+    top = 1
+    nodes = 0
+    while top > 0:
+        top -= 1
+        cand = stack_m[top]
+        c = int(stack_w[top])
+        nodes += 1
+        if nodes > MAX_STEREO_NODES or top + k >= STACK_SIZE - k - 1:
+            return math.nan
+        none += pw[c]
+        while cand != np.uint64(0):
+            low = cand & (~cand + one)
+            j = _popcount(low - one)
+            cand &= ~low
+            # extend by j: later vertices of cand not paired with j (the complement's neighbours)
+            stack_m[top] = cand & ~adj[j] & ~(low - one) & ~low
+            stack_w[top] = c + 1
+            top += 1
+    ps = 1.0 - none
+    return ps if ps > 0.0 else 0.0
+
+
+@jit_inline
 def _is_pair(ax, ay, az, bx, by, bz, ra2, rb2, cm):
     """The stereo test of :func:`constellation._pairs.best_pair_sigma2` / ``pair_block`` on lines of sight ``a``, ``b``.
 
@@ -174,7 +232,7 @@ def _is_pair(ax, ay, az, bx, by, bz, ra2, rb2, cm):
     return dt * dt <= cm * cm * pr and pr - dt * dt > 0.0
 
 
-@jit_inline
+@jit_no_refcount
 def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k, pu,
                      j_a, j_b, adj, los, stack_m, stack_w, tsl):
     """Availability accumulators of slots ``j_a .. j_b`` of one grid strip at one step (:func:`grid_chunk`).
@@ -184,7 +242,10 @@ def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, sl
     detecting slots are those whose tiles ``slot_lo .. slot_hi`` hold the point's tile and whose
     ``r2s`` is not NaN; their lines of sight ``band_f[k, slot_rec] - pu`` and ``slot_cm`` give the
     pair graph (``adj``, scratch ``(MAX_STEREO_SATS,)`` uint64; ``los`` ``(MAX_STEREO_SATS, 5)``).
-    ``tsl`` (>= ns,) int64 scratch: the slots whose tile range holds the current tile.
+    ``tsl`` (>= ns,) int64 scratch: the slots whose tile range holds the current tile. A function
+    of its own, compiled without reference counting (it allocates nothing), called once per strip
+    and step: inlined into the kernel's loop body it ran ~8x slower (measured on the reference
+    case), as :func:`constellation._pairs.row_pairs` notes for itself.
     """
     cur_q = -1
     nt = 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._availability import MAX_STEREO_SATS, row_availability
+from ._availability import MAX_STEREO_SATS, STACK_SIZE, row_availability
 from ._candidates import strip_candidates
 from ._detect import row_detect
 from ._jit import jit_parallel_numpy_errors
@@ -197,8 +197,8 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         use_av = avail.shape[0] > 0
         av_adj = np.zeros(MAX_STEREO_SATS, dtype=np.uint64)  # availability scratch: pair graph, lines of sight, stack
         av_los = np.zeros((MAX_STEREO_SATS, 5), dtype=np.float64)
-        av_sm = np.zeros(MAX_STEREO_SATS + 1, dtype=np.uint64)
-        av_sw = np.zeros(MAX_STEREO_SATS + 1, dtype=np.float64)
+        av_sm = np.zeros(STACK_SIZE, dtype=np.uint64)
+        av_sw = np.zeros(STACK_SIZE, dtype=np.float64)
         av_tsl = np.empty(n_slot, dtype=np.int64)
         cand = np.empty((n_slot, 2), dtype=np.int64)  # candidates of a step: band record, window count
         cf3 = np.empty((3, n_slot), dtype=np.float64)  # ... their sin/cos latitude, cos of the cap radius

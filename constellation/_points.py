@@ -14,7 +14,7 @@ import math
 import numpy as np
 from numba import prange
 
-from ._availability import MAX_STEREO_SATS, N_AV, point_availability
+from ._availability import MAX_STEREO_SATS, N_AV, STACK_SIZE, point_availability
 from ._geometry import P_INTENSITY_W_SR, P_NOISE_RAD, detect_r2, sensor_scalars
 from ._jit import jit_parallel
 from ._metrics import update_point
@@ -49,8 +49,8 @@ def point_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
         warm = np.full((n_lon, 2), -1, dtype=np.int64)
         av_adj = np.zeros(MAX_STEREO_SATS, dtype=np.uint64)
         av_los = np.zeros((max(n_sat, N_AV), 5), dtype=np.float64)
-        av_sm = np.zeros(MAX_STEREO_SATS + 1, dtype=np.uint64)
-        av_sw = np.zeros(MAX_STEREO_SATS + 1, dtype=np.float64)
+        av_sm = np.zeros(STACK_SIZE, dtype=np.uint64)
+        av_sw = np.zeros(STACK_SIZE, dtype=np.float64)
         base = i * n_lon
         for k in range(n_t):
             g = k0 + k

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 
-from constellation._availability import count_probabilities, stereo_survival
+from constellation._availability import STACK_SIZE, count_probabilities, stereo_survival
 from constellation.coverage import (AVAILABILITY_VARIABLES, CoverageError, grid_coverage, point_coverage,
                                     region_statistics)
 from constellation.grid import region_grid
@@ -46,7 +46,7 @@ SENSOR = Sensor(name="s", min_elevation_deg=0.0, stereo_min_angle_deg=25.0, angu
 
 
 def _stack():
-    return np.zeros(65, dtype=np.uint64), np.zeros(65)
+    return np.zeros(STACK_SIZE, dtype=np.uint64), np.zeros(STACK_SIZE)
 
 
 def test_count_probabilities_are_the_binomial_tails():
