@@ -195,11 +195,12 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
             xstate_load(xs, xstate, gidx)
         nb = hist.shape[1]
         use_av = avail.shape[0] > 0
-        av_adj = np.zeros(MAX_STEREO_SATS, dtype=np.uint64)  # availability scratch: pair graph, lines of sight, stack
-        av_los = np.zeros((MAX_STEREO_SATS, 5), dtype=np.float64)
-        av_sm = np.zeros(STACK_SIZE, dtype=np.uint64)
-        av_sw = np.zeros(STACK_SIZE, dtype=np.float64)
-        av_tsl = np.empty(n_slot, dtype=np.int64)
+        n_av = 1 if use_av else 0  # availability scratch (pair graph, lines of sight, stacks, tile slots) only when on
+        av_adj = np.zeros(MAX_STEREO_SATS * n_av, dtype=np.uint64)
+        av_los = np.zeros((MAX_STEREO_SATS * n_av, 5), dtype=np.float64)
+        av_sm = np.zeros(STACK_SIZE * n_av, dtype=np.uint64)
+        av_sw = np.zeros(STACK_SIZE * n_av, dtype=np.float64)
+        av_tsl = np.empty(n_slot * n_av, dtype=np.int64)
         cand = np.empty((n_slot, 2), dtype=np.int64)  # candidates of a step: band record, window count
         cf3 = np.empty((3, n_slot), dtype=np.float64)  # ... their sin/cos latitude, cos of the cap radius
         cdl = np.empty(n_slot, dtype=np.float64)  # ... their longitude half-widths on the strip (rad)
