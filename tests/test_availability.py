@@ -121,13 +121,20 @@ def _tiny_case(n_sat=8, seed=0):
     return sats, tg, eph
 
 
-def test_grid_and_point_kernels_equal_failure_subset_enumeration():
+SENSOR_B = Sensor(name="b", min_elevation_deg=5.0, field_of_regard_deg=100.0, stereo_min_angle_deg=40.0,
+                  angular_noise_urad=50.0)
+
+
+@pytest.mark.parametrize("two_sensors", [False, True])
+def test_grid_and_point_kernels_equal_failure_subset_enumeration(two_sensors):
     sats, tg, eph = _tiny_case()
+    sensors = [SENSOR, SENSOR_B] if two_sensors else [SENSOR]
+    sidx = np.arange(len(sats)) % len(sensors)
+    eph.sensor_index = sidx
     grid = region_grid([10.0, 50.0], [100.0, 160.0], 10.0, 0.0)
     p = 0.7
-    ds = grid_coverage(eph, None, grid, SENSOR, satellite_availability=p).dataset
-    det, pair = naive_detections_and_pairs(eph.positions_km, eph.valid, grid.points_ecef_km, grid.up, [SENSOR],
-                                           np.zeros(len(sats), dtype=int))
+    ds = grid_coverage(eph, None, grid, sensors, satellite_availability=p).dataset
+    det, pair = naive_detections_and_pairs(eph.positions_km, eph.valid, grid.points_ecef_km, grid.up, sensors, sidx)
     want = naive_expected_fractions_enumeration(det, pair, p)
     n_det = det.sum(axis=1)
     # stereo, 3+ detections, and samples with 3+ detections but not every pair a stereo pair
@@ -137,7 +144,7 @@ def test_grid_and_point_kernels_equal_failure_subset_enumeration():
         np.testing.assert_allclose(ds[f"expected_fraction{sfx}"].values.ravel(), want[i], rtol=0,
                                    atol=sum_rounding, err_msg=sfx)
     pts = [(f"P{i}", float(la), float(lo)) for i, (la, lo) in enumerate([(30.0, 130.0), (50.0, 100.0), (10.0, 160.0)])]
-    dp = point_coverage(eph, None, pts, SENSOR, satellite_availability=p).dataset
+    dp = point_coverage(eph, None, pts, sensors, satellite_availability=p).dataset
     for i, sfx in enumerate(LEVELS):
         got = dp[f"expected_fraction{sfx}"].values
         ref = ds[f"expected_fraction{sfx}"].sel(lat=dp["lat"].values, lon=dp["lon"].values).values.diagonal()
