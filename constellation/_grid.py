@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from ._availability import MAX_STEREO_SATS, STACK_SIZE, row_availability
 from ._candidates import strip_candidates
 from ._detect import row_detect
 from ._jit import jit_parallel_numpy_errors
@@ -24,7 +25,7 @@ from ._tiles import BLOCK, TILE_COLS, TILE_ROWS
 @jit_parallel_numpy_errors
 def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, row_cos,
                lon0_rad, step_rad, n_lon, istate, fstate, hist, t_edge, log_lo, inv_dlog, mode, xstate, ghist,
-               weight, series):
+               weight, series, avail, avail_p):
     """Exact tests of the candidates and streaming metrics for one time chunk (output-sensitive).
 
     Parallel over strips of ``TILE_ROWS`` latitude rows; each strip walks the chunk's time
@@ -108,6 +109,13 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     series : (n_strip, n_t, 3) float64, out (zeroed by the caller)
         Per strip and step the summed weights of the points with >= 1, >= 2 detections and in
         stereo; strips summed in index order give the region's series.
+    avail : (n_point, 3) float64, in/out, or (0, 3) to skip
+        Sums over the samples of the probabilities that >= 1, >= 2 detections and a stereo pair
+        survive when each satellite is available with probability ``avail_p``
+        (:func:`constellation._availability.row_availability`); an empty array turns the
+        accumulation off and leaves every other output as without it.
+    avail_p : float
+        Satellite availability, ``0 < avail_p <= 1`` (read only when ``avail`` is not empty).
 
     Returns
     -------
@@ -186,6 +194,13 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
             row_state_load(rs, istate, fstate, t_edge, gidx)
             xstate_load(xs, xstate, gidx)
         nb = hist.shape[1]
+        use_av = avail.shape[0] > 0
+        n_av = 1 if use_av else 0  # availability scratch (pair graph, lines of sight, stacks, tile slots) only when on
+        av_adj = np.zeros(MAX_STEREO_SATS * n_av, dtype=np.uint64)
+        av_los = np.zeros((MAX_STEREO_SATS * n_av, 5), dtype=np.float64)
+        av_sm = np.zeros(STACK_SIZE * n_av, dtype=np.uint64)
+        av_sw = np.zeros(STACK_SIZE * n_av, dtype=np.float64)
+        av_tsl = np.empty(n_slot * n_av, dtype=np.int64)
         cand = np.empty((n_slot, 2), dtype=np.int64)  # candidates of a step: band record, window count
         cf3 = np.empty((3, n_slot), dtype=np.float64)  # ... their sin/cos latitude, cos of the cap radius
         cdl = np.empty(n_slot, dtype=np.float64)  # ... their longitude half-widths on the strip (rad)
@@ -214,6 +229,9 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
             if row_a <= row_b:
                 a1, b1, a2, b2, a3, b3 = row_level_counts(cnt, best, iwa, iwb, row_a, row_b)
                 row_gap_update(xs, rs, cnt, best, ghist, gidx, row_a, row_b, g, t_edge[g], t_edge[g + 1])
+                if use_av:
+                    row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns,
+                                     band_f, k, pu, row_a, row_b, av_adj, av_los, av_sm, av_sw, av_tsl)
                 row_update(rs, cnt, best, binf, row_a, row_b, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
                 for j in range(row_a, row_b + 1):
                     if binf[j] >= 0.0:

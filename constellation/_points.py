@@ -14,6 +14,7 @@ import math
 import numpy as np
 from numba import prange
 
+from ._availability import MAX_STEREO_SATS, N_AV, STACK_SIZE, point_availability
 from ._geometry import P_INTENSITY_W_SR, P_NOISE_RAD, detect_r2, sensor_scalars
 from ._jit import jit_parallel
 from ._metrics import update_point
@@ -22,7 +23,8 @@ from ._pairs import N_REC, best_pair_sigma2
 
 @jit_parallel
 def point_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
-                      istate, fstate, hist, t_edge, log_lo, inv_dlog, mode=0, level=None):
+                      istate, fstate, hist, t_edge, log_lo, inv_dlog, mode=0, level=None, avail=None,
+                      avail_p=1.0):
     """Baseline: the same exact tests and metrics over every (time, satellite, point) triple.
 
     Used by the benchmark, the tests and :func:`constellation.coverage.point_coverage` (same
@@ -31,7 +33,10 @@ def point_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
     (benchmark of the detection stage; accumulators untouched). ``level``, when given
     (``(n_point, n_t)`` int8), receives each point's coverage level per step of the chunk: 0
     none, 1 one detecting satellite, 2 two or more without a stereo pair, 3 a stereo pair
-    (``mode`` 0 only; read by :func:`constellation._metrics.levels_update`).
+    (``mode`` 0 only; read by :func:`constellation._metrics.levels_update`). ``avail``, when
+    given (``(n_point, 3)`` float64), accumulates the probabilities that >= 1, >= 2 detections and
+    a stereo pair survive with each satellite available with probability ``avail_p``
+    (:func:`constellation._availability.point_availability`; ``mode`` 0 only).
     """
     n_t = pos.shape[0]
     n_sat = pos.shape[1]
@@ -42,6 +47,10 @@ def point_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
         ou = np.empty((n_sat, 6), dtype=np.float64)
         oi = np.empty(n_sat, dtype=np.int64)
         warm = np.full((n_lon, 2), -1, dtype=np.int64)
+        av_adj = np.zeros(MAX_STEREO_SATS, dtype=np.uint64)
+        av_los = np.zeros((max(n_sat, N_AV), 5), dtype=np.float64)
+        av_sm = np.zeros(STACK_SIZE, dtype=np.uint64)
+        av_sw = np.zeros(STACK_SIZE, dtype=np.float64)
         base = i * n_lon
         for k in range(n_t):
             g = k0 + k
@@ -71,6 +80,10 @@ def point_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
                         bv = best_pair_sigma2(rec, j, n, ou, oi, warm, pos, k, pts[base + j, 0], pts[base + j, 1],
                                            pts[base + j, 2], table, sensor_of_sat)
                     update_point(base + j, g, n, bv, istate, fstate, hist, t_edge, log_lo, inv_dlog)
+                    if avail is not None:
+                        point_availability(avail, avail_p, base + j, n, bv < math.inf, rec, j, pos, k, pts[base + j, 0],
+                                           pts[base + j, 1], pts[base + j, 2], table, sensor_of_sat, av_adj, av_los,
+                                           av_sm, av_sw)
                     if level is not None:
                         level[base + j, k] = 1 + (1 if n >= 2 else 0) + (1 if bv < math.inf else 0)
                 elif level is not None:

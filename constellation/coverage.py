@@ -108,6 +108,15 @@ Region coverage over time and the gap distribution (``SERIES_VARIABLES``, ``GAP_
 - ``region_gap_cdf_1`` / ``_2`` / ``_stereo`` on ``gap_duration_s`` (the longest duration of
   each histogram bin, s): the area-weighted mean over the region's points that have a gap of
   each point's gap-duration CDF (exact at those durations); NaN when no point has a gap.
+
+Degraded mode (``AVAILABILITY_VARIABLES``, only with ``satellite_availability = p``): each
+satellite is independently available with probability ``p`` at every sample.
+``expected_fraction_1`` / ``_2`` / ``_stereo`` are the expected fractions of the samples with
+>= 1 / >= 2 surviving detecting satellites / a surviving stereo pair: per sample with ``n``
+detecting satellites ``1 - (1-p)^n`` and ``1 - (1-p)^n - n p (1-p)^(n-1)`` (binomial), and the
+exact probability that some valid pair of the sample's pair graph survives
+(:mod:`constellation._availability`), summed over the samples and divided by ``n_time``. At
+``p = 1`` they equal ``fraction_1`` / ``_2`` / ``_stereo`` exactly.
 """
 
 from __future__ import annotations
@@ -126,6 +135,7 @@ from orbits.propagate import ERROR_MESSAGES, Ephemeris, propagate
 from orbits.satellites import SatelliteSet
 from orbits.timegrid import TimeGrid
 
+from ._availability import N_AV
 from ._points import point_chunk
 from ._candidates import N_BF, cap_bounds, pack_bands
 from ._grid import grid_chunk
@@ -150,6 +160,7 @@ __all__ = [
     "SERIES_VARIABLES",
     "GAP_VARIABLES",
     "GAP_CDF_VARIABLES",
+    "AVAILABILITY_VARIABLES",
     "gap_histogram_bins",
     "region_weights",
 ]
@@ -223,6 +234,52 @@ GAP_CDF_VARIABLES = {
     for sfx, w in zip(LEVEL_SUFFIXES, LEVEL_WORDS)
 }
 """Region-wide gap-duration CDFs, on the ``gap_duration_s`` dimension: (units, long_name, definition)."""
+
+AVAILABILITY_VARIABLES = {
+    f"expected_fraction{sfx or '_1'}": (
+        "1", f"expected fraction of time steps with {w}, each satellite available with probability p",
+        f"mean over the samples of P[{w} among the surviving satellites], each detecting satellite surviving "
+        f"independently with probability p = satellite_availability (dataset attribute); "
+        + ("1 - (1-p)^n, n the detecting count (binomial)" if sfx == "" else
+           "1 - (1-p)^n - n p (1-p)^(n-1), n the detecting count (binomial)" if sfx == "_2" else
+           "exact probability that at least one valid stereo pair of the sample's pair graph survives "
+           "(vertex-elimination recursion; NaN past 64 detecting satellites or 2^20 recursion nodes)"))
+    for sfx, w in zip(LEVEL_SUFFIXES, LEVEL_WORDS)
+}
+"""Per-point expected coverage under satellite availability p: (units, long_name, definition)."""
+
+
+def _check_availability(p):
+    """``satellite_availability`` as a float in ``(0, 1]``, or None.
+
+    Raises
+    ------
+    CoverageError
+        Naming the parameter, the value and the allowed range.
+    """
+    if p is None:
+        return None
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not 0.0 < float(p) <= 1.0:
+        raise CoverageError(f"satellite_availability={p!r}: must be a number in (0, 1] (the probability that "
+                            f"each satellite is available)")
+    return float(p)
+
+
+def _availability_state(n_point, p):
+    """Per-point sums of the surviving-coverage probabilities ((n_point, 3) float64; (0, 3) when ``p`` is None)."""
+    return np.zeros((n_point if p is not None else 0, N_AV), dtype=np.float64)
+
+
+def _add_availability(ds, avail, n_time, p, point_dims, shape):
+    """Add ``AVAILABILITY_VARIABLES`` (``avail`` sums / ``n_time``) to ``ds`` when ``p`` is given."""
+    if p is None:
+        return ds
+    for i, (k, (units, long_name, definition)) in enumerate(AVAILABILITY_VARIABLES.items()):
+        ds[k] = (point_dims, (avail[:, i] / n_time).reshape(shape))
+        ds[k].attrs.update({"units": units, "long_name": long_name, "definition": definition})
+    ds.attrs["satellite_availability"] = float(p)
+    return ds
+
 
 DEFAULT_ERROR_BINS = 512
 DEFAULT_CHUNK_STATES = 1 << 16
@@ -933,11 +990,12 @@ def _exact_pass(bands, table, k0, geo, stream, test_only):
         Grid index of the chunk's first sample.
     geo : _GridGeometry
     stream : tuple
-        ``(istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums)``: the
-        streaming accumulators (updated in place unless ``test_only``), the error histogram's
-        axis (see :func:`_metric_state`), the gap-distribution state (:func:`_gap_state`), the
-        points' area weights (:func:`region_weights`) and the ``(n_time, 3)`` per-sample sums of
-        the weights at each coverage level (the chunk's rows filled).
+        ``(istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums, avail,
+        avail_p)``: the streaming accumulators (updated in place unless ``test_only``), the error
+        histogram's axis (see :func:`_metric_state`), the gap-distribution state
+        (:func:`_gap_state`), the points' area weights (:func:`region_weights`), the ``(n_time,
+        3)`` per-sample sums of the weights at each coverage level (the chunk's rows filled), and
+        the availability sums (:func:`_availability_state`; empty = off) with ``p``.
     test_only : bool
         Run the exact tests alone, without the metric updates (``profile=True`` timing pass).
 
@@ -947,14 +1005,15 @@ def _exact_pass(bands, table, k0, geo, stream, test_only):
         Exact tests performed, as the kernel counts them.
     """
     band_n, band_lh, band_f, band_si = bands
-    istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums = stream
+    istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums, avail, avail_p = stream
     nc = band_n.shape[0]
     n_strip = -(-geo.row_sin.shape[0] // TILE_ROWS)
     series = np.zeros((n_strip, nc, N_LEVELS))
     with numba.parallel_chunksize(GRID_ROWS_PER_TASK):
         n = int(grid_chunk(band_n, band_lh, band_f, band_si, table, k0, geo.pts, geo.ups, geo.row_sin,
                            geo.row_cos, geo.lon0, geo.step, geo.n_lon, istate, fstate, hist, t_edge, log_lo,
-                           1.0 / dlog, 1 if test_only else 0, xstate, ghist, weight, series))
+                           1.0 / dlog, 1 if test_only else 0, xstate, ghist, weight, series, avail,
+                           avail_p))
     if not test_only:
         acc = sums[k0:k0 + nc]
         for st in range(n_strip):  # strips in index order: the same sums on any number of threads
@@ -1054,7 +1113,8 @@ def _grid_dataset(out, grid, req, propagator, name, constellation_summary, dlog,
 
 def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp4", chunk_steps=None,
                   target_intensity_w_sr=None, progress=None, *, name="", constellation_summary=None,
-                  error_bins=DEFAULT_ERROR_BINS, profile=False, attrs=None, mask=None) -> CoverageResult:
+                  error_bins=DEFAULT_ERROR_BINS, profile=False, attrs=None, mask=None,
+                  satellite_availability=None) -> CoverageResult:
     """Coverage of a regular region grid by a constellation over a time grid.
 
     Parameters
@@ -1089,6 +1149,9 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
     mask : array_like of bool (n_lat, n_lon) or None
         The region's points (a polygon's inside) for the region-wide series and gap CDFs
         (:func:`region_weights`); None = the whole grid. Per-point variables cover every point.
+    satellite_availability : float or None
+        ``p`` in ``(0, 1]``: also compute ``AVAILABILITY_VARIABLES`` (expected coverage with each
+        satellite independently available with probability ``p``); None = not computed.
 
     Returns
     -------
@@ -1096,6 +1159,7 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
     """
     t_start = time.perf_counter()
     req = _check_grid_request(sats, time_grid, grid, sensors, target_intensity_w_sr, chunk_steps, error_bins)
+    avail_p = _check_availability(satellite_availability)
     n_sat = len(req.names)
     n_time = req.tg.count
     n_point = grid.n_point
@@ -1108,7 +1172,9 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
     sums = np.zeros((n_time, N_LEVELS))
 
     timings = dict(propagation_s=0.0, candidate_s=0.0, exact_s=0.0, metrics_s=0.0, output_s=0.0)
-    stream = (istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums)
+    avail = _availability_state(n_point, avail_p)
+    stream = (istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums, avail,
+              avail_p if avail_p is not None else 1.0)
     codes_all, n_tests, n_chunks = _grid_chunk_loop(req, geo, propagator, stream, profile, progress, timings)
 
     t0 = time.perf_counter()
@@ -1123,6 +1189,7 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
     ds = _grid_dataset(out, grid, req, propagator, name, constellation_summary, dlog, error_bins,
                        dict(attrs or {}, **_overflow_attrs(hi_m, overflow, n_over, out)))
     ds = _add_gap_and_series(ds, req.tg, gap_out, tops_s, cdfs, _series_from_sums(sums, weight), ("lat", "lon"))
+    ds = _add_availability(ds, avail, n_time, avail_p, ("lat", "lon"), grid.shape)
     timings["output_s"] = time.perf_counter() - t0
     timings["coverage_s"] = timings["candidate_s"] + timings["exact_s"] + timings["metrics_s"]
     timings["total_s"] = time.perf_counter() - t_start
@@ -1197,7 +1264,8 @@ def _make_dataset(data_vars, coords, tg, sensors, name, constellation_summary, n
 # ---------------------------------------------------------------------------- point lists
 def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="sgp4", chunk_steps=None,
                    target_intensity_w_sr=None, progress=None, *, name="", constellation_summary=None,
-                   error_bins=DEFAULT_ERROR_BINS, attrs=None, mask=None) -> CoverageResult:
+                   error_bins=DEFAULT_ERROR_BINS, attrs=None, mask=None,
+                   satellite_availability=None) -> CoverageResult:
     """Coverage metrics for a list of named points (dataset dim ``point``).
 
     Parameters
@@ -1221,6 +1289,7 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
     t_start = time.perf_counter()
     sats, eph, tg = _sats_and_grid(sats, time_grid)
     pnames, lat, lon, alt = _normalise_points(points)
+    avail_p = _check_availability(satellite_availability)
     sensors = as_sensor_list(sensors)
     intensity = _check_radiometric(sensors, target_intensity_w_sr)
     table = sensor_table(sensors, intensity)
@@ -1241,6 +1310,7 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
     xstate, ghist = _gap_state(n_point, t_edge)
     sums = np.zeros((n_time, N_LEVELS))
     level = np.zeros((n_point, chunk), dtype=np.int8)
+    avail = _availability_state(n_point, avail_p)
     timings = dict(propagation_s=0.0, candidate_s=0.0, exact_s=0.0, metrics_s=0.0, output_s=0.0)
     codes_all = np.zeros(n_sat, dtype=np.int64)
     done = 0
@@ -1250,8 +1320,12 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
         t0 = time.perf_counter()
         nc = pos.shape[0]
         lv = level[:, :nc] if nc == chunk else np.zeros((n_point, nc), dtype=np.int8)
-        point_chunk(pos, valid, sidx, table, k0, pts, ups, 1, istate, fstate, hist, t_edge, log_lo,
-                            1.0 / dlog, 0, lv)
+        if avail_p is None:
+            point_chunk(pos, valid, sidx, table, k0, pts, ups, 1, istate, fstate, hist, t_edge, log_lo,
+                        1.0 / dlog, 0, lv)
+        else:
+            point_chunk(pos, valid, sidx, table, k0, pts, ups, 1, istate, fstate, hist, t_edge, log_lo,
+                        1.0 / dlog, 0, lv, avail, avail_p)
         levels_update(lv, k0, xstate, ghist, t_edge, weight, sums[k0:k0 + nc])
         timings["exact_s"] += time.perf_counter() - t0
         done += pos.shape[0]
@@ -1275,6 +1349,7 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
                        _constellation_summary(sats, eph, propagator), n_sat, dlog, error_bins,
                        dict(attrs or {}, **_overflow_attrs(hi_m, overflow, n_over, out)))
     ds = _add_gap_and_series(ds, tg, gap_out, tops_s, cdfs, _series_from_sums(sums, weight), ("point",))
+    ds = _add_availability(ds, avail, n_time, avail_p, ("point",), (n_point,))
     timings["output_s"] = time.perf_counter() - t0
     timings["coverage_s"] = timings["candidate_s"] + timings["exact_s"] + timings["metrics_s"]
     timings["total_s"] = time.perf_counter() - t_start
@@ -1422,6 +1497,9 @@ def region_statistics(ds, mask=None) -> dict:
         :func:`area_statistics` of its variable (NaN values left out).
         ``median_position_error_m_overflow_points``: points whose median is ``+inf``
         (``summary.json`` writes infinities as null; this count says why).
+        With ``satellite_availability`` set (dataset attribute): that ``p`` as
+        ``satellite_availability``, and ``expected_fraction_1/_2/_stereo`` ``_mean`` and ``_min``
+        likewise.
     """
     lat = np.asarray(ds["lat"].values, dtype=np.float64)
     if "point" in ds.dims:
@@ -1458,4 +1536,11 @@ def region_statistics(ds, mask=None) -> dict:
     out["median_position_error_m_max"] = st["max"]
     e = np.asarray(ds["median_position_error_m"].values, dtype=np.float64)
     out["median_position_error_m_overflow_points"] = int(np.count_nonzero(np.isposinf(e) & m))
+    if "satellite_availability" in ds.attrs:
+        out["satellite_availability"] = float(ds.attrs["satellite_availability"])
+    for var in AVAILABILITY_VARIABLES:
+        if var in ds:
+            st = stats(var)
+            out[f"{var}_mean"] = st["mean"]
+            out[f"{var}_min"] = st["min"]
     return out

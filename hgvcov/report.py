@@ -19,6 +19,9 @@ __all__ = ["print_summary", "print_sweep", "print_sweep_failures", "sweep_column
 #: Region statistics shown as area mean and minimum: (variable, label).
 _FRACTIONS = (("fraction_1", ">= 1 satellite"), ("fraction_2", ">= 2 satellites"),
               ("fraction_stereo", "stereo pair"))
+#: Expected fractions under satellite availability p (``[analysis] satellite_availability``).
+_EXPECTED = (("expected_fraction_1", ">= 1 satellite"), ("expected_fraction_2", ">= 2 satellites"),
+             ("expected_fraction_stereo", "stereo pair"))
 #: Region statistics shown as their worst value: (variable, label).
 _GAPS = (("max_gap_s", "worst gap (any)"), ("max_gap_stereo_s", "worst gap (stereo)"))
 #: Columns of the threat table: (title, formatter, summary.json ``per_threat`` key).  Every
@@ -79,6 +82,11 @@ def _pick(d: dict, *names, default=None):
     return default
 
 
+def fmt_value_p(p) -> str:
+    """Satellite availability ``p`` as ``"0.9"``; ``?`` when missing."""
+    return "?" if p is None else f"{float(p):g}"
+
+
 def _stat(stats: dict, var: str, which: str):
     """``var``'s ``which`` (mean, min) statistic, flat (``var_mean``) or nested."""
     v = _pick(stats, f"{var}_{which}", f"{which}_{var}")
@@ -96,6 +104,12 @@ def _region_table(stats: dict) -> Table:
         mean, mn = _stat(stats, var, "mean"), _stat(stats, var, "min")
         if mean is not None or mn is not None:
             reg.add_row(label, fmt_fraction(mean), fmt_fraction(mn))
+    p = stats.get("satellite_availability")
+    for var, label in _EXPECTED:
+        mean, mn = _stat(stats, var, "mean"), _stat(stats, var, "min")
+        if mean is not None or mn is not None:
+            reg.add_row(f"{label}, expected (availability p = {fmt_value_p(p)})", fmt_fraction(mean),
+                        fmt_fraction(mn))
     for var, label in _GAPS:
         v = _pick(stats, f"{var}_worst", f"{var}_max", f"worst_{var}", var)
         if isinstance(v, dict):

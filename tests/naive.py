@@ -304,3 +304,83 @@ def naive_region_gap_cdf(gaps_samples, weights, tops_samples):
         num += w * np.array([np.count_nonzero(g <= t) / g.size for t in tops_samples])
         den += w
     return num / den if den > 0 else np.full(len(tops_samples), np.nan)
+
+
+# ---------------------------------------------------------------------------- satellite availability
+def naive_detections_and_pairs(positions_km, valid, pts, ups, sensors, sensor_index, intensity_w_sr=None):
+    """Per sample, which satellites detect each point and which pairs of them are stereo pairs.
+
+    Returns ``det`` (n_time, n_sat, n_point) bool and ``pair`` (n_time, n_point, n_sat, n_sat)
+    bool: both satellites detect the point and their lines of sight converge at an angle in
+    ``[theta, 180 - theta]`` deg, ``theta`` the larger ``stereo_min_angle_deg`` of the two
+    (DESIGN.md), angles from :func:`naive_convergence_deg`. Detection does not depend on the other
+    satellites, so removing a satellite is masking its row / its pairs.
+    """
+    n_time, n_sat, _ = positions_km.shape
+    n_point = pts.shape[0]
+    sensor_index = np.asarray(sensor_index)
+    det = np.zeros((n_time, n_sat, n_point), dtype=bool)
+    pair = np.zeros((n_time, n_point, n_sat, n_sat), dtype=bool)
+    for k in range(n_time):
+        for si, sen in enumerate(sensors):
+            m = (sensor_index == si) & valid[k]
+            if m.any():
+                det[k, m] = naive_detect_matrix(positions_km[k][m], pts, ups, sen, intensity_w_sr)
+        for p in range(n_point):
+            ids = np.flatnonzero(det[k, :, p])
+            for a in range(len(ids)):
+                for b in range(a + 1, len(ids)):
+                    i, j = ids[a], ids[b]
+                    theta = max(sensors[sensor_index[i]].stereo_min_angle_deg,
+                                sensors[sensor_index[j]].stereo_min_angle_deg)
+                    ang = naive_convergence_deg(positions_km[k, i], positions_km[k, j], pts[p])
+                    if theta <= ang <= 180.0 - theta:
+                        pair[k, p, i, j] = pair[k, p, j, i] = True
+    return det, pair
+
+
+def _surviving_levels(det, pair, up):
+    """Indicators (n_time, n_point) of >= 1, >= 2 surviving detections and a surviving stereo pair.
+
+    ``up`` (n_time, n_sat) bool: the satellites available at each sample.
+    """
+    d = det & up[:, :, None]
+    counts = d.sum(axis=1)
+    both = up[:, None, :, None] & up[:, None, None, :]
+    stereo = (pair & both).any(axis=(2, 3))
+    return counts >= 1, counts >= 2, stereo
+
+
+def naive_expected_fractions_enumeration(det, pair, p):
+    """Expected ``fraction_1``, ``fraction_2``, ``fraction_stereo`` (each (n_point,)) by enumeration.
+
+    Every subset S of the satellites survives with probability ``p^|S| (1-p)^(n_sat-|S|)``; the
+    fractions recomputed with the others removed are weighted by it and summed (2^n_sat
+    subsets; the same subset at every sample, which has the same expectation per sample as
+    independent draws per sample, by linearity).
+    """
+    n_time, n_sat, n_point = det.shape
+    out = np.zeros((3, n_point))
+    for s in range(1 << n_sat):
+        alive = np.array([(s >> i) & 1 for i in range(n_sat)], dtype=bool)
+        w = p ** int(alive.sum()) * (1.0 - p) ** int(n_sat - alive.sum())
+        levels = _surviving_levels(det, pair, np.broadcast_to(alive, (n_time, n_sat)))
+        for i, lv in enumerate(levels):
+            out[i] += w * lv.mean(axis=0)
+    return out
+
+
+def naive_expected_fractions_monte_carlo(det, pair, p, n_draws, rng):
+    """Monte Carlo estimate of the expected fractions: each satellite up with probability ``p``,
+    drawn independently at every sample, ``n_draws`` draws.
+
+    Returns ``mean`` (3, n_point) and its standard error ``sem`` (3, n_point) (sample standard
+    deviation over the draws / sqrt(n_draws)).
+    """
+    n_time, n_sat, n_point = det.shape
+    vals = np.zeros((n_draws, 3, n_point))
+    for d in range(n_draws):
+        up = rng.random((n_time, n_sat)) < p
+        for i, lv in enumerate(_surviving_levels(det, pair, up)):
+            vals[d, i] = lv.mean(axis=0)
+    return vals.mean(axis=0), vals.std(axis=0, ddof=1) / math.sqrt(n_draws)

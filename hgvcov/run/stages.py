@@ -181,7 +181,7 @@ def compute_coverage(scenario: Scenario, inputs: Inputs, region: Region,
                      propagator=scenario.time.propagator, progress=task,
                      target_intensity_w_sr=scenario.region.target_intensity_w_sr,
                      name=scenario.name, constellation_summary=scenario.constellation_summary(),
-                     mask=region.mask)
+                     mask=region.mask, satellite_availability=scenario.analysis.satellite_availability)
     ds = res.dataset
     stats = region_statistics(ds, mask=region.mask)
     if region.mask is not None:

@@ -34,7 +34,7 @@ __all__ = ["Scenario", "TimeSpec", "SensorSpec", "WalkerShell", "TleShell", "Pre
            "RegionSpec", "ThreatSpec", "ThreatEnsembleSpec", "AimPointSpec",
            "ENSEMBLE_MANOEUVRES", "OutputSpec", "GroundTrackSpec", "EXPORT_KINDS",
            "FiguresSpec", "FigureScaleSpec", "FigureOverlaysSpec", "FIGURE_PROJECTIONS",
-           "MAP_VARIABLE_PATTERN", "UtcTime", "WGS84_A_KM"]
+           "MAP_VARIABLE_PATTERN", "UtcTime", "WGS84_A_KM", "AnalysisSpec"]
 
 #: WGS84 equatorial radius (km): a perigee below it is below the surface.
 WGS84_A_KM = 6378.137
@@ -796,6 +796,27 @@ class OutputSpec(_Model):
         return self
 
 
+class AnalysisSpec(_Model):
+    """``[analysis]``: optional analyses beyond the nominal coverage.
+
+    ``satellite_availability = p`` (``0 < p <= 1``): each satellite is independently
+    available with probability ``p``; coverage.nc then gains ``expected_fraction_1``,
+    ``expected_fraction_2`` and ``expected_fraction_stereo`` (absent = not computed).
+    """
+
+    satellite_availability: Optional[float] = Field(
+        None, description="probability that each satellite is available, in (0, 1] (absent = no availability figures)")
+
+    @model_validator(mode="after")
+    def _probability(self):
+        p = self.satellite_availability
+        if p is not None and not 0.0 < p <= 1.0:
+            raise Problem("satellite_availability", p,
+                          "a probability in (0, 1]: the chance that each satellite is available "
+                          "(1 = always; leave the key out for no availability figures)")
+        return self
+
+
 class Scenario(_Model):
     """A validated scenario; build the run's objects with the ``build_*`` methods."""
 
@@ -809,6 +830,7 @@ class Scenario(_Model):
     threat: list[ThreatSpec] = Field(default_factory=list)
     threat_ensemble: list[ThreatEnsembleSpec] = Field(default_factory=list)
     output: OutputSpec = Field(default_factory=OutputSpec)
+    analysis: AnalysisSpec = Field(default_factory=AnalysisSpec)
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _source: Optional[str] = PrivateAttr(default=None)
