@@ -11,15 +11,18 @@ The names below are loaded on first use (module ``__getattr__``): ``import hgvco
 for every ``hgvcov --help`` and must not pull in pydantic, numpy or the engine.
 
 Importing it also points numba's cache at a per-user folder when the installation is not
-writable (:func:`hgvcov.cachedir.configure_numba_cache`; before numba is imported).
+writable (:func:`hgvcov.cachedir.configure_numba_cache`; before numba is imported), and
+clears that cache when the kernel sources changed since it was built
+(:func:`hgvcov.cachedir.invalidate_stale_kernel_caches`).
 """
 from __future__ import annotations
 
 from importlib import import_module
 
-from .cachedir import configure_numba_cache
+from .cachedir import configure_numba_cache, invalidate_stale_kernel_caches
 
 configure_numba_cache()
+invalidate_stale_kernel_caches()
 
 __all__ = [
     "Scenario", "ScenarioError", "load_scenario", "scenario_from_dict", "scenario_from_toml",

@@ -10,17 +10,31 @@ called when :mod:`hgvcov` is first imported and so before numba is, points
 (default ``~/.cache/hgv-coverage/numba``).  A ``NUMBA_CACHE_DIR`` the user set is never
 changed, and nothing is changed when the package folders are writable.
 
+Numba checks a cached kernel against its own source file only, so a kernel whose callee
+in another module changed (``constellation/_metrics.py`` under ``_grid.py``'s
+``grid_chunk``, say, after an upgrade) would load its stale machine code.
+:func:`invalidate_stale_kernel_caches`, also run when :mod:`hgvcov` is imported, keeps a
+digest of every kernel module's source beside the cache and clears the cache when it
+changes.  The kernel modules are the ``_*.py`` modules and ``kernels.py`` of
+:data:`KERNEL_PACKAGES`: the import-linter contracts in ``pyproject.toml`` forbid kernel
+modules to import API modules, so these files are everything a kernel can depend on.
+
 This module imports only the standard library: it runs on every ``hgvcov --help``.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Optional
 
-__all__ = ["KERNEL_PACKAGES", "user_cache_dir", "numba_cache_dir", "configure_numba_cache"]
+__all__ = ["KERNEL_PACKAGES", "user_cache_dir", "numba_cache_dir", "configure_numba_cache",
+           "kernel_sources_digest", "kernel_cache_dirs", "invalidate_stale_kernel_caches"]
+
+#: File beside the cached kernels holding the digest of the sources they were built from.
+KERNEL_STAMP = "hgvcov-kernel-sources.sha256"
 
 #: The packages whose modules hold numba kernels compiled with ``cache=True``.
 KERNEL_PACKAGES = ("orbits", "hgv_models", "constellation")
@@ -123,3 +137,92 @@ def configure_numba_cache() -> Optional[Path]:
     if config is not None:
         config.CACHE_DIR = str(path)
     return path
+
+
+def _kernel_files(package_dirs: Iterable[Path]) -> list[Path]:
+    files = []
+    for d in package_dirs:
+        d = Path(d)
+        files += [f for f in d.glob("*.py") if f.name.startswith("_") or f.name == "kernels.py"]
+    return sorted(files, key=lambda f: (f.parent.name, f.name))
+
+
+def kernel_sources_digest(package_dirs: Optional[Iterable[Path]] = None) -> str:
+    """SHA-256 of the kernel modules' sources (names and contents), hex.
+
+    Parameters
+    ----------
+    package_dirs : iterable of Path, optional
+        Folders of the kernel packages (default: those of :data:`KERNEL_PACKAGES`).
+    """
+    dirs = list(_package_dirs() if package_dirs is None else package_dirs)
+    h = hashlib.sha256()
+    for f in _kernel_files(dirs):
+        h.update(f"{f.parent.name}/{f.name}\0".encode())
+        try:
+            h.update(f.read_bytes())
+        except OSError:
+            h.update(b"<unreadable>")
+    return h.hexdigest()
+
+
+def kernel_cache_dirs(package_dirs: Optional[Iterable[Path]] = None,
+                      cache_dir: Optional[str] = None) -> list[Path]:
+    """The folders where numba caches the kernels of ``package_dirs``.
+
+    ``package/__pycache__`` (numba's in-tree locator) when ``cache_dir`` is empty, else
+    numba's layout under ``NUMBA_CACHE_DIR``: ``<cache_dir>/<folder name>_<sha1 of the
+    folder's absolute path>`` (``numba.core.caching._CacheLocator.get_suitable_cache_subpath``).
+    """
+    dirs = list(_package_dirs() if package_dirs is None else package_dirs)
+    if not cache_dir:
+        return [Path(d) / "__pycache__" for d in dirs]
+    out = []
+    for d in dirs:
+        path = os.path.abspath(str(d))
+        hashed = hashlib.sha1(path.encode()).hexdigest()
+        out.append(Path(cache_dir) / f"{os.path.split(path)[-1]}_{hashed}")
+    return out
+
+
+def invalidate_stale_kernel_caches(environ: Optional[Mapping[str, str]] = None,
+                                   package_dirs: Optional[Iterable[Path]] = None) -> list[Path]:
+    """Remove numba's cached kernels when the kernel sources changed since they were built.
+
+    Each cache folder (:func:`kernel_cache_dirs`) holds :data:`KERNEL_STAMP` with the
+    :func:`kernel_sources_digest` of the sources its kernels were built from.  When the
+    stamp is missing or differs, the folder's ``*.nbi`` / ``*.nbc`` files are removed (the
+    kernels compile again on first use) and the stamp is rewritten.  Errors (a read-only
+    folder) are ignored: numba then recompiles or loads as before.
+
+    Returns
+    -------
+    list of Path
+        The cache files removed.
+    """
+    env = os.environ if environ is None else environ
+    dirs = list(_package_dirs() if package_dirs is None else package_dirs)
+    digest = kernel_sources_digest(dirs)
+    removed: list[Path] = []
+    for cdir in kernel_cache_dirs(dirs, env.get("NUMBA_CACHE_DIR") or None):
+        if not cdir.is_dir():
+            continue
+        stamp = cdir / KERNEL_STAMP
+        try:
+            if stamp.read_text(encoding="ascii").strip() == digest:
+                continue
+        except (OSError, UnicodeDecodeError):
+            pass
+        for f in [*cdir.glob("*.nbi"), *cdir.glob("*.nbc")]:
+            try:
+                f.unlink()
+                removed.append(f)
+            except OSError:
+                pass
+        try:
+            tmp = cdir / f".{KERNEL_STAMP}.{os.getpid()}"
+            tmp.write_text(digest + "\n", encoding="ascii")
+            os.replace(tmp, stamp)
+        except OSError:
+            pass
+    return removed
