@@ -65,7 +65,7 @@ from hgv_models import CAV_H, HTV2, equilibrium_glide_altitude_km  # noqa: E402
 from hgv_models import _atmosphere_kernels as A  # noqa: E402
 from hgv_models import _dynamics_kernels as K  # noqa: E402
 from hgv_models._atmosphere_kernels import us1976_kernel  # noqa: E402
-from hgv_models.dynamics import glide_batch, initial_state, run_parameters  # noqa: E402
+from hgv_models.dynamics import glide_batch, initial_state, program_table, run_parameters  # noqa: E402
 from hgv_models.guidance import constant_bank, jink, weave  # noqa: E402
 
 STEP_S = 2.0
@@ -302,12 +302,7 @@ def numpy_glide_batch(vehicle, states, progs, step_s=STEP_S, output_step_s=OUTPU
     """
     m = NumpyGlide(vehicle)
     n = len(states)
-    n_seg = max(len(p.kernel_array()) for p in progs)
-    prog_all = np.zeros((n, n_seg, K.PROGRAM_COLUMNS))
-    prog_all[:, :, 6] = np.nan
-    for i, p in enumerate(progs):
-        a = p.kernel_array()
-        prog_all[i, : len(a)] = a
+    prog_all = program_table(progs)
     y = np.array([initial_state(*row) for row in states])
     n_max = int(max_time_s / output_step_s) + 3
     out = np.full((n, n_max, 7), np.nan)

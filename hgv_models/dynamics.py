@@ -277,12 +277,7 @@ def glide_batch(vehicle, states, programs=None, rotating_earth=True, step_s=1.0,
     progs = [as_program(p) for p in (programs if programs is not None else [None] * n)]
     if len(progs) != n:
         raise GlideError(f"programs: {len(progs)} given for {n} states")
-    n_seg = max(len(p.kernel_array()) for p in progs)
-    parr = np.zeros((n, n_seg, K.PROGRAM_COLUMNS))
-    parr[:, :, 6] = np.nan
-    for i, p in enumerate(progs):
-        a = p.kernel_array()
-        parr[i, : len(a)] = a
+    parr = program_table(progs)
     params, mach_g, alpha_g, cl, cd, aux = run_parameters(veh, rotating_earth)
     params2d = np.tile(params, (n, 1))
     y0s = np.array([initial_state(*row) for row in s])
@@ -297,7 +292,30 @@ def glide_batch(vehicle, states, programs=None, rotating_earth=True, step_s=1.0,
 
 
 __all__ = ["GlideError", "equilibrium_glide_altitude_km", "glide", "glide_batch", "kernels_cached", "Vehicle",
-           "GuidanceProgram"]
+           "GuidanceProgram", "program_table"]
+
+
+def program_table(programs) -> np.ndarray:
+    """The bank programs of a batch as one kernel array.
+
+    Parameters
+    ----------
+    programs : sequence of GuidanceProgram
+        One program per trajectory.
+
+    Returns
+    -------
+    (n, n_segment, PROGRAM_COLUMNS) float64
+        Each program's :meth:`GuidanceProgram.kernel_array` rows, padded to the longest with
+        inactive rows (zeros, column 6 NaN) as the batch kernel expects.
+    """
+    n_seg = max(len(p.kernel_array()) for p in programs)
+    table = np.zeros((len(programs), n_seg, K.PROGRAM_COLUMNS))
+    table[:, :, 6] = np.nan
+    for i, p in enumerate(programs):
+        a = p.kernel_array()
+        table[i, : len(a)] = a
+    return table
 
 
 def kernels_cached() -> bool:
