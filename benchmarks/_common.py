@@ -20,7 +20,6 @@ printed twice: *per thread* (our 1-thread time against the single-threaded basel
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import json
 import math
@@ -221,17 +220,12 @@ def all_threads() -> int:
     return int(numba.config.NUMBA_NUM_THREADS)
 
 
-@contextlib.contextmanager
 def numba_threads(n: int):
-    """Run the block with ``n`` numba threads, restoring the previous count after."""
-    import numba
+    """Run the block with ``n`` numba threads, restoring the previous count after
+    (:func:`hgvcov.bench_peers.numba_threads`, imported on first use)."""
+    from hgvcov.bench_peers import numba_threads as threads
 
-    prev = numba.get_num_threads()
-    numba.set_num_threads(int(n))
-    try:
-        yield int(n)
-    finally:
-        numba.set_num_threads(prev)
+    return threads(int(n))
 
 
 # -------------------------------------------------------------------------------- JSON

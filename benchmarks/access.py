@@ -56,6 +56,7 @@ from constellation.access import access_intervals  # noqa: E402
 from constellation.points import load_points  # noqa: E402
 from constellation.sensors import Sensor  # noqa: E402
 from constellation.walker import walker  # noqa: E402
+from hgvcov.bench_peers import numba_threads  # noqa: E402
 from hgvcov.csvformat import ACCESS_DECIMALS, write_csv  # noqa: E402
 from orbits.timegrid import time_grid  # noqa: E402
 from orbits.tle import read_tle, write_tle  # noqa: E402
@@ -115,7 +116,11 @@ class StageTimer:
 
 def time_ours(sats, pts, grid, sensor, threads, repeats, workdir):
     """Best-of-``repeats`` wall time of ``access_intervals`` at ``threads`` numba threads."""
-    numba.set_num_threads(threads)
+    with numba_threads(threads):
+        return _time_ours(sats, pts, grid, sensor, repeats, workdir)
+
+
+def _time_ours(sats, pts, grid, sensor, repeats, workdir):
     best = None
     for _ in range(repeats):
         with StageTimer() as st:
@@ -130,7 +135,6 @@ def time_ours(sats, pts, grid, sensor, threads, repeats, workdir):
         cpu = (c1.user - c0.user) + (c1.system - c0.system)
         if best is None or wall < best["wall_s"]:
             best = {"wall_s": wall, "stages_s": dict(st.t), "csv_write_s": csv_s, "cpu_s": cpu}
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     return df, best
 
 
