@@ -37,7 +37,8 @@ from hgv_models.guidance import weave
 from hgv_models.threats import Threat, ThreatError, fly_threat
 
 __all__ = ["CorridorGrid", "EnsembleFlight", "ensemble_flights", "run_ensemble", "ensemble_summary",
-           "ENSEMBLE_COLUMNS", "TRACK_CHUNK_FLIGHTS", "PERCENTILES"]
+           "ENSEMBLE_COLUMNS", "TRACK_CHUNK_FLIGHTS", "PERCENTILES",
+           "flight_bank", "flight_bank_key"]
 
 #: Flights tracked per call of :func:`constellation.track_coverage` (memory bound: one
 #: chunk's per-sample tracks at a time).
@@ -181,6 +182,28 @@ def ensemble_flights(spec, start_utc, duration_s: float, default_vehicle: str = 
             for k, (la, lo, an, ala, alo, t) in enumerate(rows)]
 
 
+def flight_bank(spec, f: EnsembleFlight):
+    """The glide-phase bank programme of flight ``f`` (``fly_threat``'s ``bank_deg``).
+
+    Returns
+    -------
+    float or GuidanceProgram
+        0.0 (no manoeuvre) or :func:`hgv_models.guidance.weave` with the ensemble's
+        amplitude and period.
+    """
+    if f.manoeuvre == "weave":
+        return weave(spec.weave_amplitude_deg, spec.weave_period_s)
+    return 0.0
+
+
+def flight_bank_key(spec, f: EnsembleFlight) -> tuple:
+    """Hashable, sortable key of :func:`flight_bank`: flights with equal keys (and the same
+    launch, aim and vehicle) fly the same Earth-fixed trajectory."""
+    if f.manoeuvre == "weave":
+        return ("weave", float(spec.weave_amplitude_deg), float(spec.weave_period_s))
+    return ("none",)
+
+
 def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, *,
                  propagator: str, radar_sites, sample_step_s: float,
                  progress: Optional[Callable[[int], Any]] = None,
@@ -205,8 +228,6 @@ def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, 
     corridor : CorridorGrid, optional
         Accumulates where the flights are out of custody.
     """
-    bank = (weave(spec.weave_amplitude_deg, spec.weave_period_s)
-            if spec.manoeuvre == "weave" else 0.0)
     rows: list[dict] = [{} for _ in flights]
     pending: list[tuple[int, EnsembleFlight, Any]] = []
     last_key, traj = None, None
@@ -227,7 +248,8 @@ def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, 
     # Flights sharing a (launch, aim, vehicle) pair are visited together so that each pair is
     # flown once and only one trajectory (plus those of the pending chunk) is held at a time.
     def pair(f):
-        return (f.launch_lat_deg, f.launch_lon_deg, f.aim_lat_deg, f.aim_lon_deg, f.vehicle)
+        return (f.launch_lat_deg, f.launch_lon_deg, f.aim_lat_deg, f.aim_lon_deg, f.vehicle,
+                flight_bank_key(spec, f))
 
     order = sorted(range(len(flights)), key=lambda k: pair(flights[k]))
     for done, k in enumerate(order):
@@ -247,7 +269,7 @@ def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, 
                 th = Threat(name=f.name, launch_lat_deg=f.launch_lat_deg,
                             launch_lon_deg=f.launch_lon_deg, aim_lat_deg=f.aim_lat_deg,
                             aim_lon_deg=f.aim_lon_deg, vehicle=f.vehicle)
-                traj = fly_threat(th, sample_step_s=sample_step_s, bank_deg=bank)
+                traj = fly_threat(th, sample_step_s=sample_step_s, bank_deg=flight_bank(spec, f))
             except (ThreatError, ThreatUnreachableError) as exc:
                 # the reason is the pair's, not the first flight's: drop the threat's name
                 traj = str(exc).replace(f"threat {f.name!r}: ", "")
