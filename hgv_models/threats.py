@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hgv_models import flight
-from hgv_models.vehicles import vehicle_by_name
+from hgv_models.vehicles import Vehicle, vehicle_by_name
 
 __all__ = [
     "R_EARTH_MEAN_KM",
@@ -130,9 +130,9 @@ class Threat:
         Launch point, degrees (latitude in [-90, 90], longitude in [-180, 360]).
     aim_lat_deg, aim_lon_deg : float
         Aim point, degrees.
-    vehicle : str
+    vehicle : str or Vehicle
         Vehicle name understood by :func:`hgv_models.vehicles.vehicle_by_name`
-        (``"cav-h"``, ``"htv2"``).
+        (``"cav-h"``, ``"htv2"``), or a :class:`~hgv_models.vehicles.Vehicle`.
     description : str
         Plain-language description of the launch area and aim point.
 
@@ -158,8 +158,10 @@ class Threat:
         self.launch_lon_deg = _check_lon("launch_lon_deg", self.launch_lon_deg)
         self.aim_lat_deg = _check_lat("aim_lat_deg", self.aim_lat_deg)
         self.aim_lon_deg = _check_lon("aim_lon_deg", self.aim_lon_deg)
-        if not isinstance(self.vehicle, str) or not self.vehicle.strip():
-            raise ThreatError(f"vehicle={self.vehicle!r}: need a vehicle name such as 'cav-h'")
+        if not isinstance(self.vehicle, Vehicle) and (
+                not isinstance(self.vehicle, str) or not self.vehicle.strip()):
+            raise ThreatError(f"vehicle={self.vehicle!r}: need a vehicle name such as 'cav-h' "
+                              "or a Vehicle")
         try:
             vehicle_by_name(self.vehicle)
         except ValueError as e:  # the message names the vehicle and the valid names

@@ -33,12 +33,14 @@ import pandas as pd
 
 from constellation import track_coverage
 from hgv_models.flight import ThreatUnreachableError
-from hgv_models.guidance import weave
+from hgv_models.guidance import jink, weave
 from hgv_models.threats import Threat, ThreatError, fly_threat
 
 __all__ = ["CorridorGrid", "EnsembleFlight", "ensemble_flights", "run_ensemble", "ensemble_summary",
            "ENSEMBLE_COLUMNS", "TRACK_CHUNK_FLIGHTS", "PERCENTILES",
-           "flight_bank", "flight_bank_key"]
+           "flight_bank", "flight_bank_key", "FLIGHT_COLUMNS", "with_flight_columns",
+           "threat_weighted_statistics", "NOMINAL_GLIDE_SPEED_KM_S", "sample_polygon",
+           "scenario_flights", "EnsembleInputError"]
 
 #: Flights tracked per call of :func:`constellation.track_coverage` (memory bound: one
 #: chunk's per-sample tracks at a time).
@@ -53,7 +55,20 @@ ENSEMBLE_COLUMNS = (
     "aim_lat_deg", "aim_lon_deg", "launch_utc", "launch_offset_s", "vehicle", "manoeuvre",
     "flight_time_s", "first_detection_s", "first_stereo_s", "custody_fraction",
     "stereo_fraction", "longest_custody_gap_s", "warning_time_s", "detection_warning_time_s",
-    "radar_warning_time_s", "warning_gain_s")
+    "radar_warning_time_s", "warning_gain_s", "bank_amplitude_deg", "bank_period_s",
+    "jink_at_s", "jink_duration_s")
+
+#: The drawn per-flight manoeuvre parameters, appended to :data:`ENSEMBLE_COLUMNS`: the
+#: weave amplitude or jink bank (deg), the weave period (s), the jink start (s after
+#: release) and the duration of each jink half (s); empty when the manoeuvre has none.
+FLIGHT_COLUMNS = ("bank_amplitude_deg", "bank_period_s", "jink_at_s", "jink_duration_s")
+
+#: Mean ground speed (km/s) that turns ``jink_at_fraction`` into a time after release:
+#: ``jink_at_s = fraction * D / NOMINAL_GLIDE_SPEED_KM_S`` for a launch-aim great-circle
+#: distance D (the same mean glide speed as the run estimate's track-sample count).  The
+#: glide's true duration is known only after the flight is shot, and the jink is part of
+#: that shooting, so a fraction of the nominal glide time is used, stated in the CSV.
+NOMINAL_GLIDE_SPEED_KM_S = 2.5
 
 _TRACK_KEYS = ("flight_time_s", "first_detection_s", "first_stereo_s", "custody_fraction",
                "stereo_fraction", "longest_custody_gap_s", "warning_time_s",
@@ -74,12 +89,43 @@ class CorridorGrid:
     step_deg: float = 1.0
     n_samples: np.ndarray = None  # (n_lat, n_lon) int64
     n_uncovered: np.ndarray = None
+    #: The coverage region's grid (:class:`constellation.RegionGrid`, regular at its
+    #: ``step_deg``); when given, :attr:`region_counts` counts the samples per grid point.
+    region_grid: Any = None
+    #: (n_lat, n_lon) int64 track samples whose nearest grid point is that point (within
+    #: half a grid step in latitude and in longitude); samples off the grid not counted.
+    region_counts: np.ndarray = None
+    #: Every sample added (on the region's grid or not).
+    n_samples_total: int = 0
 
     def __post_init__(self):
         shape = (int(round(180 / self.step_deg)), int(round(360 / self.step_deg)))
         if self.n_samples is None:
             self.n_samples = np.zeros(shape, dtype=np.int64)
             self.n_uncovered = np.zeros(shape, dtype=np.int64)
+        if self.region_grid is not None and self.region_counts is None:
+            self.region_counts = np.zeros((self.region_grid.lat_deg.size,
+                                           self.region_grid.lon_deg.size), dtype=np.int64)
+
+    def region_indices(self, lat_deg, lon_deg) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(i, j, on_grid)``: the nearest region grid point of each sample, and whether it
+        is within half a step of it.
+
+        The grid is regular: ``i = rint((lat - lat0) / step)``; longitudes are first moved
+        by multiples of 360 deg into ``[lon0 - step/2, lon0 - step/2 + 360)`` so that a grid
+        given in 0..360 (e.g. across the antimeridian, ``[150, 210]``) or -180..180 takes
+        samples of either convention, then ``j = rint((lon - lon0) / step)``.  A grid
+        spanning 360 deg never gets its repeated last meridian.
+        """
+        g = self.region_grid
+        step = float(g.step_deg) if np.isfinite(g.step_deg) else 1.0
+        lat = np.asarray(lat_deg, dtype=float)
+        lon0 = float(g.lon_deg[0])
+        lon = (np.asarray(lon_deg, dtype=float) - (lon0 - 0.5 * step)) % 360.0 + (lon0 - 0.5 * step)
+        i = np.rint((lat - float(g.lat_deg[0])) / step).astype(np.int64)
+        j = np.rint((lon - lon0) / step).astype(np.int64)
+        ok = (i >= 0) & (i < g.lat_deg.size) & (j >= 0) & (j < g.lon_deg.size)
+        return i, j, ok
 
     def add(self, lat_deg, lon_deg, uncovered) -> None:
         """Add samples at ``lat_deg``/``lon_deg`` (deg, (n,)); ``uncovered`` (n,) bool."""
@@ -90,6 +136,10 @@ class CorridorGrid:
         j = np.clip(np.searchsorted(self.lon_edges_deg, lon, side="right") - 1, 0, n_lon - 1)
         np.add.at(self.n_samples, (i, j), 1)
         np.add.at(self.n_uncovered, (i, j), np.asarray(uncovered, dtype=np.int64))
+        self.n_samples_total += int(np.size(lat_deg))
+        if self.region_grid is not None:
+            ri, rj, ok = self.region_indices(lat_deg, lon_deg)
+            np.add.at(self.region_counts, (ri[ok], rj[ok]), 1)
 
     @property
     def lat_edges_deg(self) -> np.ndarray:
@@ -116,22 +166,137 @@ class EnsembleFlight:
     aim_lat_deg: float
     aim_lon_deg: float
     launch_offset_s: float
-    vehicle: str
+    vehicle: Any
     manoeuvre: str
+    #: weave amplitude or jink bank angle (deg); None: the ensemble's value / no manoeuvre
+    bank_amplitude_deg: Optional[float] = None
+    #: weave period (s)
+    bank_period_s: Optional[float] = None
+    #: jink start, s after release (glide start)
+    jink_at_s: Optional[float] = None
+    #: duration of each half of the jink (s)
+    jink_duration_s: Optional[float] = None
 
 
-def _aims(spec) -> list[tuple[str, float, float]]:
+class EnsembleInputError(ValueError):
+    """A ``[[threat_ensemble]]`` input that cannot be used: ``key`` (below the ensemble),
+    ``value`` and what is ``allowed``."""
+
+    def __init__(self, key: str, value: Any, allowed: str):
+        self.key, self.value, self.allowed = key, value, allowed
+        super().__init__(f"{key} = {value!r}: {allowed}")
+
+
+def _aims(spec, scenario=None) -> list[tuple[str, float, float]]:
+    """``[(name, lat_deg, lon_deg)]`` of the aim points: the list, a CSV file (read like
+    ``region.points``) or ``"region"`` (the region's named points, or its grid points inside
+    the polygon, named ``"lat,lon"``)."""
+    if not isinstance(spec.aim, str):
+        out = []
+        for a in spec.aim:
+            if isinstance(a, list):
+                out.append((f"{a[0]:g},{a[1]:g}", float(a[0]), float(a[1])))
+            else:
+                out.append((a.name, float(a.lat_deg), float(a.lon_deg)))
+        return out
+    if scenario is None:
+        raise EnsembleInputError("aim", spec.aim, "a list of points (a CSV file or \"region\" "
+                                 "needs the scenario)")
+    from constellation import load_points, repeated_meridian_columns
+
+    from hgvcov.scenario.schema import AIM_REGION
+    if spec.aim.strip().lower() == AIM_REGION:
+        grid = scenario.build_grid()
+        if scenario.region.kind == "points":
+            return [(str(n), float(a), float(b))
+                    for n, a, b in zip(grid.name, grid.lat_deg, grid.lon_deg)]
+        mask = np.ones((grid.lat_deg.size, grid.lon_deg.size), dtype=bool)
+        if scenario.region.kind == "polygon" or scenario.region.polygon is not None:
+            mask = scenario.build_polygon_mask(grid)
+        mask = mask & ~repeated_meridian_columns(grid.lon_deg)[None, :]
+        ii, jj = np.nonzero(mask)
+        return [(f"{grid.lat_deg[i]:g},{grid.lon_deg[j]:g}", float(grid.lat_deg[i]),
+                 float(grid.lon_deg[j])) for i, j in zip(ii, jj)]
+    try:
+        pts = load_points(scenario.resolve(spec.aim))
+    except ValueError as exc:
+        raise EnsembleInputError("aim", spec.aim, f"\"region\" or a readable points CSV "
+                                 f"(name, lat_deg, lon_deg): {exc}") from exc
+    return [(str(n), float(a), float(b)) for n, a, b in zip(pts.name, pts.lat_deg, pts.lon_deg)]
+
+
+def sample_polygon(geometry, n: int, rng: np.random.Generator, max_batches: int = 10_000
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points uniform by area on the sphere inside a lon/lat polygon.
+
+    Rejection sampling from the polygon's bounding box: latitude from ``arcsin`` of a
+    uniform ``sin(lat)`` (equal area on the sphere: the area element is
+    ``cos(lat) dlat dlon = d(sin lat) dlon``), longitude uniform, kept when inside
+    (``shapely.contains_xy``; edges straight in lon/lat as in
+    :mod:`constellation.polygon`).  Draws go in batches of ``max(64, 2 n)``; the first
+    ``n`` accepted, in draw order, are returned, so the result depends only on ``rng``.
+
+    Parameters
+    ----------
+    geometry : shapely Polygon or MultiPolygon
+        As :func:`constellation.load_polygon` returns it: rings unwrapped across the
+        antimeridian (longitudes may run past 180, e.g. 170..190).
+    n : int
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    lat_deg, lon_deg : ndarray (n,)
+        Longitudes wrapped to [-180, 180).
+    """
+    import shapely
+    lon0, lat0, lon1, lat1 = geometry.bounds
+    s0, s1 = math.sin(math.radians(lat0)), math.sin(math.radians(lat1))
+    lat_out, lon_out, got = [], [], 0
+    batch = max(64, 2 * int(n))
+    for _ in range(max_batches):
+        if got >= n:
+            break
+        lat = np.degrees(np.arcsin(rng.uniform(s0, s1, batch)))
+        lon = rng.uniform(lon0, lon1, batch)
+        inside = shapely.contains_xy(geometry, lon, lat)
+        lat_out.append(lat[inside])
+        lon_out.append(lon[inside])
+        got += int(inside.sum())
+    else:
+        raise EnsembleInputError("launch_area", "(polygon)", "a polygon with an area "
+                                 "(almost no draw from its bounding box fell inside)")
+    lat = np.concatenate(lat_out)[:n]
+    lon = np.concatenate(lon_out)[:n]
+    return lat, (lon + 180.0) % 360.0 - 180.0
+
+
+def _draw(rng: np.random.Generator, rng_range: Optional[tuple[float, float]], n: int):
+    """``n`` values uniform in ``rng_range`` (no draw when fixed: lo == hi); None if unset."""
+    if rng_range is None:
+        return None
+    lo, hi = rng_range
+    if lo == hi:
+        return np.full(n, lo)
+    return rng.uniform(lo, hi, n)
+
+
+def _vehicles(spec, scenario, default_vehicle):
+    """Each ``vehicle`` name as flown: a ``[[vehicle]]`` object, else the name as given."""
+    defined = scenario.build_vehicles() if scenario is not None else {}
     out = []
-    for a in spec.aim:
-        if isinstance(a, list):
-            out.append((f"{a[0]:g},{a[1]:g}", float(a[0]), float(a[1])))
+    for v in spec.vehicles:
+        if v is None:
+            out.append(default_vehicle)
+        elif v.strip().lower() in defined:
+            out.append(defined[v.strip().lower()])
         else:
-            out.append((a.name, float(a.lat_deg), float(a.lon_deg)))
+            out.append(v)
     return out
 
 
-def ensemble_flights(spec, start_utc, duration_s: float, default_vehicle: str = "cav-h"
-                     ) -> list[EnsembleFlight]:
+def ensemble_flights(spec, start_utc, duration_s: float, default_vehicle: str = "cav-h",
+                     scenario=None) -> list[EnsembleFlight]:
     """Expand a :class:`~hgvcov.scenario.schema.ThreatEnsembleSpec` into its flights.
 
     Parameters
@@ -143,43 +308,137 @@ def ensemble_flights(spec, start_utc, duration_s: float, default_vehicle: str = 
         Window length (s): random launch times lie in ``[0, duration_s)``, whole seconds.
     default_vehicle : str
         Vehicle when ``spec.vehicle`` is not given (``Threat``'s default).
+    scenario : Scenario, optional
+        Needed for inputs the scenario resolves: ``launch_area`` and ``aim`` files (relative
+        to the scenario file), ``aim = "region"`` and ``[[vehicle]]`` names.
 
     Returns
     -------
     list of EnsembleFlight
         Same seed -> same list.  Names ``"<ensemble>#<k>"`` (k from 1).
+
+    Raises
+    ------
+    EnsembleInputError
+        An input file that cannot be used, or too many flights (the key is relative to the
+        ensemble, e.g. ``launch_area``).
+
+    Notes
+    -----
+    Draws, in this order from ``numpy.random.default_rng(seed)``: launch times (when
+    ``launch_times = N``), launch sites (index per flight, or the box / polygon draws),
+    aim index, launch-time index (as before vehicles and manoeuvres could vary, so an
+    ensemble without them expands to the same flights).  Vehicles, manoeuvres and their
+    parameter ranges are drawn from a second stream, ``default_rng([seed, 1])``: vehicle
+    index (when several), manoeuvre index (when several), then one value per flight of each
+    range given as ``[lo, hi]`` in the order weave amplitude, weave period, jink bank, jink
+    start, jink duration.  In a factorial ensemble vehicles and manoeuvres are crossed
+    (sites x aims x times x vehicles x manoeuvres) and the ranges drawn per flight.
     """
     rng = np.random.default_rng(int(spec.seed))
-    aims = _aims(spec)
+    aims = _aims(spec, scenario)
+    if not aims:
+        raise EnsembleInputError("aim", spec.aim, "at least one aim point (the region has none)")
     if isinstance(spec.launch_times, int):
         times = np.floor(rng.uniform(0.0, float(duration_s), int(spec.launch_times)))
     else:
         times = np.array([(t - start_utc).total_seconds() for t in spec.launch_times])
-    vehicle = spec.vehicle or default_vehicle
+    vehicles = _vehicles(spec, scenario, default_vehicle)
+    manoeuvres = spec.manoeuvres
     rows = []
     if spec.factorial:
+        from hgvcov.scenario.schema import MAX_ENSEMBLE_FLIGHTS
         sites = [(float(a), float(b)) for a, b in spec.launch]
-        for (la, lo), (an, ala, alo), t in itertools.product(sites, aims, times):
-            rows.append((la, lo, an, ala, alo, float(t)))
+        count = len(sites) * len(aims) * len(times) * len(vehicles) * len(manoeuvres)
+        if count > MAX_ENSEMBLE_FLIGHTS:
+            raise EnsembleInputError("factorial", True, f"at most {MAX_ENSEMBLE_FLIGHTS:,} "
+                                     f"flights (this gives {count:,}; use samples = N)")
+        for (la, lo), (an, ala, alo), t, v, m in itertools.product(sites, aims, times, vehicles,
+                                                                  manoeuvres):
+            rows.append((la, lo, an, ala, alo, float(t), v, m))
     else:
         n = int(spec.samples)
         if spec.launch is not None:
             idx = rng.integers(0, len(spec.launch), n)
             sites = [(float(spec.launch[i][0]), float(spec.launch[i][1])) for i in idx]
-        else:
+        elif spec.launch_box is not None:
             box = spec.launch_box
             # uniform over the box's area on the sphere: sin(lat) uniform
             s0, s1 = (math.sin(math.radians(v)) for v in box["lat_deg"])
             lat = np.degrees(np.arcsin(rng.uniform(s0, s1, n)))
             lon = rng.uniform(box["lon_deg"][0], box["lon_deg"][1], n)
             sites = [(float(round(a, 4)), float(round(b, 4))) for a, b in zip(lat, lon)]
+        else:
+            lat, lon = sample_polygon(_launch_polygon(spec, scenario), n, rng)
+            sites = [(float(round(a, 4)), float(round(b, 4))) for a, b in zip(lat, lon)]
         ai = rng.integers(0, len(aims), n)
         ti = rng.integers(0, len(times), n)
-        for (la, lo), a, t in zip(sites, ai, ti):
-            rows.append((la, lo, *aims[a], float(times[t])))
-    return [EnsembleFlight(f"{spec.name}#{k + 1}", la, lo, an, ala, alo, t, vehicle,
-                           spec.manoeuvre)
-            for k, (la, lo, an, ala, alo, t) in enumerate(rows)]
+        rng2 = np.random.default_rng([int(spec.seed), 1])
+        vi = rng2.integers(0, len(vehicles), n) if len(vehicles) > 1 else np.zeros(n, int)
+        mi = rng2.integers(0, len(manoeuvres), n) if len(manoeuvres) > 1 else np.zeros(n, int)
+        for (la, lo), a, t, v, m in zip(sites, ai, ti, vi, mi):
+            rows.append((la, lo, *aims[a], float(times[t]), vehicles[v], manoeuvres[m]))
+    if spec.factorial:
+        rng2 = np.random.default_rng([int(spec.seed), 1])
+    n = len(rows)
+    amp = _draw(rng2, spec.range_of("weave_amplitude_deg"), n)
+    period = _draw(rng2, spec.range_of("weave_period_s"), n)
+    jbank = _draw(rng2, spec.range_of("jink_bank_deg"), n)
+    j_at = _draw(rng2, spec.range_of("jink_at_s"), n)
+    j_frac = _draw(rng2, spec.range_of("jink_at_fraction"), n)
+    if j_at is None and j_frac is None:
+        j_frac = np.full(n, 0.5)
+    jdur = _draw(rng2, spec.range_of("jink_duration_s"), n)
+    out = []
+    for k, (la, lo, an, ala, alo, t, v, m) in enumerate(rows):
+        extra = {}
+        if m == "weave":
+            extra = {"bank_amplitude_deg": float(amp[k]), "bank_period_s": float(period[k])}
+        elif m == "jink":
+            if j_at is not None:
+                at = float(j_at[k])
+            else:
+                from hgv_models.threats import great_circle_distance_km
+                d_km = great_circle_distance_km(la, lo, ala, alo)
+                at = float(round(j_frac[k] * d_km / NOMINAL_GLIDE_SPEED_KM_S, 3))
+            extra = {"bank_amplitude_deg": float(jbank[k]), "jink_at_s": at,
+                     "jink_duration_s": float(jdur[k])}
+        out.append(EnsembleFlight(f"{spec.name}#{k + 1}", la, lo, an, ala, alo, t, v, m,
+                                  **extra))
+    return out
+
+
+def scenario_flights(scenario) -> list[tuple[Any, list[EnsembleFlight]]]:
+    """``[(spec, flights)]`` of every ``[[threat_ensemble]]`` of ``scenario``.
+
+    Raises
+    ------
+    ScenarioError
+        An unusable input, naming ``threat_ensemble[i].KEY``, its value and what is allowed.
+    """
+    out = []
+    for i, spec in enumerate(scenario.threat_ensemble):
+        try:
+            out.append((spec, ensemble_flights(spec, scenario.time.start,
+                                               scenario.time.duration_s, scenario=scenario)))
+        except EnsembleInputError as exc:
+            raise scenario.input_error(f"threat_ensemble[{i}].{exc.key}", exc.value,
+                                       exc.allowed) from exc
+    return out
+
+
+def _launch_polygon(spec, scenario):
+    """The ``launch_area`` polygon (:func:`constellation.load_polygon`, path relative to the
+    scenario file)."""
+    from constellation import load_polygon
+    if scenario is None:
+        raise EnsembleInputError("launch_area", spec.launch_area,
+                                 "a GeoJSON polygon path read with the scenario")
+    try:
+        return load_polygon(scenario.resolve(spec.launch_area))
+    except ValueError as exc:
+        raise EnsembleInputError("launch_area", spec.launch_area,
+                                 f"a GeoJSON Polygon/MultiPolygon file: {exc}") from exc
 
 
 def flight_bank(spec, f: EnsembleFlight):
@@ -188,20 +447,43 @@ def flight_bank(spec, f: EnsembleFlight):
     Returns
     -------
     float or GuidanceProgram
-        0.0 (no manoeuvre) or :func:`hgv_models.guidance.weave` with the ensemble's
-        amplitude and period.
+        0.0 (no manoeuvre), :func:`hgv_models.guidance.weave` with the flight's amplitude
+        and period, or :func:`hgv_models.guidance.jink` at the flight's start time with its
+        bank and half duration.  A weave flight without drawn values (built by hand) takes
+        the ensemble's fixed ``weave_amplitude_deg`` / ``weave_period_s``.
     """
     if f.manoeuvre == "weave":
-        return weave(spec.weave_amplitude_deg, spec.weave_period_s)
+        amp, period = _weave_parameters(spec, f)
+        return weave(amp, period)
+    if f.manoeuvre == "jink":
+        return jink(f.jink_at_s, f.bank_amplitude_deg, f.jink_duration_s)
     return 0.0
+
+
+def _weave_parameters(spec, f):
+    amp = f.bank_amplitude_deg if f.bank_amplitude_deg is not None else spec.weave_amplitude_deg
+    period = f.bank_period_s if f.bank_period_s is not None else spec.weave_period_s
+    return float(amp), float(period)
 
 
 def flight_bank_key(spec, f: EnsembleFlight) -> tuple:
     """Hashable, sortable key of :func:`flight_bank`: flights with equal keys (and the same
     launch, aim and vehicle) fly the same Earth-fixed trajectory."""
     if f.manoeuvre == "weave":
-        return ("weave", float(spec.weave_amplitude_deg), float(spec.weave_period_s))
+        return ("weave", *_weave_parameters(spec, f))
+    if f.manoeuvre == "jink":
+        return ("jink", float(f.jink_at_s), float(f.bank_amplitude_deg), float(f.jink_duration_s))
     return ("none",)
+
+
+def with_flight_columns(table: pd.DataFrame, flights: list[EnsembleFlight]) -> pd.DataFrame:
+    """``table`` (rows in ``flights`` order, from :func:`run_ensemble`) with the vehicle as
+    its name and the drawn manoeuvre parameters (:data:`FLIGHT_COLUMNS`) filled in."""
+    out = table.copy()
+    out["vehicle"] = [str(f.vehicle) for f in flights]
+    for c in FLIGHT_COLUMNS:
+        out[c] = [getattr(f, c) for f in flights]
+    return out[list(ENSEMBLE_COLUMNS)]
 
 
 def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, *,
@@ -287,6 +569,57 @@ def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, 
         if c not in df:
             df[c] = None
     return df[list(ENSEMBLE_COLUMNS)]
+
+
+#: Per-point variables of coverage.nc summarised with threat weights (when present).
+THREAT_WEIGHTED_VARIABLES = ("fraction_1", "fraction_2", "fraction_stereo", "mean_count",
+                             "mean_gap_s", "median_position_error_m", "expected_fraction_1",
+                             "expected_fraction_2", "expected_fraction_stereo")
+
+
+def threat_weighted_statistics(dataset, counts, mask=None) -> dict:
+    """Region statistics weighted by where an ensemble's flights are.
+
+    The weight of grid point k is ``c_k``, the number of the ensemble's track samples
+    (every ``output.track_step_s`` of every flight flown, boost to impact) whose nearest
+    grid point it is (:meth:`CorridorGrid.region_indices`): the time the ensemble's flights
+    spend over that point's cell.  For each variable v of
+    :data:`THREAT_WEIGHTED_VARIABLES` in ``dataset``: ``<v>_mean = sum_k c_k v_k /
+    sum_k c_k`` over the points inside ``mask`` where v is not NaN (a repeated meridian
+    column left out as in :func:`constellation.area_statistics`).  Unlike the area
+    statistics there is no cos(latitude) factor: a count of samples already measures time
+    over the cell, whatever its area.
+
+    Parameters
+    ----------
+    dataset : xarray.Dataset
+        coverage.nc of a grid region (dims lat, lon).
+    counts : (n_lat, n_lon) int array
+        :attr:`CorridorGrid.region_counts`.
+    mask : (n_lat, n_lon) bool, optional
+        The polygon mask (None: every point).
+
+    Returns
+    -------
+    dict
+        ``n_samples_on_grid`` (sum of the weights used, inside the mask), ``n_points_weighted``
+        (points with weight > 0) and ``<v>_mean`` per variable (None when no sample falls
+        on the region, or not finite).
+    """
+    from constellation import repeated_meridian_columns
+    c = np.asarray(counts, dtype=np.float64)
+    take = np.ones(c.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool).copy()
+    take &= ~repeated_meridian_columns(np.asarray(dataset["lon"].values))[None, :]
+    out = {"n_samples_on_grid": int(c[take].sum()), "n_points_weighted": int((c[take] > 0).sum())}
+    for var in THREAT_WEIGHTED_VARIABLES:
+        if var not in dataset:
+            continue
+        v = np.asarray(dataset[var].values, dtype=np.float64)
+        t = take & ~np.isnan(v) & (c > 0)
+        w = c[t]
+        mean = float(np.sum(w * v[t]) / np.sum(w)) if w.sum() > 0 else math.nan
+        out[f"{var}_mean"] = mean if math.isfinite(mean) else None
+    return out
 
 
 def _percentiles(values) -> dict:

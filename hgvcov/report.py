@@ -95,27 +95,35 @@ def _stat(stats: dict, var: str, which: str):
     return v
 
 
-def _region_table(stats: dict) -> Table:
+def _region_table(stats: dict, weighted: Optional[dict] = None) -> Table:
+    """Region statistics; ``weighted``: ``{ensemble: summary.json ensembles[name]
+    ["threat_weighted"]}``, one more column per ensemble (the threat-weighted mean)."""
+    weighted = {k: v for k, v in (weighted or {}).items() if v}
     reg = Table(title="Region coverage", title_justify="left")
     reg.add_column("metric")
     reg.add_column("area mean", justify="right")
     reg.add_column("min / worst", justify="right")
+    for name in weighted:
+        reg.add_column(f"threat-weighted\n({name})", justify="right")
+
+    def extra(var):
+        return [fmt_fraction(w.get(f"{var}_mean")) for w in weighted.values()]
     for var, label in _FRACTIONS:
         mean, mn = _stat(stats, var, "mean"), _stat(stats, var, "min")
         if mean is not None or mn is not None:
-            reg.add_row(label, fmt_fraction(mean), fmt_fraction(mn))
+            reg.add_row(label, fmt_fraction(mean), fmt_fraction(mn), *extra(var))
     p = stats.get("satellite_availability")
     for var, label in _EXPECTED:
         mean, mn = _stat(stats, var, "mean"), _stat(stats, var, "min")
         if mean is not None or mn is not None:
             reg.add_row(f"{label}, expected (availability p = {fmt_value_p(p)})", fmt_fraction(mean),
-                        fmt_fraction(mn))
+                        fmt_fraction(mn), *extra(var))
     for var, label in _GAPS:
         v = _pick(stats, f"{var}_worst", f"{var}_max", f"worst_{var}", var)
         if isinstance(v, dict):
             v = v.get("max")
         if v is not None:
-            reg.add_row(label, "", fmt_seconds(v))
+            reg.add_row(label, "", fmt_seconds(v), *([""] * len(weighted)))
     return reg
 
 
@@ -185,7 +193,9 @@ def print_summary(summary: dict, out_dir: Optional[str] = None, stream=None) -> 
     con = Console(file=stream, highlight=False, soft_wrap=True, width=max(
         120, Console(file=stream).width))
     _print_header(con, summary)
-    reg = _region_table(summary.get("region_statistics") or {})
+    reg = _region_table(summary.get("region_statistics") or {},
+                        {name: e.get("threat_weighted")
+                         for name, e in (summary.get("ensembles") or {}).items()})
     if reg.row_count:
         con.print(reg)
     per = summary.get("per_threat") or {}

@@ -285,10 +285,9 @@ def run_work(scenario: Scenario, satellites, sensors) -> dict:
         import numpy as np
         from hgv_models.threats import great_circle_distance_km
 
-        from ..ensemble import ensemble_flights
+        from ..ensemble import scenario_flights
         step = float(scenario.output.track_step_s)
-        for spec in scenario.threat_ensemble:
-            fl = ensemble_flights(spec, scenario.time.start, scenario.time.duration_s)
+        for _spec, fl in scenario_flights(scenario):
             km = great_circle_distance_km(np.array([f.launch_lat_deg for f in fl]),
                                           np.array([f.launch_lon_deg for f in fl]),
                                           np.array([f.aim_lat_deg for f in fl]),

@@ -133,7 +133,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     threats = score_threats(scenario, inputs, clock)
     accesses = compute_accesses(scenario, inputs, region, clock)
     montecarlo, mc_summary = compute_monte_carlo(scenario, inputs, threats, clock)
-    ensembles = compute_ensembles(scenario, inputs, clock)
+    ensembles = compute_ensembles(scenario, inputs, clock, region, coverage)
     compute_ground_tracks(scenario, inputs, coverage, clock)
 
     version = package_version()

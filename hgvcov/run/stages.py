@@ -268,31 +268,42 @@ class Ensembles:
     corridors: dict
 
 
-def compute_ensembles(scenario: Scenario, inputs: Inputs, clock: StageClock
+def compute_ensembles(scenario: Scenario, inputs: Inputs, clock: StageClock,
+                      region: Optional[Region] = None, coverage: Optional[Coverage] = None
                       ) -> Optional[Ensembles]:
     """Stage *ensembles*: fly and track every ``[[threat_ensemble]]`` (:mod:`hgvcov.ensemble`).
 
-    None without ensembles.
+    None without ensembles.  With the (grid) ``region`` and its ``coverage``, each
+    ensemble's summary also holds ``threat_weighted``: the region statistics weighted by
+    the ensemble's track samples per grid point
+    (:func:`hgvcov.ensemble.threat_weighted_statistics`).
     """
     if not scenario.threat_ensemble:
         return None
-    from ..ensemble import CorridorGrid, ensemble_flights, ensemble_summary, run_ensemble
-    specs = [(spec, ensemble_flights(spec, scenario.time.start, scenario.time.duration_s))
-             for spec in scenario.threat_ensemble]
+    grid = region.grid if region is not None and not region.is_points else None
+    from ..ensemble import (CorridorGrid, ensemble_summary, run_ensemble, scenario_flights,
+                            threat_weighted_statistics, with_flight_columns)
+    specs = scenario_flights(scenario)
     total = sum(len(f) for _, f in specs)
     tables, corridors = [], {}
     with clock.timed("threat ensembles", total=total) as task:
         done = 0
         for spec, flights in specs:
-            corridors[spec.name] = CorridorGrid()
-            tables.append(run_ensemble(
+            corridors[spec.name] = CorridorGrid(region_grid=grid)
+            tables.append(with_flight_columns(run_ensemble(
                 spec, flights, inputs.satellites, inputs.sensors, scenario.time.start,
                 propagator=scenario.time.propagator, radar_sites=JAPAN_RADAR_SITES,
                 sample_step_s=scenario.output.track_step_s,
-                progress=lambda k, d=done: task(d + k), corridor=corridors[spec.name]))
+                progress=lambda k, d=done: task(d + k), corridor=corridors[spec.name]),
+                flights))
             done += len(flights)
     table = pd.concat(tables, ignore_index=True)
-    return Ensembles(table, ensemble_summary(table), corridors)
+    summary = ensemble_summary(table)
+    if grid is not None and coverage is not None:
+        for name, corridor in corridors.items():
+            summary[name]["threat_weighted"] = threat_weighted_statistics(
+                coverage.dataset, corridor.region_counts, region.mask)
+    return Ensembles(table, summary, corridors)
 
 
 def compute_ground_tracks(scenario: Scenario, inputs: Inputs, coverage: Coverage,

@@ -23,6 +23,7 @@ import numpy as np
 from constellation import (Sensor, load_points, load_polygon, polygon_mask, preset,
                            region_grid, satellites_from_elements, walker)
 from hgv_models.threats import THREAT_LIBRARY, Threat
+from hgv_models.vehicles import Vehicle
 from orbits.satellites import SatelliteSet
 from orbits.timegrid import TimeGrid, datetime_jd_utc_parts, time_grid
 from orbits.tle import read_orbits
@@ -239,6 +240,8 @@ def build_threats(scenario: Scenario) -> list[tuple[str, Any, float]]:
     for i, (spec, offset) in enumerate(zip(scenario.threat, offsets)):
         extra = {k: getattr(spec, k) for k in ("vehicle", "description")
                  if getattr(spec, k) is not None}
+        if "vehicle" in extra:
+            extra["vehicle"] = scenario_vehicle(scenario, extra["vehicle"])
         if spec.library is not None:
             if spec.name is not None:
                 extra = {"name": spec.name, **extra}
@@ -254,3 +257,51 @@ def build_threats(scenario: Scenario) -> list[tuple[str, Any, float]]:
                 raise scenario.input_error(f"threat[{i}]", spec.label, str(exc)) from exc
         out.append((spec.label, th, offset))
     return out
+
+
+class ScenarioVehicle(Vehicle):
+    """A :class:`hgv_models.vehicles.Vehicle` defined by a ``[[vehicle]]`` table.
+
+    It prints as its name (``ensemble.csv``'s ``vehicle`` column) and orders by name against
+    other vehicles and library vehicle names (strings), so that flights can be sorted by
+    vehicle whichever way it is given.  Equality and hashing stay by identity (one object
+    per table).
+    """
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def _key(other):
+        return other.name if isinstance(other, Vehicle) else other
+
+    def __lt__(self, other):
+        return self.name < self._key(other)
+
+    def __gt__(self, other):
+        return self.name > self._key(other)
+
+    def __le__(self, other):
+        return self is other or self < other
+
+    def __ge__(self, other):
+        return self is other or self > other
+
+
+def build_vehicles(scenario: Scenario) -> dict:
+    """``{name.lower(): ScenarioVehicle}`` of the ``[[vehicle]]`` tables (constant L/D)."""
+    out = {}
+    for v in scenario.vehicle:
+        out[v.name.strip().lower()] = ScenarioVehicle(
+            lift_to_drag=float(v.lift_to_drag),
+            ballistic_coefficient_kg_m2=float(v.ballistic_coefficient_kg_m2),
+            name=v.name.strip(), nose_radius_m=float(v.nose_radius_m))
+    return out
+
+
+def scenario_vehicle(scenario: Scenario, name):
+    """``name`` as ``fly_threat`` takes it: the ``[[vehicle]]`` object of that name, else the
+    library name unchanged."""
+    if name is None:
+        return None
+    return build_vehicles(scenario).get(str(name).strip().lower(), name)

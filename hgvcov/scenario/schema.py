@@ -31,7 +31,8 @@ from .errors import Problem, ScenarioError, describe_validation_error, fmt_value
 
 __all__ = ["Scenario", "TimeSpec", "SensorSpec", "WalkerShell", "TleShell", "PresetShell",
            "SatelliteElements", "ElementsShell", "Shell", "SHELL_KINDS", "PointSpec",
-           "RegionSpec", "ThreatSpec", "ThreatEnsembleSpec", "AimPointSpec",
+           "RegionSpec", "ThreatSpec", "ThreatEnsembleSpec", "AimPointSpec", "VehicleSpec",
+           "ENSEMBLE_RANGES", "AIM_REGION",
            "ENSEMBLE_MANOEUVRES", "OutputSpec", "GroundTrackSpec", "EXPORT_KINDS",
            "FiguresSpec", "FigureScaleSpec", "FigureOverlaysSpec", "FIGURE_PROJECTIONS",
            "MAP_VARIABLE_PATTERN", "UtcTime", "WGS84_A_KM", "AnalysisSpec"]
@@ -442,10 +443,7 @@ class ThreatSpec(_Model):
                 _check_lon(lon, key, [lat, lon], "[lat_deg, lon_deg] with ")
             if self.name is None:
                 raise Problem("name", None, "a name for this threat (used in tracks.csv)")
-        if self.vehicle is not None:
-            vehicles = _vehicle_names()
-            if self.vehicle.lower() not in vehicles:
-                raise Problem("vehicle", self.vehicle, "one of " + ", ".join(sorted(vehicles)))
+        # vehicle: checked by Scenario against the library and the file's [[vehicle]] tables
         return self
 
     @property
@@ -468,48 +466,111 @@ class AimPointSpec(_Model):
         return self
 
 
-#: Manoeuvre profiles a ``[[threat_ensemble]]`` may fly (``hgv_models.guidance``): none, or
-#: a sinusoidal bank weave over the whole glide (``weave_amplitude_deg``, ``weave_period_s``).
-ENSEMBLE_MANOEUVRES = ("none", "weave")
+#: Manoeuvre profiles a ``[[threat_ensemble]]`` may fly (``hgv_models.guidance``): none, a
+#: sinusoidal bank weave over the whole glide (``weave_amplitude_deg``, ``weave_period_s``)
+#: or one lateral jink (``jink_bank_deg``, ``jink_at_s`` / ``jink_at_fraction``,
+#: ``jink_duration_s``).
+ENSEMBLE_MANOEUVRES = ("none", "weave", "jink")
 #: Most flights one ``[[threat_ensemble]]`` may hold.
 MAX_ENSEMBLE_FLIGHTS = 100_000
+#: ``aim`` value that draws the aim points among the region's points (grid points inside
+#: the polygon, or the named points).
+AIM_REGION = "region"
+
+#: Per-flight manoeuvre parameters of a ``[[threat_ensemble]]``: key -> (default, lowest,
+#: highest, whether the lowest is excluded).  Each is a number or a range ``[lo, hi]`` drawn
+#: uniformly per flight.
+ENSEMBLE_RANGES = {
+    "weave_amplitude_deg": (20.0, 0.0, 80.0, True),
+    "weave_period_s": (200.0, 0.0, 1.0e5, True),
+    "jink_bank_deg": (45.0, -90.0, 90.0, False),
+    "jink_at_s": (None, 0.0, 2.0e4, False),
+    "jink_at_fraction": (None, 0.0, 1.0, False),
+    "jink_duration_s": (30.0, 0.0, 1.0e4, True),
+}
+
+
+def _range_value(key: str, value: Any) -> Optional[tuple[float, float]]:
+    """``value`` of an :data:`ENSEMBLE_RANGES` key as ``(lo, hi)`` (lo == hi: fixed)."""
+    if value is None:
+        return None
+    _default, lo, hi, open_lo = ENSEMBLE_RANGES[key]
+    allowed = (f"a number {'>' if open_lo else '>='} {lo:g} and <= {hi:g}, or a range "
+               "[lo, hi] of such numbers with lo <= hi (drawn uniformly per flight)")
+    if isinstance(value, bool):
+        raise Problem(key, value, allowed)
+    if isinstance(value, (int, float)):
+        pair = [value, value]
+    elif isinstance(value, list) and len(value) == 2 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        pair = list(value)
+    else:
+        raise Problem(key, value, allowed)
+    a, b = float(pair[0]), float(pair[1])
+    for v in (a, b):
+        if not math.isfinite(v) or v < lo or v > hi or (open_lo and v == lo):
+            raise Problem(key, value, allowed)
+    if a > b:
+        raise Problem(key, value, allowed)
+    return (a, b)
+
+
+class VehicleSpec(_Model):
+    """``[[vehicle]]``: a constant-L/D glide vehicle (:class:`hgv_models.vehicles.Vehicle`)
+    usable by name in ``[[threat]]`` and ``[[threat_ensemble]]`` ``vehicle``."""
+
+    name: str = Field(min_length=1)
+    lift_to_drag: float = Field(gt=0, le=10, description="constant lift-to-drag ratio")
+    ballistic_coefficient_kg_m2: float = Field(
+        gt=0, le=1.0e6, description="beta = m / (C_D S), kg/m^2")
+    nose_radius_m: float = Field(0.1, gt=0, le=10, description="nose radius for heating, m")
 
 
 class ThreatEnsembleSpec(_Model):
-    """``[[threat_ensemble]]``: many flights from launch sites (or a box) to aim points.
+    """``[[threat_ensemble]]``: many flights from launch sites (a box, a polygon) to aim points.
 
-    ``samples = N`` draws N (launch, aim, launch time) triples with the ``seed``;
-    ``factorial = true`` flies every launch site x aim point x launch time.  Launch times are
-    ``launch_times = N`` (uniform over the window, seeded, whole seconds) or a list of
-    ISO-8601 times.
+    ``samples = N`` draws N (launch, aim, launch time[, vehicle, manoeuvre]) tuples with the
+    ``seed``; ``factorial = true`` flies every launch site x aim point x launch time
+    (x vehicle x manoeuvre).  Launch times are ``launch_times = N`` (uniform over the window,
+    seeded, whole seconds) or a list of ISO-8601 times.  Aim points are a list, a CSV file
+    (``name, lat_deg, lon_deg`` like ``region.points``) or ``"region"`` (the region's
+    points).  Manoeuvre parameters are numbers or ``[lo, hi]`` ranges drawn per flight.
     """
 
     name: str = Field(min_length=1)
     launch: Optional[list[list[float]]] = Field(None, min_length=1)
     launch_box: Optional[dict[str, list[float]]] = None
-    aim: list[Union[list[float], AimPointSpec]] = Field(min_length=1)
-    vehicle: Optional[str] = None
+    aim: Union[str, list[Union[list[float], AimPointSpec]]] = Field(min_length=1)
+    vehicle: Union[None, str, list[str]] = None
     launch_times: Union[int, list[UtcTime]] = 1
     samples: Optional[int] = Field(None, gt=0)
     factorial: bool = False
     seed: int = 0
-    manoeuvre: str = "none"
-    weave_amplitude_deg: float = Field(20.0, gt=0, le=80)
-    weave_period_s: float = Field(200.0, gt=0)
+    manoeuvre: Union[str, list[str]] = "none"
+    weave_amplitude_deg: Union[float, list[float]] = 20.0
+    weave_period_s: Union[float, list[float]] = 200.0
+    launch_area: Optional[str] = Field(None, min_length=1)
+    jink_bank_deg: Union[float, list[float]] = 45.0
+    jink_at_s: Union[None, float, list[float]] = None
+    jink_at_fraction: Union[None, float, list[float]] = None
+    jink_duration_s: Union[float, list[float]] = 30.0
 
     @model_validator(mode="after")
     def _check(self):
-        if (self.launch is None) == (self.launch_box is None):
-            raise Problem("launch", self.launch,
-                          "exactly one of launch = [[lat_deg, lon_deg], ...] or launch_box = "
-                          "{lat_deg = [a, b], lon_deg = [c, d]}")
+        given = [k for k in ("launch", "launch_box", "launch_area") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise Problem(given[1] if len(given) > 1 else "launch",
+                          getattr(self, given[1]) if len(given) > 1 else None,
+                          "exactly one of launch = [[lat_deg, lon_deg], ...], launch_box = "
+                          "{lat_deg = [a, b], lon_deg = [c, d]} or launch_area = "
+                          "\"file.geojson\"")
         if self.launch is not None:
             for j, site in enumerate(self.launch):
                 if len(site) != 2:
                     raise Problem(f"launch[{j}]", site, "[lat_deg, lon_deg]")
                 _check_lat(site[0], f"launch[{j}]", site, "[lat_deg, lon_deg] with ")
                 _check_lon(site[1], f"launch[{j}]", site, "[lat_deg, lon_deg] with ")
-        else:
+        elif self.launch_box is not None:
             box = self.launch_box
             if set(box) != {"lat_deg", "lon_deg"} or any(len(v) != 2 for v in box.values()):
                 raise Problem("launch_box", box, "{lat_deg = [south, north], lon_deg = "
@@ -521,15 +582,21 @@ class ThreatEnsembleSpec(_Model):
             if not (box["lat_deg"][0] <= box["lat_deg"][1]
                     and box["lon_deg"][0] <= box["lon_deg"][1]):
                 raise Problem("launch_box", box, "south <= north and west <= east")
-            if self.factorial:
-                raise Problem("factorial", True, "false when launch_box is given (a box has no "
-                              "finite list of sites: use samples = N)")
-        for j, a in enumerate(self.aim):
-            if isinstance(a, list):
-                if len(a) != 2:
-                    raise Problem(f"aim[{j}]", a, "[lat_deg, lon_deg] or {name, lat_deg, lon_deg}")
-                _check_lat(a[0], f"aim[{j}]", a, "[lat_deg, lon_deg] with ")
-                _check_lon(a[1], f"aim[{j}]", a, "[lat_deg, lon_deg] with ")
+        if self.factorial and self.launch is None:
+            key = "launch_box" if self.launch_box is not None else "launch_area"
+            raise Problem("factorial", True, f"false when {key} is given (an area has no "
+                          "finite list of sites: use samples = N)")
+        if isinstance(self.aim, str):
+            if not self.aim.strip():
+                raise Problem("aim", self.aim, "a list of points, a CSV path or \"region\"")
+        else:
+            for j, a in enumerate(self.aim):
+                if isinstance(a, list):
+                    if len(a) != 2:
+                        raise Problem(f"aim[{j}]", a,
+                                      "[lat_deg, lon_deg] or {name, lat_deg, lon_deg}")
+                    _check_lat(a[0], f"aim[{j}]", a, "[lat_deg, lon_deg] with ")
+                    _check_lon(a[1], f"aim[{j}]", a, "[lat_deg, lon_deg] with ")
         if isinstance(self.launch_times, int) and not self.launch_times >= 1:
             raise Problem("launch_times", self.launch_times,
                           "a whole number >= 1 or a list of ISO-8601 UTC times")
@@ -538,26 +605,57 @@ class ThreatEnsembleSpec(_Model):
         if (self.samples is None) == (not self.factorial):
             raise Problem("samples", self.samples,
                           "exactly one of samples = N (random draws) or factorial = true")
-        if self.manoeuvre not in ENSEMBLE_MANOEUVRES:
-            raise Problem("manoeuvre", self.manoeuvre,
-                          "one of " + ", ".join(repr(m) for m in ENSEMBLE_MANOEUVRES))
-        if self.vehicle is not None:
-            vehicles = _vehicle_names()
-            if self.vehicle.lower() not in vehicles:
-                raise Problem("vehicle", self.vehicle, "one of " + ", ".join(sorted(vehicles)))
+        allowed = ("one of " + ", ".join(repr(m) for m in ENSEMBLE_MANOEUVRES)
+                   + ", or a non-empty list of them (drawn per flight)")
+        if isinstance(self.manoeuvre, list):
+            if not self.manoeuvre:
+                raise Problem("manoeuvre", self.manoeuvre, allowed)
+            for j, m in enumerate(self.manoeuvre):
+                if m not in ENSEMBLE_MANOEUVRES:
+                    raise Problem(f"manoeuvre[{j}]", m, allowed)
+        elif self.manoeuvre not in ENSEMBLE_MANOEUVRES:
+            raise Problem("manoeuvre", self.manoeuvre, allowed)
+        if isinstance(self.vehicle, list) and not self.vehicle:
+            raise Problem("vehicle", self.vehicle, "a vehicle name or a non-empty list of them")
+        for key in ENSEMBLE_RANGES:
+            _range_value(key, getattr(self, key))
+        if self.jink_at_s is not None and self.jink_at_fraction is not None:
+            raise Problem("jink_at_fraction", self.jink_at_fraction,
+                          "at most one of jink_at_s and jink_at_fraction")
         if self.n_flights > MAX_ENSEMBLE_FLIGHTS:
             raise Problem("samples" if self.samples else "factorial", self.samples or True,
                           f"at most {MAX_ENSEMBLE_FLIGHTS:,} flights (this gives "
                           f"{self.n_flights:,})")
         return self
 
+    def range_of(self, key: str) -> Optional[tuple[float, float]]:
+        """An :data:`ENSEMBLE_RANGES` key as ``(lo, hi)`` (equal when fixed); None if unset."""
+        return _range_value(key, getattr(self, key))
+
+    @property
+    def vehicles(self) -> list[Optional[str]]:
+        """``vehicle`` as a list (``[None]`` when not given: the default vehicle)."""
+        if self.vehicle is None:
+            return [None]
+        return list(self.vehicle) if isinstance(self.vehicle, list) else [self.vehicle]
+
+    @property
+    def manoeuvres(self) -> list[str]:
+        """``manoeuvre`` as a list."""
+        return list(self.manoeuvre) if isinstance(self.manoeuvre, list) else [self.manoeuvre]
+
     @property
     def n_flights(self) -> int:
-        """Number of flights (samples, or sites x aims x launch times)."""
+        """Number of flights (samples, or sites x aims x launch times x vehicles x
+        manoeuvres; 0 when the aim points come from a file or the region, known only when
+        they are read)."""
         if self.samples is not None:
             return int(self.samples)
+        if isinstance(self.aim, str):
+            return 0
         n_t = self.launch_times if isinstance(self.launch_times, int) else len(self.launch_times)
-        return len(self.launch or []) * len(self.aim) * n_t
+        return (len(self.launch or []) * len(self.aim) * n_t * len(self.vehicles)
+                * len(self.manoeuvres))
 
 
 #: Names allowed in ``output.exports`` (hgvcov.exports): ``*.tif`` per gridded variable,
@@ -829,6 +927,7 @@ class Scenario(_Model):
     region: RegionSpec
     threat: list[ThreatSpec] = Field(default_factory=list)
     threat_ensemble: list[ThreatEnsembleSpec] = Field(default_factory=list)
+    vehicle: list[VehicleSpec] = Field(default_factory=list)
     output: OutputSpec = Field(default_factory=OutputSpec)
     analysis: AnalysisSpec = Field(default_factory=AnalysisSpec)
 
@@ -876,6 +975,25 @@ class Scenario(_Model):
             if ens.name in [e.name for e in self.threat_ensemble[:i]]:
                 raise Problem(f"threat_ensemble[{i}].name", ens.name,
                               "a name not used by another threat_ensemble")
+        library = _vehicle_names()
+        defined = []
+        for i, v in enumerate(self.vehicle):
+            if v.name.strip().lower() in library or v.name.strip().lower() in defined:
+                raise Problem(f"vehicle[{i}].name", v.name,
+                              "a name not used by a library vehicle ("
+                              + ", ".join(sorted(library)) + ") or another [[vehicle]]")
+            defined.append(v.name.strip().lower())
+        known = "one of " + ", ".join(sorted(library | set(defined))) + (
+            "" if defined else " (or define one in a [[vehicle]] table)")
+        for i, th in enumerate(self.threat):
+            if th.vehicle is not None and th.vehicle.strip().lower() not in library | set(defined):
+                raise Problem(f"threat[{i}].vehicle", th.vehicle, known)
+        for i, ens in enumerate(self.threat_ensemble):
+            names = ens.vehicle if isinstance(ens.vehicle, list) else [ens.vehicle]
+            for j, v in enumerate(names):
+                if v is not None and v.strip().lower() not in library | set(defined):
+                    key = "vehicle" + (f"[{j}]" if isinstance(ens.vehicle, list) else "")
+                    raise Problem(f"threat_ensemble[{i}].{key}", v, known)
         labels = [t.label for t in self.threat]
         for i, lab in enumerate(labels):
             if lab in labels[:i]:
@@ -991,6 +1109,11 @@ class Scenario(_Model):
         """``[(name, hgv_models.threats.Threat, launch_offset_s)]`` for each ``[[threat]]``."""
         from . import builders
         return builders.build_threats(self)
+
+    def build_vehicles(self) -> dict:
+        """``{name (lower case): hgv_models.vehicles.Vehicle}`` of the ``[[vehicle]]`` tables."""
+        from . import builders
+        return builders.build_vehicles(self)
 
     def input_error(self, key: str, value: Any, allowed: str) -> ScenarioError:
         """A :class:`ScenarioError` ``KEY = VALUE: ALLOWED`` naming this scenario's file."""
