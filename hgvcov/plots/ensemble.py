@@ -7,7 +7,8 @@ plot_ensemble_warning(table, ensemble, path)
     every flight drawn as a dot.  A warning never given counts as 0 s, as in the summary.
 plot_ensemble_corridor(corridor, ensemble, path)
     Map of the fraction of track samples out of custody (seen by no satellite) per cell of
-    the ensemble's :class:`hgvcov.ensemble.CorridorGrid`: where the flights slip through.
+    the ensemble's :class:`hgvcov.ensemble.CorridorGrid`: where the flights slip through;
+    the box follows the flights across the antimeridian, in the maps' projection options.
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from matplotlib.figure import Figure
 
 from hgvcov.plots._common import MapError, atomic_savefig, slug
 
-__all__ = ["plot_ensemble_warning", "plot_ensemble_corridor", "ensemble_figure_name"]
+__all__ = ["plot_ensemble_warning", "plot_ensemble_corridor", "ensemble_figure_name",
+           "corridor_box"]
 
 #: (column, label, colour) of the two distributions drawn per aim point.
 _SERIES = (("warning_time_s", "constellation (first stereo)", "#1f77b4"),
@@ -92,9 +94,81 @@ def plot_ensemble_warning(table, ensemble: str, path, title: str | None = None,
     return atomic_savefig(fig, path, dpi=dpi)
 
 
+def corridor_box(corridor, margin_deg: float = 2.0) -> tuple[float, float, float, float]:
+    """Smallest lon/lat box ``(lon0, lon1, lat0, lat1)`` (deg) holding every cell some
+    flight passed through, plus ``margin_deg``.
+
+    Longitudes are continuous across the antimeridian: the box starts east of the widest
+    run of empty columns (circularly), so flights from the Asian mainland past 180 deg give
+    e.g. ``(98, 202, ...)``, not the whole globe.  ``lon1 - lon0`` is at most 360.
+    """
+    seen = corridor.n_samples > 0
+    if not seen.any():
+        raise MapError("corridor: no track sample; nothing to map")
+    rows = np.nonzero(seen.any(axis=1))[0]
+    cols = np.nonzero(seen.any(axis=0))[0]
+    n_lon = seen.shape[1]
+    step = corridor.step_deg
+    if cols.size == 1:
+        west, width = int(cols[0]), 1
+    else:
+        gaps = np.diff(np.r_[cols, cols[0] + n_lon])  # empty run after each seen column
+        k = int(np.argmax(gaps))
+        west = int(cols[(k + 1) % cols.size])
+        width = int(cols[k] - west) % n_lon + 1
+    lon0 = float(corridor.lon_edges_deg[west]) - margin_deg
+    lon1 = lon0 + min(width * step + 2.0 * margin_deg, 360.0)
+    lat_e = corridor.lat_edges_deg
+    lat0 = max(-90.0, float(lat_e[rows.min()]) - margin_deg)
+    lat1 = min(90.0, float(lat_e[rows.max() + 1]) + margin_deg)
+    return lon0, lon1, lat0, lat1
+
+
+def _set_box_view(ax, mp, box) -> None:
+    """The axes' view: the projected box's bounding rectangle (edges sampled densely, a
+    conic's top edge bulges), a polar disc, or the globe."""
+    import matplotlib.path as mpath
+    import cartopy.crs as ccrs
+    lon0, lon1, lat0, lat1 = box
+    c = mp.central_lon_deg
+    if mp.frame == "world":
+        ax.set_global()
+        return
+    if mp.frame in ("north", "south"):
+        edge = lat0 if mp.frame == "north" else lat1
+        x, y = mp.crs.transform_point(c, edge, ccrs.PlateCarree())
+        r = float(np.hypot(x, y))
+        ax.set_xlim(-r, r)
+        ax.set_ylim(-r, r)
+        theta = np.linspace(0.0, 2.0 * np.pi, 200)
+        ax.set_boundary(mpath.Path(np.column_stack([0.5 + 0.5 * np.cos(theta),
+                                                    0.5 + 0.5 * np.sin(theta)])),
+                        transform=ax.transAxes)
+        return
+    if mp.name == "mercator":
+        lat0, lat1 = max(lat0, -80.0), min(lat1, 80.0)
+    x0 = lon0 - c
+    x1 = lon1 - c
+    t = np.linspace(0.0, 1.0, 181)
+    bx = np.r_[x0 + (x1 - x0) * t, np.full_like(t, x1), x1 - (x1 - x0) * t, np.full_like(t, x0)]
+    by = np.r_[np.full_like(t, lat0), lat0 + (lat1 - lat0) * t, np.full_like(t, lat1),
+               lat1 - (lat1 - lat0) * t]
+    p = mp.crs.transform_points(mp.data_crs, bx, by)[:, :2]
+    p = p[np.isfinite(p).all(axis=1)]
+    (px0, py0), (px1, py1) = p.min(axis=0), p.max(axis=0)
+    ax.set_xlim(px0, px1)
+    ax.set_ylim(py0, py1)
+
+
 def plot_ensemble_corridor(corridor, ensemble: str, path, title: str | None = None,
-                           dpi: int = 150):
-    """Map (PlateCarree) of the percentage of track samples out of custody per cell.
+                           dpi: int = 150, projection: str = "auto", table=None):
+    """Map of the percentage of track samples out of custody per cell.
+
+    The map box is the smallest one holding every cell a flight passed
+    (:func:`corridor_box`, continuous across the antimeridian), drawn in ``projection``
+    (:func:`hgvcov.plots.projections.map_projection`: ``auto`` picks from the box as for
+    the coverage maps).  With ``table`` (``ensemble.csv`` rows) the launch points (dots)
+    and aim points (labelled diamonds) of the ensemble are drawn on top.
 
     Parameters
     ----------
@@ -103,35 +177,67 @@ def plot_ensemble_corridor(corridor, ensemble: str, path, title: str | None = No
     ensemble : str
         Its name (title).
     path : str or Path or list of them
+    title : str, optional
+    dpi : int
+    projection : str
+        ``[output.figures] projection``.
+    table : pandas.DataFrame, optional
 
     Returns
     -------
     Path or list of Path
     """
-    import cartopy.crs as ccrs
+    import matplotlib.patheffects as pe
 
     from hgvcov.plots.overlays import add_land
+    from hgvcov.plots.projections import map_projection
 
     frac = corridor.uncovered_fraction()
-    seen = np.isfinite(frac)
-    if not seen.any():
+    if not np.isfinite(frac).any():
         raise MapError(f"ensemble={ensemble!r}: no flight was flown; nothing to map")
-    rows, cols = np.nonzero(seen)
-    lat_e, lon_e = corridor.lat_edges_deg, corridor.lon_edges_deg
-    margin = 2.0
-    lat0 = max(-90.0, lat_e[rows.min()] - margin)
-    lat1 = min(90.0, lat_e[rows.max() + 1] + margin)
-    lon0, lon1 = lon_e[cols.min()] - margin, lon_e[cols.max() + 1] + margin
-    central = 0.5 * (lon0 + lon1)
-    fig = Figure(figsize=(7.5, 5.0))
-    ax = fig.add_subplot(projection=ccrs.PlateCarree(central_longitude=central))
-    ax.set_extent((lon0, lon1, lat0, lat1), crs=ccrs.PlateCarree())
-    mesh = ax.pcolormesh(lon_e, lat_e, np.ma.masked_invalid(frac * 100.0),
-                         transform=ccrs.PlateCarree(), cmap="magma_r", vmin=0.0, vmax=100.0,
-                         zorder=2)
-    add_land(ax, (lon0, lon1), (lat0, lat1), central_lon_deg=central, mode="outline", zorder=3)
-    gl = ax.gridlines(draw_labels=True, linewidth=0.3, alpha=0.5)
+    box = corridor_box(corridor)
+    lon0, lon1, lat0, lat1 = box
+    mp = map_projection(projection, box)
+    c = mp.central_lon_deg
+    # cells re-ordered to continuous longitudes from the box's west edge (no seam inside)
+    step = corridor.step_deg
+    n_lon = frac.shape[1]
+    j0 = int(np.floor((lon0 + 180.0) / step))
+    width = min(int(np.ceil((lon1 - lon0) / step)) + 1, n_lon)
+    cols = (j0 + np.arange(width)) % n_lon
+    lon_e = -180.0 + step * (j0 + np.arange(width + 1))
+    shown = np.ma.masked_invalid(frac[:, cols] * 100.0)
+
+    fig = Figure(figsize=(8.0, 5.5))
+    ax = fig.add_subplot(projection=mp.crs)
+    _set_box_view(ax, mp, box)
+    ax.set_facecolor("#eef3f7")
+    mesh = ax.pcolormesh(lon_e - c, corridor.lat_edges_deg, shown, transform=mp.data_crs,
+                         cmap="magma_r", vmin=0.0, vmax=100.0, zorder=2)
+    land_box = (lon0 - 10.0, lon1 + 10.0) if lon1 - lon0 < 340 else (c - 180.0, c + 180.0)
+    add_land(ax, land_box, (max(lat0 - 10.0, -90.0), min(lat1 + 10.0, 90.0)),
+             central_lon_deg=c, mode="outline", zorder=3)
+    gl = ax.gridlines(draw_labels=True, linewidth=0.3, alpha=0.5, zorder=3.5)
     gl.top_labels = gl.right_labels = False
+    if table is not None:
+        rows = table[table["ensemble"] == ensemble]
+        if len(rows):
+            lx = (rows["launch_lon_deg"].astype(float).to_numpy() - c + 180.0) % 360.0 - 180.0
+            ax.scatter(lx, rows["launch_lat_deg"].astype(float), s=6, color="#1f77b4",
+                       transform=mp.data_crs, zorder=4, linewidths=0, label="launch points")
+            aims = rows.drop_duplicates("aim")
+            if len(aims) <= 12:
+                ax.scatter((aims["aim_lon_deg"].astype(float) - c + 180.0) % 360.0 - 180.0,
+                           aims["aim_lat_deg"].astype(float), s=40, marker="D",
+                           color="#2ca02c", edgecolors="black", linewidths=0.6,
+                           transform=mp.data_crs, zorder=5, label="aim points")
+                dx = 0.012 * (lon1 - lon0)
+                for _, r in aims.iterrows():
+                    ax.text((float(r["aim_lon_deg"]) - c + 180.0) % 360.0 - 180.0 + dx,
+                            float(r["aim_lat_deg"]) + 0.5 * dx, str(r["aim"]),
+                            transform=mp.data_crs, fontsize=8, zorder=6,
+                            path_effects=[pe.withStroke(linewidth=2.5, foreground="white")])
+            ax.legend(loc="lower left", fontsize=7, framealpha=0.8)
     cb = fig.colorbar(mesh, ax=ax, shrink=0.8)
     cb.set_label("Track samples out of custody (%)")
     n = int(corridor.n_samples.sum())

@@ -444,6 +444,7 @@ def _ensemble_jobs(ensembles: Ensembles, options) -> list:
             names = tuple(ensemble_figure_name(name, fmt, "corridor") for fmt in options.formats)
 
             def draw_corridor(paths, name=name, corridor=corridor):
-                plot_ensemble_corridor(corridor, name, paths, dpi=options.dpi)
+                plot_ensemble_corridor(corridor, name, paths, dpi=options.dpi,
+                                       projection=options.projection, table=ensembles.table)
             jobs.append((names, draw_corridor))
     return jobs
