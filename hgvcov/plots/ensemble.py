@@ -94,7 +94,7 @@ def plot_ensemble_warning(table, ensemble: str, path, title: str | None = None,
     return atomic_savefig(fig, path, dpi=dpi)
 
 
-def corridor_box(corridor, margin_deg: float = 2.0) -> tuple[float, float, float, float]:
+def corridor_box(corridor, margin_deg: float = 3.0) -> tuple[float, float, float, float]:
     """Smallest lon/lat box ``(lon0, lon1, lat0, lat1)`` (deg) holding every cell some
     flight passed through, plus ``margin_deg``.
 
@@ -160,6 +160,30 @@ def _set_box_view(ax, mp, box) -> None:
     ax.set_ylim(py0, py1)
 
 
+def _view_lonlat(ax, mp, box):
+    """``(lon0, lon1), (lat0, lat1)`` covering everything the axes show (the view's edge
+    taken back to lon/lat, continuous longitudes), with a 2 deg margin: land is clipped to
+    it, so no clip edge falls inside the view."""
+    if mp.frame != "box":
+        c = mp.central_lon_deg
+        lat0 = -90.0 if mp.frame in ("world", "south") else box[2] - 2.0
+        lat1 = 90.0 if mp.frame in ("world", "north") else box[3] + 2.0
+        return (c - 180.0, c + 180.0), (max(lat0, -90.0), min(lat1, 90.0))
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    t = np.linspace(0.0, 1.0, 41)
+    xs = np.r_[x0 + (x1 - x0) * t, np.full_like(t, x1), x1 - (x1 - x0) * t, np.full_like(t, x0)]
+    ys = np.r_[np.full_like(t, y0), y0 + (y1 - y0) * t, np.full_like(t, y1), y1 - (y1 - y0) * t]
+    ll = mp.data_crs.transform_points(mp.crs, xs, ys)
+    ok = np.isfinite(ll[:, 0]) & np.isfinite(ll[:, 1])
+    lon0, lon1, lat0, lat1 = box
+    if ok.any():
+        lons = ll[ok, 0] + mp.central_lon_deg
+        lon0, lon1 = min(lon0, float(lons.min())), max(lon1, float(lons.max()))
+        lat0, lat1 = min(lat0, float(ll[ok, 1].min())), max(lat1, float(ll[ok, 1].max()))
+    return (lon0 - 2.0, lon1 + 2.0), (max(lat0 - 2.0, -90.0), min(lat1 + 2.0, 90.0))
+
+
 def plot_ensemble_corridor(corridor, ensemble: str, path, title: str | None = None,
                            dpi: int = 150, projection: str = "auto", table=None):
     """Map of the percentage of track samples out of custody per cell.
@@ -214,10 +238,11 @@ def plot_ensemble_corridor(corridor, ensemble: str, path, title: str | None = No
     ax.set_facecolor("#eef3f7")
     mesh = ax.pcolormesh(lon_e - c, corridor.lat_edges_deg, shown, transform=mp.data_crs,
                          cmap="magma_r", vmin=0.0, vmax=100.0, zorder=2)
-    land_box = (lon0 - 10.0, lon1 + 10.0) if lon1 - lon0 < 340 else (c - 180.0, c + 180.0)
-    add_land(ax, land_box, (max(lat0 - 10.0, -90.0), min(lat1 + 10.0, 90.0)),
-             central_lon_deg=c, mode="outline", zorder=3)
-    gl = ax.gridlines(draw_labels=True, linewidth=0.3, alpha=0.5, zorder=3.5)
+    land_box, land_lat = _view_lonlat(ax, mp, box)
+    add_land(ax, land_box, land_lat, central_lon_deg=c, mode="fill", zorder=1)
+    add_land(ax, land_box, land_lat, central_lon_deg=c, mode="outline", zorder=3)
+    gl = ax.gridlines(draw_labels=True, linewidth=0.3, alpha=0.5, zorder=3.5,
+                      x_inline=False, y_inline=False)
     gl.top_labels = gl.right_labels = False
     if table is not None:
         rows = table[table["ensemble"] == ensemble]
@@ -233,12 +258,17 @@ def plot_ensemble_corridor(corridor, ensemble: str, path, title: str | None = No
                            transform=mp.data_crs, zorder=5, label="aim points")
                 dx = 0.012 * (lon1 - lon0)
                 for _, r in aims.iterrows():
-                    ax.text((float(r["aim_lon_deg"]) - c + 180.0) % 360.0 - 180.0 + dx,
-                            float(r["aim_lat_deg"]) + 0.5 * dx, str(r["aim"]),
+                    x = (float(r["aim_lon_deg"]) - c + 180.0) % 360.0 - 180.0
+                    east = x > 0.25 * (lon1 - lon0)  # label west of points in the east
+                    ax.text(x - dx if east else x + dx, float(r["aim_lat_deg"]) + 0.5 * dx,
+                            str(r["aim"]), ha="right" if east else "left",
                             transform=mp.data_crs, fontsize=8, zorder=6,
                             path_effects=[pe.withStroke(linewidth=2.5, foreground="white")])
             ax.legend(loc="lower left", fontsize=7, framealpha=0.8)
-    cb = fig.colorbar(mesh, ax=ax, shrink=0.8)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    aspect = (y1 - y0) / (x1 - x0)  # colour bar about as tall as a wide map
+    cb = fig.colorbar(mesh, ax=ax, shrink=float(min(0.8, max(0.45, 1.1 * aspect))))
     cb.set_label("Track samples out of custody (%)")
     n = int(corridor.n_samples.sum())
     ax.set_title(title or f"Where ensemble {ensemble!r} flies out of custody\n"
