@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .errors import ScenarioError, scenario_error_from_validation
-from .schema import Scenario, TleShell
+from .schema import AIM_REGION, Scenario, TleShell
 
 __all__ = ["scenario_from_dict", "scenario_from_toml", "load_scenario", "default_scenario_toml",
            "default_scenario"]
@@ -55,6 +55,11 @@ def scenario_from_dict(data: dict, base_dir: str | Path | None = None,
         _must_exist(sc, "region.points", sc.region.points)
     if sc.region.polygon is not None:
         _must_exist(sc, "region.polygon", sc.region.polygon)
+    for i, ens in enumerate(sc.threat_ensemble):
+        if ens.launch_area is not None:
+            _must_exist(sc, f"threat_ensemble[{i}].launch_area", ens.launch_area)
+        if isinstance(ens.aim, str) and ens.aim.strip().lower() != AIM_REGION:
+            _must_exist(sc, f"threat_ensemble[{i}].aim", ens.aim)
     return sc
 
 
