@@ -29,7 +29,7 @@ from hgvcov.ensemble import (ENSEMBLE_COLUMNS, FLIGHT_COLUMNS, NOMINAL_GLIDE_SPE
 from hgvcov.progress import NullProgress
 from hgvcov.run.pipeline import run_scenario
 from hgvcov.run.stages import StageClock, build_inputs
-from hgvcov.scenario import load_scenario, scenario_from_toml
+from hgvcov.scenario import load_scenario
 from hgvcov.scenario.schema import ThreatEnsembleSpec
 
 from .conftest import EXAMPLES, box_region, scenario_toml
