@@ -7,6 +7,20 @@ whole seconds after ``time.start``: ``launch_times = N`` draws N uniformly over 
 (seeded, floored to the second so that each flight is also expressible as a ``[[threat]]``
 ``launch_time``), or the given list.
 
+Inputs: launch sites (``launch``), a box (``launch_box``) or a GeoJSON polygon
+(``launch_area``, drawn uniformly by area on the sphere: :func:`sample_polygon`); aim points
+listed, from a CSV file (read as ``region.points``) or ``"region"`` (the region's points);
+one vehicle or a list (library names or ``[[vehicle]]`` tables, drawn per flight or crossed
+in a factorial); manoeuvre ``none``/``weave``/``jink`` or a list, with parameters fixed or
+``[lo, hi]`` ranges drawn per flight and stored in :class:`EnsembleFlight` and in
+``ensemble.csv`` (:data:`FLIGHT_COLUMNS`).  The draws of an ensemble without the newer
+inputs are unchanged (same seed, same flights as before they existed); vehicles,
+manoeuvres and ranges draw from a second stream (``default_rng([seed, 1])``).
+
+Threat-weighted coverage: :class:`CorridorGrid` also counts the track samples on the
+coverage grid's points (:meth:`CorridorGrid.region_indices`), and
+:func:`threat_weighted_statistics` weights the region's per-point figures by those counts.
+
 Every flight is built and flown exactly as a ``[[threat]]`` with the same launch, aim,
 vehicle and launch time (:class:`hgv_models.threats.Threat`, then
 :func:`hgv_models.threats.fly_threat` at ``output.track_step_s``), and tracked by
