@@ -21,8 +21,9 @@ Accumulators ``bg`` ``(n_point, N_BG)`` float64 hold, per point, the number of s
 (``BG_STEREO_SPACE``); divided by ``n_time`` they are ``fraction_space_background`` and
 ``fraction_stereo_space_background``. Memory is independent of the number of samples.
 
-Cost: a target below every sensor's clutter layer (a ground grid) can only have an Earth
-background, so a strip none of whose points is above the lowest clutter layer is skipped
+Cost: a target below every sensor's clutter layer (a ground grid), or seen only above an
+elevation mask steeper than the limb angle of the clutter layer (the default 10 deg mask and
+targets below ~90 km), can only have an Earth background, so such a strip is skipped
 (:func:`strip_above_clutter`); otherwise each detection costs one closed-form test
 (a few multiplications), and the pair search runs only at points with at least two
 space-background detections.
@@ -30,14 +31,17 @@ space-background detections.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import prange
 
 from ._candidates import BF_X, BF_Y, BF_Z
-from ._geometry import (P_CLUTTER_A2_KM2, P_CLUTTER_K, P_COS_STEREO_MIN, cos_convergence, detects_i,
-                        space_background_s)
+from ._geometry import (P_CLUTTER_A2_KM2, P_CLUTTER_K, P_CLUTTER_KM, P_COS_STEREO_MIN, P_MIN_EL_RAD, WGS84_B_KM,
+                        cos_convergence, detects_i, space_background_s)
 from ._jit import jit, jit_parallel
 from ._tiles import BLOCK
+from ._tracks import GEODETIC_NORMAL_TILT_RAD
 
 BG_SPACE = 0
 """Column of ``bg``: samples with at least one space-background detection."""
@@ -71,19 +75,34 @@ def stereo_pair_ok(ax, ay, az, bx, by, bz, r1, r2, cm):
 
 @jit
 def strip_above_clutter(pu, n_pad, table):
-    """Whether any point of a strip lies above the lowest clutter layer of the sensors of ``table``.
+    """Whether a point of a strip can see a line of sight against space (else every background is Earth).
 
     ``pu`` (6, n_pad): the strip's points (km; NaN padding), as in
-    :func:`constellation._detect.slot_detect`. A point below (or on) every clutter layer sees
-    every line of sight against the Earth, so such a strip needs no classification.
+    :func:`constellation._detect.slot_detect`. Exact necessary conditions, per sensor of
+    ``table``: the point lies above the sensor's clutter ellipsoid ``(A, A, B)`` (``q > 0`` of
+    :func:`constellation._geometry.space_background_s`), and the elevation mask admits a line of
+    sight that passes above it. The ellipsoid contains the sphere of radius ``B = b + h_c``, so a
+    ray that misses it misses that sphere: its geocentric elevation ``e`` at the target is
+    ``<= 0`` or ``|t| cos(e) > B``. The geocentric elevation is at least the geodetic one minus
+    the tilt of the ellipsoid normal (``GEODETIC_NORMAL_TILT_RAD``), so with ``m = min_elevation -
+    tilt``: possible iff ``m <= 0`` or (``|t| > B`` and ``m < acos(B / |t|)``). With the usual
+    10 deg mask and targets below ~90 km no point qualifies, and the grid kernel skips the
+    classification altogether.
     """
-    for j in range(n_pad):
-        tx = pu[0, j]
-        ty = pu[1, j]
-        tz = pu[2, j]
-        for si in range(table.shape[0]):
+    for si in range(table.shape[0]):
+        m = table[si, P_MIN_EL_RAD] - GEODETIC_NORMAL_TILT_RAD
+        b_km = WGS84_B_KM + table[si, P_CLUTTER_KM]
+        for j in range(n_pad):
+            tx = pu[0, j]
+            ty = pu[1, j]
+            tz = pu[2, j]
             q = tx * tx + ty * ty + table[si, P_CLUTTER_K] * tz * tz - table[si, P_CLUTTER_A2_KM2]
-            if q > 0.0:
+            if not q > 0.0:
+                continue
+            if m <= 0.0:
+                return True
+            r = math.sqrt(tx * tx + ty * ty + tz * tz)
+            if r > b_km and m < math.acos(b_km / r):
                 return True
     return False
 

@@ -119,8 +119,10 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         Satellite availability, ``0 < avail_p <= 1`` (read only when ``avail`` is not empty).
     bg : (n_point, N_BG) float64, in/out, or (0, N_BG) to skip
         Samples with a space-background detection and with a space-background stereo pair
-        (:func:`constellation._background.row_background`); strips with no point above the
-        lowest clutter layer are skipped (their targets can only have an Earth background).
+        (:func:`constellation._background.row_background`); strips whose points can only have an
+        Earth background (below the clutter layer, or above it but under an elevation mask
+        steeper than the layer's limb: :func:`constellation._background.strip_above_clutter`)
+        are skipped.
 
     Returns
     -------

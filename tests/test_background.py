@@ -296,6 +296,41 @@ def test_tracks_background_column_vs_naive():
     assert 0.0 <= pt["stereo_fraction_space_background"] <= pt["stereo_fraction"]
 
 
+# ------------------------------------------------------------------ access intervals
+def test_access_intervals_apply_the_view_constraints():
+    """Access intervals with an inner exclusion cone and a required space background: a grid
+    sample lies inside a reported interval exactly when the naive oracle (tests/naive_access.py,
+    the constraints by arccos and the ray intersection) says visible."""
+    from constellation import walker
+    from constellation.access import access_intervals
+    from constellation.points import load_points
+    from orbits.propagate import propagate
+
+    from .naive_access import naive_visible
+
+    sats = walker("delta", 12, 3, 1, 1000.0, 60.0, EPOCH)
+    pts = load_points([{"name": "A", "lat_deg": 35.0, "lon_deg": 140.0}, {"name": "B", "lat_deg": 10.0,
+                       "lon_deg": 179.5}, {"name": "C", "lat_deg": -40.0, "lon_deg": 20.0}], default_altitude_km=40.0)
+    tg = time_grid(EPOCH, 20.0, duration_s=6 * 3600.0)
+    sen = Sensor(min_elevation_deg=-5.0, min_off_nadir_deg=40.0, require_space_background=True,
+                 clutter_altitude_km=15.0)
+    df = access_intervals(sats, pts, tg, sen)
+    eph = propagate(sats, tg)
+    tgt, up = pts.ecef_km(), pts.up()
+    n_vis = 0
+    for s, sname in enumerate(sats.names):
+        for p, pname in enumerate(pts.name):
+            vis = naive_visible(eph.positions_km[:, s], tgt[p], up[p], -5.0, None, None, min_off_nadir_deg=40.0,
+                                require_space_background=True, clutter_altitude_km=15.0)
+            rows = df[(df["point"] == pname) & (df["satellite"] == sname)]
+            inside = np.zeros(tg.count, dtype=bool)
+            for a, b in zip(rows["start_s"], rows["end_s"]):
+                inside |= (tg.seconds >= a) & (tg.seconds <= b)
+            assert np.array_equal(inside, vis), (sname, pname)
+            n_vis += int(vis.sum())
+    assert n_vis > 20
+
+
 # ------------------------------------------------------------------ input errors
 @pytest.mark.parametrize("kw, fragment", [
     ({"clutter_altitude_km": -1.0}, "clutter_altitude_km=-1.0"),
