@@ -116,8 +116,8 @@ def row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_
     band record ``slot_rec[a]`` and ``R^2`` per detected point (NaN elsewhere) over its tiles
     ``slot_lo[a] .. slot_hi[a]``. Every detected point is classified
     (:func:`space_background_s` with the clutter layer of the slot's sensor, row
-    ``band_si[k, slot_rec[a], 1]`` of ``table``) into ``sbf[a, j]`` (1.0 / 0.0; scratch
-    ``(n_slot, n_pad)``), counted in ``sbn`` (n_pad,). Points with ``>= 1`` get
+    ``band_si[k, slot_rec[a], 1]`` of ``table``) into ``sbf[a, j]`` (1 / 0; uint8 scratch
+    ``(n_slot, n_pad)``), counted in ``sbn`` (n_pad,) float64. Points with ``>= 1`` get
     ``bg[p, BG_SPACE] += 1``; points with ``>= 2`` are searched for a stereo pair of
     space-background slots (:func:`stereo_pair_ok`; ``slot_cm``: each slot's ``cos theta_min``;
     scratch ``sbl`` (n_slot,) int64) and get ``bg[p, BG_STEREO_SPACE] += 1`` when one exists.
@@ -135,10 +135,10 @@ def row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_
         sy = band_f[k, s, BF_Y]
         sz = band_f[k, s, BF_Z]
         for j in range(slot_lo[a] * BLOCK, slot_hi[a] * BLOCK + BLOCK):
-            ok = 0.0
+            ok = 0
             r2 = r2s[a, j]
             if r2 == r2 and space_background_s(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], ca2, ck):
-                ok = 1.0
+                ok = 1
             sbf[a, j] = ok
             sbn[j] += ok
     for j in range(row_a, row_b + 1):
@@ -151,7 +151,7 @@ def row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_
         q = j // BLOCK
         m = 0
         for a in range(ns):
-            if slot_lo[a] <= q <= slot_hi[a] and sbf[a, j] > 0.5:
+            if slot_lo[a] <= q <= slot_hi[a] and sbf[a, j] > 0:
                 sbl[m] = a
                 m += 1
         tx = pu[0, j]

@@ -211,7 +211,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         use_bg = bg.shape[0] > 0 and strip_above_clutter(pu, n_pad, table)
         n_bg = 1 if use_bg else 0  # background scratch only when a point of the strip can have a space background
         bg_n = np.zeros(n_pad * n_bg, dtype=np.float64)
-        bg_f = np.zeros((n_slot * n_bg, n_pad), dtype=np.float64)
+        bg_f = np.zeros((n_slot * n_bg, n_pad), dtype=np.uint8)
         bg_l = np.empty(n_slot * n_bg, dtype=np.int64)
         cand = np.empty((n_slot, 2), dtype=np.int64)  # candidates of a step: band record, window count
         cf3 = np.empty((3, n_slot), dtype=np.float64)  # ... their sin/cos latitude, cos of the cap radius

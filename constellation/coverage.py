@@ -437,6 +437,8 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
     strip = TILE_ROWS * TILE_COLS * n_blk  # points per strip buffer, padding included
     per_thread = strip * (n_sat * 8 + 184) + n_blk * n_sat * 8 + n_sat * 64  # slots; points, state; scratch
     per_chunk += -(-max(1, n_point // max(1, n_lon)) // TILE_ROWS) * chunk_steps * N_LEVELS * 8  # strip sums
+    per_point += 2 * 8 * N_BG  # background counts and their two output variables
+    per_thread += strip * (n_sat + 8) + n_sat * 8  # background scratch (strips that can see space only)
     return int(per_point * n_point + per_chunk + 64 * n_time + per_thread * n_threads + 64 * 2**20)
 
 

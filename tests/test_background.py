@@ -126,6 +126,30 @@ def test_grown_ellipsoid_is_within_3_cm_of_the_geodetic_height_surface():
         assert np.max(np.abs(r - rg)) < three_cm_km
 
 
+def test_strip_skip_bound_never_skips_a_space_background_detection():
+    """The grid kernel's skip test (a necessary condition for a space background) holds for every
+    detected space-background line of sight of 4,000 random cases (masks -5 .. 15 deg, targets
+    0 .. 150 km)."""
+    from constellation._background import strip_above_clutter
+
+    rng = np.random.default_rng(11)
+    hits = 0
+    for _ in range(4000):
+        lat = float(rng.uniform(-90, 90))
+        lon = float(rng.uniform(-180, 180))
+        h_t = float(rng.uniform(0, 150))
+        tgt = np.asarray(geodetic_to_ecef(np.array([lat]), np.array([lon]), np.array([h_t])), float).reshape(3)
+        up = np.asarray(up_vector(np.array([lat]), np.array([lon])), float).reshape(3)
+        sat = _random_sat_near(rng, lat, lon, 40.0)
+        sen = Sensor(min_elevation_deg=float(rng.uniform(-5, 15)), clutter_altitude_km=float(rng.uniform(0, 30)))
+        p = sen.kernel_params()
+        if bool(detects(sat, tgt, up, p)) and bool(space_background(sat, tgt, p)):
+            hits += 1
+            pu = np.concatenate([tgt, up]).reshape(6, 1)
+            assert strip_above_clutter(pu, 1, p.reshape(1, -1)), (lat, lon, h_t, sen)
+    assert hits > 50
+
+
 def test_schema_default_clutter_altitude_matches_the_engine():
     from hgvcov.scenario.schema import SensorSpec
 
