@@ -41,7 +41,7 @@ from ._geometry import (P_CLUTTER_A2_KM2, P_CLUTTER_K, P_CLUTTER_KM, P_COS_STERE
                         cos_convergence, detects_i, space_background_s)
 from ._jit import jit, jit_parallel
 from ._tiles import BLOCK
-from ._tracks import GEODETIC_NORMAL_TILT_RAD
+from ._tracks import GEODETIC_NORMAL_TILT_RAD, reach_bound2_km2
 
 BG_SPACE = 0
 """Column of ``bg``: samples with at least one space-background detection."""
@@ -89,21 +89,26 @@ def strip_above_clutter(pu, n_pad, table):
     10 deg mask and targets below ~90 km no point qualifies, and the grid kernel skips the
     classification altogether.
     """
+    for j in range(n_pad):
+        if point_may_see_space(pu[0, j], pu[1, j], pu[2, j], table):
+            return True
+    return False
+
+
+@jit
+def point_may_see_space(tx, ty, tz, table):
+    """The test of :func:`strip_above_clutter` for one target ``(tx, ty, tz)`` (km; NaN gives False)."""
     for si in range(table.shape[0]):
+        q = tx * tx + ty * ty + table[si, P_CLUTTER_K] * tz * tz - table[si, P_CLUTTER_A2_KM2]
+        if not q > 0.0:
+            continue
         m = table[si, P_MIN_EL_RAD] - GEODETIC_NORMAL_TILT_RAD
+        if m <= 0.0:
+            return True
         b_km = WGS84_B_KM + table[si, P_CLUTTER_KM]
-        for j in range(n_pad):
-            tx = pu[0, j]
-            ty = pu[1, j]
-            tz = pu[2, j]
-            q = tx * tx + ty * ty + table[si, P_CLUTTER_K] * tz * tz - table[si, P_CLUTTER_A2_KM2]
-            if not q > 0.0:
-                continue
-            if m <= 0.0:
-                return True
-            r = math.sqrt(tx * tx + ty * ty + tz * tz)
-            if r > b_km and m < math.acos(b_km / r):
-                return True
+        r = math.sqrt(tx * tx + ty * ty + tz * tz)
+        if r > b_km and m < math.acos(b_km / r):
+            return True
     return False
 
 
@@ -217,7 +222,8 @@ def point_background(bg, p, rec, j, n, pos, k, tx, ty, tz, table, sensor_of_sat,
 
 @jit_parallel
 def track_background(pos, valid, c0, sample_ids, tidx, tgt_xyz, tgt_up, intensity_w_sr, sensor_of_sat, table,
-                     background, stereo_space):
+                     n_detect, background, stereo_space, rs_max_km=math.inf, sin_el_min=-1.0, cos_el_min=0.0,
+                     max_range_km=math.inf):
     """Background of each track sample of one time chunk (arguments as :func:`constellation._tracks.track_samples`).
 
     Writes at the sample indices: ``background`` (int8) :data:`TRACK_BG_SPACE` when at least one
@@ -232,27 +238,38 @@ def track_background(pos, valid, c0, sample_ids, tidx, tgt_xyz, tgt_up, intensit
     m_all = sample_ids.size
     for q in prange(m_all):
         i = sample_ids[q]
-        t = tidx[i] - c0
+        stereo_space[i] = False
+        if n_detect[i] == 0:
+            background[i] = TRACK_BG_NONE
+            continue
         tgt = tgt_xyz[i]
-        up = tgt_up[i]
         tx = tgt[0]
         ty = tgt[1]
         tz = tgt[2]
-        n_det = 0
+        if not point_may_see_space(tx, ty, tz, table):
+            background[i] = TRACK_BG_EARTH
+            continue
+        t = tidx[i] - c0
+        up = tgt_up[i]
+        rb2 = reach_bound2_km2(tgt, rs_max_km, sin_el_min, cos_el_min, max_range_km)
         sbl = np.empty(n_sat, dtype=np.int64)
         m = 0
         for s in range(n_sat):
             if not valid[t, s]:
                 continue
+            dx = pos[t, s, 0] - tx
+            dy = pos[t, s, 1] - ty
+            dz = pos[t, s, 2] - tz
+            if dx * dx + dy * dy + dz * dz > rb2:
+                continue  # provably out of reach (as in track_samples)
             si = sensor_of_sat[s]
             if not detects_i(pos[t, s], tgt, up, table[si], intensity_w_sr[i, si]):
                 continue
-            n_det += 1
             if space_background_s(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], tx, ty, tz,
                                   table[si, P_CLUTTER_A2_KM2], table[si, P_CLUTTER_K]):
                 sbl[m] = s
                 m += 1
-        background[i] = TRACK_BG_NONE if n_det == 0 else (TRACK_BG_SPACE if m > 0 else TRACK_BG_EARTH)
+        background[i] = TRACK_BG_SPACE if m > 0 else TRACK_BG_EARTH
         found = False
         for ia in range(m - 1):
             a = sbl[ia]

@@ -424,7 +424,8 @@ def _evaluate(sats, flights, tracks, si, table, start_utc, propagator, chunk_sta
         TK.track_samples(pos, valid, c0, ids, tidx, xyz, up, inten, si, table,
                          n_detect, stereo, conv, err, pa, pb, near, rs_max, *reach)
         if background:
-            track_background(pos, valid, c0, ids, tidx, xyz, up, inten, si, table, bgc, sts)
+            track_background(pos, valid, c0, ids, tidx, xyz, up, inten, si, table, n_detect, bgc, sts, rs_max,
+                             *reach)
         TK.track_handovers(pos, valid, c0, c1, tidx, track_stop, cursor, xyz, up, inten, si,
                            table, n_detect, stereo, pa, pb, near, held_a, held_b, held_s,
                            ho_pair, ho_single)
