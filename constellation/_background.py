@@ -39,7 +39,7 @@ from numba import prange
 from ._candidates import BF_X, BF_Y, BF_Z
 from ._geometry import (P_CLUTTER_A2_KM2, P_CLUTTER_K, P_CLUTTER_KM, P_COS_STEREO_MIN, P_MIN_EL_RAD, WGS84_B_KM,
                         cos_convergence, detects_i, space_background_s)
-from ._jit import jit, jit_parallel
+from ._jit import jit, jit_inline, jit_no_refcount, jit_parallel
 from ._tiles import BLOCK
 from ._tracks import GEODETIC_NORMAL_TILT_RAD, reach_bound2_km2
 
@@ -57,7 +57,7 @@ TRACK_BG_SPACE = 1
 """``track_background`` code: at least one detecting line of sight against space."""
 
 
-@jit
+@jit_inline
 def stereo_pair_ok(ax, ay, az, bx, by, bz, r1, r2, cm):
     """The engine's stereo test on lines of sight ``a``, ``b`` (target -> satellite, km) with ``R^2`` ``r1``, ``r2``.
 
@@ -112,7 +112,7 @@ def point_may_see_space(tx, ty, tz, table):
     return False
 
 
-@jit
+@jit_no_refcount
 def row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, band_si, k, table, pu,
                    row_a, row_b, sbn, sbf, sbl):
     """Space-background counts of one strip and step of the grid kernel, folded into ``bg``.
@@ -127,7 +127,10 @@ def row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_
     space-background slots (:func:`stereo_pair_ok`; ``slot_cm``: each slot's ``cos theta_min``;
     scratch ``sbl`` (n_slot,) int64) and get ``bg[p, BG_STEREO_SPACE] += 1`` when one exists.
     ``gidx``: global point index of each layout slot (-1 padding). Points ``row_a .. row_b``
-    (tile-major) cover every detection of the step.
+    (tile-major) cover every detection of the step. The classification loop is the test of
+    :func:`space_background_s` written branch-free (same decisions; LLVM vectorises it), and the
+    function allocates nothing, so it is compiled without reference counting, like the other
+    per-strip-and-step functions (:mod:`constellation._jit`).
     """
     for j in range(row_a, row_b + 1):
         sbn[j] = 0.0
@@ -139,13 +142,23 @@ def row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_
         sx = band_f[k, s, BF_X]
         sy = band_f[k, s, BF_Y]
         sz = band_f[k, s, BF_Z]
-        for j in range(slot_lo[a] * BLOCK, slot_hi[a] * BLOCK + BLOCK):
-            ok = 0
+        j0u = np.uint64(slot_lo[a] * BLOCK)
+        for jj in range(np.uint64((slot_hi[a] - slot_lo[a] + 1) * BLOCK)):  # branch-free: vectorised
+            j = j0u + jj
+            tx = pu[0, j]
+            ty = pu[1, j]
+            tz = pu[2, j]
+            dx = sx - tx
+            dy = sy - ty
+            dz = sz - tz
+            q = tx * tx + ty * ty + ck * tz * tz - ca2
+            w = tx * dx + ty * dy + ck * tz * dz
+            v = dx * dx + dy * dy + ck * dz * dz
             r2 = r2s[a, j]
-            if r2 == r2 and space_background_s(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], ca2, ck):
-                ok = 1
-            sbf[a, j] = ok
-            sbn[j] += ok
+            # the decisions of space_background_s, on the detected points only
+            ok = (r2 == r2) & (q > 0.0) & ((w <= 0.0) | (w * w < q * v))
+            sbf[a, j] = np.uint8(1) if ok else np.uint8(0)
+            sbn[j] += 1.0 if ok else 0.0
     for j in range(row_a, row_b + 1):
         if sbn[j] < 1.0:
             continue
