@@ -124,8 +124,10 @@ def row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_
     ``band_si[k, slot_rec[a], 1]`` of ``table``) into ``sbf[a, j]`` (1 / 0; uint8 scratch
     ``(n_slot, n_pad)``), counted in ``sbn`` (n_pad,) float64. Points with ``>= 1`` get
     ``bg[p, BG_SPACE] += 1``; points with ``>= 2`` are searched for a stereo pair of
-    space-background slots (:func:`stereo_pair_ok`; ``slot_cm``: each slot's ``cos theta_min``;
-    scratch ``sbl`` (n_slot,) int64) and get ``bg[p, BG_STEREO_SPACE] += 1`` when one exists.
+    space-background slots (:func:`stereo_pair_ok`; ``slot_cm``: each slot's ``cos theta_min``)
+    among the slots with a space-background detection in the point's tile (gathered once per
+    tile into the scratch ``sbl`` (n_slot,) int64), stopping at the first one, and get
+    ``bg[p, BG_STEREO_SPACE] += 1`` when one exists.
     ``gidx``: global point index of each layout slot (-1 padding). Points ``row_a .. row_b``
     (tile-major) cover every detection of the step. The classification loop is the test of
     :func:`space_background_s` written branch-free (same decisions; LLVM vectorises it), and the
@@ -159,40 +161,51 @@ def row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_
             ok = (r2 == r2) & (q > 0.0) & ((w <= 0.0) | (w * w < q * v))
             sbf[a, j] = np.uint8(1) if ok else np.uint8(0)
             sbn[j] += 1.0 if ok else 0.0
-    for j in range(row_a, row_b + 1):
-        if sbn[j] < 1.0:
-            continue
-        p = gidx[j]
-        bg[p, BG_SPACE] += 1.0
-        if sbn[j] < 2.0:
-            continue
-        q = j // BLOCK
-        m = 0
+    for q in range(row_a // BLOCK, row_b // BLOCK + 1):
+        # the tile's slots with a space-background detection, gathered once per tile
+        nt = 0
         for a in range(ns):
-            if slot_lo[a] <= q <= slot_hi[a] and sbf[a, j] > 0:
-                sbl[m] = a
-                m += 1
-        tx = pu[0, j]
-        ty = pu[1, j]
-        tz = pu[2, j]
-        found = False
-        for ia in range(m - 1):
-            a = sbl[ia]
-            sa = slot_rec[a]
-            ax = band_f[k, sa, BF_X] - tx
-            ay = band_f[k, sa, BF_Y] - ty
-            az = band_f[k, sa, BF_Z] - tz
-            for ib in range(ia + 1, m):
-                b = sbl[ib]
-                sb = slot_rec[b]
-                if stereo_pair_ok(ax, ay, az, band_f[k, sb, BF_X] - tx, band_f[k, sb, BF_Y] - ty,
-                                  band_f[k, sb, BF_Z] - tz, r2s[a, j], r2s[b, j], min(slot_cm[a], slot_cm[b])):
-                    found = True
+            if slot_lo[a] <= q <= slot_hi[a]:
+                anyf = np.uint8(0)
+                for jj in range(BLOCK):
+                    anyf |= sbf[a, q * BLOCK + jj]
+                if anyf:
+                    sbl[nt] = a
+                    nt += 1
+        if nt == 0:
+            continue
+        for j in range(q * BLOCK, q * BLOCK + BLOCK):
+            if sbn[j] < 1.0:
+                continue
+            p = gidx[j]
+            bg[p, BG_SPACE] += 1.0
+            if sbn[j] < 2.0:
+                continue
+            tx = pu[0, j]
+            ty = pu[1, j]
+            tz = pu[2, j]
+            found = False
+            for ia in range(nt - 1):
+                a = sbl[ia]
+                if sbf[a, j] == 0:
+                    continue
+                sa = slot_rec[a]
+                ax = band_f[k, sa, BF_X] - tx
+                ay = band_f[k, sa, BF_Y] - ty
+                az = band_f[k, sa, BF_Z] - tz
+                for ib in range(ia + 1, nt):
+                    b = sbl[ib]
+                    if sbf[b, j] == 0:
+                        continue
+                    sb = slot_rec[b]
+                    if stereo_pair_ok(ax, ay, az, band_f[k, sb, BF_X] - tx, band_f[k, sb, BF_Y] - ty,
+                                      band_f[k, sb, BF_Z] - tz, r2s[a, j], r2s[b, j], min(slot_cm[a], slot_cm[b])):
+                        found = True
+                        break
+                if found:
                     break
             if found:
-                break
-        if found:
-            bg[p, BG_STEREO_SPACE] += 1.0
+                bg[p, BG_STEREO_SPACE] += 1.0
 
 
 @jit
