@@ -114,7 +114,7 @@ def point_may_see_space(tx, ty, tz, table):
 
 @jit_no_refcount
 def row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, band_si, k, table, pu,
-                   row_a, row_b, sbn, sbf, sbl):
+                   row_a, row_b, sbn, sbf, sbl, sbt):
     """Space-background counts of one strip and step of the grid kernel, folded into ``bg``.
 
     Slot ``a < ns`` (filled by :func:`constellation._detect.row_detect`) holds the satellite of
@@ -122,7 +122,8 @@ def row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_
     ``slot_lo[a] .. slot_hi[a]``. Every detected point is classified
     (:func:`space_background_s` with the clutter layer of the slot's sensor, row
     ``band_si[k, slot_rec[a], 1]`` of ``table``) into ``sbf[a, j]`` (1 / 0; uint8 scratch
-    ``(n_slot, n_pad)``), counted in ``sbn`` (n_pad,) float64. Points with ``>= 1`` get
+    ``(n_slot, n_pad)``; ``sbt`` (n_slot, n_tile) uint8: whether the slot has one in the tile),
+    counted in ``sbn`` (n_pad,) float64. Points with ``>= 1`` get
     ``bg[p, BG_SPACE] += 1``; points with ``>= 2`` are searched for a stereo pair of
     space-background slots (:func:`stereo_pair_ok`; ``slot_cm``: each slot's ``cos theta_min``)
     among the slots with a space-background detection in the point's tile (gathered once per
@@ -144,34 +145,35 @@ def row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_
         sx = band_f[k, s, BF_X]
         sy = band_f[k, s, BF_Y]
         sz = band_f[k, s, BF_Z]
-        j0u = np.uint64(slot_lo[a] * BLOCK)
-        for jj in range(np.uint64((slot_hi[a] - slot_lo[a] + 1) * BLOCK)):  # branch-free: vectorised
-            j = j0u + jj
-            tx = pu[0, j]
-            ty = pu[1, j]
-            tz = pu[2, j]
-            dx = sx - tx
-            dy = sy - ty
-            dz = sz - tz
-            q = tx * tx + ty * ty + ck * tz * tz - ca2
-            w = tx * dx + ty * dy + ck * tz * dz
-            v = dx * dx + dy * dy + ck * dz * dz
-            r2 = r2s[a, j]
-            # the decisions of space_background_s, on the detected points only
-            ok = (r2 == r2) & (q > 0.0) & ((w <= 0.0) | (w * w < q * v))
-            sbf[a, j] = np.uint8(1) if ok else np.uint8(0)
-            sbn[j] += 1.0 if ok else 0.0
+        for q in range(slot_lo[a], slot_hi[a] + 1):
+            j0u = np.uint64(q * BLOCK)
+            anyf = np.uint8(0)
+            for jj in range(np.uint64(BLOCK)):  # branch-free: vectorised
+                j = j0u + jj
+                tx = pu[0, j]
+                ty = pu[1, j]
+                tz = pu[2, j]
+                dx = sx - tx
+                dy = sy - ty
+                dz = sz - tz
+                qc = tx * tx + ty * ty + ck * tz * tz - ca2
+                w = tx * dx + ty * dy + ck * tz * dz
+                v = dx * dx + dy * dy + ck * dz * dz
+                r2 = r2s[a, j]
+                # the decisions of space_background_s, on the detected points only
+                ok = (r2 == r2) & (qc > 0.0) & ((w <= 0.0) | (w * w < qc * v))
+                f = np.uint8(1) if ok else np.uint8(0)
+                sbf[a, j] = f
+                anyf |= f
+                sbn[j] += 1.0 if ok else 0.0
+            sbt[a, q] = anyf
     for q in range(row_a // BLOCK, row_b // BLOCK + 1):
         # the tile's slots with a space-background detection, gathered once per tile
         nt = 0
         for a in range(ns):
-            if slot_lo[a] <= q <= slot_hi[a]:
-                anyf = np.uint8(0)
-                for jj in range(BLOCK):
-                    anyf |= sbf[a, q * BLOCK + jj]
-                if anyf:
-                    sbl[nt] = a
-                    nt += 1
+            if slot_lo[a] <= q <= slot_hi[a] and sbt[a, q] > 0:
+                sbl[nt] = a
+                nt += 1
         if nt == 0:
             continue
         for j in range(q * BLOCK, q * BLOCK + BLOCK):

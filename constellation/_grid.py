@@ -213,6 +213,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         bg_n = np.zeros(n_pad * n_bg, dtype=np.float64)
         bg_f = np.zeros((n_slot * n_bg, n_pad), dtype=np.uint8)
         bg_l = np.empty(n_slot * n_bg, dtype=np.int64)
+        bg_t = np.zeros((n_slot * n_bg, n_blk), dtype=np.uint8)
         cand = np.empty((n_slot, 2), dtype=np.int64)  # candidates of a step: band record, window count
         cf3 = np.empty((3, n_slot), dtype=np.float64)  # ... their sin/cos latitude, cos of the cap radius
         cdl = np.empty(n_slot, dtype=np.float64)  # ... their longitude half-widths on the strip (rad)
@@ -246,7 +247,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                                      band_f, k, pu, row_a, row_b, av_adj, av_los, av_sm, av_sw, av_tsl)
                 if use_bg:
                     row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, band_si, k, table,
-                                   pu, row_a, row_b, bg_n, bg_f, bg_l)
+                                   pu, row_a, row_b, bg_n, bg_f, bg_l, bg_t)
                 row_update(rs, cnt, best, binf, row_a, row_b, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
                 for j in range(row_a, row_b + 1):
                     if binf[j] >= 0.0:
