@@ -218,8 +218,11 @@ def point_background(bg, p, rec, j, n, pos, k, tx, ty, tz, table, sensor_of_sat,
     :func:`constellation._points.point_chunk`); ``pos[k, s]`` its position (km); the target at
     ``tx, ty, tz`` (km). Adds 1 to ``bg[p, BG_SPACE]`` when a detecting line of sight has a space
     background and to ``bg[p, BG_STEREO_SPACE]`` when two of them form a stereo pair
-    (:func:`stereo_pair_ok`). ``sbl`` (>= n,) int64 scratch.
+    (:func:`stereo_pair_ok`). ``sbl`` (>= n,) int64 scratch. A target that cannot see space
+    (:func:`point_may_see_space`) returns at once.
     """
+    if not point_may_see_space(tx, ty, tz, table):
+        return
     m = 0
     for c in range(n):
         s = np.int64(rec[j, c, 1])
