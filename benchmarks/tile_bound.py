@@ -46,6 +46,7 @@ from constellation.kernels import (  # noqa: E402
     P_NOISE_RAD,
     detect_r2,
     sensor_scalars,
+    view_scalars,
 )
 
 DEFAULT_ARGS = Path(__import__("tempfile").gettempdir()) / "hgvcov_grid_chunk_args.pkl"
@@ -55,10 +56,12 @@ DEFAULT_ARGS = Path(__import__("tempfile").gettempdir()) / "hgvcov_grid_chunk_ar
 def detect_step(k, band_n, band_f, table, pts, ups, r2):
     """``r2[p, s]``: ``R^2`` (km^2) of record ``s`` at point ``p`` where it detects, negative elsewhere."""
     se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, 0, table[0, P_INTENSITY_W_SR])
+    cn, ca2, ck, req = view_scalars(table, 0)
     for p in range(pts.shape[0]):
         for s in range(band_n[k]):
             r2[p, s] = detect_r2(band_f[k, s, 0], band_f[k, s, 1], band_f[k, s, 2], pts[p, 0], pts[p, 1],
-                                   pts[p, 2], ups[p, 0], ups[p, 1], ups[p, 2], se, rmax2, cf, ga, gb, kthr, inten)
+                                   pts[p, 2], ups[p, 0], ups[p, 1], ups[p, 2], se, rmax2, cf, ga, gb, kthr, inten,
+                                   cn, ca2, ck, req)
 
 
 @njit(cache=True)

@@ -27,7 +27,7 @@ from ._candidates import (
     lon_index_windows,
     strip_candidates,
 )
-from ._geometry import P_COS_STEREO_MIN, P_INTENSITY_W_SR, P_NOISE_RAD, detect_r2, sensor_scalars
+from ._geometry import P_COS_STEREO_MIN, P_INTENSITY_W_SR, P_NOISE_RAD, detect_r2, sensor_scalars, view_scalars
 from ._jit import jit_inline, jit_inline_numpy_errors, jit_no_refcount
 from ._tiles import BLOCK, TILE_COLS, TILE_ROWS
 
@@ -78,7 +78,8 @@ def _block_meets_windows(q, win, nw):
 
 
 @jit_inline_numpy_errors
-def slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, ga, gb, kthr, inten):
+def slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, ga, gb, kthr, inten, cn, ca2, ck,
+                req):
     """Exact tests of one satellite on one strip over the tiles its longitude windows meet.
 
     The strip's points are stored tile by tile (:func:`grid_chunk`): tile ``q`` holds columns
@@ -106,8 +107,11 @@ def slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, g
     every positive double); the usual sensors (non-negative mask, no radiometric test, with or
     without a field of regard) get shorter predicates, because LLVM does not drop the unused
     terms of the general one when the flags are run-time values. With a grazing limit the test
-    is the scalar :func:`detect_r2`, on the window points only. ``pu`` (6, n_pad) float64 holds
-    the strip's points (km) and unit normals, tile-major.
+    is the scalar :func:`detect_r2`, on the window points only; so is it with a view constraint
+    (``cn``, ``ca2``, ``ck``, ``req`` of :func:`constellation._geometry.view_scalars`: an inner
+    exclusion cone or a required space background), which only removes detections (the windows
+    stay a superset). ``pu`` (6, n_pad) float64 holds the strip's points (km) and unit normals,
+    tile-major.
 
     Returns
     -------
@@ -129,7 +133,7 @@ def slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, g
     cf_neg = cf < 0.0 and not no_for
     no_rad = kthr < 0.0
     kind = 3
-    if gb > 0.0:
+    if gb > 0.0 or cn < 1.5 or req > 0.5:
         kind = 0
     elif se_pos and no_rad and no_for:
         kind = 1
@@ -168,13 +172,13 @@ def slot_detect(r2s, rminb, slot, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, g
                 ok_for = no_for | (cf_pos & (w >= 0.0) & (w2 >= flim)) | (cf_neg & ((w >= 0.0) | (w2 <= flim)))
                 ok = (r2 > 0.0) & ok_el & (r2 <= rmax2) & ok_for & (no_rad | (inten >= kthr * r2))
                 mb = _store_lane(r2s, cnt, slot, j, ok, r2, mb)
-        else:  # grazing-altitude limit: the scalar test, window points only
+        else:  # grazing-altitude limit or a view constraint: the scalar test, window points only
             for jj in range(BLOCK):
                 j = q * BLOCK + jj
                 v = math.nan
                 if _in_window_list(q * TILE_COLS + jj % TILE_COLS, win, nw):
                     r2 = detect_r2(sx, sy, sz, pu[0, j], pu[1, j], pu[2, j], pu[3, j], pu[4, j], pu[5, j],
-                                   se, rmax2, cf, ga, gb, kthr, inten)
+                                   se, rmax2, cf, ga, gb, kthr, inten, cn, ca2, ck, req)
                     if r2 >= 0.0:
                         v = r2
                         cnt[j] += 1.0
@@ -244,8 +248,9 @@ def row_detect(k, i0, n_rows, band_n, band_lh, band_f, band_si, table, srow, cro
             n_tests += (win[m, 1] + 1 - win[m, 0]) * n_rows
         si = band_si[k, s, 1]
         se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, si, table[si, P_INTENSITY_W_SR])
+        cn, ca2, ck, req = view_scalars(table, si)
         q_lo, q_hi = slot_detect(r2s, rminb, ns, win, nw, pu, cnt, band_f[k, s, BF_X], band_f[k, s, BF_Y],
-                                  band_f[k, s, BF_Z], se, rmax2, cf, ga, gb, kthr, inten)
+                                  band_f[k, s, BF_Z], se, rmax2, cf, ga, gb, kthr, inten, cn, ca2, ck, req)
         if q_lo < 0:
             continue  # nothing detected: the slot is reused
         slot_nz2[ns] = table[si, P_NOISE_RAD] ** 2

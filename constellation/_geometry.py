@@ -23,6 +23,42 @@ With ``d = sat - tgt``, ``R = |d|`` and ``n`` the unit WGS84 ellipsoid normal at
   (A linear map preserves segments, so this is exact.)
 - radiometric: ``I >= threshold * (R / R_ref)^2`` when a threshold is set and the target
   intensity ``I`` (W/sr) is known (not NaN).
+- inner exclusion cone ``eta_min`` (``min_off_nadir_deg``; off at 0): the off-nadir angle
+  ``eta`` must be ``>= eta_min``, i.e. ``cos(eta) <= cos(eta_min)``, tested as ``sat . d <= 0 or
+  (sat . d)^2 <= cos^2(eta_min) |sat|^2 R^2`` (``cos(eta_min) > 0`` since ``eta_min < 90 deg``).
+- space background required (``require_space_background``; off by default): the line of sight
+  continued beyond the target must have a space background (:func:`space_background_s`).
+
+Background of a line of sight
+-----------------------------
+What the sensor sees *behind* the target: continue the line of sight satellite -> target past
+the target, ``x(lambda) = t - lambda d / R``, ``lambda > 0``. The background is **Earth** when
+that ray meets the Earth grown by a clutter layer of altitude ``h_c`` (clouds, the lower
+atmosphere's bright and structured background: the look-down case), **space** otherwise (the
+limb or cold space behind the target: the physically easier case for an infrared sensor,
+which sees the target against a dark, uniform background; e.g. Simmons, F. S., *Rocket
+Exhaust Plume Phenomenology*, Aerospace Press 2000, ch. 6 on earth versus hard-body/space
+backgrounds; Wertz & Larson, *SMAD* 3rd ed., sec. 9.4 on Earth-background clutter).
+
+Closed form for a sphere of radius ``R_c``: with ``r_t = |t|`` and ``el`` the satellite's
+elevation above the plane normal to the target's radius, the ray leaves the target with
+``t . (-d) = -r_t R sin(el)``; for ``el <= 0`` it moves away from the centre and never comes
+closer than ``r_t``; for ``el > 0`` its closest approach to the centre is ``r_t cos(el)`` (at
+``lambda = r_t sin el``). So the background is space iff ``r_t > R_c`` and (``el <= 0`` or
+``r_t cos(el) > R_c``); squared and without angles: ``|t|^2 - R_c^2 > 0`` and (``t . d <= 0``
+or ``(t . d)^2 < (|t|^2 - R_c^2) R^2``).
+
+Ellipsoid: the clutter surface is the WGS84 ellipsoid with both semi-axes grown by ``h_c``
+(``A = a + h_c``, ``B = b + h_c``), the convention of the grazing altitude above. Scaling x, y
+by ``1/A`` and z by ``1/B`` maps it onto the unit sphere and the ray onto a ray (a linear map
+preserves lines and the sign of the ray parameter), so the sphere's closed form applies
+exactly in the scaled space; multiplied by ``A^2`` it reads, with ``k = (A / B)^2``,
+``q = tx^2 + ty^2 + k tz^2 - A^2 > 0`` and (``w = tx dx + ty dy + k tz dz <= 0`` or
+``w^2 < q (dx^2 + dy^2 + k dz^2)``). No square root, no angle. The grown ellipsoid differs
+from the surface at constant geodetic height ``h_c`` by less than 3 cm in geocentric radius for
+``h_c <= 20 km`` (2.8 cm at 20 km, 2.1 cm at 15 km; exact at the equator and the poles; a
+second-order effect in ``h_c`` and the flattening; checked in ``tests/test_background.py``),
+far below the uncertainty of any clutter altitude.
 
 Stereo and triangulation
 ------------------------
@@ -79,7 +115,14 @@ P_NOISE_RAD = 9
 P_THRESHOLD_W_SR = 10  # NaN when off
 P_REF_RANGE_KM = 11
 P_INTENSITY_W_SR = 12  # NaN when unknown
-N_PARAM = 13
+# view constraints (issue 19, "Background"): appended so that the columns above keep their indices
+P_CLUTTER_KM = 13  # clutter-layer altitude h_c (km) of the background classification
+P_CLUTTER_A2_KM2 = 14  # (a + h_c)^2, km^2 (a = WGS84 semi-major axis)
+P_CLUTTER_K = 15  # ((a + h_c) / (b + h_c))^2: the z weight of the clutter ellipsoid's scaled metric
+P_REQUIRE_SPACE = 16  # 1.0: a detection needs a space background; 0.0: off
+P_MIN_OFF_NADIR_RAD = 17  # inner exclusion cone (half angle about geocentric nadir), rad
+P_COS_MIN_OFF_NADIR = 18  # its cosine; 2.0 when off (min_off_nadir_deg = 0)
+N_PARAM = 19
 
 GRAZING_TOL = 1e-9
 """Tolerance on the squared scaled closest-approach norm of the grazing test (~3 mm)."""
@@ -202,13 +245,60 @@ def sensor_scalars(table, si, intensity_w_sr):
 
 
 @jit_inline
-def detect_r2(sx, sy, sz, tx, ty, tz, ux, uy, uz, se, rmax2, cf, ga, gb, kthr, inten):
+def view_scalars(table, si):
+    """Unpack the view constraints of sensor row ``si``: the last four arguments of :func:`detect_r2`.
+
+    Returns
+    -------
+    (cos_min_off_nadir (2.0 = off), clutter_a2_km2, clutter_k, require_space (1.0 / 0.0))
+    """
+    return table[si, P_COS_MIN_OFF_NADIR], table[si, P_CLUTTER_A2_KM2], table[si, P_CLUTTER_K], \
+        table[si, P_REQUIRE_SPACE]
+
+
+@jit_inline
+def space_background_s(sx, sy, sz, tx, ty, tz, ca2, ck):
+    """Whether the line of sight satellite -> target has a space background beyond the target.
+
+    Closed form of the module docstring ("Background of a line of sight") for the clutter
+    ellipsoid ``(A, A, B)`` given by ``ca2 = A^2`` (km^2) and ``ck = (A / B)^2``: space iff
+    ``q = tx^2 + ty^2 + ck tz^2 - A^2 > 0`` (target above the clutter layer) and
+    (``w = t . d <= 0`` in the scaled metric, the satellite at or below the target's scaled
+    horizon, or ``w^2 < q (dx^2 + dy^2 + ck dz^2)``, the ray's closest approach above the
+    layer), ``d = sat - tgt`` (km). Positions ECEF km; NaN positions give False.
+    """
+    q = tx * tx + ty * ty + ck * tz * tz - ca2
+    if not q > 0.0:
+        return False
+    dx = sx - tx
+    dy = sy - ty
+    dz = sz - tz
+    w = tx * dx + ty * dy + ck * tz * dz
+    if w <= 0.0:
+        return True
+    v = dx * dx + dy * dy + ck * dz * dz
+    return w * w < q * v
+
+
+@jit
+def space_background(sat_xyz, tgt_xyz, params):
+    """:func:`space_background_s` on (3,) ECEF arrays (km) with the clutter layer of sensor vector ``params``."""
+    return space_background_s(sat_xyz[0], sat_xyz[1], sat_xyz[2], tgt_xyz[0], tgt_xyz[1], tgt_xyz[2],
+                              params[P_CLUTTER_A2_KM2], params[P_CLUTTER_K])
+
+
+@jit_inline
+def detect_r2(sx, sy, sz, tx, ty, tz, ux, uy, uz, se, rmax2, cf, ga, gb, kthr, inten, cn, ca2, ck, req):
     """Detection test on scalars; returns the squared slant range (km^2) when detected, else -1.
 
     Same inequalities as :func:`detects_i` (module docstring), arranged without square roots
     where possible: elevation ``d . n >= sin(eps) R`` as ``d . n >= 0 and (d . n)^2 >=
     sin^2(eps) R^2`` for ``eps >= 0`` (mirrored for ``eps < 0``), range as ``R^2 <= R_max^2``,
-    radiometric as ``I >= (threshold / R_ref^2) R^2``.
+    radiometric as ``I >= (threshold / R_ref^2) R^2``; then the view constraints of
+    :func:`view_scalars`: the inner exclusion cone (``cn = cos(eta_min)``, ``>= 1.5`` = off) as
+    ``sat . d <= 0 or (sat . d)^2 <= cn^2 |sat|^2 R^2``, and, when ``req > 0.5``, a space
+    background (:func:`space_background_s` with ``ca2``, ``ck``). With both off (the defaults)
+    the decisions are those of the first six tests alone.
     """
     dx = sx - tx
     dy = sy - ty
@@ -237,6 +327,13 @@ def detect_r2(sx, sy, sz, tx, ty, tz, ux, uy, uz, se, rmax2, cf, ga, gb, kthr, i
     if kthr >= 0.0:
         if inten < kthr * r2:
             return -1.0
+    if cn < 1.5:
+        rs2 = sx * sx + sy * sy + sz * sz
+        w = sx * dx + sy * dy + sz * dz
+        if w > 0.0 and w * w > cn * cn * r2 * rs2:
+            return -1.0
+    if req > 0.5 and not space_background_s(sx, sy, sz, tx, ty, tz, ca2, ck):
+        return -1.0
     return r2
 
 
@@ -244,7 +341,8 @@ def detect_r2(sx, sy, sz, tx, ty, tz, ux, uy, uz, se, rmax2, cf, ga, gb, kthr, i
 def detect_core(sx, sy, sz, tx, ty, tz, ux, uy, uz, table, si, intensity_w_sr):
     """Scalar form of :func:`detects_i` reading sensor row ``si`` of ``table`` (no array views)."""
     se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, si, intensity_w_sr)
-    return detect_r2(sx, sy, sz, tx, ty, tz, ux, uy, uz, se, rmax2, cf, ga, gb, kthr, inten) >= 0.0
+    cn, ca2, ck, req = view_scalars(table, si)
+    return detect_r2(sx, sy, sz, tx, ty, tz, ux, uy, uz, se, rmax2, cf, ga, gb, kthr, inten, cn, ca2, ck, req) >= 0.0
 
 
 @jit

@@ -13,6 +13,7 @@ import numpy as np
 from numba import prange
 
 from ._availability import MAX_STEREO_SATS, STACK_SIZE, row_availability
+from ._background import row_background, strip_above_clutter
 from ._candidates import strip_candidates
 from ._detect import row_detect
 from ._jit import jit_parallel_numpy_errors
@@ -25,7 +26,7 @@ from ._tiles import BLOCK, TILE_COLS, TILE_ROWS
 @jit_parallel_numpy_errors
 def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, row_cos,
                lon0_rad, step_rad, n_lon, istate, fstate, hist, t_edge, log_lo, inv_dlog, mode, xstate, ghist,
-               weight, series, avail, avail_p):
+               weight, series, avail, avail_p, bg):
     """Exact tests of the candidates and streaming metrics for one time chunk (output-sensitive).
 
     Parallel over strips of ``TILE_ROWS`` latitude rows; each strip walks the chunk's time
@@ -116,6 +117,12 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         accumulation off and leaves every other output as without it.
     avail_p : float
         Satellite availability, ``0 < avail_p <= 1`` (read only when ``avail`` is not empty).
+    bg : (n_point, N_BG) float64, in/out, or (0, N_BG) to skip
+        Samples with a space-background detection and with a space-background stereo pair
+        (:func:`constellation._background.row_background`); strips whose points can only have an
+        Earth background (below the clutter layer, or above it but under an elevation mask
+        steeper than the layer's limb: :func:`constellation._background.strip_above_clutter`)
+        are skipped.
 
     Returns
     -------
@@ -201,6 +208,12 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         av_sm = np.zeros(STACK_SIZE * n_av, dtype=np.uint64)
         av_sw = np.zeros(STACK_SIZE * n_av, dtype=np.float64)
         av_tsl = np.empty(n_slot * n_av, dtype=np.int64)
+        use_bg = bg.shape[0] > 0 and strip_above_clutter(pu, n_pad, table)
+        n_bg = 1 if use_bg else 0  # background scratch only when a point of the strip can have a space background
+        bg_n = np.zeros(n_pad * n_bg, dtype=np.float64)
+        bg_f = np.zeros((n_slot * n_bg, n_pad), dtype=np.uint8)
+        bg_l = np.empty(n_slot * n_bg, dtype=np.int64)
+        bg_t = np.zeros((n_slot * n_bg, n_blk), dtype=np.uint8)
         cand = np.empty((n_slot, 2), dtype=np.int64)  # candidates of a step: band record, window count
         cf3 = np.empty((3, n_slot), dtype=np.float64)  # ... their sin/cos latitude, cos of the cap radius
         cdl = np.empty(n_slot, dtype=np.float64)  # ... their longitude half-widths on the strip (rad)
@@ -232,6 +245,9 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                 if use_av:
                     row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns,
                                      band_f, k, pu, row_a, row_b, av_adj, av_los, av_sm, av_sw, av_tsl)
+                if use_bg:
+                    row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, band_si, k, table,
+                                   pu, row_a, row_b, bg_n, bg_f, bg_l, bg_t)
                 row_update(rs, cnt, best, binf, row_a, row_b, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
                 for j in range(row_a, row_b + 1):
                     if binf[j] >= 0.0:

@@ -15,7 +15,8 @@ import numpy as np
 from numba import prange
 
 from ._availability import MAX_STEREO_SATS, N_AV, STACK_SIZE, point_availability
-from ._geometry import P_INTENSITY_W_SR, P_NOISE_RAD, detect_r2, sensor_scalars
+from ._background import point_background
+from ._geometry import P_INTENSITY_W_SR, P_NOISE_RAD, detect_r2, sensor_scalars, view_scalars
 from ._jit import jit_parallel
 from ._metrics import update_point
 from ._pairs import N_REC, best_pair_sigma2
@@ -24,7 +25,7 @@ from ._pairs import N_REC, best_pair_sigma2
 @jit_parallel
 def point_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
                       istate, fstate, hist, t_edge, log_lo, inv_dlog, mode=0, level=None, avail=None,
-                      avail_p=1.0):
+                      avail_p=1.0, bg=None):
     """Baseline: the same exact tests and metrics over every (time, satellite, point) triple.
 
     Used by the benchmark, the tests and :func:`constellation.coverage.point_coverage` (same
@@ -36,7 +37,9 @@ def point_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
     (``mode`` 0 only; read by :func:`constellation._metrics.levels_update`). ``avail``, when
     given (``(n_point, 3)`` float64), accumulates the probabilities that >= 1, >= 2 detections and
     a stereo pair survive with each satellite available with probability ``avail_p``
-    (:func:`constellation._availability.point_availability`; ``mode`` 0 only).
+    (:func:`constellation._availability.point_availability`; ``mode`` 0 only). ``bg``, when given
+    (``(n_point, N_BG)`` float64), counts the samples with a space-background detection and with a
+    space-background stereo pair (:func:`constellation._background.point_background`; ``mode`` 0 only).
     """
     n_t = pos.shape[0]
     n_sat = pos.shape[1]
@@ -51,6 +54,7 @@ def point_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
         av_los = np.zeros((max(n_sat, N_AV), 5), dtype=np.float64)
         av_sm = np.zeros(STACK_SIZE, dtype=np.uint64)
         av_sw = np.zeros(STACK_SIZE, dtype=np.float64)
+        bg_l = np.empty(n_sat, dtype=np.int64)
         base = i * n_lon
         for k in range(n_t):
             g = k0 + k
@@ -59,6 +63,7 @@ def point_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
                     continue
                 si = sensor_of_sat[s]
                 se, rmax2, cf, ga, gb, kthr, inten = sensor_scalars(table, si, table[si, P_INTENSITY_W_SR])
+                cn, ca2, ck, req = view_scalars(table, si)
                 nz2 = table[si, P_NOISE_RAD] ** 2
                 sx = pos[k, s, 0]
                 sy = pos[k, s, 1]
@@ -66,7 +71,7 @@ def point_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
                 for j in range(n_lon):
                     p = base + j
                     r2 = detect_r2(sx, sy, sz, pts[p, 0], pts[p, 1], pts[p, 2], ups[p, 0], ups[p, 1], ups[p, 2],
-                                   se, rmax2, cf, ga, gb, kthr, inten)
+                                   se, rmax2, cf, ga, gb, kthr, inten, cn, ca2, ck, req)
                     if r2 >= 0.0:
                         c = cnt[j]
                         rec[j, c, 0] = nz2 * r2
@@ -84,6 +89,9 @@ def point_chunk(pos, valid, sensor_of_sat, table, k0, pts, ups, n_lon,
                         point_availability(avail, avail_p, base + j, n, bv < math.inf, rec, j, pos, k, pts[base + j, 0],
                                            pts[base + j, 1], pts[base + j, 2], table, sensor_of_sat, av_adj, av_los,
                                            av_sm, av_sw)
+                    if bg is not None:
+                        point_background(bg, base + j, rec, j, n, pos, k, pts[base + j, 0], pts[base + j, 1],
+                                         pts[base + j, 2], table, sensor_of_sat, bg_l)
                     if level is not None:
                         level[base + j, k] = 1 + (1 if n >= 2 else 0) + (1 if bv < math.inf else 0)
                 elif level is not None:

@@ -117,6 +117,16 @@ detecting satellites ``1 - (1-p)^n`` and ``1 - (1-p)^n - n p (1-p)^(n-1)`` (bino
 exact probability that some valid pair of the sample's pair graph survives
 (:mod:`constellation._availability`), summed over the samples and divided by ``n_time``. At
 ``p = 1`` they equal ``fraction_1`` / ``_2`` / ``_stereo`` exactly.
+
+Background (``BACKGROUND_VARIABLES``, always computed): ``fraction_space_background`` is the
+fraction of the ``n_time`` samples with at least one detecting line of sight whose
+continuation beyond the target misses the Earth grown by the sensor's
+``clutter_altitude_km`` (a space or limb background; closed form in
+:mod:`constellation._geometry`, "Background of a line of sight"), and
+``fraction_stereo_space_background`` the fraction with a stereo pair (the engine's stereo test)
+whose two lines of sight both have a space background (:mod:`constellation._background`).
+A target below the clutter layer (a ground grid) only has Earth backgrounds: both are 0 there,
+and the grid kernel skips the classification on such strips.
 """
 
 from __future__ import annotations
@@ -136,6 +146,7 @@ from orbits.satellites import SatelliteSet
 from orbits.timegrid import TimeGrid
 
 from ._availability import N_AV
+from ._background import BG_SPACE, BG_STEREO_SPACE, N_BG
 from ._points import point_chunk
 from ._candidates import N_BF, cap_bounds, pack_bands
 from ._grid import grid_chunk
@@ -161,6 +172,7 @@ __all__ = [
     "GAP_VARIABLES",
     "GAP_CDF_VARIABLES",
     "AVAILABILITY_VARIABLES",
+    "BACKGROUND_VARIABLES",
     "gap_histogram_bins",
     "region_weights",
 ]
@@ -247,6 +259,35 @@ AVAILABILITY_VARIABLES = {
     for sfx, w in zip(LEVEL_SUFFIXES, LEVEL_WORDS)
 }
 """Per-point expected coverage under satellite availability p: (units, long_name, definition)."""
+
+
+BACKGROUND_VARIABLES = {
+    "fraction_space_background": (
+        "1", "fraction of time steps with at least one space-background detection",
+        "samples with at least one detecting line of sight that, continued beyond the target, misses the WGS84 "
+        "ellipsoid grown by the sensor's clutter_altitude_km (limb or space behind the target) / n_time; "
+        "0 for targets below the clutter layer"),
+    "fraction_stereo_space_background": (
+        "1", "fraction of time steps with a stereo pair of two space-background lines of sight",
+        "samples with a stereo pair (convergence angle in [theta_min, 180 - theta_min]) whose two lines of sight "
+        "both have a space background (as fraction_space_background) / n_time"),
+}
+"""Per-point background figures (issue 19): (units, long_name, definition)."""
+
+_BG_COLUMNS = {"fraction_space_background": BG_SPACE, "fraction_stereo_space_background": BG_STEREO_SPACE}
+
+
+def _background_state(n_point):
+    """Per-point counts of space-background samples ((n_point, N_BG) float64, :mod:`constellation._background`)."""
+    return np.zeros((n_point, N_BG), dtype=np.float64)
+
+
+def _add_background(ds, bg, n_time, point_dims, shape):
+    """Add ``BACKGROUND_VARIABLES`` (counts / ``n_time``) to ``ds``."""
+    for k, (units, long_name, definition) in BACKGROUND_VARIABLES.items():
+        ds[k] = (point_dims, (bg[:, _BG_COLUMNS[k]] / n_time).reshape(shape))
+        ds[k].attrs.update({"units": units, "long_name": long_name, "definition": definition})
+    return ds
 
 
 def _check_availability(p):
@@ -396,6 +437,8 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
     strip = TILE_ROWS * TILE_COLS * n_blk  # points per strip buffer, padding included
     per_thread = strip * (n_sat * 8 + 184) + n_blk * n_sat * 8 + n_sat * 64  # slots; points, state; scratch
     per_chunk += -(-max(1, n_point // max(1, n_lon)) // TILE_ROWS) * chunk_steps * N_LEVELS * 8  # strip sums
+    per_point += 2 * 8 * N_BG  # background counts and their two output variables
+    per_thread += strip * (n_sat + 8) + n_sat * 8  # background scratch (strips that can see space only)
     return int(per_point * n_point + per_chunk + 64 * n_time + per_thread * n_threads + 64 * 2**20)
 
 
@@ -991,11 +1034,12 @@ def _exact_pass(bands, table, k0, geo, stream, test_only):
     geo : _GridGeometry
     stream : tuple
         ``(istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums, avail,
-        avail_p)``: the streaming accumulators (updated in place unless ``test_only``), the error
+        avail_p, bg)``: the streaming accumulators (updated in place unless ``test_only``), the error
         histogram's axis (see :func:`_metric_state`), the gap-distribution state
         (:func:`_gap_state`), the points' area weights (:func:`region_weights`), the ``(n_time,
         3)`` per-sample sums of the weights at each coverage level (the chunk's rows filled), and
-        the availability sums (:func:`_availability_state`; empty = off) with ``p``.
+        the availability sums (:func:`_availability_state`; empty = off) with ``p``, and the
+        background counts (:func:`_background_state`).
     test_only : bool
         Run the exact tests alone, without the metric updates (``profile=True`` timing pass).
 
@@ -1005,7 +1049,7 @@ def _exact_pass(bands, table, k0, geo, stream, test_only):
         Exact tests performed, as the kernel counts them.
     """
     band_n, band_lh, band_f, band_si = bands
-    istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums, avail, avail_p = stream
+    istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums, avail, avail_p, bg = stream
     nc = band_n.shape[0]
     n_strip = -(-geo.row_sin.shape[0] // TILE_ROWS)
     series = np.zeros((n_strip, nc, N_LEVELS))
@@ -1013,7 +1057,7 @@ def _exact_pass(bands, table, k0, geo, stream, test_only):
         n = int(grid_chunk(band_n, band_lh, band_f, band_si, table, k0, geo.pts, geo.ups, geo.row_sin,
                            geo.row_cos, geo.lon0, geo.step, geo.n_lon, istate, fstate, hist, t_edge, log_lo,
                            1.0 / dlog, 1 if test_only else 0, xstate, ghist, weight, series, avail,
-                           avail_p))
+                           avail_p, bg))
     if not test_only:
         acc = sums[k0:k0 + nc]
         for st in range(n_strip):  # strips in index order: the same sums on any number of threads
@@ -1173,8 +1217,9 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
 
     timings = dict(propagation_s=0.0, candidate_s=0.0, exact_s=0.0, metrics_s=0.0, output_s=0.0)
     avail = _availability_state(n_point, avail_p)
+    bg = _background_state(n_point)
     stream = (istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums, avail,
-              avail_p if avail_p is not None else 1.0)
+              avail_p if avail_p is not None else 1.0, bg)
     codes_all, n_tests, n_chunks = _grid_chunk_loop(req, geo, propagator, stream, profile, progress, timings)
 
     t0 = time.perf_counter()
@@ -1190,6 +1235,7 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
                        dict(attrs or {}, **_overflow_attrs(hi_m, overflow, n_over, out)))
     ds = _add_gap_and_series(ds, req.tg, gap_out, tops_s, cdfs, _series_from_sums(sums, weight), ("lat", "lon"))
     ds = _add_availability(ds, avail, n_time, avail_p, ("lat", "lon"), grid.shape)
+    ds = _add_background(ds, bg, n_time, ("lat", "lon"), grid.shape)
     timings["output_s"] = time.perf_counter() - t0
     timings["coverage_s"] = timings["candidate_s"] + timings["exact_s"] + timings["metrics_s"]
     timings["total_s"] = time.perf_counter() - t_start
@@ -1311,6 +1357,7 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
     sums = np.zeros((n_time, N_LEVELS))
     level = np.zeros((n_point, chunk), dtype=np.int8)
     avail = _availability_state(n_point, avail_p)
+    bg = _background_state(n_point)
     timings = dict(propagation_s=0.0, candidate_s=0.0, exact_s=0.0, metrics_s=0.0, output_s=0.0)
     codes_all = np.zeros(n_sat, dtype=np.int64)
     done = 0
@@ -1322,10 +1369,10 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
         lv = level[:, :nc] if nc == chunk else np.zeros((n_point, nc), dtype=np.int8)
         if avail_p is None:
             point_chunk(pos, valid, sidx, table, k0, pts, ups, 1, istate, fstate, hist, t_edge, log_lo,
-                        1.0 / dlog, 0, lv)
+                        1.0 / dlog, 0, lv, None, 1.0, bg)
         else:
             point_chunk(pos, valid, sidx, table, k0, pts, ups, 1, istate, fstate, hist, t_edge, log_lo,
-                        1.0 / dlog, 0, lv, avail, avail_p)
+                        1.0 / dlog, 0, lv, avail, avail_p, bg)
         levels_update(lv, k0, xstate, ghist, t_edge, weight, sums[k0:k0 + nc])
         timings["exact_s"] += time.perf_counter() - t0
         done += pos.shape[0]
@@ -1350,6 +1397,7 @@ def point_coverage(sats, time_grid=None, points=None, sensors=None, propagator="
                        dict(attrs or {}, **_overflow_attrs(hi_m, overflow, n_over, out)))
     ds = _add_gap_and_series(ds, tg, gap_out, tops_s, cdfs, _series_from_sums(sums, weight), ("point",))
     ds = _add_availability(ds, avail, n_time, avail_p, ("point",), (n_point,))
+    ds = _add_background(ds, bg, n_time, ("point",), (n_point,))
     timings["output_s"] = time.perf_counter() - t0
     timings["coverage_s"] = timings["candidate_s"] + timings["exact_s"] + timings["metrics_s"]
     timings["total_s"] = time.perf_counter() - t_start
@@ -1499,7 +1547,8 @@ def region_statistics(ds, mask=None) -> dict:
         (``summary.json`` writes infinities as null; this count says why).
         With ``satellite_availability`` set (dataset attribute): that ``p`` as
         ``satellite_availability``, and ``expected_fraction_1/_2/_stereo`` ``_mean`` and ``_min``
-        likewise.
+        likewise. ``fraction_space_background`` and ``fraction_stereo_space_background``
+        ``_mean``, ``_min`` and ``_max`` (when in the dataset).
     """
     lat = np.asarray(ds["lat"].values, dtype=np.float64)
     if "point" in ds.dims:
@@ -1543,4 +1592,10 @@ def region_statistics(ds, mask=None) -> dict:
             st = stats(var)
             out[f"{var}_mean"] = st["mean"]
             out[f"{var}_min"] = st["min"]
+    for var in BACKGROUND_VARIABLES:
+        if var in ds:
+            st = stats(var)
+            out[f"{var}_mean"] = st["mean"]
+            out[f"{var}_min"] = st["min"]
+            out[f"{var}_max"] = st["max"]
     return out

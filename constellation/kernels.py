@@ -6,11 +6,15 @@ Python) or an integer layout constant; units are km, s and rad, arrays plain flo
 Sensors
     :func:`sensor_table` packs :class:`constellation.sensors.Sensor` objects into the
     ``(n_sensor, N_PARAM)`` float64 table the kernels read; the ``P_*`` constants index a row.
-    :func:`sensor_scalars` unpacks one row into the scalars of :func:`detect_r2`.
+    :func:`sensor_scalars` and :func:`view_scalars` unpack one row into the scalars of
+    :func:`detect_r2` (the view constraints, last four: inner exclusion cone, clutter layer,
+    required space background).
 Detection (DESIGN.md "Detection geometry")
     :func:`detects` / :func:`detects_i` on (3,) arrays, :func:`detect_core` /
     :func:`detect_r2` on scalars (``detect_r2`` returns the squared slant range or -1), plus the
-    elevation, off-nadir and range helpers.
+    elevation, off-nadir and range helpers; :func:`space_background` /
+    :func:`space_background_s`: whether a line of sight has a space background beyond the
+    target; :func:`track_background` classifies track samples.
 Stereo and triangulation
     :func:`cos_convergence`, :func:`convergence_angle_rad`, :func:`is_stereo`,
     :func:`triangulation_sigma2_m` / :func:`triangulation_sigma_m`,
@@ -51,6 +55,12 @@ from ._geometry import (
     P_SIN_MIN_EL,
     P_STEREO_MIN_RAD,
     P_THRESHOLD_W_SR,
+    P_CLUTTER_A2_KM2,
+    P_CLUTTER_K,
+    P_CLUTTER_KM,
+    P_COS_MIN_OFF_NADIR,
+    P_MIN_OFF_NADIR_RAD,
+    P_REQUIRE_SPACE,
     best_stereo_pair,
     convergence_angle_rad,
     cos_convergence,
@@ -65,8 +75,11 @@ from ._geometry import (
     sensor_scalars,
     sin_elevation,
     slant_range_km,
+    space_background,
+    space_background_s,
     triangulation_sigma2_m,
     triangulation_sigma_m,
+    view_scalars,
 )
 from ._metrics import (
     FS_MAXGAP,
@@ -86,6 +99,7 @@ from ._metrics import (
 )
 from ._pairs import N_REC, best_pair_sigma2
 from ._tracks import track_samples
+from ._background import track_background
 from .sensors import sensor_table
 
 __all__ = [
@@ -106,4 +120,7 @@ __all__ = [
     "point_chunk",
     # track samples
     "track_samples",
+    # background and view constraints (issue 19)
+    "P_CLUTTER_KM", "P_CLUTTER_A2_KM2", "P_CLUTTER_K", "P_REQUIRE_SPACE", "P_MIN_OFF_NADIR_RAD",
+    "P_COS_MIN_OFF_NADIR", "view_scalars", "space_background", "space_background_s", "track_background",
 ]

@@ -30,6 +30,17 @@ Radiometric (optional)
     with threshold ``snr * NEI * reference_range^2``. ``band_um`` is the band the intensity
     is computed in (passed to ``hgv_models.signature.in_band_intensity_w_sr``).
 
+View constraints and background (issue 19)
+    ``clutter_altitude_km`` (default :data:`DEFAULT_CLUTTER_ALTITUDE_KM` = 20 km): altitude of
+    the clutter layer that decides each line of sight's background. Continued beyond the
+    target, the line of sight meets the Earth grown by this layer ("earth" background: the
+    target seen against clouds and the lit or warm lower atmosphere) or not ("space": limb or
+    cold space behind the target). Closed form in :mod:`constellation._geometry` ("Background
+    of a line of sight"). ``require_space_background`` (default false): when true a
+    detection needs a space background. ``min_off_nadir_deg`` (default 0 = off): inner
+    exclusion cone about geocentric nadir; the off-nadir angle must be ``>= min_off_nadir_deg``
+    (limb-viewing sensors have a blind spot beneath each satellite).
+
 Stereo: two detecting satellites form a stereo pair when their lines of sight meet at the
 target at a convergence angle in ``[stereo_min_angle_deg, 180 - stereo_min_angle_deg]``.
 ``angular_noise_urad`` is each line of sight's 1-sigma angular error (per transverse axis),
@@ -55,8 +66,16 @@ from ._geometry import (
     P_GRAZING_KM,
     P_HALF_FOR_RAD,
     P_HAS_GRAZING,
+    P_CLUTTER_A2_KM2,
+    P_CLUTTER_K,
+    P_CLUTTER_KM,
+    P_COS_MIN_OFF_NADIR,
     P_INTENSITY_W_SR,
     P_MAX_RANGE_KM,
+    P_MIN_OFF_NADIR_RAD,
+    P_REQUIRE_SPACE,
+    WGS84_A_KM,
+    WGS84_B_KM,
     P_MIN_EL_RAD,
     P_NOISE_RAD,
     P_REF_RANGE_KM,
@@ -65,7 +84,19 @@ from ._geometry import (
     P_THRESHOLD_W_SR,
 )
 
-__all__ = ["Sensor", "SensorError", "sensor_table", "as_sensor_list"]
+__all__ = ["Sensor", "SensorError", "sensor_table", "as_sensor_list", "DEFAULT_CLUTTER_ALTITUDE_KM"]
+
+DEFAULT_CLUTTER_ALTITUDE_KM = 20.0
+"""Default clutter-layer altitude (km) of the background classification.
+
+The top of the weather: deep convective cloud tops reach the tropopause, about 16-18 km in the
+tropics and 8-12 km at mid and high latitudes, with overshooting tops a few km above it (Wallace
+& Hobbs, *Atmospheric Science*, 2nd ed., 2006, sec. 1.3.3 and ch. 8; the tropical tropopause
+near 17 km, Holton, *An Introduction to Dynamic Meteorology*, 4th ed., sec. 1.3). 20 km clears
+the highest cloud tops of the theatre (the tropical western Pacific), so a line of sight
+passing above it sees only the stratosphere and space behind the target; users may lower it
+(e.g. 15 km) for a mid-latitude study.
+"""
 
 
 class SensorError(ValueError):
@@ -119,6 +150,14 @@ class Sensor:
         Signal-to-noise ratio required with the NEI model (> 0).
     band_um : tuple of float
         Spectral band (micrometres) the target intensity is computed in.
+    clutter_altitude_km : float
+        Altitude (km, [0, 100]) of the clutter layer above the WGS84 ellipsoid (both semi-axes
+        grown by it) that decides whether a line of sight has an Earth or a space background.
+    require_space_background : bool
+        When true, a detection also needs a space background.
+    min_off_nadir_deg : float
+        Inner exclusion cone (deg, [0, 90)): the off-nadir angle about geocentric nadir must be
+        at least this (0 = off). Must be below ``field_of_regard_deg / 2`` when that is set.
     """
 
     name: str = "default"
@@ -133,6 +172,9 @@ class Sensor:
     noise_equivalent_irradiance_w_m2: float | None = None
     snr_threshold: float = 5.0
     band_um: tuple = field(default=(3.0, 5.0))
+    clutter_altitude_km: float = DEFAULT_CLUTTER_ALTITUDE_KM
+    require_space_background: bool = False
+    min_off_nadir_deg: float = 0.0
 
     def __post_init__(self):
         self.validate()
@@ -184,6 +226,18 @@ class Sensor:
         if not (0.0 < lo < hi and math.isfinite(hi)):
             raise SensorError(f"sensor.band_um={self.band_um!r}: need 0 < lo < hi micrometres")
         self.band_um = (lo, hi)
+        v = _finite("clutter_altitude_km", self.clutter_altitude_km)
+        if not 0.0 <= v <= 100.0:
+            raise SensorError(f"sensor.clutter_altitude_km={v}: allowed range is [0, 100] km")
+        if not isinstance(self.require_space_background, (bool, np.bool_)):
+            raise SensorError(f"sensor.require_space_background={self.require_space_background!r}: "
+                              f"must be true or false")
+        v = _finite("min_off_nadir_deg", self.min_off_nadir_deg)
+        if not 0.0 <= v < 90.0:
+            raise SensorError(f"sensor.min_off_nadir_deg={v}: allowed range is [0, 90) deg (0 = no exclusion cone)")
+        if self.field_of_regard_deg is not None and v > 0.0 and not v < float(self.field_of_regard_deg) / 2.0:
+            raise SensorError(f"sensor.min_off_nadir_deg={v}: must be below field_of_regard_deg / 2 = "
+                              f"{float(self.field_of_regard_deg) / 2.0:g} deg (otherwise nothing is detected)")
 
     # ------------------------------------------------------------------ derived
     @property
@@ -240,6 +294,14 @@ class Sensor:
         p[P_THRESHOLD_W_SR] = self.threshold_w_sr()
         p[P_REF_RANGE_KM] = float(self.reference_range_km)
         p[P_INTENSITY_W_SR] = math.nan if target_intensity_w_sr is None else float(target_intensity_w_sr)
+        hc = float(self.clutter_altitude_km)
+        p[P_CLUTTER_KM] = hc
+        p[P_CLUTTER_A2_KM2] = (WGS84_A_KM + hc) ** 2
+        p[P_CLUTTER_K] = ((WGS84_A_KM + hc) / (WGS84_B_KM + hc)) ** 2
+        p[P_REQUIRE_SPACE] = 1.0 if self.require_space_background else 0.0
+        eta = math.radians(float(self.min_off_nadir_deg))
+        p[P_MIN_OFF_NADIR_RAD] = eta
+        p[P_COS_MIN_OFF_NADIR] = math.cos(eta) if eta > 0.0 else 2.0
         return p
 
     def to_dict(self) -> dict:
@@ -258,6 +320,12 @@ class Sensor:
                 parts.append(f"{key}={val:g}")
         parts.append(f"stereo_min_angle_deg={self.stereo_min_angle_deg:g}")
         parts.append(f"angular_noise_urad={self.angular_noise_urad:g}")
+        if self.clutter_altitude_km != DEFAULT_CLUTTER_ALTITUDE_KM:
+            parts.append(f"clutter_altitude_km={self.clutter_altitude_km:g}")
+        if self.require_space_background:
+            parts.append("require_space_background=true")
+        if self.min_off_nadir_deg:
+            parts.append(f"min_off_nadir_deg={self.min_off_nadir_deg:g}")
         return ", ".join(parts)
 
 

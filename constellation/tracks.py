@@ -41,6 +41,11 @@ Definitions of the per-sample columns (``tracks.csv``)
 ``position_error_m``
     1-sigma 3-D triangulation error of the best stereo pair
     (:func:`constellation._geometry.triangulation_sigma2_m`); empty without stereo.
+``background`` (appended after the extra columns)
+    ``"space"`` when at least one detecting line of sight, continued beyond the target, misses
+    the Earth grown by the sensor's ``clutter_altitude_km`` (limb or space behind the target;
+    :func:`constellation._geometry.space_background_s`), ``"earth"`` when the target is
+    detected only against the Earth, empty when not detected.
 
 Definitions of the per-threat results (``summary.json``)
 ---------------------------------------------------------
@@ -51,6 +56,10 @@ Times "after launch" are seconds since launch (``time_s`` of the trajectory).
     never.
 ``custody_fraction``, ``stereo_fraction``
     Fraction of the samples (launch to impact) with >= 1 detecting satellite / stereo.
+``custody_fraction_space_background``, ``stereo_fraction_space_background``
+    Fraction of the samples with a space-background detection (``background == "space"``) /
+    with a stereo pair whose two lines of sight both have a space background (the track
+    kernel's stereo test; :func:`constellation._background.track_background`).
 ``longest_custody_gap_s`` (and ``longest_stereo_gap_s``)
     Longest interval without detection (stereo) after the first detection (first stereo),
     up to impact. A run of uncovered samples ``a .. b`` lasts from sample ``a`` to the next
@@ -99,6 +108,7 @@ from orbits.satellites import SatelliteSet
 from orbits.timegrid import TimeGrid, parse_utc
 
 from . import _tracks as TK
+from ._background import TRACK_BG_EARTH, TRACK_BG_SPACE, track_background
 from ._geometry import P_MAX_RANGE_KM, P_MIN_EL_RAD
 from .sensors import as_sensor_list, sensor_table
 
@@ -118,7 +128,7 @@ TRACK_COLUMNS = [
 ]
 """``tracks.csv`` columns of DESIGN.md, in order (extra columns follow them)."""
 
-EXTRA_TRACK_COLUMNS = ["time_since_launch_s", "best_pair", "nearest_satellite"]
+EXTRA_TRACK_COLUMNS = ["time_since_launch_s", "best_pair", "nearest_satellite", "background"]
 
 
 DEFAULT_CHUNK_STATES = 1 << 21
@@ -334,6 +344,8 @@ class _Core:
     single_handovers: np.ndarray
     failed: list
     timings: dict
+    background: np.ndarray | None = None  # (n_sample,) int8 TRACK_BG_* codes (None when not computed)
+    stereo_space: np.ndarray | None = None  # (n_sample,) bool: a space-background stereo pair
 
 
 def reach_parameters(table):
@@ -344,8 +356,12 @@ def reach_parameters(table):
     return math.sin(el), math.cos(el), float(np.max(table[:, P_MAX_RANGE_KM]))
 
 
-def _evaluate(sats, flights, tracks, si, table, start_utc, propagator, chunk_states):
-    """Run the kernels over ``tracks`` = list of (flight index, launch offset s)."""
+def _evaluate(sats, flights, tracks, si, table, start_utc, propagator, chunk_states, background=False):
+    """Run the kernels over ``tracks`` = list of (flight index, launch offset s).
+
+    ``background``: also classify each sample's background
+    (:func:`constellation._background.track_background`, one more detection pass).
+    """
     t_prop = 0.0
     t_det = 0.0
     n_track = len(tracks)
@@ -386,6 +402,8 @@ def _evaluate(sats, flights, tracks, si, table, start_utc, propagator, chunk_sta
     held_s = np.full(n_track, -1, dtype=np.int64)
     ho_pair = np.zeros(n_track, dtype=np.int64)
     ho_single = np.zeros(n_track, dtype=np.int64)
+    bgc = np.full(n if background else 0, -1, dtype=np.int8)
+    sts = np.zeros(n if background else 0, dtype=np.bool_)
 
     reach = reach_parameters(table)
     chunk = max(1, int(chunk_states) // len(sats))
@@ -405,6 +423,9 @@ def _evaluate(sats, flights, tracks, si, table, start_utc, propagator, chunk_sta
         rs_max = float(np.nanmax(np.linalg.norm(pos, axis=2))) if valid.any() else 0.0
         TK.track_samples(pos, valid, c0, ids, tidx, xyz, up, inten, si, table,
                          n_detect, stereo, conv, err, pa, pb, near, rs_max, *reach)
+        if background:
+            track_background(pos, valid, c0, ids, tidx, xyz, up, inten, si, table, n_detect, bgc, sts, rs_max,
+                             *reach)
         TK.track_handovers(pos, valid, c0, c1, tidx, track_stop, cursor, xyz, up, inten, si,
                            table, n_detect, stereo, pa, pb, near, held_a, held_b, held_s,
                            ho_pair, ho_single)
@@ -417,7 +438,8 @@ def _evaluate(sats, flights, tracks, si, table, start_utc, propagator, chunk_sta
     return _Core(tidx, instants, tsl, track_start, track_stop, n_detect, stereo, conv, err, pa, pb,
                  near, metrics, ho_pair, ho_single, list(failed.values()),
                  {"propagation_s": t_prop, "detection_s": t_det, "metrics_s": t_met,
-                  "n_instants": int(n_inst), "n_samples": int(n)})
+                  "n_instants": int(n_inst), "n_samples": int(n)},
+                 bgc if background else None, sts if background else None)
 
 
 def _none(v):
@@ -430,6 +452,23 @@ def _utc_strings(start: datetime, seconds: np.ndarray) -> np.ndarray:
     base = np.datetime64(start.replace(tzinfo=None), "us")
     t = base + np.round(np.asarray(seconds, dtype=np.float64) * 1e6).astype("timedelta64[us]")
     return np.char.add(np.datetime_as_string(t, unit="ms"), "Z")
+
+
+def _background_words(codes):
+    """``tracks.csv`` ``background`` column: "space" / "earth" / "" (not detected) from TRACK_BG_* codes."""
+    out = np.full(codes.size, "", dtype=object)
+    out[codes == TRACK_BG_SPACE] = "space"
+    out[codes == TRACK_BG_EARTH] = "earth"
+    return out
+
+
+def _background_fractions(codes, stereo_space):
+    """Per-threat ``custody_fraction_space_background`` and ``stereo_fraction_space_background`` (fractions of samples)."""
+    n = codes.size
+    if n == 0:
+        return {"custody_fraction_space_background": math.nan, "stereo_fraction_space_background": math.nan}
+    return {"custody_fraction_space_background": float(np.count_nonzero(codes == TRACK_BG_SPACE) / n),
+            "stereo_fraction_space_background": float(np.count_nonzero(stereo_space) / n)}
 
 
 def _track_summary(flight, metrics_row, pair_ho, single_ho, start, offset_s):
@@ -545,7 +584,7 @@ def track_coverage(sats, trajectories, sensors, scenario_start_utc, propagator="
         fl.radar_compared = sites is not None
     t_radar = time.perf_counter() - t0
 
-    core = _evaluate(sats, flights, tracks, si, table, start, propagator, chunk_states)
+    core = _evaluate(sats, flights, tracks, si, table, start, propagator, chunk_states, background=True)
 
     # tidy table
     t0 = time.perf_counter()
@@ -581,9 +620,11 @@ def track_coverage(sats, trajectories, sensors, scenario_start_utc, propagator="
             "time_since_launch_s": fl.time_s,
             "best_pair": best,
             "nearest_satellite": nearest,
+            "background": _background_words(core.background[sl]),
         }))
         per_threat[fl.name] = _track_summary(fl, core.metrics[k], core.pair_handovers[k],
                                              core.single_handovers[k], start, off)
+        per_threat[fl.name].update(_background_fractions(core.background[sl], core.stereo_space[sl]))
     df = pd.concat(parts, ignore_index=True)
     t_out = time.perf_counter() - t0
     timings = dict(core.timings)

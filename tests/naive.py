@@ -66,6 +66,14 @@ def naive_detect_matrix(sat_xyz, pts, ups, sensor, intensity_w_sr=None):
                 snr = _sensor_get(sensor, "snr_threshold", 5.0)
                 irr = intensity_w_sr / (rng * 1000.0) ** 2
                 ok &= irr >= snr * nei
+    mon = _sensor_get(sensor, "min_off_nadir_deg", 0.0) or 0.0
+    if mon > 0.0 or _sensor_get(sensor, "require_space_background", False):
+        from tests.naive_background import view_ok  # issue 19: inner exclusion cone, space background
+
+        for i in range(sat_xyz.shape[0]):
+            for j in range(pts.shape[0]):
+                if ok[i, j]:
+                    ok[i, j] = view_ok(sat_xyz[i], pts[j], sensor)
     return ok
 
 

@@ -13,8 +13,13 @@ import numpy as np
 
 
 def naive_visible(sat_xyz, tgt_xyz, tgt_up, min_elevation_deg, field_of_regard_deg=None,
-                  max_range_km=None):
-    """sat_xyz (n, 3) ITRS km; tgt_xyz, tgt_up (3,). Returns bool (n,)."""
+                  max_range_km=None, min_off_nadir_deg=0.0, require_space_background=False,
+                  clutter_altitude_km=20.0):
+    """sat_xyz (n, 3) ITRS km; tgt_xyz, tgt_up (3,). Returns bool (n,).
+
+    ``min_off_nadir_deg``, ``require_space_background``, ``clutter_altitude_km``: the view
+    constraints of issue 19 (:func:`tests.naive_background.view_ok`).
+    """
     d = sat_xyz - tgt_xyz
     rng = np.linalg.norm(d, axis=1)
     el = np.degrees(np.arcsin(d @ tgt_up / rng))
@@ -26,6 +31,13 @@ def naive_visible(sat_xyz, tgt_xyz, tgt_up, min_elevation_deg, field_of_regard_d
         ok &= off <= field_of_regard_deg / 2.0
     if max_range_km is not None:
         ok &= rng <= max_range_km
+    if min_off_nadir_deg > 0.0 or require_space_background:
+        from tests.naive_background import view_ok
+
+        sen = {"min_off_nadir_deg": min_off_nadir_deg, "require_space_background": require_space_background,
+               "clutter_altitude_km": clutter_altitude_km}
+        for i in np.flatnonzero(ok):
+            ok[i] = view_ok(sat_xyz[i], tgt_xyz, sen)
     return ok
 
 

