@@ -37,12 +37,18 @@ from hgv_models.guidance import weave
 from hgv_models.threats import Threat, ThreatError, fly_threat
 
 __all__ = ["CorridorGrid", "EnsembleFlight", "ensemble_flights", "run_ensemble", "ensemble_summary",
-           "ENSEMBLE_COLUMNS", "TRACK_CHUNK_FLIGHTS", "PERCENTILES",
+           "ENSEMBLE_COLUMNS", "TRACK_CHUNK_FLIGHTS", "TRACK_CHUNK_SAMPLES", "FLY_BLOCK_PAIRS",
+           "PERCENTILES",
            "flight_bank", "flight_bank_key"]
 
-#: Flights tracked per call of :func:`constellation.track_coverage` (memory bound: one
-#: chunk's per-sample tracks at a time).
-TRACK_CHUNK_FLIGHTS = 32
+#: At most this many flights per call of :func:`constellation.track_coverage`.
+TRACK_CHUNK_FLIGHTS = 4096
+#: ... and at most about this many track samples per call (memory bound: one chunk's
+#: per-sample arrays at a time, ~0.4 kB per sample including the held trajectories, so
+#: ~200 MB; larger chunks share more satellite propagation instants).
+TRACK_CHUNK_SAMPLES = 500_000
+#: Distinct pairs flown per batch (:func:`hgv_models.flight.fly_threats`).
+FLY_BLOCK_PAIRS = 256
 #: Percentiles of the summary (``numpy.percentile``, linear interpolation).
 PERCENTILES = (10, 50, 90)
 
@@ -88,8 +94,11 @@ class CorridorGrid:
         lon = (np.asarray(lon_deg, dtype=float) + 180.0) % 360.0 - 180.0
         i = np.clip(np.searchsorted(self.lat_edges_deg, lat_deg, side="right") - 1, 0, n_lat - 1)
         j = np.clip(np.searchsorted(self.lon_edges_deg, lon, side="right") - 1, 0, n_lon - 1)
-        np.add.at(self.n_samples, (i, j), 1)
-        np.add.at(self.n_uncovered, (i, j), np.asarray(uncovered, dtype=np.int64))
+        cell = i * n_lon + j
+        size = n_lat * n_lon
+        self.n_samples += np.bincount(cell, minlength=size).reshape(n_lat, n_lon)
+        self.n_uncovered += np.bincount(cell[np.asarray(uncovered, dtype=bool)],
+                                        minlength=size).reshape(n_lat, n_lon)
 
     @property
     def lat_edges_deg(self) -> np.ndarray:
@@ -204,11 +213,33 @@ def flight_bank_key(spec, f: EnsembleFlight) -> tuple:
     return ("none",)
 
 
+def _fly_pairs(spec, flights: list[EnsembleFlight], sample_step_s: float) -> list:
+    """Fly the distinct pairs of ``flights`` (one representative flight each).
+
+    Returns, per flight, its :class:`~hgv_models.trajectory.Trajectory` or the reason (str)
+    it cannot be flown, without the threat's name (the reason is the pair's).
+    """
+    out = []
+    for f in flights:
+        try:
+            th = Threat(name=f.name, launch_lat_deg=f.launch_lat_deg,
+                        launch_lon_deg=f.launch_lon_deg, aim_lat_deg=f.aim_lat_deg,
+                        aim_lon_deg=f.aim_lon_deg, vehicle=f.vehicle)
+            out.append(fly_threat(th, sample_step_s=sample_step_s,
+                                  bank_deg=flight_bank(spec, f)))
+        except (ThreatError, ThreatUnreachableError) as exc:
+            # the reason is the pair's, not the first flight's: drop the threat's name
+            out.append(str(exc).replace(f"threat {f.name!r}: ", ""))
+    return out
+
+
 def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, *,
                  propagator: str, radar_sites, sample_step_s: float,
                  progress: Optional[Callable[[int], Any]] = None,
                  chunk_flights: int = TRACK_CHUNK_FLIGHTS,
-                 corridor: Optional[CorridorGrid] = None) -> pd.DataFrame:
+                 corridor: Optional[CorridorGrid] = None,
+                 chunk_samples: int = TRACK_CHUNK_SAMPLES,
+                 pair_block: int = FLY_BLOCK_PAIRS) -> pd.DataFrame:
     """Fly and track every flight; one row per flight (:data:`ENSEMBLE_COLUMNS`).
 
     Parameters
@@ -224,69 +255,98 @@ def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, 
     progress : callable, optional
         Called with the number of flights done.
     chunk_flights : int
-        Flights per ``track_coverage`` call.
+        At most this many flights per ``track_coverage`` call.
     corridor : CorridorGrid, optional
         Accumulates where the flights are out of custody.
+    chunk_samples : int
+        ... and at most about this many track samples (memory bound, see
+        :data:`TRACK_CHUNK_SAMPLES`; at least one flight per call).
+    pair_block : int
+        Distinct (launch, aim, vehicle, bank) pairs flown per batch; their trajectories
+        are held until their flights are tracked.
     """
     rows: list[dict] = [{} for _ in flights]
     pending: list[tuple[int, EnsembleFlight, Any]] = []
-    last_key, traj = None, None
+    n_pending = 0
+    done = 0
 
     def flush():
+        nonlocal n_pending, done
         if not pending:
             return
         tr = track_coverage(sats, [(f.name, traj, f.launch_offset_s) for _, f, traj in pending],
-                            sensors, start_utc, propagator=propagator, radar_sites=radar_sites)
+                            sensors, start_utc, propagator=propagator, radar_sites=radar_sites,
+                            tidy_tracks=False)
         if corridor is not None:
             corridor.add(tr.tracks["lat_deg"].to_numpy(), tr.tracks["lon_deg"].to_numpy(),
                          tr.tracks["n_detect"].to_numpy() == 0)
         for k, f, _ in pending:
             pt = tr.per_threat[f.name]
             rows[k].update({key: pt[key] for key in _TRACK_KEYS})
+        done += len(pending)
         pending.clear()
+        n_pending = 0
+        if progress is not None:
+            progress(done)
 
-    # Flights sharing a (launch, aim, vehicle) pair are visited together so that each pair is
-    # flown once and only one trajectory (plus those of the pending chunk) is held at a time.
+    # Flights sharing a (launch, aim, vehicle, bank) pair are visited together so that each
+    # pair is flown once; pairs are flown a block at a time (batch shooting) and only the
+    # block's trajectories (plus those of the pending tracking chunk) are held.
     def pair(f):
-        return (f.launch_lat_deg, f.launch_lon_deg, f.aim_lat_deg, f.aim_lon_deg, f.vehicle,
-                flight_bank_key(spec, f))
+        return (f.launch_lat_deg, f.launch_lon_deg, f.aim_lat_deg, f.aim_lon_deg,
+                _vehicle_key(f.vehicle), flight_bank_key(spec, f))
 
     order = sorted(range(len(flights)), key=lambda k: pair(flights[k]))
-    for done, k in enumerate(order):
-        f = flights[k]
-        row = rows[k]
-        launch = start_utc + timedelta(seconds=f.launch_offset_s)
-        row.update({"ensemble": spec.name, "flight": f.name, "status": "ok", "reason": "",
+    groups: list[list[int]] = []
+    last_key = None
+    for k in order:
+        key = pair(flights[k])
+        if key != last_key:
+            groups.append([])
+            last_key = key
+        groups[-1].append(k)
+    step = max(1, int(pair_block))
+    for g0 in range(0, len(groups), step):
+        block = groups[g0:g0 + step]
+        trajs = _fly_pairs(spec, [flights[g[0]] for g in block], sample_step_s)
+        for g, traj in zip(block, trajs):
+            for k in g:
+                f = flights[k]
+                launch = start_utc + timedelta(seconds=f.launch_offset_s)
+                rows[k].update({
+                    "ensemble": spec.name, "flight": f.name, "status": "ok", "reason": "",
                     "launch_lat_deg": f.launch_lat_deg, "launch_lon_deg": f.launch_lon_deg,
                     "aim": f.aim, "aim_lat_deg": f.aim_lat_deg, "aim_lon_deg": f.aim_lon_deg,
                     "launch_utc": launch.isoformat(timespec="milliseconds").replace(
                         "+00:00", "Z"),
-                    "launch_offset_s": f.launch_offset_s, "vehicle": f.vehicle,
+                    "launch_offset_s": f.launch_offset_s, "vehicle": _vehicle_label(f.vehicle),
                     "manoeuvre": f.manoeuvre})
-        if pair(f) != last_key:
-            last_key = pair(f)
-            try:
-                th = Threat(name=f.name, launch_lat_deg=f.launch_lat_deg,
-                            launch_lon_deg=f.launch_lon_deg, aim_lat_deg=f.aim_lat_deg,
-                            aim_lon_deg=f.aim_lon_deg, vehicle=f.vehicle)
-                traj = fly_threat(th, sample_step_s=sample_step_s, bank_deg=flight_bank(spec, f))
-            except (ThreatError, ThreatUnreachableError) as exc:
-                # the reason is the pair's, not the first flight's: drop the threat's name
-                traj = str(exc).replace(f"threat {f.name!r}: ", "")
-        if isinstance(traj, str):
-            row.update(status="unreachable", reason=traj)
-        else:
-            pending.append((k, f, traj))
-            if len(pending) >= chunk_flights:
-                flush()
-        if progress is not None:
-            progress(done + 1)
+                if isinstance(traj, str):
+                    rows[k].update(status="unreachable", reason=traj)
+                    done += 1
+                    if progress is not None:
+                        progress(done)
+                    continue
+                pending.append((k, f, traj))
+                n_pending += len(traj)
+                if len(pending) >= chunk_flights or n_pending >= chunk_samples:
+                    flush()
+        del trajs
     flush()
     df = pd.DataFrame(rows)
     for c in ENSEMBLE_COLUMNS:
         if c not in df:
             df[c] = None
     return df[list(ENSEMBLE_COLUMNS)]
+
+
+def _vehicle_key(vehicle):
+    """Sortable grouping key of a flight's vehicle: its name, or the Vehicle object's id."""
+    return (0, vehicle, 0) if isinstance(vehicle, str) else (1, "", id(vehicle))
+
+
+def _vehicle_label(vehicle) -> str:
+    return vehicle if isinstance(vehicle, str) else str(getattr(vehicle, "name", vehicle))
 
 
 def _percentiles(values) -> dict:
