@@ -23,6 +23,7 @@ import math
 import numpy as np
 
 from hgv_models import _dynamics_kernels as K
+from hgv_models import _shooting_kernels as SK
 from hgv_models._atmosphere_kernels import us1976_kernel
 from hgv_models.guidance import GuidanceProgram, TerminalDive, as_program
 from hgv_models.trajectory import Trajectory
@@ -81,33 +82,18 @@ def equilibrium_glide_altitude_km(vehicle, speed_km_s):
     veh = vehicle_by_name(vehicle)
     v_arr = np.asarray(speed_km_s, dtype=float)
     out = np.empty(v_arr.shape)
+    params, mach_g, alpha_g, cl, _cd, aux = veh.kernel_arrays()
     for idx in np.ndindex(v_arr.shape):
         v = float(v_arr[idx])
         if not math.isfinite(v) or v <= 0:
             raise GlideError(f"speed_km_s={v!r}: must be a finite number > 0")
-        h = 40.0
-        for _ in range(50):
-            r = K.R_EARTH_KM + h
-            g = K.MU_EARTH_KM3_S2 / r ** 2
-            net = g - v * v / r  # km/s^2 the lift must supply
-            if net <= 0:
-                raise GlideError(f"speed_km_s={v!r}: at or above circular speed "
-                                 f"({math.sqrt(K.MU_EARTH_KM3_S2 / r):.3f} km/s); "
-                                 "no equilibrium glide")
-            vm = v * 1000.0
-            if veh.is_table:
-                a = us1976_kernel(h)[3]
-                mach = vm / a
-                c_l, _c_d = veh.coefficients(mach, veh.best_alpha_deg(mach))
-                rho = 2.0 * veh.mass_kg * net * 1000.0 / (vm * vm * veh.reference_area_m2 * c_l)
-            else:
-                rho = 2.0 * veh.ballistic_coefficient_kg_m2 * net * 1000.0 / (
-                    vm * vm * veh.lift_to_drag)
-            h_new = _density_altitude_km(float(rho))
-            if abs(h_new - h) < 1e-7:
-                h = h_new
-                break
-            h = h_new
+        # the fixed-point iteration below, compiled (hgv_models._shooting_kernels)
+        h = SK.equilibrium_altitude_km(params, mach_g, alpha_g, cl, aux, v)
+        if not math.isfinite(h):
+            r = K.R_EARTH_KM + 40.0
+            raise GlideError(f"speed_km_s={v!r}: at or above circular speed "
+                             f"({math.sqrt(K.MU_EARTH_KM3_S2 / r):.3f} km/s); "
+                             "no equilibrium glide")
         out[idx] = h
     return float(out) if out.ndim == 0 else out
 

@@ -13,11 +13,16 @@ vehicle and launch time (:class:`hgv_models.threats.Threat`, then
 :func:`constellation.track_coverage` with the same radar sites; its row is that threat's
 ``per_threat`` entry.  The Earth-fixed trajectory does not depend on the launch time (see
 :func:`constellation.monte_carlo`), so each distinct (launch, aim, vehicle, manoeuvre) is
-flown once and reused.  ``fly_threat`` shoots each flight (a Newton search on release speed
-and azimuth), so flights are flown one by one, not through ``glide_batch``.
+flown once and reused.  Distinct pairs are flown :data:`FLY_BLOCK_PAIRS` at a time by
+:func:`hgv_models.flight.fly_threats`: the shooting (Newton search on release speed and
+azimuth) of the whole block advances in lockstep, each round one call of the numba batch
+glide integrator; ``fly_threat`` is that function on a batch of one, so every trajectory
+is bit-identical to flying it alone.
 
-Tracking streams over chunks of :data:`TRACK_CHUNK_FLIGHTS` flights: only the per-flight
-summaries are kept, never the per-sample tracks.  A pair the vehicle cannot fly (too short,
+Tracking streams over chunks of at most :data:`TRACK_CHUNK_SAMPLES` track samples (and
+:data:`TRACK_CHUNK_FLIGHTS` flights), one ``track_coverage(..., tidy_tracks=False)`` call
+each: only the per-flight summaries and the corridor counts are kept, never the per-sample
+tracks.  A pair the vehicle cannot fly (too short,
 out of range) is a row with ``status = "unreachable"`` and the reason, not an error.
 """
 from __future__ import annotations
@@ -32,9 +37,9 @@ import numpy as np
 import pandas as pd
 
 from constellation import track_coverage
-from hgv_models.flight import ThreatUnreachableError
+from hgv_models.flight import ThreatUnreachableError, fly_threats
 from hgv_models.guidance import weave
-from hgv_models.threats import Threat, ThreatError, fly_threat
+from hgv_models.threats import Threat, ThreatError
 
 __all__ = ["CorridorGrid", "EnsembleFlight", "ensemble_flights", "run_ensemble", "ensemble_summary",
            "ENSEMBLE_COLUMNS", "TRACK_CHUNK_FLIGHTS", "TRACK_CHUNK_SAMPLES", "FLY_BLOCK_PAIRS",
@@ -214,22 +219,40 @@ def flight_bank_key(spec, f: EnsembleFlight) -> tuple:
 
 
 def _fly_pairs(spec, flights: list[EnsembleFlight], sample_step_s: float) -> list:
-    """Fly the distinct pairs of ``flights`` (one representative flight each).
+    """Fly the distinct pairs of ``flights`` (one representative flight each) in batch.
+
+    Each pair is built as the :class:`~hgv_models.threats.Threat` the single path builds
+    and flown by :func:`hgv_models.flight.fly_threats` (the batch that ``fly_threat`` runs
+    as a batch of one: same trajectory bit for bit).
 
     Returns, per flight, its :class:`~hgv_models.trajectory.Trajectory` or the reason (str)
     it cannot be flown, without the threat's name (the reason is the pair's).
     """
-    out = []
-    for f in flights:
+    out: list = [None] * len(flights)
+    idx, threats, banks = [], [], []
+    for k, f in enumerate(flights):
         try:
-            th = Threat(name=f.name, launch_lat_deg=f.launch_lat_deg,
-                        launch_lon_deg=f.launch_lon_deg, aim_lat_deg=f.aim_lat_deg,
-                        aim_lon_deg=f.aim_lon_deg, vehicle=f.vehicle)
-            out.append(fly_threat(th, sample_step_s=sample_step_s,
-                                  bank_deg=flight_bank(spec, f)))
-        except (ThreatError, ThreatUnreachableError) as exc:
+            if isinstance(f.vehicle, str):
+                th = Threat(name=f.name, launch_lat_deg=f.launch_lat_deg,
+                            launch_lon_deg=f.launch_lon_deg, aim_lat_deg=f.aim_lat_deg,
+                            aim_lon_deg=f.aim_lon_deg, vehicle=f.vehicle)
+            else:  # a Vehicle object (Threat takes names only); fly_threats takes it as is
+                th = f
+        except ThreatError as exc:
+            out[k] = str(exc).replace(f"threat {f.name!r}: ", "")
+            continue
+        idx.append(k)
+        threats.append(th)
+        banks.append(flight_bank(spec, f))
+    flown = fly_threats(threats, sample_step_s=sample_step_s, bank_deg=banks)
+    for k, res in zip(idx, flown):
+        if isinstance(res, (ThreatError, ThreatUnreachableError)):
             # the reason is the pair's, not the first flight's: drop the threat's name
-            out.append(str(exc).replace(f"threat {f.name!r}: ", ""))
+            out[k] = str(res).replace(f"threat {flights[k].name!r}: ", "")
+        elif isinstance(res, Exception):
+            raise res
+        else:
+            out[k] = res
     return out
 
 
