@@ -268,7 +268,7 @@ def fly_threats(threats, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0
     for veh in {id(p.veh): p.veh for _, p in pairs}.values():
         group = [(k, p) for k, p in pairs if p.veh is veh]
         kw = dict(rotating_earth=rotating_earth, mean_acceleration_g=mean_acceleration_g,
-                  release_altitude_km=release_altitude_km)
+                  release_altitude_km=release_altitude_km, h_eq={})
         _shoot(veh, [p for _, p in group], shoot_step, min_release_speed_km_s,
                max_release_speed_km_s, kw)
         live = [(k, p) for k, p in group if p.error is None]
@@ -322,7 +322,11 @@ def _setup(threat, bank, overshoot_km, dive_start_range_km) -> _Pair:
 
 
 def _release(p, v_r, az, kw):
-    h_r = equilibrium_glide_altitude_km(p.veh, v_r)
+    # the azimuth trial of each Newton round repeats the release speed: same altitude
+    key = (id(p.veh), v_r)
+    h_r = kw["h_eq"].get(key)
+    if h_r is None:
+        h_r = kw["h_eq"][key] = equilibrium_glide_altitude_km(p.veh, v_r)
     if kw["release_altitude_km"] is not None:
         h_r = max(h_r, float(kw["release_altitude_km"]))
     return boost_release(p.la0, p.lo0, az, v_r, h_r,
