@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import math
 
+from numba import prange
+
 from ._atmosphere_kernels import us1976_kernel
-from ._dynamics_kernels import (KIND_CONSTANT_LD, MU_EARTH_KM3_S2, P_AREA_M2,
+from ._dynamics_kernels import (G0_KM_S2, KIND_CONSTANT_LD, MU_EARTH_KM3_S2, P_AREA_M2,
                                 P_BETA_KG_M2, P_KIND, P_LIFT_TO_DRAG, P_MASS_KG, R_EARTH_KM,
                                 table_lookup)
-from ._jit import jit
+from ._jit import jit, jit_parallel
 
-__all__ = ["boost_profile_end", "boost_burnout", "density_altitude_km",
-           "equilibrium_altitude_km"]
+__all__ = ["boost_profile_end", "boost_burnout", "boost_burnout_bracketed",
+           "density_altitude_km", "equilibrium_altitude_km", "release_batch"]
 
 
 @jit
@@ -61,8 +63,62 @@ def boost_profile_end(p, v_r, gamma_r, n, t_burn):
 
 
 @jit
+def _profile_end_slope(p, v_r, gamma_r, n, t_burn):
+    """Burnout altitude (km) of exponent ``p`` and its derivative in ln p (km), 801-node
+    trapezoid sums as :func:`boost_profile_end` (``d gamma / d ln p = (pi/2 - gamma_r)
+    (1 - u)^p ln(1 - u) p``)."""
+    dt = t_burn / (n - 1)
+    h = 0.0
+    dhdx = 0.0
+    dh_prev = 0.0
+    g_prev = 0.0
+    for i in range(n):
+        u = i / (n - 1)
+        w = 1.0 - u
+        pw = w ** p
+        gam = gamma_r + (0.5 * math.pi - gamma_r) * pw
+        v = v_r * u
+        dh = v * math.sin(gam)
+        g = 0.0
+        if w > 0.0:
+            g = v * math.cos(gam) * (0.5 * math.pi - gamma_r) * pw * math.log(w) * p
+        if i > 0:
+            h = h + 0.5 * (dh + dh_prev) * dt
+            dhdx = dhdx + 0.5 * (g + g_prev) * dt
+        dh_prev = dh
+        g_prev = g
+    return h, dhdx
+
+
+@jit
 def boost_burnout(v_r, h_r, gamma_r, t_burn):
+    """Pitch exponent and burnout state of :func:`hgv_models.boost.boost` (fast path:
+    Newton on ln p from p = 3, ~5 profiles; else the bracketing method of
+    :func:`boost_burnout_bracketed`)."""
+    x = math.log(3.0)
+    x_lo = math.log(0.05)
+    x_hi = math.log(60.0)
+    for _ in range(12):
+        f, d = _profile_end_slope(math.exp(x), v_r, gamma_r, 801, t_burn)
+        f -= h_r
+        if abs(f) < 1e-10:
+            p = math.exp(x)
+            h, s = boost_profile_end(p, v_r, gamma_r, 4001, t_burn)
+            return p, h, s, math.nan, math.nan
+        if not (d < 0.0):
+            break
+        x_new = x - f / d
+        if not (x_lo < x_new < x_hi):
+            break
+        x = x_new
+    return boost_burnout_bracketed(v_r, h_r, gamma_r, t_burn)
+
+
+@jit
+def boost_burnout_bracketed(v_r, h_r, gamma_r, t_burn):
     """Pitch exponent and burnout state of :func:`hgv_models.boost.boost`.
+
+    The root is bracketed by [0.05, 60] (reachability checked at both ends).
 
     Returns
     -------
@@ -178,3 +234,36 @@ def equilibrium_altitude_km(params, mach_grid, alpha_grid, cl_tab, aero_aux, spe
             return h_new
         h = h_new
     return h
+
+
+@jit_parallel
+def release_batch(speed_km_s, min_altitude_km, mean_acceleration_g, params, mach_grid,
+                  alpha_grid, cl_tab, aero_aux, out):
+    """Release altitude and boost burnout of many trials (``prange`` over trials).
+
+    ``speed_km_s`` (n,) release speeds; ``min_altitude_km`` (n,) lower bound of the release
+    altitude (NaN: none); ``out`` (n, 7) receives: release altitude (equilibrium glide
+    altitude, or the bound when higher; NaN at or above circular speed), burn time (s),
+    pitch exponent, burnout altitude and ground range (km) (NaN when unreachable), and the
+    reachable burnout altitudes (km, low and high end; NaN when reachable).  Each row is the
+    scalar kernels on that row's inputs alone.
+    """
+    for i in prange(speed_km_s.shape[0]):
+        v = speed_km_s[i]
+        h = equilibrium_altitude_km(params, mach_grid, alpha_grid, cl_tab, aero_aux, v)
+        if min_altitude_km[i] > h:
+            h = min_altitude_km[i]
+        t_burn = v / (mean_acceleration_g * G0_KM_S2)
+        out[i, 0] = h
+        out[i, 1] = t_burn
+        if math.isnan(h):
+            for c in range(2, 7):
+                out[i, c] = math.nan
+            continue
+        p, h_end, s_end, reach_lo, reach_hi = boost_burnout(v, h, 0.0, t_burn)
+        out[i, 2] = p
+        out[i, 3] = h_end
+        out[i, 4] = s_end
+        out[i, 5] = reach_lo
+        out[i, 6] = reach_hi
+

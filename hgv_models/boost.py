@@ -24,7 +24,6 @@ The heading along the great circle at burnout is the release heading of the glid
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -115,7 +114,7 @@ def boost(launch_lat_deg, launch_lon_deg, azimuth_deg, release_speed_km_s, relea
     t_burn = v_r / (mean_acceleration_g * K.G0_KM_S2)
 
     # pitch exponent by geometric bisection on the burnout altitude (compiled kernel)
-    p, _h, _s, reach_lo, reach_hi = _burnout(v_r, h_r, g_r, t_burn)
+    p, _h, _s, reach_lo, reach_hi = SK.boost_burnout(v_r, h_r, g_r, t_burn)
     if not math.isfinite(p):
         raise BoostError(
             f"release_altitude_km={h_r!r}: not reachable with release_speed_km_s={v_r!r} and "
@@ -175,7 +174,7 @@ def boost_release(launch_lat_deg, launch_lon_deg, azimuth_deg, release_speed_km_
     h_r = float(release_altitude_km)
     g_r = math.radians(release_flight_path_deg)
     t_burn = v_r / (mean_acceleration_g * K.G0_KM_S2)
-    p, h, s, reach_lo, reach_hi = _burnout(v_r, h_r, g_r, t_burn)
+    p, h, s, reach_lo, reach_hi = SK.boost_burnout(v_r, h_r, g_r, t_burn)
     if not math.isfinite(p):
         raise BoostError(
             f"release_altitude_km={h_r!r}: not reachable with release_speed_km_s={v_r!r} and "
@@ -188,11 +187,3 @@ def boost_release(launch_lat_deg, launch_lon_deg, azimuth_deg, release_speed_km_
             "speed_km_s": v_r, "heading_deg": hdg,
             "flight_path_deg": float(release_flight_path_deg), "time_s": float(t_burn),
             "ground_range_km": float(s), "pitch_exponent": float(p)}
-
-
-@functools.lru_cache(maxsize=1024)
-def _burnout(v_r, h_r, g_r, t_burn):
-    """:func:`hgv_models._shooting_kernels.boost_burnout`, memoised (a pure function of its
-    floats: the shooting's azimuth trials repeat the release speed)."""
-    return SK.boost_burnout(v_r, h_r, g_r, t_burn)
-

@@ -30,8 +30,9 @@ lockstep (each round one call of the numba batch glide integrator,
 final flights likewise.  :func:`fly_threat` is :func:`fly_threats` on a batch of one: a
 threat's trajectory is bit-identical whichever batch it is flown in.  The trial glides of
 the shooting use RK4 steps of ``shooting_step_s`` (2 s), the final flight ``step_s``
-(0.5 s); the release state of each trial is :func:`hgv_models.boost.boost_release`
-(compiled burnout of the boost model).
+(0.5 s); the release states of each round's trials come from one parallel kernel call
+(:func:`hgv_models._shooting_kernels.release_batch`: equilibrium altitude and the boost
+model's burnout, as :func:`hgv_models.boost.boost_release`).
 
 The returned trajectory starts at launch (``time_s`` 0) with the boost samples, then the
 glide (and terminal) samples at ``sample_step_s``, ending with the exact impact sample.
@@ -47,9 +48,10 @@ import math
 import numpy as np
 
 from hgv_models import _dynamics_kernels as K
-from hgv_models.boost import boost, boost_release
-from hgv_models.dynamics import (GlideError, equilibrium_glide_altitude_km, initial_state,
-                                 records_to_trajectory, run_parameters)
+from hgv_models import _shooting_kernels as SK
+from hgv_models.boost import BoostError, boost, destination
+from hgv_models.dynamics import (GlideError, initial_state, records_to_trajectory,
+                                 run_parameters)
 from hgv_models.guidance import TerminalDive, as_program
 from hgv_models.trajectory import Trajectory
 from hgv_models.vehicles import vehicle_by_name
@@ -268,7 +270,7 @@ def fly_threats(threats, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0
     for veh in {id(p.veh): p.veh for _, p in pairs}.values():
         group = [(k, p) for k, p in pairs if p.veh is veh]
         kw = dict(rotating_earth=rotating_earth, mean_acceleration_g=mean_acceleration_g,
-                  release_altitude_km=release_altitude_km, h_eq={})
+                  release_altitude_km=release_altitude_km)
         _shoot(veh, [p for _, p in group], shoot_step, min_release_speed_km_s,
                max_release_speed_km_s, kw)
         live = [(k, p) for k, p in group if p.error is None]
@@ -321,16 +323,52 @@ def _setup(threat, bank, overshoot_km, dive_start_range_km) -> _Pair:
     return p
 
 
-def _release(p, v_r, az, kw):
-    # the azimuth trial of each Newton round repeats the release speed: same altitude
-    key = (id(p.veh), v_r)
-    h_r = kw["h_eq"].get(key)
-    if h_r is None:
-        h_r = kw["h_eq"][key] = equilibrium_glide_altitude_km(p.veh, v_r)
-    if kw["release_altitude_km"] is not None:
-        h_r = max(h_r, float(kw["release_altitude_km"]))
-    return boost_release(p.la0, p.lo0, az, v_r, h_r,
-                         mean_acceleration_g=kw["mean_acceleration_g"])
+def _releases(veh, trials, kw):
+    """Release states of ``trials`` = [(pair, v_r, az)]: per trial ``(rel, h_r)`` (the
+    :func:`hgv_models.boost.boost_release` dict and the requested release altitude) or the
+    exception building it raises.  Altitude and burnout of all trials in one parallel
+    kernel call (:func:`hgv_models._shooting_kernels.release_batch`), each row computed on
+    its own inputs."""
+    n = len(trials)
+    out: list = [None] * n
+    if n == 0:
+        return out
+    accel = float(kw["mean_acceleration_g"])
+    if not (math.isfinite(accel) and 1.0 <= accel <= 20.0):
+        err = BoostError(f"mean_acceleration_g={kw['mean_acceleration_g']!r}: must be a finite "
+                         "number in [1.0, 20.0]")
+        return [err] * n
+    h_min = kw["release_altitude_km"]
+    v = np.array([t[1] for t in trials], dtype=float)
+    lo = np.full(n, np.nan if h_min is None else float(h_min))
+    params, mach_g, alpha_g, cl, _cd, aux = veh.kernel_arrays()
+    res = np.empty((n, 7))
+    SK.release_batch(v, lo, accel, params, mach_g, alpha_g, cl, aux, res)
+    for j, (p, v_r, az) in enumerate(trials):
+        h_r, t_burn, pe, h_end, s_end, reach_lo, reach_hi = (float(x) for x in res[j])
+        if not (math.isfinite(v_r) and 1.0 <= v_r <= 7.8):
+            out[j] = BoostError(f"release_speed_km_s={v_r!r}: must be a finite number in "
+                                "[1.0, 7.8]")
+        elif not math.isfinite(h_r):
+            r = K.R_EARTH_KM + 40.0
+            out[j] = GlideError(f"speed_km_s={v_r!r}: at or above circular speed "
+                                f"({math.sqrt(K.MU_EARTH_KM3_S2 / r):.3f} km/s); "
+                                "no equilibrium glide")
+        elif not 15.0 <= h_r <= 200.0:
+            out[j] = BoostError(f"release_altitude_km={h_r!r}: must be a finite number in "
+                                "[15.0, 200.0]")
+        elif not math.isfinite(pe):
+            out[j] = BoostError(
+                f"release_altitude_km={h_r!r}: not reachable with release_speed_km_s={v_r!r} "
+                f"and mean_acceleration_g={accel!r} (reachable {reach_lo:.1f}-{reach_hi:.1f} "
+                "km)")
+        else:
+            lat, lon, hdg = destination(p.la0, p.lo0, float(az), s_end)
+            hdg = float(hdg) if s_end > 0 else float(az) % 360.0
+            out[j] = ({"lat_deg": float(lat), "lon_deg": float(lon), "altitude_km": h_end,
+                       "speed_km_s": float(v_r), "heading_deg": hdg, "flight_path_deg": 0.0,
+                       "time_s": t_burn, "ground_range_km": s_end, "pitch_exponent": pe}, h_r)
+    return out
 
 
 def _residuals(veh, trials, shoot_step, kw):
@@ -340,10 +378,11 @@ def _residuals(veh, trials, shoot_step, kw):
     out: list = [None] * len(trials)
     idx, starts, params, progs = [], [], [], []
     base = run_parameters(veh, kw["rotating_earth"])[0]
-    for j, (p, v_r, az) in enumerate(trials):
+    for j, ((p, v_r, az), rel) in enumerate(zip(trials, _releases(veh, trials, kw))):
         try:
-            rel = _release(p, v_r, az, kw)
-            starts.append(_glide_state(rel, v_r))
+            if isinstance(rel, Exception):
+                raise rel
+            starts.append(_glide_state(rel[0], v_r))
         except Exception as exc:  # noqa: BLE001 - the pair's error
             out[j] = exc
             continue
@@ -446,11 +485,15 @@ def _final(veh, pairs, sample_step_s, step_s, dive_accel_g, nav_gain, max_miss_k
     """Final flights (boost samples + glide with terminal dive) of converged pairs."""
     out: list = [None] * len(pairs)
     idx, starts, params, progs, rels, runps = [], [], [], [], [], []
+    releases = _releases(veh, [(p, p.v, p.az) for p in pairs], kw)
+    h_rs = []
     for j, p in enumerate(pairs):
         dive = TerminalDive(p.la1, p.lo1, start_range_km=p.dive_rng, nav_gain=nav_gain,
                             start_accel_g=dive_accel_g)
         try:
-            rel = _release(p, p.v, p.az, kw)
+            if isinstance(releases[j], Exception):
+                raise releases[j]
+            rel, h_r = releases[j]
             y0 = _glide_state(rel, p.v)
             runp = run_parameters(veh, kw["rotating_earth"], dive)
         except GlideError as e:
@@ -468,6 +511,7 @@ def _final(veh, pairs, sample_step_s, step_s, dive_accel_g, nav_gain, max_miss_k
         progs.append(p.parr)
         rels.append(rel)
         runps.append(runp)
+        h_rs.append(h_r)
     if not idx:
         return out
     rec, nw, st = _integrate(veh, starts, params, progs, step_s, sample_step_s, True)
@@ -486,7 +530,7 @@ def _final(veh, pairs, sample_step_s, step_s, dive_accel_g, nav_gain, max_miss_k
                 f"threat {p.name!r}: final miss {miss:.1f} km exceeds max_miss_km={max_miss_km} "
                 f"(status {gtraj.status})")
             continue
-        btraj, _rel = boost(p.la0, p.lo0, p.az, p.v, _boost_altitude(p, kw),
+        btraj, _rel = boost(p.la0, p.lo0, p.az, p.v, h_rs[i],
                             mean_acceleration_g=kw["mean_acceleration_g"],
                             sample_step_s=sample_step_s, vehicle_name=veh.name)
         t = gtraj.time_s + rel["time_s"]
@@ -500,10 +544,3 @@ def _final(veh, pairs, sample_step_s, step_s, dive_accel_g, nav_gain, max_miss_k
                             dive_start_range_km=p.dive_rng)
         out[j] = traj
     return out
-
-
-def _boost_altitude(p, kw):
-    h_r = equilibrium_glide_altitude_km(p.veh, p.v)
-    if kw["release_altitude_km"] is not None:
-        h_r = max(h_r, float(kw["release_altitude_km"]))
-    return h_r
