@@ -30,7 +30,7 @@ import numpy as np
 
 from hgv_models import _dynamics_kernels as K
 from hgv_models import _shooting_kernels as SK
-from hgv_models._atmosphere_kernels import us1976_kernel
+from hgv_models._atmosphere_kernels import us1976_arrays
 from hgv_models.trajectory import PHASE_BOOST, Trajectory
 
 
@@ -72,7 +72,7 @@ def _profile(p, v_r, gamma_r, n=2001, t_burn=1.0):
 
 def boost(launch_lat_deg, launch_lon_deg, azimuth_deg, release_speed_km_s, release_altitude_km,
           release_flight_path_deg=0.0, mean_acceleration_g=3.5, sample_step_s=2.0,
-          vehicle_name="booster"):
+          vehicle_name="booster", pitch_exponent=None):
     """Kinematic boost from the launch point to the release state (module docstring).
 
     Parameters
@@ -91,6 +91,11 @@ def boost(launch_lat_deg, launch_lon_deg, azimuth_deg, release_speed_km_s, relea
         Mean axial acceleration over the burn (g0 units), 1-20.
     sample_step_s : float
         Sampling interval (s) of the returned trajectory (burnout sample appended).
+    vehicle_name : str
+        Name carried by the returned trajectory.
+    pitch_exponent : float, optional
+        The pitch-programme exponent when already solved for these release values (as
+        :func:`boost_release` returns it); default: solved here.
 
     Returns
     -------
@@ -114,7 +119,10 @@ def boost(launch_lat_deg, launch_lon_deg, azimuth_deg, release_speed_km_s, relea
     t_burn = v_r / (mean_acceleration_g * K.G0_KM_S2)
 
     # pitch exponent by geometric bisection on the burnout altitude (compiled kernel)
-    p, _h, _s, reach_lo, reach_hi = SK.boost_burnout(v_r, h_r, g_r, t_burn)
+    if pitch_exponent is not None:
+        p, reach_lo, reach_hi = float(pitch_exponent), math.nan, math.nan
+    else:
+        p, _h, _s, reach_lo, reach_hi = SK.boost_burnout(v_r, h_r, g_r, t_burn)
     if not math.isfinite(p):
         raise BoostError(
             f"release_altitude_km={h_r!r}: not reachable with release_speed_km_s={v_r!r} and "
@@ -131,8 +139,7 @@ def boost(launch_lat_deg, launch_lon_deg, azimuth_deg, release_speed_km_s, relea
     gs = np.interp(ts, t, gam)
     lat, lon, hdg = destination(launch_lat_deg, launch_lon_deg, azimuth_deg, ss)
     hdg = np.where(ss > 0, hdg, float(azimuth_deg) % 360.0)
-    atm = np.array([us1976_kernel(float(z)) for z in hs])
-    rho, a = atm[:, 0], atm[:, 3]
+    rho, _p, _t, a = us1976_arrays(np.ascontiguousarray(hs, dtype=np.float64))
     vm = vs * 1000.0
     q = 1.7415e-4 * np.sqrt(rho / 0.1) * vm ** 3
     traj = Trajectory(

@@ -144,18 +144,20 @@ def test_output_phase_is_the_same_dense_output():
     np.testing.assert_array_equal(odd[-1, :8], fine[-1, :8])  # same impact
 
 
-def test_shooting_step_changes_flights_below_a_metre():
-    """Trial glides at 2 s RK4 steps (default) vs 0.5 s: each library flight moves by less
-    than a metre (measured 0.21 m; the shooting stops within 2 km anyway)."""
-    one_metre_km = 1e-3
+def test_shooting_step_changes_flights_by_metres():
+    """Trial glides at 4 s RK4 steps (default) vs 0.5 s: each library flight, plain and
+    weaving, moves by less than 2 m (measured 1.13 m; at 8 s it would be 56 m: the bound
+    can fail).  The shooting stops within 2 km anyway; the terminal dive lands on the aim."""
+    two_metres_km = 2e-3
     for name in ("north-china-tokyo", "central-china-guam", "sichuan-taipei"):
         th = THREAT_LIBRARY[name]
-        a = fly_threat(th)
-        b = fly_threat(th, shooting_step_s=0.5)
-        assert a.time_s.size == b.time_s.size
-        d = great_circle_distance_km(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg)
-        assert d.max() < one_metre_km, (name, d.max())
-        assert np.max(np.abs(a.altitude_km - b.altitude_km)) < one_metre_km
+        for bank in (0.0, weave(20.0, 200.0)):
+            a = fly_threat(th, bank_deg=bank)
+            b = fly_threat(th, bank_deg=bank, shooting_step_s=0.5)
+            assert a.time_s.size == b.time_s.size
+            d = great_circle_distance_km(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg)
+            assert d.max() < two_metres_km, (name, d.max())
+            assert np.max(np.abs(a.altitude_km - b.altitude_km)) < two_metres_km
 
 
 def _profile_numpy(p, v_r, gamma_r, n, t_burn):
