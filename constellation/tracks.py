@@ -262,7 +262,9 @@ def prepare_flight(name, traj, sensors, sample_step_s, intensity_override):
         if ph.size != n:
             raise TrackError(f"{label}.phase: {ph.size} values for {n} samples")
         if ph.dtype.kind in "iu" or ph.dtype.kind == "f":
-            phase_name = np.array([names.get(int(p), str(int(p))) for p in ph], dtype=object)
+            codes, inv = np.unique(ph.astype(np.int64), return_inverse=True)
+            lut = np.array([names.get(int(p), str(int(p))) for p in codes], dtype=object)
+            phase_name = lut[inv.reshape(-1)]
         else:
             phase_name = ph.astype(object)
     xyz = np.ascontiguousarray(geodetic_to_ecef(lat, lon, alt))

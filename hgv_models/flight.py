@@ -271,7 +271,7 @@ def fly_threats(threats, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0
     for veh in {id(p.veh): p.veh for _, p in pairs}.values():
         group = [(k, p) for k, p in pairs if p.veh is veh]
         kw = dict(rotating_earth=rotating_earth, mean_acceleration_g=mean_acceleration_g,
-                  release_altitude_km=release_altitude_km)
+                  release_altitude_km=release_altitude_km, burnout={})
         _shoot(veh, [p for _, p in group], shoot_step, min_release_speed_km_s,
                max_release_speed_km_s, kw)
         live = [(k, p) for k, p in group if p.error is None]
@@ -340,13 +340,20 @@ def _releases(veh, trials, kw):
                          "number in [1.0, 20.0]")
         return [err] * n
     h_min = kw["release_altitude_km"]
-    v = np.array([t[1] for t in trials], dtype=float)
-    lo = np.full(n, np.nan if h_min is None else float(h_min))
-    params, mach_g, alpha_g, cl, _cd, aux = veh.kernel_arrays()
-    res = np.empty((n, 7))
-    SK.release_batch(v, lo, accel, params, mach_g, alpha_g, cl, aux, res)
+    # the burnout depends on the release speed alone: each speed is solved once per call
+    # of fly_threats (the azimuth trial of a Newton round and the final flight repeat one)
+    cache = kw["burnout"]
+    new = sorted({float(t[1]) for t in trials if float(t[1]) not in cache})
+    if new:
+        v = np.array(new, dtype=float)
+        lo = np.full(v.size, np.nan if h_min is None else float(h_min))
+        params, mach_g, alpha_g, cl, _cd, aux = veh.kernel_arrays()
+        res = np.empty((v.size, 7))
+        SK.release_batch(v, lo, accel, params, mach_g, alpha_g, cl, aux, res)
+        for vi, row in zip(new, res):
+            cache[vi] = tuple(float(x) for x in row)
     for j, (p, v_r, az) in enumerate(trials):
-        h_r, t_burn, pe, h_end, s_end, reach_lo, reach_hi = (float(x) for x in res[j])
+        h_r, t_burn, pe, h_end, s_end, reach_lo, reach_hi = cache[float(v_r)]
         if not (math.isfinite(v_r) and 1.0 <= v_r <= 7.8):
             out[j] = BoostError(f"release_speed_km_s={v_r!r}: must be a finite number in "
                                 "[1.0, 7.8]")
