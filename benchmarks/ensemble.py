@@ -22,12 +22,13 @@ Rows (ours at 1 thread and at all threads, ``numba.set_num_threads``):
   flights (compiles / loads the kernels).
 * ``per-threat loop`` -- the existing single-threat path per flight: ``Threat`` +
   :func:`hgv_models.threats.fly_threat` + :func:`constellation.track_coverage` (one flight
-  per call, tidy table built, as ``[[threat]]`` entries are scored), timed on the first
-  ``--baseline-subset`` flights (after one warm-up flight) and extrapolated linearly to
-  all flights (stated).  Since this branch ``fly_threat`` itself runs the batch code on a
+  per call, tidy table built, as ``[[threat]]`` entries are scored), timed on
+  ``--baseline-subset`` flights spread over the ensemble (every (N/k)-th, after one
+  warm-up flight) and extrapolated linearly to all flights (stated).  Since this branch ``fly_threat`` itself runs the batch code on a
   batch of one (numba boost burnout, 2 s shooting steps), so this baseline is already
   faster than the loop before the branch; the figure measured before is quoted in the
-  README.
+  README; ``--baseline-checkout DIR`` times that older code too (same flights, its own
+  ``fly_threat``), in a subprocess.
 
 Check: for the subset, the per-flight figures of ``ensemble.csv`` (flight time, first
 detection, first stereo, custody and stereo fractions, longest gap, warning times) must
@@ -92,6 +93,36 @@ def per_threat(spec, f, sats, sensors, sc):
     return tr.per_threat[f.name]
 
 
+_OTHER = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1]); sys.path.insert(1, sys.argv[2])
+import ensemble as E
+sc = E.scenario(int(sys.argv[3]))
+spec = sc.threat_ensemble[0]
+fl = E.ensemble_flights(spec, sc.time.start, sc.time.duration_s)
+fl = fl[:: max(1, len(fl) // int(sys.argv[4]))][: int(sys.argv[4])]
+sats, sensors = sc.build_satellites(), sc.build_sensors()
+E.per_threat(spec, fl[0], sats, sensors, sc)
+t0 = time.perf_counter()
+for f in fl:
+    E.per_threat(spec, f, sats, sensors, sc)
+print(json.dumps({"s": time.perf_counter() - t0}))
+"""
+
+
+def other_checkout(path, n, k):
+    """Seconds for ``k`` flights of the per-threat loop with the code in ``path``."""
+    import json
+    import subprocess
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = {key: v for key, v in os.environ.items() if key != "PYTHONPATH"}
+    env["PYTHONPATH"] = os.path.abspath(path)
+    out = subprocess.run([sys.executable, "-c", _OTHER, os.path.abspath(path), here, str(n),
+                          str(k)], env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["s"]
+
+
 def same(a, b) -> bool:
     if a is None or b is None or (isinstance(a, float) and math.isnan(a)):
         na = a is None or (isinstance(a, float) and math.isnan(a))
@@ -105,6 +136,10 @@ def main(argv=None) -> int:
     ap.add_argument("--flights", type=int, default=None, help="ensemble size (10,000; quick 1,000)")
     ap.add_argument("--baseline-subset", type=int, default=None,
                     help="flights timed on the per-threat path (100; quick 30)")
+    ap.add_argument("--baseline-checkout", default=None, metavar="DIR",
+                    help="also time the per-threat loop with the code of another checkout "
+                         "(e.g. `git worktree add /tmp/base 9496ea1`, the code before batch "
+                         "flying), in a subprocess at all threads")
     C.add_common_arguments(ap)
     a = ap.parse_args(argv)
     n = a.flights or (1000 if a.quick else 10000)
@@ -141,7 +176,7 @@ def main(argv=None) -> int:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     n_ok = int((df["status"] == "ok").sum())
 
-    sub = flights[:k_sub]
+    sub = flights[:: max(1, n // k_sub)][:k_sub]  # spread over the ensemble
     base = {}
     results = None
     for nt in sorted({1, nt_all}):
@@ -150,6 +185,10 @@ def main(argv=None) -> int:
             t0 = time.perf_counter()
             results = [per_threat(spec, f, sats, sensors, sc) for f in sub]
             base[nt] = (time.perf_counter() - t0) * n / k_sub
+
+    other = None
+    if a.baseline_checkout:
+        other = other_checkout(a.baseline_checkout, n, k_sub) * n / k_sub
 
     by_name = df.set_index("flight")
     n_diff = 0
@@ -164,14 +203,19 @@ def main(argv=None) -> int:
             n_diff += not same(v, r[key])
 
     for nt in sorted(ours):
+        ref = base[1] if nt == 1 else min(base.values())
         rows.append([f"ours ({n_ok:,} flown, {n - n_ok} unreachable)", nt, C.fmt_s(ours[nt]),
-                     C.fmt_rate(n / ours[nt]), C.fmt_ratio(base[1] / ours[nt])
-                     if nt == 1 else C.fmt_ratio(min(base.values()) / ours[nt])])
+                     f"{n / ours[nt]:,.0f}", C.fmt_ratio(ref / ours[nt]),
+                     C.fmt_ratio(other / ours[nt]) if other else "–"])
     for nt in sorted(base):
         rows.append([f"per-threat loop (extrapolated from {k_sub})", nt, C.fmt_s(base[nt]),
-                     C.fmt_rate(n / base[nt]), "1"])
+                     f"{n / base[nt]:,.0f}", "1", "–"])
+    if other:
+        rows.append([f"per-threat loop, {a.baseline_checkout} (extrapolated from {k_sub})",
+                     nt_all, C.fmt_s(other), f"{n / other:,.0f}", "–", "1"])
     print(C.markdown_table(["path", "threads", "wall s", "flights/s",
-                            "ratio (per thread / all threads)"], rows))
+                            "ratio to per-threat loop (1 thread: per thread; all: vs its best)",
+                            "ratio to other checkout"], rows))
     print()
     print(f"- first call (8 flights: kernel compile or cache load): {t_first:.1f} s")
     print(f"- goal: 10,000 flights <= 60 s warm on 2 cores; ours at {nt_all} threads: "
@@ -185,6 +229,7 @@ def main(argv=None) -> int:
                               "ours_s": {str(k): v for k, v in ours.items()},
                               "per_threat_loop_s": {str(k): v for k, v in base.items()},
                               "first_call_s": t_first, "peak_rss_mb": peak_mb,
+                              "other_checkout_s": other,
                               "n_ok": n_ok, "n_differing": n_diff})
     return 1 if n_diff else 0
 

@@ -12,8 +12,10 @@ path.
 from __future__ import annotations
 
 import math
+from datetime import datetime, timezone
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from constellation import track_coverage
@@ -264,3 +266,55 @@ def test_corridor_bincount_equals_add_at():
         ref_u[i, j] += int(u)
     np.testing.assert_array_equal(g.n_samples, ref_n)
     np.testing.assert_array_equal(g.n_uncovered, ref_u)
+
+
+def test_run_ensemble_mixed_vehicles_banks_equals_single_path():
+    """run_ensemble on hand-made flights (vehicle names and a Vehicle object, plain and
+    weaving, an unreachable aim), streamed in tiny blocks and chunks, equals flying and
+    tracking each flight alone with fly_threat + track_coverage (exact), and the
+    unreachable row carries the single path's reason."""
+    from types import SimpleNamespace
+
+    from hgv_models.radar import JAPAN_RADAR_SITES
+    from hgv_models.vehicles import HTV2
+    from hgvcov.ensemble import CorridorGrid, EnsembleFlight, flight_bank, run_ensemble
+
+    spec = SimpleNamespace(name="mix", weave_amplitude_deg=20.0, weave_period_s=200.0)
+    fl = [EnsembleFlight("mix#1", 40.0, 116.0, "tokyo", *TOKYO, 600.0, "cav-h", "none"),
+          EnsembleFlight("mix#2", 40.0, 116.0, "tokyo", *TOKYO, 1500.0, "cav-h", "weave"),
+          EnsembleFlight("mix#3", 44.0, 125.5, "tokyo", *TOKYO, 900.0, "htv2", "none"),
+          EnsembleFlight("mix#4", 28.0, 113.0, "kadena", 26.355, 127.767, 300.0, HTV2,
+                         "weave"),
+          EnsembleFlight("mix#5", 40.0, 116.0, "far", 10.0, -60.0, 0.0, "cav-h", "none"),
+          EnsembleFlight("mix#6", 40.0, 116.0, "tokyo", *TOKYO, 2000.0, "cav-h", "none")]
+    sats = walker("delta", 24, 4, 1, 1000.0, 80.0)
+    sensor = Sensor(min_elevation_deg=5.0, field_of_regard_deg=120.0)
+    start = "2026-11-21T00:00:00Z"
+    t0 = datetime(2026, 11, 21, tzinfo=timezone.utc)
+    kw = dict(propagator="sgp4", radar_sites=JAPAN_RADAR_SITES, sample_step_s=5.0)
+    big = run_ensemble(spec, fl, sats, sensor, t0, **kw)
+    small = run_ensemble(spec, fl, sats, sensor, t0, chunk_samples=100, pair_block=1,
+                         corridor=CorridorGrid(), **kw)
+    pd.testing.assert_frame_equal(big, small)
+    for f, row in zip(fl, big.itertuples()):
+        th = SimpleNamespace(name=f.name, launch_lat_deg=f.launch_lat_deg,
+                             launch_lon_deg=f.launch_lon_deg, aim_lat_deg=f.aim_lat_deg,
+                             aim_lon_deg=f.aim_lon_deg, vehicle=f.vehicle)
+        try:
+            traj = fly_threat(th, sample_step_s=5.0, bank_deg=flight_bank(spec, f))
+        except ThreatUnreachableError as exc:
+            assert row.status == "unreachable"
+            assert row.reason == str(exc).replace(f"threat {f.name!r}: ", "")
+            continue
+        want = track_coverage(sats, [(f.name, traj, f.launch_offset_s)], sensor, start,
+                              radar_sites=JAPAN_RADAR_SITES).per_threat[f.name]
+        assert row.status == "ok"
+        for key in ("flight_time_s", "first_detection_s", "first_stereo_s", "custody_fraction",
+                    "stereo_fraction", "longest_custody_gap_s", "warning_time_s",
+                    "radar_warning_time_s", "launch_utc"):
+            got = getattr(row, key)
+            if want[key] is None:
+                assert got is None or (isinstance(got, float) and math.isnan(got)), key
+            else:
+                assert got == want[key], (f.name, key, got, want[key])
+    assert big["vehicle"].tolist()[3] == HTV2.name
