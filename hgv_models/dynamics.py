@@ -305,21 +305,27 @@ def program_table(programs) -> np.ndarray:
 
 
 def kernels_cached() -> bool:
-    """Whether the glide integrator is compiled, or in numba's on-disk cache for this code.
+    """Whether the threat-flight kernels are compiled, or in numba's on-disk cache for this code.
 
-    Checks :func:`hgv_models._dynamics_kernels.integrate` (its callees are compiled with
-    it): compiled in this process, or a cache index on disk that numba accepts for the
-    current source file and that holds at least one signature.
+    Checks the entry points a flight calls (their callees are compiled with them):
+    :func:`hgv_models._dynamics_kernels.integrate` (single glides),
+    :func:`~hgv_models._dynamics_kernels.integrate_batch` (``fly_threat``'s glides) and
+    :func:`hgv_models._shooting_kernels.release_batch` (its release states): each compiled
+    in this process, or a cache index on disk that numba accepts for the current source
+    file and that holds at least one signature.
 
     Returns
     -------
     bool
-        False when the next flight compiles the kernels first (about 5 s on 2 cores); True
+        False when the next flight compiles kernels first (seconds on 2 cores); True
         when it will not, or when numba's cache cannot be inspected (numba internals).
     """
-    if K.integrate.signatures:
-        return True
-    try:
-        return bool(K.integrate._cache._cache_file._load_index())
-    except Exception:  # noqa: BLE001 - numba internals changed: claim nothing
-        return True
+    for fn in (K.integrate, K.integrate_batch, SK.release_batch):
+        if fn.signatures:
+            continue
+        try:
+            if not fn._cache._cache_file._load_index():
+                return False
+        except Exception:  # noqa: BLE001 - numba internals changed: claim nothing
+            return True
+    return True
