@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("coverage.py", "propagation.py", "trajectories.py", "tracks.py", "access.py")
+SCRIPTS = ("coverage.py", "propagation.py", "trajectories.py", "tracks.py", "access.py",
+           "ensemble.py")
 """Benchmark scripts run, in this order (each accepts ``--quick`` and ``--json PATH``)."""
 
 

@@ -272,7 +272,9 @@ def prepare_flight(name, traj, sensors, sample_step_s, intensity_override):
         if ph.size != n:
             raise TrackError(f"{label}.phase: {ph.size} values for {n} samples")
         if ph.dtype.kind in "iu" or ph.dtype.kind == "f":
-            phase_name = np.array([names.get(int(p), str(int(p))) for p in ph], dtype=object)
+            codes, inv = np.unique(ph.astype(np.int64), return_inverse=True)
+            lut = np.array([names.get(int(p), str(int(p))) for p in codes], dtype=object)
+            phase_name = lut[inv.reshape(-1)]
         else:
             phase_name = ph.astype(object)
     xyz = np.ascontiguousarray(geodetic_to_ecef(lat, lon, alt))
@@ -512,7 +514,7 @@ def _track_summary(flight, metrics_row, pair_ho, single_ho, start, offset_s):
 # ----------------------------------------------------------------------------- public API
 def track_coverage(sats, trajectories, sensors, scenario_start_utc, propagator="sgp4",
                    radar_sites=None, sample_step_s=None, intensity_w_sr=None,
-                   chunk_states=DEFAULT_CHUNK_STATES) -> TrackResult:
+                   chunk_states=DEFAULT_CHUNK_STATES, tidy_tracks=True) -> TrackResult:
     """Detection, custody and stereo tracking of each threat trajectory by a constellation.
 
     Parameters
@@ -540,6 +542,11 @@ def track_coverage(sats, trajectories, sensors, scenario_start_utc, propagator="
         model.
     chunk_states : int
         Satellite states propagated per chunk (memory bound, ~24 bytes each).
+    tidy_tracks : bool
+        Build the per-sample table (default).  False: ``.tracks`` holds only the columns
+        ``lat_deg``, ``lon_deg``, ``n_detect`` and ``time_since_launch_s`` (all samples of all
+        threats, in input order), built from whole arrays, for callers that only need the
+        per-threat summaries (threat ensembles); ``.per_threat`` is the same.
 
     Returns
     -------
@@ -586,8 +593,23 @@ def track_coverage(sats, trajectories, sensors, scenario_start_utc, propagator="
 
     core = _evaluate(sats, flights, tracks, si, table, start, propagator, chunk_states, background=True)
 
-    # tidy table
     t0 = time.perf_counter()
+    if not tidy_tracks:
+        per_threat = {}
+        for k, (f, off) in enumerate(tracks):
+            fl = flights[f]
+            per_threat[fl.name] = _track_summary(fl, core.metrics[k], core.pair_handovers[k],
+                                                 core.single_handovers[k], start, off)
+        df = pd.DataFrame({
+            "lat_deg": np.concatenate([flights[f].lat_deg for f, _ in tracks]),
+            "lon_deg": np.concatenate([flights[f].lon_deg for f, _ in tracks]),
+            "n_detect": core.n_detect,
+            "time_since_launch_s": core.time_since_launch_s})
+        timings = dict(core.timings)
+        timings.update(radar_s=t_radar, output_s=time.perf_counter() - t0,
+                       total_s=time.perf_counter() - t_all)
+        return TrackResult(df, per_threat, timings, core.failed)
+    # tidy table
     names = np.asarray(sats.names, dtype=object)
     parts = []
     per_threat = {}

@@ -111,7 +111,11 @@ P_IMPACT_ALT_KM = 11
 P_CEILING_KM = 12
 P_MIN_SPEED_KM_S = 13
 P_DIVE_ACCEL_G = 14
-N_PARAMS = 15
+#: Output phase (s, in [0, output step)): dense-output samples at ``k * output_step_s -
+#: phase`` (k >= 1) instead of ``k * output_step_s``; 0 for every caller but the threat
+#: flights of :mod:`hgv_models.flight`, which put them on whole steps since launch.
+P_OUTPUT_PHASE_S = 15
+N_PARAMS = 16
 
 KIND_CONSTANT_LD = 0
 KIND_TABLE = 1
@@ -576,7 +580,7 @@ def integrate(y0, step_s, output_step_s, max_time_s, params, mach_grid, alpha_gr
             cl_tab, cd_tab, aero_aux, program, fnew)
         # dense output at grid times in (t, t_end]
         while True:
-            tk = n * output_step_s
+            tk = n * output_step_s - params[P_OUTPUT_PHASE_S]
             if tk > t_end + 1e-9 or (impact and tk >= t_end - 1e-9):
                 break
             if n >= n_max:

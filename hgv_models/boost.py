@@ -29,7 +29,8 @@ import math
 import numpy as np
 
 from hgv_models import _dynamics_kernels as K
-from hgv_models._atmosphere_kernels import us1976_kernel
+from hgv_models import _shooting_kernels as SK
+from hgv_models._atmosphere_kernels import us1976_arrays
 from hgv_models.trajectory import PHASE_BOOST, Trajectory
 
 
@@ -71,7 +72,7 @@ def _profile(p, v_r, gamma_r, n=2001, t_burn=1.0):
 
 def boost(launch_lat_deg, launch_lon_deg, azimuth_deg, release_speed_km_s, release_altitude_km,
           release_flight_path_deg=0.0, mean_acceleration_g=3.5, sample_step_s=2.0,
-          vehicle_name="booster"):
+          vehicle_name="booster", pitch_exponent=None):
     """Kinematic boost from the launch point to the release state (module docstring).
 
     Parameters
@@ -90,6 +91,11 @@ def boost(launch_lat_deg, launch_lon_deg, azimuth_deg, release_speed_km_s, relea
         Mean axial acceleration over the burn (g0 units), 1-20.
     sample_step_s : float
         Sampling interval (s) of the returned trajectory (burnout sample appended).
+    vehicle_name : str
+        Name carried by the returned trajectory.
+    pitch_exponent : float, optional
+        The pitch-programme exponent when already solved for these release values (as
+        :func:`boost_release` returns it); default: solved here.
 
     Returns
     -------
@@ -112,22 +118,16 @@ def boost(launch_lat_deg, launch_lon_deg, azimuth_deg, release_speed_km_s, relea
     g_r = math.radians(release_flight_path_deg)
     t_burn = v_r / (mean_acceleration_g * K.G0_KM_S2)
 
-    def alt_at_burnout(p):
-        return _profile(p, v_r, g_r, n=801, t_burn=t_burn)[3][-1]
-
-    lo, hi = 0.05, 60.0
-    if not (alt_at_burnout(hi) <= h_r <= alt_at_burnout(lo)):
+    # pitch exponent by geometric bisection on the burnout altitude (compiled kernel)
+    if pitch_exponent is not None:
+        p, reach_lo, reach_hi = float(pitch_exponent), math.nan, math.nan
+    else:
+        p, _h, _s, reach_lo, reach_hi = SK.boost_burnout(v_r, h_r, g_r, t_burn)
+    if not math.isfinite(p):
         raise BoostError(
             f"release_altitude_km={h_r!r}: not reachable with release_speed_km_s={v_r!r} and "
             f"mean_acceleration_g={mean_acceleration_g!r} (reachable "
-            f"{alt_at_burnout(hi):.1f}-{alt_at_burnout(lo):.1f} km)")
-    for _ in range(60):
-        mid = math.sqrt(lo * hi)
-        if alt_at_burnout(mid) > h_r:
-            lo = mid
-        else:
-            hi = mid
-    p = math.sqrt(lo * hi)
+            f"{reach_lo:.1f}-{reach_hi:.1f} km)")
     u, gam, v, h, s = _profile(p, v_r, g_r, n=4001, t_burn=t_burn)
     t = u * t_burn
     ts = np.arange(0.0, t_burn, float(sample_step_s))
@@ -139,8 +139,7 @@ def boost(launch_lat_deg, launch_lon_deg, azimuth_deg, release_speed_km_s, relea
     gs = np.interp(ts, t, gam)
     lat, lon, hdg = destination(launch_lat_deg, launch_lon_deg, azimuth_deg, ss)
     hdg = np.where(ss > 0, hdg, float(azimuth_deg) % 360.0)
-    atm = np.array([us1976_kernel(float(z)) for z in hs])
-    rho, a = atm[:, 0], atm[:, 3]
+    rho, _p, _t, a = us1976_arrays(np.ascontiguousarray(hs, dtype=np.float64))
     vm = vs * 1000.0
     q = 1.7415e-4 * np.sqrt(rho / 0.1) * vm ** 3
     traj = Trajectory(
@@ -156,3 +155,42 @@ def boost(launch_lat_deg, launch_lon_deg, azimuth_deg, release_speed_km_s, relea
                "flight_path_deg": float(release_flight_path_deg), "time_s": float(t_burn),
                "ground_range_km": float(ss[-1]), "pitch_exponent": p}
     return traj, release
+
+
+def boost_release(launch_lat_deg, launch_lon_deg, azimuth_deg, release_speed_km_s,
+                  release_altitude_km, release_flight_path_deg=0.0, mean_acceleration_g=3.5):
+    """The release (burnout) state of :func:`boost` alone, without its samples.
+
+    Same model and parameters as :func:`boost` (the burnout altitude and ground range of
+    the 4001-node profile, compiled: :func:`hgv_models._shooting_kernels.boost_burnout`);
+    what the aim-point shooting needs at each trial.
+
+    Returns
+    -------
+    dict
+        ``lat_deg, lon_deg, altitude_km, speed_km_s, heading_deg, flight_path_deg, time_s,
+        ground_range_km, pitch_exponent`` at burnout (as ``boost(...)[1]``).
+    """
+    for name, val, lo, hi in (("release_speed_km_s", release_speed_km_s, 1.0, 7.8),
+                              ("release_altitude_km", release_altitude_km, 15.0, 200.0),
+                              ("release_flight_path_deg", release_flight_path_deg, -10.0, 30.0),
+                              ("mean_acceleration_g", mean_acceleration_g, 1.0, 20.0)):
+        if not (math.isfinite(float(val)) and lo <= float(val) <= hi):
+            raise BoostError(f"{name}={val!r}: must be a finite number in [{lo}, {hi}]")
+    v_r = float(release_speed_km_s)
+    h_r = float(release_altitude_km)
+    g_r = math.radians(release_flight_path_deg)
+    t_burn = v_r / (mean_acceleration_g * K.G0_KM_S2)
+    p, h, s, reach_lo, reach_hi = SK.boost_burnout(v_r, h_r, g_r, t_burn)
+    if not math.isfinite(p):
+        raise BoostError(
+            f"release_altitude_km={h_r!r}: not reachable with release_speed_km_s={v_r!r} and "
+            f"mean_acceleration_g={mean_acceleration_g!r} (reachable "
+            f"{reach_lo:.1f}-{reach_hi:.1f} km)")
+    lat, lon, hdg = destination(float(launch_lat_deg), float(launch_lon_deg),
+                                float(azimuth_deg), s)
+    hdg = float(hdg) if s > 0 else float(azimuth_deg) % 360.0
+    return {"lat_deg": float(lat), "lon_deg": float(lon), "altitude_km": float(h),
+            "speed_km_s": v_r, "heading_deg": hdg,
+            "flight_path_deg": float(release_flight_path_deg), "time_s": float(t_burn),
+            "ground_range_km": float(s), "pitch_exponent": float(p)}

@@ -23,6 +23,7 @@ import math
 import numpy as np
 
 from hgv_models import _dynamics_kernels as K
+from hgv_models import _shooting_kernels as SK
 from hgv_models._atmosphere_kernels import us1976_kernel
 from hgv_models.guidance import GuidanceProgram, TerminalDive, as_program
 from hgv_models.trajectory import Trajectory
@@ -81,33 +82,18 @@ def equilibrium_glide_altitude_km(vehicle, speed_km_s):
     veh = vehicle_by_name(vehicle)
     v_arr = np.asarray(speed_km_s, dtype=float)
     out = np.empty(v_arr.shape)
+    params, mach_g, alpha_g, cl, _cd, aux = veh.kernel_arrays()
     for idx in np.ndindex(v_arr.shape):
         v = float(v_arr[idx])
         if not math.isfinite(v) or v <= 0:
             raise GlideError(f"speed_km_s={v!r}: must be a finite number > 0")
-        h = 40.0
-        for _ in range(50):
-            r = K.R_EARTH_KM + h
-            g = K.MU_EARTH_KM3_S2 / r ** 2
-            net = g - v * v / r  # km/s^2 the lift must supply
-            if net <= 0:
-                raise GlideError(f"speed_km_s={v!r}: at or above circular speed "
-                                 f"({math.sqrt(K.MU_EARTH_KM3_S2 / r):.3f} km/s); "
-                                 "no equilibrium glide")
-            vm = v * 1000.0
-            if veh.is_table:
-                a = us1976_kernel(h)[3]
-                mach = vm / a
-                c_l, _c_d = veh.coefficients(mach, veh.best_alpha_deg(mach))
-                rho = 2.0 * veh.mass_kg * net * 1000.0 / (vm * vm * veh.reference_area_m2 * c_l)
-            else:
-                rho = 2.0 * veh.ballistic_coefficient_kg_m2 * net * 1000.0 / (
-                    vm * vm * veh.lift_to_drag)
-            h_new = _density_altitude_km(float(rho))
-            if abs(h_new - h) < 1e-7:
-                h = h_new
-                break
-            h = h_new
+        # the fixed-point iteration below, compiled (hgv_models._shooting_kernels)
+        h = SK.equilibrium_altitude_km(params, mach_g, alpha_g, cl, aux, v)
+        if not math.isfinite(h):
+            r = K.R_EARTH_KM + 40.0
+            raise GlideError(f"speed_km_s={v!r}: at or above circular speed "
+                             f"({math.sqrt(K.MU_EARTH_KM3_S2 / r):.3f} km/s); "
+                             "no equilibrium glide")
         out[idx] = h
     return float(out) if out.ndim == 0 else out
 
@@ -319,21 +305,27 @@ def program_table(programs) -> np.ndarray:
 
 
 def kernels_cached() -> bool:
-    """Whether the glide integrator is compiled, or in numba's on-disk cache for this code.
+    """Whether the threat-flight kernels are compiled, or in numba's on-disk cache for this code.
 
-    Checks :func:`hgv_models._dynamics_kernels.integrate` (its callees are compiled with
-    it): compiled in this process, or a cache index on disk that numba accepts for the
-    current source file and that holds at least one signature.
+    Checks the entry points a flight calls (their callees are compiled with them):
+    :func:`hgv_models._dynamics_kernels.integrate` (single glides),
+    :func:`~hgv_models._dynamics_kernels.integrate_batch` (``fly_threat``'s glides) and
+    :func:`hgv_models._shooting_kernels.release_batch` (its release states): each compiled
+    in this process, or a cache index on disk that numba accepts for the current source
+    file and that holds at least one signature.
 
     Returns
     -------
     bool
-        False when the next flight compiles the kernels first (about 5 s on 2 cores); True
+        False when the next flight compiles kernels first (seconds on 2 cores); True
         when it will not, or when numba's cache cannot be inspected (numba internals).
     """
-    if K.integrate.signatures:
-        return True
-    try:
-        return bool(K.integrate._cache._cache_file._load_index())
-    except Exception:  # noqa: BLE001 - numba internals changed: claim nothing
-        return True
+    for fn in (K.integrate, K.integrate_batch, SK.release_batch):
+        if fn.signatures:
+            continue
+        try:
+            if not fn._cache._cache_file._load_index():
+                return False
+        except Exception:  # noqa: BLE001 - numba internals changed: claim nothing
+            return True
+    return True

@@ -27,11 +27,16 @@ vehicle and launch time (:class:`hgv_models.threats.Threat`, then
 :func:`constellation.track_coverage` with the same radar sites; its row is that threat's
 ``per_threat`` entry.  The Earth-fixed trajectory does not depend on the launch time (see
 :func:`constellation.monte_carlo`), so each distinct (launch, aim, vehicle, manoeuvre) is
-flown once and reused.  ``fly_threat`` shoots each flight (a Newton search on release speed
-and azimuth), so flights are flown one by one, not through ``glide_batch``.
+flown once and reused.  Distinct pairs are flown :data:`FLY_BLOCK_PAIRS` at a time by
+:func:`hgv_models.flight.fly_threats`: the shooting (Newton search on release speed and
+azimuth) of the whole block advances in lockstep, each round one call of the numba batch
+glide integrator; ``fly_threat`` is that function on a batch of one, so every trajectory
+is bit-identical to flying it alone.
 
-Tracking streams over chunks of :data:`TRACK_CHUNK_FLIGHTS` flights: only the per-flight
-summaries are kept, never the per-sample tracks.  A pair the vehicle cannot fly (too short,
+Tracking streams over chunks of at most :data:`TRACK_CHUNK_SAMPLES` track samples (and
+:data:`TRACK_CHUNK_FLIGHTS` flights), one ``track_coverage(..., tidy_tracks=False)`` call
+each: only the per-flight summaries and the corridor counts are kept, never the per-sample
+tracks.  A pair the vehicle cannot fly (too short,
 out of range) is a row with ``status = "unreachable"`` and the reason, not an error.
 """
 from __future__ import annotations
@@ -46,19 +51,25 @@ import numpy as np
 import pandas as pd
 
 from constellation import track_coverage
-from hgv_models.flight import ThreatUnreachableError
+from hgv_models.flight import ThreatUnreachableError, fly_threats
 from hgv_models.guidance import jink, weave
-from hgv_models.threats import Threat, ThreatError, fly_threat
+from hgv_models.threats import Threat, ThreatError
 
 __all__ = ["CorridorGrid", "EnsembleFlight", "ensemble_flights", "run_ensemble", "ensemble_summary",
-           "ENSEMBLE_COLUMNS", "TRACK_CHUNK_FLIGHTS", "PERCENTILES",
+           "ENSEMBLE_COLUMNS", "TRACK_CHUNK_FLIGHTS", "TRACK_CHUNK_SAMPLES", "FLY_BLOCK_PAIRS",
+           "PERCENTILES",
            "flight_bank", "flight_bank_key", "FLIGHT_COLUMNS", "with_flight_columns",
            "threat_weighted_statistics", "NOMINAL_GLIDE_SPEED_KM_S", "sample_polygon",
            "scenario_flights", "EnsembleInputError"]
 
-#: Flights tracked per call of :func:`constellation.track_coverage` (memory bound: one
-#: chunk's per-sample tracks at a time).
-TRACK_CHUNK_FLIGHTS = 32
+#: At most this many flights per call of :func:`constellation.track_coverage`.
+TRACK_CHUNK_FLIGHTS = 4096
+#: ... and at most about this many track samples per call (memory bound: one chunk's
+#: per-sample arrays at a time, ~0.4 kB per sample including the held trajectories, so
+#: ~200 MB; larger chunks share more satellite propagation instants).
+TRACK_CHUNK_SAMPLES = 500_000
+#: Distinct pairs flown per batch (:func:`hgv_models.flight.fly_threats`).
+FLY_BLOCK_PAIRS = 256
 #: Percentiles of the summary (``numpy.percentile``, linear interpolation).
 PERCENTILES = (10, 50, 90)
 
@@ -148,12 +159,17 @@ class CorridorGrid:
         lon = (np.asarray(lon_deg, dtype=float) + 180.0) % 360.0 - 180.0
         i = np.clip(np.searchsorted(self.lat_edges_deg, lat_deg, side="right") - 1, 0, n_lat - 1)
         j = np.clip(np.searchsorted(self.lon_edges_deg, lon, side="right") - 1, 0, n_lon - 1)
-        np.add.at(self.n_samples, (i, j), 1)
-        np.add.at(self.n_uncovered, (i, j), np.asarray(uncovered, dtype=np.int64))
+        cell = i * n_lon + j
+        size = n_lat * n_lon
+        self.n_samples += np.bincount(cell, minlength=size).reshape(n_lat, n_lon)
+        self.n_uncovered += np.bincount(cell[np.asarray(uncovered, dtype=bool)],
+                                        minlength=size).reshape(n_lat, n_lon)
         self.n_samples_total += int(np.size(lat_deg))
         if self.region_grid is not None:
             ri, rj, ok = self.region_indices(lat_deg, lon_deg)
-            np.add.at(self.region_counts, (ri[ok], rj[ok]), 1)
+            shape = self.region_counts.shape
+            self.region_counts += np.bincount(ri[ok] * shape[1] + rj[ok],
+                                              minlength=shape[0] * shape[1]).reshape(shape)
 
     @property
     def lat_edges_deg(self) -> np.ndarray:
@@ -500,11 +516,51 @@ def with_flight_columns(table: pd.DataFrame, flights: list[EnsembleFlight]) -> p
     return out[list(ENSEMBLE_COLUMNS)]
 
 
+def _fly_pairs(spec, flights: list[EnsembleFlight], sample_step_s: float) -> list:
+    """Fly the distinct pairs of ``flights`` (one representative flight each) in batch.
+
+    Each pair is built as the :class:`~hgv_models.threats.Threat` the single path builds
+    and flown by :func:`hgv_models.flight.fly_threats` (the batch that ``fly_threat`` runs
+    as a batch of one: same trajectory bit for bit).
+
+    Returns, per flight, its :class:`~hgv_models.trajectory.Trajectory` or the reason (str)
+    it cannot be flown, without the threat's name (the reason is the pair's).
+    """
+    out: list = [None] * len(flights)
+    idx, threats, banks = [], [], []
+    for k, f in enumerate(flights):
+        try:
+            if isinstance(f.vehicle, str):
+                th = Threat(name=f.name, launch_lat_deg=f.launch_lat_deg,
+                            launch_lon_deg=f.launch_lon_deg, aim_lat_deg=f.aim_lat_deg,
+                            aim_lon_deg=f.aim_lon_deg, vehicle=f.vehicle)
+            else:  # a Vehicle object (Threat takes names only); fly_threats takes it as is
+                th = f
+        except ThreatError as exc:
+            out[k] = str(exc).replace(f"threat {f.name!r}: ", "")
+            continue
+        idx.append(k)
+        threats.append(th)
+        banks.append(flight_bank(spec, f))
+    flown = fly_threats(threats, sample_step_s=sample_step_s, bank_deg=banks)
+    for k, res in zip(idx, flown):
+        if isinstance(res, (ThreatError, ThreatUnreachableError)):
+            # the reason is the pair's, not the first flight's: drop the threat's name
+            out[k] = str(res).replace(f"threat {flights[k].name!r}: ", "")
+        elif isinstance(res, Exception):
+            raise res
+        else:
+            out[k] = res
+    return out
+
+
 def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, *,
                  propagator: str, radar_sites, sample_step_s: float,
                  progress: Optional[Callable[[int], Any]] = None,
                  chunk_flights: int = TRACK_CHUNK_FLIGHTS,
-                 corridor: Optional[CorridorGrid] = None) -> pd.DataFrame:
+                 corridor: Optional[CorridorGrid] = None,
+                 chunk_samples: int = TRACK_CHUNK_SAMPLES,
+                 pair_block: int = FLY_BLOCK_PAIRS) -> pd.DataFrame:
     """Fly and track every flight; one row per flight (:data:`ENSEMBLE_COLUMNS`).
 
     Parameters
@@ -520,63 +576,83 @@ def run_ensemble(spec, flights: list[EnsembleFlight], sats, sensors, start_utc, 
     progress : callable, optional
         Called with the number of flights done.
     chunk_flights : int
-        Flights per ``track_coverage`` call.
+        At most this many flights per ``track_coverage`` call.
     corridor : CorridorGrid, optional
         Accumulates where the flights are out of custody.
+    chunk_samples : int
+        ... and at most about this many track samples (memory bound, see
+        :data:`TRACK_CHUNK_SAMPLES`; at least one flight per call).
+    pair_block : int
+        Distinct (launch, aim, vehicle, bank) pairs flown per batch; their trajectories
+        are held until their flights are tracked.
     """
     rows: list[dict] = [{} for _ in flights]
     pending: list[tuple[int, EnsembleFlight, Any]] = []
-    last_key, traj = None, None
+    n_pending = 0
+    done = 0
 
     def flush():
+        nonlocal n_pending, done
         if not pending:
             return
         tr = track_coverage(sats, [(f.name, traj, f.launch_offset_s) for _, f, traj in pending],
-                            sensors, start_utc, propagator=propagator, radar_sites=radar_sites)
+                            sensors, start_utc, propagator=propagator, radar_sites=radar_sites,
+                            tidy_tracks=False)
         if corridor is not None:
             corridor.add(tr.tracks["lat_deg"].to_numpy(), tr.tracks["lon_deg"].to_numpy(),
                          tr.tracks["n_detect"].to_numpy() == 0)
         for k, f, _ in pending:
             pt = tr.per_threat[f.name]
             rows[k].update({key: pt[key] for key in _TRACK_KEYS})
+        done += len(pending)
         pending.clear()
+        n_pending = 0
+        if progress is not None:
+            progress(done)
 
-    # Flights sharing a (launch, aim, vehicle) pair are visited together so that each pair is
-    # flown once and only one trajectory (plus those of the pending chunk) is held at a time.
+    # Flights sharing a (launch, aim, vehicle, bank) pair are visited together so that each
+    # pair is flown once; pairs are flown a block at a time (batch shooting) and only the
+    # block's trajectories (plus those of the pending tracking chunk) are held.
     def pair(f):
-        return (f.launch_lat_deg, f.launch_lon_deg, f.aim_lat_deg, f.aim_lon_deg, f.vehicle,
-                flight_bank_key(spec, f))
+        return (f.launch_lat_deg, f.launch_lon_deg, f.aim_lat_deg, f.aim_lon_deg,
+                _vehicle_key(f.vehicle), flight_bank_key(spec, f))
 
     order = sorted(range(len(flights)), key=lambda k: pair(flights[k]))
-    for done, k in enumerate(order):
-        f = flights[k]
-        row = rows[k]
-        launch = start_utc + timedelta(seconds=f.launch_offset_s)
-        row.update({"ensemble": spec.name, "flight": f.name, "status": "ok", "reason": "",
+    groups: list[list[int]] = []
+    last_key = None
+    for k in order:
+        key = pair(flights[k])
+        if key != last_key:
+            groups.append([])
+            last_key = key
+        groups[-1].append(k)
+    step = max(1, int(pair_block))
+    for g0 in range(0, len(groups), step):
+        block = groups[g0:g0 + step]
+        trajs = _fly_pairs(spec, [flights[g[0]] for g in block], sample_step_s)
+        for g, traj in zip(block, trajs):
+            for k in g:
+                f = flights[k]
+                launch = start_utc + timedelta(seconds=f.launch_offset_s)
+                rows[k].update({
+                    "ensemble": spec.name, "flight": f.name, "status": "ok", "reason": "",
                     "launch_lat_deg": f.launch_lat_deg, "launch_lon_deg": f.launch_lon_deg,
                     "aim": f.aim, "aim_lat_deg": f.aim_lat_deg, "aim_lon_deg": f.aim_lon_deg,
                     "launch_utc": launch.isoformat(timespec="milliseconds").replace(
                         "+00:00", "Z"),
-                    "launch_offset_s": f.launch_offset_s, "vehicle": f.vehicle,
+                    "launch_offset_s": f.launch_offset_s, "vehicle": _vehicle_label(f.vehicle),
                     "manoeuvre": f.manoeuvre})
-        if pair(f) != last_key:
-            last_key = pair(f)
-            try:
-                th = Threat(name=f.name, launch_lat_deg=f.launch_lat_deg,
-                            launch_lon_deg=f.launch_lon_deg, aim_lat_deg=f.aim_lat_deg,
-                            aim_lon_deg=f.aim_lon_deg, vehicle=f.vehicle)
-                traj = fly_threat(th, sample_step_s=sample_step_s, bank_deg=flight_bank(spec, f))
-            except (ThreatError, ThreatUnreachableError) as exc:
-                # the reason is the pair's, not the first flight's: drop the threat's name
-                traj = str(exc).replace(f"threat {f.name!r}: ", "")
-        if isinstance(traj, str):
-            row.update(status="unreachable", reason=traj)
-        else:
-            pending.append((k, f, traj))
-            if len(pending) >= chunk_flights:
-                flush()
-        if progress is not None:
-            progress(done + 1)
+                if isinstance(traj, str):
+                    rows[k].update(status="unreachable", reason=traj)
+                    done += 1
+                    if progress is not None:
+                        progress(done)
+                    continue
+                pending.append((k, f, traj))
+                n_pending += len(traj)
+                if len(pending) >= chunk_flights or n_pending >= chunk_samples:
+                    flush()
+        del trajs
     flush()
     df = pd.DataFrame(rows)
     for c in ENSEMBLE_COLUMNS:
@@ -634,6 +710,15 @@ def threat_weighted_statistics(dataset, counts, mask=None) -> dict:
         mean = float(np.sum(w * v[t]) / np.sum(w)) if w.sum() > 0 else math.nan
         out[f"{var}_mean"] = mean if math.isfinite(mean) else None
     return out
+
+
+def _vehicle_key(vehicle):
+    """Sortable grouping key of a flight's vehicle: its name, or the Vehicle object's id."""
+    return (0, vehicle, 0) if isinstance(vehicle, str) else (1, "", id(vehicle))
+
+
+def _vehicle_label(vehicle) -> str:
+    return vehicle if isinstance(vehicle, str) else str(getattr(vehicle, "name", vehicle))
 
 
 def _percentiles(values) -> dict:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import importlib
+
 import pytest
 
 # Importing hgvcov first clears numba's cache when any kernel module changed (numba checks a
 # cached kernel against its own file only: hgvcov.cachedir.invalidate_stale_kernel_caches),
 # so tests that import only constellation / orbits / hgv_models never run stale machine code.
-import hgvcov  # noqa: F401  (imported for its side effect)
+importlib.import_module("hgvcov")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 START_UTC = "2026-11-21T00:00:00Z"

@@ -121,7 +121,8 @@ def test_warmup_lists_kernels(capsys):
     states = {k["name"]: k["state"] for k in result["kernels"]}
     for name in ("constellation._grid.grid_chunk", "constellation._points.point_chunk",
                  "orbits._kernels.sgp4_near_earth_batch", "orbits._kernels.j2_propagate_regular",
-                 "hgv_models._dynamics_kernels.integrate", "constellation._tracks.track_metrics",
+                 "hgv_models._dynamics_kernels.integrate_batch",
+                 "hgv_models._shooting_kernels.release_batch", "constellation._tracks.track_metrics",
                  "constellation._access.scan_candidates"):
         assert states[name] in ("compiled", "loaded"), name
     # the cases run one after another inside the warm-up: their sum cannot exceed its total
