@@ -600,6 +600,8 @@ def track_coverage(sats, trajectories, sensors, scenario_start_utc, propagator="
             fl = flights[f]
             per_threat[fl.name] = _track_summary(fl, core.metrics[k], core.pair_handovers[k],
                                                  core.single_handovers[k], start, off)
+            sl = slice(core.track_start[k], core.track_stop[k])
+            per_threat[fl.name].update(_background_fractions(core.background[sl], core.stereo_space[sl]))
         df = pd.DataFrame({
             "lat_deg": np.concatenate([flights[f].lat_deg for f, _ in tracks]),
             "lon_deg": np.concatenate([flights[f].lon_deg for f, _ in tracks]),
