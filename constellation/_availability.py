@@ -103,24 +103,45 @@ def stereo_survival(adj, k, p, stack_m, stack_w):
 
     Notes
     -----
+    :func:`survival_in` with the vertex set ``0 .. k - 1``.
+    """
+    if k > MAX_STEREO_SATS:
+        return math.nan
+    one = np.uint64(1)
+    full = np.uint64(0)
+    for i in range(k):
+        full |= one << np.uint64(i)
+    return survival_in(adj, full, p, stack_m, stack_w)
+
+
+@jit_inline
+def survival_in(adj, full, p, stack_m, stack_w):
+    """:func:`stereo_survival` of the pair graph induced on the vertices of the bit mask ``full``.
+
+    ``adj[i]`` (read for the bits ``i`` of ``full`` only) must have no bits outside ``full``.
+    Vertices are visited in increasing bit order, so the graph on bits ``i_0 < i_1 < ...``
+    gives the same floating-point operations, in the same order, as the same graph renumbered
+    ``0, 1, ...`` (results equal bit for bit).
+
+    Notes
+    -----
     When at least half of the possible pairs are stereo pairs (the usual case: a pair fails
     only when its lines of sight are nearly parallel), ``N`` is summed instead over the cliques
     ``C`` of the complement graph (the sets with no stereo pair), ``N = sum_C p^|C| q^(k-|C|)``,
     cliques enumerated once each (each extended only by higher-numbered vertices): few when the
     complement is sparse. Otherwise the vertex-elimination recursion of the module docstring.
     """
-    if k > MAX_STEREO_SATS:
-        return math.nan
-    n_edge = 0
-    for i in range(k):
-        n_edge += _popcount(adj[i])
-    if n_edge >= k * (k - 1) // 2:  # 2 x edges >= k (k - 1) / 2
-        return _survival_by_cliques(adj, k, p, stack_m, stack_w)
-    q = 1.0 - p
     one = np.uint64(1)
-    full = np.uint64(0)
-    for i in range(k):
-        full |= one << np.uint64(i)
+    k = np.int64(_popcount(full))
+    n_edge = 0
+    rest = full
+    while rest != np.uint64(0):
+        low = rest & (~rest + one)
+        rest &= ~low
+        n_edge += np.int64(_popcount(adj[_popcount(low - one)]))
+    if n_edge >= k * (k - 1) // 2:  # 2 x edges >= k (k - 1) / 2
+        return _survival_by_cliques(adj, full, k, p, stack_m, stack_w)
+    q = 1.0 - p
     none = 0.0
     top = 0
     stack_m[0] = full
@@ -138,15 +159,18 @@ def stereo_survival(adj, k, p, stack_m, stack_w):
         best_d = 0
         min_d = k
         c = 0
-        for i in range(k):
-            if (m >> np.uint64(i)) & one:
-                c += 1
-                d = _popcount(adj[i] & m)
-                if d < min_d:
-                    min_d = d
-                if d > best_d:
-                    best_d = d
-                    best_v = i
+        rest = m
+        while rest != np.uint64(0):
+            low = rest & (~rest + one)
+            rest &= ~low
+            i = np.int64(_popcount(low - one))
+            c += 1
+            d = np.int64(_popcount(adj[i] & m))
+            if d < min_d:
+                min_d = d
+            if d > best_d:
+                best_d = d
+                best_v = i
         if best_v < 0:  # no edge left: every surviving subset of m is independent
             none += w
             continue
@@ -176,13 +200,10 @@ def stereo_survival(adj, k, p, stack_m, stack_w):
 
 
 @jit_inline
-def _survival_by_cliques(adj, k, p, stack_m, stack_w):
-    """``1 - sum_C p^|C| q^(k-|C|)`` over the cliques ``C`` of the complement of ``adj`` (:func:`stereo_survival`)."""
+def _survival_by_cliques(adj, full, k, p, stack_m, stack_w):
+    """``1 - sum_C p^|C| q^(k-|C|)`` over the cliques ``C`` of the complement of ``adj`` on ``full`` (:func:`survival_in`)."""
     q = 1.0 - p
     one = np.uint64(1)
-    full = np.uint64(0)
-    for i in range(k):
-        full |= one << np.uint64(i)
     pw = stack_w[STACK_SIZE - k - 1:]  # pw[c] = p^c q^(k-c): the stack's tail (never reached by the stack)
     pw[0] = 1.0
     for _ in range(k):
@@ -208,7 +229,7 @@ def _survival_by_cliques(adj, k, p, stack_m, stack_w):
         none += pw[c]
         while cand != np.uint64(0):
             low = cand & (~cand + one)
-            j = _popcount(low - one)
+            j = np.int64(_popcount(low - one))
             cand &= ~low
             # extend by j: later vertices of cand not paired with j (the complement's neighbours)
             stack_m[top] = cand & ~adj[j] & ~(low - one) & ~low
@@ -238,39 +259,280 @@ def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, sl
     """Availability accumulators of slots ``j_a .. j_b`` of one grid strip at one step (:func:`grid_chunk`).
 
     ``cnt[j]`` detections (float64), ``best[j] < inf`` where a stereo pair exists (read where
-    ``cnt >= 2``; must run before :func:`row_update` resets ``cnt``). For a stereo point the
-    detecting slots are those whose tiles ``slot_lo .. slot_hi`` hold the point's tile and whose
-    ``r2s`` is not NaN; their lines of sight ``band_f[k, slot_rec] - pu`` and ``slot_cm`` give the
-    pair graph (``adj``, scratch ``(MAX_STEREO_SATS,)`` uint64; ``los`` ``(MAX_STEREO_SATS, 5)``).
-    ``tsl`` (>= ns,) int64 scratch: the slots whose tile range holds the current tile. A function
-    of its own, compiled without reference counting (it allocates nothing), called once per strip
-    and step: inlined into the kernel's loop body it ran ~8x slower (measured on the reference
+    ``cnt >= 2``; must run before :func:`row_update` resets ``cnt``). A point's detecting slots
+    are those whose tiles ``slot_lo .. slot_hi`` hold the point's tile and whose ``r2s`` is not
+    NaN; their lines of sight ``band_f[k, slot_rec] - pu`` and ``slot_cm`` give its pair graph.
+    Tile by tile (:func:`_tile_availability`): the pair graph of the tile's detecting slots is
+    built once, from the tile's centre, with a bound that proves a pair valid or invalid at
+    every point of the tile (:func:`_tile_graph`); only the pairs the bound cannot decide are
+    tested point by point (the same test as :func:`_is_pair` on the same numbers), and points
+    with the same detecting set and the same undecided outcomes share one
+    :func:`survival_in`. Past :data:`MAX_STEREO_SATS` detecting slots in a tile or
+    :data:`MAX_UNDECIDED` undecided pairs, the tile is done point by point
+    (:func:`_tile_by_points`). Same numbers either way, bit for bit.
+
+    Scratch: ``adj`` (>= :data:`ADJ_SCRATCH`,) uint64, ``los`` (>= :data:`LOS_ROWS`, 5) float64,
+    ``stack_m``/``stack_w`` (>= :data:`STACK_SIZE`,), ``tsl`` (>= ns,) int64. A function of its
+    own, compiled without reference counting (it allocates nothing), called once per strip and
+    step: inlined into the kernel's loop body it ran ~8x slower (measured on the reference
     case), as :func:`constellation._pairs.row_pairs` notes for itself.
     """
-    cur_q = -1
+    if j_b < j_a:
+        return
+    for q in range(j_a // BLOCK, j_b // BLOCK + 1):
+        ja = max(j_a, q * BLOCK)
+        jb = min(j_b, q * BLOCK + BLOCK - 1)
+        n_stereo = 0
+        for j in range(ja, jb + 1):
+            c = cnt[j]
+            if not c > 0.0:
+                continue
+            n = int(c)
+            p = gidx[j]
+            p1, p2 = count_probabilities(n, avail_p)
+            avail[p, AV_1] += p1
+            avail[p, AV_2] += p2
+            if n >= 2 and best[j] < math.inf:
+                n_stereo += 1
+        if n_stereo == 0:
+            continue
+        if not _tile_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns,
+                                  band_f, k, pu, q, ja, jb, adj, los, stack_m, stack_w, tsl):
+            _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k,
+                            pu, q, ja, jb, adj, los, stack_m, stack_w, tsl)
+
+
+MAX_UNDECIDED = 64
+"""Undecided pairs (:func:`_tile_graph`) a tile may have before it is done point by point."""
+MEMO = 8
+"""Pair-graph probabilities a tile remembers (by detecting set and undecided outcomes)."""
+# layout of row_availability's uint64 scratch ``adj``: the tile graph, a point's graph, the
+# points' detecting sets, the remembered keys, the undecided pairs (a + 64 b)
+_A_TILE = 0
+_A_POINT = MAX_STEREO_SATS
+_A_DET = 2 * MAX_STEREO_SATS
+_A_KEY_D = _A_DET + BLOCK
+_A_KEY_V = _A_KEY_D + MEMO
+_A_UND = _A_KEY_V + MEMO
+ADJ_SCRATCH = _A_UND + MAX_UNDECIDED
+"""Length of :func:`row_availability`'s ``adj`` scratch (uint64)."""
+LOS_ROWS = MAX_STEREO_SATS + MEMO
+"""Rows of :func:`row_availability`'s ``los`` scratch: per tile slot (unit line of sight from the
+tile's centre, sin and cos of its angular bound), then the remembered probabilities."""
+COS_MARGIN = 1e-6
+"""Margin (in cosine) by which :func:`_tile_graph` must clear a stereo threshold to decide a pair
+for the whole tile: far above the rounding of either test (~1e-15), so a decided pair's exact
+per-point test (:func:`_is_pair`) cannot come out otherwise; see :func:`_tile_graph`."""
+
+
+@jit_inline
+def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k, pu,
+                       q, ja, jb, adj, los, stack_m, stack_w, tsl):
+    """Stereo availability of tile ``q``'s points ``ja .. jb`` from one tile graph; False (nothing added) past the limits.
+
+    1. The tile's slots that detect at least one of its points (bit ``t`` of a point's
+       detecting set ``adj[_A_DET + jj]`` for the ``t``-th of them; at most
+       :data:`MAX_STEREO_SATS`), each with its smallest ``R^2`` over the tile.
+    2. :func:`_tile_graph`: pairs decided for the whole tile (edges in ``adj[_A_TILE + t]``) and
+       the undecided ones.
+    3. Per stereo point: the undecided pairs of two detecting slots tested exactly at the point
+       (outcome bits ``V``); the point's graph is the tile graph induced on its detecting set
+       ``D`` plus the undecided edges that hold; :func:`survival_in` once per distinct
+       ``(D, V)`` of the tile (the last :data:`MEMO` remembered).
+    """
+    one = np.uint64(1)
+    jl = q * BLOCK
+    for jj in range(BLOCK):
+        adj[_A_DET + jj] = np.uint64(0)
     nt = 0
-    for j in range(j_a, j_b + 1):
+    for s in range(ns):
+        if slot_lo[s] <= q <= slot_hi[s]:
+            mn = math.inf
+            bit = one << np.uint64(nt & 63)
+            for jj in range(BLOCK):
+                r2 = r2s[s, jl + jj]
+                if r2 == r2:
+                    adj[_A_DET + jj] |= bit
+                    if r2 < mn:
+                        mn = r2
+            if mn < math.inf:
+                if nt >= MAX_STEREO_SATS:
+                    return False
+                tsl[nt] = s
+                los[nt, 3] = mn  # smallest R^2 of the slot over the tile (km^2), for the bound
+                nt += 1
+    nu = _tile_graph(band_f, k, pu, jl, slot_rec, slot_cm, tsl, nt, adj, los)
+    if nu < 0:
+        return False
+    n_memo = 0
+    for j in range(ja, jb + 1):
         c = cnt[j]
-        if not c > 0.0:
+        if not c >= 2.0 or not best[j] < math.inf:
             continue
-        n = int(c)
+        d = adj[_A_DET + j - jl]
+        v = np.uint64(0)
+        if nu > 0:
+            tx = pu[0, j]
+            ty = pu[1, j]
+            tz = pu[2, j]
+            for i in range(nu):
+                ab = adj[_A_UND + i]
+                ta = ab & np.uint64(63)
+                tb = ab >> np.uint64(6)
+                if (d >> ta) & (d >> tb) & one:
+                    sa = tsl[ta]
+                    sb = tsl[tb]
+                    ra = slot_rec[sa]
+                    rb = slot_rec[sb]
+                    if _is_pair(band_f[k, ra, BF_X] - tx, band_f[k, ra, BF_Y] - ty, band_f[k, ra, BF_Z] - tz,
+                                band_f[k, rb, BF_X] - tx, band_f[k, rb, BF_Y] - ty, band_f[k, rb, BF_Z] - tz,
+                                r2s[sa, j], r2s[sb, j], min(slot_cm[sa], slot_cm[sb])):
+                        v |= one << np.uint64(i)
+        ps = math.nan
+        found = False
+        for e in range(n_memo):
+            if adj[_A_KEY_D + e] == d and adj[_A_KEY_V + e] == v:
+                ps = los[MAX_STEREO_SATS + e, 0]
+                found = True
+                break
+        if not found:
+            rest = d
+            while rest != np.uint64(0):
+                low = rest & (~rest + one)
+                rest &= ~low
+                t = _popcount(low - one)
+                adj[_A_POINT + t] = adj[_A_TILE + t] & d
+            rest = v
+            while rest != np.uint64(0):
+                low = rest & (~rest + one)
+                rest &= ~low
+                ab = adj[_A_UND + _popcount(low - one)]
+                ta = ab & np.uint64(63)
+                tb = ab >> np.uint64(6)
+                adj[_A_POINT + ta] |= one << tb
+                adj[_A_POINT + tb] |= one << ta
+            ps = survival_in(adj[_A_POINT:_A_POINT + MAX_STEREO_SATS], d, avail_p, stack_m, stack_w)
+            e = n_memo if n_memo < MEMO else (j - ja) % MEMO
+            adj[_A_KEY_D + e] = d
+            adj[_A_KEY_V + e] = v
+            los[MAX_STEREO_SATS + e, 0] = ps
+            if n_memo < MEMO:
+                n_memo += 1
+        avail[gidx[j], AV_STEREO] += ps
+    return True
+
+
+@jit_inline
+def _tile_graph(band_f, k, pu, jl, slot_rec, slot_cm, tsl, nt, adj, los):
+    """Stereo pairs of the tile's ``nt`` slots decided for all its points at once, from its centre.
+
+    With ``c`` the mean of the tile's points and ``rho`` their largest distance from it, the
+    direction from a point ``x`` of the tile to a satellite ``s`` makes an angle ``delta`` with
+    the direction from ``c``, ``sin(delta) <= rho / |s - x|`` (law of sines in the triangle
+    ``s, c, x``; ``delta`` is acute since ``rho < |s - x|``), and ``|s - x| >= R_min``, the
+    slot's smallest range over the tile's points it detects (``los[t, 3]`` = ``R_min^2`` on
+    entry). So a pair's convergence angle at any such point is within ``Delta = delta_a +
+    delta_b`` of its angle ``gamma_c`` at ``c`` (the triangle inequality for angles between
+    directions), and the pair is valid at every point (``theta_min <= gamma <= pi - theta_min``,
+    :func:`_is_pair`) when ``|cos gamma_c| <= cos(theta_min + Delta) - COS_MARGIN``
+    (``theta_min + Delta < pi/2``), invalid at every point when ``|cos gamma_c| >=
+    cos(theta_min - Delta) + COS_MARGIN`` (``Delta < theta_min``), or when ``cos theta_min < 0``.
+    The margin keeps every decided pair at least ~1e-6 rad from a threshold, where the
+    per-point test in floating point (relative error ~1e-15 in ``t^2 <= cos^2(theta_min) P``
+    and ``P - t^2 > 0``) agrees with the exact geometry. Cosines of sums from ``sin delta``
+    and ``cos delta`` (no trigonometric call).
+
+    Writes the decided edges to ``adj[_A_TILE + t]`` and the undecided pairs ``a + 64 b`` to
+    ``adj[_A_UND + i]``; ``los[t, 0:3]`` the unit line of sight from ``c``, ``los[t, 3:5]``
+    ``sin delta``, ``cos delta``. Returns the number of undecided pairs, -1 past
+    :data:`MAX_UNDECIDED`.
+    """
+    one = np.uint64(1)
+    cx = 0.0
+    cy = 0.0
+    cz = 0.0
+    nv = 0
+    for jj in range(BLOCK):
+        x = pu[0, jl + jj]
+        if x == x:
+            cx += x
+            cy += pu[1, jl + jj]
+            cz += pu[2, jl + jj]
+            nv += 1
+    cx /= nv
+    cy /= nv
+    cz /= nv
+    rho2 = 0.0
+    for jj in range(BLOCK):
+        x = pu[0, jl + jj]
+        if x == x:
+            dx = x - cx
+            dy = pu[1, jl + jj] - cy
+            dz = pu[2, jl + jj] - cz
+            rho2 = max(rho2, dx * dx + dy * dy + dz * dz)
+    rho = math.sqrt(rho2) * (1.0 + 1e-9) + 1e-9  # km; rounding of the sums covered
+    for t in range(nt):
+        sr = slot_rec[tsl[t]]
+        ux = band_f[k, sr, BF_X] - cx
+        uy = band_f[k, sr, BF_Y] - cy
+        uz = band_f[k, sr, BF_Z] - cz
+        un = math.sqrt(ux * ux + uy * uy + uz * uz)
+        los[t, 0] = ux / un
+        los[t, 1] = uy / un
+        los[t, 2] = uz / un
+        sd = rho / math.sqrt(los[t, 3])
+        if sd >= 1.0:  # no bound: every pair of this slot stays undecided
+            los[t, 3] = 1.0
+            los[t, 4] = 0.0
+        else:
+            los[t, 3] = sd
+            los[t, 4] = math.sqrt(1.0 - sd * sd)
+        adj[_A_TILE + t] = np.uint64(0)
+    nu = 0
+    for a in range(nt - 1):
+        sa = los[a, 3]
+        ca = los[a, 4]
+        cma = slot_cm[tsl[a]]
+        for b in range(a + 1, nt):
+            cm = min(cma, slot_cm[tsl[b]])
+            if not cm >= 0.0:
+                continue  # never a pair
+            g = abs(los[a, 0] * los[b, 0] + los[a, 1] * los[b, 1] + los[a, 2] * los[b, 2])
+            sb = los[b, 3]
+            cb = los[b, 4]
+            s_d = sa * cb + ca * sb  # sin(Delta), cos(Delta)
+            c_d = ca * cb - sa * sb
+            s_t = math.sqrt(max(0.0, 1.0 - cm * cm))  # sin(theta_min)
+            if c_d > 0.0 and g <= cm * c_d - s_t * s_d - COS_MARGIN:
+                adj[_A_TILE + a] |= one << np.uint64(b)
+                adj[_A_TILE + b] |= one << np.uint64(a)
+            elif c_d > cm and g >= cm * c_d + s_t * s_d + COS_MARGIN:
+                continue
+            else:
+                if nu >= MAX_UNDECIDED:
+                    return -1
+                adj[_A_UND + nu] = np.uint64(a) | (np.uint64(b) << np.uint64(6))
+                nu += 1
+    return nu
+
+
+@jit_inline
+def _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k, pu,
+                    q, ja, jb, adj, los, stack_m, stack_w, tsl):
+    """Stereo availability of tile ``q``'s points ``ja .. jb``, each point's pair graph built and solved alone."""
+    nt = 0
+    for s in range(ns):
+        if slot_lo[s] <= q <= slot_hi[s]:
+            tsl[nt] = s
+            nt += 1
+    for j in range(ja, jb + 1):
+        c = cnt[j]
+        if not c >= 2.0 or not best[j] < math.inf:
+            continue
         p = gidx[j]
-        p1, p2 = count_probabilities(n, avail_p)
-        avail[p, AV_1] += p1
-        avail[p, AV_2] += p2
-        if n < 2 or not best[j] < math.inf:
-            continue
-        if n > MAX_STEREO_SATS:
+        if int(c) > MAX_STEREO_SATS:
             avail[p, AV_STEREO] += math.nan
             continue
-        q = j // BLOCK
-        if q != cur_q:
-            cur_q = q
-            nt = 0
-            for s in range(ns):
-                if slot_lo[s] <= q <= slot_hi[s]:
-                    tsl[nt] = s
-                    nt += 1
         tx = pu[0, j]
         ty = pu[1, j]
         tz = pu[2, j]
