@@ -255,7 +255,7 @@ def _is_pair(ax, ay, az, bx, by, bz, ra2, rb2, cm):
 
 @jit_no_refcount
 def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k, pu,
-                     j_a, j_b, adj, los, stack_m, stack_w, tsl):
+                     j_a, j_b, adj, los, stack_m, stack_w, tsl, rminb):
     """Availability accumulators of slots ``j_a .. j_b`` of one grid strip at one step (:func:`grid_chunk`).
 
     ``cnt[j]`` detections (float64), ``best[j] < inf`` where a stereo pair exists (read where
@@ -271,14 +271,26 @@ def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, sl
     :data:`MAX_UNDECIDED` undecided pairs, the tile is done point by point
     (:func:`_tile_by_points`). Same numbers either way, bit for bit.
 
-    Scratch: ``adj`` (>= :data:`ADJ_SCRATCH`,) uint64, ``los`` (>= :data:`LOS_ROWS`, 5) float64,
-    ``stack_m``/``stack_w`` (>= :data:`STACK_SIZE`,), ``tsl`` (>= ns,) int64. A function of its
+    ``rminb`` (n_slot, n_blk): each slot's smallest detected ``R^2`` per tile, slightly shrunk
+    (inf or NaN where none), as :func:`constellation._detect.slot_detect` writes it.
+
+    Scratch: ``adj`` (>= :data:`ADJ_SCRATCH`,) uint64; ``los`` (:data:`LOS_ROWS` + n_blk,
+    :data:`LOS_COLS`) float64, zeroed when the strip starts and kept across its steps (it caches
+    the binomial probabilities of ``0 .. MAX_STEREO_SATS`` detections and each tile's centre and
+    radius, which do not change with time); ``stack_m``/``stack_w`` (>= :data:`STACK_SIZE`,),
+    ``tsl`` (>= ns,) int64. A function of its
     own, compiled without reference counting (it allocates nothing), called once per strip and
     step: inlined into the kernel's loop body it ran ~8x slower (measured on the reference
     case), as :func:`constellation._pairs.row_pairs` notes for itself.
     """
     if j_b < j_a:
         return
+    if los[_L_TAB, 2] == 0.0:  # first call of the strip: the counts' probabilities, once (p is fixed)
+        for n in range(MAX_STEREO_SATS + 1):
+            p1, p2 = count_probabilities(n, avail_p)
+            los[_L_TAB + n, 0] = p1
+            los[_L_TAB + n, 1] = p2
+        los[_L_TAB, 2] = 1.0
     for q in range(j_a // BLOCK, j_b // BLOCK + 1):
         ja = max(j_a, q * BLOCK)
         jb = min(j_b, q * BLOCK + BLOCK - 1)
@@ -289,15 +301,19 @@ def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, sl
                 continue
             n = int(c)
             p = gidx[j]
-            p1, p2 = count_probabilities(n, avail_p)
+            if n <= MAX_STEREO_SATS:
+                p1 = los[_L_TAB + n, 0]
+                p2 = los[_L_TAB + n, 1]
+            else:
+                p1, p2 = count_probabilities(n, avail_p)
             avail[p, AV_1] += p1
             avail[p, AV_2] += p2
             if n >= 2 and best[j] < math.inf:
                 n_stereo += 1
         if n_stereo == 0:
             continue
-        if not _tile_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns,
-                                  band_f, k, pu, q, ja, jb, adj, los, stack_m, stack_w, tsl):
+        if not _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm,
+                                  ns, band_f, k, pu, q, ja, jb, adj, los, stack_m, stack_w, tsl):
             _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k,
                             pu, q, ja, jb, adj, los, stack_m, stack_w, tsl)
 
@@ -316,9 +332,16 @@ _A_KEY_V = _A_KEY_D + MEMO
 _A_UND = _A_KEY_V + MEMO
 ADJ_SCRATCH = _A_UND + MAX_UNDECIDED
 """Length of :func:`row_availability`'s ``adj`` scratch (uint64)."""
-LOS_ROWS = MAX_STEREO_SATS + MEMO
-"""Rows of :func:`row_availability`'s ``los`` scratch: per tile slot (unit line of sight from the
-tile's centre, sin and cos of its angular bound), then the remembered probabilities."""
+# layout of its float64 scratch ``los`` (rows): per tile slot (unit line of sight from the tile's
+# centre, sin and cos of its angular bound, cos and sin of its theta_min), the remembered
+# probabilities, the counts' probabilities (n = 0 .. MAX_STEREO_SATS; row 0 column 2 = filled),
+# then one row per tile of the strip (centre, radius in km; radius 0 = not yet computed)
+_L_MEMO = MAX_STEREO_SATS
+_L_TAB = _L_MEMO + MEMO
+LOS_ROWS = _L_TAB + MAX_STEREO_SATS + 1
+"""Rows of :func:`row_availability`'s ``los`` scratch before the per-tile rows (one per tile)."""
+LOS_COLS = 7
+"""Columns of :func:`row_availability`'s ``los`` scratch."""
 COS_MARGIN = 1e-6
 """Margin (in cosine) by which :func:`_tile_graph` must clear a stereo threshold to decide a pair
 for the whole tile: far above the rounding of either test (~1e-15), so a decided pair's exact
@@ -326,8 +349,8 @@ per-point test (:func:`_is_pair`) cannot come out otherwise; see :func:`_tile_gr
 
 
 @jit_inline
-def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k, pu,
-                       q, ja, jb, adj, los, stack_m, stack_w, tsl):
+def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k,
+                       pu, q, ja, jb, adj, los, stack_m, stack_w, tsl):
     """Stereo availability of tile ``q``'s points ``ja .. jb`` from one tile graph; False (nothing added) past the limits.
 
     1. The tile's slots that detect at least one of its points (bit ``t`` of a point's
@@ -346,22 +369,18 @@ def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, 
         adj[_A_DET + jj] = np.uint64(0)
     nt = 0
     for s in range(ns):
-        if slot_lo[s] <= q <= slot_hi[s]:
-            mn = math.inf
-            bit = one << np.uint64(nt & 63)
-            for jj in range(BLOCK):
-                r2 = r2s[s, jl + jj]
-                if r2 == r2:
-                    adj[_A_DET + jj] |= bit
-                    if r2 < mn:
-                        mn = r2
-            if mn < math.inf:
-                if nt >= MAX_STEREO_SATS:
-                    return False
-                tsl[nt] = s
-                los[nt, 3] = mn  # smallest R^2 of the slot over the tile (km^2), for the bound
-                nt += 1
-    nu = _tile_graph(band_f, k, pu, jl, slot_rec, slot_cm, tsl, nt, adj, los)
+        if slot_lo[s] <= q <= slot_hi[s] and rminb[s, q] < math.inf:
+            if nt >= MAX_STEREO_SATS:
+                return False
+            tsl[nt] = s
+            los[nt, 3] = rminb[s, q]  # (a little below) the slot's smallest R^2 over the tile (km^2)
+            sh = np.uint64(nt)
+            j0u = np.uint64(jl)
+            for jj in range(np.uint64(BLOCK)):  # unsigned, fixed trip count: vectorised
+                r2 = r2s[s, j0u + jj]
+                adj[_A_DET + jj] |= np.uint64(r2 == r2) << sh
+            nt += 1
+    nu = _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los)
     if nu < 0:
         return False
     n_memo = 0
@@ -392,7 +411,7 @@ def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, 
         found = False
         for e in range(n_memo):
             if adj[_A_KEY_D + e] == d and adj[_A_KEY_V + e] == v:
-                ps = los[MAX_STEREO_SATS + e, 0]
+                ps = los[_L_MEMO + e, 0]
                 found = True
                 break
         if not found:
@@ -415,7 +434,7 @@ def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, 
             e = n_memo if n_memo < MEMO else (j - ja) % MEMO
             adj[_A_KEY_D + e] = d
             adj[_A_KEY_V + e] = v
-            los[MAX_STEREO_SATS + e, 0] = ps
+            los[_L_MEMO + e, 0] = ps
             if n_memo < MEMO:
                 n_memo += 1
         avail[gidx[j], AV_STEREO] += ps
@@ -423,7 +442,7 @@ def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, 
 
 
 @jit_inline
-def _tile_graph(band_f, k, pu, jl, slot_rec, slot_cm, tsl, nt, adj, los):
+def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los):
     """Stereo pairs of the tile's ``nt`` slots decided for all its points at once, from its centre.
 
     With ``c`` the mean of the tile's points and ``rho`` their largest distance from it, the
@@ -444,35 +463,48 @@ def _tile_graph(band_f, k, pu, jl, slot_rec, slot_cm, tsl, nt, adj, los):
 
     Writes the decided edges to ``adj[_A_TILE + t]`` and the undecided pairs ``a + 64 b`` to
     ``adj[_A_UND + i]``; ``los[t, 0:3]`` the unit line of sight from ``c``, ``los[t, 3:5]``
-    ``sin delta``, ``cos delta``. Returns the number of undecided pairs, -1 past
+    ``sin delta``, ``cos delta``, ``los[t, 5:7]`` the slot's ``cos theta_min`` and ``sin
+    theta_min``; ``c`` and ``rho`` of tile ``q`` are computed at the strip's first step and kept
+    in ``los[LOS_ROWS + q]``. Returns the number of undecided pairs, -1 past
     :data:`MAX_UNDECIDED`.
     """
     one = np.uint64(1)
-    cx = 0.0
-    cy = 0.0
-    cz = 0.0
-    nv = 0
-    for jj in range(BLOCK):
-        x = pu[0, jl + jj]
-        if x == x:
-            cx += x
-            cy += pu[1, jl + jj]
-            cz += pu[2, jl + jj]
-            nv += 1
-    cx /= nv
-    cy /= nv
-    cz /= nv
-    rho2 = 0.0
-    for jj in range(BLOCK):
-        x = pu[0, jl + jj]
-        if x == x:
-            dx = x - cx
-            dy = pu[1, jl + jj] - cy
-            dz = pu[2, jl + jj] - cz
-            rho2 = max(rho2, dx * dx + dy * dy + dz * dz)
-    rho = math.sqrt(rho2) * (1.0 + 1e-9) + 1e-9  # km; rounding of the sums covered
+    jl = q * BLOCK
+    tr = LOS_ROWS + q
+    if los[tr, 3] == 0.0:  # first step of the strip: the tile's centre and radius
+        cx = 0.0
+        cy = 0.0
+        cz = 0.0
+        nv = 0
+        for jj in range(BLOCK):
+            x = pu[0, jl + jj]
+            if x == x:
+                cx += x
+                cy += pu[1, jl + jj]
+                cz += pu[2, jl + jj]
+                nv += 1
+        cx /= nv
+        cy /= nv
+        cz /= nv
+        rho2 = 0.0
+        for jj in range(BLOCK):
+            x = pu[0, jl + jj]
+            if x == x:
+                dx = x - cx
+                dy = pu[1, jl + jj] - cy
+                dz = pu[2, jl + jj] - cz
+                rho2 = max(rho2, dx * dx + dy * dy + dz * dz)
+        los[tr, 0] = cx
+        los[tr, 1] = cy
+        los[tr, 2] = cz
+        los[tr, 3] = math.sqrt(rho2) * (1.0 + 1e-9) + 1e-9  # km, > 0; rounding of the sums covered
+    cx = los[tr, 0]
+    cy = los[tr, 1]
+    cz = los[tr, 2]
+    rho = los[tr, 3]
     for t in range(nt):
-        sr = slot_rec[tsl[t]]
+        s = tsl[t]
+        sr = slot_rec[s]
         ux = band_f[k, sr, BF_X] - cx
         uy = band_f[k, sr, BF_Y] - cy
         uz = band_f[k, sr, BF_Z] - cz
@@ -487,14 +519,21 @@ def _tile_graph(band_f, k, pu, jl, slot_rec, slot_cm, tsl, nt, adj, los):
         else:
             los[t, 3] = sd
             los[t, 4] = math.sqrt(1.0 - sd * sd)
+        cm = slot_cm[s]
+        los[t, 5] = cm
+        los[t, 6] = math.sqrt(max(0.0, 1.0 - cm * cm)) if cm >= 0.0 else 0.0
         adj[_A_TILE + t] = np.uint64(0)
     nu = 0
     for a in range(nt - 1):
         sa = los[a, 3]
         ca = los[a, 4]
-        cma = slot_cm[tsl[a]]
+        cma = los[a, 5]
         for b in range(a + 1, nt):
-            cm = min(cma, slot_cm[tsl[b]])
+            cm = los[b, 5]
+            s_t = los[b, 6]  # sin(theta_min) of the pair: that of the smaller cos(theta_min)
+            if cma < cm:
+                cm = cma
+                s_t = los[a, 6]
             if not cm >= 0.0:
                 continue  # never a pair
             g = abs(los[a, 0] * los[b, 0] + los[a, 1] * los[b, 1] + los[a, 2] * los[b, 2])
@@ -502,7 +541,6 @@ def _tile_graph(band_f, k, pu, jl, slot_rec, slot_cm, tsl, nt, adj, los):
             cb = los[b, 4]
             s_d = sa * cb + ca * sb  # sin(Delta), cos(Delta)
             c_d = ca * cb - sa * sb
-            s_t = math.sqrt(max(0.0, 1.0 - cm * cm))  # sin(theta_min)
             if c_d > 0.0 and g <= cm * c_d - s_t * s_d - COS_MARGIN:
                 adj[_A_TILE + a] |= one << np.uint64(b)
                 adj[_A_TILE + b] |= one << np.uint64(a)
