@@ -323,14 +323,16 @@ MAX_UNDECIDED = 64
 MEMO = 8
 """Pair-graph probabilities a tile remembers (by detecting set and undecided outcomes)."""
 # layout of row_availability's uint64 scratch ``adj``: the tile graph, a point's graph, the
-# points' detecting sets, the remembered keys, the undecided pairs (a + 64 b)
+# points' detecting sets, the remembered keys, the undecided pairs (a + 64 b), the points'
+# undecided outcomes
 _A_TILE = 0
 _A_POINT = MAX_STEREO_SATS
 _A_DET = 2 * MAX_STEREO_SATS
 _A_KEY_D = _A_DET + BLOCK
 _A_KEY_V = _A_KEY_D + MEMO
 _A_UND = _A_KEY_V + MEMO
-ADJ_SCRATCH = _A_UND + MAX_UNDECIDED
+_A_V = _A_UND + MAX_UNDECIDED
+ADJ_SCRATCH = _A_V + BLOCK
 """Length of :func:`row_availability`'s ``adj`` scratch (uint64)."""
 # layout of its float64 scratch ``los`` (rows): per tile slot (unit line of sight from the tile's
 # centre, sin and cos of its angular bound, cos and sin of its theta_min), the remembered
@@ -358,10 +360,10 @@ def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, sl
        :data:`MAX_STEREO_SATS`), each with its smallest ``R^2`` over the tile.
     2. :func:`_tile_graph`: pairs decided for the whole tile (edges in ``adj[_A_TILE + t]``) and
        the undecided ones.
-    3. Per stereo point: the undecided pairs of two detecting slots tested exactly at the point
-       (outcome bits ``V``); the point's graph is the tile graph induced on its detecting set
-       ``D`` plus the undecided edges that hold; :func:`survival_in` once per distinct
-       ``(D, V)`` of the tile (the last :data:`MEMO` remembered).
+    3. The undecided pairs tested exactly at every point of the tile (:func:`_undecided_block`,
+       outcome bits ``V`` per point). A stereo point's graph is the tile graph induced on its
+       detecting set ``D`` plus the undecided edges that hold there; :func:`survival_in` runs
+       once per distinct ``(D, V)`` of the tile (the last :data:`MEMO` remembered).
     """
     one = np.uint64(1)
     jl = q * BLOCK
@@ -383,30 +385,21 @@ def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, sl
     nu = _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los)
     if nu < 0:
         return False
+    for jj in range(BLOCK):
+        adj[_A_V + jj] = np.uint64(0)
+    for i in range(nu):
+        ab = adj[_A_UND + i]
+        sa = tsl[ab & np.uint64(63)]
+        sb = tsl[ab >> np.uint64(6)]
+        _undecided_block(r2s, sa, sb, slot_rec[sa], slot_rec[sb], band_f, k, pu, jl, min(slot_cm[sa], slot_cm[sb]),
+                         adj, np.uint64(i))
     n_memo = 0
     for j in range(ja, jb + 1):
         c = cnt[j]
         if not c >= 2.0 or not best[j] < math.inf:
             continue
         d = adj[_A_DET + j - jl]
-        v = np.uint64(0)
-        if nu > 0:
-            tx = pu[0, j]
-            ty = pu[1, j]
-            tz = pu[2, j]
-            for i in range(nu):
-                ab = adj[_A_UND + i]
-                ta = ab & np.uint64(63)
-                tb = ab >> np.uint64(6)
-                if (d >> ta) & (d >> tb) & one:
-                    sa = tsl[ta]
-                    sb = tsl[tb]
-                    ra = slot_rec[sa]
-                    rb = slot_rec[sb]
-                    if _is_pair(band_f[k, ra, BF_X] - tx, band_f[k, ra, BF_Y] - ty, band_f[k, ra, BF_Z] - tz,
-                                band_f[k, rb, BF_X] - tx, band_f[k, rb, BF_Y] - ty, band_f[k, rb, BF_Z] - tz,
-                                r2s[sa, j], r2s[sb, j], min(slot_cm[sa], slot_cm[sb])):
-                        v |= one << np.uint64(i)
+        v = adj[_A_V + j - jl]
         ps = math.nan
         found = False
         for e in range(n_memo):
@@ -439,6 +432,41 @@ def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, sl
                 n_memo += 1
         avail[gidx[j], AV_STEREO] += ps
     return True
+
+
+@jit_inline
+def _undecided_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, cm, adj, bit):
+    """Set bit ``bit`` of ``adj[_A_V + jj]`` where slots ``sa``, ``sb`` form a stereo pair at point ``jl + jj`` of the tile.
+
+    The test of :func:`_is_pair` with the same operations on the same numbers (lines of sight
+    ``band_f[k, r] - pu``, ``R^2`` from ``r2s``, ``cm`` the pair's ``cos theta_min``; a point one
+    of them does not detect has ``R^2`` NaN and fails), over the ``BLOCK`` points at once,
+    written branch-free with a fixed trip count for LLVM's vectoriser (as
+    :func:`constellation._pairs.pair_block`). ``cm >= 0`` is checked once by the caller's graph.
+    """
+    sax = band_f[k, ra, BF_X]
+    say = band_f[k, ra, BF_Y]
+    saz = band_f[k, ra, BF_Z]
+    sbx = band_f[k, rb, BF_X]
+    sby = band_f[k, rb, BF_Y]
+    sbz = band_f[k, rb, BF_Z]
+    cm2 = cm * cm
+    j0u = np.uint64(jl)
+    for jj in range(np.uint64(BLOCK)):
+        j = j0u + jj
+        tx = pu[0, j]
+        ty = pu[1, j]
+        tz = pu[2, j]
+        ax = sax - tx
+        ay = say - ty
+        az = saz - tz
+        bx = sbx - tx
+        by = sby - ty
+        bz = sbz - tz
+        dt = ax * bx + ay * by + az * bz
+        pr = r2s[sa, j] * r2s[sb, j]
+        ok = (dt * dt <= cm2 * pr) & (pr - dt * dt > 0.0)
+        adj[_A_V + jj] |= np.uint64(ok) << bit
 
 
 @jit_inline
