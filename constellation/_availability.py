@@ -394,12 +394,18 @@ def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, sl
         _undecided_block(r2s, sa, sb, slot_rec[sa], slot_rec[sb], band_f, k, pu, jl, min(slot_cm[sa], slot_cm[sb]),
                          adj, np.uint64(i))
     n_memo = 0
+    last_d = np.uint64(0)  # no stereo point has an empty detecting set
+    last_v = np.uint64(0)
+    last_ps = 0.0
     for j in range(ja, jb + 1):
         c = cnt[j]
         if not c >= 2.0 or not best[j] < math.inf:
             continue
         d = adj[_A_DET + j - jl]
         v = adj[_A_V + j - jl]
+        if d == last_d and v == last_v:  # the usual case: the same graph as the previous point
+            avail[gidx[j], AV_STEREO] += last_ps
+            continue
         ps = math.nan
         found = False
         for e in range(n_memo):
@@ -430,6 +436,9 @@ def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, sl
             los[_L_MEMO + e, 0] = ps
             if n_memo < MEMO:
                 n_memo += 1
+        last_d = d
+        last_v = v
+        last_ps = ps
         avail[gidx[j], AV_STEREO] += ps
     return True
 
@@ -536,10 +545,10 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los):
         ux = band_f[k, sr, BF_X] - cx
         uy = band_f[k, sr, BF_Y] - cy
         uz = band_f[k, sr, BF_Z] - cz
-        un = math.sqrt(ux * ux + uy * uy + uz * uz)
-        los[t, 0] = ux / un
-        los[t, 1] = uy / un
-        los[t, 2] = uz / un
+        inv = 1.0 / math.sqrt(ux * ux + uy * uy + uz * uz)
+        los[t, 0] = ux * inv
+        los[t, 1] = uy * inv
+        los[t, 2] = uz * inv
         sd = rho / math.sqrt(los[t, 3])
         if sd >= 1.0:  # no bound: every pair of this slot stays undecided
             los[t, 3] = 1.0
