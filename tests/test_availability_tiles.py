@@ -180,3 +180,29 @@ def test_run_work_reads_the_scenario_key():
     d["analysis"] = {"satellite_availability": 0.95}
     sc = scenario_from_dict(d)
     assert run_work(sc, sats, sensors)["availability"] is True
+
+
+def test_benchmark_availability_row(monkeypatch):
+    """benchmarks/coverage.py's degraded-mode row on a tiny stand-in for the reference case."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "coverage.py"
+    spec = importlib.util.spec_from_file_location("bench_coverage_script", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    eph = _low_case(20, 3, n_time=4)
+    tiny = (eph, time_grid(EPOCH, 97.0, count=4), region_grid([20.0, 26.0], [120.0, 126.0], 1.0, 0.0), SENSOR)
+
+    def small_case(quick):
+        return tiny
+
+    monkeypatch.setattr(mod, "reference_case", small_case)
+    monkeypatch.setattr(sys.modules["orbits.propagate"], "propagate", lambda sats, tg: sats)
+    lines = []
+    rows = mod.availability_row(True, out=lines.append, repeats=1)
+    assert rows[0]["threads"] == 1
+    for r in rows:
+        assert r["off_s"] > 0 and r["on_s"] > 0 and r["ratio"] == r["on_s"] / r["off_s"]
+    assert any(line.startswith("| 1 |") for line in lines)
