@@ -215,7 +215,7 @@ def survival_in(adj, full, p, stack_m, stack_w):
 
 @jit_inline
 def _survival_by_cliques(adj, full, k, p, stack_m, stack_w):
-    """``1 - sum_C p^|C| q^(k-|C|)`` over the cliques ``C`` of the complement of ``adj`` on ``full`` (:func:`survival_in`)."""
+    """``1 - sum_C p^|C| q^(k-|C|)``, ``C`` the complement's cliques on ``full`` (:func:`survival_in`)."""
     q = 1.0 - p
     one = np.uint64(1)
     pw = stack_w[STACK_SIZE - k - 1:]  # pw[c] = p^c q^(k-c): the stack's tail (never reached by the stack)
@@ -367,7 +367,10 @@ per-point test (:func:`_is_pair`) cannot come out otherwise; see :func:`_tile_gr
 @jit_inline
 def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k,
                        pu, q, ja, jb, adj, los, stack_m, stack_w, tsl):
-    """Stereo availability of tile ``q``'s points ``ja .. jb`` from one tile graph; False (nothing added) past the limits.
+    """Stereo availability of tile ``q``'s points ``ja .. jb`` from one tile graph; False past the limits.
+
+    False: nothing was added (more than :data:`MAX_STEREO_SATS` slots or
+    :data:`MAX_UNDECIDED` undecided pairs); the caller then goes point by point.
 
     1. The tile's slots that detect at least one of its points (bit ``t`` of a point's
        detecting set ``adj[_A_DET + jj]`` for the ``t``-th of them; at most
@@ -459,7 +462,7 @@ def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, sl
 
 @jit_inline
 def _undecided_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, cm, adj, bit):
-    """Set bit ``bit`` of ``adj[_A_V + jj]`` where slots ``sa``, ``sb`` form a stereo pair at point ``jl + jj`` of the tile.
+    """Set bit ``bit`` of ``adj[_A_V + jj]`` where slots ``sa``, ``sb`` pair at the tile's point ``jl + jj``.
 
     The test of :func:`_is_pair` with the same operations on the same numbers (lines of sight
     ``band_f[k, r] - pu``, ``R^2`` from ``r2s``, ``cm`` the pair's ``cos theta_min``; a point one
