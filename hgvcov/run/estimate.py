@@ -61,9 +61,10 @@ _SECONDS_FIXED = 0.6
 _SECONDS_PER_FIGURE = 0.3  # default scenario: 9 figures in 2.0-2.4 s warm (2026-12-05)
 # Degraded mode (``[analysis] satellite_availability``): per point-sample, the binomial sums
 # and the expected stereo fraction (tile pair graphs, constellation._availability); measured
-# on the grid reference case (benchmarks/coverage.py, availability row) at 2 threads: ~0.03 s
-# more for 2.9 million point-samples, on a loaded machine.
-_S_PER_POINT_SAMPLE_AVAILABILITY = 1.5e-8
+# on the grid reference case (``python benchmarks/coverage.py --quick --only-availability``,
+# 2.9 million point-samples): 0.15-0.2 s more on 1 thread, about half that on 2 (2026-12-05,
+# 2-core machine shared with other jobs: provisional).
+_S_PER_POINT_SAMPLE_AVAILABILITY = 3.0e-8
 #: Availability memory per point (bytes): the engine's three sums (``(n_point, 3)`` float64,
 #: 24 B), the data set's three ``expected_fraction_*`` variables (24 B) and their written copy
 #: (24 B, as ``_OUTPUT_VARS_PER_POINT`` counts the other variables').
