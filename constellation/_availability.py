@@ -222,10 +222,10 @@ def _survival_by_cliques(adj, full, k, p, stack_m, stack_w):
     pw[0] = 1.0
     for _ in range(k):
         pw[0] *= q
+    pc = 1.0
     for c in range(1, k + 1):
-        pw[c] = 1.0
-        for _ in range(c):
-            pw[c] *= p
+        pc *= p  # p^c by repeated multiplication, the first c factors of each product as before
+        pw[c] = pc
         for _ in range(k - c):
             pw[c] *= q
     none = 0.0
