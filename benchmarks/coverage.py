@@ -5,6 +5,7 @@ Run from the repository root::
     python benchmarks/coverage.py            # full: reference case over 1 day, 0.1 deg memory, scaling, TAT-C
     python benchmarks/coverage.py --quick    # 2-hour version (also what ``hgvcov bench`` runs)
     python benchmarks/coverage.py --json out.json
+    python benchmarks/coverage.py --quick --only-availability   # the availability row alone
 
 All baselines run in the same process on the same ephemeris and compute the same eight
 metrics; ours and the brute force are timed at 1 thread and at all numba threads, and every
@@ -13,6 +14,11 @@ at both. TAT-C, which computes access intervals, is compared in a table of its o
 both run in full, its intervals sampled at our instants (:mod:`hgvcov.bench_peers`). JIT
 compile time is reported separately (a child process with an empty numba cache). See
 :mod:`hgvcov.bench` for what each baseline computes.
+
+The last row times the degraded-mode figures (``satellite_availability = 0.95``: the
+``expected_fraction_*`` sums of :mod:`constellation._availability`) on the reference case:
+ours with and without them, at 1 thread and at all threads, and their ratio (issue 19 bounds
+the reference case with every new figure on to 1.5x of its time without them).
 """
 
 from __future__ import annotations
@@ -24,7 +30,60 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hgvcov.bench import run_bench  # noqa: E402
+from hgvcov.bench import reference_case, run_bench  # noqa: E402
+from hgvcov.bench_peers import numba_threads  # noqa: E402
+
+#: Satellite availability of the availability row.
+AVAILABILITY_P = 0.95
+
+
+def availability_row(quick, out=print, repeats=None):
+    """Time the reference case with ``satellite_availability`` on and off, at 1 and all threads.
+
+    The ephemeris is propagated once and shared; both variants are called once first (compile
+    or cache load outside the timing), then alternate ``repeats`` times at each thread count
+    (a shared machine's speed drifts) and the fastest engine time of each is kept (candidate
+    + exact + metric stages, as the ratio table's "ours").
+
+    Returns
+    -------
+    list of dict
+        Per thread count: ``threads``, ``off_s``, ``on_s``, ``ratio`` (on / off).
+    """
+    import time
+
+    import numba
+    from constellation.coverage import grid_coverage
+    from orbits.propagate import propagate
+
+    sats, tg, grid, sensor = reference_case(quick)
+    eph = propagate(sats, tg)
+    repeats = repeats or (5 if quick else 3)
+
+    def engine_s(p):
+        r = grid_coverage(eph, None, grid, sensor, satellite_availability=p)
+        return r.timings["candidate_s"] + r.timings["exact_s"] + r.timings["metrics_s"]
+
+    engine_s(None)
+    engine_s(AVAILABILITY_P)
+    rows = []
+    for n in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+        with numba_threads(n):
+            best = {None: float("inf"), AVAILABILITY_P: float("inf")}
+            for _ in range(repeats):
+                for p in best:
+                    best[p] = min(best[p], engine_s(p))
+        rows.append({"threads": n, "off_s": best[None], "on_s": best[AVAILABILITY_P],
+                     "ratio": best[AVAILABILITY_P] / best[None]})
+    out("")
+    out(f"Degraded mode: reference case ({tg.count} steps, {grid.n_point:,} points) with "
+        f"satellite_availability = {AVAILABILITY_P} vs without (best of {repeats}, {time.strftime('%Y-%m-%d')})")
+    out("")
+    out("| threads | without (s) | with availability (s) | ratio |")
+    out("|---:|---:|---:|---:|")
+    for r in rows:
+        out(f"| {r['threads']} | {r['off_s']:.3f} | {r['on_s']:.3f} | {r['ratio']:.2f}x |")
+    return rows
 
 
 def main(argv=None):
@@ -33,10 +92,14 @@ def main(argv=None):
     ap.add_argument("--no-fine", action="store_true", help="skip the 0.1 deg grid memory run")
     ap.add_argument("--no-scaling", action="store_true", help="skip the scaling table")
     ap.add_argument("--no-tatc", action="store_true", help="skip the TAT-C comparison")
+    ap.add_argument("--no-availability", action="store_true", help="skip the degraded-mode (availability) row")
+    ap.add_argument("--only-availability", action="store_true", help="run the degraded-mode row alone")
     ap.add_argument("--json", help="also write every figure to this JSON file")
     a = ap.parse_args(argv)
-    res = run_bench(quick=a.quick, fine=not a.no_fine, scaling=not a.no_scaling,
-                    tatc=False if a.no_tatc else None)
+    res = {} if a.only_availability else run_bench(quick=a.quick, fine=not a.no_fine, scaling=not a.no_scaling,
+                                                  tatc=False if a.no_tatc else None)
+    if not a.no_availability:
+        res["availability"] = availability_row(a.quick)
     if a.json:
         Path(a.json).write_text(json.dumps(res, indent=2, default=float))
     return 0

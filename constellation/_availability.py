@@ -26,6 +26,20 @@ Per point the per-sample probabilities are summed over the samples into ``avail`
 the sum divided by ``n_time`` (linearity of expectation). At ``p = 1`` every probability is
 exactly 0 or 1, so the expected fractions equal ``fraction_1``, ``fraction_2``,
 ``fraction_stereo`` bit for bit.
+
+Cost (grid kernel, :func:`row_availability`). Neighbouring points of a tile (6 x 4 points of
+:mod:`constellation._tiles`) see the same satellites at nearly the same angles, so the pair
+graph is built once per tile and step, not per point: a pair whose convergence angle at the
+tile's centre clears the stereo thresholds by more than the lines of sight can turn across
+the tile (law of sines, :func:`_tile_graph`) is decided for all the tile's points; the few
+others are tested exactly at every point, vectorised over the tile
+(:func:`_undecided_block`); and :func:`survival_in` runs once per distinct graph of the tile
+(detecting set and undecided outcomes as bit masks; the previous point's graph checked
+first). On the reference case 15 % of the stereo (point, sample)s need a graph of their own
+and 3 of ~40 pairs per tile stay undecided. The numbers are those of the per-point
+construction bit for bit (same vertex order, same operations), as the point-list kernel
+still does it (:func:`point_availability`). Measured with ``python benchmarks/coverage.py
+--quick --only-availability``.
 """
 
 from __future__ import annotations
@@ -103,24 +117,45 @@ def stereo_survival(adj, k, p, stack_m, stack_w):
 
     Notes
     -----
+    :func:`survival_in` with the vertex set ``0 .. k - 1``.
+    """
+    if k > MAX_STEREO_SATS:
+        return math.nan
+    one = np.uint64(1)
+    full = np.uint64(0)
+    for i in range(k):
+        full |= one << np.uint64(i)
+    return survival_in(adj, full, p, stack_m, stack_w)
+
+
+@jit_inline
+def survival_in(adj, full, p, stack_m, stack_w):
+    """:func:`stereo_survival` of the pair graph induced on the vertices of the bit mask ``full``.
+
+    ``adj[i]`` (read for the bits ``i`` of ``full`` only) must have no bits outside ``full``.
+    Vertices are visited in increasing bit order, so the graph on bits ``i_0 < i_1 < ...``
+    gives the same floating-point operations, in the same order, as the same graph renumbered
+    ``0, 1, ...`` (results equal bit for bit).
+
+    Notes
+    -----
     When at least half of the possible pairs are stereo pairs (the usual case: a pair fails
     only when its lines of sight are nearly parallel), ``N`` is summed instead over the cliques
     ``C`` of the complement graph (the sets with no stereo pair), ``N = sum_C p^|C| q^(k-|C|)``,
     cliques enumerated once each (each extended only by higher-numbered vertices): few when the
     complement is sparse. Otherwise the vertex-elimination recursion of the module docstring.
     """
-    if k > MAX_STEREO_SATS:
-        return math.nan
-    n_edge = 0
-    for i in range(k):
-        n_edge += _popcount(adj[i])
-    if n_edge >= k * (k - 1) // 2:  # 2 x edges >= k (k - 1) / 2
-        return _survival_by_cliques(adj, k, p, stack_m, stack_w)
-    q = 1.0 - p
     one = np.uint64(1)
-    full = np.uint64(0)
-    for i in range(k):
-        full |= one << np.uint64(i)
+    k = np.int64(_popcount(full))
+    n_edge = 0
+    rest = full
+    while rest != np.uint64(0):
+        low = rest & (~rest + one)
+        rest &= ~low
+        n_edge += np.int64(_popcount(adj[_popcount(low - one)]))
+    if n_edge >= k * (k - 1) // 2:  # 2 x edges >= k (k - 1) / 2
+        return _survival_by_cliques(adj, full, k, p, stack_m, stack_w)
+    q = 1.0 - p
     none = 0.0
     top = 0
     stack_m[0] = full
@@ -138,15 +173,18 @@ def stereo_survival(adj, k, p, stack_m, stack_w):
         best_d = 0
         min_d = k
         c = 0
-        for i in range(k):
-            if (m >> np.uint64(i)) & one:
-                c += 1
-                d = _popcount(adj[i] & m)
-                if d < min_d:
-                    min_d = d
-                if d > best_d:
-                    best_d = d
-                    best_v = i
+        rest = m
+        while rest != np.uint64(0):
+            low = rest & (~rest + one)
+            rest &= ~low
+            i = np.int64(_popcount(low - one))
+            c += 1
+            d = np.int64(_popcount(adj[i] & m))
+            if d < min_d:
+                min_d = d
+            if d > best_d:
+                best_d = d
+                best_v = i
         if best_v < 0:  # no edge left: every surviving subset of m is independent
             none += w
             continue
@@ -176,21 +214,18 @@ def stereo_survival(adj, k, p, stack_m, stack_w):
 
 
 @jit_inline
-def _survival_by_cliques(adj, k, p, stack_m, stack_w):
-    """``1 - sum_C p^|C| q^(k-|C|)`` over the cliques ``C`` of the complement of ``adj`` (:func:`stereo_survival`)."""
+def _survival_by_cliques(adj, full, k, p, stack_m, stack_w):
+    """``1 - sum_C p^|C| q^(k-|C|)``, ``C`` the complement's cliques on ``full`` (:func:`survival_in`)."""
     q = 1.0 - p
     one = np.uint64(1)
-    full = np.uint64(0)
-    for i in range(k):
-        full |= one << np.uint64(i)
     pw = stack_w[STACK_SIZE - k - 1:]  # pw[c] = p^c q^(k-c): the stack's tail (never reached by the stack)
     pw[0] = 1.0
     for _ in range(k):
         pw[0] *= q
+    pc = 1.0
     for c in range(1, k + 1):
-        pw[c] = 1.0
-        for _ in range(c):
-            pw[c] *= p
+        pc *= p  # p^c by repeated multiplication, the first c factors of each product as before
+        pw[c] = pc
         for _ in range(k - c):
             pw[c] *= q
     none = 0.0
@@ -208,7 +243,7 @@ def _survival_by_cliques(adj, k, p, stack_m, stack_w):
         none += pw[c]
         while cand != np.uint64(0):
             low = cand & (~cand + one)
-            j = _popcount(low - one)
+            j = np.int64(_popcount(low - one))
             cand &= ~low
             # extend by j: later vertices of cand not paired with j (the complement's neighbours)
             stack_m[top] = cand & ~adj[j] & ~(low - one) & ~low
@@ -234,43 +269,362 @@ def _is_pair(ax, ay, az, bx, by, bz, ra2, rb2, cm):
 
 @jit_no_refcount
 def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k, pu,
-                     j_a, j_b, adj, los, stack_m, stack_w, tsl):
+                     j_a, j_b, adj, los, stack_m, stack_w, tsl, rminb):
     """Availability accumulators of slots ``j_a .. j_b`` of one grid strip at one step (:func:`grid_chunk`).
 
     ``cnt[j]`` detections (float64), ``best[j] < inf`` where a stereo pair exists (read where
-    ``cnt >= 2``; must run before :func:`row_update` resets ``cnt``). For a stereo point the
-    detecting slots are those whose tiles ``slot_lo .. slot_hi`` hold the point's tile and whose
-    ``r2s`` is not NaN; their lines of sight ``band_f[k, slot_rec] - pu`` and ``slot_cm`` give the
-    pair graph (``adj``, scratch ``(MAX_STEREO_SATS,)`` uint64; ``los`` ``(MAX_STEREO_SATS, 5)``).
-    ``tsl`` (>= ns,) int64 scratch: the slots whose tile range holds the current tile. A function
-    of its own, compiled without reference counting (it allocates nothing), called once per strip
-    and step: inlined into the kernel's loop body it ran ~8x slower (measured on the reference
+    ``cnt >= 2``; must run before :func:`row_update` resets ``cnt``). A point's detecting slots
+    are those whose tiles ``slot_lo .. slot_hi`` hold the point's tile and whose ``r2s`` is not
+    NaN; their lines of sight ``band_f[k, slot_rec] - pu`` and ``slot_cm`` give its pair graph.
+    Tile by tile (:func:`_tile_availability`): the pair graph of the tile's detecting slots is
+    built once, from the tile's centre, with a bound that proves a pair valid or invalid at
+    every point of the tile (:func:`_tile_graph`); only the pairs the bound cannot decide are
+    tested point by point (the same test as :func:`_is_pair` on the same numbers), and points
+    with the same detecting set and the same undecided outcomes share one
+    :func:`survival_in`. Past :data:`MAX_STEREO_SATS` detecting slots in a tile or
+    :data:`MAX_UNDECIDED` undecided pairs, the tile is done point by point
+    (:func:`_tile_by_points`). Same numbers either way, bit for bit.
+
+    ``rminb`` (n_slot, n_blk): each slot's smallest detected ``R^2`` per tile, slightly shrunk
+    (inf or NaN where none), as :func:`constellation._detect.slot_detect` writes it.
+
+    Scratch: ``adj`` (>= :data:`ADJ_SCRATCH`,) uint64; ``los`` (:data:`LOS_ROWS` + n_blk,
+    :data:`LOS_COLS`) float64, zeroed when the strip starts and kept across its steps (it caches
+    the binomial probabilities of ``0 .. MAX_STEREO_SATS`` detections and each tile's centre and
+    radius, which do not change with time); ``stack_m``/``stack_w`` (>= :data:`STACK_SIZE`,),
+    ``tsl`` (>= ns,) int64. A function of its
+    own, compiled without reference counting (it allocates nothing), called once per strip and
+    step: inlined into the kernel's loop body it ran ~8x slower (measured on the reference
     case), as :func:`constellation._pairs.row_pairs` notes for itself.
     """
-    cur_q = -1
+    if j_b < j_a:
+        return
+    if los[_L_TAB, 2] == 0.0:  # first call of the strip: the counts' probabilities, once (p is fixed)
+        for n in range(MAX_STEREO_SATS + 1):
+            p1, p2 = count_probabilities(n, avail_p)
+            los[_L_TAB + n, 0] = p1
+            los[_L_TAB + n, 1] = p2
+        los[_L_TAB, 2] = 1.0
+    for q in range(j_a // BLOCK, j_b // BLOCK + 1):
+        ja = max(j_a, q * BLOCK)
+        jb = min(j_b, q * BLOCK + BLOCK - 1)
+        n_stereo = 0
+        for j in range(ja, jb + 1):
+            c = cnt[j]
+            if not c > 0.0:
+                continue
+            n = int(c)
+            p = gidx[j]
+            if n <= MAX_STEREO_SATS:
+                p1 = los[_L_TAB + n, 0]
+                p2 = los[_L_TAB + n, 1]
+            else:
+                p1, p2 = count_probabilities(n, avail_p)
+            avail[p, AV_1] += p1
+            avail[p, AV_2] += p2
+            if n >= 2 and best[j] < math.inf:
+                n_stereo += 1
+        if n_stereo == 0:
+            continue
+        if not _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm,
+                                  ns, band_f, k, pu, q, ja, jb, adj, los, stack_m, stack_w, tsl):
+            _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k,
+                            pu, q, ja, jb, adj, los, stack_m, stack_w, tsl)
+
+
+MAX_UNDECIDED = 64
+"""Undecided pairs (:func:`_tile_graph`) a tile may have before it is done point by point."""
+MEMO = 8
+"""Pair-graph probabilities a tile remembers (by detecting set and undecided outcomes)."""
+# layout of row_availability's uint64 scratch ``adj``: the tile graph, a point's graph, the
+# points' detecting sets, the remembered keys, the undecided pairs (a + 64 b), the points'
+# undecided outcomes
+_A_TILE = 0
+_A_POINT = MAX_STEREO_SATS
+_A_DET = 2 * MAX_STEREO_SATS
+_A_KEY_D = _A_DET + BLOCK
+_A_KEY_V = _A_KEY_D + MEMO
+_A_UND = _A_KEY_V + MEMO
+_A_V = _A_UND + MAX_UNDECIDED
+ADJ_SCRATCH = _A_V + BLOCK
+"""Length of :func:`row_availability`'s ``adj`` scratch (uint64)."""
+# layout of its float64 scratch ``los`` (rows): per tile slot (unit line of sight from the tile's
+# centre, sin and cos of its angular bound, cos and sin of its theta_min), the remembered
+# probabilities, the counts' probabilities (n = 0 .. MAX_STEREO_SATS; row 0 column 2 = filled),
+# then one row per tile of the strip (centre, radius in km; radius 0 = not yet computed)
+_L_MEMO = MAX_STEREO_SATS
+_L_TAB = _L_MEMO + MEMO
+LOS_ROWS = _L_TAB + MAX_STEREO_SATS + 1
+"""Rows of :func:`row_availability`'s ``los`` scratch before the per-tile rows (one per tile)."""
+LOS_COLS = 7
+"""Columns of :func:`row_availability`'s ``los`` scratch."""
+COS_MARGIN = 1e-6
+"""Margin (in cosine) by which :func:`_tile_graph` must clear a stereo threshold to decide a pair
+for the whole tile: far above the rounding of either test (~1e-15), so a decided pair's exact
+per-point test (:func:`_is_pair`) cannot come out otherwise; see :func:`_tile_graph`."""
+
+
+@jit_inline
+def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k,
+                       pu, q, ja, jb, adj, los, stack_m, stack_w, tsl):
+    """Stereo availability of tile ``q``'s points ``ja .. jb`` from one tile graph; False past the limits.
+
+    False: nothing was added (more than :data:`MAX_STEREO_SATS` slots or
+    :data:`MAX_UNDECIDED` undecided pairs); the caller then goes point by point.
+
+    1. The tile's slots that detect at least one of its points (bit ``t`` of a point's
+       detecting set ``adj[_A_DET + jj]`` for the ``t``-th of them; at most
+       :data:`MAX_STEREO_SATS`), each with its smallest ``R^2`` over the tile.
+    2. :func:`_tile_graph`: pairs decided for the whole tile (edges in ``adj[_A_TILE + t]``) and
+       the undecided ones.
+    3. The undecided pairs tested exactly at every point of the tile (:func:`_undecided_block`,
+       outcome bits ``V`` per point). A stereo point's graph is the tile graph induced on its
+       detecting set ``D`` plus the undecided edges that hold there; :func:`survival_in` runs
+       once per distinct ``(D, V)`` of the tile (the last :data:`MEMO` remembered).
+    """
+    one = np.uint64(1)
+    jl = q * BLOCK
+    for jj in range(BLOCK):
+        adj[_A_DET + jj] = np.uint64(0)
     nt = 0
-    for j in range(j_a, j_b + 1):
+    for s in range(ns):
+        if slot_lo[s] <= q <= slot_hi[s] and rminb[s, q] < math.inf:
+            if nt >= MAX_STEREO_SATS:
+                return False
+            tsl[nt] = s
+            los[nt, 3] = rminb[s, q]  # (a little below) the slot's smallest R^2 over the tile (km^2)
+            sh = np.uint64(nt)
+            j0u = np.uint64(jl)
+            for jj in range(np.uint64(BLOCK)):  # unsigned, fixed trip count: vectorised
+                r2 = r2s[s, j0u + jj]
+                adj[_A_DET + jj] |= np.uint64(r2 == r2) << sh
+            nt += 1
+    nu = _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los)
+    if nu < 0:
+        return False
+    for jj in range(BLOCK):
+        adj[_A_V + jj] = np.uint64(0)
+    for i in range(nu):
+        ab = adj[_A_UND + i]
+        sa = tsl[ab & np.uint64(63)]
+        sb = tsl[ab >> np.uint64(6)]
+        _undecided_block(r2s, sa, sb, slot_rec[sa], slot_rec[sb], band_f, k, pu, jl, min(slot_cm[sa], slot_cm[sb]),
+                         adj, np.uint64(i))
+    n_memo = 0
+    last_d = np.uint64(0)  # no stereo point has an empty detecting set
+    last_v = np.uint64(0)
+    last_ps = 0.0
+    for j in range(ja, jb + 1):
         c = cnt[j]
-        if not c > 0.0:
+        if not c >= 2.0 or not best[j] < math.inf:
             continue
-        n = int(c)
+        d = adj[_A_DET + j - jl]
+        v = adj[_A_V + j - jl]
+        if d == last_d and v == last_v:  # the usual case: the same graph as the previous point
+            avail[gidx[j], AV_STEREO] += last_ps
+            continue
+        ps = math.nan
+        found = False
+        for e in range(n_memo):
+            if adj[_A_KEY_D + e] == d and adj[_A_KEY_V + e] == v:
+                ps = los[_L_MEMO + e, 0]
+                found = True
+                break
+        if not found:
+            rest = d
+            while rest != np.uint64(0):
+                low = rest & (~rest + one)
+                rest &= ~low
+                t = _popcount(low - one)
+                adj[_A_POINT + t] = adj[_A_TILE + t] & d
+            rest = v
+            while rest != np.uint64(0):
+                low = rest & (~rest + one)
+                rest &= ~low
+                ab = adj[_A_UND + _popcount(low - one)]
+                ta = ab & np.uint64(63)
+                tb = ab >> np.uint64(6)
+                adj[_A_POINT + ta] |= one << tb
+                adj[_A_POINT + tb] |= one << ta
+            ps = survival_in(adj[_A_POINT:_A_POINT + MAX_STEREO_SATS], d, avail_p, stack_m, stack_w)
+            e = n_memo if n_memo < MEMO else (j - ja) % MEMO
+            adj[_A_KEY_D + e] = d
+            adj[_A_KEY_V + e] = v
+            los[_L_MEMO + e, 0] = ps
+            if n_memo < MEMO:
+                n_memo += 1
+        last_d = d
+        last_v = v
+        last_ps = ps
+        avail[gidx[j], AV_STEREO] += ps
+    return True
+
+
+@jit_inline
+def _undecided_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, cm, adj, bit):
+    """Set bit ``bit`` of ``adj[_A_V + jj]`` where slots ``sa``, ``sb`` pair at the tile's point ``jl + jj``.
+
+    The test of :func:`_is_pair` with the same operations on the same numbers (lines of sight
+    ``band_f[k, r] - pu``, ``R^2`` from ``r2s``, ``cm`` the pair's ``cos theta_min``; a point one
+    of them does not detect has ``R^2`` NaN and fails), over the ``BLOCK`` points at once,
+    written branch-free with a fixed trip count for LLVM's vectoriser (as
+    :func:`constellation._pairs.pair_block`). ``cm >= 0`` is checked once by the caller's graph.
+    """
+    sax = band_f[k, ra, BF_X]
+    say = band_f[k, ra, BF_Y]
+    saz = band_f[k, ra, BF_Z]
+    sbx = band_f[k, rb, BF_X]
+    sby = band_f[k, rb, BF_Y]
+    sbz = band_f[k, rb, BF_Z]
+    cm2 = cm * cm
+    j0u = np.uint64(jl)
+    for jj in range(np.uint64(BLOCK)):
+        j = j0u + jj
+        tx = pu[0, j]
+        ty = pu[1, j]
+        tz = pu[2, j]
+        ax = sax - tx
+        ay = say - ty
+        az = saz - tz
+        bx = sbx - tx
+        by = sby - ty
+        bz = sbz - tz
+        dt = ax * bx + ay * by + az * bz
+        pr = r2s[sa, j] * r2s[sb, j]
+        ok = (dt * dt <= cm2 * pr) & (pr - dt * dt > 0.0)
+        adj[_A_V + jj] |= np.uint64(ok) << bit
+
+
+@jit_inline
+def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los):
+    """Stereo pairs of the tile's ``nt`` slots decided for all its points at once, from its centre.
+
+    With ``c`` the mean of the tile's points and ``rho`` their largest distance from it, the
+    direction from a point ``x`` of the tile to a satellite ``s`` makes an angle ``delta`` with
+    the direction from ``c``, ``sin(delta) <= rho / |s - x|`` (law of sines in the triangle
+    ``s, c, x``; ``delta`` is acute since ``rho < |s - x|``), and ``|s - x| >= R_min``, the
+    slot's smallest range over the tile's points it detects (``los[t, 3]`` = ``R_min^2`` on
+    entry). So a pair's convergence angle at any such point is within ``Delta = delta_a +
+    delta_b`` of its angle ``gamma_c`` at ``c`` (the triangle inequality for angles between
+    directions), and the pair is valid at every point (``theta_min <= gamma <= pi - theta_min``,
+    :func:`_is_pair`) when ``|cos gamma_c| <= cos(theta_min + Delta) - COS_MARGIN``
+    (``theta_min + Delta < pi/2``), invalid at every point when ``|cos gamma_c| >=
+    cos(theta_min - Delta) + COS_MARGIN`` (``Delta < theta_min``), or when ``cos theta_min < 0``.
+    The margin keeps every decided pair at least ~1e-6 rad from a threshold, where the
+    per-point test in floating point (relative error ~1e-15 in ``t^2 <= cos^2(theta_min) P``
+    and ``P - t^2 > 0``) agrees with the exact geometry. Cosines of sums from ``sin delta``
+    and ``cos delta`` (no trigonometric call).
+
+    Writes the decided edges to ``adj[_A_TILE + t]`` and the undecided pairs ``a + 64 b`` to
+    ``adj[_A_UND + i]``; ``los[t, 0:3]`` the unit line of sight from ``c``, ``los[t, 3:5]``
+    ``sin delta``, ``cos delta``, ``los[t, 5:7]`` the slot's ``cos theta_min`` and ``sin
+    theta_min``; ``c`` and ``rho`` of tile ``q`` are computed at the strip's first step and kept
+    in ``los[LOS_ROWS + q]``. Returns the number of undecided pairs, -1 past
+    :data:`MAX_UNDECIDED`.
+    """
+    one = np.uint64(1)
+    jl = q * BLOCK
+    tr = LOS_ROWS + q
+    if los[tr, 3] == 0.0:  # first step of the strip: the tile's centre and radius
+        cx = 0.0
+        cy = 0.0
+        cz = 0.0
+        nv = 0
+        for jj in range(BLOCK):
+            x = pu[0, jl + jj]
+            if x == x:
+                cx += x
+                cy += pu[1, jl + jj]
+                cz += pu[2, jl + jj]
+                nv += 1
+        cx /= nv
+        cy /= nv
+        cz /= nv
+        rho2 = 0.0
+        for jj in range(BLOCK):
+            x = pu[0, jl + jj]
+            if x == x:
+                dx = x - cx
+                dy = pu[1, jl + jj] - cy
+                dz = pu[2, jl + jj] - cz
+                rho2 = max(rho2, dx * dx + dy * dy + dz * dz)
+        los[tr, 0] = cx
+        los[tr, 1] = cy
+        los[tr, 2] = cz
+        los[tr, 3] = math.sqrt(rho2) * (1.0 + 1e-9) + 1e-9  # km, > 0; rounding of the sums covered
+    cx = los[tr, 0]
+    cy = los[tr, 1]
+    cz = los[tr, 2]
+    rho = los[tr, 3]
+    for t in range(nt):
+        s = tsl[t]
+        sr = slot_rec[s]
+        ux = band_f[k, sr, BF_X] - cx
+        uy = band_f[k, sr, BF_Y] - cy
+        uz = band_f[k, sr, BF_Z] - cz
+        inv = 1.0 / math.sqrt(ux * ux + uy * uy + uz * uz)
+        los[t, 0] = ux * inv
+        los[t, 1] = uy * inv
+        los[t, 2] = uz * inv
+        sd = rho / math.sqrt(los[t, 3])
+        if sd >= 1.0:  # no bound: every pair of this slot stays undecided
+            los[t, 3] = 1.0
+            los[t, 4] = 0.0
+        else:
+            los[t, 3] = sd
+            los[t, 4] = math.sqrt(1.0 - sd * sd)
+        cm = slot_cm[s]
+        los[t, 5] = cm
+        los[t, 6] = math.sqrt(max(0.0, 1.0 - cm * cm)) if cm >= 0.0 else 0.0
+        adj[_A_TILE + t] = np.uint64(0)
+    nu = 0
+    for a in range(nt - 1):
+        sa = los[a, 3]
+        ca = los[a, 4]
+        cma = los[a, 5]
+        for b in range(a + 1, nt):
+            cm = los[b, 5]
+            s_t = los[b, 6]  # sin(theta_min) of the pair: that of the smaller cos(theta_min)
+            if cma < cm:
+                cm = cma
+                s_t = los[a, 6]
+            if not cm >= 0.0:
+                continue  # never a pair
+            g = abs(los[a, 0] * los[b, 0] + los[a, 1] * los[b, 1] + los[a, 2] * los[b, 2])
+            sb = los[b, 3]
+            cb = los[b, 4]
+            s_d = sa * cb + ca * sb  # sin(Delta), cos(Delta)
+            c_d = ca * cb - sa * sb
+            if c_d > 0.0 and g <= cm * c_d - s_t * s_d - COS_MARGIN:
+                adj[_A_TILE + a] |= one << np.uint64(b)
+                adj[_A_TILE + b] |= one << np.uint64(a)
+            elif c_d > cm and g >= cm * c_d + s_t * s_d + COS_MARGIN:
+                continue
+            else:
+                if nu >= MAX_UNDECIDED:
+                    return -1
+                adj[_A_UND + nu] = np.uint64(a) | (np.uint64(b) << np.uint64(6))
+                nu += 1
+    return nu
+
+
+@jit_inline
+def _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k, pu,
+                    q, ja, jb, adj, los, stack_m, stack_w, tsl):
+    """Stereo availability of tile ``q``'s points ``ja .. jb``, each point's pair graph built and solved alone."""
+    nt = 0
+    for s in range(ns):
+        if slot_lo[s] <= q <= slot_hi[s]:
+            tsl[nt] = s
+            nt += 1
+    for j in range(ja, jb + 1):
+        c = cnt[j]
+        if not c >= 2.0 or not best[j] < math.inf:
+            continue
         p = gidx[j]
-        p1, p2 = count_probabilities(n, avail_p)
-        avail[p, AV_1] += p1
-        avail[p, AV_2] += p2
-        if n < 2 or not best[j] < math.inf:
-            continue
-        if n > MAX_STEREO_SATS:
+        if int(c) > MAX_STEREO_SATS:
             avail[p, AV_STEREO] += math.nan
             continue
-        q = j // BLOCK
-        if q != cur_q:
-            cur_q = q
-            nt = 0
-            for s in range(ns):
-                if slot_lo[s] <= q <= slot_hi[s]:
-                    tsl[nt] = s
-                    nt += 1
         tx = pu[0, j]
         ty = pu[1, j]
         tz = pu[2, j]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._availability import MAX_STEREO_SATS, STACK_SIZE, row_availability
+from ._availability import ADJ_SCRATCH, LOS_COLS, LOS_ROWS, STACK_SIZE, row_availability
 from ._background import row_background, strip_above_clutter
 from ._candidates import strip_candidates
 from ._detect import row_detect
@@ -203,8 +203,8 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         nb = hist.shape[1]
         use_av = avail.shape[0] > 0
         n_av = 1 if use_av else 0  # availability scratch (pair graph, lines of sight, stacks, tile slots) only when on
-        av_adj = np.zeros(MAX_STEREO_SATS * n_av, dtype=np.uint64)
-        av_los = np.zeros((MAX_STEREO_SATS * n_av, 5), dtype=np.float64)
+        av_adj = np.zeros(ADJ_SCRATCH * n_av, dtype=np.uint64)
+        av_los = np.zeros(((LOS_ROWS + n_blk) * n_av, LOS_COLS), dtype=np.float64)
         av_sm = np.zeros(STACK_SIZE * n_av, dtype=np.uint64)
         av_sw = np.zeros(STACK_SIZE * n_av, dtype=np.float64)
         av_tsl = np.empty(n_slot * n_av, dtype=np.int64)
@@ -244,7 +244,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                 row_gap_update(xs, rs, cnt, best, ghist, gidx, row_a, row_b, g, t_edge[g], t_edge[g + 1])
                 if use_av:
                     row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns,
-                                     band_f, k, pu, row_a, row_b, av_adj, av_los, av_sm, av_sw, av_tsl)
+                                     band_f, k, pu, row_a, row_b, av_adj, av_los, av_sm, av_sw, av_tsl, rminb)
                 if use_bg:
                     row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, band_si, k, table,
                                    pu, row_a, row_b, bg_n, bg_f, bg_l, bg_t)

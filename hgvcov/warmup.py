@@ -38,12 +38,15 @@ __all__ = ["WARMUP_CASES", "KernelInfo", "CompileTimer", "kernel_dispatchers", "
 #: and point-list coverage kernels, threat flight and track scoring, Monte Carlo launch
 #: times, access intervals.  A polygon region runs the grid kernel (the mask is applied
 #: outside it), and TLE, preset, Walker and element shells all propagate with one of the
-#: two propagators, so they need no case of their own.
+#: two propagators, so they need no case of their own.  ``[analysis] satellite_availability``
+#: adds an argument to the point-list kernel (a second specialisation of it) and runs the
+#: grid kernel's availability path: the J2 cases set it, the SGP4 ones do not, so both
+#: specialisations are compiled (the propagator does not change the kernels' argument types).
 WARMUP_CASES = {
     "grid, SGP4, threats, Monte Carlo": {"threat": True, "monte_carlo": 2},
-    "grid, J2, threats": {"propagator": "j2", "threat": True},
+    "grid, J2, threats, availability": {"propagator": "j2", "threat": True, "availability": 0.95},
     "points, SGP4 with a deep-space satellite, accesses": {"points": True, "deep_space": True},
-    "points, J2, accesses": {"points": True, "propagator": "j2"},
+    "points, J2, accesses, availability": {"points": True, "propagator": "j2", "availability": 0.95},
 }
 
 #: A Molniya-like satellite (period > 225 min: SGP4's deep-space branch).
@@ -70,6 +73,8 @@ def warmup_scenarios() -> list[tuple[str, object]]:
         threats = d.pop("threat", [])
         if change.get("threat") and threats:
             d["threat"] = [threats[0]]
+        if change.get("availability"):
+            d.setdefault("analysis", {})["satellite_availability"] = change["availability"]
         if change.get("deep_space"):
             d["constellation"] = list(d["constellation"]) + [dict(_DEEP_SPACE_SHELL)]
         if change.get("points"):

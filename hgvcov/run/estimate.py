@@ -20,7 +20,7 @@ from constellation.coverage import kernels_cached
 from ..scenario import Scenario
 
 __all__ = ["RunRefused", "MEMORY_HEADROOM", "DEFAULT_TIME_LIMIT_S", "available_memory_bytes",
-           "time_limit_s", "estimate_run", "run_work", "visible_fraction", "kernels_cached",
+           "time_limit_s", "estimate_run", "run_work", "availability_bytes", "visible_fraction", "kernels_cached",
            "refuse_if_too_big", "refuse_if_too_slow", "region_size", "fmt_bytes",
            "fmt_duration"]
 
@@ -59,6 +59,23 @@ _S_PER_TRACK_SAT_SAMPLE = 1.0e-6
 # Fixed set-up and outputs, and per figure drawn (maps ~0.3-0.6 s each).
 _SECONDS_FIXED = 0.6
 _SECONDS_PER_FIGURE = 0.3  # default scenario: 9 figures in 2.0-2.4 s warm (2026-12-05)
+# Degraded mode (``[analysis] satellite_availability``): per point-sample, the binomial sums
+# and the expected stereo fraction (tile pair graphs, constellation._availability); measured
+# on the grid reference case (``python benchmarks/coverage.py --quick --only-availability``,
+# 2.9 million point-samples): 0.15-0.2 s more on 1 thread, about half that on 2 (2026-12-05,
+# 2-core machine shared with other jobs: provisional).
+_S_PER_POINT_SAMPLE_AVAILABILITY = 3.0e-8
+#: Availability memory per point (bytes): the engine's three sums (``(n_point, 3)`` float64,
+#: 24 B), the data set's three ``expected_fraction_*`` variables (24 B) and their written copy
+#: (24 B, as ``_OUTPUT_VARS_PER_POINT`` counts the other variables').
+AVAILABILITY_BYTES_PER_POINT = 72
+#: Availability scratch of the grid kernel per thread (bytes): the pair-graph and
+#: depth-first stacks (``2 * 2,081 * 8``), the pair graphs, detecting sets and remembered
+#: keys (256 uint64), the per-slot and table rows (137 x 7 float64); plus
+#: :data:`AVAILABILITY_BYTES_PER_COLUMN` per grid column (one row of 7 float64 per tile of 4
+#: columns: the tile's centre and radius) and 8 B per detection slot (at most ``n_sat``).
+AVAILABILITY_THREAD_BYTES = 2 * 2081 * 8 + 256 * 8 + 137 * 7 * 8
+AVAILABILITY_BYTES_PER_COLUMN = 14
 #: Mean HGV ground speed (km/s) and boost time (s) for the flight time of a threat.
 _HGV_KM_S = 2.5
 _BOOST_S = 300.0
@@ -125,12 +142,13 @@ def estimate_run(n_sat: int, n_point: int, n_time: int, chunk_steps: Optional[in
                  n_threat: int = 0, maps: bool = False, n_lon: Optional[int] = None, *,
                  visible_fraction: float = 0.05, propagator: str = "sgp4",
                  is_points: bool = False, track_samples: float = 0.0,
-                 accesses: bool = False, monte_carlo: int = 0) -> dict:
+                 accesses: bool = False, monte_carlo: int = 0, availability: bool = False) -> dict:
     """Memory (bytes) and time (s) estimates for a run of this size.
 
     Memory: ``constellation.estimate_memory_bytes`` (ephemeris chunk, per-point
     accumulators) plus the output data set (``_OUTPUT_VARS_PER_POINT`` float64 per point)
-    and a fixed 250 MiB for the interpreter, numba and map drawing.
+    and a fixed 250 MiB for the interpreter, numba and map drawing; with ``availability``,
+    also :func:`availability_bytes`.
 
     Time (warm: after JIT compilation) follows the work the engine does: satellite-samples
     ``n_time * n_sat`` (propagation, candidate bands); visible satellite-point pairs
@@ -138,7 +156,8 @@ def estimate_run(n_sat: int, n_point: int, n_time: int, chunk_steps: Optional[in
     candidate stereo pairs ``n_time * n_point * k**2 / 2`` with ``k = n_sat *
     visible_fraction`` satellites in view of a point; point-samples (metric updates); track
     samples (flight and scoring against every satellite, ``1 + monte_carlo`` times); access
-    refinement; figures.  It is a planning figure (within ~3x on the calibration cases of
+    refinement; figures; with ``availability``, point-samples again (the degraded-mode
+    sums).  It is a planning figure (within ~3x on the calibration cases of
     ``benchmarks/estimate_calibration.py``), not a promise.
 
     Parameters
@@ -165,26 +184,58 @@ def estimate_run(n_sat: int, n_point: int, n_time: int, chunk_steps: Optional[in
         Access intervals are computed (``output.accesses``).
     monte_carlo : int
         Extra launch times per threat (``output.monte_carlo``).
+    availability : bool
+        ``[analysis] satellite_availability`` is set (the ``expected_fraction_*`` figures).
 
     Returns
     -------
     dict
         ``memory_bytes``, ``engine_bytes``, ``output_bytes``, ``time_s``, ``n_sat``,
-        ``n_point``, ``n_time``, ``visible_fraction``, ``is_points`` and ``time_parts``
-        (seconds per part of the model).
+        ``n_point``, ``n_time``, ``visible_fraction``, ``is_points``, ``time_parts``
+        (seconds per part of the model) and ``availability_bytes`` (0 without availability).
     """
     outputs = n_point * _OUTPUT_VARS_PER_POINT * 8   # the written copy of the data set
     engine = int(estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps, n_lon=n_lon))
     base = 250 * 2**20
-    mem = engine + outputs + base
+    avail = availability_bytes(n_sat, n_point, n_lon, is_points) if availability else 0
+    mem = engine + outputs + base + avail
     model = dict(n_sat=n_sat, n_point=n_point, n_time=n_time, n_threat=n_threat, maps=maps,
                  vis=visible_fraction, propagator=propagator, is_points=is_points,
                  track_samples=track_samples, accesses=accesses, monte_carlo=monte_carlo)
     parts = _time_parts(**model)
+    if availability:
+        parts["availability_s"] = float(n_time) * n_point * _S_PER_POINT_SAMPLE_AVAILABILITY
     return {"memory_bytes": int(mem), "engine_bytes": engine, "output_bytes": outputs,
+            "availability_bytes": int(avail),
             "time_s": float(sum(parts.values())), "n_sat": n_sat, "n_point": n_point,
             "n_time": n_time, "visible_fraction": float(visible_fraction),
             "is_points": bool(is_points), "time_parts": parts, "time_model": model}
+
+
+def availability_bytes(n_sat: int, n_point: int, n_lon: Optional[int] = None, is_points: bool = False,
+                       n_threads: Optional[int] = None) -> int:
+    """Memory (bytes) the degraded-mode figures add (``[analysis] satellite_availability``).
+
+    :data:`AVAILABILITY_BYTES_PER_POINT` per point (the engine's sums and the data set's
+    variables); for a grid, per thread the kernel's scratch (:data:`AVAILABILITY_THREAD_BYTES`,
+    :data:`AVAILABILITY_BYTES_PER_COLUMN` per grid column, 8 B per satellite); for a point
+    list, per thread the pair graph and stacks only.
+
+    Parameters
+    ----------
+    n_sat, n_point : int
+    n_lon : int, optional
+        Grid columns (None: the worst case, one row of ``n_point``).
+    is_points : bool
+        A point list.
+    n_threads : int, optional
+        Threads (default ``os.cpu_count()``, numba's default and its most).
+    """
+    threads = int(n_threads or os.cpu_count() or 1)
+    per_thread = AVAILABILITY_THREAD_BYTES
+    if not is_points:
+        per_thread += AVAILABILITY_BYTES_PER_COLUMN * (n_point if n_lon is None else int(n_lon)) + 8 * int(n_sat)
+    return int(n_point) * AVAILABILITY_BYTES_PER_POINT + threads * per_thread
 
 
 def _time_parts(n_sat, n_point, n_time, n_threat, maps, vis, propagator, is_points,
@@ -268,7 +319,7 @@ def run_work(scenario: Scenario, satellites, sensors) -> dict:
     -------
     dict
         ``visible_fraction``, ``propagator``, ``is_points``, ``track_samples``,
-        ``accesses``, ``monte_carlo``.
+        ``accesses``, ``monte_carlo``, ``availability``.
     """
     el = satellites.elements()
     vis = visible_fraction(el["semi_major_axis_km"], sensors, el["sensor_index"],
@@ -296,7 +347,8 @@ def run_work(scenario: Scenario, satellites, sensors) -> dict:
     return {"visible_fraction": vis, "propagator": scenario.time.propagator,
             "is_points": scenario.region.kind == "points", "track_samples": samples,
             "accesses": bool(scenario.output.accesses),
-            "monte_carlo": int(scenario.output.monte_carlo or 0)}
+            "monte_carlo": int(scenario.output.monte_carlo or 0),
+            "availability": scenario.analysis.satellite_availability is not None}
 
 
 def time_limit_s() -> float:

@@ -1,0 +1,208 @@
+"""Degraded mode on fine grids, where the grid kernel decides most stereo pairs once per tile.
+
+``constellation._availability`` builds one pair graph per tile of the grid (6 x 4 points), from
+the tile's centre with a bound on how far the lines of sight turn across the tile, and tests
+only the pairs the bound cannot decide at each point. Oracles: per (sample, point), the pair
+graph from tests/naive.py (detections and convergence angles recomputed in degrees) and the
+probability that some stereo pair survives by enumeration of the surviving subsets of the
+detecting satellites. Also here: ``hgvcov warmup`` leaves nothing of the availability path to
+compile, and the run's memory estimate counts the availability figures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from constellation.coverage import grid_coverage, point_coverage
+from constellation.grid import region_grid
+from constellation.sensors import Sensor
+from orbits.propagate import propagate
+from orbits.satellites import SatelliteSet
+from orbits.timegrid import time_grid
+
+from .naive import naive_detections_and_pairs
+
+EPOCH = "2026-11-21T00:00:00Z"
+#: Sums of at most a few dozen probabilities, each good to ~1e-16, divided by n_time: 1e-12 is
+#: some thousand times the rounding and far below what one wrong edge of a pair graph changes
+#: (a probability of order p^2 (1 - p)^(k-2) >= 1e-3 for the k <= 12 satellites here, / n_time).
+sum_rounding = 1e-12
+SENSOR = Sensor(name="s", min_elevation_deg=0.0, stereo_min_angle_deg=25.0, angular_noise_urad=30.0)
+SENSOR_B = Sensor(name="b", min_elevation_deg=5.0, stereo_min_angle_deg=40.0, angular_noise_urad=50.0)
+
+
+def _low_case(n_sat, seed, n_time=10):
+    """Random low orbits (800-2,000 km): ranges of 1,000-4,000 km, so lines of sight turn by
+    several degrees across a tile and many pairs cross the stereo threshold inside one."""
+    rng = np.random.default_rng(seed)
+    alt = rng.uniform(800.0, 2000.0, n_sat)
+    sats = SatelliteSet.from_elements(
+        [f"S{i}" for i in range(n_sat)], 6378.137 + alt, np.zeros(n_sat), rng.uniform(20.0, 160.0, n_sat),
+        rng.uniform(100, 160, n_sat), rng.uniform(0, 360, n_sat), rng.uniform(0, 360, n_sat), EPOCH)
+    tg = time_grid(EPOCH, 97.0, count=n_time)
+    return propagate(sats, tg)
+
+
+def _stereo_survival_oracle(det, pair, p):
+    """Expected stereo fraction per point: per (sample, point) the probability that a stereo pair
+    of the detecting satellites survives, by enumeration of their surviving subsets."""
+    n_time, n_sat, n_point = det.shape
+    out = np.zeros(n_point)
+    for k in range(n_time):
+        for j in range(n_point):
+            ids = np.flatnonzero(det[k, :, j])
+            n = len(ids)
+            if n < 2:
+                continue
+            adj = pair[k, j][np.ix_(ids, ids)].astype(np.int64)
+            if not adj.any():
+                continue
+            subsets = ((np.arange(1 << n)[:, None] >> np.arange(n)[None, :]) & 1).astype(np.int64)
+            paired = np.einsum("si,ij,sj->s", subsets, adj, subsets) > 0
+            alive = subsets.sum(axis=1)
+            out[j] += float(np.sum(np.where(paired, p ** alive * (1.0 - p) ** (n - alive), 0.0)))
+    return out / n_time
+
+
+def _threshold_crossings(det, pair, shape):
+    """Cases (sample, pair, neighbouring points along a row or a column) where both satellites
+    detect both points and the pair is a stereo pair at one of them only: what a tile graph
+    must not get wrong."""
+    n_time, n_sat, _ = det.shape
+    d = det.reshape(n_time, n_sat, *shape)
+    pr = pair.reshape(n_time, *shape, n_sat, n_sat)
+    count = 0
+    for sa, sb in (((slice(None), slice(None, -1)), (slice(None), slice(1, None))),
+                   ((slice(None, -1), slice(None)), (slice(1, None), slice(None)))):
+        t = (slice(None),)
+        dd = np.moveaxis(d[t + t + sa] & d[t + t + sb], 1, -1)  # (n_time, .., .., n_sat): detects both points
+        ok = dd[..., :, None] & dd[..., None, :]
+        count += int(np.count_nonzero((pr[t + sa] != pr[t + sb]) & ok)) // 2
+    return count
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_fine_grid_equals_per_point_subset_enumeration(seed):
+    """0.5 deg grid (whole tiles of 6 x 4 points and ragged edges), random low orbits."""
+    eph = _low_case(60, seed)
+    grid = region_grid([20.0, 33.0], [118.0, 131.5], 0.5, 0.0)  # 27 x 28 points: padded tiles
+    p = 0.8
+    ds = grid_coverage(eph, None, grid, SENSOR, satellite_availability=p).dataset
+    det, pair = naive_detections_and_pairs(eph.positions_km, eph.valid, grid.points_ecef_km, grid.up, [SENSOR],
+                                           np.zeros(60, dtype=np.int64))
+    n_det = det.sum(axis=1)
+    # the case tests what it is meant to: graphs of several satellites, some not complete,
+    # and stereo pairs that become valid or invalid between neighbouring points
+    assert n_det.max() >= 4
+    assert ((n_det >= 3) & (pair.sum(axis=(2, 3)) < n_det * (n_det - 1))).any()
+    assert _threshold_crossings(det, pair, grid.shape) >= 20
+    want = _stereo_survival_oracle(det, pair, p)
+    got = ds["expected_fraction_stereo"].values.ravel()
+    assert want.max() > 0.2
+    np.testing.assert_allclose(got, want, rtol=0, atol=sum_rounding)
+
+
+def test_fine_grid_two_sensors_equals_point_kernel():
+    """Two sensor types (the pair takes the larger stereo threshold): grid kernel (tile graphs)
+    against the point-list kernel (one graph per point) at every grid point, and both against
+    the enumeration."""
+    eph = _low_case(60, 0, n_time=8)
+    sidx = np.arange(60) % 2
+    eph.sensor_index = sidx
+    sensors = [SENSOR, SENSOR_B]
+    grid = region_grid([24.0, 30.0], [120.0, 126.0], 0.5, 0.0)
+    p = 0.6
+    ds = grid_coverage(eph, None, grid, sensors, satellite_availability=p).dataset
+    lat, lon = np.meshgrid(grid.lat_deg, grid.lon_deg, indexing="ij")
+    pts = [(f"P{i}", float(a), float(b)) for i, (a, b) in enumerate(zip(lat.ravel(), lon.ravel()))]
+    dp = point_coverage(eph, None, pts, sensors, satellite_availability=p).dataset
+    for v in ("expected_fraction_1", "expected_fraction_2", "expected_fraction_stereo"):
+        np.testing.assert_allclose(ds[v].values.ravel(), dp[v].values, rtol=0, atol=sum_rounding, err_msg=v)
+    det, pair = naive_detections_and_pairs(eph.positions_km, eph.valid, grid.points_ecef_km, grid.up, sensors, sidx)
+    want = _stereo_survival_oracle(det, pair, p)
+    assert want.max() > 0.1
+    np.testing.assert_allclose(ds["expected_fraction_stereo"].values.ravel(), want, rtol=0, atol=sum_rounding)
+
+
+def test_warmup_leaves_the_availability_variants_compiled(tmp_path):
+    """After ``hgvcov warmup`` a run compiles nothing, with or without ``satellite_availability``
+    (it adds an argument to the point-list kernel: a second specialisation)."""
+    from hgvcov.run import run_scenario
+    from hgvcov.scenario.schema import AnalysisSpec
+    from hgvcov.warmup import CompileTimer, warmup, warmup_scenarios
+
+    cases = warmup_scenarios()
+    has = {(sc.region.kind, sc.analysis.satellite_availability is not None) for _, sc in cases}
+    assert has == {("box", True), ("box", False), ("points", True), ("points", False)}
+    warmup()
+    with CompileTimer() as timer:
+        for i, (_, sc) in enumerate(cases):  # each case with availability switched over
+            p = None if sc.analysis.satellite_availability is not None else 0.9
+            flipped = sc.model_copy(update={"analysis": AnalysisSpec(satellite_availability=p)})
+            run_scenario(flipped, tmp_path / str(i), maps=False, exports=False)
+    assert timer.total_s == 0.0, timer.seconds
+
+
+def test_estimate_counts_the_availability_memory():
+    from constellation._availability import ADJ_SCRATCH, LOS_COLS, LOS_ROWS, STACK_SIZE
+    from constellation._tiles import TILE_COLS
+    from hgvcov.run.estimate import (AVAILABILITY_BYTES_PER_COLUMN, AVAILABILITY_THREAD_BYTES, availability_bytes,
+                                     estimate_run)
+
+    # the kernel's scratch, as constellation._grid.grid_chunk allocates it per strip
+    assert AVAILABILITY_THREAD_BYTES == 2 * STACK_SIZE * 8 + ADJ_SCRATCH * 8 + LOS_ROWS * LOS_COLS * 8
+    assert AVAILABILITY_BYTES_PER_COLUMN * TILE_COLS == LOS_COLS * 8
+    n_point, n_lon, n_sat = 12_221, 121, 300
+    off = estimate_run(n_sat, n_point, 240, n_lon=n_lon)
+    on = estimate_run(n_sat, n_point, 240, n_lon=n_lon, availability=True)
+    added = on["memory_bytes"] - off["memory_bytes"]
+    # the sums: 3 float64 per point (24 B), the data set's 3 variables and their written copy
+    assert added == on["availability_bytes"] == availability_bytes(n_sat, n_point, n_lon)
+    assert added >= 3 * 24 * n_point
+    assert availability_bytes(n_sat, n_point, n_lon, n_threads=2) == \
+        72 * n_point + 2 * (AVAILABILITY_THREAD_BYTES + 14 * n_lon + 8 * n_sat)
+    assert off["availability_bytes"] == 0
+    assert on["time_parts"]["availability_s"] > 0 and "availability_s" not in off["time_parts"]
+
+
+def test_run_work_reads_the_scenario_key():
+    import tomllib
+
+    from hgvcov.run.estimate import run_work
+    from hgvcov.scenario import default_scenario_toml, scenario_from_dict
+
+    d = tomllib.loads(default_scenario_toml())
+    d.pop("threat", None)
+    sc = scenario_from_dict(d)
+    sats, sensors = sc.build_satellites(), sc.build_sensors()
+    assert run_work(sc, sats, sensors)["availability"] is False
+    d["analysis"] = {"satellite_availability": 0.95}
+    sc = scenario_from_dict(d)
+    assert run_work(sc, sats, sensors)["availability"] is True
+
+
+def test_benchmark_availability_row(monkeypatch):
+    """benchmarks/coverage.py's degraded-mode row on a tiny stand-in for the reference case."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "coverage.py"
+    spec = importlib.util.spec_from_file_location("bench_coverage_script", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    eph = _low_case(20, 3, n_time=4)
+    tiny = (eph, time_grid(EPOCH, 97.0, count=4), region_grid([20.0, 26.0], [120.0, 126.0], 1.0, 0.0), SENSOR)
+
+    def small_case(quick):
+        return tiny
+
+    monkeypatch.setattr(mod, "reference_case", small_case)
+    monkeypatch.setattr(sys.modules["orbits.propagate"], "propagate", lambda sats, tg: sats)
+    lines = []
+    rows = mod.availability_row(True, out=lines.append, repeats=1)
+    assert rows[0]["threads"] == 1
+    for r in rows:
+        assert r["off_s"] > 0 and r["on_s"] > 0 and r["ratio"] == r["on_s"] / r["off_s"]
+    assert any(line.startswith("| 1 |") for line in lines)
