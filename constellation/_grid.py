@@ -19,13 +19,14 @@ from ._jit import jit_parallel_numpy_errors
 from ._metrics import (N_RS, N_XS, ROW_COUNT_BITS, row_gap_update, row_level_counts,
                        row_state_load, row_state_store, row_update, unpack_row_sum, xstate_load, xstate_store)
 from ._pairs import row_pairs
+from ._satvalue import row_satellite_value
 from ._tiles import BLOCK, TILE_COLS, TILE_ROWS
 
 
 @jit_parallel_numpy_errors
 def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, row_cos,
                lon0_rad, step_rad, n_lon, istate, fstate, hist, t_edge, log_lo, inv_dlog, mode, xstate, ghist,
-               weight, series, avail, avail_p):
+               weight, series, avail, avail_p, satval):
     """Exact tests of the candidates and streaming metrics for one time chunk (output-sensitive).
 
     Parallel over strips of ``TILE_ROWS`` latitude rows; each strip walks the chunk's time
@@ -116,6 +117,11 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         accumulation off and leaves every other output as without it.
     avail_p : float
         Satellite availability, ``0 < avail_p <= 1`` (read only when ``avail`` is not empty).
+    satval : (n_strip, n_sat, N_SV) float64, in/out, or (0, n_sat, N_SV) to skip
+        Per strip and satellite the region-weighted sums of the samples at which the satellite
+        is the sole detector, needed for >= 2, and in every stereo pair
+        (:func:`constellation._satvalue.row_satellite_value`); strips summed in index order give
+        the region's figures. An empty array turns the accumulation off.
 
     Returns
     -------
@@ -201,6 +207,15 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         av_sm = np.zeros(STACK_SIZE * n_av, dtype=np.uint64)
         av_sw = np.zeros(STACK_SIZE * n_av, dtype=np.float64)
         av_tsl = np.empty(n_slot * n_av, dtype=np.int64)
+        use_sv = satval.shape[0] > 0
+        n_sv = 1 if use_sv else 0  # per-satellite value scratch (slot weights, slot lists) only when on
+        sv_w = np.zeros(n_pad * n_sv, dtype=np.float64)
+        sv_tsl = np.empty(n_slot * n_sv, dtype=np.int64)
+        sv_dsl = np.empty(n_slot * n_sv, dtype=np.int64)
+        if use_sv:
+            for j in range(n_pad):
+                if gidx[j] >= 0:
+                    sv_w[j] = weight[gidx[j]]
         cand = np.empty((n_slot, 2), dtype=np.int64)  # candidates of a step: band record, window count
         cf3 = np.empty((3, n_slot), dtype=np.float64)  # ... their sin/cos latitude, cos of the cap radius
         cdl = np.empty(n_slot, dtype=np.float64)  # ... their longitude half-widths on the strip (rad)
@@ -232,6 +247,9 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                 if use_av:
                     row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns,
                                      band_f, k, pu, row_a, row_b, av_adj, av_los, av_sm, av_sw, av_tsl)
+                if use_sv:
+                    row_satellite_value(satval, strip_order[i_], sv_w, cnt, best, r2s, slot_rec, slot_lo, slot_hi,
+                                        slot_cm, ns, band_f, band_si, k, pu, row_a, row_b, sv_tsl, sv_dsl)
                 row_update(rs, cnt, best, binf, row_a, row_b, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
                 for j in range(row_a, row_b + 1):
                     if binf[j] >= 0.0:

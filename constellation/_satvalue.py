@@ -1,0 +1,238 @@
+"""Per-satellite value: how much coverage each satellite alone provides (numba kernels).
+
+For one (point, sample) with ``n`` detecting satellites (the engine's detection test) and the
+engine's stereo test on each pair of them:
+
+- :data:`SV_SOLE` -- ``n == 1``: the one detecting satellite is the *sole* detector (losing it
+  loses the point's detection at that sample);
+- :data:`SV_NEED2` -- ``n == 2``: both detecting satellites are *needed for >= 2* (losing
+  either leaves fewer than two);
+- :data:`SV_SOLE_STEREO` -- a stereo pair exists and every stereo pair contains satellite
+  ``s`` (the intersection of the pair graph's edges, as vertex sets, holds ``s``): ``s`` is the
+  *sole stereo* member (losing it loses stereo). With a single stereo pair both of its
+  satellites are; with a star of pairs its centre; otherwise nobody.
+
+Each indicator depends only on the satellites detecting the point and on pair tests between
+two of them, so removing satellite ``s`` from the constellation (and rerunning) lowers the
+point's count of samples with ``>= 1`` / ``>= 2`` detections / a stereo pair by exactly
+``s``'s count of sole / needed-for-2 / sole-stereo samples. The grid kernel
+(:func:`row_satellite_value`) accumulates, per grid strip and satellite, the sum over the
+strip's points of the region weight times these indicators (one ``(n_strip, n_sat, 3)``
+float64 array for the whole run: memory independent of the number of points and samples);
+:func:`track_satellite_value` does the same along a track's samples (each weighted by its
+duration). The stereo test is :func:`constellation._availability.is_stereo_pair` (the grid
+kernel's pair test: :func:`constellation._pairs.pair_block` with a finite variance), and along
+tracks :func:`constellation._geometry.best_stereo_pair` (the track kernel's own).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+from ._availability import is_stereo_pair
+from ._candidates import BF_X, BF_Y, BF_Z
+from ._geometry import best_stereo_pair, detects_i
+from ._jit import jit_no_refcount, jit_parallel
+from ._tiles import BLOCK
+
+SV_SOLE = 0
+SV_NEED2 = 1
+SV_SOLE_STEREO = 2
+N_SV = 3
+
+
+@jit_no_refcount
+def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, band_si, k, pu,
+                        j_a, j_b, tsl, dsl):
+    """Add one grid strip's per-satellite value at one step into ``sv[st]`` (step 3 of :func:`grid_chunk`).
+
+    Parameters
+    ----------
+    sv : (n_strip, n_sat, N_SV) float64, in/out
+        Per strip and satellite the weighted sums of the indicators (module docstring).
+    st : int
+        The strip's index (each strip is owned by one thread: no races).
+    wj : (n_pad,) float64
+        Region weight of each slot of the strip's tile layout (0 outside the region, padding).
+    cnt, best : (n_pad,) float64
+        Detections per point and best-pair variance (``< inf`` where a stereo pair exists, read
+        where ``cnt >= 2``) as :func:`constellation._pairs.row_pairs` leaves them.
+    r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns
+        The step's slots (:func:`constellation._detect.row_detect`): ``R^2`` per point (NaN
+        where the slot's satellite does not detect), band record, first / last tile with a
+        detection, ``cos theta_min``; ``ns`` slots in use.
+    band_f, band_si, k
+        The chunk's packed band records and the step (satellite of a record:
+        ``band_si[k, rec, 0]``; its position ``band_f[k, rec, BF_X..BF_Z]``, km).
+    pu : (6, n_pad) float64
+        The strip's points (km, rows 0-2).
+    j_a, j_b : int
+        Slots of the layout to visit (whole tiles).
+    tsl, dsl : (>= ns,) int64
+        Scratch: the slots whose tile range holds the current tile; the detecting slots of a point.
+
+    Notes
+    -----
+    Compiled without reference counting (it allocates nothing) and called once per strip and
+    step, like :func:`constellation._availability.row_availability`. A stereo point's pairs
+    are tested in order until the running intersection of their vertex sets is empty (two
+    disjoint pairs, or a triangle), so robust stereo costs a few pair tests.
+    """
+    cur_q = -1
+    nt = 0
+    for j in range(j_a, j_b + 1):
+        c = cnt[j]
+        if not c > 0.0:
+            continue
+        w = wj[j]
+        if not w > 0.0:
+            continue
+        stereo = c >= 2.0 and best[j] < math.inf
+        if c > 2.0 and not stereo:
+            continue
+        q = j // BLOCK
+        if q != cur_q:
+            cur_q = q
+            nt = 0
+            for s in range(ns):
+                if slot_lo[s] <= q <= slot_hi[s]:
+                    tsl[nt] = s
+                    nt += 1
+        m = 0
+        for t in range(nt):
+            s = tsl[t]
+            if r2s[s, j] == r2s[s, j]:
+                dsl[m] = s
+                m += 1
+        if m == 1:
+            sv[st, band_si[k, slot_rec[dsl[0]], 0], SV_SOLE] += w
+            continue
+        if m == 2:
+            sv[st, band_si[k, slot_rec[dsl[0]], 0], SV_NEED2] += w
+            sv[st, band_si[k, slot_rec[dsl[1]], 0], SV_NEED2] += w
+        if not stereo:
+            continue
+        tx = pu[0, j]
+        ty = pu[1, j]
+        tz = pu[2, j]
+        ia = -1  # the running intersection of the pairs' vertex sets: up to two slots ia, ib (-1: none)
+        ib = -1
+        first = True
+        for u in range(m - 1):
+            a = dsl[u]
+            ra = slot_rec[a]
+            ax = band_f[k, ra, BF_X] - tx
+            ay = band_f[k, ra, BF_Y] - ty
+            az = band_f[k, ra, BF_Z] - tz
+            for v in range(u + 1, m):
+                b = dsl[v]
+                if not first and (ia < 0 or ia == a or ia == b) and (ib < 0 or ib == a or ib == b):
+                    continue  # holds every survivor: cannot shrink the intersection
+                rb = slot_rec[b]
+                if is_stereo_pair(ax, ay, az, band_f[k, rb, BF_X] - tx, band_f[k, rb, BF_Y] - ty,
+                                  band_f[k, rb, BF_Z] - tz, r2s[a, j], r2s[b, j], min(slot_cm[a], slot_cm[b])):
+                    if first:
+                        ia = a
+                        ib = b
+                        first = False
+                    else:
+                        na = ia if (ia == a or ia == b) else -1
+                        nb = ib if (ib == a or ib == b) else -1
+                        ia = na
+                        ib = nb
+                        if ia < 0 and ib < 0:
+                            break
+            if not first and ia < 0 and ib < 0:
+                break
+        if ia >= 0:
+            sv[st, band_si[k, slot_rec[ia], 0], SV_SOLE_STEREO] += w
+        if ib >= 0:
+            sv[st, band_si[k, slot_rec[ib], 0], SV_SOLE_STEREO] += w
+
+
+TS_SOLE = 0
+"""Columns of :func:`track_satellite_value`'s per-sample output: the sole detector (-1: none),"""
+TS_NEED2_A = 1
+"""... the two satellites of a sample with exactly two detections (-1: not so),"""
+TS_NEED2_B = 2
+TS_STEREO_A = 3
+"""... and the (at most two) satellites in every stereo pair (-1: none)."""
+TS_STEREO_B = 4
+N_TS = 5
+
+TRACK_BLOCK = 64
+"""Samples per parallel work item in :func:`track_satellite_value` (one scratch array per block)."""
+
+
+@jit_parallel
+def track_satellite_value(pos, valid, sample_ids, tidx, tgt_xyz, tgt_up, intensity_w_sr, sensor_of_sat, table, out):
+    """Which satellites are sole detector / needed for >= 2 / in every stereo pair, per track sample.
+
+    Parameters
+    ----------
+    pos : (n_inst, n_sat, 3) float64
+        Satellite ITRS positions (km) at the chunk's instants.
+    valid : (n_inst, n_sat) bool
+        False where propagation failed (such satellites never detect).
+    sample_ids : (m,) int64
+        Samples to evaluate.
+    tidx : (n_sample,) int64
+        Row of ``pos`` of every sample.
+    tgt_xyz, tgt_up : (n_sample, 3) float64
+        Target ECEF position (km) and unit ellipsoid normal.
+    intensity_w_sr : (n_sample, n_sensor) float64
+        Target in-band intensity per sensor band (W/sr); NaN skips the radiometric test.
+    sensor_of_sat : (n_sat,) int64
+    table : (n_sensor, N_PARAM) float64
+    out : (n_sample, N_TS) int64, out
+        Satellite indices in the ``TS_*`` columns (-1 where none), written at ``sample_ids``.
+
+    Notes
+    -----
+    Detection is :func:`constellation._geometry.detects_i` and stereo
+    :func:`constellation._geometry.best_stereo_pair`, the track kernel's own tests
+    (:func:`constellation._tracks.track_samples`). Every stereo pair contains ``s`` only if the
+    best pair does, so only the best pair's two satellites are candidates; ``s`` is one when
+    :func:`best_stereo_pair` over the detecting satellites without ``s`` finds no pair.
+    """
+    n_sat = pos.shape[1]
+    m = sample_ids.size
+    n_block = (m + TRACK_BLOCK - 1) // TRACK_BLOCK
+    for blk in prange(n_block):
+        det = np.empty(n_sat, dtype=np.int64)
+        rest = np.empty(n_sat, dtype=np.int64)
+        for q in range(blk * TRACK_BLOCK, min(m, (blk + 1) * TRACK_BLOCK)):
+            i = sample_ids[q]
+            t = tidx[i]
+            nd = 0
+            for s in range(n_sat):
+                if valid[t, s] and detects_i(pos[t, s], tgt_xyz[i], tgt_up[i], table[sensor_of_sat[s]],
+                                             intensity_w_sr[i, sensor_of_sat[s]]):
+                    det[nd] = s
+                    nd += 1
+            for c in range(N_TS):
+                out[i, c] = -1
+            if nd == 1:
+                out[i, TS_SOLE] = det[0]
+            elif nd == 2:
+                out[i, TS_NEED2_A] = det[0]
+                out[i, TS_NEED2_B] = det[1]
+            if nd < 2:
+                continue
+            a, b, _, _ = best_stereo_pair(pos[t], det, np.int64(nd), sensor_of_sat, table, tgt_xyz[i])
+            if a < 0:
+                continue
+            for e in range(2):
+                x = a if e == 0 else b
+                col = TS_STEREO_A + e
+                nr = 0
+                for u in range(nd):
+                    if det[u] != x:
+                        rest[nr] = det[u]
+                        nr += 1
+                a2, _, _, _ = best_stereo_pair(pos[t], rest, np.int64(nr), sensor_of_sat, table, tgt_xyz[i])
+                if a2 < 0:
+                    out[i, col] = x

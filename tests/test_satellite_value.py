@@ -1,0 +1,147 @@
+"""Per-satellite value: sole coverage, needed for >= 2, sole stereo (constellation._satvalue).
+
+Oracles: a brute-force recount per (point, satellite, sample) on the naive detections and
+stereo pairs (tests/naive_satvalue.py over tests/naive.py, in degrees); and the identity that
+defines the figures: rerunning the engine with satellite ``s`` removed (its samples marked
+invalid) lowers the region mean of ``fraction_1`` / ``fraction_2`` / ``fraction_stereo`` by
+exactly ``sole_coverage_s`` / ``needed_for_2_s`` / ``sole_stereo_s`` over ``window_s``. All three
+identities hold exactly (each indicator depends only on the detecting set and on pair tests
+between two of its members, and removing a satellite changes neither for the others), so the
+tolerance is float rounding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from constellation.coverage import (SATELLITE_VALUE_VARIABLES, CoverageError, grid_coverage, region_statistics,
+                                    region_weights)
+from constellation.grid import region_grid
+from constellation.sensors import Sensor
+from orbits.propagate import propagate
+from orbits.satellites import SatelliteSet
+from orbits.timegrid import time_grid
+
+from .naive import naive_detections_and_pairs
+from .naive_satvalue import critical_satellites, naive_grid_satellite_value
+
+EPOCH = "2026-11-21T00:00:00Z"
+#: Weighted sums of at most a few thousand terms of order 1, divided by the weight sum and
+#: multiplied by the step (~100 s): rounding ~1e-12 s; 1e-9 s is a thousand times that and far
+#: below one sample (the smallest real difference, ~100 s / n_point).
+sum_rounding_s = 1e-9
+#: Region means of fractions, recomputed from a rerun: rounding ~1e-15; a miscounted sample moves
+#: them by >= 1 / (n_time x n_point) ~ 1e-4.
+fraction_rounding = 1e-12
+FIGS = tuple(SATELLITE_VALUE_VARIABLES)
+
+SENSOR = Sensor(name="s", min_elevation_deg=0.0, stereo_min_angle_deg=25.0, angular_noise_urad=30.0)
+SENSOR_B = Sensor(name="b", min_elevation_deg=5.0, field_of_regard_deg=100.0, stereo_min_angle_deg=40.0,
+                  angular_noise_urad=50.0)
+
+
+def _sats(rng, n, alt_lo=5000.0, alt_hi=9000.0):
+    alt = rng.uniform(alt_lo, alt_hi, n)
+    return SatelliteSet.from_elements(
+        [f"S{i}" for i in range(n)], 6378.137 + alt, np.zeros(n), rng.uniform(0.0, 180.0, n),
+        rng.uniform(0, 360, n), rng.uniform(0, 360, n), rng.uniform(0, 360, n), EPOCH)
+
+
+def _case(n_sat, seed, count=24, step_s=113.0):
+    rng = np.random.default_rng(seed)
+    sats = _sats(rng, n_sat)
+    tg = time_grid(EPOCH, step_s, count=count)
+    return sats, tg, propagate(sats, tg)
+
+
+def _figures(ds):
+    return np.stack([ds[v].values for v in FIGS], axis=1)
+
+
+CASES = [
+    # (n_sat, seed, lat range, lon range, step, two sensors)
+    (8, 0, (10.0, 50.0), (100.0, 160.0), 10.0, False),
+    (8, 1, (10.0, 50.0), (100.0, 160.0), 10.0, True),
+    (10, 2, (-30.0, 30.0), (160.0, 200.0), 10.0, False),  # across the antimeridian
+    (6, 3, (60.0, 90.0), (0.0, 360.0), 15.0, False),  # a pole row and a repeated meridian
+    (1, 4, (-40.0, 40.0), (0.0, 120.0), 10.0, False),  # one satellite
+    (2, 5, (-40.0, 40.0), (0.0, 120.0), 10.0, False),  # two satellites
+]
+
+
+@pytest.mark.parametrize("n_sat, seed, lat, lon, step, two", CASES)
+def test_grid_figures_equal_brute_force_recount(n_sat, seed, lat, lon, step, two):
+    sats, tg, eph = _case(n_sat, seed)
+    sensors = [SENSOR, SENSOR_B] if two else [SENSOR]
+    sidx = np.arange(n_sat) % len(sensors)
+    eph.sensor_index = sidx
+    grid = region_grid(list(lat), list(lon), step, 0.0)
+    ds = grid_coverage(eph, None, grid, sensors, satellite_value=True).dataset
+    det, pair = naive_detections_and_pairs(eph.positions_km, eph.valid, grid.points_ecef_km, grid.up, sensors, sidx)
+    w = region_weights(grid.lat_deg, grid.lon_deg)
+    want = naive_grid_satellite_value(det, pair, w, tg.step_s)
+    got = _figures(ds)
+    np.testing.assert_allclose(got, want, rtol=0, atol=sum_rounding_s)
+    assert list(ds["satellite"].values) == list(sats.names)
+    assert ds.attrs["window_s"] == tg.count * tg.step_s
+    n_det = det.sum(axis=1)
+    if n_sat == 1:
+        # one satellite: its sole coverage is all covered time, nothing else
+        f1 = region_statistics(ds)["fraction_1_mean"]
+        assert got[0, 0] > 0
+        assert abs(got[0, 0] - f1 * ds.attrs["window_s"]) <= sum_rounding_s
+        assert np.all(got[:, 1:] == 0.0)
+    elif n_sat == 2:
+        f2 = region_statistics(ds)["fraction_2_mean"]
+        fs = region_statistics(ds)["fraction_stereo_mean"]
+        np.testing.assert_allclose(got[:, 1], f2 * ds.attrs["window_s"], rtol=0, atol=sum_rounding_s)
+        np.testing.assert_allclose(got[:, 2], fs * ds.attrs["window_s"], rtol=0, atol=sum_rounding_s)
+    else:
+        # the case exercises each figure (so a wrong kernel cannot pass on zeros)
+        assert (got > 0).any(axis=0).all(), got
+        assert (n_det >= 3).any() or n_sat < 8  # and samples with three or more detections
+
+
+@pytest.mark.parametrize("n_sat, seed, lat, lon, step, two", [CASES[0], CASES[2], CASES[3]])
+def test_removing_a_satellite_lowers_region_means_by_its_figures(n_sat, seed, lat, lon, step, two):
+    sats, tg, eph = _case(n_sat, seed)
+    sensors = [SENSOR, SENSOR_B] if two else [SENSOR]
+    grid = region_grid(list(lat), list(lon), step, 0.0)
+    ds = grid_coverage(eph, None, grid, sensors, satellite_value=True).dataset
+    base = region_statistics(ds)
+    window = ds.attrs["window_s"]
+    got = _figures(ds)
+    valid0 = eph.valid.copy()
+    for s in range(n_sat):
+        eph.valid = valid0.copy()
+        eph.valid[:, s] = False
+        st = region_statistics(grid_coverage(eph, None, grid, sensors).dataset)
+        for c, lv in enumerate(("fraction_1", "fraction_2", "fraction_stereo")):
+            drop = base[f"{lv}_mean"] - st[f"{lv}_mean"]
+            assert abs(drop - got[s, c] / window) <= fraction_rounding, (s, lv, drop, got[s, c] / window)
+    eph.valid = valid0
+
+
+def test_figures_off_leave_the_dataset_unchanged_and_bad_flag():
+    sats, tg, eph = _case(8, 0)
+    grid = region_grid([10.0, 50.0], [100.0, 160.0], 10.0, 0.0)
+    base = grid_coverage(eph, None, grid, SENSOR).dataset
+    on = grid_coverage(eph, None, grid, SENSOR, satellite_value=True).dataset
+    for v in base.data_vars:
+        np.testing.assert_array_equal(on[v].values, base[v].values, err_msg=v)
+    assert not any(v in base for v in FIGS)
+    with pytest.raises(CoverageError, match="satellite_value"):
+        grid_coverage(eph, None, grid, SENSOR, satellite_value="yes")
+
+
+def test_critical_satellites_oracle_on_hand_made_graphs():
+    pairs = {(0, 1), (0, 2), (0, 3)}  # a star centred on 0
+
+    def star(i, j):
+        return (min(i, j), max(i, j)) in pairs
+
+    assert critical_satellites([0, 1, 2, 3], star) == (set(), set(), {0})
+    assert critical_satellites([1, 2], lambda i, j: True) == (set(), {1, 2}, {1, 2})
+    assert critical_satellites([4], lambda i, j: True) == ({4}, set(), set())
+    assert critical_satellites([0, 1, 2], lambda i, j: True) == (set(), set(), set())  # a triangle
