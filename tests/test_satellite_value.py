@@ -145,3 +145,112 @@ def test_critical_satellites_oracle_on_hand_made_graphs():
     assert critical_satellites([1, 2], lambda i, j: True) == (set(), {1, 2}, {1, 2})
     assert critical_satellites([4], lambda i, j: True) == ({4}, set(), set())
     assert critical_satellites([0, 1, 2], lambda i, j: True) == (set(), set(), set())  # a triangle
+
+
+# ---------------------------------------------------------------------------- tracks
+class _Line:
+    """A straight synthetic flight: great-circle-free linear interpolation in lat/lon (enough for a test)."""
+
+    def __init__(self, lat0, lon0, lat1, lon1, alt_km, duration_s, step_s):
+        self.time_s = np.arange(0.0, duration_s + 0.5 * step_s, step_s)
+        f = self.time_s / duration_s
+        self.lat_deg = lat0 + (lat1 - lat0) * f
+        self.lon_deg = lon0 + (lon1 - lon0) * f
+        self.altitude_km = np.full(self.time_s.size, alt_km)
+
+
+def _track_case(seed, n_sat=8):
+    from orbits.geodesy import geodetic_to_ecef, up_vector
+    rng = np.random.default_rng(seed)
+    sats = _sats(rng, n_sat, 1500.0, 4000.0)  # low enough for samples seen by one satellite only
+    lines = [("north", _Line(30.0, 120.0, 40.0, 150.0, 40.0, 1800.0, 20.0), 300.0),
+             ("dateline", _Line(-10.0, 170.0, 10.0, 195.0, 30.0, 1500.0, 25.0), 0.0)]
+    return sats, lines, geodetic_to_ecef, up_vector
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_track_figures_equal_brute_force_recount_and_custody_drop(seed):
+    from constellation.satvalue import TRACK_VALUE_COLUMNS, track_satellite_value
+    from constellation.tracks import track_coverage
+    from orbits.timegrid import TimeGrid
+
+    from .naive_satvalue import naive_track_satellite_value
+    sats, lines, geodetic_to_ecef, up_vector = _track_case(seed)
+    sensors = [SENSOR, SENSOR_B]
+    sats = sats.with_sensor_index(np.arange(len(sats)) % 2)
+    df = track_satellite_value(sats, lines, sensors, EPOCH)
+    assert (df[list(TRACK_VALUE_COLUMNS[2:])].to_numpy() > 0).any(axis=0).all()  # each figure exercised
+    assert list(df.columns) == list(TRACK_VALUE_COLUMNS)
+    assert len(df) == len(sats) * len(lines)
+    full = track_coverage(sats, lines, sensors, EPOCH, radar_sites=[]).per_threat
+    for name, traj, off in lines:
+        got = df[df["threat"] == name][list(TRACK_VALUE_COLUMNS[2:])].to_numpy()
+        n = traj.time_s.size
+        dt = traj.time_s[-1] / n
+        eph = propagate(sats, TimeGrid.from_seconds(EPOCH, off + traj.time_s))
+        xyz = geodetic_to_ecef(traj.lat_deg, traj.lon_deg, traj.altitude_km)
+        up = up_vector(traj.lat_deg, traj.lon_deg)
+        want = naive_track_satellite_value(eph.positions_km, eph.valid, xyz, up, sensors,
+                                           np.arange(len(sats)) % 2, dt)
+        np.testing.assert_allclose(got, want, rtol=0, atol=sum_rounding_s, err_msg=name)
+        # removing s lowers custody / stereo fractions by its figure over the flight time
+        for s in range(len(sats)):
+            keep = np.flatnonzero(np.arange(len(sats)) != s)
+            red = track_coverage(sats.subset(keep), [(name, traj, off)], sensors, EPOCH, radar_sites=[]).per_threat[name]
+            ft = full[name]["flight_time_s"]
+            assert abs(full[name]["custody_fraction"] - red["custody_fraction"] - got[s, 0] / ft) <= 1e-12
+            assert abs(full[name]["stereo_fraction"] - red["stereo_fraction"] - got[s, 2] / ft) <= 1e-12
+
+
+# ---------------------------------------------------------------------------- greedy worst case
+def _brute_force_greedy(eph, grid, sensors, k):
+    """Greedy by reruns: at each step remove the satellite whose removal lowers the region mean of
+    fraction_1 most (ties: fraction_2, then fraction_stereo, then name), drops rounded to 1e-12."""
+    valid0 = eph.valid.copy()
+    alive = list(range(len(eph.names)))
+    removed = []
+    for _ in range(k):
+        eph.valid = valid0.copy()
+        eph.valid[:, [i for i in range(len(eph.names)) if i not in alive]] = False
+        base = region_statistics(grid_coverage(eph, None, grid, sensors).dataset)
+        keys = []
+        for s in alive:
+            eph.valid = valid0.copy()
+            eph.valid[:, [i for i in range(len(eph.names)) if i not in alive or i == s]] = False
+            st = region_statistics(grid_coverage(eph, None, grid, sensors).dataset)
+            drops = [round(base[f"{lv}_mean"] - st[f"{lv}_mean"], 12)
+                     for lv in ("fraction_1", "fraction_2", "fraction_stereo")]
+            keys.append((-drops[0], -drops[1], -drops[2], eph.names[s], s))
+        pick = min(keys)[-1]
+        removed.append(eph.names[pick])
+        alive.remove(pick)
+    eph.valid = valid0.copy()
+    eph.valid[:, [i for i in range(len(eph.names)) if i not in alive]] = False
+    ds = grid_coverage(eph, None, grid, sensors).dataset
+    eph.valid = valid0
+    return removed, ds
+
+
+def test_greedy_worst_case_equals_brute_force_greedy():
+    from constellation.satvalue import worst_case_losses
+    sats, tg, eph = _case(8, 0)
+    grid = region_grid([10.0, 50.0], [100.0, 160.0], 10.0, 0.0)
+    k = 3
+    wc = worst_case_losses(eph, None, grid, SENSOR, k)
+    removed, ds = _brute_force_greedy(eph, grid, [SENSOR], k)
+    assert wc.removed == removed
+    for sfx in ("_1", "_2", "_stereo"):
+        np.testing.assert_array_equal(wc.fractions[f"worst_fraction{sfx}"], ds[f"fraction{sfx}"].values)
+    assert len(wc.removed_figures) == k and wc.removed_figures[0]["sole_coverage_s"] > 0
+    # the same from a SatelliteSet (satellites dropped rather than masked)
+    wc2 = worst_case_losses(sats, tg, grid, SENSOR, k)
+    assert wc2.removed == removed
+    for v in wc.fractions:
+        np.testing.assert_array_equal(wc2.fractions[v], wc.fractions[v])
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "2", True, 8])
+def test_bad_worst_case_losses_is_refused(bad):
+    from constellation.satvalue import check_worst_case_losses
+    with pytest.raises(CoverageError, match="worst_case_losses"):
+        check_worst_case_losses(bad, 8)
