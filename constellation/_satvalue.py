@@ -35,7 +35,7 @@ from numba import prange
 from ._availability import is_stereo_pair
 from ._candidates import BF_X, BF_Y, BF_Z
 from ._geometry import best_stereo_pair, detects_i
-from ._jit import jit_no_refcount, jit_parallel
+from ._jit import jit_inline, jit_no_refcount, jit_parallel
 from ._tiles import BLOCK
 
 SV_SOLE = 0
@@ -44,9 +44,19 @@ SV_SOLE_STEREO = 2
 N_SV = 3
 
 
+@jit_inline
+def _slot_pair(a, b, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k):
+    """:func:`is_stereo_pair` of slots ``a`` and ``b`` at point ``j`` (False where either does not detect)."""
+    ra = slot_rec[a]
+    rb = slot_rec[b]
+    return is_stereo_pair(band_f[k, ra, BF_X] - tx, band_f[k, ra, BF_Y] - ty, band_f[k, ra, BF_Z] - tz,
+                          band_f[k, rb, BF_X] - tx, band_f[k, rb, BF_Y] - ty, band_f[k, rb, BF_Z] - tz,
+                          r2s[a, j], r2s[b, j], min(slot_cm[a], slot_cm[b]))
+
+
 @jit_no_refcount
 def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, band_si, k, pu,
-                        j_a, j_b, tsl, dsl):
+                        j_a, j_b, tsl, dsl, los):
     """Add one grid strip's per-satellite value at one step into ``sv[st]`` (step 3 of :func:`grid_chunk`).
 
     Parameters
@@ -73,16 +83,28 @@ def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, 
         Slots of the layout to visit (whole tiles).
     tsl, dsl : (>= ns,) int64
         Scratch: the slots whose tile range holds the current tile; the detecting slots of a point.
+    los : (>= ns, 3) float64
+        Scratch: the detecting slots' lines of sight (km).
 
     Notes
     -----
     Compiled without reference counting (it allocates nothing) and called once per strip and
-    step, like :func:`constellation._availability.row_availability`. A stereo point's pairs
-    are tested in order until the running intersection of their vertex sets is empty (two
-    disjoint pairs, or a triangle), so robust stereo costs a few pair tests.
+    step, like :func:`constellation._availability.row_availability`. Only points with one or
+    two detections, or with a stereo pair, are visited. A stereo point's detecting slots are
+    taken one at a time, each tested against those before it, and the running intersection of
+    the stereo pairs' vertex sets is kept (a pair holding every survivor cannot shrink it and
+    is not tested); the point is done once the intersection is empty (two disjoint pairs, or
+    a triangle), usually after three or four detecting slots.
     """
     cur_q = -1
     nt = 0
+    # witness of the last point found with no critical satellite: two disjoint stereo pairs
+    # (w0, w1), (w2, w3), or a stereo triangle w0, w1, w2 (w3 = -1); -1 = none. Neighbouring
+    # points mostly share it, so it settles them with two or three pair tests.
+    w0 = -1
+    w1 = -1
+    w2 = -1
+    w3 = -1
     for j in range(j_a, j_b + 1):
         c = cnt[j]
         if not c > 0.0:
@@ -93,6 +115,19 @@ def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, 
         stereo = c >= 2.0 and best[j] < math.inf
         if c > 2.0 and not stereo:
             continue
+        tx = pu[0, j]
+        ty = pu[1, j]
+        tz = pu[2, j]
+        if c > 2.0 and w0 >= 0:
+            if w3 >= 0:
+                ok = (_slot_pair(w0, w1, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k)
+                      and _slot_pair(w2, w3, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k))
+            else:
+                ok = (_slot_pair(w0, w1, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k)
+                      and _slot_pair(w1, w2, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k)
+                      and _slot_pair(w0, w2, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k))
+            if ok:
+                continue  # no satellite is in every stereo pair of this point
         q = j // BLOCK
         if q != cur_q:
             cur_q = q
@@ -102,55 +137,74 @@ def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, 
                     tsl[nt] = s
                     nt += 1
         m = 0
+        e0 = -1  # the first stereo pair, and the pair that left one survivor (for the witness)
+        e1 = -1
+        f0 = -1
+        f1 = -1
+        ia = -1  # the running intersection of the pairs' vertex sets: up to two slots (-1: none)
+        ib = -1
+        first = True  # no stereo pair seen yet
+        empty = False
         for t in range(nt):
-            s = tsl[t]
-            if r2s[s, j] == r2s[s, j]:
-                dsl[m] = s
-                m += 1
-        if m == 1:
+            b = tsl[t]
+            rb2 = r2s[b, j]
+            if not rb2 == rb2:
+                continue
+            if stereo:
+                rb = slot_rec[b]
+                bx = band_f[k, rb, BF_X] - tx
+                by = band_f[k, rb, BF_Y] - ty
+                bz = band_f[k, rb, BF_Z] - tz
+                for u in range(m):
+                    a = dsl[u]
+                    if not first and (ia < 0 or ia == a) and ib < 0:
+                        continue  # holds the one survivor: cannot shrink the intersection
+                    if is_stereo_pair(los[u, 0], los[u, 1], los[u, 2], bx, by, bz, r2s[a, j], rb2,
+                                      min(slot_cm[a], slot_cm[b])):
+                        if first:
+                            ia = a
+                            ib = b
+                            e0 = a
+                            e1 = b
+                            first = False
+                        else:
+                            ia = ia if (ia == a or ia == b) else -1
+                            ib = ib if (ib == a or ib == b) else -1
+                            if ia < 0 and ib >= 0:
+                                ia = ib
+                                ib = -1
+                            if ia < 0:
+                                empty = True
+                                # witness: this pair with the first if disjoint, else with the
+                                # one that left one survivor if disjoint, else a triangle
+                                if a != e0 and a != e1 and b != e0 and b != e1:
+                                    w0, w1, w2, w3 = e0, e1, a, b
+                                elif f0 >= 0 and a != f0 and a != f1 and b != f0 and b != f1:
+                                    w0, w1, w2, w3 = f0, f1, a, b
+                                else:
+                                    w0, w1, w2, w3 = e0, e1, (b if (a == e0 or a == e1) else a), -1
+                                break
+                            if f0 < 0:
+                                f0 = a
+                                f1 = b
+                if empty:
+                    break
+                los[m, 0] = bx
+                los[m, 1] = by
+                los[m, 2] = bz
+            dsl[m] = b
+            m += 1
+        if c == 1.0:
             sv[st, band_si[k, slot_rec[dsl[0]], 0], SV_SOLE] += w
             continue
-        if m == 2:
+        if c == 2.0:
             sv[st, band_si[k, slot_rec[dsl[0]], 0], SV_NEED2] += w
             sv[st, band_si[k, slot_rec[dsl[1]], 0], SV_NEED2] += w
-        if not stereo:
-            continue
-        tx = pu[0, j]
-        ty = pu[1, j]
-        tz = pu[2, j]
-        ia = -1  # the running intersection of the pairs' vertex sets: up to two slots ia, ib (-1: none)
-        ib = -1
-        first = True
-        for u in range(m - 1):
-            a = dsl[u]
-            ra = slot_rec[a]
-            ax = band_f[k, ra, BF_X] - tx
-            ay = band_f[k, ra, BF_Y] - ty
-            az = band_f[k, ra, BF_Z] - tz
-            for v in range(u + 1, m):
-                b = dsl[v]
-                if not first and (ia < 0 or ia == a or ia == b) and (ib < 0 or ib == a or ib == b):
-                    continue  # holds every survivor: cannot shrink the intersection
-                rb = slot_rec[b]
-                if is_stereo_pair(ax, ay, az, band_f[k, rb, BF_X] - tx, band_f[k, rb, BF_Y] - ty,
-                                  band_f[k, rb, BF_Z] - tz, r2s[a, j], r2s[b, j], min(slot_cm[a], slot_cm[b])):
-                    if first:
-                        ia = a
-                        ib = b
-                        first = False
-                    else:
-                        na = ia if (ia == a or ia == b) else -1
-                        nb = ib if (ib == a or ib == b) else -1
-                        ia = na
-                        ib = nb
-                        if ia < 0 and ib < 0:
-                            break
-            if not first and ia < 0 and ib < 0:
-                break
-        if ia >= 0:
-            sv[st, band_si[k, slot_rec[ia], 0], SV_SOLE_STEREO] += w
-        if ib >= 0:
-            sv[st, band_si[k, slot_rec[ib], 0], SV_SOLE_STEREO] += w
+        if stereo and not empty:
+            if ia >= 0:
+                sv[st, band_si[k, slot_rec[ia], 0], SV_SOLE_STEREO] += w
+            if ib >= 0:
+                sv[st, band_si[k, slot_rec[ib], 0], SV_SOLE_STEREO] += w
 
 
 TS_SOLE = 0

@@ -254,3 +254,89 @@ def test_bad_worst_case_losses_is_refused(bad):
     from constellation.satvalue import check_worst_case_losses
     with pytest.raises(CoverageError, match="worst_case_losses"):
         check_worst_case_losses(bad, 8)
+
+
+# ---------------------------------------------------------------------------- hgvcov run
+def _hgvcov(*args, timeout=900):
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k != "HGVCOV_DEBUG"}
+    return subprocess.run([sys.executable, "-m", "hgvcov", *map(str, args)], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("value, fragment", [
+    ("-1", "an integer >= 0"),
+    ("1.5", "analysis.worst_case_losses"),
+    ('"2"', "analysis.worst_case_losses"),
+    ("true", "analysis.worst_case_losses"),
+    ("12", "an integer from 0 to 11"),  # as many as the 12 satellites
+])
+def test_bad_worst_case_losses_exits_2_with_one_clear_message(tmp_path, value, fragment):
+    from .conftest import SMALL_RUN
+    path = tmp_path / "s.toml"
+    path.write_text(SMALL_RUN + f"[analysis]\nworst_case_losses = {value}\n")
+    proc = _hgvcov("run", path, "-o", tmp_path / "out", "--no-maps")
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    err = proc.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in proc.stderr
+    assert err.startswith("hgvcov: error: ") and "worst_case_losses" in err and fragment in err, err
+
+
+def test_worst_case_on_a_point_list_is_refused(tmp_path):
+    from hgvcov.scenario import scenario_from_toml
+    from hgvcov.scenario.errors import ScenarioError
+
+    from .conftest import scenario_toml
+    text = scenario_toml("pts", 600, 60, 'points = [{name = "A", lat_deg = 35.0, lon_deg = 139.0}]\n',
+                         extra="[analysis]\nworst_case_losses = 1\n")
+    with pytest.raises(ScenarioError, match="worst_case_losses"):
+        scenario_from_toml(text)
+
+
+def test_run_writes_satellites_csv_chart_and_worst_case(tmp_path):
+    import json
+
+    import pandas as pd
+    import xarray as xr
+
+    from constellation.satvalue import TRACK_VALUE_COLUMNS
+    from hgvcov.run.satvalue import SATELLITE_COLUMNS
+
+    from .conftest import SMALL_RUN
+    path = tmp_path / "s.toml"
+    k = 2
+    path.write_text(SMALL_RUN + f"[analysis]\nworst_case_losses = {k}\n")
+    out = tmp_path / "out"
+    proc = _hgvcov("run", path, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    tab = pd.read_csv(out / "satellites.csv")
+    assert list(tab.columns) == list(SATELLITE_COLUMNS)
+    assert len(tab) == 12 and tab["plane"].tolist() == [1] * 4 + [2] * 4 + [3] * 4
+    assert tab["index_in_plane"].tolist() == [1, 2, 3, 4] * 3
+    trk = pd.read_csv(out / "satellite_tracks.csv")
+    assert list(trk.columns) == list(TRACK_VALUE_COLUMNS) and len(trk) == 12
+    np.testing.assert_allclose(tab["track_sole_coverage_s"], trk["track_sole_coverage_s"], atol=2e-3)
+    assert (out / "satellite_value.png").stat().st_size > 10_000
+    for v in ("worst_fraction_1", "worst_fraction_2", "worst_fraction_stereo"):
+        assert (out / f"map_{v}.png").is_file()
+    ds = xr.open_dataset(out / "coverage.nc")
+    summ = json.loads((out / "summary.json").read_text())
+    sat = summ["satellites"]
+    wc = sat["worst_case"]
+    assert len(wc["removed"]) == k and ds["worst_fraction_1"].attrs["removed_satellites"] == ", ".join(wc["removed"])
+    assert ds["worst_fraction_1"].attrs["units"] == "1" and "greedy" in ds["worst_fraction_1"].attrs["definition"]
+    # the first removal is the top-ranked satellite; losing satellites never raises coverage
+    assert wc["removed"][0] == sat["top"][0]["name"]
+    assert wc["worst_fraction_1_mean"] <= summ["region_statistics"]["fraction_1_mean"]
+    assert np.all(ds["worst_fraction_1"].values <= ds["fraction_1"].values)
+    # the satellite figures in coverage.nc and the CSV are the same numbers
+    np.testing.assert_allclose(tab["sole_coverage_s"], ds["sole_coverage_s"].values, atol=1e-3)
+    np.testing.assert_allclose(tab["sole_coverage_fraction"], ds["sole_coverage_s"].values / ds.attrs["window_s"],
+                               atol=1e-9)
+    assert ds["sole_coverage_s"].attrs["units"] == "s"
+    top3 = [t["name"] for t in sat["top"][:3]]
+    assert all(n in proc.stdout for n in top3) and "most critical satellites" in proc.stdout
+    for name in ("satellites.csv", "satellite_tracks.csv", "satellite_value.png"):
+        assert name in summ["files"]

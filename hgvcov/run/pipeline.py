@@ -42,7 +42,7 @@ from ..warmup import finish_flight_compile, start_flight_compile
 from .stages import (StageClock, build_inputs, build_region, compute_accesses, compute_coverage,
                      compute_ensembles, compute_ground_tracks, compute_monte_carlo, estimate_memory, report_estimate,
                      score_threats, write_data_files, write_exports, write_figures)
-from .satvalue import compute_satellite_value, write_satellite_files
+from .satvalue import check_satellite_value_inputs, compute_satellite_value, write_satellite_files
 from .summary import annotate_dataset, run_summary, run_timings
 
 __all__ = ["InterruptedAfterData", "run_scenario"]
@@ -117,6 +117,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     maps = bool(maps and scenario.output.maps)
 
     inputs = build_inputs(scenario, clock)
+    check_satellite_value_inputs(scenario, inputs)  # worst_case_losses < n_sat, before the run
     est = estimate_memory(scenario, inputs, maps, time_limit_s=time_limit_s)  # before the grid
     region = build_region(scenario, clock)
     if est is None:  # a point list from a file: its size is known now

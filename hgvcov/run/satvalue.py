@@ -29,7 +29,7 @@ from ..csvformat import write_csv
 from ..scenario import Scenario
 from ..serialize import jsonable
 
-__all__ = ["SATELLITE_COLUMNS", "SatelliteValue", "compute_satellite_value", "write_satellite_files",
+__all__ = ["SATELLITE_COLUMNS", "SatelliteValue", "check_satellite_value_inputs", "compute_satellite_value", "write_satellite_files",
            "satellite_figure_jobs", "satellite_summary", "TOP_SATELLITES", "WORST_CASE_STAGE"]
 
 #: Columns of ``satellites.csv``, in order.
@@ -117,6 +117,17 @@ def _worst_into_dataset(ds, worst, region) -> None:
                               "removed_satellites": removed, "worst_case_losses": len(worst.removed)})
 
 
+def check_satellite_value_inputs(scenario: Scenario, inputs) -> None:
+    """Refuse ``[analysis] worst_case_losses`` of as many satellites as the built constellation has
+    (a :class:`ScenarioError` naming the key, exit code 2), before any computation."""
+    k = int(getattr(scenario.analysis, "worst_case_losses", 0) or 0)
+    n = len(inputs.satellites)
+    if k > 0 and k >= n:
+        raise scenario.input_error("analysis.worst_case_losses", k,
+                                   f"an integer from 0 to {n - 1} (fewer than the {n} satellites of the "
+                                   f"constellation)")
+
+
 def compute_satellite_value(scenario: Scenario, inputs, region, coverage, threats, clock) -> Optional[SatelliteValue]:
     """Stage *satellite value*: track figures, the greedy worst case, the tables and summary.
 
@@ -135,10 +146,7 @@ def compute_satellite_value(scenario: Scenario, inputs, region, coverage, threat
     worst = None
     k = int(getattr(an, "worst_case_losses", 0) or 0)
     if k > 0:
-        if k >= len(sats):
-            raise scenario.input_error("analysis.worst_case_losses", k,
-                                       f"an integer from 0 to {len(sats) - 1} (fewer than the "
-                                       f"{len(sats)} satellites of the constellation)")
+        check_satellite_value_inputs(scenario, inputs)
         with clock.timed(WORST_CASE_STAGE, total=k) as task:
             worst = worst_case_losses(sats, inputs.time_grid, region.grid, inputs.sensors, k, base=coverage.dataset,
                                       mask=region.mask, progress=lambda i, _n: task(i),
