@@ -35,7 +35,8 @@ from numba import prange
 from ._availability import is_stereo_pair
 from ._candidates import BF_X, BF_Y, BF_Z
 from ._geometry import best_stereo_pair, detects_i
-from ._jit import jit_inline, jit_no_refcount, jit_parallel
+from ._jit import jit_inline, jit_inline_numpy_errors, jit_no_refcount, jit_parallel
+from ._pairs import sort_by_key
 from ._tiles import BLOCK
 
 SV_SOLE = 0
@@ -54,9 +55,78 @@ def _slot_pair(a, b, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k):
                           r2s[a, j], r2s[b, j], min(slot_cm[a], slot_cm[b]))
 
 
+@jit_inline_numpy_errors
+def _block_pair_and(okt, r2s, pu, j0, a, b, sax, say, saz, sbx, sby, sbz, cm):
+    """``okt[jj] = 0`` where slots ``a``, ``b`` are not a stereo pair at point ``j0 + jj`` (one tile).
+
+    :func:`is_stereo_pair`'s arithmetic in the same order (bit-identical decisions), branch-free
+    over the ``BLOCK`` points of a tile so that LLVM vectorises it, as
+    :func:`constellation._pairs.pair_block`; ``cm < 0`` (no stereo pair possible) clears all.
+    """
+    cm2 = cm * cm
+    valid = cm >= 0.0
+    j0u = np.uint64(j0)
+    for jj in range(np.uint64(BLOCK)):
+        j = j0u + jj
+        tx = pu[0, j]
+        ty = pu[1, j]
+        tz = pu[2, j]
+        ax = sax - tx
+        ay = say - ty
+        az = saz - tz
+        bx = sbx - tx
+        by = sby - ty
+        bz = sbz - tz
+        dt = ax * bx + ay * by + az * bz
+        pr = r2s[a, j] * r2s[b, j]
+        ok = valid & (dt * dt <= cm2 * pr) & (pr - dt * dt > 0.0)
+        okt[jj] = okt[jj] if ok else 0.0
+
+
+@jit_inline
+def _witness_block(okt, r2s, pu, j0, w0, w1, w2, w3, slot_rec, slot_cm, band_f, k):
+    """``okt[jj]`` 1.0 where the witness (two disjoint pairs ``(w0, w1)``, ``(w2, w3)``, or the
+    triangle ``w0, w1, w2`` when ``w3 < 0``) holds at point ``j0 + jj`` of one tile, else 0.0."""
+    for jj in range(BLOCK):
+        okt[jj] = 1.0
+    r0 = slot_rec[w0]
+    r1 = slot_rec[w1]
+    r2 = slot_rec[w2]
+    _block_pair_and(okt, r2s, pu, j0, w0, w1, band_f[k, r0, BF_X], band_f[k, r0, BF_Y], band_f[k, r0, BF_Z],
+                    band_f[k, r1, BF_X], band_f[k, r1, BF_Y], band_f[k, r1, BF_Z], min(slot_cm[w0], slot_cm[w1]))
+    if w3 >= 0:
+        r3 = slot_rec[w3]
+        _block_pair_and(okt, r2s, pu, j0, w2, w3, band_f[k, r2, BF_X], band_f[k, r2, BF_Y], band_f[k, r2, BF_Z],
+                        band_f[k, r3, BF_X], band_f[k, r3, BF_Y], band_f[k, r3, BF_Z],
+                        min(slot_cm[w2], slot_cm[w3]))
+    else:
+        _block_pair_and(okt, r2s, pu, j0, w1, w2, band_f[k, r1, BF_X], band_f[k, r1, BF_Y], band_f[k, r1, BF_Z],
+                        band_f[k, r2, BF_X], band_f[k, r2, BF_Y], band_f[k, r2, BF_Z],
+                        min(slot_cm[w1], slot_cm[w2]))
+        _block_pair_and(okt, r2s, pu, j0, w0, w2, band_f[k, r0, BF_X], band_f[k, r0, BF_Y], band_f[k, r0, BF_Z],
+                        band_f[k, r2, BF_X], band_f[k, r2, BF_Y], band_f[k, r2, BF_Z],
+                        min(slot_cm[w0], slot_cm[w2]))
+
+
+@jit_inline_numpy_errors
+def _tile_needs(cnt, best, wj, okt, j0):
+    """Points of the tile at ``j0`` that need the point-by-point test: detected, in the region,
+    and with one or two detections or a stereo pair the witness (``okt``) does not settle.
+    Branch-free integer count over the ``BLOCK`` points (vectorised)."""
+    n = np.int64(0)
+    j0u = np.uint64(j0)
+    for jj in range(np.uint64(BLOCK)):
+        j = j0u + jj
+        c = cnt[j]
+        st = (c >= 2.0) & (best[j] < math.inf)
+        need = (c > 0.0) & (wj[j] > 0.0) & ((c <= 2.0) | (st & (okt[jj] <= 0.0)))
+        n += np.int64(1) if need else np.int64(0)
+    return n
+
+
 @jit_no_refcount
 def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, band_si, k, pu,
-                        j_a, j_b, tsl, dsl, los):
+                        j_a, j_b, tsl, dsl, los, okt, rminb, tkey):
     """Add one grid strip's per-satellite value at one step into ``sv[st]`` (step 3 of :func:`grid_chunk`).
 
     Parameters
@@ -85,6 +155,12 @@ def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, 
         Scratch: the slots whose tile range holds the current tile; the detecting slots of a point.
     los : (>= ns, 3) float64
         Scratch: the detecting slots' lines of sight (km).
+    okt : (BLOCK,) float64
+        Scratch: per point of the current tile, whether the witness holds (see below).
+    rminb : (n_slot, n_blk) float64
+        Per slot and tile the smallest detected ``R^2`` (km^2; NaN: no detection in the tile).
+    tkey : (>= ns,) float64
+        Scratch: sort keys.
 
     Notes
     -----
@@ -94,10 +170,13 @@ def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, 
     taken one at a time, each tested against those before it, and the running intersection of
     the stereo pairs' vertex sets is kept (a pair holding every survivor cannot shrink it and
     is not tested); the point is done once the intersection is empty (two disjoint pairs, or
-    a triangle), usually after three or four detecting slots.
+    a triangle), usually after three or four detecting slots. Such a pair of pairs or triangle
+    (the *witness*) is kept and tried first on the next points, on a whole tile at once
+    (:func:`_witness_block`, vectorised) and then point by point after it changes: where it
+    holds, no satellite is critical and nothing else is tested. The detecting slots are taken
+    nearest first (smallest ``R^2`` in the tile), so a witness is made of satellites high in
+    the sky that keep detecting, and keep their pairs, over the following tiles.
     """
-    cur_q = -1
-    nt = 0
     # witness of the last point found with no critical satellite: two disjoint stereo pairs
     # (w0, w1), (w2, w3), or a stereo triangle w0, w1, w2 (w3 = -1); -1 = none. Neighbouring
     # points mostly share it, so it settles them with two or three pair tests.
@@ -105,106 +184,123 @@ def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, 
     w1 = -1
     w2 = -1
     w3 = -1
-    for j in range(j_a, j_b + 1):
-        c = cnt[j]
-        if not c > 0.0:
-            continue
-        w = wj[j]
-        if not w > 0.0:
-            continue
-        stereo = c >= 2.0 and best[j] < math.inf
-        if c > 2.0 and not stereo:
-            continue
-        tx = pu[0, j]
-        ty = pu[1, j]
-        tz = pu[2, j]
-        if c > 2.0 and w0 >= 0:
-            if w3 >= 0:
-                ok = (_slot_pair(w0, w1, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k)
-                      and _slot_pair(w2, w3, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k))
-            else:
-                ok = (_slot_pair(w0, w1, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k)
-                      and _slot_pair(w1, w2, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k)
-                      and _slot_pair(w0, w2, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k))
-            if ok:
-                continue  # no satellite is in every stereo pair of this point
-        q = j // BLOCK
-        if q != cur_q:
-            cur_q = q
-            nt = 0
-            for s in range(ns):
-                if slot_lo[s] <= q <= slot_hi[s]:
-                    tsl[nt] = s
-                    nt += 1
-        m = 0
-        e0 = -1  # the first stereo pair, and the pair that left one survivor (for the witness)
-        e1 = -1
-        f0 = -1
-        f1 = -1
-        ia = -1  # the running intersection of the pairs' vertex sets: up to two slots (-1: none)
-        ib = -1
-        first = True  # no stereo pair seen yet
-        empty = False
-        for t in range(nt):
-            b = tsl[t]
-            rb2 = r2s[b, j]
-            if not rb2 == rb2:
+    for q in range(j_a // BLOCK, j_b // BLOCK + 1):
+        j0 = q * BLOCK
+        tile_wt = w0 >= 0  # okt holds the witness's verdict on this tile
+        if tile_wt:
+            _witness_block(okt, r2s, pu, j0, w0, w1, w2, w3, slot_rec, slot_cm, band_f, k)
+        else:
+            for jj in range(BLOCK):
+                okt[jj] = 0.0
+        if _tile_needs(cnt, best, wj, okt, j0) == 0:
+            continue  # every point: no detection, outside the region, or settled by the witness
+        nt = -1  # the tile's slot list, built when a point needs it
+        changed = False  # the witness changed in this tile (okt is stale for it)
+        for j in range(j0, j0 + BLOCK):
+            c = cnt[j]
+            if not c > 0.0:
                 continue
-            if stereo:
-                rb = slot_rec[b]
-                bx = band_f[k, rb, BF_X] - tx
-                by = band_f[k, rb, BF_Y] - ty
-                bz = band_f[k, rb, BF_Z] - tz
-                for u in range(m):
-                    a = dsl[u]
-                    if not first and (ia < 0 or ia == a) and ib < 0:
-                        continue  # holds the one survivor: cannot shrink the intersection
-                    if is_stereo_pair(los[u, 0], los[u, 1], los[u, 2], bx, by, bz, r2s[a, j], rb2,
-                                      min(slot_cm[a], slot_cm[b])):
-                        if first:
-                            ia = a
-                            ib = b
-                            e0 = a
-                            e1 = b
-                            first = False
-                        else:
-                            ia = ia if (ia == a or ia == b) else -1
-                            ib = ib if (ib == a or ib == b) else -1
-                            if ia < 0 and ib >= 0:
-                                ia = ib
-                                ib = -1
-                            if ia < 0:
-                                empty = True
-                                # witness: this pair with the first if disjoint, else with the
-                                # one that left one survivor if disjoint, else a triangle
-                                if a != e0 and a != e1 and b != e0 and b != e1:
-                                    w0, w1, w2, w3 = e0, e1, a, b
-                                elif f0 >= 0 and a != f0 and a != f1 and b != f0 and b != f1:
-                                    w0, w1, w2, w3 = f0, f1, a, b
-                                else:
-                                    w0, w1, w2, w3 = e0, e1, (b if (a == e0 or a == e1) else a), -1
-                                break
-                            if f0 < 0:
-                                f0 = a
-                                f1 = b
-                if empty:
-                    break
-                los[m, 0] = bx
-                los[m, 1] = by
-                los[m, 2] = bz
-            dsl[m] = b
-            m += 1
-        if c == 1.0:
-            sv[st, band_si[k, slot_rec[dsl[0]], 0], SV_SOLE] += w
-            continue
-        if c == 2.0:
-            sv[st, band_si[k, slot_rec[dsl[0]], 0], SV_NEED2] += w
-            sv[st, band_si[k, slot_rec[dsl[1]], 0], SV_NEED2] += w
-        if stereo and not empty:
-            if ia >= 0:
-                sv[st, band_si[k, slot_rec[ia], 0], SV_SOLE_STEREO] += w
-            if ib >= 0:
-                sv[st, band_si[k, slot_rec[ib], 0], SV_SOLE_STEREO] += w
+            w = wj[j]
+            if not w > 0.0:
+                continue
+            stereo = c >= 2.0 and best[j] < math.inf
+            if c > 2.0 and not stereo:
+                continue
+            if c > 2.0 and okt[j - j0] > 0.0:
+                continue  # the tile's witness holds: no satellite is in every stereo pair of this point
+            tx = pu[0, j]
+            ty = pu[1, j]
+            tz = pu[2, j]
+            if c > 2.0 and w0 >= 0 and (changed or not tile_wt):
+                if w3 >= 0:
+                    ok = (_slot_pair(w0, w1, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k)
+                          and _slot_pair(w2, w3, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k))
+                else:
+                    ok = (_slot_pair(w0, w1, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k)
+                          and _slot_pair(w1, w2, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k)
+                          and _slot_pair(w0, w2, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k))
+                if ok:
+                    continue  # no satellite is in every stereo pair of this point
+            if nt < 0:  # the slots detecting in this tile, nearest first (see Notes)
+                nt = 0
+                for s in range(ns):
+                    if slot_lo[s] <= q <= slot_hi[s]:
+                        x = rminb[s, q]
+                        if x == x:
+                            tsl[nt] = s
+                            tkey[nt] = x
+                            nt += 1
+                sort_by_key(tkey, tsl, nt)
+            m = 0
+            e0 = -1  # the first stereo pair, and the pair that left one survivor (for the witness)
+            e1 = -1
+            f0 = -1
+            f1 = -1
+            ia = -1  # the running intersection of the pairs' vertex sets: up to two slots (-1: none)
+            ib = -1
+            first = True  # no stereo pair seen yet
+            empty = False
+            for t in range(nt):
+                b = tsl[t]
+                rb2 = r2s[b, j]
+                if not rb2 == rb2:
+                    continue
+                if stereo:
+                    rb = slot_rec[b]
+                    bx = band_f[k, rb, BF_X] - tx
+                    by = band_f[k, rb, BF_Y] - ty
+                    bz = band_f[k, rb, BF_Z] - tz
+                    for u in range(m):
+                        a = dsl[u]
+                        if not first and (ia < 0 or ia == a) and ib < 0:
+                            continue  # holds the one survivor: cannot shrink the intersection
+                        if is_stereo_pair(los[u, 0], los[u, 1], los[u, 2], bx, by, bz, r2s[a, j], rb2,
+                                          min(slot_cm[a], slot_cm[b])):
+                            if first:
+                                ia = a
+                                ib = b
+                                e0 = a
+                                e1 = b
+                                first = False
+                            else:
+                                ia = ia if (ia == a or ia == b) else -1
+                                ib = ib if (ib == a or ib == b) else -1
+                                if ia < 0 and ib >= 0:
+                                    ia = ib
+                                    ib = -1
+                                if ia < 0:
+                                    empty = True
+                                    # witness: this pair with the first if disjoint, else with the
+                                    # one that left one survivor if disjoint, else a triangle
+                                    if a != e0 and a != e1 and b != e0 and b != e1:
+                                        w0, w1, w2, w3 = e0, e1, a, b
+                                    elif f0 >= 0 and a != f0 and a != f1 and b != f0 and b != f1:
+                                        w0, w1, w2, w3 = f0, f1, a, b
+                                    else:
+                                        w0, w1, w2, w3 = e0, e1, (b if (a == e0 or a == e1) else a), -1
+                                    changed = True
+                                    break
+                                if f0 < 0:
+                                    f0 = a
+                                    f1 = b
+                    if empty:
+                        break
+                    los[m, 0] = bx
+                    los[m, 1] = by
+                    los[m, 2] = bz
+                dsl[m] = b
+                m += 1
+            if c == 1.0:
+                sv[st, band_si[k, slot_rec[dsl[0]], 0], SV_SOLE] += w
+                continue
+            if c == 2.0:
+                sv[st, band_si[k, slot_rec[dsl[0]], 0], SV_NEED2] += w
+                sv[st, band_si[k, slot_rec[dsl[1]], 0], SV_NEED2] += w
+            if stereo and not empty:
+                if ia >= 0:
+                    sv[st, band_si[k, slot_rec[ia], 0], SV_SOLE_STEREO] += w
+                if ib >= 0:
+                    sv[st, band_si[k, slot_rec[ib], 0], SV_SOLE_STEREO] += w
 
 
 TS_SOLE = 0
