@@ -215,6 +215,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         sv_los = np.empty((n_slot * n_sv, 3), dtype=np.float64)
         sv_okt = np.empty(BLOCK * n_sv, dtype=np.float64)
         sv_key = np.empty(n_slot * n_sv, dtype=np.float64)
+        sv_tmp = np.empty(BLOCK * n_sv, dtype=np.float64)
         if use_sv:
             for j in range(n_pad):
                 if gidx[j] >= 0:
@@ -253,7 +254,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                 if use_sv:
                     row_satellite_value(satval, strip_order[i_], sv_w, cnt, best, r2s, slot_rec, slot_lo, slot_hi,
                                         slot_cm, ns, band_f, band_si, k, pu, row_a, row_b, sv_tsl, sv_dsl, sv_los,
-                                        sv_okt, rminb, sv_key)
+                                        sv_okt, rminb, sv_key, sv_tmp)
                 row_update(rs, cnt, best, binf, row_a, row_b, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
                 for j in range(row_a, row_b + 1):
                     if binf[j] >= 0.0:

@@ -45,16 +45,6 @@ SV_SOLE_STEREO = 2
 N_SV = 3
 
 
-@jit_inline
-def _slot_pair(a, b, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k):
-    """:func:`is_stereo_pair` of slots ``a`` and ``b`` at point ``j`` (False where either does not detect)."""
-    ra = slot_rec[a]
-    rb = slot_rec[b]
-    return is_stereo_pair(band_f[k, ra, BF_X] - tx, band_f[k, ra, BF_Y] - ty, band_f[k, ra, BF_Z] - tz,
-                          band_f[k, rb, BF_X] - tx, band_f[k, rb, BF_Y] - ty, band_f[k, rb, BF_Z] - tz,
-                          r2s[a, j], r2s[b, j], min(slot_cm[a], slot_cm[b]))
-
-
 @jit_inline_numpy_errors
 def _block_pair_and(okt, r2s, pu, j0, a, b, sax, say, saz, sbx, sby, sbz, cm):
     """``okt[jj] = 0`` where slots ``a``, ``b`` are not a stereo pair at point ``j0 + jj`` (one tile).
@@ -84,28 +74,31 @@ def _block_pair_and(okt, r2s, pu, j0, a, b, sax, say, saz, sbx, sby, sbz, cm):
 
 
 @jit_inline
-def _witness_block(okt, r2s, pu, j0, w0, w1, w2, w3, slot_rec, slot_cm, band_f, k):
-    """``okt[jj]`` 1.0 where the witness (two disjoint pairs ``(w0, w1)``, ``(w2, w3)``, or the
-    triangle ``w0, w1, w2`` when ``w3 < 0``) holds at point ``j0 + jj`` of one tile, else 0.0."""
+def _witness_block(okt, tmp, r2s, pu, j0, w0, w1, w2, w3, slot_rec, slot_cm, band_f, k):
+    """Set ``okt[jj]`` to 1.0 where the witness (two disjoint pairs ``(w0, w1)``, ``(w2, w3)``, or
+    the triangle ``w0, w1, w2`` when ``w3 < 0``) holds at point ``j0 + jj`` of one tile (the others
+    keep their value); ``tmp`` (BLOCK,) float64 scratch."""
     for jj in range(BLOCK):
-        okt[jj] = 1.0
+        tmp[jj] = 1.0
     r0 = slot_rec[w0]
     r1 = slot_rec[w1]
     r2 = slot_rec[w2]
-    _block_pair_and(okt, r2s, pu, j0, w0, w1, band_f[k, r0, BF_X], band_f[k, r0, BF_Y], band_f[k, r0, BF_Z],
+    _block_pair_and(tmp, r2s, pu, j0, w0, w1, band_f[k, r0, BF_X], band_f[k, r0, BF_Y], band_f[k, r0, BF_Z],
                     band_f[k, r1, BF_X], band_f[k, r1, BF_Y], band_f[k, r1, BF_Z], min(slot_cm[w0], slot_cm[w1]))
     if w3 >= 0:
         r3 = slot_rec[w3]
-        _block_pair_and(okt, r2s, pu, j0, w2, w3, band_f[k, r2, BF_X], band_f[k, r2, BF_Y], band_f[k, r2, BF_Z],
+        _block_pair_and(tmp, r2s, pu, j0, w2, w3, band_f[k, r2, BF_X], band_f[k, r2, BF_Y], band_f[k, r2, BF_Z],
                         band_f[k, r3, BF_X], band_f[k, r3, BF_Y], band_f[k, r3, BF_Z],
                         min(slot_cm[w2], slot_cm[w3]))
     else:
-        _block_pair_and(okt, r2s, pu, j0, w1, w2, band_f[k, r1, BF_X], band_f[k, r1, BF_Y], band_f[k, r1, BF_Z],
+        _block_pair_and(tmp, r2s, pu, j0, w1, w2, band_f[k, r1, BF_X], band_f[k, r1, BF_Y], band_f[k, r1, BF_Z],
                         band_f[k, r2, BF_X], band_f[k, r2, BF_Y], band_f[k, r2, BF_Z],
                         min(slot_cm[w1], slot_cm[w2]))
-        _block_pair_and(okt, r2s, pu, j0, w0, w2, band_f[k, r0, BF_X], band_f[k, r0, BF_Y], band_f[k, r0, BF_Z],
+        _block_pair_and(tmp, r2s, pu, j0, w0, w2, band_f[k, r0, BF_X], band_f[k, r0, BF_Y], band_f[k, r0, BF_Z],
                         band_f[k, r2, BF_X], band_f[k, r2, BF_Y], band_f[k, r2, BF_Z],
                         min(slot_cm[w0], slot_cm[w2]))
+    for jj in range(BLOCK):
+        okt[jj] = max(okt[jj], tmp[jj])
 
 
 @jit_inline_numpy_errors
@@ -126,7 +119,7 @@ def _tile_needs(cnt, best, wj, okt, j0):
 
 @jit_no_refcount
 def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, band_si, k, pu,
-                        j_a, j_b, tsl, dsl, los, okt, rminb, tkey):
+                        j_a, j_b, tsl, dsl, los, okt, rminb, tkey, tmp):
     """Add one grid strip's per-satellite value at one step into ``sv[st]`` (step 3 of :func:`grid_chunk`).
 
     Parameters
@@ -161,6 +154,8 @@ def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, 
         Per slot and tile the smallest detected ``R^2`` (km^2; NaN: no detection in the tile).
     tkey : (>= ns,) float64
         Scratch: sort keys.
+    tmp : (BLOCK,) float64
+        Scratch.
 
     Notes
     -----
@@ -171,10 +166,11 @@ def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, 
     the stereo pairs' vertex sets is kept (a pair holding every survivor cannot shrink it and
     is not tested); the point is done once the intersection is empty (two disjoint pairs, or
     a triangle), usually after three or four detecting slots. Such a pair of pairs or triangle
-    (the *witness*) is kept and tried first on the next points, on a whole tile at once
-    (:func:`_witness_block`, vectorised) and then point by point after it changes: where it
-    holds, no satellite is critical and nothing else is tested. The detecting slots are taken
-    nearest first (smallest ``R^2`` in the tile), so a witness is made of satellites high in
+    (the *witness*) settles every point where it holds (no satellite is critical there); the
+    current witness and the one before it are tested on each whole tile first
+    (:func:`_witness_block`, vectorised; a tile where they settle every point costs nothing
+    more), and a new witness is tested on the rest of its tile at once. The detecting slots are
+    taken nearest first (smallest ``R^2`` in the tile), so a witness is made of satellites high in
     the sky that keep detecting, and keep their pairs, over the following tiles.
     """
     # witness of the last point found with no critical satellite: two disjoint stereo pairs
@@ -184,18 +180,23 @@ def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, 
     w1 = -1
     w2 = -1
     w3 = -1
+    v0 = -1  # the witness before it (tried when the current one leaves points unsettled)
+    v1 = -1
+    v2 = -1
+    v3 = -1
     for q in range(j_a // BLOCK, j_b // BLOCK + 1):
         j0 = q * BLOCK
-        tile_wt = w0 >= 0  # okt holds the witness's verdict on this tile
-        if tile_wt:
-            _witness_block(okt, r2s, pu, j0, w0, w1, w2, w3, slot_rec, slot_cm, band_f, k)
-        else:
-            for jj in range(BLOCK):
-                okt[jj] = 0.0
+        for jj in range(BLOCK):
+            okt[jj] = 0.0
+        if w0 >= 0:
+            _witness_block(okt, tmp, r2s, pu, j0, w0, w1, w2, w3, slot_rec, slot_cm, band_f, k)
         if _tile_needs(cnt, best, wj, okt, j0) == 0:
             continue  # every point: no detection, outside the region, or settled by the witness
+        if v0 >= 0:
+            _witness_block(okt, tmp, r2s, pu, j0, v0, v1, v2, v3, slot_rec, slot_cm, band_f, k)
+            if _tile_needs(cnt, best, wj, okt, j0) == 0:
+                continue
         nt = -1  # the tile's slot list, built when a point needs it
-        changed = False  # the witness changed in this tile (okt is stale for it)
         for j in range(j0, j0 + BLOCK):
             c = cnt[j]
             if not c > 0.0:
@@ -207,20 +208,10 @@ def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, 
             if c > 2.0 and not stereo:
                 continue
             if c > 2.0 and okt[j - j0] > 0.0:
-                continue  # the tile's witness holds: no satellite is in every stereo pair of this point
+                continue  # a witness holds: no satellite is in every stereo pair of this point
             tx = pu[0, j]
             ty = pu[1, j]
             tz = pu[2, j]
-            if c > 2.0 and w0 >= 0 and (changed or not tile_wt):
-                if w3 >= 0:
-                    ok = (_slot_pair(w0, w1, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k)
-                          and _slot_pair(w2, w3, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k))
-                else:
-                    ok = (_slot_pair(w0, w1, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k)
-                          and _slot_pair(w1, w2, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k)
-                          and _slot_pair(w0, w2, j, tx, ty, tz, r2s, slot_rec, slot_cm, band_f, k))
-                if ok:
-                    continue  # no satellite is in every stereo pair of this point
             if nt < 0:  # the slots detecting in this tile, nearest first (see Notes)
                 nt = 0
                 for s in range(ns):
@@ -272,13 +263,16 @@ def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, 
                                     empty = True
                                     # witness: this pair with the first if disjoint, else with the
                                     # one that left one survivor if disjoint, else a triangle
+                                    v0, v1, v2, v3 = w0, w1, w2, w3
                                     if a != e0 and a != e1 and b != e0 and b != e1:
                                         w0, w1, w2, w3 = e0, e1, a, b
                                     elif f0 >= 0 and a != f0 and a != f1 and b != f0 and b != f1:
                                         w0, w1, w2, w3 = f0, f1, a, b
                                     else:
                                         w0, w1, w2, w3 = e0, e1, (b if (a == e0 or a == e1) else a), -1
-                                    changed = True
+                                    # settle the rest of the tile with the new witness, vectorised
+                                    _witness_block(okt, tmp, r2s, pu, j0, w0, w1, w2, w3, slot_rec, slot_cm,
+                                                   band_f, k)
                                     break
                                 if f0 < 0:
                                     f0 = a
