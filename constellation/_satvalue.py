@@ -74,10 +74,16 @@ def _block_pair_and(okt, r2s, pu, j0, a, b, sax, say, saz, sbx, sby, sbz, cm):
 
 
 @jit_inline
-def _witness_block(okt, tmp, r2s, pu, j0, w0, w1, w2, w3, slot_rec, slot_cm, band_f, k):
+def _witness_block(okt, tmp, r2s, pu, j0, w0, w1, w2, w3, slot_rec, slot_cm, slot_lo, slot_hi, band_f, k):
     """Set ``okt[jj]`` to 1.0 where the witness (two disjoint pairs ``(w0, w1)``, ``(w2, w3)``, or
     the triangle ``w0, w1, w2`` when ``w3 < 0``) holds at point ``j0 + jj`` of one tile (the others
     keep their value); ``tmp`` (BLOCK,) float64 scratch."""
+    # r2s of a slot is defined on its tiles slot_lo .. slot_hi only (stale elsewhere); outside
+    # them the slot detects nothing, so the witness cannot hold in this tile
+    q = j0 // BLOCK
+    if not (slot_lo[w0] <= q <= slot_hi[w0] and slot_lo[w1] <= q <= slot_hi[w1]
+            and slot_lo[w2] <= q <= slot_hi[w2] and (w3 < 0 or slot_lo[w3] <= q <= slot_hi[w3])):
+        return
     for jj in range(BLOCK):
         tmp[jj] = 1.0
     r0 = slot_rec[w0]
@@ -189,11 +195,11 @@ def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, 
         for jj in range(BLOCK):
             okt[jj] = 0.0
         if w0 >= 0:
-            _witness_block(okt, tmp, r2s, pu, j0, w0, w1, w2, w3, slot_rec, slot_cm, band_f, k)
+            _witness_block(okt, tmp, r2s, pu, j0, w0, w1, w2, w3, slot_rec, slot_cm, slot_lo, slot_hi, band_f, k)
         if _tile_needs(cnt, best, wj, okt, j0) == 0:
             continue  # every point: no detection, outside the region, or settled by the witness
         if v0 >= 0:
-            _witness_block(okt, tmp, r2s, pu, j0, v0, v1, v2, v3, slot_rec, slot_cm, band_f, k)
+            _witness_block(okt, tmp, r2s, pu, j0, v0, v1, v2, v3, slot_rec, slot_cm, slot_lo, slot_hi, band_f, k)
             if _tile_needs(cnt, best, wj, okt, j0) == 0:
                 continue
         nt = -1  # the tile's slot list, built when a point needs it
@@ -272,7 +278,7 @@ def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, 
                                         w0, w1, w2, w3 = e0, e1, (b if (a == e0 or a == e1) else a), -1
                                     # settle the rest of the tile with the new witness, vectorised
                                     _witness_block(okt, tmp, r2s, pu, j0, w0, w1, w2, w3, slot_rec, slot_cm,
-                                                   band_f, k)
+                                                   slot_lo, slot_hi, band_f, k)
                                     break
                                 if f0 < 0:
                                     f0 = a

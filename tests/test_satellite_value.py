@@ -103,6 +103,40 @@ def test_grid_figures_equal_brute_force_recount(n_sat, seed, lat, lon, step, two
         assert (n_det >= 3).any() or n_sat < 8  # and samples with three or more detections
 
 
+@pytest.mark.parametrize("seed, alt_lo, alt_hi, theta_deg, stars_expected",
+                         [(7, 5000.0, 9000.0, 25.0, False), (8, 1500.0, 6000.0, 60.0, True)])
+def test_many_satellites_dense_grid_equal_brute_force_recount(seed, alt_lo, alt_hi, theta_deg, stars_expected):
+    """Many detecting satellites on whole tiles of points: the kernel's shortcuts (a witness of two
+    disjoint stereo pairs or a triangle, tested on whole tiles) against the plain recount; a wide
+    stereo angle makes stars (one satellite in every pair among three or more) common."""
+    rng = np.random.default_rng(seed)
+    sats = _sats(rng, 36, alt_lo, alt_hi)
+    tg = time_grid(EPOCH, 97.0, count=12)
+    eph = propagate(sats, tg)
+    sensor = Sensor(name="w", min_elevation_deg=5.0, stereo_min_angle_deg=theta_deg, angular_noise_urad=30.0)
+    grid = region_grid([20.0, 41.0], [120.0, 141.0], 1.5, 0.0)  # 15 x 15 points: whole and partial tiles
+    det, pair = naive_detections_and_pairs(eph.positions_km, eph.valid, grid.points_ecef_km, grid.up, [sensor],
+                                           np.zeros(36, dtype=int))
+    w = region_weights(grid.lat_deg, grid.lon_deg)
+    want = naive_grid_satellite_value(det, pair, w, tg.step_s)
+    # several chunkings: a strip's slot buffers then hold other satellites' stale values from
+    # earlier steps, which the kernel must never read (a regression this test caught)
+    for chunk_steps in (None, 1, 3, 5):
+        ds = grid_coverage(eph, None, grid, sensor, satellite_value=True, chunk_steps=chunk_steps).dataset
+        np.testing.assert_allclose(_figures(ds), want, rtol=0, atol=sum_rounding_s, err_msg=str(chunk_steps))
+    # the cases have points with many detections; the second, sole-stereo satellites among three or more
+    n_det = det.sum(axis=1)
+    assert n_det.max() >= 7
+    if not stars_expected:
+        return
+    stars = 0
+    for k in range(tg.count):
+        for p in np.flatnonzero(n_det[k] >= 3):
+            ids = [int(i) for i in np.flatnonzero(det[k, :, p])]
+            stars += bool(critical_satellites(ids, lambda i, j: bool(pair[k, p, i, j]))[2])
+    assert stars > 0
+
+
 @pytest.mark.parametrize("n_sat, seed, lat, lon, step, two", [CASES[0], CASES[2], CASES[3]])
 def test_removing_a_satellite_lowers_region_means_by_its_figures(n_sat, seed, lat, lon, step, two):
     sats, tg, eph = _case(n_sat, seed)
