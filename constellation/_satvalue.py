@@ -49,27 +49,18 @@ N_SV = 3
 def _block_pair_and(okt, r2s, pu, j0, a, b, sax, say, saz, sbx, sby, sbz, cm):
     """``okt[jj] = 0`` where slots ``a``, ``b`` are not a stereo pair at point ``j0 + jj`` (one tile).
 
-    :func:`is_stereo_pair`'s arithmetic in the same order (bit-identical decisions), branch-free
-    over the ``BLOCK`` points of a tile so that LLVM vectorises it, as
-    :func:`constellation._pairs.pair_block`; ``cm < 0`` (no stereo pair possible) clears all.
+    :func:`is_stereo_pair` (inlined) over the ``BLOCK`` points of a tile, the result stored
+    without a branch, so that LLVM can if-convert and vectorise the loop (unsigned indices, a
+    fixed trip count, as :func:`constellation._pairs.pair_block`); measured as fast as a
+    hand-written branch-free copy of the test on the reference case.
     """
-    cm2 = cm * cm
-    valid = cm >= 0.0
     j0u = np.uint64(j0)
     for jj in range(np.uint64(BLOCK)):
         j = j0u + jj
         tx = pu[0, j]
         ty = pu[1, j]
         tz = pu[2, j]
-        ax = sax - tx
-        ay = say - ty
-        az = saz - tz
-        bx = sbx - tx
-        by = sby - ty
-        bz = sbz - tz
-        dt = ax * bx + ay * by + az * bz
-        pr = r2s[a, j] * r2s[b, j]
-        ok = valid & (dt * dt <= cm2 * pr) & (pr - dt * dt > 0.0)
+        ok = is_stereo_pair(sax - tx, say - ty, saz - tz, sbx - tx, sby - ty, sbz - tz, r2s[a, j], r2s[b, j], cm)
         okt[jj] = okt[jj] if ok else 0.0
 
 
