@@ -44,7 +44,7 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).re
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_ARGS = Path(tempfile.gettempdir()) / "hgvcov_grid_chunk_args.pkl"
-GRID_MODULES = ("_jit", "_geometry", "_candidates", "_tiles", "_detect", "_pairs", "_metrics", "_availability", "_grid")
+GRID_MODULES = ("_jit", "_geometry", "_candidates", "_tiles", "_detect", "_pairs", "_metrics", "_availability", "_background", "_satvalue", "_grid")
 """The modules of :mod:`constellation` that ``grid_chunk`` is compiled from (a variant's files)."""
 STATE_ARGS = (13, 14, 15)  # istate, fstate, hist in grid_chunk's signature
 MODE_ARG = 19

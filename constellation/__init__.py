@@ -24,6 +24,7 @@ from constellation.polygon import (PolygonError, load_polygon, polygon_mask, pol
                                    split_at_antimeridian)
 from constellation.presets import PRESETS, PresetError, preset, preset_names
 from constellation.sensors import Sensor, SensorError, sensor_table
+from constellation.satvalue import rank_satellites, track_satellite_value, worst_case_losses
 from constellation.tracks import (TRACK_COLUMNS, TrackError, TrackResult, launch_offsets_s,
                                   monte_carlo, monte_carlo_summary, track_coverage)
 from constellation.walker import WalkerError, walker, walker_elements
@@ -42,4 +43,5 @@ __all__ = [
     "track_coverage", "monte_carlo", "monte_carlo_summary", "launch_offsets_s", "TrackResult",
     "TrackError", "TRACK_COLUMNS",
     "access_intervals", "AccessError", "ACCESS_COLUMNS",
+    "track_satellite_value", "worst_case_losses", "rank_satellites",
 ]

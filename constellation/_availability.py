@@ -267,6 +267,11 @@ def _is_pair(ax, ay, az, bx, by, bz, ra2, rb2, cm):
     return dt * dt <= cm * cm * pr and pr - dt * dt > 0.0
 
 
+is_stereo_pair = _is_pair
+"""Public name of the grid kernel's stereo-pair test on two lines of sight (:func:`_is_pair`), for
+:mod:`constellation._satvalue`."""
+
+
 @jit_no_refcount
 def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k, pu,
                      j_a, j_b, adj, los, stack_m, stack_w, tsl, rminb):

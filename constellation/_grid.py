@@ -20,13 +20,14 @@ from ._jit import jit_parallel_numpy_errors
 from ._metrics import (N_RS, N_XS, ROW_COUNT_BITS, row_gap_update, row_level_counts,
                        row_state_load, row_state_store, row_update, unpack_row_sum, xstate_load, xstate_store)
 from ._pairs import row_pairs
+from ._satvalue import row_satellite_value
 from ._tiles import BLOCK, TILE_COLS, TILE_ROWS
 
 
 @jit_parallel_numpy_errors
 def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, row_cos,
                lon0_rad, step_rad, n_lon, istate, fstate, hist, t_edge, log_lo, inv_dlog, mode, xstate, ghist,
-               weight, series, avail, avail_p, bg):
+               weight, series, avail, avail_p, bg, satval):
     """Exact tests of the candidates and streaming metrics for one time chunk (output-sensitive).
 
     Parallel over strips of ``TILE_ROWS`` latitude rows; each strip walks the chunk's time
@@ -123,6 +124,11 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         Earth background (below the clutter layer, or above it but under an elevation mask
         steeper than the layer's limb: :func:`constellation._background.strip_above_clutter`)
         are skipped.
+    satval : (n_strip, n_sat, N_SV) float64, in/out, or (0, n_sat, N_SV) to skip
+        Per strip and satellite the region-weighted sums of the samples at which the satellite
+        is the sole detector, needed for >= 2, and in every stereo pair
+        (:func:`constellation._satvalue.row_satellite_value`); strips summed in index order give
+        the region's figures. An empty array turns the accumulation off.
 
     Returns
     -------
@@ -214,6 +220,19 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         bg_f = np.zeros((n_slot * n_bg, n_pad), dtype=np.uint8)
         bg_l = np.empty(n_slot * n_bg, dtype=np.int64)
         bg_t = np.zeros((n_slot * n_bg, n_blk), dtype=np.uint8)
+        use_sv = satval.shape[0] > 0
+        n_sv = 1 if use_sv else 0  # per-satellite value scratch (slot weights, slot lists) only when on
+        sv_w = np.zeros(n_pad * n_sv, dtype=np.float64)
+        sv_tsl = np.empty(n_slot * n_sv, dtype=np.int64)
+        sv_dsl = np.empty(n_slot * n_sv, dtype=np.int64)
+        sv_los = np.empty((n_slot * n_sv, 3), dtype=np.float64)
+        sv_okt = np.empty(BLOCK * n_sv, dtype=np.float64)
+        sv_key = np.empty(n_slot * n_sv, dtype=np.float64)
+        sv_tmp = np.empty(BLOCK * n_sv, dtype=np.float64)
+        if use_sv:
+            for j in range(n_pad):
+                if gidx[j] >= 0:
+                    sv_w[j] = weight[gidx[j]]
         cand = np.empty((n_slot, 2), dtype=np.int64)  # candidates of a step: band record, window count
         cf3 = np.empty((3, n_slot), dtype=np.float64)  # ... their sin/cos latitude, cos of the cap radius
         cdl = np.empty(n_slot, dtype=np.float64)  # ... their longitude half-widths on the strip (rad)
@@ -248,6 +267,10 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                 if use_bg:
                     row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, band_si, k, table,
                                    pu, row_a, row_b, bg_n, bg_f, bg_l, bg_t)
+                if use_sv:
+                    row_satellite_value(satval, strip_order[i_], sv_w, cnt, best, r2s, slot_rec, slot_lo, slot_hi,
+                                        slot_cm, ns, band_f, band_si, k, pu, row_a, row_b, sv_tsl, sv_dsl, sv_los,
+                                        sv_okt, rminb, sv_key, sv_tmp)
                 row_update(rs, cnt, best, binf, row_a, row_b, g, t_edge[g], t_edge[g + 1], log_lo, inv_dlog, nb)
                 for j in range(row_a, row_b + 1):
                     if binf[j] >= 0.0:

@@ -150,6 +150,7 @@ from ._background import BG_SPACE, BG_STEREO_SPACE, N_BG
 from ._points import point_chunk
 from ._candidates import N_BF, cap_bounds, pack_bands
 from ._grid import grid_chunk
+from ._satvalue import N_SV
 from ._metrics import (N_FSTATE, N_ISTATE, N_LEVELS, N_XSTATE, PERCENTILES, ST_LAST_DET, ST_LAST_ST, X_LAST,
                        X_PER_LEVEL, X_T, finalize, finalize_gaps, gap_bin, gap_bin_range, levels_update,
                        region_gap_cdf)
@@ -175,6 +176,7 @@ __all__ = [
     "BACKGROUND_VARIABLES",
     "gap_histogram_bins",
     "region_weights",
+    "SATELLITE_VALUE_VARIABLES",
 ]
 
 METRIC_VARIABLES = {
@@ -287,6 +289,49 @@ def _add_background(ds, bg, n_time, point_dims, shape):
     for k, (units, long_name, definition) in BACKGROUND_VARIABLES.items():
         ds[k] = (point_dims, (bg[:, _BG_COLUMNS[k]] / n_time).reshape(shape))
         ds[k].attrs.update({"units": units, "long_name": long_name, "definition": definition})
+    return ds
+
+
+SATELLITE_VALUE_VARIABLES = {
+    "sole_coverage_s": (
+        "s", "region-mean time during which the satellite is the only one detecting a point",
+        "area-weighted mean over the region's points (weights of region_weights) of the number of samples at "
+        "which the satellite is the point's only detecting satellite, times the sample duration; removing the "
+        "satellite lowers the region mean of fraction_1 by exactly sole_coverage_s / window_s"),
+    "needed_for_2_s": (
+        "s", "region-mean time during which the satellite is one of exactly two detecting a point",
+        "as sole_coverage_s, counting the samples at which exactly two satellites detect the point and the "
+        "satellite is one of them (losing it leaves fewer than two); removing the satellite lowers the region "
+        "mean of fraction_2 by exactly needed_for_2_s / window_s"),
+    "sole_stereo_s": (
+        "s", "region-mean time during which every stereo pair of a point contains the satellite",
+        "as sole_coverage_s, counting the samples at which the point has a stereo pair (the engine's stereo "
+        "test) and every stereo pair contains the satellite (losing it loses stereo); removing the satellite "
+        "lowers the region mean of fraction_stereo by exactly sole_stereo_s / window_s"),
+}
+"""Per-satellite value over the region (dim ``satellite``): (units, long_name, definition)."""
+
+
+def _satellite_value_state(n_strip, n_sat, on):
+    """Per strip and satellite accumulators of :func:`constellation._satvalue.row_satellite_value` (empty when off)."""
+    return np.zeros((n_strip if on else 0, n_sat, N_SV), dtype=np.float64)
+
+
+def _add_satellite_value(ds, satval, names, weight, n_time, sample_s):
+    """Add ``SATELLITE_VALUE_VARIABLES`` (dim ``satellite``) from the per-strip sums, strips added in index order."""
+    if satval.shape[0] == 0:
+        return ds
+    tot = np.zeros(satval.shape[1:], dtype=np.float64)
+    for st in range(satval.shape[0]):  # index order: the same sums on any number of threads
+        tot += satval[st]
+    wsum = float(np.sum(weight))
+    mean_samples = tot / wsum if wsum > 0.0 else np.zeros_like(tot)
+    ds = ds.assign_coords(satellite=("satellite", np.asarray(list(names), dtype=object),
+                                     {"long_name": "satellite name"}))
+    for i, (k, (units, long_name, definition)) in enumerate(SATELLITE_VALUE_VARIABLES.items()):
+        ds[k] = ("satellite", mean_samples[:, i] * sample_s)
+        ds[k].attrs.update({"units": units, "long_name": long_name, "definition": definition})
+    ds.attrs["window_s"] = float(n_time * sample_s)
     return ds
 
 
@@ -1034,12 +1079,13 @@ def _exact_pass(bands, table, k0, geo, stream, test_only):
     geo : _GridGeometry
     stream : tuple
         ``(istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums, avail,
-        avail_p, bg)``: the streaming accumulators (updated in place unless ``test_only``), the error
+        avail_p, bg, satval)``: the streaming accumulators (updated in place unless ``test_only``), the error
         histogram's axis (see :func:`_metric_state`), the gap-distribution state
         (:func:`_gap_state`), the points' area weights (:func:`region_weights`), the ``(n_time,
         3)`` per-sample sums of the weights at each coverage level (the chunk's rows filled), and
         the availability sums (:func:`_availability_state`; empty = off) with ``p``, and the
-        background counts (:func:`_background_state`).
+        background counts (:func:`_background_state`), and the per-strip, per-satellite value sums
+        (:func:`_satellite_value_state`; empty = off).
     test_only : bool
         Run the exact tests alone, without the metric updates (``profile=True`` timing pass).
 
@@ -1049,7 +1095,7 @@ def _exact_pass(bands, table, k0, geo, stream, test_only):
         Exact tests performed, as the kernel counts them.
     """
     band_n, band_lh, band_f, band_si = bands
-    istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums, avail, avail_p, bg = stream
+    istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums, avail, avail_p, bg, satval = stream
     nc = band_n.shape[0]
     n_strip = -(-geo.row_sin.shape[0] // TILE_ROWS)
     series = np.zeros((n_strip, nc, N_LEVELS))
@@ -1057,7 +1103,7 @@ def _exact_pass(bands, table, k0, geo, stream, test_only):
         n = int(grid_chunk(band_n, band_lh, band_f, band_si, table, k0, geo.pts, geo.ups, geo.row_sin,
                            geo.row_cos, geo.lon0, geo.step, geo.n_lon, istate, fstate, hist, t_edge, log_lo,
                            1.0 / dlog, 1 if test_only else 0, xstate, ghist, weight, series, avail,
-                           avail_p, bg))
+                           avail_p, bg, satval))
     if not test_only:
         acc = sums[k0:k0 + nc]
         for st in range(n_strip):  # strips in index order: the same sums on any number of threads
@@ -1158,7 +1204,7 @@ def _grid_dataset(out, grid, req, propagator, name, constellation_summary, dlog,
 def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp4", chunk_steps=None,
                   target_intensity_w_sr=None, progress=None, *, name="", constellation_summary=None,
                   error_bins=DEFAULT_ERROR_BINS, profile=False, attrs=None, mask=None,
-                  satellite_availability=None) -> CoverageResult:
+                  satellite_availability=None, satellite_value=False) -> CoverageResult:
     """Coverage of a regular region grid by a constellation over a time grid.
 
     Parameters
@@ -1196,12 +1242,18 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
     satellite_availability : float or None
         ``p`` in ``(0, 1]``: also compute ``AVAILABILITY_VARIABLES`` (expected coverage with each
         satellite independently available with probability ``p``); None = not computed.
+    satellite_value : bool
+        Also compute ``SATELLITE_VALUE_VARIABLES`` (dim ``satellite``): each satellite's
+        region-mean sole, needed-for-2 and sole-stereo time (:mod:`constellation._satvalue`),
+        and the dataset attribute ``window_s`` (``n_time`` x the sample duration).
 
     Returns
     -------
     CoverageResult
     """
     t_start = time.perf_counter()
+    if not isinstance(satellite_value, (bool, np.bool_)):
+        raise CoverageError(f"satellite_value={satellite_value!r}: must be True or False")
     req = _check_grid_request(sats, time_grid, grid, sensors, target_intensity_w_sr, chunk_steps, error_bins)
     avail_p = _check_availability(satellite_availability)
     n_sat = len(req.names)
@@ -1218,8 +1270,9 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
     timings = dict(propagation_s=0.0, candidate_s=0.0, exact_s=0.0, metrics_s=0.0, output_s=0.0)
     avail = _availability_state(n_point, avail_p)
     bg = _background_state(n_point)
+    satval = _satellite_value_state(-(-grid.shape[0] // TILE_ROWS), n_sat, bool(satellite_value))
     stream = (istate, fstate, hist, t_edge, log_lo, dlog, xstate, ghist, weight, sums, avail,
-              avail_p if avail_p is not None else 1.0, bg)
+              avail_p if avail_p is not None else 1.0, bg, satval)
     codes_all, n_tests, n_chunks = _grid_chunk_loop(req, geo, propagator, stream, profile, progress, timings)
 
     t0 = time.perf_counter()
@@ -1236,6 +1289,7 @@ def grid_coverage(sats, time_grid=None, grid=None, sensors=None, propagator="sgp
     ds = _add_gap_and_series(ds, req.tg, gap_out, tops_s, cdfs, _series_from_sums(sums, weight), ("lat", "lon"))
     ds = _add_availability(ds, avail, n_time, avail_p, ("lat", "lon"), grid.shape)
     ds = _add_background(ds, bg, n_time, ("lat", "lon"), grid.shape)
+    ds = _add_satellite_value(ds, satval, req.names, weight, n_time, _sample_s(req.tg, t_edge))
     timings["output_s"] = time.perf_counter() - t0
     timings["coverage_s"] = timings["candidate_s"] + timings["exact_s"] + timings["metrics_s"]
     timings["total_s"] = time.perf_counter() - t_start

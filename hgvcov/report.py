@@ -184,6 +184,29 @@ def _timing_line(tim: dict) -> str:
     return f"time: total {float(tim.get('total_s', 0)):.1f} s ({parts})"
 
 
+def satellite_lines(block: dict, n: int = 3) -> list[str]:
+    """Console lines naming the ``n`` most critical satellites (``summary.json["satellites"]``)
+    and, when computed, the worst case after losing the most valuable ones."""
+    top = [t for t in block.get("top") or [] if (t.get("sole_coverage_s") or 0) > 0
+           or (t.get("needed_for_2_s") or 0) > 0 or (t.get("sole_stereo_s") or 0) > 0][:n]
+    lines = []
+    if top:
+        lines.append("most critical satellites (region-mean time as the only detector / one of two / "
+                     "in every stereo pair):")
+        for t in top:
+            lines.append(f"  {t['name']}: " + " / ".join(
+                fmt_seconds(v) if v is None or abs(v) >= 120 else f"{v:.1f} s"
+                for v in (t.get("sole_coverage_s"), t.get("needed_for_2_s"), t.get("sole_stereo_s"))))
+    elif block.get("top") and block.get("window_s"):
+        lines.append("no satellite is critical: losing any one keeps every point's coverage")
+    wc = block.get("worst_case")
+    if wc:
+        lines.append(f"after losing {', '.join(wc['removed'])}: fraction_1 mean "
+                     f"{fmt_fraction(wc.get('worst_fraction_1_mean'))}, fraction_stereo mean "
+                     f"{fmt_fraction(wc.get('worst_fraction_stereo_mean'))}")
+    return lines
+
+
 def print_summary(summary: dict, out_dir: Optional[str] = None, stream=None) -> None:
     """A compact human summary: header, region statistics, one line per threat, timings.
 
@@ -201,6 +224,8 @@ def print_summary(summary: dict, out_dir: Optional[str] = None, stream=None) -> 
     per = summary.get("per_threat") or {}
     if per:
         con.print(_threat_table(per))
+    for line in satellite_lines(summary.get("satellites") or {}):
+        con.print(line)
     for note in summary.get("limitations") or []:
         con.print(f"note: {note}")
     tim = summary.get("timings") or {}

@@ -72,7 +72,7 @@ def test_region_spanning_all_longitudes_runs_with_maps(tmp_path, name, lat, lon)
     out = tmp_path / "out"
     assert (out / "coverage.nc").is_file() and (out / "summary.json").is_file()
     assert pngs(out) == ["map_fraction_1.png", "map_fraction_stereo.png", "map_max_gap.png"]
-    assert series_pngs(out) == ["gap_cdf.png", "region_coverage_time.png"]
+    assert series_pngs(out) == ["gap_cdf.png", "region_coverage_time.png", "satellite_value.png"]
     for p in out.glob("*.png"):
         assert p.read_bytes()[:8] == PNG_MAGIC
     summary = json.loads((out / "summary.json").read_text())

@@ -380,9 +380,9 @@ def test_ground_track_span_and_off(tmp_path):
     text = GLOBAL_RUN.replace("[output]\n", "[output]\nexports = []\nground_tracks = false\n")
     run_scenario(scenario_from_toml(text, base_dir=tmp_path), tmp_path / "b")
     ds = xr.load_dataset(tmp_path / "b" / "coverage.nc")
-    assert "ground_track_lat_deg" not in ds and "satellite" not in ds.dims
+    assert "ground_track_lat_deg" not in ds and "ground_track_time" not in ds.dims
     assert sorted(p.name for p in (tmp_path / "b").iterdir()) == [
-        ".hgvcov-manifest.json", "coverage.nc", "summary.json"]
+        ".hgvcov-manifest.json", "coverage.nc", "satellites.csv", "summary.json"]
 
 
 def test_draw_ground_tracks_cut_at_the_map_seam(global_run):

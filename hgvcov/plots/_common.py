@@ -76,6 +76,13 @@ METRIC_STYLES: dict[str, dict[str, Any]] = {
         "kind": "distance",
         "cmap": "lipari",
     },
+    # after losing the k most valuable satellites (hgvcov.run.satvalue)
+    "worst_fraction_1": {"long_name": "Time detected by at least 1 satellite, worst-case losses", "kind": "fraction",
+                         "cmap": "batlow"},
+    "worst_fraction_2": {"long_name": "Time detected by at least 2 satellites, worst-case losses", "kind": "fraction",
+                         "cmap": "batlow"},
+    "worst_fraction_stereo": {"long_name": "Time in stereo track, worst-case losses", "kind": "fraction",
+                              "cmap": "batlow"},
 }
 
 #: File format of each figure file extension.

@@ -142,7 +142,8 @@ def estimate_run(n_sat: int, n_point: int, n_time: int, chunk_steps: Optional[in
                  n_threat: int = 0, maps: bool = False, n_lon: Optional[int] = None, *,
                  visible_fraction: float = 0.05, propagator: str = "sgp4",
                  is_points: bool = False, track_samples: float = 0.0,
-                 accesses: bool = False, monte_carlo: int = 0, availability: bool = False) -> dict:
+                 accesses: bool = False, monte_carlo: int = 0, availability: bool = False,
+                 worst_case_runs: int = 0) -> dict:
     """Memory (bytes) and time (s) estimates for a run of this size.
 
     Memory: ``constellation.estimate_memory_bytes`` (ephemeris chunk, per-point
@@ -186,6 +187,9 @@ def estimate_run(n_sat: int, n_point: int, n_time: int, chunk_steps: Optional[in
         Extra launch times per threat (``output.monte_carlo``).
     availability : bool
         ``[analysis] satellite_availability`` is set (the ``expected_fraction_*`` figures).
+    worst_case_runs : int
+        Extra grid runs of the greedy worst case (``analysis.worst_case_losses``), each
+        costing the propagation and coverage parts again.
 
     Returns
     -------
@@ -201,7 +205,8 @@ def estimate_run(n_sat: int, n_point: int, n_time: int, chunk_steps: Optional[in
     mem = engine + outputs + base + avail
     model = dict(n_sat=n_sat, n_point=n_point, n_time=n_time, n_threat=n_threat, maps=maps,
                  vis=visible_fraction, propagator=propagator, is_points=is_points,
-                 track_samples=track_samples, accesses=accesses, monte_carlo=monte_carlo)
+                 track_samples=track_samples, accesses=accesses, monte_carlo=monte_carlo,
+                 worst_case_runs=worst_case_runs)
     parts = _time_parts(**model)
     if availability:
         parts["availability_s"] = float(n_time) * n_point * _S_PER_POINT_SAMPLE_AVAILABILITY
@@ -239,7 +244,7 @@ def availability_bytes(n_sat: int, n_point: int, n_lon: Optional[int] = None, is
 
 
 def _time_parts(n_sat, n_point, n_time, n_threat, maps, vis, propagator, is_points,
-                track_samples, accesses, monte_carlo) -> dict:
+                track_samples, accesses, monte_carlo, worst_case_runs=0) -> dict:
     """Seconds per part of the time model of :func:`estimate_run`."""
     sat_samples = float(n_time) * n_sat
     pairs = sat_samples * n_point * vis                  # visible satellite-point pairs
@@ -260,6 +265,10 @@ def _time_parts(n_sat, n_point, n_time, n_threat, maps, vis, propagator, is_poin
                        + pairs * _S_PER_ACCESS_PAIR) if accesses else 0.0,
         "figures_s": (_N_MAPS + n_threat) * _SECONDS_PER_FIGURE if maps else 0.0,
     }
+    # the greedy worst case reruns the grid k times (hgvcov.run.satvalue); its maps and chart
+    parts["worst_case_s"] = worst_case_runs * (parts["propagation_s"] + parts["coverage_s"])
+    if maps and worst_case_runs:
+        parts["figures_s"] += 3 * _SECONDS_PER_FIGURE
     return {k: float(v) for k, v in parts.items()}
 
 
@@ -348,7 +357,9 @@ def run_work(scenario: Scenario, satellites, sensors) -> dict:
             "is_points": scenario.region.kind == "points", "track_samples": samples,
             "accesses": bool(scenario.output.accesses),
             "monte_carlo": int(scenario.output.monte_carlo or 0),
-            "availability": scenario.analysis.satellite_availability is not None}
+            "availability": scenario.analysis.satellite_availability is not None,
+            "worst_case_runs": int(getattr(scenario.analysis, "worst_case_losses", 0) or 0)
+            if scenario.region.kind != "points" else 0}
 
 
 def time_limit_s() -> float:

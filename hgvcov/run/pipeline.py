@@ -42,6 +42,7 @@ from ..warmup import finish_flight_compile, start_flight_compile
 from .stages import (StageClock, build_inputs, build_region, compute_accesses, compute_coverage,
                      compute_ensembles, compute_ground_tracks, compute_monte_carlo, estimate_memory, report_estimate,
                      score_threats, write_data_files, write_exports, write_figures)
+from .satvalue import check_satellite_value_inputs, compute_satellite_value, write_satellite_files
 from .summary import annotate_dataset, run_summary, run_timings
 
 __all__ = ["InterruptedAfterData", "run_scenario"]
@@ -116,6 +117,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     maps = bool(maps and scenario.output.maps)
 
     inputs = build_inputs(scenario, clock)
+    check_satellite_value_inputs(scenario, inputs)  # worst_case_losses < n_sat, before the run
     est = estimate_memory(scenario, inputs, maps, time_limit_s=time_limit_s)  # before the grid
     region = build_region(scenario, clock)
     if est is None:  # a point list from a file: its size is known now
@@ -134,6 +136,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
     accesses = compute_accesses(scenario, inputs, region, clock)
     montecarlo, mc_summary = compute_monte_carlo(scenario, inputs, threats, clock)
     ensembles = compute_ensembles(scenario, inputs, clock, region, coverage)
+    satvalue = compute_satellite_value(scenario, inputs, region, coverage, threats, clock)
     compute_ground_tracks(scenario, inputs, coverage, clock)
 
     version = package_version()
@@ -149,11 +152,14 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
                           timings, files, version, figures_failed, exports_failed)
         if ensembles is not None:
             out["ensembles"] = ensembles.summary
+        if satvalue is not None:
+            out["satellites"] = satvalue.summary
         return out
 
     # The data first, in one transaction: no figure can cost it.
     with OutputTransaction(out_dir) as tx:
         write_data_files(tx, coverage, threats, accesses, montecarlo, clock, ensembles)
+        write_satellite_files(tx, satvalue)
         clock.seconds["write"] = time.perf_counter() - t_write
         exports_failed = write_exports(tx, scenario, inputs, coverage, threats, clock,
                                        enabled=exports)
@@ -165,7 +171,7 @@ def run_scenario(scenario: Scenario, out_dir, maps: bool = True,
         try:
             with OutputTransaction(out_dir, keep=data_files) as ftx:
                 failed = write_figures(ftx, scenario, coverage, threats, region, clock,
-                                       ensembles)
+                                       ensembles, satvalue)
                 summary = summary_of(data_files + ftx.names, failed)
                 _write_summary(ftx, summary)
         except KeyboardInterrupt as exc:

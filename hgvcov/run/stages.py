@@ -176,12 +176,15 @@ def compute_coverage(scenario: Scenario, inputs: Inputs, region: Region,
     in the data set (for the maps) and a ``region_mask`` variable is added.
     """
     kernel = point_coverage if region.is_points else grid_coverage
+    # per-satellite value (hgvcov.run.satvalue): streamed by the grid kernel
+    extra = {} if region.is_points else {"satellite_value": bool(scenario.analysis.satellite_value)}
     with clock.timed("coverage", key="coverage (incl. propagation)") as task:
         res = kernel(inputs.satellites, inputs.time_grid, region.grid, inputs.sensors,
                      propagator=scenario.time.propagator, progress=task,
                      target_intensity_w_sr=scenario.region.target_intensity_w_sr,
                      name=scenario.name, constellation_summary=scenario.constellation_summary(),
-                     mask=region.mask, satellite_availability=scenario.analysis.satellite_availability)
+                     mask=region.mask, satellite_availability=scenario.analysis.satellite_availability,
+                     **extra)
     ds = res.dataset
     stats = region_statistics(ds, mask=region.mask)
     if region.mask is not None:
@@ -374,7 +377,7 @@ def write_data_files(tx: OutputTransaction, coverage: Coverage, threats: Threats
 
 def write_figures(tx: OutputTransaction, scenario: Scenario, coverage: Coverage,
                   threats: Threats, region: Region, clock: StageClock,
-                  ensembles=None) -> list[dict]:
+                  ensembles=None, satvalue=None) -> list[dict]:
     """Stage *figures*: the maps and timelines, one by one, in their own transaction.
 
     ``[output.figures]`` decides the formats (each figure drawn once and written once per
@@ -403,6 +406,12 @@ def write_figures(tx: OutputTransaction, scenario: Scenario, coverage: Coverage,
                            options=options)
         if ensembles is not None:
             jobs = list(jobs) + _ensemble_jobs(ensembles, options)
+        if satvalue is not None:  # satellite_value.* and map_worst_fraction_* (hgvcov.run.satvalue)
+            from .satvalue import satellite_figure_jobs
+            jobs = list(jobs) + satellite_figure_jobs(
+                satvalue, coverage.dataset, options, scenario.name, tracks=threats.tracks,
+                per_threat=threats.per_threat, radar_sites=threats.radar_sites,
+                threats=threats.threats or None, polygon=region.polygon)
         for names, draw in jobs:
             blocked = [n for n in names
                        if (tx.out_dir / n).is_dir() and not (tx.out_dir / n).is_symlink()]

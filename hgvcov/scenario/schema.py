@@ -918,6 +918,10 @@ class AnalysisSpec(_Model):
     ``satellite_availability = p`` (``0 < p <= 1``): each satellite is independently
     available with probability ``p``; coverage.nc then gains ``expected_fraction_1``,
     ``expected_fraction_2`` and ``expected_fraction_stereo`` (absent = not computed).
+
+    ``satellite_value`` (default true): per-satellite value (``satellites.csv``,
+    ``satellite_value.png``); ``worst_case_losses = k`` (default 0 = off): coverage after
+    losing the ``k`` most valuable satellites, greedily (``worst_fraction_*``).
     """
 
     satellite_availability: Optional[float] = Field(
@@ -930,6 +934,23 @@ class AnalysisSpec(_Model):
             raise Problem("satellite_availability", p,
                           "a probability in (0, 1]: the chance that each satellite is available "
                           "(1 = always; leave the key out for no availability figures)")
+        return self
+
+    satellite_value: bool = Field(
+        True, description="per-satellite value: satellites.csv, satellite_value.png (grid regions; false = off)")
+    worst_case_losses: int = Field(
+        0, description="remove the k most valuable satellites greedily and map what is left (0 = off)")
+
+    @model_validator(mode="after")
+    def _losses(self):
+        k = self.worst_case_losses
+        if k < 0:
+            raise Problem("worst_case_losses", k,
+                          "an integer >= 0: the number of most valuable satellites to remove, one at a "
+                          "time (0 = no worst case)")
+        if k > 0 and not self.satellite_value:
+            raise Problem("worst_case_losses", k,
+                          "0 while satellite_value = false (the worst case ranks satellites by their value)")
         return self
 
 
@@ -974,6 +995,9 @@ class Scenario(_Model):
                            f"a target in-band intensity in kW/sr > 0, because {radiometric[0]} "
                            "is radiometric (detection_threshold_kw_sr or "
                            "noise_equivalent_irradiance_w_m2)")
+        if self.analysis.worst_case_losses > 0 and self.region.kind == "points":
+            raise Problem("analysis.worst_case_losses", self.analysis.worst_case_losses,
+                          "0 for a point-list region (the worst case reruns a grid: use a box or polygon region)")
         if self.output.accesses and self.region.kind != "points":
             raise Problem("output.accesses", True,
                            "false unless the region is a point list (region.points)")
