@@ -73,7 +73,8 @@ def plot_satellite_value(table, path, title: str | None = None, top: int = 20, d
     if not np.any(vals[order] > 0):
         ax.text(0.5, 0.5, "no satellite is critical anywhere in the region", transform=ax.transAxes,
                 ha="center", va="center")
-    ax.legend(loc="lower right", fontsize=8)
+    # below the axes (constrained layout makes room): the longest bars reach the right edge
+    fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     head = f"What each satellite buys (top {n} of {len(names)} by sole coverage)"
     if title:
         head += f" — {title}"
