@@ -13,7 +13,7 @@ computed inside the grid kernel by :func:`constellation.coverage.grid_coverage` 
 its figure divided by the window ``window_s`` (the indicators depend only on the detecting set
 and on two-satellite pair tests). Along tracks (:func:`track_satellite_value`) each sample
 counts ``flight_time_s / n_samples`` seconds, so removing ``s`` lowers a threat's
-``custody_fraction`` / ``stereo_fraction`` by exactly ``track_sole_coverage_s`` /
+``custody_fraction`` / ``stereo_fraction`` by exactly ``track_sole_custody_s`` /
 ``track_sole_stereo_s`` over its flight time.
 
 :func:`rank_satellites` orders satellites by value (sole coverage, then needed for 2, then sole
@@ -45,7 +45,7 @@ __all__ = ["SATELLITE_FIGURES", "TRACK_VALUE_COLUMNS", "WORST_CASE_VARIABLES", "
 SATELLITE_FIGURES = tuple(SATELLITE_VALUE_VARIABLES)
 """``("sole_coverage_s", "needed_for_2_s", "sole_stereo_s")``: the ranking keys, in order."""
 
-TRACK_VALUE_COLUMNS = ("satellite", "threat", "track_sole_coverage_s", "track_needed_for_2_s",
+TRACK_VALUE_COLUMNS = ("satellite", "threat", "track_sole_custody_s", "track_needed_for_2_s",
                        "track_sole_stereo_s")
 """Columns of :func:`track_satellite_value` (``satellite_tracks.csv``)."""
 

@@ -194,7 +194,7 @@ def satellite_lines(block: dict, n: int = 3) -> list[str]:
         lines.append("most critical satellites (region-mean time as the only detector / one of two / "
                      "in every stereo pair):")
         for t in top:
-            lines.append(f"  {t['name']}: " + " / ".join(
+            lines.append(f"  {t['satellite']}: " + " / ".join(
                 fmt_seconds(v) if v is None or abs(v) >= 120 else f"{v:.1f} s"
                 for v in (t.get("sole_coverage_s"), t.get("needed_for_2_s"), t.get("sole_stereo_s"))))
     elif block.get("top") and block.get("window_s"):

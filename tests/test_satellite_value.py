@@ -351,7 +351,7 @@ def test_run_writes_satellites_csv_chart_and_worst_case(tmp_path):
     assert tab["index_in_plane"].tolist() == [1, 2, 3, 4] * 3
     trk = pd.read_csv(out / "satellite_tracks.csv")
     assert list(trk.columns) == list(TRACK_VALUE_COLUMNS) and len(trk) == 12
-    np.testing.assert_allclose(tab["track_sole_coverage_s"], trk["track_sole_coverage_s"], atol=2e-3)
+    np.testing.assert_allclose(tab["track_sole_custody_s"], trk["track_sole_custody_s"], atol=2e-3)
     assert (out / "satellite_value.png").stat().st_size > 10_000
     for v in ("worst_fraction_1", "worst_fraction_2", "worst_fraction_stereo"):
         assert (out / f"map_{v}.png").is_file()
@@ -362,7 +362,7 @@ def test_run_writes_satellites_csv_chart_and_worst_case(tmp_path):
     assert len(wc["removed"]) == k and ds["worst_fraction_1"].attrs["removed_satellites"] == ", ".join(wc["removed"])
     assert ds["worst_fraction_1"].attrs["units"] == "1" and "greedy" in ds["worst_fraction_1"].attrs["definition"]
     # the first removal is the top-ranked satellite; losing satellites never raises coverage
-    assert wc["removed"][0] == sat["top"][0]["name"]
+    assert wc["removed"][0] == sat["top"][0]["satellite"]
     assert wc["worst_fraction_1_mean"] <= summ["region_statistics"]["fraction_1_mean"]
     assert np.all(ds["worst_fraction_1"].values <= ds["fraction_1"].values)
     # the satellite figures in coverage.nc and the CSV are the same numbers
@@ -370,7 +370,7 @@ def test_run_writes_satellites_csv_chart_and_worst_case(tmp_path):
     np.testing.assert_allclose(tab["sole_coverage_fraction"], ds["sole_coverage_s"].values / ds.attrs["window_s"],
                                atol=1e-9)
     assert ds["sole_coverage_s"].attrs["units"] == "s"
-    top3 = [t["name"] for t in sat["top"][:3]]
+    top3 = [t["satellite"] for t in sat["top"][:3]]
     assert all(n in proc.stdout for n in top3) and "most critical satellites" in proc.stdout
     for name in ("satellites.csv", "satellite_tracks.csv", "satellite_value.png"):
         assert name in summ["files"]

@@ -51,12 +51,12 @@ def plot_satellite_value(table, path, title: str | None = None, top: int = 20, d
     Path or list of Path
     """
     cols = [c for c, _, _ in SATELLITE_VALUE_STYLES]
-    missing = [c for c in ["name", *cols] if c not in table.columns]
+    missing = [c for c in ["satellite", *cols] if c not in table.columns]
     if missing:
         raise MapError(f"table: missing columns {missing}; needs name and {cols}")
     vals = table[cols].to_numpy(dtype=float)
     vals = np.where(np.isfinite(vals), vals, 0.0)
-    names = table["name"].astype(str).to_list()
+    names = table["satellite"].astype(str).to_list()
     order = sorted(range(len(names)), key=lambda i: (-vals[i, 0], -vals[i, 1], -vals[i, 2], names[i]))
     order = order[:max(1, int(top))]
     n = len(order)

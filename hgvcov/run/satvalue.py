@@ -34,10 +34,10 @@ __all__ = ["SATELLITE_COLUMNS", "SatelliteValue", "check_satellite_value_inputs"
 
 #: Columns of ``satellites.csv``, in order.
 SATELLITE_COLUMNS = (
-    "name", "shell", "shell_index", "plane", "index_in_plane",
+    "satellite", "shell", "shell_index", "plane", "index_in_plane",
     "sole_coverage_s", "needed_for_2_s", "sole_stereo_s",
     "sole_coverage_fraction", "needed_for_2_fraction", "sole_stereo_fraction",
-    "track_sole_coverage_s", "track_needed_for_2_s", "track_sole_stereo_s",
+    "track_sole_custody_s", "track_needed_for_2_s", "track_sole_stereo_s",
 )
 #: Satellites listed in ``summary.json["satellites"]["top"]`` (the console names three).
 TOP_SATELLITES = 10
@@ -88,7 +88,7 @@ def satellite_table(scenario: Scenario, names, dataset, tracks: Optional[pd.Data
     track figures summed over the threats (0 without threats).
     """
     n = len(names)
-    cols: dict[str, Any] = {"name": list(names)}
+    cols: dict[str, Any] = {"satellite": list(names)}
     cols.update(_shell_columns(scenario, n))
     have = all(v in dataset for v in SATELLITE_FIGURES)
     window = float(dataset.attrs.get("window_s", np.nan)) if have else np.nan
@@ -161,19 +161,19 @@ def satellite_summary(table: pd.DataFrame, worst, dataset) -> dict:
     """``summary.json["satellites"]``: definitions, the top :data:`TOP_SATELLITES`, totals, worst case."""
     figs = table[list(SATELLITE_FIGURES)].to_numpy(dtype=float)
     grid = bool(np.isfinite(figs).all())
-    order = rank_satellites(table["name"].to_list(), np.where(np.isfinite(figs), figs, 0.0))
+    order = rank_satellites(table["satellite"].to_list(), np.where(np.isfinite(figs), figs, 0.0))
     track_cols = list(TRACK_VALUE_COLUMNS[2:])
     top = []
     for i in order[:TOP_SATELLITES]:
         row = table.iloc[int(i)]
-        top.append({"name": str(row["name"]), "shell": str(row["shell"]),
+        top.append({"satellite": str(row["satellite"]), "shell": str(row["shell"]),
                     **{c: float(row[c]) for c in SATELLITE_FIGURES},
                     **{c: float(row[c]) for c in track_cols}})
     out = {
         "n_satellites": int(len(table)),
         "window_s": float(dataset.attrs.get("window_s", np.nan)) if grid else None,
         "definitions": {k: {"units": u, "definition": d} for k, (u, _, d) in SATELLITE_VALUE_VARIABLES.items()},
-        "ranked_by": list(SATELLITE_FIGURES) + ["name"],
+        "ranked_by": list(SATELLITE_FIGURES) + ["satellite"],
         "top": top,
         "totals": {**{c: float(np.nansum(table[c])) for c in SATELLITE_FIGURES},
                    **{c: float(np.nansum(table[c])) for c in track_cols}},
