@@ -53,7 +53,7 @@ def plot_satellite_value(table, path, title: str | None = None, top: int = 20, d
     cols = [c for c, _, _ in SATELLITE_VALUE_STYLES]
     missing = [c for c in ["satellite", *cols] if c not in table.columns]
     if missing:
-        raise MapError(f"table: missing columns {missing}; needs name and {cols}")
+        raise MapError(f"table: missing columns {missing}; needs satellite and {cols}")
     vals = table[cols].to_numpy(dtype=float)
     vals = np.where(np.isfinite(vals), vals, 0.0)
     names = table["satellite"].astype(str).to_list()
