@@ -57,6 +57,9 @@ from hgv_models.trajectory import Trajectory
 from hgv_models.vehicles import vehicle_by_name
 
 MAX_MISS_KM = 25.0
+#: RK4 step (s) of the final flight's glide phase away from the dive start (the terminal
+#: dive and its approach fly ``step_s``, 0.5 s): see ``glide_step_s`` of :func:`fly_threat`.
+GLIDE_STEP_S = 4.0
 
 
 class ThreatUnreachableError(ValueError):
@@ -98,7 +101,7 @@ def fly_threat(threat, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0,
                nav_gain=3.0,
                mean_acceleration_g=3.5, max_miss_km=MAX_MISS_KM, step_s=0.5,
                min_release_speed_km_s=2.0, max_release_speed_km_s=7.4, release_altitude_km=None,
-               shooting_step_s=4.0):
+               shooting_step_s=4.0, glide_step_s=GLIDE_STEP_S):
     """Boost -> glide -> terminal dive from ``threat``'s launch point to its aim point.
 
     Parameters
@@ -160,7 +163,7 @@ def fly_threat(threat, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0,
                          step_s=step_s, min_release_speed_km_s=min_release_speed_km_s,
                          max_release_speed_km_s=max_release_speed_km_s,
                          release_altitude_km=release_altitude_km,
-                         shooting_step_s=shooting_step_s)
+                         shooting_step_s=shooting_step_s, glide_step_s=glide_step_s)
     if isinstance(res, Exception):
         raise res
     return res
@@ -226,7 +229,7 @@ def fly_threats(threats, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0
                 overshoot_km=None, dive_start_range_km=None, dive_start_accel_g=2.0,
                 nav_gain=3.0, mean_acceleration_g=3.5, max_miss_km=MAX_MISS_KM, step_s=0.5,
                 min_release_speed_km_s=2.0, max_release_speed_km_s=7.4,
-                release_altitude_km=None, shooting_step_s=4.0):
+                release_altitude_km=None, shooting_step_s=4.0, glide_step_s=GLIDE_STEP_S):
     """Fly many threats together: :func:`fly_threat` in batch.
 
     The shooting iterations of all threats advance in lockstep: each round integrates the
@@ -278,7 +281,7 @@ def fly_threats(threats, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0
         for b0 in range(0, len(live), FINAL_BATCH):
             block = live[b0:b0 + FINAL_BATCH]
             trajs = _final(veh, [p for _, p in block], sample_step_s, step_s, dive_start_accel_g,
-                           nav_gain, max_miss_km, kw)
+                           nav_gain, max_miss_km, kw, glide_step_s)
             for (k, _p), tr in zip(block, trajs):
                 results[k] = tr
         for k, p in group:
@@ -489,7 +492,8 @@ def _shoot(veh, pairs, shoot_step, v_min, v_max, kw):
                    f"{p.res[1]:.1f} km across)")
 
 
-def _final(veh, pairs, sample_step_s, step_s, dive_accel_g, nav_gain, max_miss_km, kw):
+def _final(veh, pairs, sample_step_s, step_s, dive_accel_g, nav_gain, max_miss_km, kw,
+           glide_step_s=None):
     """Final flights (boost samples + glide with terminal dive) of converged pairs."""
     out: list = [None] * len(pairs)
     idx, starts, params, progs, rels, runps = [], [], [], [], [], []
@@ -513,6 +517,8 @@ def _final(veh, pairs, sample_step_s, step_s, dive_accel_g, nav_gain, max_miss_k
         # glide samples on whole multiples of sample_step_s since launch (like the boost's):
         # flights launched on whole seconds then share their sample instants
         runp[0][K.P_OUTPUT_PHASE_S] = rel["time_s"] % float(sample_step_s)
+        if glide_step_s is not None:
+            runp[0][K.P_GLIDE_STEP_S] = float(glide_step_s)
         idx.append(j)
         starts.append(y0)
         params.append(runp[0])
