@@ -359,3 +359,31 @@ def test_run_ensemble_mixed_vehicles_banks_equals_single_path():
             else:
                 assert got == want[key], (f.name, key, got, want[key])
     assert big["vehicle"].tolist()[3] == HTV2.name
+
+
+def test_radar_first_detection_of_many_flights_in_one_call():
+    """``track_coverage`` with several flights tests the radar visibility of all their
+    samples in one call: each flight's ``radar_first_detection_s`` must equal
+    :func:`hgv_models.radar.first_radar_detection_s` of that trajectory alone (exactly;
+    ``None`` for a flight no Japanese radar sees, far inland in Asia)."""
+    from hgv_models.radar import JAPAN_RADAR_SITES, first_radar_detection_s
+
+    ths = [THREAT_LIBRARY[k] for k in ("north-china-tokyo", "central-china-guam",
+                                      "sichuan-taipei")]
+    ths.append(Threat("inland", 40.0, 60.0, 30.0, 75.0))
+    trajs = [fly_threat(th, sample_step_s=4.0) for th in ths]
+    sats = walker("delta", 24, 4, 1, 1000.0, 80.0)
+    res = track_coverage(sats, [(th.name, tr, 600.0 * k) for k, (th, tr) in
+                                enumerate(zip(ths, trajs))], Sensor(),
+                         "2026-11-21T00:00:00Z", radar_sites=JAPAN_RADAR_SITES,
+                         tidy_tracks=False)
+    seen = 0
+    for th, tr in zip(ths, trajs):
+        want = first_radar_detection_s(tr, JAPAN_RADAR_SITES)
+        got = res.per_threat[th.name]["radar_first_detection_s"]
+        if math.isnan(want):
+            assert got is None, th.name
+        else:
+            assert got == want, (th.name, got, want)
+            seen += 1
+    assert seen == 3 and res.per_threat["inland"]["radar_first_detection_s"] is None
