@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
 from hgv_models import _dynamics_kernels as K
@@ -185,6 +186,34 @@ SHOOT_BATCH = 8192
 FINAL_BATCH = 64
 #: Longest glide flown (s).
 MAX_GLIDE_S = 20000.0
+#: Batches smaller than this (glides or release speeds) run their parallel kernel on the
+#: calling thread alone (``numba.set_num_threads(1)`` around the call: the same compiled
+#: kernel, so the same numbers).  A parallel region needs every thread of numba's pool to
+#: get a core before it ends; on a busy machine that wait (~0.3 ms a region measured, on 2
+#: cores shared with 2-3 other jobs) exceeded the work of a few glides, and ``fly_threat``
+#: (a batch of one: ~30 regions) was 10x slower at 2 threads than at 1.
+PARALLEL_MIN_BATCH = 16
+
+
+class _Threads:
+    """Run numba's parallel kernels on one thread while ``n < PARALLEL_MIN_BATCH``."""
+
+    def __init__(self, n):
+        self.n = n
+        self.prev = None
+
+    def __enter__(self):
+        if self.n < PARALLEL_MIN_BATCH:
+            self.prev = numba.get_num_threads()
+            if self.prev > 1:
+                numba.set_num_threads(1)
+            else:
+                self.prev = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.prev is not None:
+            numba.set_num_threads(self.prev)
 
 
 class _Pair:
@@ -227,10 +256,11 @@ def _integrate(veh, starts, params, programs, step_s, output_step_s, with_forces
     out = np.empty((n, n_max, K.N_OUT))
     n_written = np.zeros(n, dtype=np.int64)
     status = np.zeros(n, dtype=np.int64)
-    K.integrate_batch(np.array(starts, dtype=float).reshape(n, 6), float(step_s),
-                      float(output_step_s), MAX_GLIDE_S, np.array(params).reshape(n, K.N_PARAMS),
-                      mach_g, alpha_g, cl, cd, aux, table, out, n_written, status,
-                      bool(with_forces))
+    with _Threads(n):
+        K.integrate_batch(np.array(starts, dtype=float).reshape(n, 6), float(step_s),
+                          float(output_step_s), MAX_GLIDE_S,
+                          np.array(params).reshape(n, K.N_PARAMS), mach_g, alpha_g, cl, cd,
+                          aux, table, out, n_written, status, bool(with_forces))
     return out, n_written, status
 
 
@@ -363,7 +393,8 @@ def _releases(veh, trials, kw):
         lo = np.full(v.size, np.nan if h_min is None else float(h_min))
         params, mach_g, alpha_g, cl, _cd, aux = veh.kernel_arrays()
         res = np.empty((v.size, 7))
-        SK.release_batch(v, lo, accel, params, mach_g, alpha_g, cl, aux, res)
+        with _Threads(v.size):
+            SK.release_batch(v, lo, accel, params, mach_g, alpha_g, cl, aux, res)
         for vi, row in zip(new, res):
             cache[vi] = tuple(float(x) for x in row)
     for j, (p, v_r, az) in enumerate(trials):

@@ -92,6 +92,28 @@ def test_batch_of_one_and_order_independence(batch):
     _same(rev[0], got[5])
 
 
+
+def test_small_batches_on_one_thread_same_numbers(batch, monkeypatch):
+    """Batches below ``PARALLEL_MIN_BATCH`` run the parallel kernels on one thread (the
+    fixture's batch does); with the threshold at 1 the same batch runs them on all of
+    numba's threads: the trajectories must be bit-identical, and the thread count must be
+    restored after the call."""
+    import numba
+
+    import hgv_models.flight as F
+
+    items, got = batch
+    assert len(items) < F.PARALLEL_MIN_BATCH
+    before = numba.get_num_threads()
+    monkeypatch.setattr(F, "PARALLEL_MIN_BATCH", 1)
+    par = fly_threats([t for t, _ in items], bank_deg=[b for _, b in items])
+    assert numba.get_num_threads() == before
+    for a, b in zip(got, par):
+        if isinstance(a, Exception):
+            assert str(a) == str(b)
+        else:
+            _same(a, b)
+
 def test_impact_and_phases(batch):
     """Every flown threat lands within 25 km (in fact metres) of its aim and flies boost,
     glide, terminal in that order."""
