@@ -115,7 +115,15 @@ P_DIVE_ACCEL_G = 14
 #: phase`` (k >= 1) instead of ``k * output_step_s``; 0 for every caller but the threat
 #: flights of :mod:`hgv_models.flight`, which put them on whole steps since launch.
 P_OUTPUT_PHASE_S = 15
-N_PARAMS = 16
+#: Glide step (s): when > ``step_s``, the RK4 step of the glide phase (before the terminal
+#: dive) on constant-bank programme segments (not while weaving: the bank varies within a
+#: step) wherever the dive cannot start within it (a bound on the dive-start tests at the
+#: end of the step, :func:`glide_step_safe`); ``step_s`` elsewhere (the terminal phase,
+#: the approach to the dive start, which is thus tested at the same ``step_s`` boundaries
+#: as with ``step_s`` throughout).  0 for every caller but the final threat flights of
+#: :mod:`hgv_models.flight`.
+P_GLIDE_STEP_S = 16
+N_PARAMS = 17
 
 KIND_CONSTANT_LD = 0
 KIND_TABLE = 1
@@ -479,6 +487,42 @@ def next_breakpoint(program, t):
 
 
 @jit
+def weave_active(program, t):
+    """Whether the programme segment in force at ``t`` (as :func:`program_controls`) weaves."""
+    for k in range(program.shape[0]):
+        if program[k, 0] <= t < program[k, 1]:
+            return program[k, 2] == MODE_WEAVE
+    return False
+
+
+@jit
+def glide_step_safe(y, h, params):
+    """Whether the terminal dive's start tests cannot fire within a glide step of ``h`` s.
+
+    Over the step the ground range to the aim falls by at most ``V_b h`` and the height
+    above the impact altitude grows by at most as much, with ``V_b = V + g0 h + 0.5`` km/s
+    (the speed can grow only by gravity's along-path component; 0.5 km/s covers the
+    Earth's rotation, ``omega R = 0.46`` km/s, in case of doubt on the frame), so the range
+    test (``range <= dive range``) and the circular-dive acceleration test (``2 dz V^2 /
+    (range^2 + dz^2) >= a_dive``, :class:`hgv_models.guidance.TerminalDive`) are bounded
+    from the step's start.  True: no test can fire at the step's end nor at any ``step_s``
+    boundary inside it.
+    """
+    rng = great_circle_km(y[2], y[1], params[P_AIM_LAT_RAD], params[P_AIM_LON_RAD],
+                          R_EARTH_KM)
+    vb = y[3] + G0_KM_S2 * h + 0.5
+    travel = vb * h
+    rng_lo = rng - travel
+    if rng_lo <= params[P_DIVE_RANGE_KM] or rng_lo <= 0.0:
+        return False
+    if params[P_DIVE_ACCEL_G] > 0.0:
+        dz_hi = y[0] - R_EARTH_KM - params[P_IMPACT_ALT_KM] + travel
+        if 2.0 * dz_hi * vb * vb / (rng_lo * rng_lo) >= params[P_DIVE_ACCEL_G] * G0_KM_S2:
+            return False
+    return True
+
+
+@jit
 def integrate(y0, step_s, output_step_s, max_time_s, params, mach_grid, alpha_grid, cl_tab, cd_tab,
               aero_aux, program, out):
     """Integrate one trajectory with fixed-step RK4 until impact or another stop.
@@ -489,7 +533,9 @@ def integrate(y0, step_s, output_step_s, max_time_s, params, mach_grid, alpha_gr
         Initial state (r km, lon rad, lat rad, V km/s, gamma rad, psi rad).
     step_s : float
         RK4 step (s).  Steps are shortened to end on guidance-programme breakpoints
-        (segment starts/ends), so bank discontinuities never fall inside a step.
+        (segment starts/ends), so bank discontinuities never fall inside a step.  With the
+        dive enabled, ``params[P_GLIDE_STEP_S]`` (when larger) is the step of the glide
+        phase on constant-bank segments away from the dive start (:func:`glide_step_safe`).
     output_step_s : float
         Output interval (s); samples at k * output_step_s come from cubic Hermite
         interpolation between steps (dense output, states and derivatives at both ends).
@@ -538,6 +584,10 @@ def integrate(y0, step_s, output_step_s, max_time_s, params, mach_grid, alpha_gr
                 rhs(t, y, terminal, params, mach_grid, alpha_grid, cl_tab, cd_tab, aero_aux,
                     program, f)
         h = step_s
+        if (dive and not terminal and params[P_GLIDE_STEP_S] > step_s
+                and not weave_active(program, t)
+                and glide_step_safe(y, params[P_GLIDE_STEP_S], params)):
+            h = params[P_GLIDE_STEP_S]
         brk = next_breakpoint(program, t)
         at_break = False
         if brk < t + h + 1e-9:

@@ -30,7 +30,8 @@ lockstep (each round one call of the numba batch glide integrator,
 final flights likewise.  :func:`fly_threat` is :func:`fly_threats` on a batch of one: a
 threat's trajectory is bit-identical whichever batch it is flown in.  The trial glides of
 the shooting use RK4 steps of ``shooting_step_s`` (4 s), the final flight ``step_s``
-(0.5 s); the release states of each round's trials come from one parallel kernel call
+(0.5 s) in the terminal dive and its approach, ``glide_step_s`` (4 s) on the glide before
+(constant bank); the release states of each round's trials come from one parallel kernel call
 (:func:`hgv_models._shooting_kernels.release_batch`: equilibrium altitude and the boost
 model's burnout, as :func:`hgv_models.boost.boost_release`).
 
@@ -45,6 +46,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
 from hgv_models import _dynamics_kernels as K
@@ -57,6 +59,9 @@ from hgv_models.trajectory import Trajectory
 from hgv_models.vehicles import vehicle_by_name
 
 MAX_MISS_KM = 25.0
+#: RK4 step (s) of the final flight's glide phase away from the dive start (the terminal
+#: dive and its approach fly ``step_s``, 0.5 s): see ``glide_step_s`` of :func:`fly_threat`.
+GLIDE_STEP_S = 4.0
 
 
 class ThreatUnreachableError(ValueError):
@@ -98,7 +103,7 @@ def fly_threat(threat, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0,
                nav_gain=3.0,
                mean_acceleration_g=3.5, max_miss_km=MAX_MISS_KM, step_s=0.5,
                min_release_speed_km_s=2.0, max_release_speed_km_s=7.4, release_altitude_km=None,
-               shooting_step_s=4.0):
+               shooting_step_s=4.0, glide_step_s=GLIDE_STEP_S):
     """Boost -> glide -> terminal dive from ``threat``'s launch point to its aim point.
 
     Parameters
@@ -141,6 +146,14 @@ def fly_threat(threat, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0,
         points by metres against the 2 km convergence test: the library threats' flights
         (with and without weaving) stay within 1.2 m of shooting at 0.5 s (0.4 m at 2 s,
         56 m at 8 s), at an eighth of the cost.
+    glide_step_s : float or None
+        RK4 step (s) of the final flight's glide phase on constant-bank programme segments
+        where the terminal dive cannot start within the step (a bound on its start tests,
+        :func:`hgv_models._dynamics_kernels.glide_step_safe`); the approach to the dive
+        start, the dive and weaving segments fly ``step_s``, so the dive starts on the same
+        ``step_s`` boundary as with ``step_s`` throughout (``None``).  At 4 s (default) every
+        sample of the library flights stays within 0.09 m of ``None`` (1.4 m at 8 s; RK4's
+        error grows as h^4), at a third of the final flight's cost.
 
     Returns
     -------
@@ -160,7 +173,7 @@ def fly_threat(threat, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0,
                          step_s=step_s, min_release_speed_km_s=min_release_speed_km_s,
                          max_release_speed_km_s=max_release_speed_km_s,
                          release_altitude_km=release_altitude_km,
-                         shooting_step_s=shooting_step_s)
+                         shooting_step_s=shooting_step_s, glide_step_s=glide_step_s)
     if isinstance(res, Exception):
         raise res
     return res
@@ -173,6 +186,34 @@ SHOOT_BATCH = 8192
 FINAL_BATCH = 64
 #: Longest glide flown (s).
 MAX_GLIDE_S = 20000.0
+#: Batches smaller than this (glides or release speeds) run their parallel kernel on the
+#: calling thread alone (``numba.set_num_threads(1)`` around the call: the same compiled
+#: kernel, so the same numbers).  A parallel region needs every thread of numba's pool to
+#: get a core before it ends; on a busy machine that wait (~0.3 ms a region measured, on 2
+#: cores shared with 2-3 other jobs) exceeded the work of a few glides, and ``fly_threat``
+#: (a batch of one: ~30 regions) was 10x slower at 2 threads than at 1.
+PARALLEL_MIN_BATCH = 16
+
+
+class _Threads:
+    """Run numba's parallel kernels on one thread while ``n < PARALLEL_MIN_BATCH``."""
+
+    def __init__(self, n):
+        self.n = n
+        self.prev = None
+
+    def __enter__(self):
+        if self.n < PARALLEL_MIN_BATCH:
+            self.prev = numba.get_num_threads()
+            if self.prev > 1:
+                numba.set_num_threads(1)
+            else:
+                self.prev = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.prev is not None:
+            numba.set_num_threads(self.prev)
 
 
 class _Pair:
@@ -215,10 +256,11 @@ def _integrate(veh, starts, params, programs, step_s, output_step_s, with_forces
     out = np.empty((n, n_max, K.N_OUT))
     n_written = np.zeros(n, dtype=np.int64)
     status = np.zeros(n, dtype=np.int64)
-    K.integrate_batch(np.array(starts, dtype=float).reshape(n, 6), float(step_s),
-                      float(output_step_s), MAX_GLIDE_S, np.array(params).reshape(n, K.N_PARAMS),
-                      mach_g, alpha_g, cl, cd, aux, table, out, n_written, status,
-                      bool(with_forces))
+    with _Threads(n):
+        K.integrate_batch(np.array(starts, dtype=float).reshape(n, 6), float(step_s),
+                          float(output_step_s), MAX_GLIDE_S,
+                          np.array(params).reshape(n, K.N_PARAMS), mach_g, alpha_g, cl, cd,
+                          aux, table, out, n_written, status, bool(with_forces))
     return out, n_written, status
 
 
@@ -226,7 +268,7 @@ def fly_threats(threats, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0
                 overshoot_km=None, dive_start_range_km=None, dive_start_accel_g=2.0,
                 nav_gain=3.0, mean_acceleration_g=3.5, max_miss_km=MAX_MISS_KM, step_s=0.5,
                 min_release_speed_km_s=2.0, max_release_speed_km_s=7.4,
-                release_altitude_km=None, shooting_step_s=4.0):
+                release_altitude_km=None, shooting_step_s=4.0, glide_step_s=GLIDE_STEP_S):
     """Fly many threats together: :func:`fly_threat` in batch.
 
     The shooting iterations of all threats advance in lockstep: each round integrates the
@@ -245,6 +287,8 @@ def fly_threats(threats, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0
         One bank programme for all threats, or one per threat.
     shooting_step_s : float
         RK4 step of the trial glides (s) (:func:`fly_threat`).
+    glide_step_s : float or None
+        RK4 step of the final flights' glide phase (s) (:func:`fly_threat`).
     rotating_earth, sample_step_s, overshoot_km, dive_start_range_km, dive_start_accel_g,
     nav_gain, mean_acceleration_g, max_miss_km, step_s, min_release_speed_km_s,
     max_release_speed_km_s, release_altitude_km
@@ -278,7 +322,7 @@ def fly_threats(threats, rotating_earth=True, sample_step_s=2.0, *, bank_deg=0.0
         for b0 in range(0, len(live), FINAL_BATCH):
             block = live[b0:b0 + FINAL_BATCH]
             trajs = _final(veh, [p for _, p in block], sample_step_s, step_s, dive_start_accel_g,
-                           nav_gain, max_miss_km, kw)
+                           nav_gain, max_miss_km, kw, glide_step_s)
             for (k, _p), tr in zip(block, trajs):
                 results[k] = tr
         for k, p in group:
@@ -349,7 +393,8 @@ def _releases(veh, trials, kw):
         lo = np.full(v.size, np.nan if h_min is None else float(h_min))
         params, mach_g, alpha_g, cl, _cd, aux = veh.kernel_arrays()
         res = np.empty((v.size, 7))
-        SK.release_batch(v, lo, accel, params, mach_g, alpha_g, cl, aux, res)
+        with _Threads(v.size):
+            SK.release_batch(v, lo, accel, params, mach_g, alpha_g, cl, aux, res)
         for vi, row in zip(new, res):
             cache[vi] = tuple(float(x) for x in row)
     for j, (p, v_r, az) in enumerate(trials):
@@ -489,7 +534,8 @@ def _shoot(veh, pairs, shoot_step, v_min, v_max, kw):
                    f"{p.res[1]:.1f} km across)")
 
 
-def _final(veh, pairs, sample_step_s, step_s, dive_accel_g, nav_gain, max_miss_km, kw):
+def _final(veh, pairs, sample_step_s, step_s, dive_accel_g, nav_gain, max_miss_km, kw,
+           glide_step_s=None):
     """Final flights (boost samples + glide with terminal dive) of converged pairs."""
     out: list = [None] * len(pairs)
     idx, starts, params, progs, rels, runps = [], [], [], [], [], []
@@ -513,6 +559,8 @@ def _final(veh, pairs, sample_step_s, step_s, dive_accel_g, nav_gain, max_miss_k
         # glide samples on whole multiples of sample_step_s since launch (like the boost's):
         # flights launched on whole seconds then share their sample instants
         runp[0][K.P_OUTPUT_PHASE_S] = rel["time_s"] % float(sample_step_s)
+        if glide_step_s is not None:
+            runp[0][K.P_GLIDE_STEP_S] = float(glide_step_s)
         idx.append(j)
         starts.append(y0)
         params.append(runp[0])
