@@ -70,6 +70,25 @@ def _profile(p, v_r, gamma_r, n=2001, t_burn=1.0):
     return u, gam, v, h, s
 
 
+def _check_range(name, val, lo, hi):
+    if not (math.isfinite(float(val)) and lo <= float(val) <= hi):
+        raise BoostError(f"{name}={val!r}: must be a finite number in [{lo}, {hi}]")
+
+
+def _release_values(release_speed_km_s, release_altitude_km, release_flight_path_deg,
+                    mean_acceleration_g):
+    """Validated release values: speed (km/s), altitude (km), flight-path angle (rad) and the
+    burn time ``v / (a g0)`` (s)."""
+    for name, val, lo, hi in (("release_speed_km_s", release_speed_km_s, 1.0, 7.8),
+                              ("release_altitude_km", release_altitude_km, 15.0, 200.0),
+                              ("release_flight_path_deg", release_flight_path_deg, -10.0, 30.0),
+                              ("mean_acceleration_g", mean_acceleration_g, 1.0, 20.0)):
+        _check_range(name, val, lo, hi)
+    v_r = float(release_speed_km_s)
+    return (v_r, float(release_altitude_km), math.radians(release_flight_path_deg),
+            v_r / (mean_acceleration_g * K.G0_KM_S2))
+
+
 def boost(launch_lat_deg, launch_lon_deg, azimuth_deg, release_speed_km_s, release_altitude_km,
           release_flight_path_deg=0.0, mean_acceleration_g=3.5, sample_step_s=2.0,
           vehicle_name="booster", pitch_exponent=None):
@@ -106,17 +125,9 @@ def boost(launch_lat_deg, launch_lon_deg, azimuth_deg, release_speed_km_s, relea
         ``lat_deg, lon_deg, altitude_km, speed_km_s, heading_deg, flight_path_deg,
         time_s, ground_range_km`` at burnout.
     """
-    for name, val, lo, hi in (("release_speed_km_s", release_speed_km_s, 1.0, 7.8),
-                              ("release_altitude_km", release_altitude_km, 15.0, 200.0),
-                              ("release_flight_path_deg", release_flight_path_deg, -10.0, 30.0),
-                              ("mean_acceleration_g", mean_acceleration_g, 1.0, 20.0),
-                              ("sample_step_s", sample_step_s, 0.01, 60.0)):
-        if not (math.isfinite(float(val)) and lo <= float(val) <= hi):
-            raise BoostError(f"{name}={val!r}: must be a finite number in [{lo}, {hi}]")
-    v_r = float(release_speed_km_s)
-    h_r = float(release_altitude_km)
-    g_r = math.radians(release_flight_path_deg)
-    t_burn = v_r / (mean_acceleration_g * K.G0_KM_S2)
+    _check_range("sample_step_s", sample_step_s, 0.01, 60.0)
+    v_r, h_r, g_r, t_burn = _release_values(release_speed_km_s, release_altitude_km,
+                                            release_flight_path_deg, mean_acceleration_g)
 
     # pitch exponent by geometric bisection on the burnout altitude (compiled kernel)
     if pitch_exponent is not None:
@@ -171,16 +182,8 @@ def boost_release(launch_lat_deg, launch_lon_deg, azimuth_deg, release_speed_km_
         ``lat_deg, lon_deg, altitude_km, speed_km_s, heading_deg, flight_path_deg, time_s,
         ground_range_km, pitch_exponent`` at burnout (as ``boost(...)[1]``).
     """
-    for name, val, lo, hi in (("release_speed_km_s", release_speed_km_s, 1.0, 7.8),
-                              ("release_altitude_km", release_altitude_km, 15.0, 200.0),
-                              ("release_flight_path_deg", release_flight_path_deg, -10.0, 30.0),
-                              ("mean_acceleration_g", mean_acceleration_g, 1.0, 20.0)):
-        if not (math.isfinite(float(val)) and lo <= float(val) <= hi):
-            raise BoostError(f"{name}={val!r}: must be a finite number in [{lo}, {hi}]")
-    v_r = float(release_speed_km_s)
-    h_r = float(release_altitude_km)
-    g_r = math.radians(release_flight_path_deg)
-    t_burn = v_r / (mean_acceleration_g * K.G0_KM_S2)
+    v_r, h_r, g_r, t_burn = _release_values(release_speed_km_s, release_altitude_km,
+                                            release_flight_path_deg, mean_acceleration_g)
     p, h, s, reach_lo, reach_hi = SK.boost_burnout(v_r, h_r, g_r, t_burn)
     if not math.isfinite(p):
         raise BoostError(

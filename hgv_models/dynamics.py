@@ -24,7 +24,6 @@ import numpy as np
 
 from hgv_models import _dynamics_kernels as K
 from hgv_models import _shooting_kernels as SK
-from hgv_models._atmosphere_kernels import us1976_kernel
 from hgv_models.guidance import GuidanceProgram, TerminalDive, as_program
 from hgv_models.trajectory import Trajectory
 from hgv_models.vehicles import Vehicle, vehicle_by_name
@@ -46,22 +45,6 @@ def _check(name, value, lo=None, hi=None):
     if not math.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
         raise GlideError(f"{name}={value!r}: must be a finite number in [{lo}, {hi}]")
     return v
-
-
-def _density_altitude_km(rho_target):
-    """Altitude (km) where the US 1976 density equals rho_target (bisection, 0-120 km)."""
-    lo, hi = 0.0, 120.0
-    if rho_target >= us1976_kernel(lo)[0]:
-        return lo
-    if rho_target <= us1976_kernel(hi)[0]:
-        return hi
-    for _ in range(80):
-        mid = 0.5 * (lo + hi)
-        if us1976_kernel(mid)[0] > rho_target:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
 
 
 def equilibrium_glide_altitude_km(vehicle, speed_km_s):
