@@ -51,7 +51,7 @@ from hgvcov.plots.overlays import (add_land, draw_polygon, draw_radars, draw_tra
                                    track_groups)
 from hgvcov.plots.ground_tracks import draw_ground_tracks
 from hgvcov.plots.options import DEFAULT_OVERLAYS, OVERLAY_NAMES
-from hgvcov.plots.projections import MapProjection, frame_kind, map_projection
+from hgvcov.plots.projections import MapProjection, frame_kind, map_projection, view_lonlat_box
 from hgvcov.plots.scales import ColourScale, colour_scale
 
 __all__ = ["DEFAULT_TARGET_ALTITUDE_KM", "plot_coverage_map"]
@@ -304,44 +304,6 @@ def _set_view(ax, mp: MapProjection, box):
             mx = my = 0.0
         ax.set_xlim(px0 - mx, px1 + mx)
         ax.set_ylim(py0 - my, py1 + my)
-
-
-def _view_lonlat_box(ax, mp: MapProjection, box) -> tuple[float, float, float, float]:
-    """The lon/lat box (in the data frame's continuous longitudes, about the central
-    longitude) that covers everything the axes show, with a 2 deg margin: land and
-    coastlines are clipped to it, so no clip edge falls inside the view."""
-    if mp.frame != "box":
-        lat0, lat1 = box[2], box[3]
-        if mp.frame == "north":
-            lat1 = 90.0
-        elif mp.frame == "south":
-            lat0 = -90.0
-        else:
-            lat0, lat1 = -90.0, 90.0
-        c = mp.central_lon_deg
-        return c - 180.0, c + 180.0, max(lat0 - 2.0, -90.0), min(lat1 + 2.0, 90.0)
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    t = np.linspace(0.0, 1.0, 41)
-    xs = np.r_[x0 + (x1 - x0) * t, np.full_like(t, x1), x1 - (x1 - x0) * t, np.full_like(t, x0)]
-    ys = np.r_[np.full_like(t, y0), y0 + (y1 - y0) * t, np.full_like(t, y1), y1 - (y1 - y0) * t]
-    ll = mp.data_crs.transform_points(mp.crs, xs, ys)
-    ok = np.isfinite(ll[:, 0]) & np.isfinite(ll[:, 1])
-    lon0, lon1, lat0, lat1 = box
-    if ok.any():
-        lons = ll[ok, 0] + mp.central_lon_deg
-        lats = ll[ok, 1]
-        lon0, lon1 = min(lon0, float(lons.min())), max(lon1, float(lons.max()))
-        lat0, lat1 = min(lat0, float(lats.min())), max(lat1, float(lats.max()))
-        # The top edge of a conic / polar view may pass over the pole.
-        pole = mp.crs.transform_point(0.0, 90.0 if lat1 > 0 else -90.0, ccrs.PlateCarree())
-        if np.all(np.isfinite(pole)) and x0 <= pole[0] <= x1 and y0 <= pole[1] <= y1:
-            lon0, lon1 = mp.central_lon_deg - 180.0, mp.central_lon_deg + 180.0
-            lat0, lat1 = (lat0, 90.0) if lat1 > 0 else (-90.0, lat1)
-    lon0, lon1 = lon0 - 2.0, lon1 + 2.0
-    if lon1 - lon0 > 360.0:
-        lon0, lon1 = mp.central_lon_deg - 180.0, mp.central_lon_deg + 180.0
-    return float(lon0), float(lon1), float(max(lat0 - 2.0, -90.0)), float(min(lat1 + 2.0, 90.0))
 
 
 # --------------------------------------------------------------------------- graticule
@@ -878,7 +840,7 @@ def plot_coverage_map(
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     aspect = (y1 - y0) / (x1 - x0)
-    view = _view_lonlat_box(ax, mp, box)
+    view = view_lonlat_box(ax, mp, box)
 
     labels: list = []
     avoid: list = []

@@ -160,30 +160,6 @@ def _set_box_view(ax, mp, box) -> None:
     ax.set_ylim(py0, py1)
 
 
-def _view_lonlat(ax, mp, box):
-    """``(lon0, lon1), (lat0, lat1)`` covering everything the axes show (the view's edge
-    taken back to lon/lat, continuous longitudes), with a 2 deg margin: land is clipped to
-    it, so no clip edge falls inside the view."""
-    if mp.frame != "box":
-        c = mp.central_lon_deg
-        lat0 = -90.0 if mp.frame in ("world", "south") else box[2] - 2.0
-        lat1 = 90.0 if mp.frame in ("world", "north") else box[3] + 2.0
-        return (c - 180.0, c + 180.0), (max(lat0, -90.0), min(lat1, 90.0))
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    t = np.linspace(0.0, 1.0, 41)
-    xs = np.r_[x0 + (x1 - x0) * t, np.full_like(t, x1), x1 - (x1 - x0) * t, np.full_like(t, x0)]
-    ys = np.r_[np.full_like(t, y0), y0 + (y1 - y0) * t, np.full_like(t, y1), y1 - (y1 - y0) * t]
-    ll = mp.data_crs.transform_points(mp.crs, xs, ys)
-    ok = np.isfinite(ll[:, 0]) & np.isfinite(ll[:, 1])
-    lon0, lon1, lat0, lat1 = box
-    if ok.any():
-        lons = ll[ok, 0] + mp.central_lon_deg
-        lon0, lon1 = min(lon0, float(lons.min())), max(lon1, float(lons.max()))
-        lat0, lat1 = min(lat0, float(ll[ok, 1].min())), max(lat1, float(ll[ok, 1].max()))
-    return (lon0 - 2.0, lon1 + 2.0), (max(lat0 - 2.0, -90.0), min(lat1 + 2.0, 90.0))
-
-
 def plot_ensemble_corridor(corridor, ensemble: str, path, title: str | None = None,
                            dpi: int = 150, projection: str = "auto", table=None):
     """Map of the percentage of track samples out of custody per cell.
@@ -214,7 +190,7 @@ def plot_ensemble_corridor(corridor, ensemble: str, path, title: str | None = No
     import matplotlib.patheffects as pe
 
     from hgvcov.plots.overlays import add_land
-    from hgvcov.plots.projections import map_projection
+    from hgvcov.plots.projections import map_projection, view_lonlat_box
 
     frac = corridor.uncovered_fraction()
     if not np.isfinite(frac).any():
@@ -238,7 +214,8 @@ def plot_ensemble_corridor(corridor, ensemble: str, path, title: str | None = No
     ax.set_facecolor("#eef3f7")
     mesh = ax.pcolormesh(lon_e - c, corridor.lat_edges_deg, shown, transform=mp.data_crs,
                          cmap="magma_r", vmin=0.0, vmax=100.0, zorder=2)
-    land_box, land_lat = _view_lonlat(ax, mp, box)
+    lon0_v, lon1_v, lat0_v, lat1_v = view_lonlat_box(ax, mp, box)
+    land_box, land_lat = (lon0_v, lon1_v), (lat0_v, lat1_v)
     add_land(ax, land_box, land_lat, central_lon_deg=c, mode="fill", zorder=1)
     add_land(ax, land_box, land_lat, central_lon_deg=c, mode="outline", zorder=3)
     gl = ax.gridlines(draw_labels=True, linewidth=0.3, alpha=0.5, zorder=3.5,
