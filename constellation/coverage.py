@@ -462,7 +462,9 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
         ``TILE_ROWS`` rows padded to whole tiles (:func:`constellation._grid.grid_chunk`),
         ``8 B`` per point and detection slot (``R^2``; at most ``n_sat`` slots) plus the tile
         minima, the strip's points, counts, point indices and streaming-state copy (~184 B per
-        point) and scratch. Independent of ``n_time`` beyond ``chunk_steps``.
+        point) and scratch; the background counts (16 B per point and variable) and scratch; the
+        per-satellite value sums (``N_SV`` float64 per strip of ``TILE_ROWS`` rows and satellite)
+        and scratch. Independent of ``n_time`` beyond ``chunk_steps``.
     """
 
     n_sat = int(n_sat)
@@ -484,7 +486,10 @@ def estimate_memory_bytes(n_sat, n_point, n_time, chunk_steps=None, n_lon=None, 
     per_chunk += -(-max(1, n_point // max(1, n_lon)) // TILE_ROWS) * chunk_steps * N_LEVELS * 8  # strip sums
     per_point += 2 * 8 * N_BG  # background counts and their two output variables
     per_thread += strip * (n_sat + 8) + n_sat * 8  # background scratch (strips that can see space only)
-    return int(per_point * n_point + per_chunk + 64 * n_time + per_thread * n_threads + 64 * 2**20)
+    n_strip = -(-max(1, n_point // max(1, n_lon)) // TILE_ROWS)
+    per_run = n_strip * n_sat * N_SV * 8  # per-satellite value sums, per strip (constellation._satvalue)
+    per_thread += strip * 8 + n_sat * 48 + 2 * 8 * TILE_ROWS * TILE_COLS  # ... and their scratch
+    return int(per_run + per_point * n_point + per_chunk + 64 * n_time + per_thread * n_threads + 64 * 2**20)
 
 
 def kernels_cached(points=False):

@@ -681,7 +681,8 @@ def _case_memory_bytes(scenario) -> float | None:
         r = scenario.region
         n_point = len(r.points) if r.kind == "points" else r.n_lat * r.n_lon
         est = run.estimate_run(len(scenario.build_satellites()), n_point, scenario.time.count,
-                           n_threat=len(scenario.threat or []), n_lon=None if r.kind == "points" else r.n_lon)
+                           n_threat=len(scenario.threat or []), n_lon=None if r.kind == "points" else r.n_lon,
+                           availability=getattr(scenario.analysis, "satellite_availability", None) is not None)
         return float(est["memory_bytes"])
     except Exception:  # noqa: BLE001
         return None
