@@ -22,6 +22,10 @@ _FRACTIONS = (("fraction_1", ">= 1 satellite"), ("fraction_2", ">= 2 satellites"
 #: Expected fractions under satellite availability p (``[analysis] satellite_availability``).
 _EXPECTED = (("expected_fraction_1", ">= 1 satellite"), ("expected_fraction_2", ">= 2 satellites"),
              ("expected_fraction_stereo", "stereo pair"))
+#: Background figures (rows shown only where some point has a space background: with the
+#: usual positive elevation masks every line of sight is look-down and they are all 0).
+_BACKGROUND = (("fraction_space_background", ">= 1 against space"),
+               ("fraction_stereo_space_background", "stereo, both against space"))
 #: Region statistics shown as their worst value: (variable, label).
 _GAPS = (("max_gap_s", "worst gap (any)"), ("max_gap_stereo_s", "worst gap (stereo)"))
 #: Columns of the threat table: (title, formatter, summary.json ``per_threat`` key).  Every
@@ -118,6 +122,10 @@ def _region_table(stats: dict, weighted: Optional[dict] = None) -> Table:
         if mean is not None or mn is not None:
             reg.add_row(f"{label}, expected (availability p = {fmt_value_p(p)})", fmt_fraction(mean),
                         fmt_fraction(mn), *extra(var))
+    for var, label in _BACKGROUND:
+        mean, mn, mx = (_stat(stats, var, w) for w in ("mean", "min", "max"))
+        if mean is not None and mx is not None and mx > 0:
+            reg.add_row(label, fmt_fraction(mean), fmt_fraction(mn), *extra(var))
     for var, label in _GAPS:
         v = _pick(stats, f"{var}_worst", f"{var}_max", f"worst_{var}", var)
         if isinstance(v, dict):

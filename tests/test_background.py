@@ -390,3 +390,25 @@ def test_bad_keys_exit_2(tmp_path, monkeypatch, capsys, line, fragments):
     for f in fragments:
         assert f in err, err
     assert not (tmp_path / "out").exists()
+
+
+def test_console_shows_background_rows_only_where_space_is_seen():
+    """The region table prints the background fractions when some point has a space
+    background, and leaves them out when every line of sight is look-down (all 0)."""
+    from rich.console import Console
+
+    from hgvcov.report import _region_table
+
+    def rows(stats):
+        con = Console(width=120, record=True)
+        con.print(_region_table(stats))
+        return con.export_text()
+
+    base = {"fraction_1_mean": 0.7, "fraction_1_min": 0.5}
+    none = dict(base, fraction_space_background_mean=0.0, fraction_space_background_min=0.0,
+                fraction_space_background_max=0.0)
+    some = dict(base, fraction_space_background_mean=0.25, fraction_space_background_min=0.0,
+                fraction_space_background_max=0.75)
+    assert "against space" not in rows(none)
+    text = rows(some)
+    assert ">= 1 against space" in text and "25.0 %" in text
