@@ -374,3 +374,15 @@ def test_run_writes_satellites_csv_chart_and_worst_case(tmp_path):
     assert all(n in proc.stdout for n in top3) and "most critical satellites" in proc.stdout
     for name in ("satellites.csv", "satellite_tracks.csv", "satellite_value.png"):
         assert name in summ["files"]
+
+
+def test_worst_case_map_title_names_the_lost_satellites():
+    """The worst-case maps say which satellites were removed (a brief needs it), shortened
+    past three."""
+    from hgvcov.plots.coverage_maps import _long_name
+
+    assert _long_name("worst_fraction_stereo", {"removed_satellites": "A-1, B-2"}) == \
+        "Time in stereo track, after losing A-1, B-2"
+    assert _long_name("worst_fraction_1", {"removed_satellites": "A, B, C, D"}).endswith(
+        "after losing 4 satellites (A, B, ...)")
+    assert _long_name("fraction_1", {}) == "Time detected by at least 1 satellite"

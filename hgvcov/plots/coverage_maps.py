@@ -90,8 +90,15 @@ def _latlon_of(dataset) -> tuple[np.ndarray, np.ndarray, bool]:
 
 
 def _long_name(var: str, attrs: Mapping) -> str:
-    """Colour-bar and title name of ``var``: :data:`METRIC_STYLES`, else the variable's ``long_name``."""
-    return METRIC_STYLES.get(var, {}).get("long_name") or str(attrs.get("long_name", var))
+    """Colour-bar and title name of ``var``: :data:`METRIC_STYLES`, else the variable's ``long_name``;
+    a worst-case variable names the satellites removed (its ``removed_satellites`` attribute)."""
+    name = METRIC_STYLES.get(var, {}).get("long_name") or str(attrs.get("long_name", var))
+    removed = str(attrs.get("removed_satellites", "") or "")
+    if removed:
+        names = [n.strip() for n in removed.split(",")]
+        lost = removed if len(names) <= 3 else f"{len(names)} satellites ({', '.join(names[:2])}, ...)"
+        name = name.replace("worst-case losses", f"after losing {lost}")
+    return name
 
 
 def _area_stats(values: np.ndarray, lat: np.ndarray, lon: np.ndarray, is_points: bool,
