@@ -461,20 +461,26 @@ def _residuals(veh, trials, shoot_step, kw):
     return out
 
 
+def _trial_round(veh, pairs, shoot_step, kw, no_impact):
+    """Glide every pair of ``pairs`` from its current (speed, azimuth) in one batch and store
+    the miss residual, the error, or the failure ``no_impact`` (a glide that never landed)."""
+    res = _residuals(veh, [(p, p.v, p.az) for p in pairs], shoot_step, kw)
+    for p, r in zip(pairs, res):
+        if isinstance(r, Exception):
+            p.error, p.done = r, True
+        elif r is None:
+            p.fail(no_impact)
+        else:
+            p.res = r
+
+
 def _shoot(veh, pairs, shoot_step, v_min, v_max, kw):
     """2-D damped Newton on (release speed, azimuth) for all ``pairs`` in lockstep."""
     ld = veh.max_lift_to_drag(15.0)
     for p in pairs:
         p.v = min(max(_closed_form_speed(ld, 0.9 * p.total), v_min), v_max)
         p.az = p.az_aim
-    res = _residuals(veh, [(p, p.v, p.az) for p in pairs], shoot_step, kw)
-    for p, r in zip(pairs, res):
-        if isinstance(r, Exception):
-            p.error, p.done = r, True
-        elif r is None:
-            p.fail("first trial glide did not end in impact")
-        else:
-            p.res = r
+    _trial_round(veh, pairs, shoot_step, kw, "first trial glide did not end in impact")
     dv, da = 0.005, 0.05
     for _it in range(30):
         for p in pairs:
@@ -520,14 +526,7 @@ def _shoot(veh, pairs, shoot_step, v_min, v_max, kw):
             p.v = min(max(v_new, v_min), v_max)
             p.az = p.az + scale * step[1]
             moved.append(p)
-        res = _residuals(veh, [(p, p.v, p.az) for p in moved], shoot_step, kw)
-        for p, r in zip(moved, res):
-            if isinstance(r, Exception):
-                p.error, p.done = r, True
-            elif r is None:
-                p.fail("glide did not impact while shooting")
-            else:
-                p.res = r
+        _trial_round(veh, moved, shoot_step, kw, "glide did not impact while shooting")
     for p in pairs:
         if not p.done:
             p.fail(f"shooting did not converge (residual {p.res[0]:.1f} km along, "
