@@ -145,6 +145,85 @@ def survival_in(adj, full, p, stack_m, stack_w):
     cliques enumerated once each (each extended only by higher-numbered vertices): few when the
     complement is sparse. Otherwise the vertex-elimination recursion of the module docstring.
     """
+    k, n_edge = _degree_sum(adj, full)
+    if n_edge >= k * (k - 1) // 2:  # 2 x edges >= k (k - 1) / 2
+        pw = stack_w[STACK_SIZE - k - 1:]  # p^c q^(k-c): the stack's tail (never reached by the stack)
+        fill_clique_weights(pw, k, p)
+        return _survival_by_cliques(adj, full, k, pw, stack_m, stack_w)
+    return _survival_by_elimination(adj, full, k, p, stack_m, stack_w)
+
+
+@jit_inline
+def survival_tab(adj, full, p, stack_m, stack_w, tab):
+    """:func:`survival_in` with the clique weights read from ``tab`` (:func:`survival_table`); same numbers.
+
+    A complete graph (every pair of ``full`` a stereo pair: the usual case) reads its result
+    from ``tab`` too: the clique sum's ``p^0 q^k`` then ``k`` times ``p q^(k-1)``, added in the
+    order :func:`_survival_by_cliques` adds them.
+    """
+    k, n_edge = _degree_sum(adj, full)
+    if n_edge == k * (k - 1):
+        ps = 1.0 - tab[k, T_COMPLETE]
+        return ps if ps > 0.0 else 0.0
+    if n_edge >= k * (k - 1) // 2:
+        return _survival_by_cliques(adj, full, k, tab[k, T_PW:], stack_m, stack_w)
+    return _survival_by_elimination(adj, full, k, p, stack_m, stack_w)
+
+
+T_P1 = 0
+"""Column of :func:`survival_table`: ``P[>= 1 survive]`` of ``k`` detecting satellites (:func:`count_probabilities`)."""
+T_P2 = 1
+"""Column of :func:`survival_table`: ``P[>= 2 survive]``."""
+T_COMPLETE = 2
+"""Column of :func:`survival_table`: ``N`` of the complete graph on ``k`` vertices."""
+T_PW = 3
+"""First column of :func:`survival_table`'s clique weights ``p^c q^(k-c)``, ``c = 0 .. k``."""
+T_COLS = T_PW + MAX_STEREO_SATS + 1
+"""Columns of :func:`survival_table`."""
+
+
+@jit_inline
+def fill_clique_weights(pw, k, p):
+    """``pw[c] = p^c q^(k-c)``, ``c = 0 .. k`` (``q = 1 - p``), by repeated multiplication (``p = 1``: exact 0 / 1)."""
+    q = 1.0 - p
+    pw[0] = 1.0
+    for _ in range(k):
+        pw[0] *= q
+    pc = 1.0
+    for c in range(1, k + 1):
+        pc *= p  # p^c by repeated multiplication, the first c factors of each product as before
+        pw[c] = pc
+        for _ in range(k - c):
+            pw[c] *= q
+
+
+@jit_inline
+def survival_table(p, n_tab):
+    """Clique weights and complete-graph sums of ``k = 0 .. MAX_STEREO_SATS`` vertices, once per run.
+
+    Row ``k``: ``[T_P1]``, ``[T_P2]`` the binomial tails (:func:`count_probabilities`),
+    ``[T_COMPLETE]`` = ``N`` of the complete graph on ``k`` vertices (the surviving set
+    has at most one vertex: ``q^k + k p q^(k-1)``, summed as :func:`_survival_by_cliques` sums
+    it), ``[T_PW + c]`` = ``p^c q^(k-c)`` (:func:`fill_clique_weights`). ``n_tab = 0`` gives an
+    empty table (availability off).
+    """
+    tab = np.zeros((n_tab * (MAX_STEREO_SATS + 1), T_COLS), dtype=np.float64)
+    for k in range(tab.shape[0]):
+        p1, p2 = count_probabilities(k, p)
+        tab[k, T_P1] = p1
+        tab[k, T_P2] = p2
+        fill_clique_weights(tab[k, T_PW:], k, p)
+        none = 0.0
+        none += tab[k, T_PW]
+        for _ in range(k):
+            none += tab[k, T_PW + 1]
+        tab[k, T_COMPLETE] = none
+    return tab
+
+
+@jit_inline
+def _degree_sum(adj, full):
+    """``(k, 2 x edges)`` of the graph ``adj`` induced on the bit mask ``full``."""
     one = np.uint64(1)
     k = np.int64(_popcount(full))
     n_edge = 0
@@ -153,8 +232,13 @@ def survival_in(adj, full, p, stack_m, stack_w):
         low = rest & (~rest + one)
         rest &= ~low
         n_edge += np.int64(_popcount(adj[_popcount(low - one)]))
-    if n_edge >= k * (k - 1) // 2:  # 2 x edges >= k (k - 1) / 2
-        return _survival_by_cliques(adj, full, k, p, stack_m, stack_w)
+    return k, n_edge
+
+
+@jit_inline
+def _survival_by_elimination(adj, full, k, p, stack_m, stack_w):
+    """``1 - N(full)`` by the vertex-elimination recursion of the module docstring (:func:`survival_in`)."""
+    one = np.uint64(1)
     q = 1.0 - p
     none = 0.0
     top = 0
@@ -214,20 +298,9 @@ def survival_in(adj, full, p, stack_m, stack_w):
 
 
 @jit_inline
-def _survival_by_cliques(adj, full, k, p, stack_m, stack_w):
-    """``1 - sum_C p^|C| q^(k-|C|)``, ``C`` the complement's cliques on ``full`` (:func:`survival_in`)."""
-    q = 1.0 - p
+def _survival_by_cliques(adj, full, k, pw, stack_m, stack_w):
+    """``1 - sum_C pw[|C|]``, ``C`` the complement's cliques on ``full`` (:func:`survival_in`; ``pw[c] = p^c q^(k-c)``)."""
     one = np.uint64(1)
-    pw = stack_w[STACK_SIZE - k - 1:]  # pw[c] = p^c q^(k-c): the stack's tail (never reached by the stack)
-    pw[0] = 1.0
-    for _ in range(k):
-        pw[0] *= q
-    pc = 1.0
-    for c in range(1, k + 1):
-        pc *= p  # p^c by repeated multiplication, the first c factors of each product as before
-        pw[c] = pc
-        for _ in range(k - c):
-            pw[c] *= q
     none = 0.0
     stack_m[0] = full
     stack_w[0] = 0.0  # clique size, exact in float64
@@ -274,7 +347,7 @@ is_stereo_pair = _is_pair
 
 @jit_no_refcount
 def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k, pu,
-                     j_a, j_b, adj, los, stack_m, stack_w, tsl, rminb):
+                     j_a, j_b, adj, los, stack_m, stack_w, tsl, rminb, tab):
     """Availability accumulators of slots ``j_a .. j_b`` of one grid strip at one step (:func:`grid_chunk`).
 
     ``cnt[j]`` detections (float64), ``best[j] < inf`` where a stereo pair exists (read where
@@ -286,7 +359,7 @@ def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, sl
     every point of the tile (:func:`_tile_graph`); only the pairs the bound cannot decide are
     tested point by point (the same test as :func:`_is_pair` on the same numbers), and points
     with the same detecting set and the same undecided outcomes share one
-    :func:`survival_in`. Past :data:`MAX_STEREO_SATS` detecting slots in a tile or
+    :func:`survival_tab`. Past :data:`MAX_STEREO_SATS` detecting slots in a tile or
     :data:`MAX_UNDECIDED` undecided pairs, the tile is done point by point
     (:func:`_tile_by_points`). Same numbers either way, bit for bit.
 
@@ -295,21 +368,15 @@ def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, sl
 
     Scratch: ``adj`` (>= :data:`ADJ_SCRATCH`,) uint64; ``los`` (:data:`LOS_ROWS` + n_blk,
     :data:`LOS_COLS`) float64, zeroed when the strip starts and kept across its steps (it caches
-    the binomial probabilities of ``0 .. MAX_STEREO_SATS`` detections and each tile's centre and
-    radius, which do not change with time); ``stack_m``/``stack_w`` (>= :data:`STACK_SIZE`,),
-    ``tsl`` (>= ns,) int64. A function of its
+    each tile's centre and radius, which do not change with time); ``stack_m``/``stack_w`` (>=
+    :data:`STACK_SIZE`,), ``tsl`` (>= ns,) int64. ``tab``: :func:`survival_table` of ``avail_p``
+    (read only, shared by the threads). A function of its
     own, compiled without reference counting (it allocates nothing), called once per strip and
     step: inlined into the kernel's loop body it ran ~8x slower (measured on the reference
     case), as :func:`constellation._pairs.row_pairs` notes for itself.
     """
     if j_b < j_a:
         return
-    if los[_L_TAB, 2] == 0.0:  # first call of the strip: the counts' probabilities, once (p is fixed)
-        for n in range(MAX_STEREO_SATS + 1):
-            p1, p2 = count_probabilities(n, avail_p)
-            los[_L_TAB + n, 0] = p1
-            los[_L_TAB + n, 1] = p2
-        los[_L_TAB, 2] = 1.0
     for q in range(j_a // BLOCK, j_b // BLOCK + 1):
         ja = max(j_a, q * BLOCK)
         jb = min(j_b, q * BLOCK + BLOCK - 1)
@@ -321,8 +388,8 @@ def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, sl
             n = int(c)
             p = gidx[j]
             if n <= MAX_STEREO_SATS:
-                p1 = los[_L_TAB + n, 0]
-                p2 = los[_L_TAB + n, 1]
+                p1 = tab[n, T_P1]
+                p2 = tab[n, T_P2]
             else:
                 p1, p2 = count_probabilities(n, avail_p)
             avail[p, AV_1] += p1
@@ -332,7 +399,7 @@ def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, sl
         if n_stereo == 0:
             continue
         if not _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm,
-                                  ns, band_f, k, pu, q, ja, jb, adj, los, stack_m, stack_w, tsl):
+                                  ns, band_f, k, pu, q, ja, jb, adj, los, stack_m, stack_w, tsl, tab):
             _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k,
                             pu, q, ja, jb, adj, los, stack_m, stack_w, tsl)
 
@@ -355,11 +422,9 @@ ADJ_SCRATCH = _A_V + BLOCK
 """Length of :func:`row_availability`'s ``adj`` scratch (uint64)."""
 # layout of its float64 scratch ``los`` (rows): per tile slot (unit line of sight from the tile's
 # centre, sin and cos of its angular bound, cos and sin of its theta_min), the remembered
-# probabilities, the counts' probabilities (n = 0 .. MAX_STEREO_SATS; row 0 column 2 = filled),
-# then one row per tile of the strip (centre, radius in km; radius 0 = not yet computed)
+# probabilities, then one row per tile of the strip (centre, radius in km; radius 0 = not yet computed)
 _L_MEMO = MAX_STEREO_SATS
-_L_TAB = _L_MEMO + MEMO
-LOS_ROWS = _L_TAB + MAX_STEREO_SATS + 1
+LOS_ROWS = _L_MEMO + MEMO
 """Rows of :func:`row_availability`'s ``los`` scratch before the per-tile rows (one per tile)."""
 LOS_COLS = 7
 """Columns of :func:`row_availability`'s ``los`` scratch."""
@@ -371,7 +436,7 @@ per-point test (:func:`_is_pair`) cannot come out otherwise; see :func:`_tile_gr
 
 @jit_inline
 def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k,
-                       pu, q, ja, jb, adj, los, stack_m, stack_w, tsl):
+                       pu, q, ja, jb, adj, los, stack_m, stack_w, tsl, tab):
     """Stereo availability of tile ``q``'s points ``ja .. jb`` from one tile graph; False past the limits.
 
     False: nothing was added (more than :data:`MAX_STEREO_SATS` slots or
@@ -451,7 +516,7 @@ def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, sl
                 tb = ab >> np.uint64(6)
                 adj[_A_POINT + ta] |= one << tb
                 adj[_A_POINT + tb] |= one << ta
-            ps = survival_in(adj[_A_POINT:_A_POINT + MAX_STEREO_SATS], d, avail_p, stack_m, stack_w)
+            ps = survival_tab(adj[_A_POINT:_A_POINT + MAX_STEREO_SATS], d, avail_p, stack_m, stack_w, tab)
             e = n_memo if n_memo < MEMO else (j - ja) % MEMO
             adj[_A_KEY_D + e] = d
             adj[_A_KEY_V + e] = v

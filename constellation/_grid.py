@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._availability import ADJ_SCRATCH, LOS_COLS, LOS_ROWS, STACK_SIZE, row_availability
+from ._availability import ADJ_SCRATCH, LOS_COLS, LOS_ROWS, STACK_SIZE, row_availability, survival_table
 from ._background import row_background, strip_above_clutter
 from ._candidates import strip_candidates
 from ._detect import row_detect
@@ -153,6 +153,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     # (constellation.coverage.GRID_ROWS_PER_TASK) the light ones fill in at the end, so the
     # threads finish together
     strip_order = np.argsort(-work)
+    av_tab = survival_table(avail_p, 1 if avail.shape[0] > 0 else 0)  # read only, shared by the strips
     for i_ in prange(n_strip):
         i0 = strip_order[i_] * TILE_ROWS
         n_rows = min(TILE_ROWS, n_lat - i0)
@@ -263,7 +264,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                 row_gap_update(xs, rs, cnt, best, ghist, gidx, row_a, row_b, g, t_edge[g], t_edge[g + 1])
                 if use_av:
                     row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns,
-                                     band_f, k, pu, row_a, row_b, av_adj, av_los, av_sm, av_sw, av_tsl, rminb)
+                                     band_f, k, pu, row_a, row_b, av_adj, av_los, av_sm, av_sw, av_tsl, rminb, av_tab)
                 if use_bg:
                     row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, band_si, k, table,
                                    pu, row_a, row_b, bg_n, bg_f, bg_l, bg_t)

@@ -71,10 +71,11 @@ _S_PER_POINT_SAMPLE_AVAILABILITY = 3.0e-8
 AVAILABILITY_BYTES_PER_POINT = 72
 #: Availability scratch of the grid kernel per thread (bytes): the pair-graph and
 #: depth-first stacks (``2 * 2,081 * 8``), the pair graphs, detecting sets and remembered
-#: keys (256 uint64), the per-slot and table rows (137 x 7 float64); plus
+#: keys (256 uint64), the per-slot and remembered rows (72 x 7 float64), the survival table
+#: (65 x 68 float64, shared by the threads: counted per thread, a few tens of kB over); plus
 #: :data:`AVAILABILITY_BYTES_PER_COLUMN` per grid column (one row of 7 float64 per tile of 4
 #: columns: the tile's centre and radius) and 8 B per detection slot (at most ``n_sat``).
-AVAILABILITY_THREAD_BYTES = 2 * 2081 * 8 + 256 * 8 + 137 * 7 * 8
+AVAILABILITY_THREAD_BYTES = 2 * 2081 * 8 + 256 * 8 + 72 * 7 * 8 + 65 * 68 * 8
 AVAILABILITY_BYTES_PER_COLUMN = 14
 #: Mean HGV ground speed (km/s) and boost time (s) for the flight time of a threat.
 _HGV_KM_S = 2.5
