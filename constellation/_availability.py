@@ -428,6 +428,16 @@ LOS_ROWS = _L_MEMO + MEMO
 """Rows of :func:`row_availability`'s ``los`` scratch before the per-tile rows (one per tile)."""
 LOS_COLS = 7
 """Columns of :func:`row_availability`'s ``los`` scratch."""
+# layout of the per-slot rows _tile_graph keeps in ``stack_w`` (free until survival_tab runs):
+# unit line of sight from the tile's centre, sin and cos of its angular bound (sin: R_min^2 on
+# entry), cos and sin of its theta_min, MAX_STEREO_SATS entries each
+_S_UX = 0
+_S_UY = _S_UX + MAX_STEREO_SATS
+_S_UZ = _S_UY + MAX_STEREO_SATS
+_S_SD = _S_UZ + MAX_STEREO_SATS
+_S_CD = _S_SD + MAX_STEREO_SATS
+_S_CM = _S_CD + MAX_STEREO_SATS
+_S_ST = _S_CM + MAX_STEREO_SATS
 COS_MARGIN = 1e-6
 """Margin (in cosine) by which :func:`_tile_graph` must clear a stereo threshold to decide a pair
 for the whole tile: far above the rounding of either test (~1e-15), so a decided pair's exact
@@ -462,14 +472,14 @@ def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, sl
             if nt >= MAX_STEREO_SATS:
                 return False
             tsl[nt] = s
-            los[nt, 3] = rminb[s, q]  # (a little below) the slot's smallest R^2 over the tile (km^2)
+            stack_w[_S_SD + nt] = rminb[s, q]  # (a little below) the slot's smallest R^2 over the tile (km^2)
             sh = np.uint64(nt)
             j0u = np.uint64(jl)
             for jj in range(np.uint64(BLOCK)):  # unsigned, fixed trip count: vectorised
                 r2 = r2s[s, j0u + jj]
                 adj[_A_DET + jj] |= np.uint64(r2 == r2) << sh
             nt += 1
-    nu = _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los)
+    nu = _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, stack_w)
     if nu < 0:
         return False
     for jj in range(BLOCK):
@@ -566,7 +576,7 @@ def _undecided_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, cm, adj, bit):
 
 
 @jit_inline
-def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los):
+def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
     """Stereo pairs of the tile's ``nt`` slots decided for all its points at once, from its centre.
 
     With ``c`` the mean of the tile's points and ``rho`` their largest distance from it, the
@@ -626,6 +636,13 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los):
     cy = los[tr, 1]
     cz = los[tr, 2]
     rho = los[tr, 3]
+    ux_ = sl[_S_UX:_S_UX + MAX_STEREO_SATS]
+    uy_ = sl[_S_UY:_S_UY + MAX_STEREO_SATS]
+    uz_ = sl[_S_UZ:_S_UZ + MAX_STEREO_SATS]
+    sd_ = sl[_S_SD:_S_SD + MAX_STEREO_SATS]
+    cd_ = sl[_S_CD:_S_CD + MAX_STEREO_SATS]
+    cm_ = sl[_S_CM:_S_CM + MAX_STEREO_SATS]
+    st_ = sl[_S_ST:_S_ST + MAX_STEREO_SATS]
     for t in range(nt):
         s = tsl[t]
         sr = slot_rec[s]
@@ -633,48 +650,54 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los):
         uy = band_f[k, sr, BF_Y] - cy
         uz = band_f[k, sr, BF_Z] - cz
         inv = 1.0 / math.sqrt(ux * ux + uy * uy + uz * uz)
-        los[t, 0] = ux * inv
-        los[t, 1] = uy * inv
-        los[t, 2] = uz * inv
-        sd = rho / math.sqrt(los[t, 3])
+        ux_[t] = ux * inv
+        uy_[t] = uy * inv
+        uz_[t] = uz * inv
+        sd = rho / math.sqrt(sd_[t])
         if sd >= 1.0:  # no bound: every pair of this slot stays undecided
-            los[t, 3] = 1.0
-            los[t, 4] = 0.0
+            sd_[t] = 1.0
+            cd_[t] = 0.0
         else:
-            los[t, 3] = sd
-            los[t, 4] = math.sqrt(1.0 - sd * sd)
+            sd_[t] = sd
+            cd_[t] = math.sqrt(1.0 - sd * sd)
         cm = slot_cm[s]
-        los[t, 5] = cm
-        los[t, 6] = math.sqrt(max(0.0, 1.0 - cm * cm)) if cm >= 0.0 else 0.0
-        adj[_A_TILE + t] = np.uint64(0)
+        cm_[t] = cm
+        st_[t] = math.sqrt(max(0.0, 1.0 - cm * cm)) if cm >= 0.0 else 0.0
     nu = 0
-    for a in range(nt - 1):
-        sa = los[a, 3]
-        ca = los[a, 4]
-        cma = los[a, 5]
-        for b in range(a + 1, nt):
-            cm = los[b, 5]
-            s_t = los[b, 6]  # sin(theta_min) of the pair: that of the smaller cos(theta_min)
-            if cma < cm:
-                cm = cma
-                s_t = los[a, 6]
-            if not cm >= 0.0:
-                continue  # never a pair
-            g = abs(los[a, 0] * los[b, 0] + los[a, 1] * los[b, 1] + los[a, 2] * los[b, 2])
-            sb = los[b, 3]
-            cb = los[b, 4]
+    ntu = np.uint64(nt)
+    for a in range(nt):
+        sa = sd_[a]
+        ca = cd_[a]
+        cma = cm_[a]
+        sta = st_[a]
+        xa = ux_[a]
+        ya = uy_[a]
+        za = uz_[a]
+        e = np.uint64(0)
+        u = np.uint64(0)
+        for b in range(ntu):  # every b (the test is symmetric): branch-free, vectorised
+            cmb = cm_[b]
+            lt = cma < cmb
+            cm = cma if lt else cmb  # the pair's cos(theta_min): the smaller, with its sin
+            s_t = sta if lt else st_[b]
+            g = abs(xa * ux_[b] + ya * uy_[b] + za * uz_[b])
+            sb = sd_[b]
+            cb = cd_[b]
             s_d = sa * cb + ca * sb  # sin(Delta), cos(Delta)
             c_d = ca * cb - sa * sb
-            if c_d > 0.0 and g <= cm * c_d - s_t * s_d - COS_MARGIN:
-                adj[_A_TILE + a] |= one << np.uint64(b)
-                adj[_A_TILE + b] |= one << np.uint64(a)
-            elif c_d > cm and g >= cm * c_d + s_t * s_d + COS_MARGIN:
-                continue
-            else:
-                if nu >= MAX_UNDECIDED:
-                    return -1
-                adj[_A_UND + nu] = np.uint64(a) | (np.uint64(b) << np.uint64(6))
-                nu += 1
+            ok = (cm >= 0.0) & (c_d > 0.0) & (g <= cm * c_d - s_t * s_d - COS_MARGIN)
+            no = (~(cm >= 0.0)) | ((c_d > cm) & (g >= cm * c_d + s_t * s_d + COS_MARGIN))
+            e |= np.uint64(ok) << b
+            u |= np.uint64((~ok) & (~no)) << b
+        adj[_A_TILE + a] = e
+        u &= ~((one << np.uint64(a)) | ((one << np.uint64(a)) - one))  # the pairs (a, b > a), once each
+        while u != np.uint64(0):
+            low = u & (~u + one)
+            u &= ~low
+            if nu >= MAX_UNDECIDED:
+                return -1
+            adj[_A_UND + nu] = np.uint64(a) | (np.uint64(_popcount(low - one)) << np.uint64(6))
+            nu += 1
     return nu
 
 
