@@ -354,14 +354,23 @@ def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, sl
     ``cnt >= 2``; must run before :func:`row_update` resets ``cnt``). A point's detecting slots
     are those whose tiles ``slot_lo .. slot_hi`` hold the point's tile and whose ``r2s`` is not
     NaN; their lines of sight ``band_f[k, slot_rec] - pu`` and ``slot_cm`` give its pair graph.
-    Tile by tile (:func:`_tile_availability`): the pair graph of the tile's detecting slots is
-    built once, from the tile's centre, with a bound that proves a pair valid or invalid at
-    every point of the tile (:func:`_tile_graph`); only the pairs the bound cannot decide are
-    tested point by point (the same test as :func:`_is_pair` on the same numbers), and points
-    with the same detecting set and the same undecided outcomes share one
-    :func:`survival_tab`. Past :data:`MAX_STEREO_SATS` detecting slots in a tile or
-    :data:`MAX_UNDECIDED` undecided pairs, the tile is done point by point
-    (:func:`_tile_by_points`). Same numbers either way, bit for bit.
+
+    The stereo probability of a point with ``n`` detecting satellites is written through the
+    complement ``H`` of its pair graph (the detecting pairs that are *not* stereo pairs): the
+    surviving set has no stereo pair iff it is a clique of ``H``, so
+    ``PS = 1 - sum_C p^|C| q^(n-|C|)`` over the cliques ``C`` of ``H`` (the empty set and the
+    single vertices included), that is ``PS = P2(n) - corr``, ``P2`` the binomial ``P[>= 2
+    survive]`` and ``corr = sum p^|C| q^(n-|C|)`` over the cliques of two or more vertices. Most
+    pairs are stereo pairs, so ``corr`` is 0 at most points: ``P2`` is added with the counts'
+    probabilities, and only the points where ``H`` has an edge get a correction.
+
+    Tile by tile (:func:`_tile_corrections`): the pairs of the tile's slots are decided stereo
+    for all its points at once from the tile's centre (:func:`_tile_graph`, law of sines); the
+    others (candidates of ``H``) are tested exactly at every point (:func:`_complement_block`,
+    the test of :func:`_is_pair`), and ``corr`` is computed once per distinct ``(n, H)`` of the
+    tile. Past :data:`MAX_STEREO_SATS` slots in a tile or :data:`MAX_UNDECIDED` candidate
+    pairs, the tile's points are solved one by one (:func:`_tile_by_points`). Per sample the
+    result equals :func:`survival_in`'s to rounding (~1e-16).
 
     ``rminb`` (n_slot, n_blk): each slot's smallest detected ``R^2`` per tile, slightly shrunk
     (inf or NaN where none), as :func:`constellation._detect.slot_detect` writes it.
@@ -380,7 +389,17 @@ def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, sl
     for q in range(j_a // BLOCK, j_b // BLOCK + 1):
         ja = max(j_a, q * BLOCK)
         jb = min(j_b, q * BLOCK + BLOCK - 1)
+        jl = q * BLOCK
         n_stereo = 0
+        for j in range(ja, jb + 1):
+            n_stereo += (cnt[j] >= 2.0) & (best[j] < math.inf)
+        by_tile = True
+        if n_stereo > 0:
+            by_tile = _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm, ns,
+                                        band_f, k, pu, q, ja, jb, adj, los, stack_m, stack_w, tsl, tab)
+            if not by_tile:
+                _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f,
+                                k, pu, q, ja, jb, adj, los, stack_m, stack_w, tsl)
         for j in range(ja, jb + 1):
             c = cnt[j]
             if not c > 0.0:
@@ -394,23 +413,17 @@ def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, sl
                 p1, p2 = count_probabilities(n, avail_p)
             avail[p, AV_1] += p1
             avail[p, AV_2] += p2
-            if n >= 2 and best[j] < math.inf:
-                n_stereo += 1
-        if n_stereo == 0:
-            continue
-        if not _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm,
-                                  ns, band_f, k, pu, q, ja, jb, adj, los, stack_m, stack_w, tsl, tab):
-            _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k,
-                            pu, q, ja, jb, adj, los, stack_m, stack_w, tsl)
+            if by_tile and n >= 2 and best[j] < math.inf:  # PS = P2 - corr, one addition per sample
+                avail[p, AV_STEREO] += p2 - los[j - jl, 0] if n <= MAX_STEREO_SATS else math.nan
 
 
 MAX_UNDECIDED = 64
-"""Undecided pairs (:func:`_tile_graph`) a tile may have before it is done point by point."""
+"""Candidate pairs (:func:`_tile_graph`: not proved stereo over the whole tile) a tile may have before it is done point by point."""
 MEMO = 8
-"""Pair-graph probabilities a tile remembers (by detecting set and undecided outcomes)."""
-# layout of row_availability's uint64 scratch ``adj``: the tile graph, a point's graph, the
-# points' detecting sets, the remembered keys, the undecided pairs (a + 64 b), the points'
-# undecided outcomes
+"""Corrections a tile remembers (by detection count and complement edges)."""
+# layout of row_availability's uint64 scratch ``adj``: a point's complement graph, a point's pair
+# graph, (unused), the remembered keys, the candidate pairs (a + 64 b), the points' complement
+# edges (bit i: candidate pair i is a non-stereo pair of two detecting satellites there)
 _A_TILE = 0
 _A_POINT = MAX_STEREO_SATS
 _A_DET = 2 * MAX_STEREO_SATS
@@ -420,17 +433,17 @@ _A_UND = _A_KEY_V + MEMO
 _A_V = _A_UND + MAX_UNDECIDED
 ADJ_SCRATCH = _A_V + BLOCK
 """Length of :func:`row_availability`'s ``adj`` scratch (uint64)."""
-# layout of its float64 scratch ``los`` (rows): per tile slot (unit line of sight from the tile's
-# centre, sin and cos of its angular bound, cos and sin of its theta_min), the remembered
-# probabilities, then one row per tile of the strip (centre, radius in km; radius 0 = not yet computed)
+# layout of its float64 scratch ``los`` (rows): lines of sight of a point solved alone
+# (:func:`_tile_by_points`), the remembered corrections, then one row per tile of the strip
+# (centre, radius in km; radius 0 = not yet computed)
 _L_MEMO = MAX_STEREO_SATS
 LOS_ROWS = _L_MEMO + MEMO
 """Rows of :func:`row_availability`'s ``los`` scratch before the per-tile rows (one per tile)."""
 LOS_COLS = 7
 """Columns of :func:`row_availability`'s ``los`` scratch."""
-# layout of the per-slot rows _tile_graph keeps in ``stack_w`` (free until survival_tab runs):
-# unit line of sight from the tile's centre, sin and cos of its angular bound (sin: R_min^2 on
-# entry), cos and sin of its theta_min, MAX_STEREO_SATS entries each
+# layout of the per-slot rows _tile_graph keeps in ``stack_w`` (free until a correction is
+# computed): unit line of sight from the tile's centre, sin and cos of its angular bound (sin:
+# R_min^2 on entry), cos and sin of its theta_min, MAX_STEREO_SATS entries each
 _S_UX = 0
 _S_UY = _S_UX + MAX_STEREO_SATS
 _S_UZ = _S_UY + MAX_STEREO_SATS
@@ -445,27 +458,25 @@ per-point test (:func:`_is_pair`) cannot come out otherwise; see :func:`_tile_gr
 
 
 @jit_inline
-def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k,
-                       pu, q, ja, jb, adj, los, stack_m, stack_w, tsl, tab):
-    """Stereo availability of tile ``q``'s points ``ja .. jb`` from one tile graph; False past the limits.
+def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k, pu, q,
+                      ja, jb, adj, los, stack_m, stack_w, tsl, tab):
+    """``corr`` (:func:`row_availability`) of tile ``q``'s stereo points ``ja .. jb`` in ``los[j - q BLOCK, 0]``; False past the limits.
 
-    False: nothing was added (more than :data:`MAX_STEREO_SATS` slots or
-    :data:`MAX_UNDECIDED` undecided pairs); the caller then goes point by point.
+    0 where the point's complement graph has no edge. False (more than :data:`MAX_STEREO_SATS` slots or
+    :data:`MAX_UNDECIDED` candidate pairs); the caller then goes point by point.
 
-    1. The tile's slots that detect at least one of its points (bit ``t`` of a point's
-       detecting set ``adj[_A_DET + jj]`` for the ``t``-th of them; at most
+    1. The tile's slots that detect at least one of its points (``tsl``, at most
        :data:`MAX_STEREO_SATS`), each with its smallest ``R^2`` over the tile.
-    2. :func:`_tile_graph`: pairs decided for the whole tile (edges in ``adj[_A_TILE + t]``) and
-       the undecided ones.
-    3. The undecided pairs tested exactly at every point of the tile (:func:`_undecided_block`,
-       outcome bits ``V`` per point). A stereo point's graph is the tile graph induced on its
-       detecting set ``D`` plus the undecided edges that hold there; :func:`survival_in` runs
-       once per distinct ``(D, V)`` of the tile (the last :data:`MEMO` remembered).
+    2. :func:`_tile_graph`: the pairs not proved stereo at every point of the tile.
+    3. Each tested exactly at every point (:func:`_complement_block`): bit ``i`` of
+       ``adj[_A_V + jj]`` set where both satellites of pair ``i`` detect and are not a stereo
+       pair, the point's complement graph ``H`` as a set of edges.
+    4. Per stereo point with an edge: :func:`complement_correction` once per distinct ``(n,
+       H)`` (the previous point's checked first, the last :data:`MEMO` remembered).
     """
-    one = np.uint64(1)
     jl = q * BLOCK
     for jj in range(BLOCK):
-        adj[_A_DET + jj] = np.uint64(0)
+        los[jj, 0] = 0.0
     nt = 0
     for s in range(ns):
         if slot_lo[s] <= q <= slot_hi[s] and rminb[s, q] < math.inf:
@@ -473,82 +484,147 @@ def _tile_availability(avail, avail_p, gidx, cnt, best, r2s, rminb, slot_rec, sl
                 return False
             tsl[nt] = s
             stack_w[_S_SD + nt] = rminb[s, q]  # (a little below) the slot's smallest R^2 over the tile (km^2)
-            sh = np.uint64(nt)
-            j0u = np.uint64(jl)
-            for jj in range(np.uint64(BLOCK)):  # unsigned, fixed trip count: vectorised
-                r2 = r2s[s, j0u + jj]
-                adj[_A_DET + jj] |= np.uint64(r2 == r2) << sh
             nt += 1
     nu = _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, stack_w)
     if nu < 0:
         return False
+    if nu == 0:  # every pair a stereo pair at every point: PS = P2 everywhere
+        return True
     for jj in range(BLOCK):
         adj[_A_V + jj] = np.uint64(0)
     for i in range(nu):
         ab = adj[_A_UND + i]
         sa = tsl[ab & np.uint64(63)]
         sb = tsl[ab >> np.uint64(6)]
-        _undecided_block(r2s, sa, sb, slot_rec[sa], slot_rec[sb], band_f, k, pu, jl, min(slot_cm[sa], slot_cm[sb]),
-                         adj, np.uint64(i))
+        _complement_block(r2s, sa, sb, slot_rec[sa], slot_rec[sb], band_f, k, pu, jl, min(slot_cm[sa], slot_cm[sb]),
+                          adj, np.uint64(i))
     n_memo = 0
-    last_d = np.uint64(0)  # no stereo point has an empty detecting set
-    last_v = np.uint64(0)
-    last_ps = 0.0
+    last_n = -1
+    last_h = np.uint64(0)
+    last_corr = 0.0
     for j in range(ja, jb + 1):
+        h = adj[_A_V + j - jl]
+        if h == np.uint64(0):
+            continue
         c = cnt[j]
-        if not c >= 2.0 or not best[j] < math.inf:
+        if not c >= 2.0 or not best[j] < math.inf or c > MAX_STEREO_SATS:
             continue
-        d = adj[_A_DET + j - jl]
-        v = adj[_A_V + j - jl]
-        if d == last_d and v == last_v:  # the usual case: the same graph as the previous point
-            avail[gidx[j], AV_STEREO] += last_ps
+        n = int(c)
+        if n == last_n and h == last_h:  # the usual case: the same graph as the previous point
+            los[j - jl, 0] = last_corr
             continue
-        ps = math.nan
+        corr = math.nan
         found = False
         for e in range(n_memo):
-            if adj[_A_KEY_D + e] == d and adj[_A_KEY_V + e] == v:
-                ps = los[_L_MEMO + e, 0]
+            if adj[_A_KEY_D + e] == np.uint64(n) and adj[_A_KEY_V + e] == h:
+                corr = los[_L_MEMO + e, 0]
                 found = True
                 break
         if not found:
-            rest = d
-            while rest != np.uint64(0):
-                low = rest & (~rest + one)
-                rest &= ~low
-                t = _popcount(low - one)
-                adj[_A_POINT + t] = adj[_A_TILE + t] & d
-            rest = v
-            while rest != np.uint64(0):
-                low = rest & (~rest + one)
-                rest &= ~low
-                ab = adj[_A_UND + _popcount(low - one)]
-                ta = ab & np.uint64(63)
-                tb = ab >> np.uint64(6)
-                adj[_A_POINT + ta] |= one << tb
-                adj[_A_POINT + tb] |= one << ta
-            ps = survival_tab(adj[_A_POINT:_A_POINT + MAX_STEREO_SATS], d, avail_p, stack_m, stack_w, tab)
+            corr = complement_correction(adj, h, n, avail_p, tab, r2s, tsl, nt, j, stack_m, stack_w)
             e = n_memo if n_memo < MEMO else (j - ja) % MEMO
-            adj[_A_KEY_D + e] = d
-            adj[_A_KEY_V + e] = v
-            los[_L_MEMO + e, 0] = ps
+            adj[_A_KEY_D + e] = np.uint64(n)
+            adj[_A_KEY_V + e] = h
+            los[_L_MEMO + e, 0] = corr
             if n_memo < MEMO:
                 n_memo += 1
-        last_d = d
-        last_v = v
-        last_ps = ps
-        avail[gidx[j], AV_STEREO] += ps
+        last_n = n
+        last_h = h
+        last_corr = corr
+        los[j - jl, 0] = corr
     return True
 
 
 @jit_inline
-def _undecided_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, cm, adj, bit):
-    """Set bit ``bit`` of ``adj[_A_V + jj]`` where slots ``sa``, ``sb`` pair at the tile's point ``jl + jj``.
+def complement_correction(adj, h, n, p, tab, r2s, tsl, nt, j, stack_m, stack_w):
+    """``corr = P2(n) - PS`` of a point with ``n`` detecting satellites and complement edges ``h``.
+
+    ``h`` bit ``i``: the candidate pair ``adj[_A_UND + i]`` (tile slots ``a + 64 b``) is a
+    non-stereo pair of two satellites detecting the point; the other pairs of its detecting
+    satellites are stereo pairs (``p`` the availability). When the complement ``H`` has at most
+    half of the ``n (n - 1) / 2`` pairs (the usual case), ``corr = sum_C p^|C| q^(n-|C|)`` over the cliques of ``H``
+    of two or more vertices, each enumerated once (extended only by higher-numbered vertices;
+    weights from ``tab``). Otherwise the pair graph ``G`` (the detecting set ``D`` from
+    ``r2s[tsl[t], j]``, minus ``H``) goes to :func:`_survival_by_elimination` and ``corr = P2 -
+    PS``. ``adj[_A_TILE ...]`` (``H``) and ``adj[_A_POINT ...]`` (``G``) are scratch.
+    """
+    one = np.uint64(1)
+    verts = np.uint64(0)
+    n_e = 0
+    rest = h
+    while rest != np.uint64(0):  # the complement's vertices
+        low = rest & (~rest + one)
+        rest &= ~low
+        ab = adj[_A_UND + _popcount(low - one)]
+        verts |= (one << (ab & np.uint64(63))) | (one << (ab >> np.uint64(6)))
+        n_e += 1
+    rest = verts
+    while rest != np.uint64(0):
+        low = rest & (~rest + one)
+        rest &= ~low
+        adj[_A_TILE + _popcount(low - one)] = np.uint64(0)
+    rest = h
+    while rest != np.uint64(0):
+        low = rest & (~rest + one)
+        rest &= ~low
+        ab = adj[_A_UND + _popcount(low - one)]
+        ta = ab & np.uint64(63)
+        tb = ab >> np.uint64(6)
+        adj[_A_TILE + ta] |= one << tb
+        adj[_A_TILE + tb] |= one << ta
+    if 4 * n_e <= n * (n - 1):
+        pw = tab[n, T_PW:]
+        corr = 0.0
+        top = 0
+        rest = verts
+        while rest != np.uint64(0):  # cliques by their lowest vertex v: candidates the higher neighbours
+            low = rest & (~rest + one)
+            rest &= ~low
+            v = _popcount(low - one)
+            above = ~(low - one) & ~low
+            stack_m[top] = adj[_A_TILE + v] & above
+            stack_w[top] = 1.0  # clique size, exact in float64
+            top += 1
+            while top > 0:
+                top -= 1
+                cand = stack_m[top]
+                cs = int(stack_w[top])
+                while cand != np.uint64(0):
+                    lw = cand & (~cand + one)
+                    cand &= ~lw
+                    u = _popcount(lw - one)
+                    corr += pw[cs + 1]
+                    nxt = cand & adj[_A_TILE + u]  # higher vertices of cand joined to u
+                    if nxt != np.uint64(0):
+                        stack_m[top] = nxt
+                        stack_w[top] = cs + 1.0
+                        top += 1
+        return corr
+    d = np.uint64(0)
+    for t in range(nt):
+        r2 = r2s[tsl[t], j]
+        if r2 == r2:
+            d |= one << np.uint64(t)
+    rest = d
+    while rest != np.uint64(0):
+        low = rest & (~rest + one)
+        rest &= ~low
+        t = _popcount(low - one)
+        hv = adj[_A_TILE + t] if (verts & low) != np.uint64(0) else np.uint64(0)
+        adj[_A_POINT + t] = d & ~low & ~hv
+    ps = _survival_by_elimination(adj[_A_POINT:_A_POINT + MAX_STEREO_SATS], d, n, p, stack_m, stack_w)
+    return tab[n, T_P2] - ps
+
+
+@jit_inline
+def _complement_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, cm, adj, bit):
+    """Set bit ``bit`` of ``adj[_A_V + jj]`` where slots ``sa``, ``sb`` both detect the tile's point ``jl + jj`` and are not a stereo pair there.
 
     The test of :func:`_is_pair` with the same operations on the same numbers (lines of sight
-    ``band_f[k, r] - pu``, ``R^2`` from ``r2s``, ``cm`` the pair's ``cos theta_min``; a point one
-    of them does not detect has ``R^2`` NaN and fails), over the ``BLOCK`` points at once,
+    ``band_f[k, r] - pu``, ``R^2`` from ``r2s`` (NaN where a slot does not detect), ``cm`` the
+    pair's ``cos theta_min``; never a pair when ``cm < 0``), over the ``BLOCK`` points at once,
     written branch-free with a fixed trip count for LLVM's vectoriser (as
-    :func:`constellation._pairs.pair_block`). ``cm >= 0`` is checked once by the caller's graph.
+    :func:`constellation._pairs.pair_block`).
     """
     sax = band_f[k, ra, BF_X]
     say = band_f[k, ra, BF_Y]
@@ -557,6 +633,7 @@ def _undecided_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, cm, adj, bit):
     sby = band_f[k, rb, BF_Y]
     sbz = band_f[k, rb, BF_Z]
     cm2 = cm * cm
+    cok = cm >= 0.0
     j0u = np.uint64(jl)
     for jj in range(np.uint64(BLOCK)):
         j = j0u + jj
@@ -570,36 +647,38 @@ def _undecided_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, cm, adj, bit):
         by = sby - ty
         bz = sbz - tz
         dt = ax * bx + ay * by + az * bz
-        pr = r2s[sa, j] * r2s[sb, j]
-        ok = (dt * dt <= cm2 * pr) & (pr - dt * dt > 0.0)
-        adj[_A_V + jj] |= np.uint64(ok) << bit
+        ra2 = r2s[sa, j]
+        rb2 = r2s[sb, j]
+        pr = ra2 * rb2
+        ok = cok & (dt * dt <= cm2 * pr) & (pr - dt * dt > 0.0)
+        both = (ra2 == ra2) & (rb2 == rb2)
+        adj[_A_V + jj] |= np.uint64(both & ~ok) << bit
 
 
 @jit_inline
 def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
-    """Stereo pairs of the tile's ``nt`` slots decided for all its points at once, from its centre.
+    """Pairs of the tile's ``nt`` slots not proved stereo pairs at all its points at once, from its centre.
 
     With ``c`` the mean of the tile's points and ``rho`` their largest distance from it, the
     direction from a point ``x`` of the tile to a satellite ``s`` makes an angle ``delta`` with
     the direction from ``c``, ``sin(delta) <= rho / |s - x|`` (law of sines in the triangle
     ``s, c, x``; ``delta`` is acute since ``rho < |s - x|``), and ``|s - x| >= R_min``, the
-    slot's smallest range over the tile's points it detects (``los[t, 3]`` = ``R_min^2`` on
-    entry). So a pair's convergence angle at any such point is within ``Delta = delta_a +
+    slot's smallest range over the tile's points it detects. So a pair's convergence angle at any such point is within ``Delta = delta_a +
     delta_b`` of its angle ``gamma_c`` at ``c`` (the triangle inequality for angles between
     directions), and the pair is valid at every point (``theta_min <= gamma <= pi - theta_min``,
     :func:`_is_pair`) when ``|cos gamma_c| <= cos(theta_min + Delta) - COS_MARGIN``
-    (``theta_min + Delta < pi/2``), invalid at every point when ``|cos gamma_c| >=
-    cos(theta_min - Delta) + COS_MARGIN`` (``Delta < theta_min``), or when ``cos theta_min < 0``.
-    The margin keeps every decided pair at least ~1e-6 rad from a threshold, where the
+    (``theta_min + Delta < pi/2``); the other pairs (invalid or undecided; always when ``cos
+    theta_min < 0``) are the candidates of the points' complement graphs, tested exactly per
+    point (:func:`_complement_block`). The margin keeps every decided pair at least ~1e-6 rad from a threshold, where the
     per-point test in floating point (relative error ~1e-15 in ``t^2 <= cos^2(theta_min) P``
     and ``P - t^2 > 0``) agrees with the exact geometry. Cosines of sums from ``sin delta``
     and ``cos delta`` (no trigonometric call).
 
-    Writes the decided edges to ``adj[_A_TILE + t]`` and the undecided pairs ``a + 64 b`` to
-    ``adj[_A_UND + i]``; ``los[t, 0:3]`` the unit line of sight from ``c``, ``los[t, 3:5]``
-    ``sin delta``, ``cos delta``, ``los[t, 5:7]`` the slot's ``cos theta_min`` and ``sin
+    Writes the candidate pairs ``a + 64 b`` (``a < b``, in order) to ``adj[_A_UND + i]``; per
+    slot (``sl`` = the ``stack_w`` scratch, rows ``_S_*``) the unit line of sight from ``c``,
+    ``sin delta`` (``R_min^2`` on entry), ``cos delta``, the slot's ``cos theta_min`` and ``sin
     theta_min``; ``c`` and ``rho`` of tile ``q`` are computed at the strip's first step and kept
-    in ``los[LOS_ROWS + q]``. Returns the number of undecided pairs, -1 past
+    in ``los[LOS_ROWS + q]``. Returns the number of candidate pairs, -1 past
     :data:`MAX_UNDECIDED`.
     """
     one = np.uint64(1)
@@ -673,7 +752,6 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
         xa = ux_[a]
         ya = uy_[a]
         za = uz_[a]
-        e = np.uint64(0)
         u = np.uint64(0)
         for b in range(ntu):  # every b (the test is symmetric): branch-free, vectorised
             cmb = cm_[b]
@@ -686,10 +764,7 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
             s_d = sa * cb + ca * sb  # sin(Delta), cos(Delta)
             c_d = ca * cb - sa * sb
             ok = (cm >= 0.0) & (c_d > 0.0) & (g <= cm * c_d - s_t * s_d - COS_MARGIN)
-            no = (~(cm >= 0.0)) | ((c_d > cm) & (g >= cm * c_d + s_t * s_d + COS_MARGIN))
-            e |= np.uint64(ok) << b
-            u |= np.uint64((~ok) & (~no)) << b
-        adj[_A_TILE + a] = e
+            u |= np.uint64(~ok) << b
         u &= ~((one << np.uint64(a)) | ((one << np.uint64(a)) - one))  # the pairs (a, b > a), once each
         while u != np.uint64(0):
             low = u & (~u + one)
