@@ -499,9 +499,11 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi
         _complement_block(r2s, sa, sb, slot_rec[sa], slot_rec[sb], band_f, k, pu, jl, min(slot_cm[sa], slot_cm[sb]),
                           adj, np.uint64(i))
     n_memo = 0
-    last_n = -1
     last_h = np.uint64(0)
-    last_corr = 0.0
+    c2 = 0.0
+    c3 = 0.0
+    c4 = 0.0
+    small = True
     for j in range(ja, jb + 1):
         h = adj[_A_V + j - jl]
         if h == np.uint64(0):
@@ -510,43 +512,39 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi
         if not c >= 2.0 or not best[j] < math.inf or c > MAX_STEREO_SATS:
             continue
         n = int(c)
-        if n == last_n and h == last_h:  # the usual case: the same graph as the previous point
-            los[j - jl, 0] = last_corr
-            continue
-        corr = math.nan
-        found = False
-        for e in range(n_memo):
-            if adj[_A_KEY_D + e] == np.uint64(n) and adj[_A_KEY_V + e] == h:
-                corr = los[_L_MEMO + e, 0]
-                found = True
-                break
-        if not found:
-            corr = complement_correction(adj, h, n, avail_p, tab, r2s, tsl, nt, j, stack_m, stack_w)
-            e = n_memo if n_memo < MEMO else (j - ja) % MEMO
-            adj[_A_KEY_D + e] = np.uint64(n)
-            adj[_A_KEY_V + e] = h
-            los[_L_MEMO + e, 0] = corr
-            if n_memo < MEMO:
-                n_memo += 1
-        last_n = n
-        last_h = h
-        last_corr = corr
-        los[j - jl, 0] = corr
+        if h != last_h:  # the clique counts of a new complement graph (remembered)
+            found = False
+            for e in range(n_memo):
+                if adj[_A_KEY_V + e] == h:
+                    c2 = los[_L_MEMO + e, 1]
+                    c3 = los[_L_MEMO + e, 2]
+                    c4 = los[_L_MEMO + e, 3]
+                    small = los[_L_MEMO + e, 4] == 0.0
+                    found = True
+                    break
+            if not found:
+                c2, c3, c4, small = complement_clique_counts(adj, h, stack_m, stack_w)
+                e = n_memo if n_memo < MEMO else (j - ja) % MEMO
+                adj[_A_KEY_V + e] = h
+                los[_L_MEMO + e, 1] = c2
+                los[_L_MEMO + e, 2] = c3
+                los[_L_MEMO + e, 3] = c4
+                los[_L_MEMO + e, 4] = 0.0 if small else 1.0
+                if n_memo < MEMO:
+                    n_memo += 1
+            last_h = h
+        if small:  # corr = sum over the cliques of 2, 3, 4 vertices of p^c q^(n-c)
+            los[j - jl, 0] = c2 * tab[n, T_PW + 2] + c3 * tab[n, T_PW + 3] + c4 * tab[n, T_PW + 4]
+        else:
+            los[j - jl, 0] = complement_correction(adj, h, n, avail_p, tab, r2s, tsl, nt, j, stack_m, stack_w)
     return True
 
 
 @jit_inline
-def complement_correction(adj, h, n, p, tab, r2s, tsl, nt, j, stack_m, stack_w):
-    """``corr = P2(n) - PS`` of a point with ``n`` detecting satellites and complement edges ``h``.
+def _complement_graph(adj, h):
+    """Adjacency of the complement graph with edges ``h`` (candidate pairs ``adj[_A_UND + i]``) in ``adj[_A_TILE + t]``.
 
-    ``h`` bit ``i``: the candidate pair ``adj[_A_UND + i]`` (tile slots ``a + 64 b``) is a
-    non-stereo pair of two satellites detecting the point; the other pairs of its detecting
-    satellites are stereo pairs (``p`` the availability). When the complement ``H`` has at most
-    half of the ``n (n - 1) / 2`` pairs (the usual case), ``corr = sum_C p^|C| q^(n-|C|)`` over the cliques of ``H``
-    of two or more vertices, each enumerated once (extended only by higher-numbered vertices;
-    weights from ``tab``). Otherwise the pair graph ``G`` (the detecting set ``D`` from
-    ``r2s[tsl[t], j]``, minus ``H``) goes to :func:`_survival_by_elimination` and ``corr = P2 -
-    PS``. ``adj[_A_TILE ...]`` (``H``) and ``adj[_A_POINT ...]`` (``G``) are scratch.
+    Returns ``(vertices as a bit mask, number of edges)``; rows of other vertices are not written.
     """
     one = np.uint64(1)
     verts = np.uint64(0)
@@ -572,6 +570,67 @@ def complement_correction(adj, h, n, p, tab, r2s, tsl, nt, j, stack_m, stack_w):
         tb = ab >> np.uint64(6)
         adj[_A_TILE + ta] |= one << tb
         adj[_A_TILE + tb] |= one << ta
+    return verts, n_e
+
+
+@jit_inline
+def complement_clique_counts(adj, h, stack_m, stack_w):
+    """Cliques of 2, 3 and 4 vertices of the complement graph with edges ``h``, and whether it has none larger.
+
+    Returns ``(c2, c3, c4, small)`` (counts as float64); ``small`` False when a clique of five
+    vertices exists (the counts are then incomplete: :func:`complement_correction` is used).
+    Each clique is enumerated once, from its lowest vertex, extended only by higher-numbered
+    vertices joined to all of it.
+    """
+    one = np.uint64(1)
+    verts, n_e = _complement_graph(adj, h)
+    c3 = 0.0
+    c4 = 0.0
+    top = 0
+    rest = verts
+    while rest != np.uint64(0):
+        low = rest & (~rest + one)
+        rest &= ~low
+        v = _popcount(low - one)
+        stack_m[top] = adj[_A_TILE + v] & ~(low - one) & ~low
+        stack_w[top] = 1.0  # clique size, exact in float64
+        top += 1
+        while top > 0:
+            top -= 1
+            cand = stack_m[top]
+            cs = int(stack_w[top])
+            while cand != np.uint64(0):
+                lw = cand & (~cand + one)
+                cand &= ~lw
+                nxt = cand & adj[_A_TILE + _popcount(lw - one)]  # higher vertices of cand joined to u
+                if cs == 2:
+                    c3 += 1.0
+                elif cs == 3:
+                    c4 += 1.0
+                if nxt != np.uint64(0):
+                    if cs == 3:
+                        return float(n_e), c3, c4, False
+                    stack_m[top] = nxt
+                    stack_w[top] = cs + 1.0
+                    top += 1
+    return float(n_e), c3, c4, True
+
+
+@jit_inline
+def complement_correction(adj, h, n, p, tab, r2s, tsl, nt, j, stack_m, stack_w):
+    """``corr = P2(n) - PS`` of a point with ``n`` detecting satellites and complement edges ``h``.
+
+    ``h`` bit ``i``: the candidate pair ``adj[_A_UND + i]`` (tile slots ``a + 64 b``) is a
+    non-stereo pair of two satellites detecting the point; the other pairs of its detecting
+    satellites are stereo pairs (``p`` the availability). When the complement ``H`` has at most
+    half of the ``n (n - 1) / 2`` pairs (the usual case), ``corr = sum_C p^|C| q^(n-|C|)`` over the cliques of ``H``
+    of two or more vertices, each enumerated once (extended only by higher-numbered vertices;
+    weights from ``tab``). Otherwise the pair graph ``G`` (the detecting set ``D`` from
+    ``r2s[tsl[t], j]``, minus ``H``) goes to :func:`_survival_by_elimination` and ``corr = P2 -
+    PS``. ``adj[_A_TILE ...]`` (``H``) and ``adj[_A_POINT ...]`` (``G``) are scratch.
+    """
+    one = np.uint64(1)
+    verts, n_e = _complement_graph(adj, h)
     if 4 * n_e <= n * (n - 1):
         pw = tab[n, T_PW:]
         corr = 0.0
