@@ -781,26 +781,27 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
     cd_ = sl[_S_CD:_S_CD + MAX_STEREO_SATS]
     cm_ = sl[_S_CM:_S_CM + MAX_STEREO_SATS]
     st_ = sl[_S_ST:_S_ST + MAX_STEREO_SATS]
-    for t in range(nt):
+    for t in range(nt):  # gather (scalar) ...
         s = tsl[t]
         sr = slot_rec[s]
-        ux = band_f[k, sr, BF_X] - cx
-        uy = band_f[k, sr, BF_Y] - cy
-        uz = band_f[k, sr, BF_Z] - cz
+        ux_[t] = band_f[k, sr, BF_X] - cx
+        uy_[t] = band_f[k, sr, BF_Y] - cy
+        uz_[t] = band_f[k, sr, BF_Z] - cz
+        cm_[t] = slot_cm[s]
+    for t in range(np.uint64(nt)):  # ... then branch-free, vectorised
+        ux = ux_[t]
+        uy = uy_[t]
+        uz = uz_[t]
         inv = 1.0 / math.sqrt(ux * ux + uy * uy + uz * uz)
         ux_[t] = ux * inv
         uy_[t] = uy * inv
         uz_[t] = uz * inv
-        sd = rho / math.sqrt(sd_[t])
-        if sd >= 1.0:  # no bound: every pair of this slot stays undecided
-            sd_[t] = 1.0
-            cd_[t] = 0.0
-        else:
-            sd_[t] = sd
-            cd_[t] = math.sqrt(1.0 - sd * sd)
-        cm = slot_cm[s]
-        cm_[t] = cm
-        st_[t] = math.sqrt(max(0.0, 1.0 - cm * cm)) if cm >= 0.0 else 0.0
+        sd = min(rho / math.sqrt(sd_[t]), 1.0)  # 1 (cos 0): no bound, every pair of the slot a candidate
+        sd_[t] = sd
+        cd_[t] = math.sqrt(max(0.0, 1.0 - sd * sd))
+        cm = cm_[t]
+        st = math.sqrt(max(0.0, 1.0 - cm * cm))
+        st_[t] = st if cm >= 0.0 else 0.0
     nu = 0
     ntu = np.uint64(nt)
     for a in range(nt):
