@@ -442,8 +442,9 @@ LOS_ROWS = _L_MEMO + MEMO
 LOS_COLS = 7
 """Columns of :func:`row_availability`'s ``los`` scratch."""
 # layout of the per-slot rows _tile_graph keeps in ``stack_w`` (free until a correction is
-# computed): unit line of sight from the tile's centre, sin and cos of its angular bound (sin:
-# R_min^2 on entry), cos and sin of its theta_min, MAX_STEREO_SATS entries each
+# computed): line of sight from the tile's centre, sin and cos of its angular bound (sin:
+# R_min^2 on entry), cos and sin of its theta_min, squared length of the line of sight,
+# MAX_STEREO_SATS entries each
 _S_UX = 0
 _S_UY = _S_UX + MAX_STEREO_SATS
 _S_UZ = _S_UY + MAX_STEREO_SATS
@@ -451,6 +452,7 @@ _S_SD = _S_UZ + MAX_STEREO_SATS
 _S_CD = _S_SD + MAX_STEREO_SATS
 _S_CM = _S_CD + MAX_STEREO_SATS
 _S_ST = _S_CM + MAX_STEREO_SATS
+_S_N2 = _S_ST + MAX_STEREO_SATS
 COS_MARGIN = 1e-6
 """Margin (in cosine) by which :func:`_tile_graph` must clear a stereo threshold to decide a pair
 for the whole tile: far above the rounding of either test (~1e-15), so a decided pair's exact
@@ -734,9 +736,10 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
     and ``cos delta`` (no trigonometric call).
 
     Writes the candidate pairs ``a + 64 b`` (``a < b``, in order) to ``adj[_A_UND + i]``; per
-    slot (``sl`` = the ``stack_w`` scratch, rows ``_S_*``) the unit line of sight from ``c``,
-    ``sin delta`` (``R_min^2`` on entry), ``cos delta``, the slot's ``cos theta_min`` and ``sin
-    theta_min``; ``c`` and ``rho`` of tile ``q`` are computed at the strip's first step and kept
+    slot (``sl`` = the ``stack_w`` scratch, rows ``_S_*``) the line of sight from ``c`` and its
+    squared length (the test ``|cos gamma_c| <= T``, ``T >= 0``, squared: ``t^2 <= T^2 |a|^2
+    |b|^2``, no normalisation), ``sin delta`` (``R_min^2`` on entry), ``cos delta``, the slot's
+    ``cos theta_min`` and ``sin theta_min``; ``c`` and ``rho`` of tile ``q`` are computed at the strip's first step and kept
     in ``los[LOS_ROWS + q]``. Returns the number of candidate pairs, -1 past
     :data:`MAX_UNDECIDED`.
     """
@@ -777,33 +780,44 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
     ux_ = sl[_S_UX:_S_UX + MAX_STEREO_SATS]
     uy_ = sl[_S_UY:_S_UY + MAX_STEREO_SATS]
     uz_ = sl[_S_UZ:_S_UZ + MAX_STEREO_SATS]
+    n2_ = sl[_S_N2:_S_N2 + MAX_STEREO_SATS]
     sd_ = sl[_S_SD:_S_SD + MAX_STEREO_SATS]
     cd_ = sl[_S_CD:_S_CD + MAX_STEREO_SATS]
     cm_ = sl[_S_CM:_S_CM + MAX_STEREO_SATS]
     st_ = sl[_S_ST:_S_ST + MAX_STEREO_SATS]
+    last_cm = math.nan
+    last_st = 0.0
     for t in range(nt):  # gather (scalar) ...
         s = tsl[t]
         sr = slot_rec[s]
-        ux_[t] = band_f[k, sr, BF_X] - cx
-        uy_[t] = band_f[k, sr, BF_Y] - cy
-        uz_[t] = band_f[k, sr, BF_Z] - cz
-        cm_[t] = slot_cm[s]
-    for t in range(np.uint64(nt)):  # ... then branch-free, vectorised
-        ux = ux_[t]
-        uy = uy_[t]
-        uz = uz_[t]
-        inv = 1.0 / math.sqrt(ux * ux + uy * uy + uz * uz)
-        ux_[t] = ux * inv
-        uy_[t] = uy * inv
-        uz_[t] = uz * inv
+        ux = band_f[k, sr, BF_X] - cx
+        uy = band_f[k, sr, BF_Y] - cy
+        uz = band_f[k, sr, BF_Z] - cz
+        ux_[t] = ux
+        uy_[t] = uy
+        uz_[t] = uz
+        n2_[t] = ux * ux + uy * uy + uz * uz
+        cm = slot_cm[s]
+        if cm != last_cm:  # sin(theta_min) once per sensor type met
+            last_cm = cm
+            last_st = math.sqrt(max(0.0, 1.0 - cm * cm)) if cm >= 0.0 else 0.0
+        cm_[t] = cm
+        st_[t] = last_st
+    ntp = (nt + 3) & ~3  # padded to whole vectors with slots that pair with every slot
+    for t in range(nt, ntp):
+        ux_[t] = 0.0
+        uy_[t] = 0.0
+        uz_[t] = 0.0
+        n2_[t] = 1.0
+        sd_[t] = math.inf
+        cm_[t] = 1.0
+        st_[t] = 0.0
+    for t in range(np.uint64(ntp)):  # ... then branch-free, vectorised
         sd = min(rho / math.sqrt(sd_[t]), 1.0)  # 1 (cos 0): no bound, every pair of the slot a candidate
         sd_[t] = sd
         cd_[t] = math.sqrt(max(0.0, 1.0 - sd * sd))
-        cm = cm_[t]
-        st = math.sqrt(max(0.0, 1.0 - cm * cm))
-        st_[t] = st if cm >= 0.0 else 0.0
     nu = 0
-    ntu = np.uint64(nt)
+    keep = ~np.uint64(0) >> np.uint64(64 - nt)  # bits of the nt slots
     for a in range(nt):
         sa = sd_[a]
         ca = cd_[a]
@@ -812,20 +826,23 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
         xa = ux_[a]
         ya = uy_[a]
         za = uz_[a]
+        n2a = n2_[a]
         u = np.uint64(0)
-        for b in range(ntu):  # every b (the test is symmetric): branch-free, vectorised
+        for b in range(np.uint64((a + 1) & ~3), np.uint64(ntp)):  # whole vectors from the one holding a + 1
             cmb = cm_[b]
             lt = cma < cmb
             cm = cma if lt else cmb  # the pair's cos(theta_min): the smaller, with its sin
             s_t = sta if lt else st_[b]
-            g = abs(xa * ux_[b] + ya * uy_[b] + za * uz_[b])
+            dt = xa * ux_[b] + ya * uy_[b] + za * uz_[b]
             sb = sd_[b]
             cb = cd_[b]
             s_d = sa * cb + ca * sb  # sin(Delta), cos(Delta)
             c_d = ca * cb - sa * sb
-            ok = (cm >= 0.0) & (c_d > 0.0) & (g <= cm * c_d - s_t * s_d - COS_MARGIN)
+            th = cm * c_d - s_t * s_d - COS_MARGIN  # cos(theta_min + Delta) - margin
+            # |cos gamma_c| <= th, squared (th >= 0) on the unnormalised lines of sight
+            ok = (cm >= 0.0) & (c_d > 0.0) & (th >= 0.0) & (dt * dt <= th * th * (n2a * n2_[b]))
             u |= np.uint64(~ok) << b
-        u &= ~((one << np.uint64(a)) | ((one << np.uint64(a)) - one))  # the pairs (a, b > a), once each
+        u &= keep & ~((one << np.uint64(a)) | ((one << np.uint64(a)) - one))  # the pairs (a, b > a), once each
         while u != np.uint64(0):
             low = u & (~u + one)
             u &= ~low
