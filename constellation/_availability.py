@@ -347,7 +347,7 @@ is_stereo_pair = _is_pair
 
 @jit_no_refcount
 def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k, pu,
-                     j_a, j_b, adj, los, stack_m, stack_w, tsl, rminb, tab):
+                     j_a, j_b, adj, los, stack_m, stack_w, tsl, rminb, tab, bstart, bslots):
     """Availability accumulators of slots ``j_a .. j_b`` of one grid strip at one step (:func:`grid_chunk`).
 
     ``cnt[j]`` detections (float64), ``best[j] < inf`` where a stereo pair exists (read where
@@ -378,28 +378,44 @@ def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, sl
     Scratch: ``adj`` (>= :data:`ADJ_SCRATCH`,) uint64; ``los`` (:data:`LOS_ROWS` + n_blk,
     :data:`LOS_COLS`) float64, zeroed when the strip starts and kept across its steps (it caches
     each tile's centre and radius, which do not change with time); ``stack_m``/``stack_w`` (>=
-    :data:`STACK_SIZE`,), ``tsl`` (>= ns,) int64. ``tab``: :func:`survival_table` of ``avail_p``
-    (read only, shared by the threads). A function of its
+    :data:`STACK_SIZE`,), ``tsl`` (>= ns + :data:`MAX_STEREO_SATS`,) int64: a tile's slot list
+    and, from :data:`MAX_STEREO_SATS` on, the slots whose tile range holds the current tile
+    (carried from tile to tile: those of the previous tile that reach this one, then those
+    starting here, read from ``bstart``/``bslots``, the slots bucketed by first tile as
+    :func:`constellation._pairs.row_pairs` leaves them for this step). ``tab``:
+    :func:`survival_table` of ``avail_p`` (read only, shared by the threads). A function of its
     own, compiled without reference counting (it allocates nothing), called once per strip and
     step: inlined into the kernel's loop body it ran ~8x slower (measured on the reference
     case), as :func:`constellation._pairs.row_pairs` notes for itself.
     """
     if j_b < j_a:
         return
+    car = tsl[MAX_STEREO_SATS:]
+    n_car = 0
     for q in range(j_a // BLOCK, j_b // BLOCK + 1):
         ja = max(j_a, q * BLOCK)
         jb = min(j_b, q * BLOCK + BLOCK - 1)
         jl = q * BLOCK
+        m = 0
+        for t in range(n_car):  # slots of the previous tile that reach this one ...
+            s = car[t]
+            if slot_hi[s] >= q:
+                car[m] = s
+                m += 1
+        for t in range(bstart[q], bstart[q + 1]):  # ... and those starting here
+            car[m] = bslots[t]
+            m += 1
+        n_car = m
         n_stereo = 0
         for j in range(ja, jb + 1):
             n_stereo += (cnt[j] >= 2.0) & (best[j] < math.inf)
         by_tile = True
         if n_stereo > 0:
-            by_tile = _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm, ns,
-                                        band_f, k, pu, q, ja, jb, adj, los, stack_m, stack_w, tsl, tab)
+            by_tile = _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_car, band_f, k, pu,
+                                        q, ja, jb, adj, los, stack_m, stack_w, tsl, tab)
             if not by_tile:
-                _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f,
-                                k, pu, q, ja, jb, adj, los, stack_m, stack_w, tsl)
+                _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_cm, car, n_car, band_f, k, pu, ja,
+                                jb, adj, los, stack_m, stack_w)
         for j in range(ja, jb + 1):
             c = cnt[j]
             if not c > 0.0:
@@ -460,15 +476,16 @@ per-point test (:func:`_is_pair`) cannot come out otherwise; see :func:`_tile_gr
 
 
 @jit_inline
-def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k, pu, q,
-                      ja, jb, adj, los, stack_m, stack_w, tsl, tab):
+def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_car, band_f, k, pu, q, ja, jb, adj,
+                      los, stack_m, stack_w, tsl, tab):
     """``corr`` (:func:`row_availability`) of tile ``q``'s stereo points ``ja .. jb`` in ``los[j - q BLOCK, 0]``; False past the limits.
 
     0 where the point's complement graph has no edge. False (more than :data:`MAX_STEREO_SATS` slots or
     :data:`MAX_UNDECIDED` candidate pairs); the caller then goes point by point.
 
     1. The tile's slots that detect at least one of its points (``tsl``, at most
-       :data:`MAX_STEREO_SATS`), each with its smallest ``R^2`` over the tile.
+       :data:`MAX_STEREO_SATS`, from the ``n_car`` slots ``car`` whose tile range holds it),
+       each with its smallest ``R^2`` over the tile.
     2. :func:`_tile_graph`: the pairs not proved stereo at every point of the tile.
     3. Each tested exactly at every point (:func:`_complement_block`): bit ``i`` of
        ``adj[_A_V + jj]`` set where both satellites of pair ``i`` detect and are not a stereo
@@ -480,8 +497,9 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi
     for jj in range(BLOCK):
         los[jj, 0] = 0.0
     nt = 0
-    for s in range(ns):
-        if slot_lo[s] <= q <= slot_hi[s] and rminb[s, q] < math.inf:
+    for t in range(n_car):
+        s = car[t]
+        if rminb[s, q] < math.inf:
             if nt >= MAX_STEREO_SATS:
                 return False
             tsl[nt] = s
@@ -854,14 +872,12 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
 
 
 @jit_inline
-def _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k, pu,
-                    q, ja, jb, adj, los, stack_m, stack_w, tsl):
-    """Stereo availability of tile ``q``'s points ``ja .. jb``, each point's pair graph built and solved alone."""
-    nt = 0
-    for s in range(ns):
-        if slot_lo[s] <= q <= slot_hi[s]:
-            tsl[nt] = s
-            nt += 1
+def _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_cm, car, n_car, band_f, k, pu, ja, jb, adj,
+                    los, stack_m, stack_w):
+    """Stereo availability of a tile's points ``ja .. jb``, each point's pair graph built and solved alone.
+
+    ``car[:n_car]``: the slots whose tile range holds the tile.
+    """
     for j in range(ja, jb + 1):
         c = cnt[j]
         if not c >= 2.0 or not best[j] < math.inf:
@@ -874,8 +890,8 @@ def _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slo
         ty = pu[1, j]
         tz = pu[2, j]
         m = 0
-        for t in range(nt):
-            s = tsl[t]
+        for t in range(n_car):
+            s = car[t]
             r2 = r2s[s, j]
             if r2 == r2:
                 sr = slot_rec[s]
