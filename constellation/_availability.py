@@ -27,19 +27,21 @@ the sum divided by ``n_time`` (linearity of expectation). At ``p = 1`` every pro
 exactly 0 or 1, so the expected fractions equal ``fraction_1``, ``fraction_2``,
 ``fraction_stereo`` bit for bit.
 
-Cost (grid kernel, :func:`row_availability`). Neighbouring points of a tile (6 x 4 points of
-:mod:`constellation._tiles`) see the same satellites at nearly the same angles, so the pair
-graph is built once per tile and step, not per point: a pair whose convergence angle at the
-tile's centre clears the stereo thresholds by more than the lines of sight can turn across
-the tile (law of sines, :func:`_tile_graph`) is decided for all the tile's points; the few
-others are tested exactly at every point, vectorised over the tile
-(:func:`_undecided_block`); and :func:`survival_in` runs once per distinct graph of the tile
-(detecting set and undecided outcomes as bit masks; the previous point's graph checked
-first). On the reference case 15 % of the stereo (point, sample)s need a graph of their own
-and 3 of ~40 pairs per tile stay undecided. The numbers are those of the per-point
-construction bit for bit (same vertex order, same operations), as the point-list kernel
-still does it (:func:`point_availability`). Measured with ``python benchmarks/coverage.py
---quick --only-availability``.
+Cost (grid kernel, :func:`row_availability`). Most pairs of detecting satellites are stereo
+pairs, so the grid kernel writes ``PS`` through the complement ``H`` of the pair graph (the
+detecting pairs that are not stereo pairs): the surviving set has no stereo pair iff it is a
+clique of ``H``, so ``PS = P2 - corr``, ``corr = sum_C p^|C| q^(n-|C|)`` over the cliques of
+two or more vertices of ``H``, 0 where every detecting pair is a stereo pair. Per tile (6 x 4
+points of :mod:`constellation._tiles`) the pairs whose convergence angle at the tile's centre
+clears the stereo threshold by more than the lines of sight can turn across the tile (law of
+sines, :func:`_tile_graph`) are stereo pairs at all its points; the few others are tested
+exactly at every point, vectorised over the tile (:func:`_complement_block`), and the clique
+counts of each distinct ``H`` of the tile are found once (:func:`complement_clique_counts`).
+On the reference case (every point in stereo, ~9 detecting satellites) ~4 pairs per tile are
+tested per point. Per sample the result equals the direct sum ``1 - N`` to rounding (~1e-16;
+the point-list kernel, :func:`point_availability`, builds each point's graph and solves it
+with :func:`stereo_survival`). Measured with ``python benchmarks/coverage.py --quick
+--only-availability``.
 """
 
 from __future__ import annotations
@@ -153,30 +155,11 @@ def survival_in(adj, full, p, stack_m, stack_w):
     return _survival_by_elimination(adj, full, k, p, stack_m, stack_w)
 
 
-@jit_inline
-def survival_tab(adj, full, p, stack_m, stack_w, tab):
-    """:func:`survival_in` with the clique weights read from ``tab`` (:func:`survival_table`); same numbers.
-
-    A complete graph (every pair of ``full`` a stereo pair: the usual case) reads its result
-    from ``tab`` too: the clique sum's ``p^0 q^k`` then ``k`` times ``p q^(k-1)``, added in the
-    order :func:`_survival_by_cliques` adds them.
-    """
-    k, n_edge = _degree_sum(adj, full)
-    if n_edge == k * (k - 1):
-        ps = 1.0 - tab[k, T_COMPLETE]
-        return ps if ps > 0.0 else 0.0
-    if n_edge >= k * (k - 1) // 2:
-        return _survival_by_cliques(adj, full, k, tab[k, T_PW:], stack_m, stack_w)
-    return _survival_by_elimination(adj, full, k, p, stack_m, stack_w)
-
-
 T_P1 = 0
 """Column of :func:`survival_table`: ``P[>= 1 survive]`` of ``k`` detecting satellites (:func:`count_probabilities`)."""
 T_P2 = 1
 """Column of :func:`survival_table`: ``P[>= 2 survive]``."""
-T_COMPLETE = 2
-"""Column of :func:`survival_table`: ``N`` of the complete graph on ``k`` vertices."""
-T_PW = 3
+T_PW = 2
 """First column of :func:`survival_table`'s clique weights ``p^c q^(k-c)``, ``c = 0 .. k``."""
 T_COLS = T_PW + MAX_STEREO_SATS + 1
 """Columns of :func:`survival_table`."""
@@ -199,12 +182,10 @@ def fill_clique_weights(pw, k, p):
 
 @jit_inline
 def survival_table(p, n_tab):
-    """Clique weights and complete-graph sums of ``k = 0 .. MAX_STEREO_SATS`` vertices, once per run.
+    """Binomial tails and clique weights of ``k = 0 .. MAX_STEREO_SATS`` detecting satellites, once per run.
 
     Row ``k``: ``[T_P1]``, ``[T_P2]`` the binomial tails (:func:`count_probabilities`),
-    ``[T_COMPLETE]`` = ``N`` of the complete graph on ``k`` vertices (the surviving set
-    has at most one vertex: ``q^k + k p q^(k-1)``, summed as :func:`_survival_by_cliques` sums
-    it), ``[T_PW + c]`` = ``p^c q^(k-c)`` (:func:`fill_clique_weights`). ``n_tab = 0`` gives an
+    ``[T_PW + c]`` = ``p^c q^(k-c)`` (:func:`fill_clique_weights`). ``n_tab = 0`` gives an
     empty table (availability off).
     """
     tab = np.zeros((n_tab * (MAX_STEREO_SATS + 1), T_COLS), dtype=np.float64)
@@ -213,11 +194,6 @@ def survival_table(p, n_tab):
         tab[k, T_P1] = p1
         tab[k, T_P2] = p2
         fill_clique_weights(tab[k, T_PW:], k, p)
-        none = 0.0
-        none += tab[k, T_PW]
-        for _ in range(k):
-            none += tab[k, T_PW + 1]
-        tab[k, T_COMPLETE] = none
     return tab
 
 
@@ -437,15 +413,14 @@ MAX_UNDECIDED = 64
 """Candidate pairs (:func:`_tile_graph`: not proved stereo over the whole tile) a tile may have before it is done point by point."""
 MEMO = 8
 """Corrections a tile remembers (by detection count and complement edges)."""
-# layout of row_availability's uint64 scratch ``adj``: a point's complement graph, a point's pair
-# graph, (unused), the remembered keys, the candidate pairs (a + 64 b), the points' complement
-# edges (bit i: candidate pair i is a non-stereo pair of two detecting satellites there)
-_A_TILE = 0
-_A_POINT = MAX_STEREO_SATS
-_A_DET = 2 * MAX_STEREO_SATS
-_A_KEY_D = _A_DET + BLOCK
-_A_KEY_V = _A_KEY_D + MEMO
-_A_UND = _A_KEY_V + MEMO
+# layout of row_availability's uint64 scratch ``adj``: a point's complement graph H, a point's
+# pair graph G (dense complements only), the remembered complement graphs, the candidate pairs
+# (a + 64 b), the points' complement edges (bit i: candidate pair i is a non-stereo pair of two
+# detecting satellites there)
+_A_H = 0
+_A_G = MAX_STEREO_SATS
+_A_KEY = 2 * MAX_STEREO_SATS
+_A_UND = _A_KEY + MEMO
 _A_V = _A_UND + MAX_UNDECIDED
 ADJ_SCRATCH = _A_V + BLOCK
 """Length of :func:`row_availability`'s ``adj`` scratch (uint64)."""
@@ -535,7 +510,7 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_
         if h != last_h:  # the clique counts of a new complement graph (remembered)
             found = False
             for e in range(n_memo):
-                if adj[_A_KEY_V + e] == h:
+                if adj[_A_KEY + e] == h:
                     c2 = los[_L_MEMO + e, 1]
                     c3 = los[_L_MEMO + e, 2]
                     c4 = los[_L_MEMO + e, 3]
@@ -545,7 +520,7 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_
             if not found:
                 c2, c3, c4, small = complement_clique_counts(adj, h, stack_m, stack_w)
                 e = n_memo if n_memo < MEMO else (j - ja) % MEMO
-                adj[_A_KEY_V + e] = h
+                adj[_A_KEY + e] = h
                 los[_L_MEMO + e, 1] = c2
                 los[_L_MEMO + e, 2] = c3
                 los[_L_MEMO + e, 3] = c4
@@ -562,7 +537,7 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_
 
 @jit_inline
 def _complement_graph(adj, h):
-    """Adjacency of the complement graph with edges ``h`` (candidate pairs ``adj[_A_UND + i]``) in ``adj[_A_TILE + t]``.
+    """Adjacency of the complement graph with edges ``h`` (candidate pairs ``adj[_A_UND + i]``) in ``adj[_A_H + t]``.
 
     Returns ``(vertices as a bit mask, number of edges)``; rows of other vertices are not written.
     """
@@ -580,7 +555,7 @@ def _complement_graph(adj, h):
     while rest != np.uint64(0):
         low = rest & (~rest + one)
         rest &= ~low
-        adj[_A_TILE + _popcount(low - one)] = np.uint64(0)
+        adj[_A_H + _popcount(low - one)] = np.uint64(0)
     rest = h
     while rest != np.uint64(0):
         low = rest & (~rest + one)
@@ -588,8 +563,8 @@ def _complement_graph(adj, h):
         ab = adj[_A_UND + _popcount(low - one)]
         ta = ab & np.uint64(63)
         tb = ab >> np.uint64(6)
-        adj[_A_TILE + ta] |= one << tb
-        adj[_A_TILE + tb] |= one << ta
+        adj[_A_H + ta] |= one << tb
+        adj[_A_H + tb] |= one << ta
     return verts, n_e
 
 
@@ -612,7 +587,7 @@ def complement_clique_counts(adj, h, stack_m, stack_w):
         low = rest & (~rest + one)
         rest &= ~low
         v = _popcount(low - one)
-        stack_m[top] = adj[_A_TILE + v] & ~(low - one) & ~low
+        stack_m[top] = adj[_A_H + v] & ~(low - one) & ~low
         stack_w[top] = 1.0  # clique size, exact in float64
         top += 1
         while top > 0:
@@ -622,7 +597,7 @@ def complement_clique_counts(adj, h, stack_m, stack_w):
             while cand != np.uint64(0):
                 lw = cand & (~cand + one)
                 cand &= ~lw
-                nxt = cand & adj[_A_TILE + _popcount(lw - one)]  # higher vertices of cand joined to u
+                nxt = cand & adj[_A_H + _popcount(lw - one)]  # higher vertices of cand joined to u
                 if cs == 2:
                     c3 += 1.0
                 elif cs == 3:
@@ -647,7 +622,7 @@ def complement_correction(adj, h, n, p, tab, r2s, tsl, nt, j, stack_m, stack_w):
     of two or more vertices, each enumerated once (extended only by higher-numbered vertices;
     weights from ``tab``). Otherwise the pair graph ``G`` (the detecting set ``D`` from
     ``r2s[tsl[t], j]``, minus ``H``) goes to :func:`_survival_by_elimination` and ``corr = P2 -
-    PS``. ``adj[_A_TILE ...]`` (``H``) and ``adj[_A_POINT ...]`` (``G``) are scratch.
+    PS``. ``adj[_A_H ...]`` (``H``) and ``adj[_A_G ...]`` (``G``) are scratch.
     """
     one = np.uint64(1)
     verts, n_e = _complement_graph(adj, h)
@@ -661,7 +636,7 @@ def complement_correction(adj, h, n, p, tab, r2s, tsl, nt, j, stack_m, stack_w):
             rest &= ~low
             v = _popcount(low - one)
             above = ~(low - one) & ~low
-            stack_m[top] = adj[_A_TILE + v] & above
+            stack_m[top] = adj[_A_H + v] & above
             stack_w[top] = 1.0  # clique size, exact in float64
             top += 1
             while top > 0:
@@ -673,7 +648,7 @@ def complement_correction(adj, h, n, p, tab, r2s, tsl, nt, j, stack_m, stack_w):
                     cand &= ~lw
                     u = _popcount(lw - one)
                     corr += pw[cs + 1]
-                    nxt = cand & adj[_A_TILE + u]  # higher vertices of cand joined to u
+                    nxt = cand & adj[_A_H + u]  # higher vertices of cand joined to u
                     if nxt != np.uint64(0):
                         stack_m[top] = nxt
                         stack_w[top] = cs + 1.0
@@ -689,9 +664,9 @@ def complement_correction(adj, h, n, p, tab, r2s, tsl, nt, j, stack_m, stack_w):
         low = rest & (~rest + one)
         rest &= ~low
         t = _popcount(low - one)
-        hv = adj[_A_TILE + t] if (verts & low) != np.uint64(0) else np.uint64(0)
-        adj[_A_POINT + t] = d & ~low & ~hv
-    ps = _survival_by_elimination(adj[_A_POINT:_A_POINT + MAX_STEREO_SATS], d, n, p, stack_m, stack_w)
+        hv = adj[_A_H + t] if (verts & low) != np.uint64(0) else np.uint64(0)
+        adj[_A_G + t] = d & ~low & ~hv
+    ps = _survival_by_elimination(adj[_A_G:_A_G + MAX_STEREO_SATS], d, n, p, stack_m, stack_w)
     return tab[n, T_P2] - ps
 
 

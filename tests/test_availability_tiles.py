@@ -152,7 +152,7 @@ def test_estimate_counts_the_availability_memory():
 
     # the kernel's scratch, as constellation._grid.grid_chunk allocates it per strip
     assert AVAILABILITY_THREAD_BYTES == (2 * STACK_SIZE * 8 + ADJ_SCRATCH * 8 + LOS_ROWS * LOS_COLS * 8
-                                         + (MAX_STEREO_SATS + 1) * T_COLS * 8)
+                                         + (MAX_STEREO_SATS + 1) * T_COLS * 8 + MAX_STEREO_SATS * 8)
     assert AVAILABILITY_BYTES_PER_COLUMN * TILE_COLS == LOS_COLS * 8
     n_point, n_lon, n_sat = 12_221, 121, 300
     off = estimate_run(n_sat, n_point, 240, n_lon=n_lon)
@@ -207,3 +207,103 @@ def test_benchmark_availability_row(monkeypatch):
     for r in rows:
         assert r["off_s"] > 0 and r["on_s"] > 0 and r["ratio"] == r["on_s"] / r["off_s"]
     assert any(line.startswith("| 1 |") for line in lines)
+
+
+def _subset_corr(n, h_pairs, p):
+    """``P2(n) - PS`` by enumeration in exact rational arithmetic: ``PS`` = probability that a
+    surviving subset of the ``n`` satellites holds a stereo pair (every pair except ``h_pairs``)."""
+    from fractions import Fraction
+
+    stereo = np.ones((n, n), dtype=bool)
+    np.fill_diagonal(stereo, False)
+    for a, b in h_pairs:
+        stereo[a, b] = stereo[b, a] = False
+    pf = Fraction(p)
+    qf = 1 - pf
+    ps = Fraction(0)
+    for m in range(1 << n):
+        alive = [i for i in range(n) if m >> i & 1]
+        if any(stereo[a, b] for ia, a in enumerate(alive) for b in alive[ia + 1:]):
+            ps += pf ** len(alive) * qf ** (n - len(alive))
+    p2 = 1 - qf ** n - n * pf * qf ** (n - 1)
+    return float(p2 - ps)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_complement_corrections_equal_subset_enumeration(seed):
+    """The grid kernel's ``corr = P2 - PS`` from the complement graph H (non-stereo pairs):
+    clique counts (2, 3, 4 vertices) where H has no 5-clique, the general path (cliques of any
+    size, or the pair graph's elimination where H is dense) always; H from empty to complete,
+    n from 2 to 12, p over (0, 1]."""
+    from constellation import _availability as av
+
+    rng = np.random.default_rng(seed)
+    sm = np.zeros(av.STACK_SIZE, dtype=np.uint64)
+    sw = np.zeros(av.STACK_SIZE)
+    tol = 1e-15  # against exact rationals: sums of a few hundred products, each good to ~1e-16
+    for _ in range(40):
+        n = int(rng.integers(2, 13))
+        p = float(rng.choice([1.0, 0.95, 0.5, 0.1, rng.uniform(1e-3, 1.0)]))
+        tab = av.survival_table(p, 1)
+        pairs = [(a, b) for a in range(n) for b in range(a + 1, n)]
+        density = float(rng.choice([0.0, 0.05, 0.2, 0.5, 0.9, 1.0]))
+        h_pairs = [ab for ab in pairs if rng.random() < density][:av.MAX_UNDECIDED]
+        if not h_pairs:
+            continue
+        adj = np.zeros(av.ADJ_SCRATCH, dtype=np.uint64)
+        for i, (a, b) in enumerate(h_pairs):
+            adj[av._A_UND + i] = np.uint64(a | (b << 6))
+        h = np.uint64(0)
+        for i in range(len(h_pairs)):
+            h |= np.uint64(1) << np.uint64(i)
+        want = _subset_corr(n, h_pairs, p)
+        r2s = np.ones((n, 1))
+        tsl = np.arange(n, dtype=np.int64)
+        got = av.complement_correction(adj, h, n, p, tab, r2s, tsl, n, 0, sm, sw)
+        assert abs(got - want) <= tol, (n, p, h_pairs)
+        c2, c3, c4, small = av.complement_clique_counts(adj, h, sm, sw)
+        assert c2 == len(h_pairs)
+        if small:
+            got = c2 * tab[n, av.T_PW + 2] + c3 * tab[n, av.T_PW + 3] + c4 * tab[n, av.T_PW + 4]
+            assert abs(got - want) <= tol, (n, p, h_pairs)
+        else:  # a 5-clique exists
+            assert len(h_pairs) >= 10
+
+
+def test_clustered_satellites_grid_equals_point_kernel():
+    """Clusters of seven satellites a few tens of km apart (every pair inside a cluster is not a
+    stereo pair): complement graphs with 5-cliques and dense complements, and tiles with more
+    than MAX_UNDECIDED candidate pairs (solved point by point). Grid kernel against the
+    point-list kernel (each point's pair graph solved alone) at every grid point."""
+    from constellation._availability import MAX_UNDECIDED
+
+    n_cl, per = 5, 7
+    names, raan, ma = [], [], []
+    for c in range(n_cl):
+        for i in range(per):
+            names.append(f"C{c}-{i}")
+            raan.append(124.0 + 3.0 * c)
+            ma.append(8.0 * c + 0.25 * i)
+    n_sat = len(names)
+    sats = SatelliteSet.from_elements(names, np.full(n_sat, 6378.137 + 1000.0), np.zeros(n_sat),
+                                      np.full(n_sat, 50.0), np.array(raan), np.zeros(n_sat), np.array(ma), EPOCH)
+    tg = time_grid(EPOCH, 60.0, count=6)
+    eph = propagate(sats, tg)
+    grid = region_grid([25.0, 31.0], [122.0, 130.0], 0.5, 0.0)
+    det, pair = naive_detections_and_pairs(eph.positions_km, eph.valid, grid.points_ecef_km, grid.up, [SENSOR],
+                                           np.zeros(n_sat, dtype=np.int64))
+    # the case tests what it is meant to: many detecting satellites, some clusters fully in view
+    # (a 5-clique of non-stereo pairs) and more non-stereo pairs than a tile's candidate list
+    n_det = det.sum(axis=1)
+    non_stereo = (det[:, :, None, :] & det[:, None, :, :]).transpose(0, 3, 1, 2) & ~pair
+    n_non = (non_stereo.sum(axis=(2, 3)) - n_det) // 2  # the diagonal counts once per detecting satellite
+    assert n_det.max() >= 12
+    assert n_non.max() > MAX_UNDECIDED
+    p = 0.9
+    ds = grid_coverage(eph, None, grid, SENSOR, satellite_availability=p).dataset
+    assert float(ds["fraction_stereo"].max()) >= 0.5
+    lat, lon = np.meshgrid(grid.lat_deg, grid.lon_deg, indexing="ij")
+    pts = [(f"P{i}", float(a), float(b)) for i, (a, b) in enumerate(zip(lat.ravel(), lon.ravel()))]
+    dp = point_coverage(eph, None, pts, SENSOR, satellite_availability=p).dataset
+    for v in ("expected_fraction_1", "expected_fraction_2", "expected_fraction_stereo"):
+        np.testing.assert_allclose(ds[v].values.ravel(), dp[v].values, rtol=0, atol=sum_rounding, err_msg=v)

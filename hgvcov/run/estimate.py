@@ -60,22 +60,23 @@ _S_PER_TRACK_SAT_SAMPLE = 1.0e-6
 _SECONDS_FIXED = 0.6
 _SECONDS_PER_FIGURE = 0.3  # default scenario: 9 figures in 2.0-2.4 s warm (2026-12-05)
 # Degraded mode (``[analysis] satellite_availability``): per point-sample, the binomial sums
-# and the expected stereo fraction (tile pair graphs, constellation._availability); measured
-# on the grid reference case (``python benchmarks/coverage.py --quick --only-availability``,
-# 2.9 million point-samples): 0.15-0.2 s more on 1 thread, about half that on 2 (2026-12-05,
-# 2-core machine shared with other jobs: provisional).
-_S_PER_POINT_SAMPLE_AVAILABILITY = 3.0e-8
+# and the expected stereo fraction (P2 minus the complement-graph corrections per tile,
+# constellation._availability); measured on the grid reference case (``python
+# benchmarks/coverage.py --quick --only-availability``, 2.9 million point-samples): 0.075-0.085 s
+# more on 1 thread (2026-12-05, 2-core machine shared with other jobs).
+_S_PER_POINT_SAMPLE_AVAILABILITY = 2.8e-8
 #: Availability memory per point (bytes): the engine's three sums (``(n_point, 3)`` float64,
 #: 24 B), the data set's three ``expected_fraction_*`` variables (24 B) and their written copy
 #: (24 B, as ``_OUTPUT_VARS_PER_POINT`` counts the other variables').
 AVAILABILITY_BYTES_PER_POINT = 72
-#: Availability scratch of the grid kernel per thread (bytes): the pair-graph and
-#: depth-first stacks (``2 * 2,081 * 8``), the pair graphs, detecting sets and remembered
-#: keys (256 uint64), the per-slot and remembered rows (72 x 7 float64), the survival table
-#: (65 x 68 float64, shared by the threads: counted per thread, a few tens of kB over); plus
+#: Availability scratch of the grid kernel per thread (bytes): the depth-first stacks
+#: (``2 * 2,081 * 8``), the complement and pair graphs, remembered keys, candidate pairs and
+#: per-point edges (224 uint64), the per-point and remembered rows (72 x 7 float64), the
+#: binomial / clique-weight table (65 x 67 float64, shared by the threads: counted per thread,
+#: a few tens of kB over), a tile's slot list (64 int64); plus
 #: :data:`AVAILABILITY_BYTES_PER_COLUMN` per grid column (one row of 7 float64 per tile of 4
 #: columns: the tile's centre and radius) and 8 B per detection slot (at most ``n_sat``).
-AVAILABILITY_THREAD_BYTES = 2 * 2081 * 8 + 256 * 8 + 72 * 7 * 8 + 65 * 68 * 8
+AVAILABILITY_THREAD_BYTES = 2 * 2081 * 8 + 224 * 8 + 72 * 7 * 8 + 65 * 67 * 8 + 64 * 8
 AVAILABILITY_BYTES_PER_COLUMN = 14
 #: Mean HGV ground speed (km/s) and boost time (s) for the flight time of a threat.
 _HGV_KM_S = 2.5
