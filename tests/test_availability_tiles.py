@@ -270,11 +270,13 @@ def test_complement_corrections_equal_subset_enumeration(seed):
             assert len(h_pairs) >= 10
 
 
-def test_clustered_satellites_grid_equals_point_kernel():
+@pytest.mark.parametrize("raan_step_deg, ma_step_deg, past_limit", [(4.0, 25.0, False), (3.0, 8.0, True)])
+def test_clustered_satellites_grid_equals_point_kernel(raan_step_deg, ma_step_deg, past_limit):
     """Clusters of seven satellites a few tens of km apart (every pair inside a cluster is not a
-    stereo pair): complement graphs with 5-cliques and dense complements, and tiles with more
-    than MAX_UNDECIDED candidate pairs (solved point by point). Grid kernel against the
-    point-list kernel (each point's pair graph solved alone) at every grid point."""
+    stereo pair): complement graphs with 7-cliques and dense complements (two clusters in view),
+    and tiles with more than MAX_UNDECIDED candidate pairs (four in view: solved point by
+    point). Grid kernel against the point-list kernel (each point's pair graph solved alone)
+    at every grid point."""
     from constellation._availability import MAX_UNDECIDED
 
     n_cl, per = 5, 7
@@ -282,8 +284,8 @@ def test_clustered_satellites_grid_equals_point_kernel():
     for c in range(n_cl):
         for i in range(per):
             names.append(f"C{c}-{i}")
-            raan.append(124.0 + 3.0 * c)
-            ma.append(8.0 * c + 0.25 * i)
+            raan.append(124.0 + raan_step_deg * c)
+            ma.append(ma_step_deg * c + 0.25 * i)
     n_sat = len(names)
     sats = SatelliteSet.from_elements(names, np.full(n_sat, 6378.137 + 1000.0), np.zeros(n_sat),
                                       np.full(n_sat, 50.0), np.array(raan), np.zeros(n_sat), np.array(ma), EPOCH)
@@ -298,7 +300,8 @@ def test_clustered_satellites_grid_equals_point_kernel():
     non_stereo = (det[:, :, None, :] & det[:, None, :, :]).transpose(0, 3, 1, 2) & ~pair
     n_non = (non_stereo.sum(axis=(2, 3)) - n_det) // 2  # the diagonal counts once per detecting satellite
     assert n_det.max() >= 12
-    assert n_non.max() > MAX_UNDECIDED
+    assert n_non.max() >= 21  # a whole cluster: a 7-clique of the complement
+    assert (n_non.max() > MAX_UNDECIDED) == past_limit
     p = 0.9
     ds = grid_coverage(eph, None, grid, SENSOR, satellite_availability=p).dataset
     assert float(ds["fraction_stereo"].max()) >= 0.5
