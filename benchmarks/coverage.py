@@ -15,10 +15,12 @@ both run in full, its intervals sampled at our instants (:mod:`hgvcov.bench_peer
 compile time is reported separately (a child process with an empty numba cache). See
 :mod:`hgvcov.bench` for what each baseline computes.
 
-The last row times the degraded-mode figures (``satellite_availability = 0.95``: the
-``expected_fraction_*`` sums of :mod:`constellation._availability`) on the reference case:
-ours with and without them, at 1 thread and at all threads, and their ratio (issue 19 bounds
-the reference case with every new figure on to 1.5x of its time without them).
+The last table times the degraded-mode figures (``satellite_availability = 0.95``: the
+``expected_fraction_*`` sums of :mod:`constellation._availability`) on the reference case, and
+every figure of issue 19 at once (degraded mode and ``satellite_value``; the revisit figures of
+merit and the background fractions are always computed): ours with and without them, at 1
+thread and at all threads, and their ratios (issue 19 bounds the reference case with every new
+figure on to 1.5x of its time without them).
 """
 
 from __future__ import annotations
@@ -38,17 +40,19 @@ AVAILABILITY_P = 0.95
 
 
 def availability_row(quick, out=print, repeats=None):
-    """Time the reference case with ``satellite_availability`` on and off, at 1 and all threads.
+    """Time the reference case without the issue-19 figures, with degraded mode, and with all of them.
 
-    The ephemeris is propagated once and shared; both variants are called once first (compile
-    or cache load outside the timing), then alternate ``repeats`` times at each thread count
-    (a shared machine's speed drifts) and the fastest engine time of each is kept (candidate
-    + exact + metric stages, as the ratio table's "ours").
+    The ephemeris is propagated once and shared; the three variants are called once first
+    (compile or cache load outside the timing), then alternate ``repeats`` times at each thread
+    count (a shared machine's speed drifts) and the fastest engine time of each is kept
+    (candidate + exact + metric stages, as the ratio table's "ours").
 
     Returns
     -------
     list of dict
-        Per thread count: ``threads``, ``off_s``, ``on_s``, ``ratio`` (on / off).
+        Per thread count: ``threads``, ``off_s``, ``on_s`` (``satellite_availability``),
+        ``ratio`` (on / off), ``all_s`` (``satellite_availability`` and ``satellite_value``),
+        ``all_ratio`` (all / off).
     """
     import time
 
@@ -60,29 +64,34 @@ def availability_row(quick, out=print, repeats=None):
     eph = propagate(sats, tg)
     repeats = repeats or (5 if quick else 3)
 
-    def engine_s(p):
-        r = grid_coverage(eph, None, grid, sensor, satellite_availability=p)
+    variants = {"off": {}, "on": {"satellite_availability": AVAILABILITY_P},
+                "all": {"satellite_availability": AVAILABILITY_P, "satellite_value": True}}
+
+    def engine_s(kw):
+        r = grid_coverage(eph, None, grid, sensor, **kw)
         return r.timings["candidate_s"] + r.timings["exact_s"] + r.timings["metrics_s"]
 
-    engine_s(None)
-    engine_s(AVAILABILITY_P)
+    for kw in variants.values():
+        engine_s(kw)
     rows = []
     for n in sorted({1, numba.config.NUMBA_NUM_THREADS}):
         with numba_threads(n):
-            best = {None: float("inf"), AVAILABILITY_P: float("inf")}
+            best = dict.fromkeys(variants, float("inf"))
             for _ in range(repeats):
-                for p in best:
-                    best[p] = min(best[p], engine_s(p))
-        rows.append({"threads": n, "off_s": best[None], "on_s": best[AVAILABILITY_P],
-                     "ratio": best[AVAILABILITY_P] / best[None]})
+                for v, kw in variants.items():
+                    best[v] = min(best[v], engine_s(kw))
+        rows.append({"threads": n, "off_s": best["off"], "on_s": best["on"], "ratio": best["on"] / best["off"],
+                     "all_s": best["all"], "all_ratio": best["all"] / best["off"]})
     out("")
     out(f"Degraded mode: reference case ({tg.count} steps, {grid.n_point:,} points) with "
-        f"satellite_availability = {AVAILABILITY_P} vs without (best of {repeats}, {time.strftime('%Y-%m-%d')})")
+        f"satellite_availability = {AVAILABILITY_P}, and with every issue-19 figure (+ satellite_value), "
+        f"vs without (best of {repeats}, {time.strftime('%Y-%m-%d')})")
     out("")
-    out("| threads | without (s) | with availability (s) | ratio |")
-    out("|---:|---:|---:|---:|")
+    out("| threads | without (s) | with availability (s) | ratio | every new figure (s) | ratio |")
+    out("|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        out(f"| {r['threads']} | {r['off_s']:.3f} | {r['on_s']:.3f} | {r['ratio']:.2f}x |")
+        out(f"| {r['threads']} | {r['off_s']:.3f} | {r['on_s']:.3f} | {r['ratio']:.2f}x | {r['all_s']:.3f} | "
+            f"{r['all_ratio']:.2f}x |")
     return rows
 
 

@@ -206,6 +206,7 @@ def test_benchmark_availability_row(monkeypatch):
     assert rows[0]["threads"] == 1
     for r in rows:
         assert r["off_s"] > 0 and r["on_s"] > 0 and r["ratio"] == r["on_s"] / r["off_s"]
+        assert r["all_s"] > 0 and r["all_ratio"] == r["all_s"] / r["off_s"]
     assert any(line.startswith("| 1 |") for line in lines)
 
 
