@@ -322,9 +322,14 @@ is_stereo_pair = _is_pair
 
 
 @jit_no_refcount
-def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, k, pu,
-                     j_a, j_b, adj, los, stack_m, stack_w, tsl, rminb, tab, bstart, bslots):
+def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_hi, slot_cm, band_f, k, pu, j_a, j_b, adj, los,
+                     stack_m, stack_w, tsl, rminb, tab, bstart, bslots):
     """Availability accumulators of slots ``j_a .. j_b`` of one grid strip at one step (:func:`grid_chunk`).
+
+    ``acc`` (:data:`ACC_ROWS`, n_pad) float64: rows :data:`AV_1`, :data:`AV_2`,
+    :data:`AV_STEREO` the strip's sums in its tile-major layout (loaded from the point sums when
+    the strip starts and stored back when it ends, so each point's additions come in the same
+    order), the last row scratch.
 
     ``cnt[j]`` detections (float64), ``best[j] < inf`` where a stereo pair exists (read where
     ``cnt >= 2``; must run before :func:`row_update` resets ``cnt``). A point's detecting slots
@@ -371,7 +376,6 @@ def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, sl
     for q in range(j_a // BLOCK, j_b // BLOCK + 1):
         ja = max(j_a, q * BLOCK)
         jb = min(j_b, q * BLOCK + BLOCK - 1)
-        jl = q * BLOCK
         m = 0
         for t in range(n_car):  # slots of the previous tile that reach this one ...
             s = car[t]
@@ -383,30 +387,47 @@ def row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, sl
             m += 1
         n_car = m
         n_stereo = 0
+        c_max = 0.0
         for j in range(ja, jb + 1):
             n_stereo += (cnt[j] >= 2.0) & (best[j] < math.inf)
+            c_max = max(c_max, cnt[j])
         by_tile = True
         if n_stereo > 0:
             by_tile = _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_car, band_f, k, pu,
-                                        q, ja, jb, adj, los, stack_m, stack_w, tsl, tab)
+                                        q, ja, jb, adj, los, stack_m, stack_w, tsl, tab, acc)
             if not by_tile:
-                _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_cm, car, n_car, band_f, k, pu, ja,
-                                jb, adj, los, stack_m, stack_w)
+                _tile_by_points(acc, avail_p, cnt, best, r2s, slot_rec, slot_cm, car, n_car, band_f, k, pu, ja, jb, adj,
+                                los, stack_m, stack_w)
+        if c_max <= MAX_STEREO_SATS:  # branch-free: 0 detections add tab[0] = 0 (exact), as does a non-stereo point
+            for j in range(ja, jb + 1):
+                c = cnt[j]
+                n = int(c)
+                p2 = tab[n, T_P2]
+                acc[AV_1, j] += tab[n, T_P1]
+                acc[AV_2, j] += p2
+                stereo = by_tile & (c >= 2.0) & (best[j] < math.inf)
+                acc[AV_STEREO, j] += (p2 - acc[_ACC_CORR, j]) if stereo else 0.0  # PS = P2 - corr
+            continue
         for j in range(ja, jb + 1):
             c = cnt[j]
             if not c > 0.0:
                 continue
             n = int(c)
-            p = gidx[j]
             if n <= MAX_STEREO_SATS:
                 p1 = tab[n, T_P1]
                 p2 = tab[n, T_P2]
             else:
                 p1, p2 = count_probabilities(n, avail_p)
-            avail[p, AV_1] += p1
-            avail[p, AV_2] += p2
-            if by_tile and n >= 2 and best[j] < math.inf:  # PS = P2 - corr, one addition per sample
-                avail[p, AV_STEREO] += p2 - los[j - jl, 0] if n <= MAX_STEREO_SATS else math.nan
+            acc[AV_1, j] += p1
+            acc[AV_2, j] += p2
+            if by_tile and n >= 2 and best[j] < math.inf:
+                acc[AV_STEREO, j] += p2 - acc[_ACC_CORR, j] if n <= MAX_STEREO_SATS else math.nan
+
+
+_ACC_CORR = 3
+"""Row of :func:`row_availability`'s ``acc`` holding the current tile's corrections (scratch)."""
+ACC_ROWS = 4
+"""Rows of :func:`row_availability`'s ``acc``: the three sums, then the corrections."""
 
 
 MAX_UNDECIDED = 64
@@ -452,8 +473,8 @@ per-point test (:func:`_is_pair`) cannot come out otherwise; see :func:`_tile_gr
 
 @jit_inline
 def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_car, band_f, k, pu, q, ja, jb, adj,
-                      los, stack_m, stack_w, tsl, tab):
-    """``corr`` (:func:`row_availability`) of tile ``q``'s stereo points ``ja .. jb`` in ``los[j - q BLOCK, 0]``; False past the limits.
+                      los, stack_m, stack_w, tsl, tab, acc):
+    """``corr`` (:func:`row_availability`) of tile ``q``'s stereo points ``ja .. jb`` in ``acc[_ACC_CORR, j]``; False past the limits.
 
     0 where the point's complement graph has no edge. False (more than :data:`MAX_STEREO_SATS` slots or
     :data:`MAX_UNDECIDED` candidate pairs); the caller then goes point by point.
@@ -469,8 +490,8 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_
        H)`` (the previous point's checked first, the last :data:`MEMO` remembered).
     """
     jl = q * BLOCK
-    for jj in range(BLOCK):
-        los[jj, 0] = 0.0
+    for j in range(ja, jb + 1):
+        acc[_ACC_CORR, j] = 0.0
     nt = 0
     for t in range(n_car):
         s = car[t]
@@ -529,9 +550,9 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_
                     n_memo += 1
             last_h = h
         if small:  # corr = sum over the cliques of 2, 3, 4 vertices of p^c q^(n-c)
-            los[j - jl, 0] = c2 * tab[n, T_PW + 2] + c3 * tab[n, T_PW + 3] + c4 * tab[n, T_PW + 4]
+            acc[_ACC_CORR, j] = c2 * tab[n, T_PW + 2] + c3 * tab[n, T_PW + 3] + c4 * tab[n, T_PW + 4]
         else:
-            los[j - jl, 0] = complement_correction(adj, h, n, avail_p, tab, r2s, tsl, nt, j, stack_m, stack_w)
+            acc[_ACC_CORR, j] = complement_correction(adj, h, n, avail_p, tab, r2s, tsl, nt, j, stack_m, stack_w)
     return True
 
 
@@ -847,8 +868,8 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
 
 
 @jit_inline
-def _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_cm, car, n_car, band_f, k, pu, ja, jb, adj,
-                    los, stack_m, stack_w):
+def _tile_by_points(acc, avail_p, cnt, best, r2s, slot_rec, slot_cm, car, n_car, band_f, k, pu, ja, jb, adj, los,
+                    stack_m, stack_w):
     """Stereo availability of a tile's points ``ja .. jb``, each point's pair graph built and solved alone.
 
     ``car[:n_car]``: the slots whose tile range holds the tile.
@@ -857,9 +878,8 @@ def _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_cm, car
         c = cnt[j]
         if not c >= 2.0 or not best[j] < math.inf:
             continue
-        p = gidx[j]
         if int(c) > MAX_STEREO_SATS:
-            avail[p, AV_STEREO] += math.nan
+            acc[AV_STEREO, j] += math.nan
             continue
         tx = pu[0, j]
         ty = pu[1, j]
@@ -876,7 +896,7 @@ def _tile_by_points(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_cm, car
                 los[m, 3] = r2
                 los[m, 4] = slot_cm[s]
                 m += 1
-        avail[p, AV_STEREO] += _graph_survival(los, m, avail_p, adj, stack_m, stack_w)
+        acc[AV_STEREO, j] += _graph_survival(los, m, avail_p, adj, stack_m, stack_w)
 
 
 @jit_inline

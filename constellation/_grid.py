@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._availability import (ADJ_SCRATCH, LOS_COLS, LOS_ROWS, MAX_STEREO_SATS, STACK_SIZE, row_availability,
-                            survival_table)
+from ._availability import (ACC_ROWS, ADJ_SCRATCH, LOS_COLS, LOS_ROWS, MAX_STEREO_SATS, N_AV, STACK_SIZE,
+                            row_availability, survival_table)
 from ._background import row_background, strip_above_clutter
 from ._candidates import strip_candidates
 from ._detect import row_detect
@@ -216,6 +216,12 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         av_sm = np.zeros(STACK_SIZE * n_av, dtype=np.uint64)
         av_sw = np.zeros(STACK_SIZE * n_av, dtype=np.float64)
         av_tsl = np.empty((n_slot + MAX_STEREO_SATS) * n_av, dtype=np.int64)
+        av_acc = np.zeros((ACC_ROWS, n_pad * n_av), dtype=np.float64)  # the strip's sums, tile-major
+        if use_av:
+            for j in range(n_pad):
+                if gidx[j] >= 0:
+                    for c in range(N_AV):
+                        av_acc[c, j] = avail[gidx[j], c]
         use_bg = bg.shape[0] > 0 and strip_above_clutter(pu, n_pad, table)
         n_bg = 1 if use_bg else 0  # background scratch only when a point of the strip can have a space background
         bg_n = np.zeros(n_pad * n_bg, dtype=np.float64)
@@ -264,9 +270,8 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                 a1, b1, a2, b2, a3, b3 = row_level_counts(cnt, best, iwa, iwb, row_a, row_b)
                 row_gap_update(xs, rs, cnt, best, ghist, gidx, row_a, row_b, g, t_edge[g], t_edge[g + 1])
                 if use_av:
-                    row_availability(avail, avail_p, gidx, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns,
-                                     band_f, k, pu, row_a, row_b, av_adj, av_los, av_sm, av_sw, av_tsl, rminb, av_tab, bstart,
-                                     bslots)
+                    row_availability(av_acc, avail_p, cnt, best, r2s, slot_rec, slot_hi, slot_cm, band_f, k, pu, row_a,
+                                     row_b, av_adj, av_los, av_sm, av_sw, av_tsl, rminb, av_tab, bstart, bslots)
                 if use_bg:
                     row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, band_si, k, table,
                                    pu, row_a, row_b, bg_n, bg_f, bg_l, bg_t)
@@ -285,5 +290,10 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         if mode == 0:
             row_state_store(rs, istate, fstate, gidx)
             xstate_store(xs, rs, xstate, gidx)
+            if use_av:
+                for j in range(n_pad):
+                    if gidx[j] >= 0:
+                        for c in range(N_AV):
+                            avail[gidx[j], c] = av_acc[c, j]
         tests[strip_order[i_]] = ntest
     return tests.sum()

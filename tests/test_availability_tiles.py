@@ -145,15 +145,16 @@ def test_warmup_leaves_the_availability_variants_compiled(tmp_path):
 
 
 def test_estimate_counts_the_availability_memory():
-    from constellation._availability import ADJ_SCRATCH, LOS_COLS, LOS_ROWS, MAX_STEREO_SATS, STACK_SIZE, T_COLS
-    from constellation._tiles import TILE_COLS
+    from constellation._availability import (ACC_ROWS, ADJ_SCRATCH, LOS_COLS, LOS_ROWS, MAX_STEREO_SATS, STACK_SIZE,
+                                             T_COLS)
+    from constellation._tiles import BLOCK, TILE_COLS
     from hgvcov.run.estimate import (AVAILABILITY_BYTES_PER_COLUMN, AVAILABILITY_THREAD_BYTES, availability_bytes,
                                      estimate_run)
 
     # the kernel's scratch, as constellation._grid.grid_chunk allocates it per strip
     assert AVAILABILITY_THREAD_BYTES == (2 * STACK_SIZE * 8 + ADJ_SCRATCH * 8 + LOS_ROWS * LOS_COLS * 8
                                          + (MAX_STEREO_SATS + 1) * T_COLS * 8 + MAX_STEREO_SATS * 8)
-    assert AVAILABILITY_BYTES_PER_COLUMN * TILE_COLS == LOS_COLS * 8
+    assert AVAILABILITY_BYTES_PER_COLUMN * TILE_COLS == LOS_COLS * 8 + ACC_ROWS * BLOCK * 8
     n_point, n_lon, n_sat = 12_221, 121, 300
     off = estimate_run(n_sat, n_point, 240, n_lon=n_lon)
     on = estimate_run(n_sat, n_point, 240, n_lon=n_lon, availability=True)
@@ -162,7 +163,7 @@ def test_estimate_counts_the_availability_memory():
     assert added == on["availability_bytes"] == availability_bytes(n_sat, n_point, n_lon)
     assert added >= 3 * 24 * n_point
     assert availability_bytes(n_sat, n_point, n_lon, n_threads=2) == \
-        72 * n_point + 2 * (AVAILABILITY_THREAD_BYTES + 14 * n_lon + 8 * n_sat)
+        72 * n_point + 2 * (AVAILABILITY_THREAD_BYTES + 206 * n_lon + 8 * n_sat)
     assert off["availability_bytes"] == 0
     assert on["time_parts"]["availability_s"] > 0 and "availability_s" not in off["time_parts"]
 
