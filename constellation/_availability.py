@@ -595,13 +595,27 @@ def complement_clique_counts(adj, h, stack_m, stack_w):
 
     Returns ``(c2, c3, c4, small)`` (counts as float64); ``small`` False when a clique of five
     vertices exists (the counts are then incomplete: :func:`complement_correction` is used).
-    Each clique is enumerated once, from its lowest vertex, extended only by higher-numbered
-    vertices joined to all of it.
+    """
+    verts, n_e = _complement_graph(adj, h)
+    c2, c3, c4, rest, small = _clique_sums(adj, verts, stack_w[:1], True, stack_m, stack_w)
+    return float(n_e), c3, c4, small
+
+
+@jit_inline
+def _clique_sums(adj, verts, pw, stop_at_5, stack_m, stack_w):
+    """Cliques of two or more vertices of the graph ``adj[_A_H + v]`` on the bit mask ``verts``.
+
+    Returns ``(c2, c3, c4, rest, complete)``: the numbers of cliques of 2, 3 and 4 vertices
+    (float64) and ``rest = sum pw[|C|]`` over the larger ones. With ``stop_at_5`` the first
+    clique of five vertices stops the enumeration (``complete`` False; ``pw`` not read). Each
+    clique is enumerated once, from its lowest vertex, extended only by higher-numbered
+    vertices joined to all of it (a depth-first stack of candidate masks and sizes).
     """
     one = np.uint64(1)
-    verts, n_e = _complement_graph(adj, h)
+    c2 = 0.0
     c3 = 0.0
     c4 = 0.0
+    rest_w = 0.0
     top = 0
     rest = verts
     while rest != np.uint64(0):
@@ -618,18 +632,22 @@ def complement_clique_counts(adj, h, stack_m, stack_w):
             while cand != np.uint64(0):
                 lw = cand & (~cand + one)
                 cand &= ~lw
-                nxt = cand & adj[_A_H + _popcount(lw - one)]  # higher vertices of cand joined to u
-                if cs == 2:
+                nxt = cand & adj[_A_H + _popcount(lw - one)]  # higher vertices of cand joined to it
+                if cs == 1:  # a clique of cs + 1 vertices
+                    c2 += 1.0
+                elif cs == 2:
                     c3 += 1.0
                 elif cs == 3:
                     c4 += 1.0
+                else:
+                    rest_w += pw[cs + 1]
                 if nxt != np.uint64(0):
-                    if cs == 3:
-                        return float(n_e), c3, c4, False
+                    if cs == 3 and stop_at_5:
+                        return c2, c3, c4, rest_w, False
                     stack_m[top] = nxt
                     stack_w[top] = cs + 1.0
                     top += 1
-    return float(n_e), c3, c4, True
+    return c2, c3, c4, rest_w, True
 
 
 @jit_inline
@@ -649,32 +667,8 @@ def complement_correction(adj, h, n, p, tab, r2s, tsl, nt, j, stack_m, stack_w):
     verts, n_e = _complement_graph(adj, h)
     if 4 * n_e <= n * (n - 1):
         pw = tab[n, T_PW:]
-        corr = 0.0
-        top = 0
-        rest = verts
-        while rest != np.uint64(0):  # cliques by their lowest vertex v: candidates the higher neighbours
-            low = rest & (~rest + one)
-            rest &= ~low
-            v = _popcount(low - one)
-            above = ~(low - one) & ~low
-            stack_m[top] = adj[_A_H + v] & above
-            stack_w[top] = 1.0  # clique size, exact in float64
-            top += 1
-            while top > 0:
-                top -= 1
-                cand = stack_m[top]
-                cs = int(stack_w[top])
-                while cand != np.uint64(0):
-                    lw = cand & (~cand + one)
-                    cand &= ~lw
-                    u = _popcount(lw - one)
-                    corr += pw[cs + 1]
-                    nxt = cand & adj[_A_H + u]  # higher vertices of cand joined to u
-                    if nxt != np.uint64(0):
-                        stack_m[top] = nxt
-                        stack_w[top] = cs + 1.0
-                        top += 1
-        return corr
+        c2, c3, c4, rest, complete = _clique_sums(adj, verts, pw, False, stack_m, stack_w)
+        return c2 * pw[2] + c3 * pw[3] + c4 * pw[4] + rest
     d = np.uint64(0)
     for t in range(nt):
         r2 = r2s[tsl[t], j]
