@@ -689,11 +689,10 @@ def complement_correction(adj, h, n, p, tab, r2s, tsl, nt, j, stack_m, stack_w):
 def _complement_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, cm, adj, bit):
     """Set bit ``bit`` of ``adj[_A_V + jj]`` where slots ``sa``, ``sb`` both detect the tile's point ``jl + jj`` and are not a stereo pair there.
 
-    The test of :func:`_is_pair` with the same operations on the same numbers (lines of sight
-    ``band_f[k, r] - pu``, ``R^2`` from ``r2s`` (NaN where a slot does not detect), ``cm`` the
-    pair's ``cos theta_min``; never a pair when ``cm < 0``), over the ``BLOCK`` points at once,
-    written branch-free with a fixed trip count for LLVM's vectoriser (as
-    :func:`constellation._pairs.pair_block`).
+    :func:`_is_pair` (inlined) on the lines of sight ``band_f[k, r] - pu`` and the ``R^2`` of
+    ``r2s`` (NaN where a slot does not detect), ``cm`` the pair's ``cos theta_min``, over the
+    ``BLOCK`` points of the tile, the result stored without a branch (unsigned indices, a fixed
+    trip count: vectorised, as :func:`constellation._satvalue._block_pair_and`).
     """
     sax = band_f[k, ra, BF_X]
     say = band_f[k, ra, BF_Y]
@@ -701,25 +700,15 @@ def _complement_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, cm, adj, bit):
     sbx = band_f[k, rb, BF_X]
     sby = band_f[k, rb, BF_Y]
     sbz = band_f[k, rb, BF_Z]
-    cm2 = cm * cm
-    cok = cm >= 0.0
     j0u = np.uint64(jl)
     for jj in range(np.uint64(BLOCK)):
         j = j0u + jj
         tx = pu[0, j]
         ty = pu[1, j]
         tz = pu[2, j]
-        ax = sax - tx
-        ay = say - ty
-        az = saz - tz
-        bx = sbx - tx
-        by = sby - ty
-        bz = sbz - tz
-        dt = ax * bx + ay * by + az * bz
         ra2 = r2s[sa, j]
         rb2 = r2s[sb, j]
-        pr = ra2 * rb2
-        ok = cok & (dt * dt <= cm2 * pr) & (pr - dt * dt > 0.0)
+        ok = _is_pair(sax - tx, say - ty, saz - tz, sbx - tx, sby - ty, sbz - tz, ra2, rb2, cm)
         both = (ra2 == ra2) & (rb2 == rb2)
         adj[_A_V + jj] |= np.uint64(both & ~ok) << bit
 
