@@ -182,7 +182,7 @@ def fill_clique_weights(pw, k, p):
 
 @jit_inline
 def survival_table(p, n_tab):
-    """Binomial tails and clique weights of ``k = 0 .. MAX_STEREO_SATS`` detecting satellites, once per run.
+    """Binomial tails and clique weights of ``k = 0 .. MAX_STEREO_SATS`` detecting satellites (once per kernel call).
 
     Row ``k``: ``[T_P1]``, ``[T_P2]`` the binomial tails (:func:`count_probabilities`),
     ``[T_PW + c]`` = ``p^c q^(k-c)`` (:func:`fill_clique_weights`). ``n_tab = 0`` gives an
@@ -348,8 +348,8 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_hi, slot_cm, b
     Tile by tile (:func:`_tile_corrections`): the pairs of the tile's slots are decided stereo
     for all its points at once from the tile's centre (:func:`_tile_graph`, law of sines); the
     others (candidates of ``H``) are tested exactly at every point (:func:`_complement_block`,
-    the test of :func:`_is_pair`), and ``corr`` is computed once per distinct ``(n, H)`` of the
-    tile. Past :data:`MAX_STEREO_SATS` slots in a tile or :data:`MAX_UNDECIDED` candidate
+    the test of :func:`_is_pair`); the clique counts of each distinct ``H`` of the tile are
+    found once, and ``corr`` follows per point from them and the weights of ``n``. Past :data:`MAX_STEREO_SATS` slots in a tile or :data:`MAX_UNDECIDED` candidate
     pairs, the tile's points are solved one by one (:func:`_tile_by_points`). Per sample the
     result equals :func:`survival_in`'s to rounding (~1e-16).
 
@@ -424,6 +424,24 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_hi, slot_cm, b
                 acc[AV_STEREO, j] += p2 - acc[_ACC_CORR, j] if n <= MAX_STEREO_SATS else math.nan
 
 
+@jit_inline
+def strip_sums_load(acc, avail, gidx):
+    """Copy the sums of the points ``gidx`` (global indices, -1 = padding, skipped) into ``acc``'s first rows (tile-major)."""
+    for j in range(gidx.shape[0]):
+        if gidx[j] >= 0:
+            for c in range(N_AV):
+                acc[c, j] = avail[gidx[j], c]
+
+
+@jit_inline
+def strip_sums_store(acc, avail, gidx):
+    """Copy ``acc``'s sums back to the points ``gidx`` (:func:`strip_sums_load`'s inverse)."""
+    for j in range(gidx.shape[0]):
+        if gidx[j] >= 0:
+            for c in range(N_AV):
+                avail[gidx[j], c] = acc[c, j]
+
+
 _ACC_CORR = 3
 """Row of :func:`row_availability`'s ``acc`` holding the current tile's corrections (scratch)."""
 ACC_ROWS = 4
@@ -433,7 +451,7 @@ ACC_ROWS = 4
 MAX_UNDECIDED = 64
 """Candidate pairs (:func:`_tile_graph`: not proved stereo over the whole tile) a tile may have before it is done point by point."""
 MEMO = 8
-"""Corrections a tile remembers (by detection count and complement edges)."""
+"""Complement graphs whose clique counts a tile remembers (by their edges)."""
 # layout of row_availability's uint64 scratch ``adj``: a point's complement graph H, a point's
 # pair graph G (dense complements only), the remembered complement graphs, the candidate pairs
 # (a + 64 b), the points' complement edges (bit i: candidate pair i is a non-stereo pair of two
@@ -446,7 +464,7 @@ _A_V = _A_UND + MAX_UNDECIDED
 ADJ_SCRATCH = _A_V + BLOCK
 """Length of :func:`row_availability`'s ``adj`` scratch (uint64)."""
 # layout of its float64 scratch ``los`` (rows): lines of sight of a point solved alone
-# (:func:`_tile_by_points`), the remembered corrections, then one row per tile of the strip
+# (:func:`_tile_by_points`), the remembered clique counts, then one row per tile of the strip
 # (centre, radius in km; radius 0 = not yet computed)
 _L_MEMO = MAX_STEREO_SATS
 LOS_ROWS = _L_MEMO + MEMO
@@ -486,8 +504,10 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_
     3. Each tested exactly at every point (:func:`_complement_block`): bit ``i`` of
        ``adj[_A_V + jj]`` set where both satellites of pair ``i`` detect and are not a stereo
        pair, the point's complement graph ``H`` as a set of edges.
-    4. Per stereo point with an edge: :func:`complement_correction` once per distinct ``(n,
-       H)`` (the previous point's checked first, the last :data:`MEMO` remembered).
+    4. Per distinct ``H`` of the tile its clique counts (:func:`complement_clique_counts`; the
+       previous point's checked first, the last :data:`MEMO` remembered); per stereo point with
+       an edge ``corr = c2 p^2 q^(n-2) + c3 p^3 q^(n-3) + c4 p^4 q^(n-4)``, or
+       :func:`complement_correction` where ``H`` has a clique of five.
     """
     jl = q * BLOCK
     for j in range(ja, jb + 1):

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._availability import (ACC_ROWS, ADJ_SCRATCH, LOS_COLS, LOS_ROWS, MAX_STEREO_SATS, N_AV, STACK_SIZE,
-                            row_availability, survival_table)
+from ._availability import (ACC_ROWS, ADJ_SCRATCH, LOS_COLS, LOS_ROWS, MAX_STEREO_SATS, STACK_SIZE, row_availability,
+                            strip_sums_load, strip_sums_store, survival_table)
 from ._background import row_background, strip_above_clutter
 from ._candidates import strip_candidates
 from ._detect import row_detect
@@ -218,10 +218,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         av_tsl = np.empty((n_slot + MAX_STEREO_SATS) * n_av, dtype=np.int64)
         av_acc = np.zeros((ACC_ROWS, n_pad * n_av), dtype=np.float64)  # the strip's sums, tile-major
         if use_av:
-            for j in range(n_pad):
-                if gidx[j] >= 0:
-                    for c in range(N_AV):
-                        av_acc[c, j] = avail[gidx[j], c]
+            strip_sums_load(av_acc, avail, gidx)
         use_bg = bg.shape[0] > 0 and strip_above_clutter(pu, n_pad, table)
         n_bg = 1 if use_bg else 0  # background scratch only when a point of the strip can have a space background
         bg_n = np.zeros(n_pad * n_bg, dtype=np.float64)
@@ -291,9 +288,6 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
             row_state_store(rs, istate, fstate, gidx)
             xstate_store(xs, rs, xstate, gidx)
             if use_av:
-                for j in range(n_pad):
-                    if gidx[j] >= 0:
-                        for c in range(N_AV):
-                            avail[gidx[j], c] = av_acc[c, j]
+                strip_sums_store(av_acc, avail, gidx)
         tests[strip_order[i_]] = ntest
     return tests.sum()
