@@ -323,7 +323,7 @@ is_stereo_pair = _is_pair
 
 @jit_no_refcount
 def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_hi, slot_cm, band_f, k, pu, j_a, j_b, adj, los,
-                     stack_m, stack_w, tsl, rminb, tab, bstart, bslots):
+                     stack_m, stack_w, tsl, rminb, tab, bstart, bslots, n_h):
     """Availability accumulators of slots ``j_a .. j_b`` of one grid strip at one step (:func:`grid_chunk`).
 
     ``acc`` (:data:`ACC_ROWS`, n_pad) float64: rows :data:`AV_1`, :data:`AV_2`,
@@ -368,9 +368,15 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_hi, slot_cm, b
     own, compiled without reference counting (it allocates nothing), called once per strip and
     step: inlined into the kernel's loop body it ran ~8x slower (measured on the reference
     case), as :func:`constellation._pairs.row_pairs` notes for itself.
+
+    ``n_h`` (n_pad,) float64 or empty: where given, the number of edges of each stereo point's
+    complement graph (its detecting pairs that are not stereo pairs), -1 where not known (a tile
+    solved point by point); written at the points with a stereo pair only, for
+    :func:`constellation._satvalue.row_satellite_value_known`.
     """
     if j_b < j_a:
         return
+    use_h = n_h.shape[0] > 0
     car = tsl[MAX_STEREO_SATS:]
     n_car = 0
     for q in range(j_a // BLOCK, j_b // BLOCK + 1):
@@ -393,8 +399,15 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_hi, slot_cm, b
             c_max = max(c_max, cnt[j])
         by_tile = True
         if n_stereo > 0:
-            by_tile = _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_car, band_f, k, pu,
-                                        q, ja, jb, adj, los, stack_m, stack_w, tsl, tab, acc)
+            nu = _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_car, band_f, k, pu,
+                                   q, ja, jb, adj, los, stack_m, stack_w, tsl, tab, acc)
+            by_tile = nu >= 0
+            if use_h and nu > 0:  # edges per point
+                for jj in range(np.uint64(BLOCK)):
+                    n_h[np.uint64(q * BLOCK) + jj] = float(_popcount(adj[_A_V + jj]))
+            elif use_h:  # 0: every pair proved stereo; -1: unknown
+                for jj in range(np.uint64(BLOCK)):
+                    n_h[np.uint64(q * BLOCK) + jj] = float(nu)
             if not by_tile:
                 _tile_by_points(acc, avail_p, cnt, best, r2s, slot_rec, slot_cm, car, n_car, band_f, k, pu, ja, jb, adj,
                                 los, stack_m, stack_w)
@@ -492,10 +505,12 @@ per-point test (:func:`_is_pair`) cannot come out otherwise; see :func:`_tile_gr
 @jit_inline
 def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_car, band_f, k, pu, q, ja, jb, adj,
                       los, stack_m, stack_w, tsl, tab, acc):
-    """``corr`` (:func:`row_availability`) of tile ``q``'s stereo points ``ja .. jb`` in ``acc[_ACC_CORR, j]``; False past the limits.
+    """``corr`` (:func:`row_availability`) of tile ``q``'s stereo points ``ja .. jb`` in ``acc[_ACC_CORR, j]``; -1 past the limits.
 
-    0 where the point's complement graph has no edge. False (more than :data:`MAX_STEREO_SATS` slots or
-    :data:`MAX_UNDECIDED` candidate pairs); the caller then goes point by point.
+    0 where the point's complement graph has no edge. Returns the number of candidate pairs
+    (their per-point complement edges left in ``adj[_A_V + jj]`` when it is not 0), or -1 past
+    the limits (more than :data:`MAX_STEREO_SATS` slots or :data:`MAX_UNDECIDED` candidate
+    pairs); the caller then goes point by point.
 
     1. The tile's slots that detect at least one of its points (``tsl``, at most
        :data:`MAX_STEREO_SATS`, from the ``n_car`` slots ``car`` whose tile range holds it),
@@ -517,15 +532,13 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_
         s = car[t]
         if rminb[s, q] < math.inf:
             if nt >= MAX_STEREO_SATS:
-                return False
+                return -1
             tsl[nt] = s
             stack_w[_S_SD + nt] = rminb[s, q]  # (a little below) the slot's smallest R^2 over the tile (km^2)
             nt += 1
     nu = _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, stack_w)
-    if nu < 0:
-        return False
-    if nu == 0:  # every pair a stereo pair at every point: PS = P2 everywhere
-        return True
+    if nu <= 0:  # -1: past the limit; 0: every pair a stereo pair at every point (PS = P2 everywhere)
+        return nu
     for jj in range(BLOCK):
         adj[_A_V + jj] = np.uint64(0)
     for i in range(nu):
@@ -573,7 +586,7 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_
             acc[_ACC_CORR, j] = c2 * tab[n, T_PW + 2] + c3 * tab[n, T_PW + 3] + c4 * tab[n, T_PW + 4]
         else:
             acc[_ACC_CORR, j] = complement_correction(adj, h, n, avail_p, tab, r2s, tsl, nt, j, stack_m, stack_w)
-    return True
+    return nu
 
 
 @jit_inline

@@ -21,7 +21,7 @@ from ._jit import jit_parallel_numpy_errors
 from ._metrics import (N_RS, N_XS, ROW_COUNT_BITS, row_gap_update, row_level_counts,
                        row_state_load, row_state_store, row_update, unpack_row_sum, xstate_load, xstate_store)
 from ._pairs import row_pairs
-from ._satvalue import row_satellite_value
+from ._satvalue import row_satellite_value, row_satellite_value_known
 from ._tiles import BLOCK, TILE_COLS, TILE_ROWS
 
 
@@ -234,6 +234,10 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         sv_okt = np.empty(BLOCK * n_sv, dtype=np.float64)
         sv_key = np.empty(n_slot * n_sv, dtype=np.float64)
         sv_tmp = np.empty(BLOCK * n_sv, dtype=np.float64)
+        # with availability on, its kernel counts each stereo point's non-stereo pairs, from which
+        # the per-satellite value follows at most points (row_satellite_value_known)
+        sv_nh = np.empty(n_pad * (n_sv * n_av), dtype=np.float64)
+        sv_deg = np.empty(n_slot * (n_sv * n_av), dtype=np.float64)
         if use_sv:
             for j in range(n_pad):
                 if gidx[j] >= 0:
@@ -268,11 +272,15 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                 row_gap_update(xs, rs, cnt, best, ghist, gidx, row_a, row_b, g, t_edge[g], t_edge[g + 1])
                 if use_av:
                     row_availability(av_acc, avail_p, cnt, best, r2s, slot_rec, slot_hi, slot_cm, band_f, k, pu, row_a,
-                                     row_b, av_adj, av_los, av_sm, av_sw, av_tsl, rminb, av_tab, bstart, bslots)
+                                     row_b, av_adj, av_los, av_sm, av_sw, av_tsl, rminb, av_tab, bstart, bslots, sv_nh)
                 if use_bg:
                     row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, band_si, k, table,
                                    pu, row_a, row_b, bg_n, bg_f, bg_l, bg_t)
-                if use_sv:
+                if use_sv and use_av:
+                    row_satellite_value_known(satval, strip_order[i_], sv_w, cnt, best, sv_nh, r2s, slot_rec, slot_lo,
+                                              slot_hi, slot_cm, ns, band_f, band_si, k, pu, row_a, row_b, rminb, sv_tsl,
+                                              sv_dsl, sv_deg)
+                elif use_sv:
                     row_satellite_value(satval, strip_order[i_], sv_w, cnt, best, r2s, slot_rec, slot_lo, slot_hi,
                                         slot_cm, ns, band_f, band_si, k, pu, row_a, row_b, sv_tsl, sv_dsl, sv_los,
                                         sv_okt, rminb, sv_key, sv_tmp)

@@ -294,6 +294,116 @@ def row_satellite_value(sv, st, wj, cnt, best, r2s, slot_rec, slot_lo, slot_hi, 
                     sv[st, band_si[k, slot_rec[ib], 0], SV_SOLE_STEREO] += w
 
 
+@jit_inline
+def _critical_by_pairs(sv, st, w, dsl, m, j, r2s, slot_rec, slot_cm, band_f, band_si, k, pu, deg):
+    """Add ``w`` to the sole-stereo sum of each satellite in every stereo pair of point ``j``.
+
+    ``dsl[:m]`` the point's detecting slots (``m >= 3``; at least one stereo pair). Every pair is
+    tested (:func:`is_stereo_pair`); with ``E`` stereo pairs and ``deg[u]`` of them holding slot
+    ``dsl[u]``, that slot is in every stereo pair iff ``deg[u] == E``. ``deg`` (>= m,) float64
+    scratch.
+    """
+    tx = pu[0, j]
+    ty = pu[1, j]
+    tz = pu[2, j]
+    for u in range(m):
+        deg[u] = 0.0
+    n_e = 0.0
+    for u in range(m):
+        a = dsl[u]
+        ra = slot_rec[a]
+        ax = band_f[k, ra, BF_X] - tx
+        ay = band_f[k, ra, BF_Y] - ty
+        az = band_f[k, ra, BF_Z] - tz
+        for v in range(u + 1, m):
+            b = dsl[v]
+            rb = slot_rec[b]
+            if is_stereo_pair(ax, ay, az, band_f[k, rb, BF_X] - tx, band_f[k, rb, BF_Y] - ty, band_f[k, rb, BF_Z] - tz,
+                              r2s[a, j], r2s[b, j], min(slot_cm[a], slot_cm[b])):
+                deg[u] += 1.0
+                deg[v] += 1.0
+                n_e += 1.0
+    for u in range(m):
+        if deg[u] == n_e:
+            sv[st, band_si[k, slot_rec[dsl[u]], 0], SV_SOLE_STEREO] += w
+
+
+@jit_inline_numpy_errors
+def _tile_needs_known(cnt, best, wj, n_h, j0):
+    """Points of the tile at ``j0`` that :func:`row_satellite_value_known` must visit: detected, in
+    the region, and with one or two detections, or a stereo pair and possibly a satellite in every
+    stereo pair. Branch-free count over the ``BLOCK`` points (vectorised)."""
+    n = np.int64(0)
+    j0u = np.uint64(j0)
+    for jj in range(np.uint64(BLOCK)):
+        j = j0u + jj
+        c = cnt[j]
+        e = n_h[j]
+        st = (c >= 2.0) & (best[j] < math.inf)
+        need = (c > 0.0) & (wj[j] > 0.0) & ((c <= 2.0) | (st & ((e < 0.0) | (e >= 0.5 * (c - 1.0) * (c - 2.0)))))
+        n += np.int64(1) if need else np.int64(0)
+    return n
+
+
+@jit_no_refcount
+def row_satellite_value_known(sv, st, wj, cnt, best, n_h, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f,
+                              band_si, k, pu, j_a, j_b, rminb, tsl, dsl, deg):
+    """:func:`row_satellite_value` where the availability kernel has counted each point's non-stereo pairs.
+
+    ``n_h[j]``: at a point with a stereo pair, the number of pairs of its detecting satellites
+    that are *not* stereo pairs (the edges of its complement graph ``H``), -1 where unknown
+    (:func:`constellation._availability.row_availability`, run first at the same step). With
+    ``n`` detecting satellites, satellite ``v`` is in every stereo pair iff every pair of the
+    other ``n - 1`` is a non-stereo pair, so ``H`` then has at least ``(n - 1)(n - 2) / 2``
+    edges: below that count no satellite is (the usual case with three or more detections, one
+    comparison); at or above it, or where unknown, the point's pairs are tested
+    (:func:`_critical_by_pairs`). Points with one or two detections read their detecting slots
+    from the tile's slot list (built when a point of the tile needs it). Same arguments and
+    results as :func:`row_satellite_value` otherwise (``tsl``, ``dsl`` (>= ns,) int64 and
+    ``deg`` (>= ns,) float64 scratch).
+    """
+    for q in range(j_a // BLOCK, j_b // BLOCK + 1):
+        if _tile_needs_known(cnt, best, wj, n_h, q * BLOCK) == 0:
+            continue
+        nt = -1  # the tile's slot list, built when a point needs it
+        for j in range(max(j_a, q * BLOCK), min(j_b, q * BLOCK + BLOCK - 1) + 1):
+            c = cnt[j]
+            w = wj[j]
+            if not (c > 0.0 and w > 0.0):
+                continue
+            stereo = c >= 2.0 and best[j] < math.inf
+            n = int(c)
+            if n > 2:
+                if not stereo:
+                    continue
+                e = n_h[j]
+                if e >= 0.0 and e < 0.5 * (n - 1) * (n - 2):
+                    continue  # no satellite is in every stereo pair
+            if nt < 0:
+                nt = 0
+                for s in range(ns):
+                    if slot_lo[s] <= q <= slot_hi[s] and rminb[s, q] < math.inf:
+                        tsl[nt] = s
+                        nt += 1
+            m = 0
+            for t in range(nt):
+                s = tsl[t]
+                r2 = r2s[s, j]
+                if r2 == r2:
+                    dsl[m] = s
+                    m += 1
+            if n == 1:
+                sv[st, band_si[k, slot_rec[dsl[0]], 0], SV_SOLE] += w
+            elif n == 2:
+                sv[st, band_si[k, slot_rec[dsl[0]], 0], SV_NEED2] += w
+                sv[st, band_si[k, slot_rec[dsl[1]], 0], SV_NEED2] += w
+                if stereo:  # the one pair is the stereo pair
+                    sv[st, band_si[k, slot_rec[dsl[0]], 0], SV_SOLE_STEREO] += w
+                    sv[st, band_si[k, slot_rec[dsl[1]], 0], SV_SOLE_STEREO] += w
+            else:
+                _critical_by_pairs(sv, st, w, dsl, m, j, r2s, slot_rec, slot_cm, band_f, band_si, k, pu, deg)
+
+
 TS_SOLE = 0
 """Columns of :func:`track_satellite_value`'s per-sample output: the sole detector (-1: none),"""
 TS_NEED2_A = 1

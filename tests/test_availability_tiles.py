@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from constellation.coverage import grid_coverage, point_coverage
+from constellation.coverage import SATELLITE_VALUE_VARIABLES, grid_coverage, point_coverage, region_weights
 from constellation.grid import region_grid
 from constellation.sensors import Sensor
 from orbits.propagate import propagate
@@ -22,6 +22,7 @@ from orbits.satellites import SatelliteSet
 from orbits.timegrid import time_grid
 
 from .naive import naive_detections_and_pairs
+from .naive_satvalue import naive_grid_satellite_value
 
 EPOCH = "2026-11-21T00:00:00Z"
 #: Sums of at most a few dozen probabilities, each good to ~1e-16, divided by n_time: 1e-12 is
@@ -154,7 +155,8 @@ def test_estimate_counts_the_availability_memory():
     # the kernel's scratch, as constellation._grid.grid_chunk allocates it per strip
     assert AVAILABILITY_THREAD_BYTES == (2 * STACK_SIZE * 8 + ADJ_SCRATCH * 8 + LOS_ROWS * LOS_COLS * 8
                                          + (MAX_STEREO_SATS + 1) * T_COLS * 8 + MAX_STEREO_SATS * 8)
-    assert AVAILABILITY_BYTES_PER_COLUMN * TILE_COLS == LOS_COLS * 8 + ACC_ROWS * BLOCK * 8
+    # per tile: its centre and radius, the strip's sums and corrections, the non-stereo pair counts
+    assert AVAILABILITY_BYTES_PER_COLUMN * TILE_COLS == LOS_COLS * 8 + (ACC_ROWS + 1) * BLOCK * 8
     n_point, n_lon, n_sat = 12_221, 121, 300
     off = estimate_run(n_sat, n_point, 240, n_lon=n_lon)
     on = estimate_run(n_sat, n_point, 240, n_lon=n_lon, availability=True)
@@ -163,7 +165,7 @@ def test_estimate_counts_the_availability_memory():
     assert added == on["availability_bytes"] == availability_bytes(n_sat, n_point, n_lon)
     assert added >= 3 * 24 * n_point
     assert availability_bytes(n_sat, n_point, n_lon, n_threads=2) == \
-        72 * n_point + 2 * (AVAILABILITY_THREAD_BYTES + 206 * n_lon + 8 * n_sat)
+        72 * n_point + 2 * (AVAILABILITY_THREAD_BYTES + 254 * n_lon + 16 * n_sat)
     assert off["availability_bytes"] == 0
     assert on["time_parts"]["availability_s"] > 0 and "availability_s" not in off["time_parts"]
 
@@ -305,8 +307,15 @@ def test_clustered_satellites_grid_equals_point_kernel(raan_step_deg, ma_step_de
     assert n_non.max() >= 21  # a whole cluster: a 7-clique of the complement
     assert (n_non.max() > MAX_UNDECIDED) == past_limit
     p = 0.9
-    ds = grid_coverage(eph, None, grid, SENSOR, satellite_availability=p).dataset
+    ds = grid_coverage(eph, None, grid, SENSOR, satellite_availability=p, satellite_value=True).dataset
     assert float(ds["fraction_stereo"].max()) >= 0.5
+    # the per-satellite value, from the availability kernel's non-stereo pair counts (a star: a
+    # whole cluster and one satellite more, the lone one in every stereo pair; and, past the
+    # limit, tiles where they are unknown), against the brute-force recount
+    want = naive_grid_satellite_value(det, pair, region_weights(grid.lat_deg, grid.lon_deg), tg.step_s)
+    got = np.stack([ds[v].values for v in SATELLITE_VALUE_VARIABLES], axis=1)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+    assert want[:, 2].max() > 0.0
     lat, lon = np.meshgrid(grid.lat_deg, grid.lon_deg, indexing="ij")
     pts = [(f"P{i}", float(a), float(b)) for i, (a, b) in enumerate(zip(lat.ravel(), lon.ravel()))]
     dp = point_coverage(eph, None, pts, SENSOR, satellite_availability=p).dataset

@@ -70,14 +70,21 @@ CASES = [
 ]
 
 
+#: Availability on: the per-satellite value then follows from the availability kernel's count of
+#: each point's non-stereo pairs (constellation._satvalue.row_satellite_value_known), a second
+#: path checked against the same oracle.
+AVAILABILITY = [None, 0.9]
+
+
+@pytest.mark.parametrize("availability", AVAILABILITY)
 @pytest.mark.parametrize("n_sat, seed, lat, lon, step, two", CASES)
-def test_grid_figures_equal_brute_force_recount(n_sat, seed, lat, lon, step, two):
+def test_grid_figures_equal_brute_force_recount(n_sat, seed, lat, lon, step, two, availability):
     sats, tg, eph = _case(n_sat, seed)
     sensors = [SENSOR, SENSOR_B] if two else [SENSOR]
     sidx = np.arange(n_sat) % len(sensors)
     eph.sensor_index = sidx
     grid = region_grid(list(lat), list(lon), step, 0.0)
-    ds = grid_coverage(eph, None, grid, sensors, satellite_value=True).dataset
+    ds = grid_coverage(eph, None, grid, sensors, satellite_value=True, satellite_availability=availability).dataset
     det, pair = naive_detections_and_pairs(eph.positions_km, eph.valid, grid.points_ecef_km, grid.up, sensors, sidx)
     w = region_weights(grid.lat_deg, grid.lon_deg)
     want = naive_grid_satellite_value(det, pair, w, tg.step_s)
@@ -103,9 +110,11 @@ def test_grid_figures_equal_brute_force_recount(n_sat, seed, lat, lon, step, two
         assert (n_det >= 3).any() or n_sat < 8  # and samples with three or more detections
 
 
+@pytest.mark.parametrize("availability", AVAILABILITY)
 @pytest.mark.parametrize("seed, alt_lo, alt_hi, theta_deg, stars_expected",
                          [(7, 5000.0, 9000.0, 25.0, False), (8, 1500.0, 6000.0, 60.0, True)])
-def test_many_satellites_dense_grid_equal_brute_force_recount(seed, alt_lo, alt_hi, theta_deg, stars_expected):
+def test_many_satellites_dense_grid_equal_brute_force_recount(seed, alt_lo, alt_hi, theta_deg, stars_expected,
+                                                              availability):
     """Many detecting satellites on whole tiles of points: the kernel's shortcuts (a witness of two
     disjoint stereo pairs or a triangle, tested on whole tiles) against the plain recount; a wide
     stereo angle makes stars (one satellite in every pair among three or more) common."""
@@ -122,7 +131,8 @@ def test_many_satellites_dense_grid_equal_brute_force_recount(seed, alt_lo, alt_
     # several chunkings: a strip's slot buffers then hold other satellites' stale values from
     # earlier steps, which the kernel must never read (a regression this test caught)
     for chunk_steps in (None, 1, 3, 5):
-        ds = grid_coverage(eph, None, grid, sensor, satellite_value=True, chunk_steps=chunk_steps).dataset
+        ds = grid_coverage(eph, None, grid, sensor, satellite_value=True, chunk_steps=chunk_steps,
+                           satellite_availability=availability).dataset
         np.testing.assert_allclose(_figures(ds), want, rtol=0, atol=sum_rounding_s, err_msg=str(chunk_steps))
     # the cases have points with many detections; the second, sole-stereo satellites among three or more
     n_det = det.sum(axis=1)
