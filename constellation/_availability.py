@@ -547,6 +547,15 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_
         sb = tsl[ab >> np.uint64(6)]
         _complement_block(r2s, sa, sb, slot_rec[sa], slot_rec[sb], band_f, k, pu, jl, min(slot_cm[sa], slot_cm[sb]),
                           adj, np.uint64(i))
+    hu = np.uint64(0)
+    for jj in range(np.uint64(BLOCK)):
+        hu |= adj[_A_V + jj]
+    if _triangle_free(adj, hu):  # no point's H has a triangle: its cliques are its edges
+        jlu = np.uint64(jl)
+        for jj in range(np.uint64(BLOCK)):
+            j = jlu + jj
+            acc[_ACC_CORR, j] = float(_popcount(adj[_A_V + jj])) * tab[min(int(cnt[j]), MAX_STEREO_SATS), T_PW + 2]
+        return nu
     n_memo = 0
     last_h = np.uint64(0)
     c2 = 0.0
@@ -620,6 +629,21 @@ def _complement_graph(adj, h):
         adj[_A_H + ta] |= one << tb
         adj[_A_H + tb] |= one << ta
     return verts, n_e
+
+
+@jit_inline
+def _triangle_free(adj, h):
+    """Whether the complement graph with edges ``h`` (:func:`_complement_graph`) has no triangle."""
+    one = np.uint64(1)
+    _complement_graph(adj, h)
+    rest = h
+    while rest != np.uint64(0):  # an edge whose ends share a neighbour closes a triangle
+        low = rest & (~rest + one)
+        rest &= ~low
+        ab = adj[_A_UND + _popcount(low - one)]
+        if adj[_A_H + (ab & np.uint64(63))] & adj[_A_H + (ab >> np.uint64(6))] != np.uint64(0):
+            return False
+    return True
 
 
 @jit_inline
