@@ -322,8 +322,8 @@ is_stereo_pair = _is_pair
 
 
 @jit_no_refcount
-def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_hi, slot_cm, band_f, k, pu, j_a, j_b, adj, los,
-                     stack_m, stack_w, tsl, rminb, tab, bstart, bslots, n_h):
+def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, band_f, k, pu, j_a, j_b, adj,
+                     los, stack_m, stack_w, tsl, rminb, tab, bstart, bslots, n_h):
     """Availability accumulators of slots ``j_a .. j_b`` of one grid strip at one step (:func:`grid_chunk`).
 
     ``acc`` (:data:`ACC_ROWS`, n_pad) float64: rows :data:`AV_1`, :data:`AV_2`,
@@ -379,40 +379,42 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_hi, slot_cm, b
     use_h = n_h.shape[0] > 0
     car = tsl[MAX_STEREO_SATS:]
     n_car = 0
-    for q in range(j_a // BLOCK, j_b // BLOCK + 1):
-        ja = max(j_a, q * BLOCK)
-        jb = min(j_b, q * BLOCK + BLOCK - 1)
+    q_first = j_a // BLOCK
+    q_last = j_b // BLOCK
+    for g0 in range(q_first - q_first % GROUP, q_last + 1, GROUP):  # groups of GROUP tiles, aligned
+        qa = max(g0, q_first)  # the group's tiles at this step
+        qb = min(g0 + GROUP - 1, q_last)
+        ja = qa * BLOCK
+        jb = qb * BLOCK + BLOCK - 1  # row_detect's rows are whole tiles
         m = 0
-        for t in range(n_car):  # slots of the previous tile that reach this one ...
+        for t in range(n_car):  # slots of the previous group that reach this one ...
             s = car[t]
-            if slot_hi[s] >= q:
+            if slot_hi[s] >= qa:
                 car[m] = s
                 m += 1
-        for t in range(bstart[q], bstart[q + 1]):  # ... and those starting here
+        for t in range(bstart[qa], bstart[qb + 1]):  # ... and those starting in it
             car[m] = bslots[t]
             m += 1
         n_car = m
-        n_stereo = 0
+        n_stereo = np.int64(0)
         c_max = 0.0
-        for j in range(ja, jb + 1):
-            n_stereo += (cnt[j] >= 2.0) & (best[j] < math.inf)
-            c_max = max(c_max, cnt[j])
+        jau = np.uint64(ja)
+        for jj in range(np.uint64(jb - ja + 1)):  # unsigned indices: vectorised
+            j = jau + jj
+            c = cnt[j]
+            n_stereo += np.int64(1) if (c >= 2.0) & (best[j] < math.inf) else np.int64(0)
+            c_max = max(c_max, c)
         by_tile = True
         if n_stereo > 0:
-            nu = _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_car, band_f, k, pu,
-                                   q, ja, jb, adj, los, stack_m, stack_w, tsl, tab, acc)
+            nu = _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm, car, n_car,
+                                   band_f, k, pu, g0, qa, qb, adj, los, stack_m, stack_w, tsl, tab, acc, n_h, use_h)
             by_tile = nu >= 0
-            if use_h and nu > 0:  # edges per point
-                for jj in range(np.uint64(BLOCK)):
-                    n_h[np.uint64(q * BLOCK) + jj] = float(_popcount(adj[_A_V + jj]))
-            elif use_h:  # 0: every pair proved stereo; -1: unknown
-                for jj in range(np.uint64(BLOCK)):
-                    n_h[np.uint64(q * BLOCK) + jj] = float(nu)
             if not by_tile:
-                _tile_by_points(acc, avail_p, cnt, best, r2s, slot_rec, slot_cm, car, n_car, band_f, k, pu, ja, jb, adj,
-                                los, stack_m, stack_w)
+                _tile_by_points(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, car, n_car, band_f,
+                                k, pu, ja, jb, adj, los, stack_m, stack_w)
         if c_max <= MAX_STEREO_SATS:  # branch-free: 0 detections add tab[0] = 0 (exact), as does a non-stereo point
-            for j in range(ja, jb + 1):
+            for jj in range(np.uint64(jb - ja + 1)):
+                j = jau + jj
                 c = cnt[j]
                 n = int(c)
                 p2 = tab[n, T_P2]
@@ -461,6 +463,8 @@ ACC_ROWS = 4
 """Rows of :func:`row_availability`'s ``acc``: the three sums, then the corrections."""
 
 
+GROUP = 2
+"""Tiles (:data:`BLOCK` points each, side by side in a strip) whose pairs :func:`_tile_graph` decides at once."""
 MAX_UNDECIDED = 64
 """Candidate pairs (:func:`_tile_graph`: not proved stereo over the whole tile) a tile may have before it is done point by point."""
 MEMO = 8
@@ -474,7 +478,7 @@ _A_G = MAX_STEREO_SATS
 _A_KEY = 2 * MAX_STEREO_SATS
 _A_UND = _A_KEY + MEMO
 _A_V = _A_UND + MAX_UNDECIDED
-ADJ_SCRATCH = _A_V + BLOCK
+ADJ_SCRATCH = _A_V + GROUP * BLOCK
 """Length of :func:`row_availability`'s ``adj`` scratch (uint64)."""
 # layout of its float64 scratch ``los`` (rows): lines of sight of a point solved alone
 # (:func:`_tile_by_points`), the remembered clique counts, then one row per tile of the strip
@@ -503,59 +507,84 @@ per-point test (:func:`_is_pair`) cannot come out otherwise; see :func:`_tile_gr
 
 
 @jit_inline
-def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_car, band_f, k, pu, q, ja, jb, adj,
-                      los, stack_m, stack_w, tsl, tab, acc):
-    """``corr`` (:func:`row_availability`) of tile ``q``'s stereo points ``ja .. jb`` in ``acc[_ACC_CORR, j]``; -1 past the limits.
+def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm, car, n_car, band_f, k, pu,
+                      g0, qa, qb, adj, los, stack_m, stack_w, tsl, tab, acc, n_h, use_h):
+    """``corr`` (:func:`row_availability`) of the stereo points of tiles ``qa .. qb`` (of the group at ``g0``) in ``acc[_ACC_CORR, j]``.
 
-    0 where the point's complement graph has no edge. Returns the number of candidate pairs
-    (their per-point complement edges left in ``adj[_A_V + jj]`` when it is not 0), or -1 past
-    the limits (more than :data:`MAX_STEREO_SATS` slots or :data:`MAX_UNDECIDED` candidate
-    pairs); the caller then goes point by point.
+    0 where the point's complement graph has no edge. Returns the number of candidate pairs, or
+    -1 past the limits (more than :data:`MAX_STEREO_SATS` slots or :data:`MAX_UNDECIDED`
+    candidate pairs); the caller then goes point by point. With ``use_h``, ``n_h[j]`` is set to
+    the number of edges of each point's complement graph (-1 past the limits).
 
-    1. The tile's slots that detect at least one of its points (``tsl``, at most
-       :data:`MAX_STEREO_SATS`, from the ``n_car`` slots ``car`` whose tile range holds it),
-       each with its smallest ``R^2`` over the tile.
-    2. :func:`_tile_graph`: the pairs not proved stereo at every point of the tile.
-    3. Each tested exactly at every point (:func:`_complement_block`): bit ``i`` of
-       ``adj[_A_V + jj]`` set where both satellites of pair ``i`` detect and are not a stereo
-       pair, the point's complement graph ``H`` as a set of edges.
-    4. Per distinct ``H`` of the tile its clique counts (:func:`complement_clique_counts`; the
-       previous point's checked first, the last :data:`MEMO` remembered); per stereo point with
-       an edge ``corr = c2 p^2 q^(n-2) + c3 p^3 q^(n-3) + c4 p^4 q^(n-4)``, or
-       :func:`complement_correction` where ``H`` has a clique of five.
+    1. The group's slots that detect at least one of its points (``tsl``, at most
+       :data:`MAX_STEREO_SATS`, from the ``n_car`` slots ``car`` whose tile range meets it),
+       each with its smallest ``R^2`` over the group (``rminb`` read only on a slot's tiles
+       ``slot_lo .. slot_hi``: stale elsewhere).
+    2. :func:`_tile_graph`: the pairs not proved stereo at every point of the group.
+    3. Each tested exactly at every point of the tiles where both slots detect
+       (:func:`_complement_block`): bit ``i`` of ``adj[_A_V + j - qa BLOCK]`` set where both
+       satellites of pair ``i`` detect and are not a stereo pair, the point's complement graph
+       ``H`` as a set of edges.
+    4. Where the union of the points' ``H`` has no triangle (the usual case), ``corr = |E(H)|
+       p^2 q^(n-2)`` per point. Otherwise, per distinct ``H`` its clique counts
+       (:func:`complement_clique_counts`; the previous point's checked first, the last
+       :data:`MEMO` remembered); per stereo point with an edge ``corr = c2 p^2 q^(n-2) + c3
+       p^3 q^(n-3) + c4 p^4 q^(n-4)``, or :func:`complement_correction` where ``H`` has a
+       clique of five.
     """
-    jl = q * BLOCK
+    ja = qa * BLOCK
+    jb = qb * BLOCK + BLOCK - 1
+    npt = jb - ja + 1
     for j in range(ja, jb + 1):
         acc[_ACC_CORR, j] = 0.0
     nt = 0
     for t in range(n_car):
         s = car[t]
-        if rminb[s, q] < math.inf:
+        r = math.inf
+        for qq in range(max(qa, slot_lo[s]), min(qb, slot_hi[s]) + 1):
+            r = min(r, rminb[s, qq])
+        if r < math.inf:
             if nt >= MAX_STEREO_SATS:
-                return -1
+                nt = -1
+                break
             tsl[nt] = s
-            stack_w[_S_SD + nt] = rminb[s, q]  # (a little below) the slot's smallest R^2 over the tile (km^2)
+            stack_w[_S_SD + nt] = r  # (a little below) the slot's smallest R^2 over the group (km^2)
             nt += 1
-    nu = _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, stack_w)
+    nu = -1
+    if nt >= 0:
+        nu = _tile_graph(band_f, k, pu, g0, slot_rec, slot_cm, tsl, nt, adj, los, stack_w)
     if nu <= 0:  # -1: past the limit; 0: every pair a stereo pair at every point (PS = P2 everywhere)
+        if use_h:
+            for j in range(ja, jb + 1):
+                n_h[j] = float(nu)
         return nu
-    for jj in range(BLOCK):
+    for jj in range(np.uint64(npt)):
         adj[_A_V + jj] = np.uint64(0)
     for i in range(nu):
         ab = adj[_A_UND + i]
         sa = tsl[ab & np.uint64(63)]
         sb = tsl[ab >> np.uint64(6)]
-        _complement_block(r2s, sa, sb, slot_rec[sa], slot_rec[sb], band_f, k, pu, jl, min(slot_cm[sa], slot_cm[sb]),
-                          adj, np.uint64(i))
+        cm = min(slot_cm[sa], slot_cm[sb])
+        q0 = max(qa, slot_lo[sa], slot_lo[sb])  # the tiles where both slots' r2s are defined
+        q1 = min(qb, slot_hi[sa], slot_hi[sb])
+        if q0 <= q1:
+            _complement_block(r2s, sa, sb, slot_rec[sa], slot_rec[sb], band_f, k, pu, q0 * BLOCK, (q1 - q0 + 1) * BLOCK,
+                              cm, adj, (q0 - qa) * BLOCK, np.uint64(i))
     hu = np.uint64(0)
-    for jj in range(np.uint64(BLOCK)):
+    for jj in range(np.uint64(npt)):
         hu |= adj[_A_V + jj]
     if _triangle_free(adj, hu):  # no point's H has a triangle: its cliques are its edges
-        jlu = np.uint64(jl)
-        for jj in range(np.uint64(BLOCK)):
-            j = jlu + jj
+        jau = np.uint64(ja)
+        for jj in range(np.uint64(npt)):
+            j = jau + jj
             acc[_ACC_CORR, j] = float(_popcount(adj[_A_V + jj])) * tab[min(int(cnt[j]), MAX_STEREO_SATS), T_PW + 2]
+        if use_h:
+            for jj in range(np.uint64(npt)):
+                n_h[jau + jj] = float(_popcount(adj[_A_V + jj]))
         return nu
+    if use_h:
+        for jj in range(npt):
+            n_h[ja + jj] = float(_popcount(adj[_A_V + jj]))
     n_memo = 0
     last_h = np.uint64(0)
     c2 = 0.0
@@ -563,7 +592,7 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_
     c4 = 0.0
     small = True
     for j in range(ja, jb + 1):
-        h = adj[_A_V + j - jl]
+        h = adj[_A_V + j - ja]
         if h == np.uint64(0):
             continue
         c = cnt[j]
@@ -594,7 +623,12 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_cm, car, n_
         if small:  # corr = sum over the cliques of 2, 3, 4 vertices of p^c q^(n-c)
             acc[_ACC_CORR, j] = c2 * tab[n, T_PW + 2] + c3 * tab[n, T_PW + 3] + c4 * tab[n, T_PW + 4]
         else:
-            acc[_ACC_CORR, j] = complement_correction(adj, h, n, avail_p, tab, r2s, tsl, nt, j, stack_m, stack_w)
+            qj = j // BLOCK
+            inr = np.uint64(0)  # the slots whose r2s holds this point's tile
+            for t in range(nt):
+                if slot_lo[tsl[t]] <= qj <= slot_hi[tsl[t]]:
+                    inr |= np.uint64(1) << np.uint64(t)
+            acc[_ACC_CORR, j] = complement_correction(adj, h, n, avail_p, tab, r2s, tsl, nt, inr, j, stack_m, stack_w)
     return nu
 
 
@@ -708,7 +742,7 @@ def _clique_sums(adj, verts, pw, stop_at_5, stack_m, stack_w):
 
 
 @jit_inline
-def complement_correction(adj, h, n, p, tab, r2s, tsl, nt, j, stack_m, stack_w):
+def complement_correction(adj, h, n, p, tab, r2s, tsl, nt, inr, j, stack_m, stack_w):
     """``corr = P2(n) - PS`` of a point with ``n`` detecting satellites and complement edges ``h``.
 
     ``h`` bit ``i``: the candidate pair ``adj[_A_UND + i]`` (tile slots ``a + 64 b``) is a
@@ -717,7 +751,8 @@ def complement_correction(adj, h, n, p, tab, r2s, tsl, nt, j, stack_m, stack_w):
     half of the ``n (n - 1) / 2`` pairs (the usual case), ``corr = sum_C p^|C| q^(n-|C|)`` over the cliques of ``H``
     of two or more vertices, each enumerated once (extended only by higher-numbered vertices;
     weights from ``tab``). Otherwise the pair graph ``G`` (the detecting set ``D`` from
-    ``r2s[tsl[t], j]``, minus ``H``) goes to :func:`_survival_by_elimination` and ``corr = P2 -
+    ``r2s[tsl[t], j]`` of the slots ``t`` in the bit mask ``inr``, those whose ``r2s`` holds the
+    point's tile, minus ``H``) goes to :func:`_survival_by_elimination` and ``corr = P2 -
     PS``. ``adj[_A_H ...]`` (``H``) and ``adj[_A_G ...]`` (``G``) are scratch.
     """
     one = np.uint64(1)
@@ -728,9 +763,10 @@ def complement_correction(adj, h, n, p, tab, r2s, tsl, nt, j, stack_m, stack_w):
         return c2 * pw[2] + c3 * pw[3] + c4 * pw[4] + rest
     d = np.uint64(0)
     for t in range(nt):
-        r2 = r2s[tsl[t], j]
-        if r2 == r2:
-            d |= one << np.uint64(t)
+        if inr & (one << np.uint64(t)) != np.uint64(0):  # r2s of slot t holds point j's tile
+            r2 = r2s[tsl[t], j]
+            if r2 == r2:
+                d |= one << np.uint64(t)
     rest = d
     while rest != np.uint64(0):
         low = rest & (~rest + one)
@@ -743,8 +779,8 @@ def complement_correction(adj, h, n, p, tab, r2s, tsl, nt, j, stack_m, stack_w):
 
 
 @jit_inline
-def _complement_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, cm, adj, bit):
-    """Set bit ``bit`` of ``adj[_A_V + jj]`` where slots ``sa``, ``sb`` both detect the tile's point ``jl + jj`` and are not a stereo pair there.
+def _complement_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, npt, cm, adj, v0, bit):
+    """Set bit ``bit`` of ``adj[_A_V + v0 + jj]`` where slots ``sa``, ``sb`` both detect point ``jl + jj`` (``jj < npt``) and are not a stereo pair there.
 
     :func:`_is_pair` (inlined) on the lines of sight ``band_f[k, r] - pu`` and the ``R^2`` of
     ``r2s`` (NaN where a slot does not detect), ``cm`` the pair's ``cos theta_min``, over the
@@ -758,7 +794,8 @@ def _complement_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, cm, adj, bit):
     sby = band_f[k, rb, BF_Y]
     sbz = band_f[k, rb, BF_Z]
     j0u = np.uint64(jl)
-    for jj in range(np.uint64(BLOCK)):
+    a0 = np.uint64(_A_V + v0)
+    for jj in range(np.uint64(npt)):
         j = j0u + jj
         tx = pu[0, j]
         ty = pu[1, j]
@@ -767,7 +804,7 @@ def _complement_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, cm, adj, bit):
         rb2 = r2s[sb, j]
         ok = _is_pair(sax - tx, say - ty, saz - tz, sbx - tx, sby - ty, sbz - tz, ra2, rb2, cm)
         both = (ra2 == ra2) & (rb2 == rb2)
-        adj[_A_V + jj] |= np.uint64(both & ~ok) << bit
+        adj[a0 + jj] |= np.uint64(both & ~ok) << bit
 
 
 @jit_inline
@@ -793,19 +830,21 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
     slot (``sl`` = the ``stack_w`` scratch, rows ``_S_*``) the line of sight from ``c`` and its
     squared length (the test ``|cos gamma_c| <= T``, ``T >= 0``, squared: ``t^2 <= T^2 |a|^2
     |b|^2``, no normalisation), ``sin delta`` (``R_min^2`` on entry), ``cos delta``, the slot's
-    ``cos theta_min`` and ``sin theta_min``; ``c`` and ``rho`` of tile ``q`` are computed at the strip's first step and kept
-    in ``los[LOS_ROWS + q]``. Returns the number of candidate pairs, -1 past
-    :data:`MAX_UNDECIDED`.
+    ``cos theta_min`` and ``sin theta_min``. ``c`` and ``rho`` of the group of tiles ``q .. q +
+    GROUP - 1`` (all its grid points, whichever detect at this step; ``q`` a multiple of
+    :data:`GROUP`) are computed at the strip's first step and kept in ``los[LOS_ROWS + q]``.
+    Returns the number of candidate pairs, -1 past :data:`MAX_UNDECIDED`.
     """
     one = np.uint64(1)
     jl = q * BLOCK
     tr = LOS_ROWS + q
-    if los[tr, 3] == 0.0:  # first step of the strip: the tile's centre and radius
+    if los[tr, 3] == 0.0:  # first step of the strip: the group's centre and radius
+        npt = (min(q + GROUP, los.shape[0] - LOS_ROWS) - q) * BLOCK  # its tiles (the strip's last may be alone)
         cx = 0.0
         cy = 0.0
         cz = 0.0
         nv = 0
-        for jj in range(BLOCK):
+        for jj in range(npt):
             x = pu[0, jl + jj]
             if x == x:
                 cx += x
@@ -816,7 +855,7 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
         cy /= nv
         cz /= nv
         rho2 = 0.0
-        for jj in range(BLOCK):
+        for jj in range(npt):
             x = pu[0, jl + jj]
             if x == x:
                 dx = x - cx
@@ -908,11 +947,12 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
 
 
 @jit_inline
-def _tile_by_points(acc, avail_p, cnt, best, r2s, slot_rec, slot_cm, car, n_car, band_f, k, pu, ja, jb, adj, los,
-                    stack_m, stack_w):
-    """Stereo availability of a tile's points ``ja .. jb``, each point's pair graph built and solved alone.
+def _tile_by_points(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, car, n_car, band_f, k, pu, ja,
+                    jb, adj, los, stack_m, stack_w):
+    """Stereo availability of a group's points ``ja .. jb``, each point's pair graph built and solved alone.
 
-    ``car[:n_car]``: the slots whose tile range holds the tile.
+    ``car[:n_car]``: the slots whose tile range meets the group (each read at the points of its
+    tiles ``slot_lo .. slot_hi`` only).
     """
     for j in range(ja, jb + 1):
         c = cnt[j]
@@ -925,8 +965,11 @@ def _tile_by_points(acc, avail_p, cnt, best, r2s, slot_rec, slot_cm, car, n_car,
         ty = pu[1, j]
         tz = pu[2, j]
         m = 0
+        qj = j // BLOCK
         for t in range(n_car):
             s = car[t]
+            if not slot_lo[s] <= qj <= slot_hi[s]:
+                continue
             r2 = r2s[s, j]
             if r2 == r2:
                 sr = slot_rec[s]

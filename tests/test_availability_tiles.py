@@ -263,7 +263,7 @@ def test_complement_corrections_equal_subset_enumeration(seed):
         want = _subset_corr(n, h_pairs, p)
         r2s = np.ones((n, 1))
         tsl = np.arange(n, dtype=np.int64)
-        got = av.complement_correction(adj, h, n, p, tab, r2s, tsl, n, 0, sm, sw)
+        got = av.complement_correction(adj, h, n, p, tab, r2s, tsl, n, ~np.uint64(0), 0, sm, sw)
         assert abs(got - want) <= tol, (n, p, h_pairs)
         c2, c3, c4, small = av.complement_clique_counts(adj, h, sm, sw)
         assert c2 == len(h_pairs)

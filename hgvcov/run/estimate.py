@@ -71,14 +71,14 @@ _S_PER_POINT_SAMPLE_AVAILABILITY = 2.8e-8
 AVAILABILITY_BYTES_PER_POINT = 72
 #: Availability scratch of the grid kernel per thread (bytes): the depth-first stacks
 #: (``2 * 2,081 * 8``), the complement and pair graphs, remembered keys, candidate pairs and
-#: per-point edges (224 uint64), the per-point and remembered rows (72 x 7 float64), the
+#: per-point edges (248 uint64), the per-point and remembered rows (72 x 7 float64), the
 #: binomial / clique-weight table (65 x 67 float64, shared by the threads: counted per thread,
 #: a few tens of kB over), a tile's slot list (64 int64); plus
 #: :data:`AVAILABILITY_BYTES_PER_COLUMN` per grid column (per tile of 4 columns one row of 7
 #: float64, the tile's centre and radius, the strip's sums and corrections, 4 x 24 float64, and
 #: each point's count of non-stereo pairs for the per-satellite value, 24 float64) and 16 B per
 #: detection slot (at most ``n_sat``).
-AVAILABILITY_THREAD_BYTES = 2 * 2081 * 8 + 224 * 8 + 72 * 7 * 8 + 65 * 67 * 8 + 64 * 8
+AVAILABILITY_THREAD_BYTES = 2 * 2081 * 8 + 248 * 8 + 72 * 7 * 8 + 65 * 67 * 8 + 64 * 8
 AVAILABILITY_BYTES_PER_COLUMN = 254
 #: Mean HGV ground speed (km/s) and boost time (s) for the flight time of a threat.
 _HGV_KM_S = 2.5
