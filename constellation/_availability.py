@@ -31,14 +31,17 @@ Cost (grid kernel, :func:`row_availability`). Most pairs of detecting satellites
 pairs, so the grid kernel writes ``PS`` through the complement ``H`` of the pair graph (the
 detecting pairs that are not stereo pairs): the surviving set has no stereo pair iff it is a
 clique of ``H``, so ``PS = P2 - corr``, ``corr = sum_C p^|C| q^(n-|C|)`` over the cliques of
-two or more vertices of ``H``, 0 where every detecting pair is a stereo pair. Per tile (6 x 4
-points of :mod:`constellation._tiles`) the pairs whose convergence angle at the tile's centre
-clears the stereo threshold by more than the lines of sight can turn across the tile (law of
-sines, :func:`_tile_graph`) are stereo pairs at all its points; the few others are tested
-exactly at every point, vectorised over the tile (:func:`_complement_block`), and the clique
-counts of each distinct ``H`` of the tile are found once (:func:`complement_clique_counts`).
-On the reference case (every point in stereo, ~9 detecting satellites) ~4 pairs per tile are
-tested per point. Per sample the result equals the direct sum ``1 - N`` to rounding (~1e-16;
+two or more vertices of ``H``, 0 where every detecting pair is a stereo pair. Per group of
+:data:`GROUP` tiles (6 x 4 points each, :mod:`constellation._tiles`) the pairs whose
+convergence angle at the group's centre clears the stereo threshold by more than the lines of
+sight can turn across the group (law of sines, :func:`_tile_graph`) are stereo pairs at all its
+points; the few others are tested exactly at every point, vectorised
+(:func:`_complement_block`). Where no point's ``H`` has a triangle (the usual case) ``corr``
+is its number of edges times ``p^2 q^(n-2)``, vectorised; elsewhere the clique counts of each
+distinct ``H`` are found once (:func:`complement_clique_counts`). On the reference case (every
+point in stereo, ~9 detecting satellites) ~4 pairs per tile are tested per point. The count of
+edges of each point's ``H`` also gives the per-satellite value where both are on
+(:func:`constellation._satvalue.row_satellite_value_known`). Per sample the result equals the direct sum ``1 - N`` to rounding (~1e-16;
 the point-list kernel, :func:`point_availability`, builds each point's graph and solves it
 with :func:`stereo_survival`). Measured with ``python benchmarks/coverage.py --quick
 --only-availability``.
@@ -345,24 +348,30 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, s
     pairs are stereo pairs, so ``corr`` is 0 at most points: ``P2`` is added with the counts'
     probabilities, and only the points where ``H`` has an edge get a correction.
 
-    Tile by tile (:func:`_tile_corrections`): the pairs of the tile's slots are decided stereo
-    for all its points at once from the tile's centre (:func:`_tile_graph`, law of sines); the
-    others (candidates of ``H``) are tested exactly at every point (:func:`_complement_block`,
-    the test of :func:`_is_pair`); the clique counts of each distinct ``H`` of the tile are
-    found once, and ``corr`` follows per point from them and the weights of ``n``. Past :data:`MAX_STEREO_SATS` slots in a tile or :data:`MAX_UNDECIDED` candidate
-    pairs, the tile's points are solved one by one (:func:`_tile_by_points`). Per sample the
+    By groups of :data:`GROUP` tiles side by side (:func:`_tile_corrections`; groups aligned
+    on multiples of ``GROUP``, so a group's centre is the same at every step): the pairs of the
+    group's slots are decided stereo for all its points at once from its centre
+    (:func:`_tile_graph`, law of sines); the others (candidates of ``H``) are tested exactly at
+    every point (:func:`_complement_block`, the test of :func:`_is_pair`); ``corr`` follows per
+    point from the edges of ``H`` (no triangle) or the clique counts of each distinct ``H``, and
+    the weights of ``n``. Past :data:`MAX_STEREO_SATS` slots in a group or
+    :data:`MAX_UNDECIDED` candidate pairs, the group's points are solved one by one
+    (:func:`_tile_by_points`). Two tiles per group halve the bounds computed for ~1.4 times as
+    many candidate pairs (a group's radius): ~15 % less time on the reference case than one tile
+    (three tiles: no better). Per sample the
     result equals :func:`survival_in`'s to rounding (~1e-16).
 
     ``rminb`` (n_slot, n_blk): each slot's smallest detected ``R^2`` per tile, slightly shrunk
-    (inf or NaN where none), as :func:`constellation._detect.slot_detect` writes it.
+    (inf or NaN where none), as :func:`constellation._detect.slot_detect` writes it; like
+    ``r2s``, read only on a slot's tiles ``slot_lo .. slot_hi`` (stale elsewhere).
 
     Scratch: ``adj`` (>= :data:`ADJ_SCRATCH`,) uint64; ``los`` (:data:`LOS_ROWS` + n_blk,
     :data:`LOS_COLS`) float64, zeroed when the strip starts and kept across its steps (it caches
-    each tile's centre and radius, which do not change with time); ``stack_m``/``stack_w`` (>=
-    :data:`STACK_SIZE`,), ``tsl`` (>= ns + :data:`MAX_STEREO_SATS`,) int64: a tile's slot list
-    and, from :data:`MAX_STEREO_SATS` on, the slots whose tile range holds the current tile
-    (carried from tile to tile: those of the previous tile that reach this one, then those
-    starting here, read from ``bstart``/``bslots``, the slots bucketed by first tile as
+    each group's centre and radius, which do not change with time); ``stack_m``/``stack_w`` (>=
+    :data:`STACK_SIZE`,), ``tsl`` (>= ns + :data:`MAX_STEREO_SATS`,) int64: a group's slot list
+    and, from :data:`MAX_STEREO_SATS` on, the slots whose tile range meets the current group
+    (carried from group to group: those of the previous group that reach this one, then those
+    starting in it, read from ``bstart``/``bslots``, the slots bucketed by first tile as
     :func:`constellation._pairs.row_pairs` leaves them for this step). ``tab``:
     :func:`survival_table` of ``avail_p`` (read only, shared by the threads). A function of its
     own, compiled without reference counting (it allocates nothing), called once per strip and
@@ -370,7 +379,7 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, s
     case), as :func:`constellation._pairs.row_pairs` notes for itself.
 
     ``n_h`` (n_pad,) float64 or empty: where given, the number of edges of each stereo point's
-    complement graph (its detecting pairs that are not stereo pairs), -1 where not known (a tile
+    complement graph (its detecting pairs that are not stereo pairs), -1 where not known (a group
     solved point by point); written at the points with a stereo pair only, for
     :func:`constellation._satvalue.row_satellite_value_known`.
     """
@@ -482,7 +491,8 @@ ADJ_SCRATCH = _A_V + GROUP * BLOCK
 """Length of :func:`row_availability`'s ``adj`` scratch (uint64)."""
 # layout of its float64 scratch ``los`` (rows): lines of sight of a point solved alone
 # (:func:`_tile_by_points`), the remembered clique counts, then one row per tile of the strip
-# (centre, radius in km; radius 0 = not yet computed)
+# (the first tile of each group of GROUP holds the group's centre and radius in km; radius 0 =
+# not yet computed)
 _L_MEMO = MAX_STEREO_SATS
 LOS_ROWS = _L_MEMO + MEMO
 """Rows of :func:`row_availability`'s ``los`` scratch before the per-tile rows (one per tile)."""

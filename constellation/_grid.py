@@ -128,8 +128,10 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
     satval : (n_strip, n_sat, N_SV) float64, in/out, or (0, n_sat, N_SV) to skip
         Per strip and satellite the region-weighted sums of the samples at which the satellite
         is the sole detector, needed for >= 2, and in every stereo pair
-        (:func:`constellation._satvalue.row_satellite_value`); strips summed in index order give
-        the region's figures. An empty array turns the accumulation off.
+        (:func:`constellation._satvalue.row_satellite_value`; with availability on,
+        :func:`constellation._satvalue.row_satellite_value_known` from the availability kernel's
+        count of each point's non-stereo pairs); strips summed in index order give the region's
+        figures. An empty array turns the accumulation off.
 
     Returns
     -------

@@ -16,7 +16,8 @@ Each indicator depends only on the satellites detecting the point and on pair te
 two of them, so removing satellite ``s`` from the constellation (and rerunning) lowers the
 point's count of samples with ``>= 1`` / ``>= 2`` detections / a stereo pair by exactly
 ``s``'s count of sole / needed-for-2 / sole-stereo samples. The grid kernel
-(:func:`row_satellite_value`) accumulates, per grid strip and satellite, the sum over the
+(:func:`row_satellite_value`, or :func:`row_satellite_value_known` when the availability kernel
+has counted each point's non-stereo pairs) accumulates, per grid strip and satellite, the sum over the
 strip's points of the region weight times these indicators (one ``(n_strip, n_sat, 3)``
 float64 array for the whole run: memory independent of the number of points and samples);
 :func:`track_satellite_value` does the same along a track's samples (each weighted by its

@@ -60,11 +60,11 @@ _S_PER_TRACK_SAT_SAMPLE = 1.0e-6
 _SECONDS_FIXED = 0.6
 _SECONDS_PER_FIGURE = 0.3  # default scenario: 9 figures in 2.0-2.4 s warm (2026-12-05)
 # Degraded mode (``[analysis] satellite_availability``): per point-sample, the binomial sums
-# and the expected stereo fraction (P2 minus the complement-graph corrections per tile,
-# constellation._availability); measured on the grid reference case (``python
-# benchmarks/coverage.py --quick --only-availability``, 2.9 million point-samples): 0.075-0.085 s
+# and the expected stereo fraction (P2 minus the complement-graph corrections per group of
+# tiles, constellation._availability); measured on the grid reference case (``python
+# benchmarks/coverage.py --quick --only-availability``, 2.9 million point-samples): 0.05-0.057 s
 # more on 1 thread (2026-12-05, 2-core machine shared with other jobs).
-_S_PER_POINT_SAMPLE_AVAILABILITY = 2.8e-8
+_S_PER_POINT_SAMPLE_AVAILABILITY = 1.9e-8
 #: Availability memory per point (bytes): the engine's three sums (``(n_point, 3)`` float64,
 #: 24 B), the data set's three ``expected_fraction_*`` variables (24 B) and their written copy
 #: (24 B, as ``_OUTPUT_VARS_PER_POINT`` counts the other variables').
