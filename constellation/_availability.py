@@ -406,46 +406,50 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, s
             m += 1
         n_car = m
         n_stereo = np.int64(0)
-        c_max = 0.0
         jau = np.uint64(ja)
         for jj in range(np.uint64(jb - ja + 1)):  # unsigned indices: vectorised
             j = jau + jj
-            c = cnt[j]
-            n_stereo += np.int64(1) if (c >= 2.0) & (best[j] < math.inf) else np.int64(0)
-            c_max = max(c_max, c)
-        by_tile = True
+            n_stereo += np.int64(1) if (cnt[j] >= 2.0) & (best[j] < math.inf) else np.int64(0)
         if n_stereo > 0:
             nu = _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm, car, n_car,
                                    band_f, k, pu, g0, qa, qb, adj, los, stack_m, stack_w, tsl, tab, acc, n_h, use_h)
-            by_tile = nu >= 0
-            if not by_tile:
+            if nu < 0:  # past the limits: the stereo probabilities added point by point, and corr = P2 (below: + 0)
                 _tile_by_points(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, car, n_car, band_f,
                                 k, pu, ja, jb, adj, los, stack_m, stack_w)
-        if c_max <= MAX_STEREO_SATS:  # branch-free: 0 detections add tab[0] = 0 (exact), as does a non-stereo point
-            for jj in range(np.uint64(jb - ja + 1)):
-                j = jau + jj
-                c = cnt[j]
-                n = int(c)
-                p2 = tab[n, T_P2]
-                acc[AV_1, j] += tab[n, T_P1]
-                acc[AV_2, j] += p2
-                stereo = by_tile & (c >= 2.0) & (best[j] < math.inf)
-                acc[AV_STEREO, j] += (p2 - acc[_ACC_CORR, j]) if stereo else 0.0  # PS = P2 - corr
-            continue
-        for j in range(ja, jb + 1):
+                for j in range(ja, jb + 1):
+                    acc[_ACC_CORR, j] = tab[min(int(cnt[j]), MAX_STEREO_SATS), T_P2]
+    # the sums over the whole rows at once (long vectorised loops); a group without a stereo point
+    # leaves stale corrections, which only stereo points read
+    c_max = 0.0
+    jau = np.uint64(j_a)
+    n_j = np.uint64(j_b - j_a + 1)
+    for jj in range(n_j):
+        c_max = max(c_max, cnt[jau + jj])
+    if c_max <= MAX_STEREO_SATS:  # branch-free: 0 detections add tab[0] = 0 (exact), as does a non-stereo point
+        for jj in range(n_j):
+            j = jau + jj
             c = cnt[j]
-            if not c > 0.0:
-                continue
             n = int(c)
-            if n <= MAX_STEREO_SATS:
-                p1 = tab[n, T_P1]
-                p2 = tab[n, T_P2]
-            else:
-                p1, p2 = count_probabilities(n, avail_p)
-            acc[AV_1, j] += p1
+            p2 = tab[n, T_P2]
+            acc[AV_1, j] += tab[n, T_P1]
             acc[AV_2, j] += p2
-            if by_tile and n >= 2 and best[j] < math.inf:
-                acc[AV_STEREO, j] += p2 - acc[_ACC_CORR, j] if n <= MAX_STEREO_SATS else math.nan
+            stereo = (c >= 2.0) & (best[j] < math.inf)
+            acc[AV_STEREO, j] += (p2 - acc[_ACC_CORR, j]) if stereo else 0.0  # PS = P2 - corr
+        return
+    for j in range(j_a, j_b + 1):
+        c = cnt[j]
+        if not c > 0.0:
+            continue
+        n = int(c)
+        if n <= MAX_STEREO_SATS:
+            p1 = tab[n, T_P1]
+            p2 = tab[n, T_P2]
+        else:
+            p1, p2 = count_probabilities(n, avail_p)
+        acc[AV_1, j] += p1
+        acc[AV_2, j] += p2
+        if n >= 2 and best[j] < math.inf:
+            acc[AV_STEREO, j] += p2 - acc[_ACC_CORR, j] if n <= MAX_STEREO_SATS else math.nan
 
 
 @jit_inline

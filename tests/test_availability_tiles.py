@@ -321,3 +321,40 @@ def test_clustered_satellites_grid_equals_point_kernel(raan_step_deg, ma_step_de
     dp = point_coverage(eph, None, pts, SENSOR, satellite_availability=p).dataset
     for v in ("expected_fraction_1", "expected_fraction_2", "expected_fraction_stereo"):
         np.testing.assert_allclose(ds[v].values.ravel(), dp[v].values, rtol=0, atol=sum_rounding, err_msg=v)
+
+
+def test_more_than_64_detecting_satellites_reads_nan_stereo_and_exact_counts():
+    """Past MAX_STEREO_SATS detecting satellites at a sample, the grid kernel's stereo probability
+    is NaN (never a wrong number) and the >= 1 / >= 2 probabilities still follow the binomial
+    tails: against the point-list kernel at every grid point, and the counts against the
+    naive detections."""
+    from constellation._availability import MAX_STEREO_SATS
+
+    n_sat = 90
+    rng = np.random.default_rng(11)
+    # medium-Earth orbits over the region: most of them above the horizon of every point
+    sats = SatelliteSet.from_elements(
+        [f"M{i}" for i in range(n_sat)], np.full(n_sat, 6378.137 + 20000.0), np.zeros(n_sat),
+        rng.uniform(20.0, 40.0, n_sat), rng.uniform(100.0, 140.0, n_sat), np.zeros(n_sat),
+        rng.uniform(-30.0, 30.0, n_sat), EPOCH)
+    tg = time_grid(EPOCH, 300.0, count=3)
+    eph = propagate(sats, tg)
+    grid = region_grid([20.0, 26.0], [118.0, 124.0], 1.0, 0.0)
+    det, pair = naive_detections_and_pairs(eph.positions_km, eph.valid, grid.points_ecef_km, grid.up, [SENSOR],
+                                           np.zeros(n_sat, dtype=np.int64))
+    n_det = det.sum(axis=1)  # (n_time, n_point)
+    assert n_det.max() > MAX_STEREO_SATS and n_det.min() >= 2  # the case tests what it is meant to
+    p = 0.7
+    ds = grid_coverage(eph, None, grid, SENSOR, satellite_availability=p).dataset
+    lat, lon = np.meshgrid(grid.lat_deg, grid.lon_deg, indexing="ij")
+    pts = [(f"P{i}", float(a), float(b)) for i, (a, b) in enumerate(zip(lat.ravel(), lon.ravel()))]
+    dp = point_coverage(eph, None, pts, SENSOR, satellite_availability=p).dataset
+    q = 1.0 - p
+    want1 = (1.0 - q ** n_det).mean(axis=0)
+    want2 = (1.0 - q ** n_det - n_det * p * q ** (n_det - 1)).mean(axis=0)
+    np.testing.assert_allclose(ds["expected_fraction_1"].values.ravel(), want1, rtol=0, atol=sum_rounding)
+    np.testing.assert_allclose(ds["expected_fraction_2"].values.ravel(), want2, rtol=0, atol=sum_rounding)
+    got = ds["expected_fraction_stereo"].values.ravel()
+    past = (n_det > MAX_STEREO_SATS).any(axis=0)
+    assert past.any() and np.isnan(got[past]).all()
+    np.testing.assert_allclose(got, dp["expected_fraction_stereo"].values, rtol=0, atol=sum_rounding)
