@@ -585,20 +585,17 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi
             _complement_block(r2s, sa, sb, slot_rec[sa], slot_rec[sb], band_f, k, pu, q0 * BLOCK, (q1 - q0 + 1) * BLOCK,
                               cm, adj, (q0 - qa) * BLOCK, np.uint64(i))
     hu = np.uint64(0)
+    jau = np.uint64(ja)
     for jj in range(np.uint64(npt)):
         hu |= adj[_A_V + jj]
+    if use_h:  # each point's number of complement edges
+        for jj in range(np.uint64(npt)):
+            n_h[jau + jj] = float(_popcount(adj[_A_V + jj]))
     if _triangle_free(adj, hu):  # no point's H has a triangle: its cliques are its edges
-        jau = np.uint64(ja)
         for jj in range(np.uint64(npt)):
             j = jau + jj
             acc[_ACC_CORR, j] = float(_popcount(adj[_A_V + jj])) * tab[min(int(cnt[j]), MAX_STEREO_SATS), T_PW + 2]
-        if use_h:
-            for jj in range(np.uint64(npt)):
-                n_h[jau + jj] = float(_popcount(adj[_A_V + jj]))
         return nu
-    if use_h:
-        for jj in range(npt):
-            n_h[ja + jj] = float(_popcount(adj[_A_V + jj]))
     n_memo = 0
     last_h = np.uint64(0)
     c2 = 0.0
