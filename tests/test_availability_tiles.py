@@ -1,8 +1,8 @@
-"""Degraded mode on fine grids, where the grid kernel decides most stereo pairs once per tile.
+"""Degraded mode on fine grids, where the grid kernel decides most stereo pairs once per group of tiles.
 
-``constellation._availability`` builds one pair graph per tile of the grid (6 x 4 points), from
-the tile's centre with a bound on how far the lines of sight turn across the tile, and tests
-only the pairs the bound cannot decide at each point. Oracles: per (sample, point), the pair
+``constellation._availability`` decides the pairs of each group of two tiles of the grid (6 x 4
+points each) from the group's centre with a bound on how far the lines of sight turn across
+it, and tests only the pairs the bound cannot decide at each point. Oracles: per (sample, point), the pair
 graph from tests/naive.py (detections and convergence angles recomputed in degrees) and the
 probability that some stereo pair survives by enumeration of the surviving subsets of the
 detecting satellites. Also here: ``hgvcov warmup`` leaves nothing of the availability path to
