@@ -232,12 +232,14 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         sv_w = np.zeros(n_pad * n_sv, dtype=np.float64)
         sv_tsl = np.empty(n_slot * n_sv, dtype=np.int64)
         sv_dsl = np.empty(n_slot * n_sv, dtype=np.int64)
-        sv_los = np.empty((n_slot * n_sv, 3), dtype=np.float64)
-        sv_okt = np.empty(BLOCK * n_sv, dtype=np.float64)
-        sv_key = np.empty(n_slot * n_sv, dtype=np.float64)
-        sv_tmp = np.empty(BLOCK * n_sv, dtype=np.float64)
         # with availability on, its kernel counts each stereo point's non-stereo pairs, from which
-        # the per-satellite value follows at most points (row_satellite_value_known)
+        # the per-satellite value follows at most points (row_satellite_value_known); otherwise
+        # the witness kernel (row_satellite_value) needs its own scratch
+        n_svw = n_sv * (1 - n_av)
+        sv_los = np.empty((n_slot * n_svw, 3), dtype=np.float64)
+        sv_okt = np.empty(BLOCK * n_svw, dtype=np.float64)
+        sv_key = np.empty(n_slot * n_svw, dtype=np.float64)
+        sv_tmp = np.empty(BLOCK * n_svw, dtype=np.float64)
         sv_nh = np.empty(n_pad * (n_sv * n_av), dtype=np.float64)
         sv_deg = np.empty(n_slot * (n_sv * n_av), dtype=np.float64)
         if use_sv:
