@@ -1,8 +1,8 @@
 """Degraded mode on fine grids, where the grid kernel decides most stereo pairs once per group of tiles.
 
 ``constellation._availability`` decides the pairs of each group of two tiles of the grid (6 x 4
-points each) from the group's centre with a bound on how far the lines of sight turn across
-it, and tests only the pairs the bound cannot decide at each point. Oracles: per (sample, point), the pair
+points each) from the group's centre with a bound on how far a pair's convergence angle can
+change across it, and tests only the pairs the bound cannot decide at each point. Oracles: per (sample, point), the pair
 graph from tests/naive.py (detections and convergence angles recomputed in degrees) and the
 probability that some stereo pair survives by enumeration of the surviving subsets of the
 detecting satellites. Also here: ``hgvcov warmup`` leaves nothing of the availability path to
@@ -358,3 +358,94 @@ def test_more_than_64_detecting_satellites_reads_nan_stereo_and_exact_counts():
     past = (n_det > MAX_STEREO_SATS).any(axis=0)
     assert past.any() and np.isnan(got[past]).all()
     np.testing.assert_allclose(got, dp["expected_fraction_stereo"].values, rtol=0, atol=sum_rounding)
+
+
+def _convergence_deg(sat_a, sat_b, x):
+    """Convergence angle (deg) of satellites ``sat_a``, ``sat_b`` (km) at points ``x`` (..., 3): arccos of the unit lines of sight."""
+    la = sat_a - x
+    lb = sat_b - x
+    c = np.sum(la * lb, axis=-1) / (np.linalg.norm(la, axis=-1) * np.linalg.norm(lb, axis=-1))
+    return np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("theta_deg", [0.0, 20.0, 45.0])
+def test_group_bound_decides_only_pairs_valid_at_every_point_of_the_group(seed, theta_deg):
+    """``_tile_graph`` (the bound on how fast a pair's convergence angle changes across a group,
+    ``|grad gamma| = |a - b| / (r_a r_b)``) against the angle recomputed with ``arccos`` at every
+    point of the group and at random points of the ball it bounds: no pair it decides is ever
+    outside ``[theta_min, 180 - theta_min]``. Satellites 900-4,000 km from the centre, 300 km up or more, half of them placed
+    so that a pair's angle at the group's centre lies within 6 deg of either threshold; the case
+    must contain pairs valid at the centre and invalid at some point of the group (what the bound
+    must not decide), and the bound must decide most pairs more than 30 deg from a threshold."""
+    from constellation import _availability as av
+    from constellation._tiles import BLOCK
+
+    rng = np.random.default_rng(seed)
+    lat0, lon0 = np.radians(rng.uniform(-80.0, 80.0)), np.radians(rng.uniform(-180.0, 180.0))
+    n_pt = av.GROUP * BLOCK
+    lat = lat0 + np.radians(0.5) * (np.arange(n_pt) // 12)
+    lon = lon0 + np.radians(0.5) * (np.arange(n_pt) % 12)
+    pts = 6378.137 * np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+    c = pts.mean(axis=0)
+    rho = np.linalg.norm(pts - c, axis=1).max()
+    up = c / np.linalg.norm(c)
+    cm = np.cos(np.radians(theta_deg))
+    sats = []
+    while len(sats) < 60:
+        d = rng.normal(size=3)
+        d = d / np.linalg.norm(d)
+        if d @ up < 0.1:  # above the horizon of the centre
+            continue
+        s = c + d * rng.uniform(900.0, 4000.0)
+        if np.linalg.norm(s) - 6378.137 < 300.0:
+            continue
+        sats.append(s)
+        if len(sats) % 2 == 0:  # a partner near a threshold at the centre: rotate d about a random axis
+            target = np.radians(rng.choice([theta_deg, 180.0 - theta_deg]) + rng.uniform(-6.0, 6.0))
+            ax = np.cross(d, rng.normal(size=3))
+            ax /= np.linalg.norm(ax)
+            e = d * np.cos(target) + np.cross(ax, d) * np.sin(target)
+            s2 = c + e * rng.uniform(900.0, 4000.0)
+            if e @ up > 0.0 and np.linalg.norm(s2) - 6378.137 >= 300.0:
+                sats.append(s2)
+    sats = np.array(sats[:60])
+    band_f = np.zeros((1, len(sats), 8))
+    band_f[0, :, :3] = sats
+    pu = np.ascontiguousarray(pts.T)
+    los = np.zeros((av.LOS_ROWS + av.GROUP, av.LOS_COLS))
+    adj = np.zeros(av.ADJ_SCRATCH, dtype=np.uint64)
+    sw = np.zeros(av.STACK_SIZE)
+    ball = c + rng.normal(size=(2000, 3)) * rho
+    far = np.linalg.norm(ball - c, axis=1) > rho
+    ball[far] = c + (ball[far] - c) / np.linalg.norm(ball[far] - c, axis=1)[:, None] * rho * rng.uniform(0, 1, (far.sum(), 1))
+    checked = decided_far = must_not = 0
+    for start in range(0, 60, 10):  # groups of 10 satellites (45 pairs: at most MAX_UNDECIDED candidates)
+        idx = np.arange(start, start + 10)
+        tsl = idx.astype(np.int64)
+        nu = av._tile_graph(band_f, 0, pu, 0, np.arange(len(sats), dtype=np.int64), np.full(len(sats), cm), tsl,
+                            10, adj, los, sw)
+        assert nu >= 0
+        cand = {(int(v) & 63, int(v) >> 6) for v in adj[av._A_UND:av._A_UND + nu]}
+        for a in range(10):
+            for b in range(a + 1, 10):
+                g = _convergence_deg(sats[idx[a]], sats[idx[b]], np.concatenate([pts, ball]))
+                valid = (g >= theta_deg) & (g <= 180.0 - theta_deg)
+                g_c = _convergence_deg(sats[idx[a]], sats[idx[b]], c)
+                if (a, b) not in cand:
+                    assert valid.all(), (a, b, g.min(), g.max(), g_c)
+                    checked += 1
+                    decided_far += 1 if min(g_c - theta_deg, 180.0 - theta_deg - g_c) > 30.0 else 0
+                elif theta_deg <= g_c <= 180.0 - theta_deg and not valid.all():
+                    must_not += 1
+    far_pairs = 0
+    for start in range(0, 60, 10):
+        idx = np.arange(start, start + 10)
+        for a in range(10):
+            for b in range(a + 1, 10):
+                g_c = _convergence_deg(sats[idx[a]], sats[idx[b]], c)
+                far_pairs += 1 if min(g_c - theta_deg, 180.0 - theta_deg - g_c) > 30.0 else 0
+    if theta_deg > 0.0:  # (at 0 a pair is invalid only on the line through both satellites)
+        assert must_not >= 3  # pairs valid at the centre, not everywhere: kept as candidates
+    assert decided_far >= 0.8 * far_pairs  # and the bound is not vacuous
+    assert checked >= 60
