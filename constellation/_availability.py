@@ -326,7 +326,7 @@ is_stereo_pair = _is_pair
 
 @jit_no_refcount
 def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, band_f, k, pu, j_a, j_b, adj,
-                     los, stack_m, stack_w, tsl, rminb, tab, bstart, bslots, n_h):
+                     los, stack_m, stack_w, tsl, tab, bstart, bslots, n_h):
     """Availability accumulators of slots ``j_a .. j_b`` of one grid strip at one step (:func:`grid_chunk`).
 
     ``acc`` (:data:`ACC_ROWS`, n_pad) float64: rows :data:`AV_1`, :data:`AV_2`,
@@ -361,16 +361,11 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, s
     (three tiles: no better). Per sample the
     result equals :func:`survival_in`'s to rounding (~1e-16).
 
-    ``rminb`` (n_slot, n_blk): each slot's smallest detected ``R^2`` per tile, slightly shrunk
-    (inf or NaN where none), as :func:`constellation._detect.slot_detect` writes it; like
-    ``r2s``, read only on a slot's tiles ``slot_lo .. slot_hi`` (stale elsewhere).
-
     Scratch: ``adj`` (>= :data:`ADJ_SCRATCH`,) uint64; ``los`` (:data:`LOS_ROWS` + n_blk,
     :data:`LOS_COLS`) float64, zeroed when the strip starts and kept across its steps (it caches
     each group's centre and radius, which do not change with time); ``stack_m``/``stack_w`` (>=
-    :data:`STACK_SIZE`,), ``tsl`` (>= ns + :data:`MAX_STEREO_SATS`,) int64: a group's slot list
-    and, from :data:`MAX_STEREO_SATS` on, the slots whose tile range meets the current group
-    (carried from group to group: those of the previous group that reach this one, then those
+    :data:`STACK_SIZE`,), ``tsl`` (>= ns + :data:`MAX_STEREO_SATS`,) int64: the slots whose tile
+    range meets the current group, the group's slot list (carried from group to group: those of the previous group that reach this one, then those
     starting in it, read from ``bstart``/``bslots``, the slots bucketed by first tile as
     :func:`constellation._pairs.row_pairs` leaves them for this step). ``tab``:
     :func:`survival_table` of ``avail_p`` (read only, shared by the threads). A function of its
@@ -386,7 +381,7 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, s
     if j_b < j_a:
         return
     use_h = n_h.shape[0] > 0
-    car = tsl[MAX_STEREO_SATS:]
+    car = tsl
     n_car = 0
     q_first = j_a // BLOCK
     q_last = j_b // BLOCK
@@ -411,8 +406,8 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, s
             j = jau + jj
             n_stereo += np.int64(1) if (cnt[j] >= 2.0) & (best[j] < math.inf) else np.int64(0)
         if n_stereo > 0:
-            nu = _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm, car, n_car,
-                                   band_f, k, pu, g0, qa, qb, adj, los, stack_m, stack_w, tsl, tab, acc, n_h, use_h)
+            nu = _tile_corrections(avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, car, n_car,
+                                   band_f, k, pu, g0, qa, qb, adj, los, stack_m, stack_w, tab, acc, n_h, use_h)
             if nu < 0:  # past the limits: the stereo probabilities added point by point, and corr = P2 (below: + 0)
                 _tile_by_points(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, car, n_car, band_f,
                                 k, pu, ja, jb, adj, los, stack_m, stack_w)
@@ -520,8 +515,8 @@ per-point test (:func:`_is_pair`) cannot come out otherwise; see :func:`_tile_gr
 
 
 @jit_inline
-def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi, slot_cm, car, n_car, band_f, k, pu,
-                      g0, qa, qb, adj, los, stack_m, stack_w, tsl, tab, acc, n_h, use_h):
+def _tile_corrections(avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, tsl, n_car, band_f, k, pu,
+                      g0, qa, qb, adj, los, stack_m, stack_w, tab, acc, n_h, use_h):
     """``corr`` (:func:`row_availability`) of the stereo points of tiles ``qa .. qb`` (of the group at ``g0``) in ``acc[_ACC_CORR, j]``.
 
     0 where the point's complement graph has no edge. Returns the number of candidate pairs, or
@@ -529,10 +524,9 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi
     candidate pairs); the caller then goes point by point. With ``use_h``, ``n_h[j]`` is set to
     the number of edges of each point's complement graph (-1 past the limits).
 
-    1. The group's slots that detect at least one of its points (``tsl``, at most
-       :data:`MAX_STEREO_SATS`, from the ``n_car`` slots ``car`` whose tile range meets it),
-       each with its smallest ``R^2`` over the group (``rminb`` read only on a slot's tiles
-       ``slot_lo .. slot_hi``: stale elsewhere).
+    1. The group's slots: the ``n_car`` slots ``tsl`` whose tile range meets it (at most
+       :data:`MAX_STEREO_SATS`); a slot that detects none of its points (its tile range holds a
+       tile without a detection) adds pairs that no point's test can set.
     2. :func:`_tile_graph`: the pairs not proved stereo at every point of the group.
     3. Each tested exactly at every point of the tiles where both slots detect
        (:func:`_complement_block`): bit ``i`` of ``adj[_A_V + j - qa BLOCK]`` set where both
@@ -550,18 +544,7 @@ def _tile_corrections(avail_p, cnt, best, r2s, rminb, slot_rec, slot_lo, slot_hi
     npt = jb - ja + 1
     for j in range(ja, jb + 1):
         acc[_ACC_CORR, j] = 0.0
-    nt = 0
-    for t in range(n_car):
-        s = car[t]
-        r = math.inf
-        for qq in range(max(qa, slot_lo[s]), min(qb, slot_hi[s]) + 1):
-            r = min(r, rminb[s, qq])
-        if r < math.inf:
-            if nt >= MAX_STEREO_SATS:
-                nt = -1
-                break
-            tsl[nt] = s
-            nt += 1
+    nt = n_car if n_car <= MAX_STEREO_SATS else -1
     nu = -1
     if nt >= 0:
         nu = _tile_graph(band_f, k, pu, g0, slot_rec, slot_cm, tsl, nt, adj, los, stack_w)

@@ -276,7 +276,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
                 row_gap_update(xs, rs, cnt, best, ghist, gidx, row_a, row_b, g, t_edge[g], t_edge[g + 1])
                 if use_av:
                     row_availability(av_acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, band_f, k, pu,
-                                     row_a, row_b, av_adj, av_los, av_sm, av_sw, av_tsl, rminb, av_tab, bstart, bslots, sv_nh)
+                                     row_a, row_b, av_adj, av_los, av_sm, av_sw, av_tsl, av_tab, bstart, bslots, sv_nh)
                 if use_bg:
                     row_background(bg, gidx, r2s, slot_rec, slot_lo, slot_hi, slot_cm, ns, band_f, band_si, k, table,
                                    pu, row_a, row_b, bg_n, bg_f, bg_l, bg_t)
