@@ -531,9 +531,9 @@ def _tile_corrections(avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_
     3. Each tested exactly at every point of the tiles where both slots detect
        (:func:`_complement_block`): bit ``i`` of ``adj[_A_V + j - qa BLOCK]`` set where both
        satellites of pair ``i`` detect and are not a stereo pair, the point's complement graph
-       ``H`` as a set of edges.
-    4. Where the union of the points' ``H`` has no triangle (the usual case), ``corr = |E(H)|
-       p^2 q^(n-2)`` per point. Otherwise, per distinct ``H`` its clique counts
+       ``H`` as a set of edges, and ``acc[_ACC_CORR, j]`` counts them (``|E(H)|``).
+    4. Where the union of the points' ``H`` has no triangle (the usual case; always with fewer
+       than three edges), ``corr = |E(H)| p^2 q^(n-2)`` per point. Otherwise, per distinct ``H`` its clique counts
        (:func:`complement_clique_counts`; the previous point's checked first, the last
        :data:`MEMO` remembered); per stereo point with an edge ``corr = c2 p^2 q^(n-2) + c3
        p^3 q^(n-3) + c4 p^4 q^(n-4)``, or :func:`complement_correction` where ``H`` has a
@@ -564,18 +564,18 @@ def _tile_corrections(avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_
         q1 = min(qb, slot_hi[sa], slot_hi[sb])
         if q0 <= q1:
             _complement_block(r2s, sa, sb, slot_rec[sa], slot_rec[sb], band_f, k, pu, q0 * BLOCK, (q1 - q0 + 1) * BLOCK,
-                              cm, adj, (q0 - qa) * BLOCK, np.uint64(i))
+                              cm, adj, (q0 - qa) * BLOCK, np.uint64(i), acc[_ACC_CORR])
     hu = np.uint64(0)
     jau = np.uint64(ja)
     for jj in range(np.uint64(npt)):
         hu |= adj[_A_V + jj]
-    if use_h:  # each point's number of complement edges
+    if use_h:  # each point's number of complement edges (counted by _complement_block)
         for jj in range(np.uint64(npt)):
-            n_h[jau + jj] = float(_popcount(adj[_A_V + jj]))
-    if _triangle_free(adj, hu):  # no point's H has a triangle: its cliques are its edges
+            n_h[jau + jj] = acc[_ACC_CORR, jau + jj]
+    if _popcount(hu) < 3 or _triangle_free(adj, hu):  # no point's H has a triangle: its cliques are its edges
         for jj in range(np.uint64(npt)):
             j = jau + jj
-            acc[_ACC_CORR, j] = float(_popcount(adj[_A_V + jj])) * tab[min(int(cnt[j]), MAX_STEREO_SATS), T_PW + 2]
+            acc[_ACC_CORR, j] *= tab[min(int(cnt[j]), MAX_STEREO_SATS), T_PW + 2]
         return nu
     n_memo = 0
     last_h = np.uint64(0)
@@ -771,8 +771,10 @@ def complement_correction(adj, h, n, p, tab, r2s, tsl, nt, inr, j, stack_m, stac
 
 
 @jit_inline
-def _complement_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, npt, cm, adj, v0, bit):
+def _complement_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, npt, cm, adj, v0, bit, n_e):
     """Set bit ``bit`` of ``adj[_A_V + v0 + jj]`` where slots ``sa``, ``sb`` both detect point ``jl + jj`` (``jj < npt``) and are not a stereo pair there.
+
+    ``n_e[jl + jj]`` (float64) is incremented there too: each point's count of complement edges.
 
     :func:`_is_pair` (inlined) on the lines of sight ``band_f[k, r] - pu`` and the ``R^2`` of
     ``r2s`` (NaN where a slot does not detect), ``cm`` the pair's ``cos theta_min``, over the
@@ -795,8 +797,9 @@ def _complement_block(r2s, sa, sb, ra, rb, band_f, k, pu, jl, npt, cm, adj, v0, 
         ra2 = r2s[sa, j]
         rb2 = r2s[sb, j]
         ok = _is_pair(sax - tx, say - ty, saz - tz, sbx - tx, sby - ty, sbz - tz, ra2, rb2, cm)
-        both = (ra2 == ra2) & (rb2 == rb2)
-        adj[a0 + jj] |= np.uint64(both & ~ok) << bit
+        edge = (ra2 == ra2) & (rb2 == rb2) & ~ok
+        adj[a0 + jj] |= np.uint64(edge) << bit
+        n_e[j] += 1.0 if edge else 0.0
 
 
 @jit_inline
