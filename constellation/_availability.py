@@ -831,8 +831,9 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
 
     Writes the candidate pairs ``a + 64 b`` (``a < b``, in order) to ``adj[_A_UND + i]``; per
     slot (``sl`` = the ``stack_w`` scratch, rows ``_S_*``) the unit line of sight from ``c``,
-    its length ``|s - c|`` and squared length, ``sqrt(rho) / (|s - c| - rho)`` (inf within
-    ``rho``), the slot's ``cos theta_min`` and ``sin theta_min``. ``c`` and ``rho`` of the group
+    its length ``|s - c|`` and squared length, ``rho / (|s - c| - rho)^2`` (inf within
+    ``rho``; ``Delta^2`` is ``L^2`` times the pair's two factors: no square root per pair, the
+    test squared), the slot's ``cos theta_min`` and ``sin theta_min``. ``c`` and ``rho`` of the group
     of tiles ``q .. q + GROUP - 1`` (all its grid points, whichever detect at this step; ``q`` a
     multiple of :data:`GROUP`) are computed at the strip's first step and kept in ``los[LOS_ROWS
     + q]``. Returns the number of candidate pairs, -1 past :data:`MAX_UNDECIDED`.
@@ -872,7 +873,6 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
     cy = los[tr, 1]
     cz = los[tr, 2]
     rho = los[tr, 3]
-    srho = math.sqrt(rho)
     ux_ = sl[_S_UX:_S_UX + MAX_STEREO_SATS]
     uy_ = sl[_S_UY:_S_UY + MAX_STEREO_SATS]
     uz_ = sl[_S_UZ:_S_UZ + MAX_STEREO_SATS]
@@ -913,7 +913,7 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
         uz_[t] = uz / nn
         nn_[t] = nn
         n2_[t] = n2
-        w_[t] = srho / (nn - rho) if nn > rho else math.inf  # Delta = L w_a w_b
+        w_[t] = rho / ((nn - rho) * (nn - rho)) if nn > rho else math.inf  # Delta^2 = L^2 w_a w_b
     for t in range(nt, ntp):
         w_[t] = 0.0
     nu = 0
@@ -934,10 +934,10 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
             cm = cma if lt else cmb  # the pair's cos(theta_min): the smaller, with its sin
             s_t = sta if lt else st_[b]
             cg = xa * ux_[b] + ya * uy_[b] + za * uz_[b]  # cos(gamma_c)
-            ll = math.sqrt(max(n2a + n2_[b] - na2 * nn_[b] * cg, 0.0))  # |a - b| (law of cosines)
-            dd = ll * (wa * w_[b])  # Delta (rad); NaN or inf: no bound
-            th = cm - dd * (s_t + 0.5 * dd) - COS_MARGIN
-            ok = (cm >= 0.0) & (abs(cg) <= th)
+            ll = n2a + n2_[b] - na2 * nn_[b] * cg  # |a - b|^2 (law of cosines)
+            d2 = ll * (wa * w_[b])  # Delta^2 (rad^2); NaN or inf: no bound
+            r = cm - COS_MARGIN - abs(cg) - 0.5 * d2  # >= Delta sin(theta_min) (both sides >= 0), squared:
+            ok = (r >= 0.0) & (d2 * (s_t * s_t) <= r * r)
             u |= np.uint64(~ok) << b
         u &= keep & ~((one << np.uint64(a)) | ((one << np.uint64(a)) - one))  # the pairs (a, b > a), once each
         while u != np.uint64(0):
