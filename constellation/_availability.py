@@ -883,12 +883,24 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
     st_ = sl[_S_ST:_S_ST + MAX_STEREO_SATS]
     last_cm = math.nan
     last_st = 0.0
-    for t in range(nt):  # gather (scalar) ...
+    for t in range(nt):  # per slot (scalar: one square root and one division)
         s = tsl[t]
         sr = slot_rec[s]
-        ux_[t] = band_f[k, sr, BF_X] - cx
-        uy_[t] = band_f[k, sr, BF_Y] - cy
-        uz_[t] = band_f[k, sr, BF_Z] - cz
+        ux = band_f[k, sr, BF_X] - cx
+        uy = band_f[k, sr, BF_Y] - cy
+        uz = band_f[k, sr, BF_Z] - cz
+        n2 = ux * ux + uy * uy + uz * uz
+        nn = math.sqrt(n2)
+        e = nn - rho  # the smallest range over the group's ball
+        x = 1.0 / (nn * e)
+        iv = e * x  # 1 / |s - c|
+        ux_[t] = ux * iv
+        uy_[t] = uy * iv
+        uz_[t] = uz * iv
+        nn_[t] = nn
+        n2_[t] = n2
+        ie = nn * x  # 1 / (|s - c| - rho)
+        w_[t] = rho * (ie * ie) if e > 0.0 else math.inf  # Delta^2 = L^2 w_a w_b
         cm = slot_cm[s]
         if cm != last_cm:  # sin(theta_min) once per sensor type met
             last_cm = cm
@@ -900,22 +912,11 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
         ux_[t] = 0.0
         uy_[t] = 0.0
         uz_[t] = 1.0
+        nn_[t] = 1.0
+        n2_[t] = 1.0
+        w_[t] = 0.0
         cm_[t] = 1.0
         st_[t] = 0.0
-    for t in range(np.uint64(ntp)):  # ... then branch-free, vectorised
-        ux = ux_[t]
-        uy = uy_[t]
-        uz = uz_[t]
-        n2 = ux * ux + uy * uy + uz * uz
-        nn = math.sqrt(n2)
-        ux_[t] = ux / nn
-        uy_[t] = uy / nn
-        uz_[t] = uz / nn
-        nn_[t] = nn
-        n2_[t] = n2
-        w_[t] = rho / ((nn - rho) * (nn - rho)) if nn > rho else math.inf  # Delta^2 = L^2 w_a w_b
-    for t in range(nt, ntp):
-        w_[t] = 0.0
     nu = 0
     keep = ~np.uint64(0) >> np.uint64(64 - nt)  # bits of the nt slots
     for a in range(nt):
