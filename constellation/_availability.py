@@ -358,7 +358,8 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, s
     :data:`MAX_UNDECIDED` candidate pairs, the group's points are solved one by one
     (:func:`_tile_by_points`). Two tiles per group halve the bounds computed for ~1.4 times as
     many candidate pairs (a group's radius): ~15 % less time on the reference case than one tile
-    (three tiles: no better). Per sample the
+    (measured with the earlier law-of-sines bound; with the gradient bound three tiles measure
+    the same as two, four slower). Per sample the
     result equals :func:`survival_in`'s to rounding (~1e-16).
 
     Scratch: ``adj`` (>= :data:`ADJ_SCRATCH`,) uint64; ``los`` (:data:`LOS_ROWS` + n_blk,
