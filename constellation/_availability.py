@@ -39,8 +39,8 @@ stereo pairs at all its points; the few others are tested exactly at every point
 (:func:`_complement_block`). Where no point's ``H`` has a triangle (the usual case) ``corr``
 is its number of edges times ``p^2 q^(n-2)``, vectorised; elsewhere the clique counts of each
 distinct ``H`` are found once (:func:`complement_clique_counts`). On the reference case (every
-point in stereo, ~9 detecting satellites) ~6 of a group's ~44 pairs are tested per point. The count of
-edges of each point's ``H`` also gives the per-satellite value where both are on
+point in stereo, ~9 detecting satellites) ~6 of a group's ~44 pairs are tested per point. The
+count of edges of each point's ``H`` also gives the per-satellite value where both are on
 (:func:`constellation._satvalue.row_satellite_value_known`). Per sample the result equals the direct sum ``1 - N`` to rounding (~1e-16;
 the point-list kernel, :func:`point_availability`, builds each point's graph and solves it
 with :func:`stereo_survival`). Measured with ``python benchmarks/coverage.py --quick
@@ -351,8 +351,9 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, s
     By groups of :data:`GROUP` tiles side by side (:func:`_tile_corrections`; groups aligned
     on multiples of ``GROUP``, so a group's centre is the same at every step): the pairs of the
     group's slots are decided stereo for all its points at once from its centre
-    (:func:`_tile_graph`, a bound on the convergence angle's gradient); the others (candidates of ``H``) are tested exactly at
-    every point (:func:`_complement_block`, the test of :func:`_is_pair`); ``corr`` follows per
+    (:func:`_tile_graph`, a bound on the convergence angle's gradient); the others (candidates
+    of ``H``) are tested exactly at every point (:func:`_complement_block`, the test of
+    :func:`_is_pair`); ``corr`` follows per
     point from the edges of ``H`` (no triangle) or the clique counts of each distinct ``H``, and
     the weights of ``n``. Past :data:`MAX_STEREO_SATS` slots in a group or
     :data:`MAX_UNDECIDED` candidate pairs, the group's points are solved one by one
@@ -365,9 +366,9 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, s
     Scratch: ``adj`` (>= :data:`ADJ_SCRATCH`,) uint64; ``los`` (:data:`LOS_ROWS` + n_blk,
     :data:`LOS_COLS`) float64, zeroed when the strip starts and kept across its steps (it caches
     each group's centre and radius, which do not change with time); ``stack_m``/``stack_w`` (>=
-    :data:`STACK_SIZE`,), ``tsl`` (>= ns + :data:`MAX_STEREO_SATS`,) int64: the slots whose tile
-    range meets the current group, the group's slot list (carried from group to group: those of the previous group that reach this one, then those
-    starting in it, read from ``bstart``/``bslots``, the slots bucketed by first tile as
+    :data:`STACK_SIZE`,), ``tsl`` (>= ns,) int64: the slots whose tile range meets the
+    current group, the group's slot list (carried from group to group: those of the previous
+    group that reach this one, then those starting in it, read from ``bstart``/``bslots``, the slots bucketed by first tile as
     :func:`constellation._pairs.row_pairs` leaves them for this step). ``tab``:
     :func:`survival_table` of ``avail_p`` (read only, shared by the threads). A function of its
     own, compiled without reference counting (it allocates nothing), called once per strip and
@@ -382,7 +383,6 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, s
     if j_b < j_a:
         return
     use_h = n_h.shape[0] > 0
-    car = tsl
     n_car = 0
     q_first = j_a // BLOCK
     q_last = j_b // BLOCK
@@ -393,12 +393,12 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, s
         jb = qb * BLOCK + BLOCK - 1  # row_detect's rows are whole tiles
         m = 0
         for t in range(n_car):  # slots of the previous group that reach this one ...
-            s = car[t]
+            s = tsl[t]
             if slot_hi[s] >= qa:
-                car[m] = s
+                tsl[m] = s
                 m += 1
         for t in range(bstart[qa], bstart[qb + 1]):  # ... and those starting in it
-            car[m] = bslots[t]
+            tsl[m] = bslots[t]
             m += 1
         n_car = m
         n_stereo = np.int64(0)
@@ -407,10 +407,10 @@ def row_availability(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, s
             j = jau + jj
             n_stereo += np.int64(1) if (cnt[j] >= 2.0) & (best[j] < math.inf) else np.int64(0)
         if n_stereo > 0:
-            nu = _tile_corrections(avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, car, n_car,
+            nu = _tile_corrections(avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, tsl, n_car,
                                    band_f, k, pu, g0, qa, qb, adj, los, stack_m, stack_w, tab, acc, n_h, use_h)
             if nu < 0:  # past the limits: the stereo probabilities added point by point, and corr = P2 (below: + 0)
-                _tile_by_points(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, car, n_car, band_f,
+                _tile_by_points(acc, avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_cm, tsl, n_car, band_f,
                                 k, pu, ja, jb, adj, los, stack_m, stack_w)
                 for j in range(ja, jb + 1):
                     acc[_ACC_CORR, j] = tab[min(int(cnt[j]), MAX_STEREO_SATS), T_P2]
@@ -534,8 +534,8 @@ def _tile_corrections(avail_p, cnt, best, r2s, slot_rec, slot_lo, slot_hi, slot_
        satellites of pair ``i`` detect and are not a stereo pair, the point's complement graph
        ``H`` as a set of edges, and ``acc[_ACC_CORR, j]`` counts them (``|E(H)|``).
     4. Where the union of the points' ``H`` has no triangle (the usual case; always with fewer
-       than three edges), ``corr = |E(H)| p^2 q^(n-2)`` per point. Otherwise, per distinct ``H`` its clique counts
-       (:func:`complement_clique_counts`; the previous point's checked first, the last
+       than three edges), ``corr = |E(H)| p^2 q^(n-2)`` per point. Otherwise, per distinct ``H``
+       its clique counts (:func:`complement_clique_counts`; the previous point's checked first, the last
        :data:`MEMO` remembered); per stereo point with an edge ``corr = c2 p^2 q^(n-2) + c3
        p^3 q^(n-3) + c4 p^4 q^(n-4)``, or :func:`complement_correction` where ``H`` has a
        clique of five.
@@ -834,8 +834,8 @@ def _tile_graph(band_f, k, pu, q, slot_rec, slot_cm, tsl, nt, adj, los, sl):
     slot (``sl`` = the ``stack_w`` scratch, rows ``_S_*``) the unit line of sight from ``c``,
     its length ``|s - c|`` and squared length, ``rho / (|s - c| - rho)^2`` (inf within
     ``rho``; ``Delta^2`` is ``L^2`` times the pair's two factors: no square root per pair, the
-    test squared), the slot's ``cos theta_min`` and ``sin theta_min``. ``c`` and ``rho`` of the group
-    of tiles ``q .. q + GROUP - 1`` (all its grid points, whichever detect at this step; ``q`` a
+    test squared), the slot's ``cos theta_min`` and ``sin theta_min``. ``c`` and ``rho`` of the
+    group of tiles ``q .. q + GROUP - 1`` (all its grid points, whichever detect at this step; ``q`` a
     multiple of :data:`GROUP`) are computed at the strip's first step and kept in ``los[LOS_ROWS
     + q]``. Returns the number of candidate pairs, -1 past :data:`MAX_UNDECIDED`.
     """

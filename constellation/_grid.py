@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._availability import (ACC_ROWS, ADJ_SCRATCH, LOS_COLS, LOS_ROWS, MAX_STEREO_SATS, STACK_SIZE, row_availability,
+from ._availability import (ACC_ROWS, ADJ_SCRATCH, LOS_COLS, LOS_ROWS, STACK_SIZE, row_availability,
                             strip_sums_load, strip_sums_store, survival_table)
 from ._background import row_background, strip_above_clutter
 from ._candidates import strip_candidates
@@ -217,7 +217,7 @@ def grid_chunk(band_n, band_lh, band_f, band_si, table, k0, pts, ups, row_sin, r
         av_los = np.zeros(((LOS_ROWS + n_blk) * n_av, LOS_COLS), dtype=np.float64)
         av_sm = np.zeros(STACK_SIZE * n_av, dtype=np.uint64)
         av_sw = np.zeros(STACK_SIZE * n_av, dtype=np.float64)
-        av_tsl = np.empty((n_slot + MAX_STEREO_SATS) * n_av, dtype=np.int64)
+        av_tsl = np.empty(n_slot * n_av, dtype=np.int64)
         av_acc = np.zeros((ACC_ROWS, n_pad * n_av), dtype=np.float64)  # the strip's sums, tile-major
         if use_av:
             strip_sums_load(av_acc, avail, gidx)

@@ -154,7 +154,7 @@ def test_estimate_counts_the_availability_memory():
 
     # the kernel's scratch, as constellation._grid.grid_chunk allocates it per strip
     assert AVAILABILITY_THREAD_BYTES == (2 * STACK_SIZE * 8 + ADJ_SCRATCH * 8 + LOS_ROWS * LOS_COLS * 8
-                                         + (MAX_STEREO_SATS + 1) * T_COLS * 8 + MAX_STEREO_SATS * 8)
+                                         + (MAX_STEREO_SATS + 1) * T_COLS * 8)
     # per tile: its centre and radius, the strip's sums and corrections, the non-stereo pair counts
     assert AVAILABILITY_BYTES_PER_COLUMN * TILE_COLS == LOS_COLS * 8 + (ACC_ROWS + 1) * BLOCK * 8
     n_point, n_lon, n_sat = 12_221, 121, 300
@@ -165,7 +165,7 @@ def test_estimate_counts_the_availability_memory():
     assert added == on["availability_bytes"] == availability_bytes(n_sat, n_point, n_lon)
     assert added >= 3 * 24 * n_point
     assert availability_bytes(n_sat, n_point, n_lon, n_threads=2) == \
-        72 * n_point + 2 * (AVAILABILITY_THREAD_BYTES + 254 * n_lon + 16 * n_sat)
+        72 * n_point + 2 * (AVAILABILITY_THREAD_BYTES + 254 * n_lon + 8 * n_sat)
     assert off["availability_bytes"] == 0
     assert on["time_parts"]["availability_s"] > 0 and "availability_s" not in off["time_parts"]
 

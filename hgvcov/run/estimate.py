@@ -73,12 +73,12 @@ AVAILABILITY_BYTES_PER_POINT = 72
 #: (``2 * 2,081 * 8``), the complement and pair graphs, remembered keys, candidate pairs and
 #: per-point edges (248 uint64), the per-point and remembered rows (72 x 7 float64), the
 #: binomial / clique-weight table (65 x 67 float64, shared by the threads: counted per thread,
-#: a few tens of kB over), a tile's slot list (64 int64); plus
+#: a few tens of kB over); plus
 #: :data:`AVAILABILITY_BYTES_PER_COLUMN` per grid column (per tile of 4 columns one row of 7
 #: float64, the tile's centre and radius, the strip's sums and corrections, 4 x 24 float64, and
-#: each point's count of non-stereo pairs for the per-satellite value, 24 float64) and 16 B per
-#: detection slot (at most ``n_sat``).
-AVAILABILITY_THREAD_BYTES = 2 * 2081 * 8 + 248 * 8 + 72 * 7 * 8 + 65 * 67 * 8 + 64 * 8
+#: each point's count of non-stereo pairs for the per-satellite value, 24 float64) and 8 B per
+#: detection slot (at most ``n_sat``: its line in a group's slot list).
+AVAILABILITY_THREAD_BYTES = 2 * 2081 * 8 + 248 * 8 + 72 * 7 * 8 + 65 * 67 * 8
 AVAILABILITY_BYTES_PER_COLUMN = 254
 #: Mean HGV ground speed (km/s) and boost time (s) for the flight time of a threat.
 _HGV_KM_S = 2.5
@@ -227,7 +227,7 @@ def availability_bytes(n_sat: int, n_point: int, n_lon: Optional[int] = None, is
 
     :data:`AVAILABILITY_BYTES_PER_POINT` per point (the engine's sums and the data set's
     variables); for a grid, per thread the kernel's scratch (:data:`AVAILABILITY_THREAD_BYTES`,
-    :data:`AVAILABILITY_BYTES_PER_COLUMN` per grid column, 16 B per satellite); for a point
+    :data:`AVAILABILITY_BYTES_PER_COLUMN` per grid column, 8 B per satellite); for a point
     list, per thread the pair graph and stacks only.
 
     Parameters
@@ -243,7 +243,7 @@ def availability_bytes(n_sat: int, n_point: int, n_lon: Optional[int] = None, is
     threads = int(n_threads or os.cpu_count() or 1)
     per_thread = AVAILABILITY_THREAD_BYTES
     if not is_points:
-        per_thread += AVAILABILITY_BYTES_PER_COLUMN * (n_point if n_lon is None else int(n_lon)) + 16 * int(n_sat)
+        per_thread += AVAILABILITY_BYTES_PER_COLUMN * (n_point if n_lon is None else int(n_lon)) + 8 * int(n_sat)
     return int(n_point) * AVAILABILITY_BYTES_PER_POINT + threads * per_thread
 
 
